@@ -1,0 +1,1 @@
+"""DealerCRM: the domain, the app factory and the GraphQL layer."""

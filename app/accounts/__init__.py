@@ -1,0 +1,1 @@
+"""Staff users, roles and teams, sessions and personal access tokens."""

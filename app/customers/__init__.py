@@ -1,0 +1,1 @@
+"""Customers: the first complete entity, and the pattern later modules copy."""

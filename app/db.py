@@ -1,0 +1,68 @@
+"""Engines, the tenant declarative base and the per-request session."""
+
+from __future__ import annotations
+
+import uuid
+from collections.abc import AsyncIterator
+from datetime import datetime
+
+from sqlalchemy import DateTime, MetaData, func, text
+from sqlalchemy.dialects.postgresql import UUID
+from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker, create_async_engine
+from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
+
+from tenancy.binding import TENANT_SCHEMA_PLACEHOLDER, TenantEngines
+from tenancy.models import NAMING_CONVENTION, PlatformBase
+
+
+class TenantBase(DeclarativeBase):
+    """Base of every table that lives in a tenant's schema (bound per request)."""
+
+    metadata = MetaData(schema=TENANT_SCHEMA_PLACEHOLDER, naming_convention=NAMING_CONVENTION)
+
+
+def uuid_pk() -> Mapped[uuid.UUID]:
+    return mapped_column(UUID(as_uuid=True), primary_key=True, server_default=text("gen_random_uuid()"))
+
+
+def created_at_col() -> Mapped[datetime]:
+    return mapped_column(DateTime(timezone=True), server_default=func.now())
+
+
+def make_engine(database_url: str, pool_size: int = 10) -> AsyncEngine:
+    return create_async_engine(
+        database_url,
+        pool_size=pool_size,
+        max_overflow=pool_size,
+        pool_pre_ping=False,
+        # Each tenant renders its own schema into the SQL text, so statements differ per tenant;
+        # a larger asyncpg cache keeps the hot ones prepared.
+        connect_args={"statement_cache_size": 500, "server_settings": {"application_name": "dealercrm"}},
+    )
+
+
+class Database:
+    """The process's engine and the per-tenant views over it."""
+
+    def __init__(self, database_url: str, pool_size: int = 10) -> None:
+        self.engine = make_engine(database_url, pool_size)
+        self.tenants = TenantEngines(self.engine)
+        self.platform_sessions = async_sessionmaker(self.engine, expire_on_commit=False)
+
+    def tenant_session(self, schema: str) -> AsyncSession:
+        return AsyncSession(self.tenants.for_schema(schema), expire_on_commit=False)
+
+    def platform_session(self) -> AsyncSession:
+        return self.platform_sessions()
+
+    async def dispose(self) -> None:
+        await self.engine.dispose()
+
+
+async def session_scope(db: Database, schema: str) -> AsyncIterator[AsyncSession]:
+    """A tenant session that is always closed, even when the request fails."""
+    async with db.tenant_session(schema) as session:
+        yield session
+
+
+__all__ = ["Database", "PlatformBase", "TenantBase", "created_at_col", "uuid_pk"]

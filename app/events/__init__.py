@@ -1,0 +1,1 @@
+"""Domain events, written to an outbox in the same transaction as the change that causes them."""

@@ -1,0 +1,1 @@
+"""Background exports of lists to CSV and XLSX."""

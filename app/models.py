@@ -1,0 +1,12 @@
+"""Imports every model so each metadata is complete (migrations, provisioning)."""
+
+from app.accounts import models as _accounts  # noqa: F401
+from app.audit import models as _audit  # noqa: F401
+from app.customers import models as _customers  # noqa: F401
+from app.db import PlatformBase, TenantBase
+from app.events import models as _events  # noqa: F401
+from app.exports import models as _exports  # noqa: F401
+from app.platform import models as _platform  # noqa: F401
+
+tenant_metadata = TenantBase.metadata
+platform_metadata = PlatformBase.metadata

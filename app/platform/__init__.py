@@ -1,0 +1,1 @@
+"""Platform operators and their console (the base domain)."""

@@ -1,0 +1,54 @@
+"""One settings object, read from the environment."""
+
+from __future__ import annotations
+
+import os
+from dataclasses import dataclass, field
+from functools import lru_cache
+from pathlib import Path
+
+
+def _env_bool(name: str, default: bool) -> bool:
+    raw = os.environ.get(name)
+    if raw is None:
+        return default
+    return raw.strip().lower() in {"1", "true", "yes", "on"}
+
+
+@dataclass(frozen=True)
+class Settings:
+    """Everything configurable, documented in the README."""
+
+    database_url: str | None = field(default_factory=lambda: os.environ.get("DATABASE_URL") or None)
+    redis_url: str | None = field(default_factory=lambda: os.environ.get("REDIS_URL") or None)
+    base_domain: str = field(default_factory=lambda: os.environ.get("BASE_DOMAIN", "localhost"))
+    secret_key: str = field(
+        default_factory=lambda: os.environ.get("SECRET_KEY", "dev-only-secret-change-me-in-production")
+    )
+    data_dir: Path = field(default_factory=lambda: Path(os.environ.get("DATA_DIR", ".data")).resolve())
+    files_dir: Path = field(
+        default_factory=lambda: Path(
+            os.environ.get("FILES_DIR", os.path.join(os.environ.get("DATA_DIR", ".data"), "files"))
+        ).resolve()
+    )
+    # Cookies are Secure by default; plain-http local development turns it off explicitly.
+    secure_cookies: bool = field(default_factory=lambda: _env_bool("SECURE_COOKIES", True))
+    sentry_dsn: str | None = field(default_factory=lambda: os.environ.get("SENTRY_DSN") or None)
+    environment: str = field(default_factory=lambda: os.environ.get("ENVIRONMENT", "development"))
+    db_pool_size: int = field(default_factory=lambda: int(os.environ.get("DB_POOL_SIZE", "10")))
+    # 0 when behind PgBouncer in transaction mode without prepared-statement support.
+    db_statement_cache_size: int = field(
+        default_factory=lambda: int(os.environ.get("DB_STATEMENT_CACHE_SIZE", "500"))
+    )
+    session_idle_minutes: int = 30
+    session_absolute_hours: int = 12
+    login_max_failures: int = 5
+    login_lock_minutes: int = 15
+    page_size_max: int = 100
+    search_count_cap: int = 10_000
+    default_locale: str = field(default_factory=lambda: os.environ.get("DEFAULT_LOCALE", "zh_CN"))
+
+
+@lru_cache(maxsize=1)
+def get_settings() -> Settings:
+    return Settings()

@@ -29,7 +29,7 @@ def created_at_col() -> Mapped[datetime]:
     return mapped_column(DateTime(timezone=True), server_default=func.now())
 
 
-def make_engine(database_url: str, pool_size: int = 10) -> AsyncEngine:
+def make_engine(database_url: str, pool_size: int = 10, statement_cache_size: int = 500) -> AsyncEngine:
     return create_async_engine(
         database_url,
         pool_size=pool_size,
@@ -37,15 +37,15 @@ def make_engine(database_url: str, pool_size: int = 10) -> AsyncEngine:
         pool_pre_ping=False,
         # Each tenant renders its own schema into the SQL text, so statements differ per tenant;
         # a larger asyncpg cache keeps the hot ones prepared.
-        connect_args={"statement_cache_size": 500, "server_settings": {"application_name": "dealercrm"}},
+        connect_args={"statement_cache_size": statement_cache_size, "server_settings": {"application_name": "dealercrm"}},
     )
 
 
 class Database:
     """The process's engine and the per-tenant views over it."""
 
-    def __init__(self, database_url: str, pool_size: int = 10) -> None:
-        self.engine = make_engine(database_url, pool_size)
+    def __init__(self, database_url: str, pool_size: int = 10, statement_cache_size: int = 500) -> None:
+        self.engine = make_engine(database_url, pool_size, statement_cache_size)
         self.tenants = TenantEngines(self.engine)
         self.platform_sessions = async_sessionmaker(self.engine, expire_on_commit=False)
 

@@ -1,0 +1,264 @@
+"""Staff accounts: seeding a tenant, logging in and out, sessions, tokens, data scope."""
+
+from __future__ import annotations
+
+import uuid
+from dataclasses import dataclass
+from datetime import UTC, datetime, timedelta
+
+from sqlalchemy import insert
+from sqlalchemy.ext.asyncio import AsyncConnection, AsyncSession
+
+from app import security
+from app.accounts import repository as repo
+from app.accounts.models import ApiToken, LoginAttempt, Role, Team, User, UserSession
+from app.accounts.permissions import DEFAULT_ROLES, SCOPE_ALL, SCOPE_OWN, SCOPE_TEAM, TOKENS_OWN, USERS_MANAGE
+from app.domain import Actor, NotFound, PermissionDenied
+from app.settings import Settings
+from tenancy.binding import TENANT_SCHEMA_PLACEHOLDER
+
+TOKEN_PREFIX = "dcrm"
+SESSION_TOUCH_EVERY = timedelta(seconds=60)
+
+
+def now_utc() -> datetime:
+    return datetime.now(UTC)
+
+
+class LoginFailed(Exception):
+    """``code``: invalid (wrong email or password), locked, inactive."""
+
+    def __init__(self, code: str, locked_until: datetime | None = None) -> None:
+        super().__init__(code)
+        self.code = code
+        self.locked_until = locked_until
+
+
+@dataclass(frozen=True)
+class StaffSession:
+    user: User
+    record: UserSession
+
+
+# -- tenant seeding -------------------------------------------------------------------------------
+
+
+async def seed_tenant(
+    conn: AsyncConnection, schema: str, *, owner_email: str, owner_name: str, owner_password: str
+) -> None:
+    """Default roles and the owner, written on the provisioning connection (same transaction)."""
+    bound = await conn.execution_options(schema_translate_map={TENANT_SCHEMA_PLACEHOLDER: schema})
+    role_rows = [
+        {"id": uuid.uuid4(), "key": r.key, "name": r.name, "permissions": list(r.permissions), "data_scope": r.data_scope}
+        for r in DEFAULT_ROLES
+    ]
+    await bound.execute(insert(Role), role_rows)
+    owner_role = next(r["id"] for r in role_rows if r["key"] == "owner")
+    await bound.execute(
+        insert(User).values(
+            email=owner_email.strip().lower(),
+            name=owner_name,
+            password_hash=security.hash_password(owner_password),
+            role_id=owner_role,
+            is_active=True,
+            failed_logins=0,
+        )
+    )
+    # Later statements on this connection address ``public`` again.
+    await conn.execution_options(schema_translate_map=None)
+
+
+async def create_user(
+    session: AsyncSession, *, email: str, name: str, password: str, role_key: str, team_name: str | None = None
+) -> User:
+    role = await repo.role_by_key(session, role_key)
+    if role is None:
+        raise NotFound("role", role_key)
+    team = None
+    if team_name:
+        team = await repo.team_by_name(session, team_name)
+        if team is None:
+            team = Team(name=team_name)
+            session.add(team)
+            await session.flush()
+    user = User(
+        email=email.strip().lower(),
+        name=name,
+        password_hash=security.hash_password(password),
+        role_id=role.id,
+        team_id=team.id if team else None,
+        is_active=True,
+        failed_logins=0,
+    )
+    session.add(user)
+    await session.flush()
+    return user
+
+
+# -- sessions -------------------------------------------------------------------------------------
+
+
+async def login(
+    session: AsyncSession,
+    settings: Settings,
+    *,
+    email: str,
+    password: str,
+    ip: str | None,
+    user_agent: str | None,
+) -> tuple[str, StaffSession]:
+    """Check credentials, apply the lockout rule, and open a session. Commits either way."""
+    now = now_utc()
+    email = (email or "").strip().lower()
+    user = await repo.user_by_email(session, email)
+    failure: str | None = None
+    if user is None:
+        security.verify_password(None, password)  # same cost as a real check
+        failure = "invalid"
+    elif user.locked_until and user.locked_until > now:
+        failure = "locked"
+    elif not security.verify_password(user.password_hash, password):
+        user.failed_logins += 1
+        failure = "invalid"
+        if user.failed_logins >= settings.login_max_failures:
+            user.locked_until = now + timedelta(minutes=settings.login_lock_minutes)
+            user.failed_logins = 0
+            failure = "locked"
+    elif not user.is_active:
+        failure = "inactive"
+    await repo.record_login_attempt(
+        session,
+        LoginAttempt(email=email[:254], user_id=user.id if user else None, succeeded=failure is None, reason=failure, ip=ip),
+    )
+    if failure is not None:
+        await session.commit()
+        raise LoginFailed(failure, user.locked_until if user and failure == "locked" else None)
+    assert user is not None
+    user.failed_logins = 0
+    user.locked_until = None
+    user.last_login_at = now
+    token = security.new_token()
+    record = UserSession(
+        token_hash=security.token_hash(token),
+        user_id=user.id,
+        csrf_token=security.new_token(24),
+        ip=ip,
+        user_agent=(user_agent or "")[:300] or None,
+        last_seen_at=now,
+        expires_at=now + timedelta(hours=settings.session_absolute_hours),
+    )
+    session.add(record)
+    await session.commit()
+    return token, StaffSession(user=user, record=record)
+
+
+async def resume_session(session: AsyncSession, settings: Settings, token: str | None) -> StaffSession | None:
+    """The live session for a cookie token, or None if missing, revoked, idle too long or expired."""
+    if not token:
+        return None
+    now = now_utc()
+    record = await repo.live_session(session, security.token_hash(token), now)
+    if record is None:
+        return None
+    if record.last_seen_at + timedelta(minutes=settings.session_idle_minutes) < now:
+        await repo.revoke_session(session, record.id, now)
+        await session.commit()
+        return None
+    user = await repo.user_by_id(session, record.user_id)
+    if user is None or not user.is_active:
+        return None
+    if now - record.last_seen_at > SESSION_TOUCH_EVERY:
+        await repo.touch_session(session, record.id, now)
+        await session.commit()
+    return StaffSession(user=user, record=record)
+
+
+async def logout(session: AsyncSession, record: UserSession) -> None:
+    await repo.revoke_session(session, record.id, now_utc())
+    await session.commit()
+
+
+# -- personal access tokens -----------------------------------------------------------------------
+
+
+def _token_tenant(token: str) -> str | None:
+    parts = token.split("_", 2)
+    return parts[1] if len(parts) == 3 and parts[0] == TOKEN_PREFIX else None
+
+
+def tenant_of_token(token: str) -> str | None:
+    """The tenant slug a token names (``dcrm_<slug>_<secret>``); the token must still match its hash."""
+    return _token_tenant(token)
+
+
+async def create_api_token(session: AsyncSession, user: User, *, tenant_slug: str, name: str) -> tuple[str, ApiToken]:
+    plaintext = f"{TOKEN_PREFIX}_{tenant_slug}_{security.new_token()}"
+    record = ApiToken(
+        user_id=user.id,
+        name=(name or "token")[:60],
+        prefix=plaintext[: len(TOKEN_PREFIX) + len(tenant_slug) + 6][:16],
+        token_hash=security.token_hash(plaintext),
+        scopes=[],
+    )
+    session.add(record)
+    await session.commit()
+    return plaintext, record
+
+
+async def user_for_token(session: AsyncSession, token: str) -> User | None:
+    record = await repo.token_by_hash(session, security.token_hash(token))
+    if record is None:
+        return None
+    user = await repo.user_by_id(session, record.user_id)
+    if user is None or not user.is_active:
+        return None
+    record.last_used_at = now_utc()
+    await session.commit()
+    return user
+
+
+async def list_api_tokens(session: AsyncSession, actor: Actor) -> list[ApiToken]:
+    """Admins see every token of the tenant; others their own."""
+    everyone = actor.can(USERS_MANAGE)
+    if not everyone and not actor.can(TOKENS_OWN):
+        raise PermissionDenied(TOKENS_OWN)
+    return list(await repo.tokens_of(session, None if everyone else actor.user_id))
+
+
+async def revoke_api_token(session: AsyncSession, actor: Actor, token_id: uuid.UUID) -> ApiToken:
+    record = await session.get(ApiToken, token_id)
+    if record is None or (record.user_id != actor.user_id and not actor.can(USERS_MANAGE)):
+        raise NotFound("api_token", token_id)
+    if record.revoked_at is None:
+        record.revoked_at = now_utc()
+        await session.commit()
+    return record
+
+
+# -- actors and data scope ------------------------------------------------------------------------
+
+
+def actor_for(user: User, *, ip: str | None = None, request_id: str | None = None, via: str = "session") -> Actor:
+    return Actor(
+        user_id=user.id,
+        name=user.name,
+        email=user.email,
+        role_key=user.role.key,
+        permissions=frozenset(user.role.permissions),
+        data_scope=user.role.data_scope,
+        team_id=user.team_id,
+        ip=ip,
+        request_id=request_id,
+        via=via,
+    )
+
+
+async def visible_owner_ids(session: AsyncSession, actor: Actor) -> list[uuid.UUID] | None:
+    """The owners whose records the actor may see, or None for all of them."""
+    if actor.data_scope == SCOPE_ALL:
+        return None
+    if actor.data_scope == SCOPE_TEAM and actor.team_id is not None:
+        return await repo.team_member_ids(session, actor.team_id)
+    if actor.data_scope in (SCOPE_OWN, SCOPE_TEAM):
+        return [actor.user_id]
+    return []

@@ -1,0 +1,60 @@
+"""Writing and reading audit records. Writes join the caller's transaction."""
+
+from __future__ import annotations
+
+import uuid
+from collections.abc import Sequence
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from app.accounts.permissions import AUDIT_READ
+from app.audit import repository as repo
+from app.audit.models import AuditRecord
+from app.domain import Actor, PermissionDenied
+
+
+def record(
+    session: AsyncSession,
+    actor: Actor,
+    *,
+    entity: str,
+    entity_id: object,
+    action: str,
+    before: dict[str, Any] | None,
+    after: dict[str, Any] | None,
+) -> AuditRecord:
+    """Add an audit record to the current transaction: it commits or rolls back with the change."""
+    entry = AuditRecord(
+        actor_id=actor.user_id if actor.via != "system" else None,
+        actor_label=actor.label[:120],
+        entity=entity,
+        entity_id=str(entity_id),
+        action=action,
+        before=before,
+        after=after,
+        ip=actor.ip,
+        request_id=actor.request_id,
+    )
+    session.add(entry)
+    return entry
+
+
+@dataclass(frozen=True)
+class AuditFilter:
+    entity: str | None = None
+    entity_id: str | None = None
+    actor_id: uuid.UUID | None = None
+    action: str | None = None
+    since: datetime | None = None
+    until: datetime | None = None
+
+
+async def list_records(
+    session: AsyncSession, actor: Actor, filters: AuditFilter, *, limit: int = 50, before_id: int | None = None
+) -> Sequence[AuditRecord]:
+    if not actor.can(AUDIT_READ):
+        raise PermissionDenied(AUDIT_READ)
+    return await repo.find(session, filters, limit=min(limit, 200), before_id=before_id)

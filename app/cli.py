@@ -1,0 +1,283 @@
+"""``dealercrm``: the operators' command line.
+
+Every command reads DATABASE_URL / REDIS_URL / BASE_DOMAIN / SECRET_KEY from the environment and
+falls back to the embedded servers under ./.data/ when the URLs are unset.
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import os
+import signal
+import subprocess
+import sys
+from collections.abc import Awaitable, Callable
+from typing import Any
+
+from app.settings import get_settings
+
+
+def _fail(message: str, code: int = 1) -> int:
+    print(f"error: {message}", file=sys.stderr)
+    return code
+
+
+async def _with_db(fn: Callable[[Any], Awaitable[int]]) -> int:
+    from app.db import Database
+    from app.runtime import resolve_service_urls
+
+    settings = get_settings()
+    urls = resolve_service_urls(settings)
+    db = Database(urls.database_url, pool_size=4, statement_cache_size=settings.db_statement_cache_size)
+    try:
+        return await fn(db)
+    finally:
+        await db.dispose()
+
+
+# -- migrate --------------------------------------------------------------------------------------
+
+
+async def _migrate(db: Any, dry_run: bool, concurrency: int) -> int:
+    from tenancy import migrate, registry
+
+    if not dry_run:
+        await migrate.upgrade_platform(db.engine)
+        print("platform: at head")
+    async with db.engine.connect() as conn:
+        tenants = await registry.list_tenants(conn)
+    schemas = [t.schema_name for t in tenants]
+    if dry_run:
+        current = await migrate.current_revisions(db.engine, schemas)
+        pending_total = 0
+        for schema in schemas:
+            pending = migrate.pending_revisions(current[schema])
+            pending_total += bool(pending)
+            print(f"{schema}: {current[schema] or '-'} -> {', '.join(pending) if pending else 'up to date'}")
+        print(f"{pending_total} of {len(schemas)} tenants have pending revisions")
+        return 0
+
+    def progress(done: int, total: int, schema: str, outcome: str) -> None:
+        print(f"[{done}/{total}] {schema}: {outcome}", flush=True)
+
+    report = await migrate.upgrade_tenants(db.engine, schemas, concurrency=concurrency, on_progress=progress)
+    print(
+        f"tenants: {report.total}, upgraded {len(report.upgraded)}, already at head {report.skipped}, "
+        f"failed {len(report.failed)} in {report.seconds:.1f}s"
+    )
+    for schema, error in sorted(report.failed.items()):
+        print(f"FAILED {schema}: {error}", file=sys.stderr)
+    return 0 if report.ok else 2
+
+
+# -- tenants --------------------------------------------------------------------------------------
+
+
+async def _tenant_create(db: Any, args: argparse.Namespace) -> int:
+    from app.domain import ValidationFailed
+    from app.platform.service import SignUp, sign_up
+    from tenancy.migrate import upgrade_platform
+
+    await upgrade_platform(db.engine)
+    try:
+        tenant = await sign_up(
+            db.engine,
+            SignUp(company_name=args.name, slug=args.slug, admin_email=args.admin_email, admin_password=args.admin_password),
+        )
+    except ValidationFailed as exc:
+        return _fail("; ".join(f"{e.field} {e.message}" for e in exc.errors))
+    print(f"created tenant {tenant.slug} (schema {tenant.schema_name}); admin {tenant.admin_email}")
+    return 0
+
+
+async def _tenant_list(db: Any) -> int:
+    from app.platform.service import tenant_overviews
+
+    rows = await tenant_overviews(db.engine)
+    print(f"{'slug':<24}{'status':<11}{'users':>6}{'customers':>11}  created")
+    for row in rows:
+        t = row.tenant
+        print(f"{t.slug:<24}{t.status:<11}{row.users if row.users is not None else '?':>6}"
+              f"{row.customers if row.customers is not None else '?':>11}  {t.created_at:%Y-%m-%d %H:%M}")
+    return 0
+
+
+async def _tenant_status(db: Any, slug: str, action: str) -> int:
+    from app.platform import service
+    from tenancy.registry import TenantNotFound
+
+    try:
+        tenant = await (service.suspend if action == "suspend" else service.resume)(db.engine, slug)
+    except TenantNotFound:
+        return _fail(f"no tenant {slug!r}")
+    print(f"{tenant.slug}: {tenant.status}")
+    return 0
+
+
+async def _token_create(db: Any, args: argparse.Namespace) -> int:
+    from app.accounts import repository as accounts_repo
+    from app.accounts.service import create_api_token
+    from tenancy.registry import get_tenant
+
+    async with db.engine.connect() as conn:
+        tenant = await get_tenant(conn, args.tenant)
+    if tenant is None:
+        return _fail(f"no tenant {args.tenant!r}")
+    async with db.tenant_session(tenant.schema_name) as session:
+        user = await accounts_repo.user_by_email(session, args.user)
+        if user is None:
+            return _fail(f"no user {args.user!r} in tenant {args.tenant!r}")
+        plaintext, _ = await create_api_token(session, user, tenant_slug=tenant.slug, name=args.name)
+    print(plaintext)
+    return 0
+
+
+async def _operator_create(db: Any, args: argparse.Namespace) -> int:
+    from app.platform.service import create_operator
+    from tenancy.migrate import upgrade_platform
+
+    await upgrade_platform(db.engine)
+    async with db.platform_session() as session:
+        operator = await create_operator(session, email=args.email, name=args.name, password=args.password)
+    print(f"operator {operator.email} ready")
+    return 0
+
+
+async def _seed_demo(db: Any, args: argparse.Namespace) -> int:
+    from app.demo.seed import seed_demo
+
+    await seed_demo(db, customers=args.customers, reset=args.reset, echo=print)
+    return 0
+
+
+# -- processes ------------------------------------------------------------------------------------
+
+
+def _serve(host: str, port: int) -> int:
+    import uvicorn
+
+    uvicorn.run("web.main:create_web_app", factory=True, host=host, port=port, proxy_headers=True, log_config=None)
+    return 0
+
+
+def _worker(check: bool) -> int:
+    from arq import run_worker
+    from arq.worker import check_health
+
+    from workers.settings import WorkerSettings
+
+    if check:
+        return check_health(WorkerSettings)  # type: ignore[arg-type]
+    run_worker(WorkerSettings)  # type: ignore[arg-type]
+    return 0
+
+
+def _demo(host: str, port: int, customers: int) -> int:
+    """Everything a first look needs: servers, migrations, a demo tenant, the worker and the web."""
+    from app.runtime import export_service_urls, resolve_service_urls
+
+    os.environ.setdefault("SECURE_COOKIES", "0")  # plain http on localhost
+    get_settings.cache_clear()
+    urls = resolve_service_urls(get_settings())
+    export_service_urls(urls)
+    code = asyncio.run(_with_db(lambda db: _migrate(db, dry_run=False, concurrency=4)))
+    if code:
+        return code
+    asyncio.run(_with_db(lambda db: _seed_demo(db, argparse.Namespace(customers=customers, reset=False))))
+    worker = subprocess.Popen([sys.executable, "-m", "app.cli", "worker"])
+    base = get_settings().base_domain
+    print(
+        f"\nDealerCRM is starting:\n  staff:     http://demo.{base}:{port}/  (owner@demo.example / demo12345)\n"
+        f"  sign-up:   http://{base}:{port}/\n  operators: http://{base}:{port}/operator  "
+        f"(operator@dealercrm.example / operator12345)\n",
+        flush=True,
+    )
+    try:
+        return _serve(host, port)
+    finally:
+        worker.send_signal(signal.SIGTERM)
+        worker.wait(timeout=10)
+
+
+# -- parser ---------------------------------------------------------------------------------------
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(prog="dealercrm", description="DealerCRM operators' command line")
+    sub = parser.add_subparsers(dest="command", required=True)
+
+    p = sub.add_parser("migrate", help="upgrade the platform and every tenant schema")
+    p.add_argument("--dry-run", action="store_true", help="list pending revisions per tenant, change nothing")
+    p.add_argument("--concurrency", type=int, default=4)
+
+    tenant = sub.add_parser("tenant", help="manage tenants").add_subparsers(dest="tenant_command", required=True)
+    p = tenant.add_parser("create", help="create a tenant with its owner")
+    p.add_argument("slug")
+    p.add_argument("--name", required=True)
+    p.add_argument("--admin-email", required=True)
+    p.add_argument("--admin-password", required=True)
+    tenant.add_parser("list", help="list tenants with status and usage")
+    for action in ("suspend", "resume"):
+        tenant.add_parser(action, help=f"{action} a tenant").add_argument("slug")
+
+    token = sub.add_parser("token", help="personal access tokens").add_subparsers(dest="token_command", required=True)
+    p = token.add_parser("create", help="create a token and print it once")
+    p.add_argument("--tenant", required=True)
+    p.add_argument("--user", required=True)
+    p.add_argument("--name", default="cli")
+
+    operator = sub.add_parser("operator", help="platform operators").add_subparsers(dest="operator_command", required=True)
+    p = operator.add_parser("create", help="create (or reset) a platform operator")
+    p.add_argument("--email", required=True)
+    p.add_argument("--name", required=True)
+    p.add_argument("--password", required=True)
+
+    p = sub.add_parser("seed-demo", help="create or top up the demo tenant with realistic data")
+    p.add_argument("--customers", type=int, default=2500)
+    p.add_argument("--reset", action="store_true", help="drop and recreate the demo tenant first")
+
+    p = sub.add_parser("serve", help="run the web server")
+    p.add_argument("--host", default="127.0.0.1")
+    p.add_argument("--port", type=int, default=8000)
+
+    p = sub.add_parser("worker", help="run the arq worker")
+    p.add_argument("--check", action="store_true", help="exit 0 if a worker's health check is fresh")
+
+    p = sub.add_parser("demo", help="migrate, seed the demo tenant, start the worker and the web server")
+    p.add_argument("--host", default="127.0.0.1")
+    p.add_argument("--port", type=int, default=8000)
+    p.add_argument("--customers", type=int, default=2500)
+    return parser
+
+
+def main(argv: list[str] | None = None) -> int:
+    args = build_parser().parse_args(argv)
+    match args.command:
+        case "migrate":
+            return asyncio.run(_with_db(lambda db: _migrate(db, args.dry_run, args.concurrency)))
+        case "tenant":
+            match args.tenant_command:
+                case "create":
+                    return asyncio.run(_with_db(lambda db: _tenant_create(db, args)))
+                case "list":
+                    return asyncio.run(_with_db(_tenant_list))
+                case action:
+                    return asyncio.run(_with_db(lambda db: _tenant_status(db, args.slug, action)))
+        case "token":
+            return asyncio.run(_with_db(lambda db: _token_create(db, args)))
+        case "operator":
+            return asyncio.run(_with_db(lambda db: _operator_create(db, args)))
+        case "seed-demo":
+            return asyncio.run(_with_db(lambda db: _seed_demo(db, args)))
+        case "serve":
+            return _serve(args.host, args.port)
+        case "worker":
+            return _worker(args.check)
+        case "demo":
+            return _demo(args.host, args.port, args.customers)
+    return _fail(f"unknown command {args.command}")
+
+
+if __name__ == "__main__":
+    sys.exit(main())

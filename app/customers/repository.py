@@ -1,0 +1,201 @@
+"""Customer queries. Every list query takes the caller's data scope as a list of owner ids."""
+
+from __future__ import annotations
+
+import base64
+import json
+import uuid
+from collections.abc import AsyncIterator, Sequence
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import Select, delete, func, select, tuple_
+from sqlalchemy.dialects.postgresql import insert as pg_insert
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from app.customers.models import Customer, CustomerTag, Tag
+from app.search.grams import build_query
+
+
+@dataclass(frozen=True)
+class CustomerFilter:
+    search: str | None = None
+    owner_id: uuid.UUID | None = None
+    tag: str | None = None
+    status: str | None = None
+    tier: str | None = None
+    source: str | None = None
+    trashed: bool = False  # True: only soft-deleted customers (the recycle bin)
+
+    def as_dict(self) -> dict[str, Any]:
+        return {k: (str(v) if isinstance(v, uuid.UUID) else v) for k, v in self.__dict__.items() if v not in (None, False)}
+
+
+@dataclass(frozen=True)
+class CustomerOrder:
+    field: str = "created_at"
+    descending: bool = True
+
+
+@dataclass(frozen=True)
+class Page:
+    items: list[Customer]
+    total: int
+    total_capped: bool
+    has_next: bool
+    end_cursor: str | None
+
+
+class BadCursor(ValueError):
+    pass
+
+
+def encode_cursor(customer: Customer, order: CustomerOrder) -> str:
+    value = getattr(customer, order.field)
+    if isinstance(value, datetime):
+        value = value.isoformat()
+    raw = json.dumps([order.field, value, str(customer.id)], ensure_ascii=False).encode()
+    return base64.urlsafe_b64encode(raw).decode().rstrip("=")
+
+
+def decode_cursor(cursor: str, order: CustomerOrder) -> tuple[Any, uuid.UUID]:
+    try:
+        padded = cursor + "=" * (-len(cursor) % 4)
+        field, value, ident = json.loads(base64.urlsafe_b64decode(padded.encode()))
+        if field != order.field:
+            raise BadCursor("cursor belongs to another ordering")
+        if order.field in ("created_at", "updated_at"):
+            value = datetime.fromisoformat(value)
+        elif not isinstance(value, str):
+            raise BadCursor("malformed cursor")
+        return value, uuid.UUID(ident)
+    except BadCursor:
+        raise
+    except Exception as exc:
+        raise BadCursor("malformed cursor") from exc
+
+
+def _filtered(filters: CustomerFilter, owner_ids: Sequence[uuid.UUID] | None) -> Select[Any]:
+    query = select(Customer)
+    query = query.where(Customer.deleted_at.is_not(None) if filters.trashed else Customer.deleted_at.is_(None))
+    if owner_ids is not None:
+        query = query.where(Customer.owner_id.in_(owner_ids))
+    if filters.owner_id:
+        query = query.where(Customer.owner_id == filters.owner_id)
+    if filters.status:
+        query = query.where(Customer.status == filters.status)
+    if filters.tier:
+        query = query.where(Customer.tier == filters.tier)
+    if filters.source:
+        query = query.where(Customer.source == filters.source)
+    if filters.tag:
+        tagged = (
+            select(CustomerTag.customer_id)
+            .join(Tag, Tag.id == CustomerTag.tag_id)
+            .where(Tag.name == filters.tag, CustomerTag.customer_id == Customer.id)
+        )
+        query = query.where(tagged.exists())
+    if filters.search:
+        q = build_query(filters.search)
+        if q is not None:
+            if q.grams:
+                query = query.where(Customer.search_grams.contains(q.grams))
+            for pattern in q.like_patterns:
+                query = query.where(Customer.search_text.like(pattern))
+    return query
+
+
+async def list_page(
+    session: AsyncSession,
+    filters: CustomerFilter,
+    owner_ids: Sequence[uuid.UUID] | None,
+    order: CustomerOrder,
+    *,
+    limit: int,
+    after: str | None = None,
+    count_cap: int = 10_000,
+) -> Page:
+    """One page by keyset, plus a total that stops counting at ``count_cap``."""
+    base = _filtered(filters, owner_ids)
+    sort_col = getattr(Customer, order.field)
+    query = base
+    if after:
+        value, ident = decode_cursor(after, order)
+        key = tuple_(sort_col, Customer.id)
+        query = query.where(key < tuple_(value, ident) if order.descending else key > tuple_(value, ident))
+    if order.descending:
+        query = query.order_by(sort_col.desc(), Customer.id.desc())
+    else:
+        query = query.order_by(sort_col.asc(), Customer.id.asc())
+    rows = list((await session.scalars(query.limit(limit + 1))).all())
+    has_next = len(rows) > limit
+    items = rows[:limit]
+    counted = base.with_only_columns(Customer.id).limit(count_cap + 1).subquery()
+    total = int(await session.scalar(select(func.count()).select_from(counted)) or 0)
+    return Page(
+        items=items,
+        total=min(total, count_cap),
+        total_capped=total > count_cap,
+        has_next=has_next,
+        end_cursor=encode_cursor(items[-1], order) if items else None,
+    )
+
+
+async def stream(
+    session: AsyncSession,
+    filters: CustomerFilter,
+    owner_ids: Sequence[uuid.UUID] | None,
+    *,
+    batch: int = 1000,
+) -> AsyncIterator[list[Customer]]:
+    """Every matching customer, oldest first, a batch at a time (for exports)."""
+    order = CustomerOrder(field="created_at", descending=False)
+    after: str | None = None
+    while True:
+        page = await list_page(session, filters, owner_ids, order, limit=batch, after=after, count_cap=0)
+        if page.items:
+            yield page.items
+        if not page.has_next:
+            return
+        after = page.end_cursor
+
+
+async def count(session: AsyncSession, filters: CustomerFilter, owner_ids: Sequence[uuid.UUID] | None) -> int:
+    sub = _filtered(filters, owner_ids).with_only_columns(Customer.id).subquery()
+    return int(await session.scalar(select(func.count()).select_from(sub)) or 0)
+
+
+async def get(session: AsyncSession, customer_id: uuid.UUID, *, for_update: bool = False) -> Customer | None:
+    query = select(Customer).where(Customer.id == customer_id)
+    if for_update:
+        query = query.with_for_update()
+    return await session.scalar(query)
+
+
+async def tags_by_customer(session: AsyncSession, customer_ids: Sequence[uuid.UUID]) -> dict[uuid.UUID, list[Tag]]:
+    rows = await session.execute(
+        select(CustomerTag.customer_id, Tag)
+        .join(Tag, Tag.id == CustomerTag.tag_id)
+        .where(CustomerTag.customer_id.in_(customer_ids))
+        .order_by(Tag.name)
+    )
+    found: dict[uuid.UUID, list[Tag]] = {cid: [] for cid in customer_ids}
+    for customer_id, tag in rows.all():
+        found[customer_id].append(tag)
+    return found
+
+
+async def all_tags(session: AsyncSession) -> Sequence[Tag]:
+    return (await session.scalars(select(Tag).order_by(Tag.name))).all()
+
+
+async def replace_tags(session: AsyncSession, customer_id: uuid.UUID, names: Sequence[str]) -> None:
+    await session.execute(delete(CustomerTag).where(CustomerTag.customer_id == customer_id))
+    if not names:
+        return
+    await session.execute(pg_insert(Tag).values([{"name": n} for n in names]).on_conflict_do_nothing())
+    tag_ids = (await session.scalars(select(Tag.id).where(Tag.name.in_(names)))).all()
+    await session.execute(
+        pg_insert(CustomerTag).values([{"customer_id": customer_id, "tag_id": t} for t in tag_ids])
+    )

@@ -1,0 +1,1 @@
+"""Demo data: named staff and realistic customers for seeding a demo tenant and for benchmarks."""

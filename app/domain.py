@@ -1,0 +1,86 @@
+"""What every service shares: who is acting, and the typed errors services raise.
+
+Resolvers and controllers turn these errors into GraphQL error types or form messages; services
+never know which.
+"""
+
+from __future__ import annotations
+
+import uuid
+from dataclasses import dataclass, field
+from datetime import datetime
+
+
+@dataclass(frozen=True)
+class Actor:
+    """The staff user behind a request, with what their role allows."""
+
+    user_id: uuid.UUID
+    name: str
+    email: str
+    role_key: str
+    permissions: frozenset[str]
+    data_scope: str
+    team_id: uuid.UUID | None = None
+    ip: str | None = None
+    request_id: str | None = None
+    via: str = "session"  # session | token | system
+
+    def can(self, permission: str) -> bool:
+        return permission in self.permissions
+
+    @property
+    def label(self) -> str:
+        return f"{self.name} <{self.email}>"
+
+
+@dataclass(frozen=True)
+class FieldError:
+    """``field`` is a path into the input (``mobile``, ``address.city``); ``code`` is translatable."""
+
+    field: str
+    code: str
+    message: str
+
+
+class DomainError(Exception):
+    code = "error"
+
+
+class NotFound(DomainError):
+    code = "not_found"
+
+    def __init__(self, entity: str, entity_id: object) -> None:
+        super().__init__(f"{entity} {entity_id} not found")
+        self.entity = entity
+        self.entity_id = str(entity_id)
+
+
+class PermissionDenied(DomainError):
+    code = "permission_denied"
+
+    def __init__(self, permission: str) -> None:
+        super().__init__(f"missing permission {permission}")
+        self.permission = permission
+
+
+@dataclass
+class ValidationFailed(DomainError):
+    errors: list[FieldError] = field(default_factory=list)
+    code = "validation_failed"
+
+    def __post_init__(self) -> None:
+        super().__init__("; ".join(f"{e.field}: {e.message}" for e in self.errors))
+
+
+class VersionConflict(DomainError):
+    code = "version_conflict"
+
+    def __init__(
+        self, entity_id: object, current_version: int, changed_by: str | None, changed_at: datetime | None
+    ) -> None:
+        super().__init__(f"{entity_id} was changed by {changed_by} at {changed_at}")
+        self.entity_id = str(entity_id)
+        self.current_version = current_version
+        self.changed_by = changed_by
+        self.changed_at = changed_at

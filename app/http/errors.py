@@ -1,0 +1,95 @@
+"""Turning exceptions into responses: JSON for the API, pages and redirects for the admin."""
+
+from __future__ import annotations
+
+import logging
+from typing import Any
+from urllib.parse import quote
+
+from litestar import MediaType, Request, Response
+from litestar.exceptions import HTTPException, NotFoundException
+from litestar.response import Redirect, Template
+
+from app.http import form_stash
+from app.http.auth import AuthRequired
+from app.http.pages import ERRORS
+from app.i18n import gettext as _
+
+log = logging.getLogger("dealercrm.http")
+
+
+def _wants_json(request: Request[Any, Any, Any]) -> bool:
+    accept = request.headers.get("accept", "")
+    return request.url.path.startswith("/graphql") or ("application/json" in accept and "text/html" not in accept)
+
+
+def _is_htmx(request: Request[Any, Any, Any]) -> bool:
+    return request.headers.get("hx-request") == "true"
+
+
+async def auth_required_handler(request: Request[Any, Any, Any], exc: AuthRequired) -> Response[Any]:
+    if _wants_json(request):
+        return Response(
+            {"errors": [{"message": exc.reason, "extensions": {"code": "UNAUTHENTICATED"}}]},
+            status_code=401,
+            media_type=MediaType.JSON,
+            headers={"WWW-Authenticate": 'Bearer realm="dealercrm"'},
+        )
+    target = request.url.path
+    if request.method == "GET" and request.url.query:
+        target += "?" + request.url.query
+    resume = ""
+    if request.method == "POST":
+        # Park what the user typed so the re-login does not lose it.
+        tenant = request.scope["state"].get("tenant")
+        form = dict(await request.form())
+        back = request.headers.get("hx-current-url") or request.headers.get("referer") or target
+        path = "/" + back.split("://", 1)[-1].split("/", 1)[-1] if "://" in back else back
+        key = await form_stash.park(request.app.state.redis, tenant.slug, path, form)
+        target, resume = path, f"&resume={key}"
+    location = f"/login?next={quote(target, safe='')}{resume}"
+    if _is_htmx(request):
+        return Response("", status_code=200, headers={"HX-Redirect": location})
+    return Redirect(location, status_code=303)
+
+
+def _page(status: int, code: str) -> Template:
+    title, detail = ERRORS[code]
+    return Template("errors/page.html", context={"status": status, "title": _(title), "detail": _(detail), "code": code}, status_code=status)
+
+
+async def http_exception_handler(request: Request[Any, Any, Any], exc: HTTPException) -> Response[Any]:
+    status = exc.status_code
+    if _wants_json(request):
+        return Response({"errors": [{"message": exc.detail}]}, status_code=status, media_type=MediaType.JSON)
+    if isinstance(exc, NotFoundException) or status == 404:
+        return _page(404, "not_found")
+    if status == 403:
+        return _page(403, "csrf") if exc.detail == "csrf" else Template(
+            "errors/page.html",
+            context={"status": 403, "title": _("Not allowed"), "detail": _("You do not have permission to do this."), "code": "forbidden"},
+            status_code=403,
+        )
+    if status >= 500:
+        return _page(status, "server_error")
+    return Response(exc.detail, status_code=status, media_type=MediaType.TEXT)
+
+
+async def unhandled_exception_handler(request: Request[Any, Any, Any], exc: Exception) -> Response[Any]:
+    log.exception("unhandled error")
+    try:
+        import sentry_sdk
+
+        sentry_sdk.capture_exception(exc)
+    except Exception:  # pragma: no cover - reporting must never break the response
+        pass
+    if _wants_json(request):
+        return Response({"errors": [{"message": "internal error"}]}, status_code=500, media_type=MediaType.JSON)
+    return _page(500, "server_error")
+
+
+EXCEPTION_HANDLERS: dict[Any, Any] = {
+    AuthRequired: auth_required_handler,
+    HTTPException: http_exception_handler,
+    Exception: unhandled_exception_handler,
+}

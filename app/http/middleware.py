@@ -1,0 +1,241 @@
+"""ASGI middleware, outermost first: request id and access log, tenant resolution, CSRF.
+
+Plain ASGI rather than Litestar middleware so each layer is small and sees every request,
+including ones that never reach a route (unknown hosts, refused CSRF).
+"""
+
+from __future__ import annotations
+
+import logging
+import re
+import time
+import uuid
+from collections.abc import Awaitable, Callable
+from typing import Any
+from urllib.parse import parse_qs
+
+from sqlalchemy import select
+
+from app.http.pages import render_error_page
+from app.i18n import LOCALE_COOKIE, locale_var, pick_locale
+from app.observability import request_id_var, tenant_var
+from app.security import new_token, same
+from tenancy.models import Tenant, TenantStatus
+from tenancy.resolution import resolve_host
+
+Scope = dict[str, Any]
+Receive = Callable[[], Awaitable[dict[str, Any]]]
+Send = Callable[[dict[str, Any]], Awaitable[None]]
+ASGIApp = Callable[[Scope, Receive, Send], Awaitable[None]]
+
+log = logging.getLogger("dealercrm.http")
+
+SESSION_COOKIE = "dcrm_session"
+CSRF_COOKIE = "dcrm_csrf"
+CSRF_HEADER = b"x-csrf-token"
+CSRF_FIELD = "_csrf"
+# Paths served the same on every host, before any tenant lookup.
+HOSTLESS_PREFIXES = ("/healthz", "/readyz", "/metrics", "/static/")
+_REQUEST_ID_RE = re.compile(r"^[A-Za-z0-9._-]{8,64}$")
+
+
+def header(scope: Scope, name: bytes) -> str | None:
+    for key, value in scope.get("headers", []):
+        if key == name:
+            return value.decode("latin-1")
+    return None
+
+
+def cookies(scope: Scope) -> dict[str, str]:
+    raw = header(scope, b"cookie") or ""
+    found: dict[str, str] = {}
+    for part in raw.split(";"):
+        name, sep, value = part.strip().partition("=")
+        if sep:
+            found.setdefault(name, value)
+    return found
+
+
+class RequestIdMiddleware:
+    """Give every request an id (or keep a well-formed incoming one) and log it when done."""
+
+    def __init__(self, app: ASGIApp) -> None:
+        self.app = app
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http":
+            await self.app(scope, receive, send)
+            return
+        incoming = header(scope, b"x-request-id")
+        request_id = incoming if incoming and _REQUEST_ID_RE.match(incoming) else uuid.uuid4().hex
+        scope.setdefault("state", {})["request_id"] = request_id
+        token = request_id_var.set(request_id)
+        tenant_token = tenant_var.set(None)
+        started = time.perf_counter()
+        status = 500
+
+        async def send_with_id(message: dict[str, Any]) -> None:
+            nonlocal status
+            if message["type"] == "http.response.start":
+                status = message["status"]
+                message.setdefault("headers", []).append((b"x-request-id", request_id.encode()))
+            await send(message)
+
+        try:
+            await self.app(scope, receive, send_with_id)
+        finally:
+            if not scope["path"].startswith(HOSTLESS_PREFIXES):
+                log.info(
+                    "request",
+                    extra={
+                        "method": scope["method"],
+                        "path": scope["path"],
+                        "status": status,
+                        "ms": round((time.perf_counter() - started) * 1000, 2),
+                    },
+                )
+            request_id_var.reset(token)
+            tenant_var.reset(tenant_token)
+
+
+class LocaleMiddleware:
+    """zh-CN unless the user chose otherwise (``?lang=en`` sticks in a cookie) or the browser asks for English."""
+
+    def __init__(self, app: ASGIApp) -> None:
+        self.app = app
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http":
+            await self.app(scope, receive, send)
+            return
+        query = parse_qs(scope.get("query_string", b"").decode("latin-1"))
+        requested = (query.get("lang") or [None])[0]
+        locale = pick_locale(requested, cookies(scope).get(LOCALE_COOKIE), header(scope, b"accept-language"))
+        scope.setdefault("state", {})["locale"] = locale
+        token = locale_var.set(locale)
+
+        async def send_with_cookie(message: dict[str, Any]) -> None:
+            if message["type"] == "http.response.start" and requested == locale:
+                cookie = f"{LOCALE_COOKIE}={locale}; Path=/; Max-Age=31536000; SameSite=Lax"
+                message.setdefault("headers", []).append((b"set-cookie", cookie.encode()))
+            await send(message)
+
+        try:
+            await self.app(scope, receive, send_with_cookie if requested else send)
+        finally:
+            locale_var.reset(token)
+
+
+class TenancyMiddleware:
+    """Host → tenant. Unknown hosts get a 404 page; suspended tenants a clear refusal."""
+
+    def __init__(self, app: ASGIApp) -> None:
+        self.app = app
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http" or scope["path"].startswith(HOSTLESS_PREFIXES):
+            await self.app(scope, receive, send)
+            return
+        litestar_app = scope["app"]
+        settings = litestar_app.state.settings
+        target = resolve_host(header(scope, b"host"), settings.base_domain)
+        state = scope.setdefault("state", {})
+        if not target.known_domain:
+            await render_error_page(scope, send, 404, "unknown_host")
+            return
+        if target.slug is None:
+            state["tenant"] = None
+            await self.app(scope, receive, send)
+            return
+        tenant = await self._lookup(litestar_app.state.db, target.slug)
+        if tenant is None:
+            await render_error_page(scope, send, 404, "unknown_tenant")
+            return
+        tenant_var.set(tenant.slug)
+        if tenant.status == TenantStatus.SUSPENDED:
+            await render_error_page(scope, send, 403, "tenant_suspended")
+            return
+        state["tenant"] = tenant
+        await self.app(scope, receive, send)
+
+    @staticmethod
+    async def _lookup(db: Any, slug: str) -> Tenant | None:
+        async with db.engine.connect() as conn:
+            row = (
+                await conn.execute(select(Tenant.__table__).where(Tenant.__table__.c.slug == slug))
+            ).mappings().first()
+        return Tenant(**row) if row else None
+
+
+class CsrfMiddleware:
+    """Double-submit CSRF check on every unsafe request that could ride on a cookie.
+
+    The token lives in a cookie and is echoed by forms (``_csrf``) and HTMX (``X-CSRF-Token``).
+    Requests authenticated only by a bearer token carry no ambient credentials and are exempt.
+    """
+
+    UNSAFE = {"POST", "PUT", "PATCH", "DELETE"}
+
+    def __init__(self, app: ASGIApp) -> None:
+        self.app = app
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http":
+            await self.app(scope, receive, send)
+            return
+        jar = cookies(scope)
+        if scope["method"] not in self.UNSAFE:
+            await self._issue_token(scope, receive, send, jar.get(CSRF_COOKIE))
+            return
+        authorization = header(scope, b"authorization") or ""
+        if authorization.lower().startswith("bearer ") and SESSION_COOKIE not in jar:
+            await self.app(scope, receive, send)
+            return
+        expected = jar.get(CSRF_COOKIE)
+        supplied = header(scope, CSRF_HEADER)
+        body_messages: list[dict[str, Any]] = []
+        if not supplied:
+            content_type = header(scope, b"content-type") or ""
+            if content_type.startswith("application/x-www-form-urlencoded"):
+                body = b""
+                while True:
+                    message = await receive()
+                    body_messages.append(message)
+                    body += message.get("body", b"")
+                    if not message.get("more_body"):
+                        break
+                supplied = (parse_qs(body.decode("utf-8", "replace")).get(CSRF_FIELD) or [None])[0]
+            elif content_type.startswith("multipart/form-data"):
+                supplied = None  # multipart forms must send the header (HTMX does)
+        if not same(expected, supplied):
+            await render_error_page(scope, send, 403, "csrf")
+            return
+        scope.setdefault("state", {})["csrf_token"] = expected
+        if body_messages:
+            pending = list(body_messages)
+
+            async def replay() -> dict[str, Any]:
+                if pending:
+                    return pending.pop(0)
+                return await receive()
+
+            await self.app(scope, replay, send)
+        else:
+            await self.app(scope, receive, send)
+
+    async def _issue_token(self, scope: Scope, receive: Receive, send: Send, existing: str | None) -> None:
+        """Safe requests: make sure the browser holds a token that pages can echo."""
+        token = existing or new_token(24)
+        scope.setdefault("state", {})["csrf_token"] = token
+        if existing:
+            await self.app(scope, receive, send)
+            return
+        secure = "; Secure" if scope["app"].state.settings.secure_cookies else ""
+
+        async def send_with_cookie(message: dict[str, Any]) -> None:
+            if message["type"] == "http.response.start":
+                cookie = f"{CSRF_COOKIE}={token}; Path=/; HttpOnly; SameSite=Lax{secure}"
+                message.setdefault("headers", []).append((b"set-cookie", cookie.encode()))
+            await send(message)
+
+        await self.app(scope, receive, send_with_cookie)

@@ -1,0 +1,55 @@
+"""Error pages written straight to ASGI, for refusals that happen before routing."""
+
+from __future__ import annotations
+
+import json
+from typing import Any
+
+from app.i18n import gettext as _
+
+# Titles and explanations for each refusal; the text goes through the catalog.
+ERRORS: dict[str, tuple[str, str]] = {
+    "unknown_host": ("Page not found", "This address is not served by DealerCRM."),
+    "unknown_tenant": ("Page not found", "No dealer account uses this address. Check the spelling of the link."),
+    "tenant_suspended": (
+        "Account suspended",
+        "This dealer account has been suspended. Please contact your administrator or DealerCRM support.",
+    ),
+    "csrf": (
+        "Request refused",
+        "The form's security token was missing or out of date. Reload the page and try again.",
+    ),
+    "not_found": ("Page not found", "The page you asked for does not exist."),
+    "server_error": ("Something went wrong", "The error has been recorded. Please try again in a moment."),
+}
+
+
+def _wants_json(scope: dict[str, Any]) -> bool:
+    accept = ""
+    for key, value in scope.get("headers", []):
+        if key == b"accept":
+            accept = value.decode("latin-1")
+    return scope["path"].startswith("/graphql") or ("application/json" in accept and "text/html" not in accept)
+
+
+async def render_error_page(scope: dict[str, Any], send: Any, status: int, code: str) -> None:
+    title, detail = ERRORS.get(code, ERRORS["server_error"])
+    if _wants_json(scope):
+        body = json.dumps({"errors": [{"message": _(detail), "extensions": {"code": code.upper()}}]}).encode()
+        content_type = b"application/json"
+    else:
+        engine = getattr(scope.get("app"), "template_engine", None)
+        if engine is not None:
+            html = engine.get_template("errors/page.html").render(status=status, title=_(title), detail=_(detail), code=code)
+        else:
+            html = f"<h1>{status}</h1><p>{_(detail)}</p>"
+        body = html.encode()
+        content_type = b"text/html; charset=utf-8"
+    await send(
+        {
+            "type": "http.response.start",
+            "status": status,
+            "headers": [(b"content-type", content_type), (b"content-length", str(len(body)).encode())],
+        }
+    )
+    await send({"type": "http.response.body", "body": body})

@@ -1,0 +1,199 @@
+"""Platform operations on tenants: sign-up, listing with usage, suspend and resume; operators."""
+
+from __future__ import annotations
+
+
+from dataclasses import dataclass
+from datetime import UTC, datetime, timedelta
+
+from sqlalchemy import select, text
+from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine, AsyncSession
+
+from app import security
+from app.accounts.service import seed_tenant
+from app.customers.validation import EMAIL_RE
+from app.domain import FieldError, ValidationFailed
+from app.models import tenant_metadata
+from app.platform.models import OperatorSession, PlatformOperator
+from tenancy import registry
+from tenancy.migrate import quote_ident
+from tenancy.models import Tenant, TenantStatus
+from tenancy.naming import InvalidSlug, validate_slug
+
+PASSWORD_MIN = 8
+SLUG_MESSAGES = {
+    "required": "is required",
+    "too_short": "must be at least 3 characters",
+    "too_long": "must be at most 30 characters",
+    "malformed": "may contain only lowercase letters, digits and single hyphens, starting with a letter",
+    "reserved": "is reserved; please choose another",
+    "taken": "is already taken",
+}
+
+
+@dataclass(frozen=True)
+class SignUp:
+    company_name: str
+    slug: str
+    admin_email: str
+    admin_password: str
+    admin_name: str = ""
+
+
+def _validate(data: SignUp) -> tuple[str, str, str]:
+    errors: list[FieldError] = []
+    slug = ""
+    try:
+        slug = validate_slug(data.slug)
+    except InvalidSlug as exc:
+        errors.append(FieldError("slug", exc.code, SLUG_MESSAGES[exc.code]))
+    name = (data.company_name or "").strip()
+    if not name:
+        errors.append(FieldError("company_name", "required", "is required"))
+    elif len(name) > 100:
+        errors.append(FieldError("company_name", "too_long", "must be at most 100 characters"))
+    email = (data.admin_email or "").strip().lower()
+    if not EMAIL_RE.match(email) or len(email) > 254:
+        errors.append(FieldError("admin_email", "invalid_email", "is not a valid email address"))
+    if len(data.admin_password or "") < PASSWORD_MIN:
+        errors.append(FieldError("admin_password", "too_short", f"must be at least {PASSWORD_MIN} characters"))
+    elif len(data.admin_password) > 200:
+        errors.append(FieldError("admin_password", "too_long", "must be at most 200 characters"))
+    if errors:
+        raise ValidationFailed(errors)
+    return slug, name, email
+
+
+async def sign_up(engine: AsyncEngine, data: SignUp) -> Tenant:
+    """Create a tenant: registry row, schema at head, default roles and the owner, atomically."""
+    slug, name, email = _validate(data)
+    owner_name = (data.admin_name or "").strip()[:60] or email.split("@")[0]
+
+    async def seed(conn: AsyncConnection, schema: str) -> None:
+        await seed_tenant(conn, schema, owner_email=email, owner_name=owner_name, owner_password=data.admin_password)
+
+    try:
+        return await registry.provision_tenant(
+            engine, slug=slug, name=name, admin_email=email, metadata=tenant_metadata, seed=seed
+        )
+    except registry.TenantExists as exc:
+        raise ValidationFailed([FieldError("slug", "taken", SLUG_MESSAGES["taken"])]) from exc
+
+
+@dataclass(frozen=True)
+class TenantOverview:
+    tenant: Tenant
+    users: int | None
+    customers: int | None
+
+
+async def tenant_overviews(engine: AsyncEngine) -> list[TenantOverview]:
+    """Every tenant with its user and customer counts (an operator page, not a request hot path)."""
+    async with engine.connect() as conn:
+        tenants = await registry.list_tenants(conn)
+        out: list[TenantOverview] = []
+        for t in tenants:
+            schema = quote_ident(t.schema_name)
+            try:
+                row = (
+                    await conn.execute(
+                        text(
+                            f"SELECT (SELECT count(*) FROM {schema}.users), "
+                            f"(SELECT count(*) FROM {schema}.customers WHERE deleted_at IS NULL)"
+                        )
+                    )
+                ).one()
+                out.append(TenantOverview(t, int(row[0]), int(row[1])))
+            except Exception:
+                await conn.rollback()
+                out.append(TenantOverview(t, None, None))
+    return out
+
+
+async def suspend(engine: AsyncEngine, slug: str) -> Tenant:
+    return await registry.set_status(engine, slug, TenantStatus.SUSPENDED)
+
+
+async def resume(engine: AsyncEngine, slug: str) -> Tenant:
+    return await registry.set_status(engine, slug, TenantStatus.ACTIVE)
+
+
+# -- operators -------------------------------------------------------------------------------------
+
+
+async def create_operator(session: AsyncSession, *, email: str, name: str, password: str) -> PlatformOperator:
+    email = email.strip().lower()
+    existing = await session.scalar(select(PlatformOperator).where(PlatformOperator.email == email))
+    if existing is not None:
+        existing.password_hash = security.hash_password(password)
+        existing.name = name
+        await session.commit()
+        return existing
+    operator = PlatformOperator(email=email, name=name, password_hash=security.hash_password(password), failed_logins=0)
+    session.add(operator)
+    await session.commit()
+    return operator
+
+
+class OperatorLoginFailed(Exception):
+    def __init__(self, code: str) -> None:
+        super().__init__(code)
+        self.code = code
+
+
+async def operator_login(session: AsyncSession, *, email: str, password: str, max_failures: int = 5, lock_minutes: int = 15) -> str:
+    now = datetime.now(UTC)
+    operator = await session.scalar(
+        select(PlatformOperator).where(PlatformOperator.email == (email or "").strip().lower())
+    )
+    if operator is None:
+        security.verify_password(None, password)
+        raise OperatorLoginFailed("invalid")
+    if operator.locked_until and operator.locked_until > now:
+        raise OperatorLoginFailed("locked")
+    if not security.verify_password(operator.password_hash, password):
+        operator.failed_logins += 1
+        if operator.failed_logins >= max_failures:
+            operator.locked_until = now + timedelta(minutes=lock_minutes)
+            operator.failed_logins = 0
+        await session.commit()
+        raise OperatorLoginFailed("invalid")
+    operator.failed_logins = 0
+    token = security.new_token()
+    session.add(
+        OperatorSession(
+            token_hash=security.token_hash(token),
+            operator_id=operator.id,
+            csrf_token=security.new_token(24),
+            expires_at=now + timedelta(hours=12),
+        )
+    )
+    await session.commit()
+    return token
+
+
+async def operator_for_session(session: AsyncSession, token: str | None) -> PlatformOperator | None:
+    if not token:
+        return None
+    now = datetime.now(UTC)
+    record = await session.scalar(
+        select(OperatorSession).where(
+            OperatorSession.token_hash == security.token_hash(token),
+            OperatorSession.revoked_at.is_(None),
+            OperatorSession.expires_at > now,
+        )
+    )
+    if record is None:
+        return None
+    return await session.get(PlatformOperator, record.operator_id)
+
+
+async def operator_logout(session: AsyncSession, token: str | None) -> None:
+    if not token:
+        return
+    record = await session.scalar(select(OperatorSession).where(OperatorSession.token_hash == security.token_hash(token)))
+    if record is not None:
+        record.revoked_at = datetime.now(UTC)
+        await session.commit()
+
+

@@ -1,0 +1,1 @@
+"""Reference data shipped with the app: China's administrative divisions for addresses."""

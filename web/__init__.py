@@ -1,0 +1,1 @@
+"""The HTMX admin: controllers, Jinja2 templates, static files and translations."""

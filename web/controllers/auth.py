@@ -1,0 +1,85 @@
+"""Staff login and logout on a tenant's host."""
+
+from __future__ import annotations
+
+from typing import Annotated, Any
+
+from litestar import Controller, Request, get, post
+from litestar.enums import RequestEncodingType
+from litestar.params import Body
+from litestar.response import Redirect, Response, Template
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from app.accounts import service as accounts
+from app.domain import Actor
+from app.http.auth import client_ip, current_tenant
+from app.http.middleware import SESSION_COOKIE
+from app.i18n import gettext as _
+
+LOGIN_MESSAGES = {
+    "invalid": "Wrong email or password.",
+    "locked": "Too many failed attempts. This account is locked for 15 minutes.",
+    "inactive": "This account has been deactivated. Please contact your administrator.",
+}
+
+
+def _safe_next(target: str | None) -> str:
+    """Only same-site paths: ``//evil.example`` and absolute URLs fall back to the home page."""
+    if not target or not target.startswith("/") or target.startswith("//") or "\\\\" in target:
+        return "/"
+    return target
+
+
+class AuthController(Controller):
+    path = "/"
+
+    @get("/login", operation_id="LoginPage", name="login")
+    async def login_page(
+        self, request: Request[Any, Any, Any], actor_or_none: Actor | None, next: str | None = None, resume: str | None = None
+    ) -> Template | Redirect:
+        """The login form."""
+        current_tenant(request)
+        if actor_or_none is not None:
+            return Redirect(_safe_next(next))
+        return Template("auth/login.html", context={"tenant": current_tenant(request), "next": _safe_next(next), "resume": resume or "", "email": "", "error": None})
+
+    @post("/login", operation_id="Login")
+    async def login(
+        self,
+        request: Request[Any, Any, Any],
+        db_session: AsyncSession,
+        data: Annotated[dict[str, str], Body(media_type=RequestEncodingType.URL_ENCODED)],
+    ) -> Template | Redirect:
+        """Check credentials and open a session."""
+        tenant = current_tenant(request)
+        settings = request.app.state.settings
+        nxt, resume = _safe_next(data.get("next")), data.get("resume") or ""
+        try:
+            token, _staff = await accounts.login(
+                db_session, settings, email=data.get("email", ""), password=data.get("password", ""),
+                ip=client_ip(request), user_agent=request.headers.get("user-agent"),
+            )
+        except accounts.LoginFailed as exc:
+            return Template(
+                "auth/login.html",
+                context={"tenant": tenant, "next": nxt, "resume": resume, "email": data.get("email", ""), "error": _(LOGIN_MESSAGES[exc.code])},
+                status_code=401 if exc.code == "invalid" else 423 if exc.code == "locked" else 403,
+            )
+        if resume:
+            nxt += ("&" if "?" in nxt else "?") + f"resume={resume}"
+        response = Redirect(nxt, status_code=303)
+        response.set_cookie(
+            SESSION_COOKIE, token, httponly=True, secure=settings.secure_cookies, samesite="lax",
+            max_age=settings.session_absolute_hours * 3600, path="/",
+        )
+        return response
+
+    @post("/logout", operation_id="Logout")
+    async def logout(self, request: Request[Any, Any, Any], db_session: AsyncSession, actor: Actor) -> Response[Any]:
+        """End the session."""
+        staff = request.scope["state"].get("staff_session")
+        if staff is not None:
+            await accounts.logout(db_session, staff.record)
+        response = Redirect("/login", status_code=303)
+        response.delete_cookie(SESSION_COOKIE, path="/")
+        return response

@@ -1,0 +1,54 @@
+"""Shared by controllers: page context, HTMX detection, field errors for forms."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from litestar import Request
+
+from app.domain import Actor, ValidationFailed
+from app.i18n import gettext as _
+
+
+def is_htmx(request: Request[Any, Any, Any]) -> bool:
+    return request.headers.get("hx-request") == "true"
+
+
+def page(request: Request[Any, Any, Any], actor: Actor | None = None, **extra: Any) -> dict[str, Any]:
+    """What every admin page template gets: the tenant, the actor and the active nav item."""
+    state = request.scope.get("state", {})
+    return {"tenant": state.get("tenant"), "actor": actor, "locale": state.get("locale"), **extra}
+
+
+# Messages by error code; the service's English text is the fallback for codes not listed.
+ERROR_MESSAGES = {
+    "required": "This field is required.",
+    "too_long": "This is too long.",
+    "too_short": "This is too short.",
+    "invalid": "This value is not valid.",
+    "invalid_choice": "Please choose one of the options.",
+    "invalid_mobile": "Please enter a valid mainland China mobile number (11 digits).",
+    "invalid_email": "Please enter a valid email address.",
+    "invalid_division": "Province, city and district do not match.",
+    "invalid_date": "Please enter a date as YYYY-MM-DD.",
+    "out_of_range": "This value is out of range.",
+    "invalid_id": "This value is not valid.",
+    "unknown_owner": "Please choose an active staff member.",
+    "owner_out_of_scope": "You can only assign customers to people in your scope.",
+    "too_many": "Too many tags (at most 20).",
+    "malformed": "Use lowercase letters, digits and single hyphens, starting with a letter.",
+    "reserved": "This address is reserved; please choose another.",
+    "taken": "This address is already taken.",
+}
+
+
+def error_text(code: str, fallback: str) -> str:
+    return _(ERROR_MESSAGES[code]) if code in ERROR_MESSAGES else fallback
+
+
+def field_errors(exc: ValidationFailed) -> dict[str, str]:
+    """Field name → translated message, the first per field (a form shows one message per field)."""
+    found: dict[str, str] = {}
+    for error in exc.errors:
+        found.setdefault(error.field.split(".")[0], error_text(error.code, error.message))
+    return found

@@ -1,0 +1,45 @@
+"""Jinja2 set-up: translation callables, CSRF token, locale and formatting helpers."""
+
+from __future__ import annotations
+
+from datetime import date, datetime
+from typing import Any
+from zoneinfo import ZoneInfo
+
+from babel.dates import format_date, format_datetime
+from babel.numbers import format_decimal
+from jinja2 import pass_context
+from litestar.contrib.jinja import JinjaTemplateEngine
+
+from app.i18n import gettext, locale_var, ngettext
+
+DISPLAY_TZ = ZoneInfo("Asia/Shanghai")
+
+
+@pass_context
+def csrf_token(ctx: Any) -> str:
+    request = ctx.get("request")
+    return request.scope.get("state", {}).get("csrf_token", "") if request is not None else ""
+
+
+def fmt_datetime(value: datetime | None, fmt: str = "yyyy-MM-dd HH:mm") -> str:
+    if value is None:
+        return ""
+    return format_datetime(value.astimezone(DISPLAY_TZ), fmt, locale=locale_var.get())
+
+
+def fmt_date(value: date | None) -> str:
+    return format_date(value, "yyyy-MM-dd", locale=locale_var.get()) if value else ""
+
+
+def fmt_number(value: int | float | None) -> str:
+    return format_decimal(value or 0, locale=locale_var.get())
+
+
+def setup(engine: JinjaTemplateEngine) -> None:
+    env = engine.engine
+    env.add_extension("jinja2.ext.i18n")
+    env.install_gettext_callables(gettext, ngettext, newstyle=True)  # type: ignore[attr-defined]
+    env.globals.update(csrf_token=csrf_token, current_locale=lambda: locale_var.get())
+    env.filters.update(datetime=fmt_datetime, date=fmt_date, number=fmt_number)
+    env.autoescape = True

@@ -1,0 +1,1 @@
+"""The arq worker: settings and jobs."""

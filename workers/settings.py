@@ -1,0 +1,66 @@
+"""arq worker settings: Redis, the job list, cron jobs and the shared services on ``ctx``."""
+
+from __future__ import annotations
+
+import logging
+from datetime import UTC, datetime
+from typing import Any
+
+from arq import cron
+from arq.connections import RedisSettings
+
+from app.db import Database
+from app.factory import QUEUE_NAME
+from app.observability import configure_logging, init_sentry
+from app.runtime import resolve_service_urls
+from app.settings import get_settings
+
+log = logging.getLogger("dealercrm.worker")
+HEARTBEAT_KEY = "dealercrm:worker:heartbeat"
+
+
+async def heartbeat(ctx: dict[str, Any]) -> str:
+    """Proves the worker is alive and can reach PostgreSQL and Redis."""
+    from sqlalchemy import text
+
+    async with ctx["db"].engine.connect() as conn:
+        await conn.execute(text("SELECT 1"))
+    stamp = datetime.now(UTC).isoformat()
+    await ctx["redis"].set(HEARTBEAT_KEY, stamp, ex=300)
+    return stamp
+
+
+async def startup(ctx: dict[str, Any]) -> None:
+    settings = get_settings()
+    configure_logging()
+    init_sentry(settings.sentry_dsn, settings.environment)
+    urls = resolve_service_urls(settings)
+    ctx["settings"] = settings
+    ctx["db"] = Database(urls.database_url, pool_size=4, statement_cache_size=settings.db_statement_cache_size)
+
+
+async def shutdown(ctx: dict[str, Any]) -> None:
+    await ctx["db"].dispose()
+
+
+def _redis_settings() -> RedisSettings:
+    return RedisSettings.from_dsn(resolve_service_urls(get_settings()).redis_url)
+
+
+def _functions() -> list[Any]:
+    from workers.jobs import JOBS
+
+    return [heartbeat, *JOBS]
+
+
+class WorkerSettings:
+    functions = _functions()
+    cron_jobs = [cron(heartbeat, second={0, 30}, run_at_startup=True, unique=True)]
+    on_startup = startup
+    on_shutdown = shutdown
+    queue_name = QUEUE_NAME
+    redis_settings = _redis_settings()
+    max_tries = 5
+    job_timeout = 3600
+    health_check_interval = 30
+    health_check_key = "dealercrm:worker:health"

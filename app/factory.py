@@ -14,7 +14,7 @@ from typing import Any
 from arq import create_pool
 from arq.connections import RedisSettings
 from litestar import Litestar
-from litestar.contrib.jinja import JinjaTemplateEngine
+from litestar.plugins.jinja import JinjaTemplateEngine
 from litestar.datastructures import State
 from litestar.di import Provide
 from litestar.middleware import DefineMiddleware

@@ -9,6 +9,7 @@ every choice is made by one ``random.Random(seed)`` instead of a Faker call per 
 from __future__ import annotations
 
 import random
+import re
 from collections.abc import Iterator, Sequence
 from datetime import date, datetime, time, timedelta, timezone
 from functools import lru_cache
@@ -145,6 +146,8 @@ _COMPANY_TRADES = (
     "教育咨询有限公司",
     "健身服务有限公司",
 )
+_TRADE_WORDS = ("公司", "电子", "计算机", "网络", "国际", "科技", "信息", "软件", "电脑", "数字")
+_CJK_ONLY = re.compile("[\u4e00-\u9fff]+")
 _COMPANY_EMAIL_USERS = ("info", "service", "hr", "admin", "purchase", "contact")
 
 _NOTES_INDIVIDUAL = (
@@ -155,7 +158,7 @@ _NOTES_INDIVIDUAL = (
     "洗衣机想换洗烘一体，阳台空间有限",
     "对价格比较敏感，等618活动再定",
     "已上门量尺寸，烟灶套装待报价",
-    "关注以旧换新补贴，旧空调{count}台",
+    "关注以旧换新补贴，旧空调{units}台",
     "周末才有空，送货安装约周六上午",
     "中央空调意向，需要设计师出方案",
     "上次买的热水器有异响，已安排师傅回访",
@@ -186,11 +189,11 @@ class _Vocabulary:
         }
         words = {*self.surnames, *self.given_names["male"], *self.given_names["female"]}
         self.pinyin = {word: "".join(lazy_pinyin(word)) for word in words}
-        # Stems like 菊风公司 or 晖来计算机 would read oddly before a trade such as 物业管理有限公司.
+        # Stems naming a trade (菊风公司, 图龙信息) would read oddly before 物业管理有限公司.
         self.company_stems = [
             stem
-            for stem in CompanyProvider.company_prefixes
-            if len(stem) <= 4 and not any(word in stem for word in ("公司", "电子", "计算机", "网络", "国际"))
+            for stem in dict.fromkeys(CompanyProvider.company_prefixes)
+            if len(stem) <= 4 and _CJK_ONLY.fullmatch(stem) and not any(word in stem for word in _TRADE_WORDS)
         ]
         self.stem_pinyin = {stem: "".join(lazy_pinyin(stem)) for stem in self.company_stems}
         self.places = [
@@ -219,19 +222,23 @@ def fake_customers(
         n: How many customers.
         seed: Fixes every choice.
         owner_ids: Staff ids to assign customers to; about 5% are left unassigned (the public pool).
-        now: The end of the three years over which ``created_at`` is spread, in creation order.
-            Defaults to the start of today, China time, so runs on the same day agree.
+        now: The end of the three years over which ``created_at`` is spread, in creation order and
+            at shop hours, China time. Defaults to the start of today, so runs on the same day agree.
     """
     vocabulary = _vocabulary()
     rng = random.Random(seed)
     if now is None:
         now = datetime.combine(datetime.now(CHINA_TIME).date(), time(), CHINA_TIME)
+    elif now.tzinfo is None:
+        msg = "now must be timezone-aware"
+        raise ValueError(msg)
     start = now - timedelta(days=3 * 365)
     seen_mobiles: set[str] = set()
     for index in range(n):
         # Creation dates rise with the index, as in a real table, at shop hours.
         day = start + (now - start) * ((index + rng.random()) / n)
-        created_at = min(now, day.replace(hour=rng.randint(9, 20), minute=rng.randrange(60)))
+        at_shop_hours = time(rng.randint(9, 20), rng.randrange(60), rng.randrange(60), tzinfo=CHINA_TIME)
+        created_at = min(now, datetime.combine(day.astimezone(CHINA_TIME).date(), at_shop_hours))
         yield _fake_customer(rng, vocabulary, owner_ids, created_at, now.date(), seen_mobiles)
 
 
@@ -326,7 +333,8 @@ def _personal_email(rng: random.Random, vocabulary: _Vocabulary, surname: str, g
 
 
 def _company_email(rng: random.Random, vocabulary: _Vocabulary, stem: str) -> str:
-    return f"{rng.choice(_COMPANY_EMAIL_USERS)}@{vocabulary.stem_pinyin[stem]}.{rng.choice(('com', 'cn', 'com.cn'))}"
+    domain = f"{vocabulary.stem_pinyin[stem]}.{rng.choice(('com', 'cn', 'com.cn'))}"
+    return f"{rng.choice(_COMPANY_EMAIL_USERS)}@{domain}"
 
 
 def _address_detail(rng: random.Random, district: str) -> str:
@@ -343,4 +351,9 @@ def _address_detail(rng: random.Random, district: str) -> str:
 
 def _note(rng: random.Random, is_company: bool) -> str:
     template = rng.choice(_NOTES_COMPANY if is_company else _NOTES_INDIVIDUAL)
-    return template.format(budget=rng.choice(_BUDGETS), month=rng.randint(1, 12), count=rng.randint(2, 40))
+    return template.format(
+        budget=rng.choice(_BUDGETS),
+        month=rng.randint(1, 12),
+        units=rng.randint(1, 3),
+        count=rng.randint(5, 40),
+    )

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from collections.abc import AsyncIterator
 from typing import Any
+from urllib.parse import quote
 
 from litestar import Request
 from litestar.exceptions import NotAuthorizedException, NotFoundException
@@ -11,16 +12,18 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from app.accounts import service as accounts
 from app.domain import Actor
+from app.http import form_stash
 from app.http.middleware import SESSION_COOKIE
 from tenancy.models import Tenant
 
 
 class AuthRequired(NotAuthorizedException):
-    """No valid session or token. ``reason`` is shown to API clients."""
+    """No valid session or token. ``reason`` is shown to API clients, ``login_url`` to browsers."""
 
-    def __init__(self, reason: str = "authentication required") -> None:
+    def __init__(self, reason: str = "authentication required", login_url: str | None = None) -> None:
         super().__init__(detail=reason)
         self.reason = reason
+        self.login_url = login_url
 
 
 def current_tenant(request: Request[Any, Any, Any]) -> Tenant:
@@ -66,7 +69,24 @@ async def provide_optional_actor(request: Request[Any, Any, Any], db_session: As
     return actor
 
 
-async def provide_actor(actor_or_none: Actor | None) -> Actor:
+async def provide_actor(request: Request[Any, Any, Any], actor_or_none: Actor | None) -> Actor:
     if actor_or_none is None:
-        raise AuthRequired()
+        raise AuthRequired(login_url=await login_url_for(request))
     return actor_or_none
+
+
+async def login_url_for(request: Request[Any, Any, Any]) -> str:
+    """Where a browser without a session goes; a form it was submitting is parked, not lost."""
+    target = request.url.path
+    if request.method == "GET" and request.url.query:
+        target += "?" + request.url.query
+    resume = ""
+    content_type = request.headers.get("content-type", "")
+    if request.method == "POST" and content_type.startswith("application/x-www-form-urlencoded"):
+        tenant = current_tenant(request)
+        form = {k: v for k, v in (await request.form()).items()}
+        back = request.headers.get("hx-current-url") or request.headers.get("referer") or target
+        path = "/" + back.split("://", 1)[1].split("/", 1)[1] if "://" in back else back
+        key = await form_stash.park(request.app.state.redis, tenant.slug, path, form)
+        target, resume = path, f"&resume={key}"
+    return f"/login?next={quote(target, safe='')}{resume}"

@@ -4,13 +4,11 @@ from __future__ import annotations
 
 import logging
 from typing import Any
-from urllib.parse import quote
 
 from litestar import MediaType, Request, Response
 from litestar.exceptions import HTTPException, NotFoundException
 from litestar.response import Redirect, Template
 
-from app.http import form_stash
 from app.http.auth import AuthRequired
 from app.http.pages import ERRORS
 from app.i18n import gettext as _
@@ -27,7 +25,7 @@ def _is_htmx(request: Request[Any, Any, Any]) -> bool:
     return request.headers.get("hx-request") == "true"
 
 
-async def auth_required_handler(request: Request[Any, Any, Any], exc: AuthRequired) -> Response[Any]:
+def auth_required_handler(request: Request[Any, Any, Any], exc: AuthRequired) -> Response[Any]:
     if _wants_json(request):
         return Response(
             {"errors": [{"message": exc.reason, "extensions": {"code": "UNAUTHENTICATED"}}]},
@@ -35,19 +33,7 @@ async def auth_required_handler(request: Request[Any, Any, Any], exc: AuthRequir
             media_type=MediaType.JSON,
             headers={"WWW-Authenticate": 'Bearer realm="dealercrm"'},
         )
-    target = request.url.path
-    if request.method == "GET" and request.url.query:
-        target += "?" + request.url.query
-    resume = ""
-    if request.method == "POST":
-        # Park what the user typed so the re-login does not lose it.
-        tenant = request.scope["state"].get("tenant")
-        form = dict(await request.form())
-        back = request.headers.get("hx-current-url") or request.headers.get("referer") or target
-        path = "/" + back.split("://", 1)[-1].split("/", 1)[-1] if "://" in back else back
-        key = await form_stash.park(request.app.state.redis, tenant.slug, path, form)
-        target, resume = path, f"&resume={key}"
-    location = f"/login?next={quote(target, safe='')}{resume}"
+    location = exc.login_url or "/login"
     if _is_htmx(request):
         return Response("", status_code=200, headers={"HX-Redirect": location})
     return Redirect(location, status_code=303)
@@ -58,7 +44,7 @@ def _page(status: int, code: str) -> Template:
     return Template("errors/page.html", context={"status": status, "title": _(title), "detail": _(detail), "code": code}, status_code=status)
 
 
-async def http_exception_handler(request: Request[Any, Any, Any], exc: HTTPException) -> Response[Any]:
+def http_exception_handler(request: Request[Any, Any, Any], exc: HTTPException) -> Response[Any]:
     status = exc.status_code
     if _wants_json(request):
         return Response({"errors": [{"message": exc.detail}]}, status_code=status, media_type=MediaType.JSON)
@@ -75,7 +61,7 @@ async def http_exception_handler(request: Request[Any, Any, Any], exc: HTTPExcep
     return Response(exc.detail, status_code=status, media_type=MediaType.TEXT)
 
 
-async def unhandled_exception_handler(request: Request[Any, Any, Any], exc: Exception) -> Response[Any]:
+def unhandled_exception_handler(request: Request[Any, Any, Any], exc: Exception) -> Response[Any]:
     log.exception("unhandled error")
     try:
         import sentry_sdk

@@ -184,18 +184,20 @@ def _ngrams(run: str, n: int) -> Iterable[str]:
     return (run[i : i + n] for i in range(len(run) - n + 1))
 
 
-def _pinyin_syllables(name: str) -> list[str]:
+# Names repeat (张伟, 王芳...), and pypinyin is most of the cost of a document.
+@lru_cache(maxsize=65536)
+def _pinyin_syllables(name: str) -> tuple[str, ...]:
     """Toneless pinyin of the CJK characters of a name, one syllable each, surname read as a surname."""
     runs = _CJK_RUNS.findall(name)
     if not runs:
-        return []
+        return ()
     # Initials are the first letters of these syllables, as Style.FIRST_LETTER gives them (checked for
     # every character of the Unified block), with one pypinyin call instead of two.
     syllables = lazy_pinyin(runs, errors="ignore")
     surname = _SURNAME_READINGS.get(name.lstrip()[:1])
     if surname and syllables:
         syllables[0] = surname
-    return [syllable for syllable in syllables if syllable]
+    return tuple(syllable for syllable in syllables if syllable)
 
 
 @lru_cache(maxsize=256)

@@ -1,0 +1,107 @@
+"""Every run gets a throwaway PostgreSQL database and its own Redis database; nothing is mocked.
+
+With DATABASE_URL / REDIS_URL set (CI, this machine) those servers are used; without them the
+embedded servers start under ./.data/, as in development.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import os
+import secrets
+import tempfile
+from collections.abc import AsyncIterator
+from itertools import count
+
+import asyncpg
+import pytest
+from litestar import Litestar
+
+from crm_testkit import TenantKit, make_tenant
+
+_RUN = secrets.token_hex(4)
+_BASE_DB_URL: str | None = None
+_TEST_DB = f"dcrm_test_{_RUN}"
+
+
+def _plain(url: str) -> str:
+    return url.replace("postgresql+asyncpg://", "postgresql://")
+
+
+def _with_database(url: str, name: str) -> str:
+    head, sep, query = url.partition("?")
+    return head.rsplit("/", 1)[0] + "/" + name + (sep + query if sep else "")
+
+
+async def _admin(url: str, sql: str) -> None:
+    head, _, query = _plain(url).partition("?")
+    host = dict(p.split("=", 1) for p in query.split("&") if "=" in p).get("host")
+    conn = await asyncpg.connect(head, host=host) if host else await asyncpg.connect(head)
+    try:
+        await conn.execute(sql)
+    finally:
+        await conn.close()
+
+
+def pytest_configure(config: pytest.Config) -> None:
+    global _BASE_DB_URL
+    from app.runtime import resolve_service_urls
+    from app.settings import Settings, get_settings
+
+    urls = resolve_service_urls(Settings())
+    _BASE_DB_URL = urls.database_url
+    asyncio.run(_admin(_BASE_DB_URL, f'CREATE DATABASE "{_TEST_DB}"'))
+    redis_url = urls.redis_url
+    if not redis_url.startswith("unix://"):
+        # A Redis database of its own for this run (1-15), emptied first.
+        redis_url = redis_url.rsplit("/", 1)[0] + f"/{int(_RUN, 16) % 15 + 1}" if redis_url.count("/") > 2 else redis_url + f"/{int(_RUN, 16) % 15 + 1}"
+    os.environ.update(
+        DATABASE_URL=_with_database(_BASE_DB_URL, _TEST_DB),
+        REDIS_URL=redis_url,
+        BASE_DOMAIN="localhost",
+        SECURE_COOKIES="1",
+        FILES_DIR=tempfile.mkdtemp(prefix="dcrm-files-"),
+        SENTRY_DSN="",
+    )
+    get_settings.cache_clear()
+
+
+def pytest_unconfigure(config: pytest.Config) -> None:
+    if _BASE_DB_URL:
+        try:
+            asyncio.run(_admin(_BASE_DB_URL, f'DROP DATABASE IF EXISTS "{_TEST_DB}" WITH (FORCE)'))
+        except Exception as exc:  # leave a note rather than hide the test result
+            print(f"could not drop {_TEST_DB}: {exc}")
+
+
+@pytest.fixture(scope="session")
+async def app() -> AsyncIterator[Litestar]:
+    """The web app with its lifespan running (one engine, on the tests' event loop)."""
+    from app.factory import services
+    from app.settings import get_settings
+    from tenancy.migrate import upgrade_platform
+    from web.main import create_web_app
+
+    application = create_web_app()
+    # The app's own services, entered directly: Litestar's lifespan() holds an anyio cancel scope
+    # that must exit in the task that entered it, which a session fixture cannot promise.
+    async with services(get_settings()) as found:
+        for key, value in found.items():
+            application.state[key] = value
+        await application.state.redis.flushdb()
+        await upgrade_platform(application.state.db.engine)
+        yield application
+
+
+_slugs = count(1)
+
+
+@pytest.fixture
+async def tenant(app: Litestar) -> TenantKit:
+    """A fresh tenant with the whole cast (see crm_testkit)."""
+    return await make_tenant(app, f"t{_RUN[:4]}-{next(_slugs)}")
+
+
+@pytest.fixture
+async def other_tenant(app: Litestar) -> TenantKit:
+    return await make_tenant(app, f"o{_RUN[:4]}-{next(_slugs)}")

@@ -33,7 +33,14 @@ def test_municipalities_have_placeholder_cities() -> None:
 
 
 def test_districts_of_a_city() -> None:
-    assert divisions.districts("北京市", "市辖区")[:6] == ["东城区", "西城区", "朝阳区", "丰台区", "石景山区", "海淀区"]
+    assert divisions.districts("北京市", "市辖区")[:6] == [
+        "东城区",
+        "西城区",
+        "朝阳区",
+        "丰台区",
+        "石景山区",
+        "海淀区",
+    ]
     assert "南山区" in divisions.districts("广东省", "深圳市")
     assert divisions.districts("广东省", "市辖区") == []
 
@@ -84,7 +91,9 @@ def test_district_names_repeat_so_validation_follows_the_chain() -> None:
     assert divisions.is_valid("江苏省", "南京市", "鼓楼区")
     assert divisions.is_valid("福建省", "福州市", "鼓楼区")
     assert not divisions.is_valid("广东省", "广州市", "鼓楼区")
-    assert divisions.division_code("江苏省", "南京市", "鼓楼区") != divisions.division_code("福建省", "福州市", "鼓楼区")
+    assert divisions.division_code("江苏省", "南京市", "鼓楼区") != divisions.division_code(
+        "福建省", "福州市", "鼓楼区"
+    )
 
 
 def test_division_codes() -> None:
@@ -109,7 +118,10 @@ def test_a_placeholder_city_shows_as_its_province(province: str, city: str, show
 
 
 def test_an_address_reads_as_on_a_delivery_note() -> None:
-    assert divisions.format_address("北京市", "市辖区", "海淀区", "中关村大街27号") == "北京市海淀区中关村大街27号"
+    assert (
+        divisions.format_address("北京市", "市辖区", "海淀区", "中关村大街27号")
+        == "北京市海淀区中关村大街27号"
+    )
     assert divisions.format_address("广东省", "深圳市", "南山区", None) == "广东省深圳市南山区"
     assert divisions.format_address("河南省", "省直辖县级行政区划", "济源市") == "河南省济源市"
     # 东莞市 has no districts; the source repeats the city as its only district.

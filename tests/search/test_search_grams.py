@@ -38,7 +38,13 @@ def customer(
 
 # 张伟明, a homeowner in Beijing's Haidian district who bought an air conditioner.
 ZHANG_WEIMING = customer(
-    "张伟明", "13800138000", "Zhang.WeiMing@QQ.com", "北京市", "市辖区", "海淀区", "中关村大街27号1栋3单元502室"
+    "张伟明",
+    "13800138000",
+    "Zhang.WeiMing@QQ.com",
+    "北京市",
+    "市辖区",
+    "海淀区",
+    "中关村大街27号1栋3单元502室",
 )
 # 李秀英, a retired teacher in Shanghai's Pudong, interested in a water heater.
 LI_XIUYING = customer("李秀英", "15912345678", None, "上海市", "市辖区", "浦东新区", "张杨路1500号")
@@ -230,7 +236,9 @@ _ALPHABET = "张伟明李秀英海淀区市路号栋单元室" + "0123456789" + 
 
 
 def _random_fields(rng: random.Random) -> list[str]:
-    return ["".join(rng.choice(_ALPHABET) for _ in range(rng.randint(1, 16))) for _ in range(rng.randint(1, 4))]
+    return [
+        "".join(rng.choice(_ALPHABET) for _ in range(rng.randint(1, 16))) for _ in range(rng.randint(1, 4))
+    ]
 
 
 def _is_two_letter_term(term: str) -> bool:

@@ -30,14 +30,23 @@ def created_at_col() -> Mapped[datetime]:
 
 
 def make_engine(database_url: str, pool_size: int = 10, statement_cache_size: int = 500) -> AsyncEngine:
+    connect_args: dict[str, object] = {
+        # Each tenant renders its own schema into the SQL text, so statements differ per tenant;
+        # a larger asyncpg cache keeps the hot ones prepared.
+        "statement_cache_size": statement_cache_size,
+        "prepared_statement_cache_size": statement_cache_size,
+        "server_settings": {"application_name": "dealercrm"},
+    }
+    if statement_cache_size == 0:
+        # Behind PgBouncer in transaction mode without prepared-statement support: unnamed-looking
+        # unique names, so statements prepared on one server connection never collide on another.
+        connect_args["prepared_statement_name_func"] = lambda: f"__dcrm_{uuid.uuid4().hex}__"
     return create_async_engine(
         database_url,
         pool_size=pool_size,
         max_overflow=pool_size,
         pool_pre_ping=False,
-        # Each tenant renders its own schema into the SQL text, so statements differ per tenant;
-        # a larger asyncpg cache keeps the hot ones prepared.
-        connect_args={"statement_cache_size": statement_cache_size, "server_settings": {"application_name": "dealercrm"}},
+        connect_args=connect_args,
     )
 
 

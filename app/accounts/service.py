@@ -13,12 +13,14 @@ from app import security
 from app.accounts import repository as repo
 from app.accounts.models import ApiToken, LoginAttempt, Role, Team, User, UserSession
 from app.accounts.permissions import DEFAULT_ROLES, SCOPE_ALL, SCOPE_OWN, SCOPE_TEAM, TOKENS_OWN, USERS_MANAGE
-from app.domain import Actor, NotFound, PermissionDenied
+from app.audit import service as audit
+from app.domain import Actor, FieldError, NotFound, PermissionDenied, ValidationFailed
 from app.settings import Settings
 from tenancy.binding import TENANT_SCHEMA_PLACEHOLDER
 
 TOKEN_PREFIX = "dcrm"
 SESSION_TOUCH_EVERY = timedelta(seconds=60)
+API_TOKEN_NAME_MAX = 60
 
 
 def now_utc() -> datetime:
@@ -191,16 +193,37 @@ def tenant_of_token(token: str) -> str | None:
     return _token_tenant(token)
 
 
-async def create_api_token(session: AsyncSession, user: User, *, tenant_slug: str, name: str) -> tuple[str, ApiToken]:
+async def create_api_token(
+    session: AsyncSession, user: User, *, tenant_slug: str, name: str, actor: Actor | None = None
+) -> tuple[str, ApiToken]:
+    """A new token for ``user``; the plaintext is returned once and only its hash is kept. Audited.
+
+    ``actor`` is the staff member asking in the admin (checked and validated); without one (the CLI,
+    test kits) the user is recorded as the actor and an overlong name is cut to fit.
+    """
+    name = (name or "").strip()
+    if actor is not None:
+        if not (actor.can(TOKENS_OWN) or actor.can(USERS_MANAGE)):
+            raise PermissionDenied(TOKENS_OWN)
+        if len(name) > API_TOKEN_NAME_MAX:
+            raise ValidationFailed(
+                [FieldError("name", "too_long", f"must be at most {API_TOKEN_NAME_MAX} characters")]
+            )
     plaintext = f"{TOKEN_PREFIX}_{tenant_slug}_{security.new_token()}"
     record = ApiToken(
         user_id=user.id,
-        name=(name or "token")[:60],
+        name=(name or "token")[:API_TOKEN_NAME_MAX],
         prefix=plaintext[: len(TOKEN_PREFIX) + len(tenant_slug) + 6][:16],
         token_hash=security.token_hash(plaintext),
         scopes=[],
     )
     session.add(record)
+    await session.flush()
+    audit.record(
+        session, actor or actor_for(user, via="cli"),
+        entity="api_token", entity_id=record.id, action="create",
+        before=None, after={"name": record.name, "prefix": record.prefix, "user_id": str(user.id)},
+    )
     await session.commit()
     return plaintext, record
 
@@ -231,6 +254,11 @@ async def revoke_api_token(session: AsyncSession, actor: Actor, token_id: uuid.U
         raise NotFound("api_token", token_id)
     if record.revoked_at is None:
         record.revoked_at = now_utc()
+        audit.record(
+            session, actor, entity="api_token", entity_id=record.id, action="revoke",
+            before={"revoked": False},
+            after={"revoked": True, "name": record.name, "user_id": str(record.user_id)},
+        )
         await session.commit()
     return record
 
@@ -262,3 +290,23 @@ async def visible_owner_ids(session: AsyncSession, actor: Actor) -> list[uuid.UU
     if actor.data_scope in (SCOPE_OWN, SCOPE_TEAM):
         return [actor.user_id]
     return []
+
+
+async def assignable_owners(session: AsyncSession, actor: Actor) -> list[User]:
+    """Active staff the actor may make a customer's owner: everyone for scope "all", else their scope."""
+    owners = await visible_owner_ids(session, actor)
+    staff = [u for u in await repo.list_users(session) if u.is_active]
+    return staff if owners is None else [u for u in staff if u.id in owners]
+
+
+async def staff_directory(session: AsyncSession) -> list[User]:
+    """Every staff member of the tenant (for filters by person and for showing names)."""
+    return list(await repo.list_users(session))
+
+
+async def staff_names(session: AsyncSession, user_ids: list[uuid.UUID]) -> dict[uuid.UUID, str]:
+    """Display names by user id, for lists that show who owns or changed something."""
+    wanted = [i for i in set(user_ids) if i is not None]
+    if not wanted:
+        return {}
+    return {u.id: u.name for u in await repo.users_by_ids(session, wanted)}

@@ -215,3 +215,9 @@ async def _set_deleted(session: AsyncSession, actor: Actor, customer_id: uuid.UU
     events.emit(session, f"customer.{action}d", {"id": str(customer.id)})
     await session.commit()
     return customer
+
+
+async def all_tag_names(session: AsyncSession, actor: Actor) -> list[str]:
+    """Every tag name in use in the tenant, for tag filters and pickers."""
+    _require(actor, CUSTOMERS_READ)
+    return [t.name for t in await repo.all_tags(session)]

@@ -47,6 +47,14 @@ class Settings:
     page_size_max: int = 100
     search_count_cap: int = 10_000
     default_locale: str = field(default_factory=lambda: os.environ.get("DEFAULT_LOCALE", "zh_CN"))
+    # Background exports: rows per batch (one progress update each) and an optional pause between
+    # batches that throttles a big export's load on the database.
+    export_batch_size: int = field(default_factory=lambda: int(os.environ.get("EXPORT_BATCH_SIZE", "500")))
+    export_batch_pause_ms: int = field(default_factory=lambda: int(os.environ.get("EXPORT_BATCH_PAUSE_MS", "0")))
+    # An export still queued after this long is enqueued again (the first enqueue may be lost with Redis);
+    # one running without a heartbeat for this long lost its worker and is queued again.
+    export_requeue_after_seconds: int = 60
+    export_stale_after_seconds: int = 120
 
 
 @lru_cache(maxsize=1)

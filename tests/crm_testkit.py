@@ -31,6 +31,7 @@ from app.accounts import repository as accounts_repo
 from app.accounts import service as accounts
 from app.domain import Actor
 from app.platform.service import SignUp, sign_up
+from app.security import hash_password
 
 PASSWORD = "correct-horse-9"
 TEAM_A, TEAM_B = "门店一组", "门店二组"
@@ -64,6 +65,16 @@ class TenantKit:
         return email_of(self.slug, key)
 
 
+_shared_hash: list[str] = []
+
+
+def _password_hash() -> str:
+    # One real argon2 hash of PASSWORD for the whole cast: logins still verify a real hash.
+    if not _shared_hash:
+        _shared_hash.append(hash_password(PASSWORD))
+    return _shared_hash[0]
+
+
 async def make_tenant(app: Litestar, slug: str, base_domain: str = "localhost") -> TenantKit:
     """Sign a tenant up and hire the whole cast."""
     db = app.state.db
@@ -78,7 +89,8 @@ async def make_tenant(app: Litestar, slug: str, base_domain: str = "localhost") 
         kit.people["owner"] = owner.id
         for key, (name, role, team) in PEOPLE.items():
             user = await accounts.create_user(
-                session, email=kit.email(key), name=name, password=PASSWORD, role_key=role, team_name=team
+                session, email=kit.email(key), name=name, password=PASSWORD, role_key=role, team_name=team,
+                password_hash=_password_hash(),
             )
             kit.people[key] = user.id
         await session.commit()

@@ -71,8 +71,16 @@ async def seed_tenant(
 
 
 async def create_user(
-    session: AsyncSession, *, email: str, name: str, password: str, role_key: str, team_name: str | None = None
+    session: AsyncSession,
+    *,
+    email: str,
+    name: str,
+    password: str,
+    role_key: str,
+    team_name: str | None = None,
+    password_hash: str | None = None,
 ) -> User:
+    """Hire a staff member. ``password_hash`` lets bulk seeding hash one shared password once."""
     role = await repo.role_by_key(session, role_key)
     if role is None:
         raise NotFound("role", role_key)
@@ -86,7 +94,7 @@ async def create_user(
     user = User(
         email=email.strip().lower(),
         name=name,
-        password_hash=security.hash_password(password),
+        password_hash=password_hash or security.hash_password(password),
         role_id=role.id,
         team_id=team.id if team else None,
         is_active=True,

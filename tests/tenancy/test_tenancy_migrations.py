@@ -1,0 +1,90 @@
+"""A tenant created at head from metadata is the same schema that replaying the migrations builds;
+upgrading many tenants skips those at head and reports failures without stopping the rest."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from litestar import Litestar
+from sqlalchemy import text
+
+from app.models import tenant_metadata
+from tenancy import migrate
+
+
+async def _shape(app: Litestar, schema: str) -> dict[str, Any]:
+    async with app.state.db.engine.connect() as conn:
+        columns = (
+            await conn.execute(
+                text(
+                    "SELECT table_name, column_name, data_type, is_nullable, column_default "
+                    "FROM information_schema.columns WHERE table_schema = :s ORDER BY 1, 2"
+                ),
+                {"s": schema},
+            )
+        ).all()
+        indexes = (
+            await conn.execute(
+                text("SELECT tablename, indexname, replace(indexdef, :s, 'X') FROM pg_indexes WHERE schemaname = :s ORDER BY 1, 2"),
+                {"s": schema},
+            )
+        ).all()
+        constraints = (
+            await conn.execute(
+                text(
+                    "SELECT conrelid::regclass::text, conname, contype FROM pg_constraint c "
+                    "JOIN pg_namespace n ON n.oid = c.connamespace WHERE n.nspname = :s ORDER BY 2"
+                ),
+                {"s": schema},
+            )
+        ).all()
+    return {
+        "columns": [tuple(r) for r in columns],
+        "indexes": [tuple(r) for r in indexes],
+        "constraints": [(r[0].split(".")[-1], r[1], r[2]) for r in constraints],
+    }
+
+
+async def _fresh(app: Litestar, schema: str) -> None:
+    async with app.state.db.engine.begin() as conn:
+        await migrate.drop_schema(conn, schema)
+
+
+async def test_schema_from_metadata_equals_schema_from_migrations(app: Litestar) -> None:
+    await _fresh(app, "t_shape_meta")
+    await _fresh(app, "t_shape_migr")
+    async with app.state.db.engine.begin() as conn:
+        await migrate.create_schema_at_head(conn, "t_shape_meta", tenant_metadata)
+        await conn.execute(text("CREATE SCHEMA t_shape_migr"))
+    report = await migrate.upgrade_tenants(app.state.db.engine, ["t_shape_migr"])
+    assert report.ok, report.failed
+    meta, migrated = await _shape(app, "t_shape_meta"), await _shape(app, "t_shape_migr")
+    assert meta["columns"] == migrated["columns"]
+    assert meta["indexes"] == migrated["indexes"]
+    assert meta["constraints"] == migrated["constraints"]
+    assert (await migrate.current_revisions(app.state.db.engine, ["t_shape_migr"]))["t_shape_migr"] == migrate.head_revision()
+
+
+async def test_upgrade_skips_tenants_at_head_and_reports_a_broken_one(app: Litestar) -> None:
+    for schema in ("t_mig_ok", "t_mig_broken"):
+        await _fresh(app, schema)
+    async with app.state.db.engine.begin() as conn:
+        await migrate.create_schema_at_head(conn, "t_mig_ok", tenant_metadata)
+        # A tenant stamped with a revision that does not exist cannot be upgraded.
+        await conn.execute(text("CREATE SCHEMA t_mig_broken"))
+        await conn.execute(text("CREATE TABLE t_mig_broken.alembic_version (version_num varchar(32) primary key)"))
+        await conn.execute(text("INSERT INTO t_mig_broken.alembic_version VALUES ('not-a-revision')"))
+    seen: list[tuple[str, str]] = []
+    report = await migrate.upgrade_tenants(
+        app.state.db.engine, ["t_mig_ok", "t_mig_broken"], on_progress=lambda d, t, s, o: seen.append((s, o))
+    )
+    assert report.skipped == 1
+    assert list(report.failed) == ["t_mig_broken"]
+    assert "not-a-revision" in report.failed["t_mig_broken"]
+    assert seen == [("t_mig_broken", "failed")]
+
+
+def test_pending_revisions_for_an_empty_schema_start_at_the_first() -> None:
+    pending = migrate.pending_revisions(None)
+    assert pending[0] == "0001" and pending[-1] == migrate.head_revision()
+    assert migrate.pending_revisions(migrate.head_revision()) == []

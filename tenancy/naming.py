@@ -5,7 +5,8 @@ from __future__ import annotations
 import re
 
 SLUG_MIN, SLUG_MAX = 3, 30
-SLUG_RE = re.compile(r"^[a-z][a-z0-9-]*[a-z0-9]$")
+SLUG_RE = re.compile(r"^[a-z][a-z0-9-]*[a-z0-9]\Z")
+SLUG_CHARS_RE = re.compile(r"^[a-z0-9-]+\Z")
 
 # Hosts we serve ourselves, or that a customer could use to impersonate us.
 RESERVED_SLUGS = frozenset(
@@ -33,6 +34,9 @@ def validate_slug(slug: str) -> str:
     slug = (slug or "").strip().lower()
     if not slug:
         raise InvalidSlug("required")
+    # Characters first: "中文" is malformed, not merely too short.
+    if not SLUG_CHARS_RE.match(slug):
+        raise InvalidSlug("malformed")
     if len(slug) > SLUG_MAX:
         raise InvalidSlug("too_long")
     if len(slug) < SLUG_MIN:

@@ -6,7 +6,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 
-from sqlalchemy import select, text
+from sqlalchemy import func, select, text
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine, AsyncSession
 
 from app import security
@@ -197,3 +197,47 @@ async def operator_logout(session: AsyncSession, token: str | None) -> None:
         await session.commit()
 
 
+
+
+async def slug_availability(engine: AsyncEngine, slug: str) -> str:
+    """Whether a sign-up could use ``slug``: ``available`` or the reason code it could not.
+
+    A hint for the sign-up form only; ``sign_up`` decides for real (a racing sign-up can still win).
+    """
+    try:
+        slug = validate_slug(slug)
+    except InvalidSlug as exc:
+        return exc.code
+    async with engine.connect() as conn:
+        return "taken" if await registry.slug_taken(conn, slug) else "available"
+
+
+async def tenant_overview(engine: AsyncEngine, slug: str) -> TenantOverview | None:
+    """One tenant with its user and customer counts (the console's row after a change)."""
+    async with engine.connect() as conn:
+        tenant = await registry.get_tenant(conn, slug)
+        if tenant is None:
+            return None
+        schema = quote_ident(tenant.schema_name)
+        try:
+            row = (
+                await conn.execute(
+                    text(
+                        f"SELECT (SELECT count(*) FROM {schema}.users), "
+                        f"(SELECT count(*) FROM {schema}.customers WHERE deleted_at IS NULL)"
+                    )
+                )
+            ).one()
+        except Exception:
+            return TenantOverview(tenant, None, None)
+    return TenantOverview(tenant, int(row[0]), int(row[1]))
+
+
+async def tenant_status_counts(engine: AsyncEngine) -> dict[str, int]:
+    """How many tenants are in each status (the console's summary)."""
+    tenants = Tenant.__table__
+    async with engine.connect() as conn:
+        rows = (await conn.execute(select(tenants.c.status, func.count()).group_by(tenants.c.status))).all()
+    counts = {status: 0 for status in TenantStatus.ALL}
+    counts.update({status: int(n) for status, n in rows})
+    return counts

@@ -1,0 +1,175 @@
+"""The platform operators' console on the base domain: log in, list tenants, suspend and resume."""
+
+from __future__ import annotations
+
+import json
+import logging
+from collections import Counter
+from collections.abc import AsyncIterator
+from typing import Annotated, Any
+
+from litestar import Controller, Request, get, post
+from litestar.di import Provide
+from litestar.enums import RequestEncodingType
+from litestar.exceptions import NotFoundException
+from litestar.params import Body
+from litestar.response import Redirect, Response, Template
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from app.http.auth import AuthRequired
+from app.i18n import gettext as _
+from app.platform import service as platform
+from app.platform.models import PlatformOperator
+from tenancy.models import TenantStatus
+from tenancy.registry import TenantNotFound
+from web.controllers.common import is_htmx
+from web.controllers.signup import base_domain_only
+
+log = logging.getLogger("dealercrm.platform")
+
+OPERATOR_COOKIE = "dcrm_operator"
+# The cookie only travels to the console's own paths, never to sign-up or the API.
+OPERATOR_COOKIE_PATH = "/operator"
+LOGIN_PATH = "/operator/login"
+SESSION_HOURS = 12
+
+LOGIN_MESSAGES = {
+    "invalid": "Wrong email or password.",
+    "locked": "Too many failed attempts. This account is locked for 15 minutes.",
+}
+
+
+async def provide_platform_session(request: Request[Any, Any, Any]) -> AsyncIterator[AsyncSession]:
+    """A session on the ``public`` schema, closed when the request ends."""
+    async with request.app.state.db.platform_session() as session:
+        yield session
+
+
+async def provide_operator(
+    request: Request[Any, Any, Any], platform_session: AsyncSession
+) -> PlatformOperator:
+    operator = await platform.operator_for_session(platform_session, request.cookies.get(OPERATOR_COOKIE))
+    if operator is None:
+        raise AuthRequired("operator login required", login_url=LOGIN_PATH)
+    return operator
+
+
+async def provide_operator_or_none(
+    request: Request[Any, Any, Any], platform_session: AsyncSession
+) -> PlatformOperator | None:
+    return await platform.operator_for_session(platform_session, request.cookies.get(OPERATOR_COOKIE))
+
+
+def _summary(counts: dict[str, int]) -> dict[str, int]:
+    return {
+        "total": sum(counts.values()),
+        "active": counts.get(TenantStatus.ACTIVE, 0),
+        "suspended": counts.get(TenantStatus.SUSPENDED, 0),
+    }
+
+
+class OperatorController(Controller):
+    path = "/operator"
+    guards = [base_domain_only]
+    dependencies = {
+        "platform_session": Provide(provide_platform_session),
+        "operator": Provide(provide_operator),
+        "operator_or_none": Provide(provide_operator_or_none),
+    }
+
+    @get("/", operation_id="OperatorConsole", name="operator_console")
+    async def console(self, request: Request[Any, Any, Any], operator: PlatformOperator) -> Template:
+        """Every tenant with its status and usage."""
+        rows = await platform.tenant_overviews(request.app.state.db.engine)
+        return Template(
+            "platform/console.html",
+            context={
+                "tenant": None,
+                "operator": operator,
+                "rows": rows,
+                "summary": _summary(Counter(row.tenant.status for row in rows)),
+            },
+        )
+
+    @get("/login", operation_id="OperatorLoginPage")
+    async def login_page(self, operator_or_none: PlatformOperator | None) -> Template | Redirect:
+        """The operators' login form."""
+        if operator_or_none is not None:
+            return Redirect("/operator")
+        return Template("platform/operator_login.html", context={"tenant": None, "email": "", "error": None})
+
+    @post("/login", operation_id="OperatorLogin")
+    async def login(
+        self,
+        request: Request[Any, Any, Any],
+        platform_session: AsyncSession,
+        data: Annotated[dict[str, str], Body(media_type=RequestEncodingType.URL_ENCODED)],
+    ) -> Template | Redirect:
+        """Check an operator's credentials and open a console session."""
+        email = (data.get("email") or "").strip()
+        try:
+            token = await platform.operator_login(
+                platform_session, email=email, password=data.get("password") or ""
+            )
+        except platform.OperatorLoginFailed as exc:
+            log.warning("operator login refused", extra={"email": email.lower(), "reason": exc.code})
+            return Template(
+                "platform/operator_login.html",
+                context={"tenant": None, "email": email, "error": _(LOGIN_MESSAGES[exc.code])},
+                status_code=423 if exc.code == "locked" else 401,
+            )
+        response = Redirect("/operator", status_code=303)
+        response.set_cookie(
+            OPERATOR_COOKIE,
+            token,
+            path=OPERATOR_COOKIE_PATH,
+            httponly=True,
+            secure=request.app.state.settings.secure_cookies,
+            samesite="lax",
+            max_age=SESSION_HOURS * 3600,
+        )
+        return response
+
+    @post("/logout", operation_id="OperatorLogout")
+    async def logout(self, request: Request[Any, Any, Any], platform_session: AsyncSession) -> Redirect:
+        """End the console session (on the server, not only in the browser)."""
+        await platform.operator_logout(platform_session, request.cookies.get(OPERATOR_COOKIE))
+        response = Redirect(LOGIN_PATH, status_code=303)
+        response.delete_cookie(OPERATOR_COOKIE, path=OPERATOR_COOKIE_PATH)
+        return response
+
+    @post("/tenants/{slug:str}/suspend", operation_id="OperatorSuspendTenant")
+    async def suspend(
+        self, request: Request[Any, Any, Any], operator: PlatformOperator, slug: str
+    ) -> Response[Any]:
+        """Suspend a tenant: its staff and tokens are refused until it is resumed."""
+        return await self._change(request, operator, slug, "suspend")
+
+    @post("/tenants/{slug:str}/resume", operation_id="OperatorResumeTenant")
+    async def resume(
+        self, request: Request[Any, Any, Any], operator: PlatformOperator, slug: str
+    ) -> Response[Any]:
+        """Resume a suspended tenant."""
+        return await self._change(request, operator, slug, "resume")
+
+    async def _change(
+        self, request: Request[Any, Any, Any], operator: PlatformOperator, slug: str, action: str
+    ) -> Response[Any]:
+        engine = request.app.state.db.engine
+        try:
+            await (platform.suspend if action == "suspend" else platform.resume)(engine, slug)
+        except TenantNotFound as exc:
+            raise NotFoundException() from exc
+        log.info("tenant %s", action, extra={"tenant": slug, "operator": operator.email, "action": action})
+        if not is_htmx(request):
+            return Redirect("/operator", status_code=303)
+        row = await platform.tenant_overview(engine, slug)
+        if row is None:  # deleted between the change and the read
+            raise NotFoundException()
+        message = (_("{slug} suspended.") if action == "suspend" else _("{slug} resumed.")).format(slug=slug)
+        return Template(
+            "platform/_tenant_changed.html",
+            context={"row": row, "summary": _summary(await platform.tenant_status_counts(engine))},
+            # ASCII-only JSON: header values are latin-1; htmx decodes the escapes.
+            headers={"HX-Trigger": json.dumps({"toast": message})},
+        )

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import logging
+import socket
 from datetime import UTC, datetime
 from typing import Any
 
@@ -17,6 +18,9 @@ from app.settings import get_settings
 
 log = logging.getLogger("dealercrm.worker")
 HEARTBEAT_KEY = "dealercrm:worker:heartbeat"
+# arq's health record, one per host: a liveness probe on each pod (``dealercrm worker --check``)
+# checks its own worker, not whichever worker in the fleet wrote last.
+HEALTH_CHECK_KEY = f"dealercrm:worker:health:{socket.gethostname()}"
 
 
 async def heartbeat(ctx: dict[str, Any]) -> str:
@@ -36,7 +40,9 @@ async def startup(ctx: dict[str, Any]) -> None:
     init_sentry(settings.sentry_dsn, settings.environment)
     urls = resolve_service_urls(settings)
     ctx["settings"] = settings
-    ctx["db"] = Database(urls.database_url, pool_size=4, statement_cache_size=settings.db_statement_cache_size)
+    ctx["db"] = Database(
+        urls.database_url, pool_size=4, statement_cache_size=settings.db_statement_cache_size
+    )
 
 
 async def shutdown(ctx: dict[str, Any]) -> None:
@@ -47,6 +53,16 @@ def _redis_settings() -> RedisSettings:
     return RedisSettings.from_dsn(resolve_service_urls(get_settings()).redis_url)
 
 
+def _cron_jobs() -> list[Any]:
+    from workers.jobs.exports import sweep_exports
+
+    return [
+        cron(heartbeat, second={0, 30}, run_at_startup=True, unique=True),
+        # Every minute; at start-up too, so a restarted worker picks up what its predecessor dropped.
+        cron(sweep_exports, second=15, run_at_startup=True, unique=True),
+    ]
+
+
 def _functions() -> list[Any]:
     from workers.jobs import JOBS
 
@@ -55,12 +71,15 @@ def _functions() -> list[Any]:
 
 class WorkerSettings:
     functions = _functions()
-    cron_jobs = [cron(heartbeat, second={0, 30}, run_at_startup=True, unique=True)]
+    cron_jobs = _cron_jobs()
     on_startup = startup
     on_shutdown = shutdown
     queue_name = QUEUE_NAME
     redis_settings = _redis_settings()
     max_tries = 5
     job_timeout = 3600
+    # Outcomes are recorded in PostgreSQL; a result kept in Redis would only block re-enqueueing
+    # the same natural job id (a retry) until it expired.
+    keep_result = 0
     health_check_interval = 30
-    health_check_key = "dealercrm:worker:health"
+    health_check_key = HEALTH_CHECK_KEY

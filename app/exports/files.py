@@ -1,0 +1,173 @@
+"""What an exported customer list looks like: Chinese headers and labels, CSV and XLSX writers.
+
+The file is for people opening it in Excel or WPS, so headers and enumerations are Chinese
+whatever the requester's admin language, CSV carries a BOM (Excel otherwise reads UTF-8 as GBK),
+and any text cell that a spreadsheet would run as a formula is neutralised.
+"""
+
+from __future__ import annotations
+
+import codecs
+import csv
+import io
+import uuid
+from collections.abc import Sequence
+from datetime import date, datetime
+from typing import Any, BinaryIO, Protocol
+from zoneinfo import ZoneInfo
+
+from openpyxl import Workbook
+from openpyxl.cell import WriteOnlyCell
+from openpyxl.cell.cell import ILLEGAL_CHARACTERS_RE
+
+from app.customers.models import Customer
+
+FORMATS = ("csv", "xlsx")
+CONTENT_TYPES = {
+    "csv": "text/csv; charset=utf-8",
+    "xlsx": "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+}
+# Times in the file are the dealer's wall-clock time, as on the admin's pages.
+FILE_TZ = ZoneInfo("Asia/Shanghai")
+
+HEADERS = (
+    "姓名",
+    "类型",
+    "性别",
+    "手机",
+    "邮箱",
+    "省",
+    "市",
+    "区",
+    "详细地址",
+    "来源",
+    "状态",
+    "等级",
+    "标签",
+    "负责人",
+    "生日",
+    "备注",
+    "创建时间",
+    "更新时间",
+)
+
+KIND_LABELS = {"individual": "个人", "company": "企业"}
+GENDER_LABELS = {"male": "男", "female": "女", "unknown": "未知"}
+SOURCE_LABELS = {
+    "walk_in": "到店",
+    "referral": "转介绍",
+    "online": "网络",
+    "phone": "电话",
+    "exhibition": "展会",
+    "community": "社区",
+    "old_customer": "老客户",
+}
+STATUS_LABELS = {"lead": "潜在", "interested": "意向", "won": "成交", "lost": "流失"}
+TIER_LABELS = {"normal": "普通", "silver": "银卡", "gold": "金卡", "vip": "VIP"}
+
+# A cell starting with one of these is a formula to Excel, WPS and LibreOffice (OWASP "CSV injection").
+_FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
+
+
+def neutralise(value: str) -> str:
+    """Text that a spreadsheet would evaluate gets a leading quote, so it is shown, not run."""
+    return "'" + value if value.startswith(_FORMULA_STARTS) else value
+
+
+def _label(labels: dict[str, str], value: str | None) -> str:
+    return labels.get(value, value) if value else ""
+
+
+def customer_row(customer: Customer, tags: Sequence[str], owner_names: dict[uuid.UUID, str]) -> list[Any]:
+    """One customer in header order; text is raw here and neutralised by the writer."""
+    return [
+        customer.name,
+        _label(KIND_LABELS, customer.kind),
+        _label(GENDER_LABELS, customer.gender),
+        customer.mobile or "",
+        customer.email or "",
+        customer.province or "",
+        customer.city or "",
+        customer.district or "",
+        customer.address_detail or "",
+        _label(SOURCE_LABELS, customer.source),
+        _label(STATUS_LABELS, customer.status),
+        _label(TIER_LABELS, customer.tier),
+        "，".join(tags),
+        owner_names.get(customer.owner_id, "") if customer.owner_id else "",
+        customer.birthday,
+        customer.notes or "",
+        customer.created_at.astimezone(FILE_TZ).replace(tzinfo=None) if customer.created_at else None,
+        customer.updated_at.astimezone(FILE_TZ).replace(tzinfo=None) if customer.updated_at else None,
+    ]
+
+
+class RowWriter(Protocol):
+    def write(self, row: Sequence[Any]) -> None: ...
+
+    def close(self) -> None: ...
+
+
+class CsvRows:
+    """UTF-8 with a BOM, CRLF line ends: what Excel on Windows opens correctly."""
+
+    def __init__(self, out: BinaryIO) -> None:
+        out.write(codecs.BOM_UTF8)
+        self._text = io.TextIOWrapper(out, encoding="utf-8", newline="", write_through=True)
+        self._csv = csv.writer(self._text)
+        self._csv.writerow(HEADERS)
+
+    def write(self, row: Sequence[Any]) -> None:
+        self._csv.writerow([self._cell(v) for v in row])
+
+    @staticmethod
+    def _cell(value: Any) -> str:
+        if value is None:
+            return ""
+        if isinstance(value, datetime):
+            return value.strftime("%Y-%m-%d %H:%M:%S")
+        if isinstance(value, date):
+            return value.isoformat()
+        return neutralise(str(value))
+
+    def close(self) -> None:
+        self._text.flush()
+        self._text.detach()  # the caller owns (and fsyncs) the binary file
+
+
+class XlsxRows:
+    """openpyxl in write-only mode: rows stream to disk, memory stays flat for big lists."""
+
+    def __init__(self, out: BinaryIO) -> None:
+        self._out = out
+        self._book = Workbook(write_only=True)
+        self._sheet = self._book.create_sheet("客户")
+        self._sheet.append(list(HEADERS))
+
+    def write(self, row: Sequence[Any]) -> None:
+        self._sheet.append([self._cell(v) for v in row])
+
+    def _cell(self, value: Any) -> Any:
+        if value is None:
+            return None
+        if isinstance(value, datetime):
+            cell = WriteOnlyCell(self._sheet, value=value)
+            cell.number_format = "yyyy-mm-dd hh:mm:ss"
+            return cell
+        if isinstance(value, date):
+            cell = WriteOnlyCell(self._sheet, value=value)
+            cell.number_format = "yyyy-mm-dd"
+            return cell
+        # Control characters are not allowed in XLSX text; a pasted note may carry some.
+        return neutralise(ILLEGAL_CHARACTERS_RE.sub("", str(value)))
+
+    def close(self) -> None:
+        self._book.save(self._out)
+
+
+def row_writer(fmt: str, out: BinaryIO) -> RowWriter:
+    if fmt == "csv":
+        return CsvRows(out)
+    if fmt == "xlsx":
+        return XlsxRows(out)
+    raise ValueError(f"unknown export format {fmt!r}")

@@ -1,0 +1,376 @@
+"""Background exports of the customer list: request, follow, download, retry, and the run itself.
+
+PostgreSQL is the record of truth (ARCHITECTURE "Workers"): the ``export_jobs`` row is written and
+committed first, then handed to arq under a natural job id; a sweep hands it over again when the
+enqueue was lost or its worker died. The run claims the row for one attempt, streams customers in
+the requester's data scope (re-derived from the user at run time, not frozen at request time),
+writes the file under a hidden name, and marks the export done only once the complete file has
+been renamed into place. A killed run therefore leaves no file for anyone to download.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import uuid
+from dataclasses import dataclass
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+from typing import Any
+
+from arq.connections import ArqRedis
+from arq.constants import in_progress_key_prefix
+from redis.exceptions import RedisError
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from app.accounts import repository as accounts_repo
+from app.accounts.permissions import CUSTOMERS_EXPORT, SCOPE_ALL, USERS_MANAGE
+from app.accounts.service import actor_for, staff_names, visible_owner_ids
+from app.audit import service as audit
+from app.customers import repository as customers_repo
+from app.customers.fields import SOURCES, STATUSES, TIERS
+from app.customers.repository import CustomerFilter
+from app.db import Database
+from app.domain import Actor, FieldError, NotFound, PermissionDenied, ValidationFailed
+from app.exports import repository as repo
+from app.exports.files import CONTENT_TYPES, FILE_TZ, FORMATS, customer_row, row_writer
+from app.exports.models import ExportJob, ExportStatus
+from app.factory import QUEUE_NAME
+from app.observability import scrub_text
+from app.settings import get_settings
+from app.storage import tenant_files
+from tenancy.models import TenantStatus
+from tenancy.registry import list_tenants
+
+log = logging.getLogger("dealercrm.exports")
+
+ENTITY = "export"
+AREA = "exports"
+JOB_NAME = "export_customers"
+# A run that keeps dying (a poison export that kills its worker) is not re-queued forever: after this
+# many attempts the sweep marks it failed and a person decides (the retry button still works).
+AUTO_ATTEMPTS_LIMIT = 5
+LIST_LIMIT = 50
+FILTER_KEYS = ("search", "owner_id", "tag", "status", "tier", "source")
+
+
+class Superseded(Exception):
+    """This run's attempt is no longer the export's current one (it was declared dead and re-run)."""
+
+
+class RequesterRefused(Exception):
+    """The requester can no longer export (deactivated, or their role lost the permission)."""
+
+
+@dataclass(frozen=True)
+class ExportFile:
+    path: Path
+    download_name: str
+    content_type: str
+
+
+def utcnow() -> datetime:
+    return datetime.now(UTC)
+
+
+def arq_job_id(schema: str, export_id: uuid.UUID) -> str:
+    """The natural key: one arq job per export, however often it is enqueued."""
+    return f"export:{schema}:{export_id}"
+
+
+def _require(actor: Actor, permission: str) -> None:
+    if not actor.can(permission):
+        raise PermissionDenied(permission)
+
+
+def sees_everyones(actor: Actor) -> bool:
+    """Administrators (user management and the "all" data scope) follow every export of the tenant."""
+    return actor.data_scope == SCOPE_ALL and actor.can(USERS_MANAGE)
+
+
+def filters_from_json(data: dict[str, Any]) -> CustomerFilter:
+    """The stored filters back as a CustomerFilter (unknown keys ignored; never the recycle bin)."""
+    values = {k: data[k] for k in FILTER_KEYS if data.get(k)}
+    if "owner_id" in values:
+        values["owner_id"] = uuid.UUID(str(values["owner_id"]))
+    return CustomerFilter(**values)
+
+
+def _validate(filters: CustomerFilter, fmt: str) -> None:
+    errors: list[FieldError] = []
+    if fmt not in FORMATS:
+        errors.append(FieldError("format", "invalid_choice", f"must be one of {', '.join(FORMATS)}"))
+    for name, choices in (("status", STATUSES), ("tier", TIERS), ("source", SOURCES)):
+        value = getattr(filters, name)
+        if value is not None and value not in choices:
+            errors.append(FieldError(name, "invalid_choice", f"must be one of {', '.join(choices)}"))
+    if filters.search and len(filters.search) > 200:
+        errors.append(FieldError("search", "too_long", "must be at most 200 characters"))
+    if filters.tag and len(filters.tag) > 30:
+        errors.append(FieldError("tag", "too_long", "must be at most 30 characters"))
+    if filters.trashed:
+        errors.append(FieldError("trashed", "invalid", "the recycle bin cannot be exported"))
+    if errors:
+        raise ValidationFailed(errors)
+
+
+# -- requests from people -------------------------------------------------------------------------
+
+
+async def request_customer_export(
+    session: AsyncSession, actor: Actor, filters: CustomerFilter, fmt: str
+) -> ExportJob:
+    """Record an export of the customer list as filtered now; the caller enqueues it once this commits."""
+    _require(actor, CUSTOMERS_EXPORT)
+    _validate(filters, fmt)
+    job = ExportJob(
+        entity="customer",
+        format=fmt,
+        filters=filters.as_dict(),
+        requested_by=actor.user_id,
+        status=ExportStatus.QUEUED,
+        attempts=0,
+        rows_done=0,
+    )
+    session.add(job)
+    await session.flush()
+    audit.record(
+        session,
+        actor,
+        entity=ENTITY,
+        entity_id=job.id,
+        action="request",
+        before=None,
+        after={"entity": job.entity, "format": fmt, "filters": job.filters},
+    )
+    await session.commit()
+    return job
+
+
+async def list_exports(session: AsyncSession, actor: Actor) -> list[ExportJob]:
+    """The actor's own exports, newest first; administrators see everyone's."""
+    _require(actor, CUSTOMERS_EXPORT)
+    return list(
+        await repo.recent(session, None if sees_everyones(actor) else actor.user_id, limit=LIST_LIMIT)
+    )
+
+
+async def get_export(
+    session: AsyncSession, actor: Actor, export_id: uuid.UUID, *, for_update: bool = False
+) -> ExportJob:
+    _require(actor, CUSTOMERS_EXPORT)
+    job = await repo.get(session, export_id, for_update=for_update)
+    if job is None or (job.requested_by != actor.user_id and not sees_everyones(actor)):
+        # Someone else's export reads exactly like a missing one.
+        raise NotFound(ENTITY, export_id)
+    return job
+
+
+def is_stalled(job: ExportJob, now: datetime | None = None) -> bool:
+    """Running, but its worker has not reported for longer than a live run ever goes quiet."""
+    if job.status != ExportStatus.RUNNING or job.heartbeat_at is None:
+        return False
+    stale_after = timedelta(seconds=get_settings().export_stale_after_seconds)
+    return job.heartbeat_at < (now or utcnow()) - stale_after
+
+
+def is_retriable(job: ExportJob, now: datetime | None = None) -> bool:
+    return job.status == ExportStatus.FAILED or is_stalled(job, now)
+
+
+async def retry_export(session: AsyncSession, actor: Actor, export_id: uuid.UUID) -> ExportJob:
+    """Queue a failed or stalled export again; the caller enqueues it after this commits."""
+    job = await get_export(session, actor, export_id, for_update=True)
+    before = {"status": job.status, "attempts": job.attempts, "error": job.error}
+    stale_before = utcnow() - timedelta(seconds=get_settings().export_stale_after_seconds)
+    if not await repo.requeue(session, job.id, stale_before=stale_before):
+        raise ValidationFailed(
+            [FieldError("status", "not_retriable", "only failed or stalled exports can be retried")]
+        )
+    audit.record(
+        session,
+        actor,
+        entity=ENTITY,
+        entity_id=job.id,
+        action="retry",
+        before=before,
+        after={"status": ExportStatus.QUEUED},
+    )
+    await session.commit()
+    await session.refresh(job)
+    return job
+
+
+def download_name(job: ExportJob) -> str:
+    stamp = job.created_at.astimezone(FILE_TZ).strftime("%Y%m%d-%H%M")
+    return f"客户导出-{stamp}.{job.format}"
+
+
+async def export_file(session: AsyncSession, actor: Actor, schema: str, export_id: uuid.UUID) -> ExportFile:
+    """The finished file of a done export, for its requester or an administrator; audited."""
+    job = await get_export(session, actor, export_id)
+    files = tenant_files(schema, AREA)
+    if job.status != ExportStatus.DONE or not job.file_name or not files.exists(job.file_name):
+        raise NotFound(ENTITY, export_id)
+    audit.record(
+        session,
+        actor,
+        entity=ENTITY,
+        entity_id=job.id,
+        action="download",
+        before=None,
+        after={"file": job.file_name, "rows": job.rows_done},
+    )
+    await session.commit()
+    return ExportFile(files.path(job.file_name), download_name(job), CONTENT_TYPES[job.format])
+
+
+async def enqueue_export(
+    arq: ArqRedis, schema: str, export_id: uuid.UUID, *, release_claim: bool = False
+) -> bool:
+    """Hand an export to the worker. Never raises: a lost enqueue is picked up by the sweep.
+
+    ``release_claim`` drops arq's in-progress marker left by a worker that died mid-run; without it
+    arq would not start the same job id again until that marker expires (job timeout + 10 s).
+    Safe even if the old run is alive after all: the attempt fence stops it at its next batch.
+    """
+    job_id = arq_job_id(schema, export_id)
+    try:
+        if release_claim:
+            await arq.delete(in_progress_key_prefix + job_id)
+        job = await arq.enqueue_job(JOB_NAME, schema, str(export_id), _job_id=job_id, _queue_name=QUEUE_NAME)
+    except (RedisError, OSError) as exc:
+        log.warning("could not enqueue export %s: %s", job_id, exc)
+        return False
+    return job is not None
+
+
+# -- the sweep (a cron job) -----------------------------------------------------------------------
+
+
+async def requeue_stalled_exports(db: Database, arq: ArqRedis, *, now: datetime | None = None) -> int:
+    """Enqueue again, in every active tenant, exports whose enqueue was lost or whose worker died."""
+    async with db.engine.connect() as conn:
+        tenants = await list_tenants(conn)
+    enqueued = 0
+    for tenant in tenants:
+        if tenant.status != TenantStatus.ACTIVE:
+            continue
+        try:
+            enqueued += await _requeue_tenant(db, arq, tenant.schema_name, now or utcnow())
+        except Exception:  # one broken tenant must not stop the sweep for the others
+            log.exception("export sweep failed for %s", tenant.schema_name)
+    return enqueued
+
+
+async def _requeue_tenant(db: Database, arq: ArqRedis, schema: str, now: datetime) -> int:
+    settings = get_settings()
+    stale_before = now - timedelta(seconds=settings.export_stale_after_seconds)
+    queued_before = now - timedelta(seconds=settings.export_requeue_after_seconds)
+    ready: list[uuid.UUID] = []
+    async with db.tenant_session(schema) as session:
+        for job in await repo.needing_enqueue(
+            session, queued_before=queued_before, stale_before=stale_before
+        ):
+            if job.status == ExportStatus.RUNNING:
+                if job.attempts >= AUTO_ATTEMPTS_LIMIT:
+                    await repo.mark_failed(
+                        session,
+                        job.id,
+                        job.attempts,
+                        f"the worker stopped {job.attempts} times during this export",
+                        now,
+                    )
+                    continue
+                if not await repo.requeue(session, job.id, stale_before=stale_before):
+                    continue
+                log.warning("export %s in %s lost its worker; queued again", job.id, schema)
+            ready.append(job.id)
+        await session.commit()
+    for export_id in ready:
+        await enqueue_export(arq, schema, export_id, release_claim=True)
+    return len(ready)
+
+
+# -- the run (the arq job) ------------------------------------------------------------------------
+
+
+async def run_customer_export(
+    db: Database, tenant_schema: str, job_id: uuid.UUID, *, batch_size: int = 500, pause_ms: int = 0
+) -> str:
+    """Produce the export's file. Idempotent: a done export, or one another run owns, is left alone."""
+    async with db.tenant_session(tenant_schema) as session:
+        job = await repo.claim(session, job_id, utcnow())
+        await session.commit()
+        if job is None:
+            current = await repo.get(session, job_id)
+            return f"skipped: {current.status}" if current else "skipped: missing"
+    attempt = job.attempts
+    files = tenant_files(tenant_schema, AREA)
+    file_name = f"{job.id}.{job.format}"
+    files.discard_partials(file_name)  # what an earlier, killed attempt left behind
+    try:
+        rows = await _write_file(db, tenant_schema, job, attempt, file_name, batch_size, pause_ms)
+    except Superseded:
+        return "superseded"
+    except Exception as exc:
+        log.exception("export %s in %s failed", job.id, tenant_schema)
+        message = (
+            "the requester may no longer export customers"
+            if isinstance(exc, RequesterRefused)
+            else (f"{type(exc).__name__}: {scrub_text(str(exc))}"[:300])
+        )
+        async with db.tenant_session(tenant_schema) as session:
+            await repo.mark_failed(session, job.id, attempt, message, utcnow())
+            await session.commit()
+        return "failed"
+    async with db.tenant_session(tenant_schema) as session:
+        finished = await repo.mark_done(
+            session, job.id, attempt, file_name=file_name, rows_done=rows, now=utcnow()
+        )
+        await session.commit()
+    return f"done: {rows} rows" if finished else "superseded"
+
+
+async def _write_file(
+    db: Database, schema: str, job: ExportJob, attempt: int, file_name: str, batch_size: int, pause_ms: int
+) -> int:
+    files = tenant_files(schema, AREA)
+    async with db.tenant_session(schema) as read, db.tenant_session(schema) as progress:
+
+        async def report(**values: Any) -> None:
+            # Its own short transaction, so the admin's progress bar moves while the export runs.
+            if "total" in values:
+                ok = await repo.set_total(progress, job.id, attempt, values["total"], utcnow())
+            else:
+                ok = await repo.record_progress(progress, job.id, attempt, values["done"], utcnow())
+            await progress.commit()
+            if not ok:
+                raise Superseded(job.id)
+
+        requester = await accounts_repo.user_by_id(read, job.requested_by)
+        if requester is None or not requester.is_active or CUSTOMERS_EXPORT not in requester.role.permissions:
+            raise RequesterRefused(job.requested_by)
+        # The requester's scope as it is now: a salesperson moved to another team exports that team's list.
+        owners = await visible_owner_ids(read, actor_for(requester, via="system"))
+        filters = filters_from_json(job.filters)
+        await report(total=await customers_repo.count(read, filters, owners))
+        await read.commit()
+        names: dict[uuid.UUID, str] = {}
+        done = 0
+        with files.write_atomic(file_name) as out:
+            writer = row_writer(job.format, out)
+            async for batch in customers_repo.stream(read, filters, owners, batch=batch_size):
+                tags = await customers_repo.tags_by_customer(read, [c.id for c in batch])
+                unknown = [c.owner_id for c in batch if c.owner_id and c.owner_id not in names]
+                if unknown:
+                    names.update(await staff_names(read, unknown))
+                await read.commit()  # no transaction stays open across the whole export
+                for customer in batch:
+                    writer.write(customer_row(customer, [t.name for t in tags[customer.id]], names))
+                done += len(batch)
+                await report(done=done)
+                if pause_ms:
+                    await asyncio.sleep(pause_ms / 1000)
+            await asyncio.to_thread(writer.close)  # zipping a big XLSX must not stall the worker's loop
+        return done

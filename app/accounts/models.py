@@ -46,6 +46,13 @@ class User(TenantBase):
     failed_logins: Mapped[int] = mapped_column(Integer, default=0)
     locked_until: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
     last_login_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+    password_changed_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+    # TOTP second factor: the secret is encrypted (app.crypto); recovery codes are stored hashed.
+    totp_secret: Mapped[str | None] = mapped_column(String(200))
+    totp_enabled_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+    recovery_code_hashes: Mapped[list[str]] = mapped_column(
+        ARRAY(String(64)), default=list, server_default="{}"
+    )
     created_at: Mapped[datetime] = created_at_col()
 
     role: Mapped[Role] = relationship(lazy="joined")
@@ -60,6 +67,8 @@ class UserSession(TenantBase):
     token_hash: Mapped[str] = mapped_column(String(64), unique=True)
     user_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"), index=True)
     csrf_token: Mapped[str] = mapped_column(String(64))
+    # active, or a half-finished login: second_factor (TOTP code due) / enroll_2fa (policy demands 2FA).
+    stage: Mapped[str] = mapped_column(String(16), default="active", server_default="active")
     ip: Mapped[str | None] = mapped_column(INET)
     user_agent: Mapped[str | None] = mapped_column(String(300))
     created_at: Mapped[datetime] = created_at_col()

@@ -73,3 +73,32 @@ async def tokens_of(session: AsyncSession, user_id: uuid.UUID | None) -> Sequenc
 
 async def record_login_attempt(session: AsyncSession, attempt: LoginAttempt) -> None:
     session.add(attempt)
+
+
+async def revoke_all_sessions(session: AsyncSession, user_id: uuid.UUID, now: datetime) -> None:
+    await session.execute(
+        update(UserSession)
+        .where(UserSession.user_id == user_id, UserSession.revoked_at.is_(None))
+        .values(revoked_at=now)
+    )
+
+
+async def live_sessions(
+    session: AsyncSession, user_id: uuid.UUID | None, now: datetime
+) -> Sequence[UserSession]:
+    query = (
+        select(UserSession)
+        .where(UserSession.revoked_at.is_(None), UserSession.expires_at > now)
+        .order_by(UserSession.last_seen_at.desc())
+        .limit(500)
+    )
+    if user_id is not None:
+        query = query.where(UserSession.user_id == user_id)
+    return (await session.scalars(query)).all()
+
+
+async def login_attempts(session: AsyncSession, email: str | None, limit: int) -> Sequence[LoginAttempt]:
+    query = select(LoginAttempt).order_by(LoginAttempt.at.desc()).limit(limit)
+    if email is not None:
+        query = query.where(LoginAttempt.email == email)
+    return (await session.scalars(query)).all()

@@ -10,16 +10,20 @@ from sqlalchemy import insert
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncSession
 
 from app import security
+from app.accounts import mfa
 from app.accounts import repository as repo
 from app.accounts.models import ApiToken, LoginAttempt, Role, Team, User, UserSession
 from app.accounts.permissions import DEFAULT_ROLES, SCOPE_ALL, SCOPE_OWN, SCOPE_TEAM, TOKENS_OWN, USERS_MANAGE
 from app.audit import service as audit
 from app.domain import Actor, FieldError, NotFound, PermissionDenied, ValidationFailed
 from app.settings import Settings
+from app.tenant_settings.service import SecurityPolicy, security_policy
 from tenancy.binding import TENANT_SCHEMA_PLACEHOLDER
 
 TOKEN_PREFIX = "dcrm"
 SESSION_TOUCH_EVERY = timedelta(seconds=60)
+STAGE_ACTIVE, STAGE_SECOND_FACTOR, STAGE_ENROLL = "active", "second_factor", "enroll_2fa"
+HALF_LOGIN_LIFETIME = timedelta(minutes=15)
 API_TOKEN_NAME_MAX = 60
 
 
@@ -51,7 +55,13 @@ async def seed_tenant(
     """Default roles and the owner, written on the provisioning connection (same transaction)."""
     bound = await conn.execution_options(schema_translate_map={TENANT_SCHEMA_PLACEHOLDER: schema})
     role_rows = [
-        {"id": uuid.uuid4(), "key": r.key, "name": r.name, "permissions": list(r.permissions), "data_scope": r.data_scope}
+        {
+            "id": uuid.uuid4(),
+            "key": r.key,
+            "name": r.name,
+            "permissions": list(r.permissions),
+            "data_scope": r.data_scope,
+        }
         for r in DEFAULT_ROLES
     ]
     await bound.execute(insert(Role), role_rows)
@@ -117,12 +127,20 @@ async def login(
     ip: str | None,
     user_agent: str | None,
 ) -> tuple[str, StaffSession]:
-    """Check credentials, apply the lockout rule, and open a session. Commits either way."""
+    """Check credentials, apply lockout and the tenant's policy, and open a session. Commits either way.
+
+    The session is ``active`` only when no second factor is due: a user with TOTP gets a
+    ``second_factor`` session (good for the code page only), and where the tenant demands 2FA a
+    user without it gets an ``enroll_2fa`` session (good for the enrolment pages only).
+    """
     now = now_utc()
     email = (email or "").strip().lower()
+    policy = await security_policy(session)
     user = await repo.user_by_email(session, email)
     failure: str | None = None
-    if user is None:
+    if not policy.allows_ip(ip):
+        failure = "ip_not_allowed"
+    elif user is None:
         security.verify_password(None, password)  # same cost as a real check
         failure = "invalid"
     elif user.locked_until and user.locked_until > now:
@@ -138,7 +156,13 @@ async def login(
         failure = "inactive"
     await repo.record_login_attempt(
         session,
-        LoginAttempt(email=email[:254], user_id=user.id if user else None, succeeded=failure is None, reason=failure, ip=ip),
+        LoginAttempt(
+            email=email[:254],
+            user_id=user.id if user else None,
+            succeeded=failure is None,
+            reason=failure,
+            ip=ip,
+        ),
     )
     if failure is not None:
         await session.commit()
@@ -147,19 +171,59 @@ async def login(
     user.failed_logins = 0
     user.locked_until = None
     user.last_login_at = now
+    stage = (
+        STAGE_SECOND_FACTOR if mfa.is_enrolled(user) else STAGE_ENROLL if policy.require_2fa else STAGE_ACTIVE
+    )
+    token, record = _open_session(session, user, policy, stage, ip, user_agent)
+    await session.commit()
+    return token, StaffSession(user=user, record=record)
+
+
+def _open_session(
+    session: AsyncSession,
+    user: User,
+    policy: SecurityPolicy,
+    stage: str,
+    ip: str | None,
+    user_agent: str | None,
+) -> tuple[str, UserSession]:
+    now = now_utc()
+    lifetime = (
+        timedelta(hours=policy.session_lifetime_hours) if stage == STAGE_ACTIVE else HALF_LOGIN_LIFETIME
+    )
     token = security.new_token()
     record = UserSession(
         token_hash=security.token_hash(token),
         user_id=user.id,
         csrf_token=security.new_token(24),
+        stage=stage,
         ip=ip,
         user_agent=(user_agent or "")[:300] or None,
+        created_at=now,
         last_seen_at=now,
-        expires_at=now + timedelta(hours=settings.session_absolute_hours),
+        expires_at=now + lifetime,
     )
     session.add(record)
+    return token, record
+
+
+async def promote_session(session: AsyncSession, staff: StaffSession) -> tuple[str, StaffSession]:
+    """A half-finished login completed its second step: replace it with a fresh active session."""
+    policy = await security_policy(session)
+    await repo.revoke_session(session, staff.record.id, now_utc())
+    token, record = _open_session(
+        session, staff.user, policy, STAGE_ACTIVE, staff.record.ip, staff.record.user_agent
+    )
     await session.commit()
-    return token, StaffSession(user=user, record=record)
+    return token, StaffSession(user=staff.user, record=record)
+
+
+async def complete_second_factor(
+    session: AsyncSession, staff: StaffSession, code: str
+) -> tuple[str, StaffSession]:
+    if staff.record.stage != STAGE_SECOND_FACTOR or not await mfa.verify(session, staff.user, code):
+        raise ValidationFailed([FieldError("code", "invalid_code", "the code is not valid")])
+    return await promote_session(session, staff)
 
 
 async def resume_session(session: AsyncSession, settings: Settings, token: str | None) -> StaffSession | None:
@@ -170,7 +234,10 @@ async def resume_session(session: AsyncSession, settings: Settings, token: str |
     record = await repo.live_session(session, security.token_hash(token), now)
     if record is None:
         return None
-    if record.last_seen_at + timedelta(minutes=settings.session_idle_minutes) < now:
+    policy = await security_policy(session)
+    if record.last_seen_at + timedelta(minutes=policy.idle_timeout_minutes) < now or (
+        record.created_at + timedelta(hours=policy.session_lifetime_hours) < now
+    ):
         await repo.revoke_session(session, record.id, now)
         await session.commit()
         return None
@@ -181,6 +248,84 @@ async def resume_session(session: AsyncSession, settings: Settings, token: str |
         await repo.touch_session(session, record.id, now)
         await session.commit()
     return StaffSession(user=user, record=record)
+
+
+async def change_password(
+    session: AsyncSession, staff: StaffSession, *, current: str, new: str
+) -> tuple[str, StaffSession]:
+    """Change one's own password; every session of the user ends and a fresh one replaces this one."""
+    policy = await security_policy(session)
+    errors: list[FieldError] = []
+    if not security.verify_password(staff.user.password_hash, current):
+        errors.append(FieldError("current_password", "wrong_password", "the current password is not correct"))
+    for problem in policy.password_problems(new):
+        errors.append(FieldError("new_password", problem, "the new password does not meet the policy"))
+    if errors:
+        raise ValidationFailed(errors)
+    now = now_utc()
+    staff.user.password_hash = security.hash_password(new)
+    staff.user.password_changed_at = now
+    await repo.revoke_all_sessions(session, staff.user.id, now)
+    token, record = _open_session(
+        session, staff.user, policy, STAGE_ACTIVE, staff.record.ip, staff.record.user_agent
+    )
+    await session.commit()
+    return token, StaffSession(user=staff.user, record=record)
+
+
+async def set_active(session: AsyncSession, actor: Actor, user_id: uuid.UUID, active: bool) -> User:
+    """Deactivate (or reactivate) a staff member; deactivation ends all their sessions at once."""
+    if not actor.can(USERS_MANAGE):
+        raise PermissionDenied(USERS_MANAGE)
+    user = await repo.user_by_id(session, user_id)
+    if user is None:
+        raise NotFound("user", user_id)
+    before = {"is_active": user.is_active}
+    user.is_active = active
+    if not active:
+        await repo.revoke_all_sessions(session, user.id, now_utc())
+    audit.record(
+        session,
+        actor,
+        entity="user",
+        entity_id=user.id,
+        action="activate" if active else "deactivate",
+        before=before,
+        after={"is_active": active},
+    )
+    await session.commit()
+    return user
+
+
+async def list_sessions(session: AsyncSession, actor: Actor, *, everyone: bool = False) -> list[UserSession]:
+    if everyone and not actor.can(USERS_MANAGE):
+        raise PermissionDenied(USERS_MANAGE)
+    return list(await repo.live_sessions(session, None if everyone else actor.user_id, now_utc()))
+
+
+async def revoke_session_by_id(session: AsyncSession, actor: Actor, session_id: uuid.UUID) -> None:
+    record = await session.get(UserSession, session_id)
+    if record is None or (record.user_id != actor.user_id and not actor.can(USERS_MANAGE)):
+        raise NotFound("session", session_id)
+    await repo.revoke_session(session, record.id, now_utc())
+    audit.record(
+        session,
+        actor,
+        entity="session",
+        entity_id=record.id,
+        action="revoke",
+        before=None,
+        after={"user_id": str(record.user_id)},
+    )
+    await session.commit()
+
+
+async def login_history(
+    session: AsyncSession, actor: Actor, *, everyone: bool = False, limit: int = 100
+) -> list[LoginAttempt]:
+    if everyone and not actor.can(USERS_MANAGE):
+        raise PermissionDenied(USERS_MANAGE)
+    return list(await repo.login_attempts(session, None if everyone else actor.email, limit))
 
 
 async def logout(session: AsyncSession, record: UserSession) -> None:
@@ -228,9 +373,13 @@ async def create_api_token(
     session.add(record)
     await session.flush()
     audit.record(
-        session, actor or actor_for(user, via="cli"),
-        entity="api_token", entity_id=record.id, action="create",
-        before=None, after={"name": record.name, "prefix": record.prefix, "user_id": str(user.id)},
+        session,
+        actor or actor_for(user, via="cli"),
+        entity="api_token",
+        entity_id=record.id,
+        action="create",
+        before=None,
+        after={"name": record.name, "prefix": record.prefix, "user_id": str(user.id)},
     )
     await session.commit()
     return plaintext, record
@@ -263,7 +412,11 @@ async def revoke_api_token(session: AsyncSession, actor: Actor, token_id: uuid.U
     if record.revoked_at is None:
         record.revoked_at = now_utc()
         audit.record(
-            session, actor, entity="api_token", entity_id=record.id, action="revoke",
+            session,
+            actor,
+            entity="api_token",
+            entity_id=record.id,
+            action="revoke",
             before={"revoked": False},
             after={"revoked": True, "name": record.name, "user_id": str(record.user_id)},
         )
@@ -274,7 +427,9 @@ async def revoke_api_token(session: AsyncSession, actor: Actor, token_id: uuid.U
 # -- actors and data scope ------------------------------------------------------------------------
 
 
-def actor_for(user: User, *, ip: str | None = None, request_id: str | None = None, via: str = "session") -> Actor:
+def actor_for(
+    user: User, *, ip: str | None = None, request_id: str | None = None, via: str = "session"
+) -> Actor:
     return Actor(
         user_id=user.id,
         name=user.name,
@@ -318,3 +473,10 @@ async def staff_names(session: AsyncSession, user_ids: list[uuid.UUID]) -> dict[
     if not wanted:
         return {}
     return {u.id: u.name for u in await repo.users_by_ids(session, wanted)}
+
+
+async def staff_member(session: AsyncSession, user_id: uuid.UUID) -> User:
+    user = await repo.user_by_id(session, user_id)
+    if user is None:
+        raise NotFound("user", user_id)
+    return user

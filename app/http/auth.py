@@ -7,13 +7,14 @@ from typing import Any
 from urllib.parse import quote
 
 from litestar import Request
-from litestar.exceptions import NotAuthorizedException, NotFoundException
+from litestar.exceptions import NotAuthorizedException, NotFoundException, PermissionDeniedException
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from app.accounts import service as accounts
 from app.domain import Actor
 from app.http import form_stash
 from app.http.middleware import SESSION_COOKIE
+from app.tenant_settings.service import security_policy
 from tenancy.models import Tenant
 
 
@@ -45,11 +46,17 @@ async def provide_db_session(request: Request[Any, Any, Any]) -> AsyncIterator[A
 
 
 async def provide_optional_actor(request: Request[Any, Any, Any], db_session: AsyncSession) -> Actor | None:
+    """The staff member behind the session cookie or bearer token, if any; refuses addresses
+    outside the tenant's IP allowlist. A half-finished login (second factor due) is no actor."""
     state = request.scope["state"]
     if "actor" in state:
         return state["actor"]
     tenant = current_tenant(request)
     request_id = state.get("request_id")
+    ip = client_ip(request)
+    policy = await security_policy(db_session)
+    if not policy.allows_ip(ip):
+        raise PermissionDeniedException(detail="ip_not_allowed")
     actor: Actor | None = None
     authorization = request.headers.get("authorization", "")
     if authorization.lower().startswith("bearer "):
@@ -59,18 +66,26 @@ async def provide_optional_actor(request: Request[Any, Any, Any], db_session: As
         user = await accounts.user_for_token(db_session, token)
         if user is None:
             raise AuthRequired("token is invalid or revoked")
-        actor = accounts.actor_for(user, ip=client_ip(request), request_id=request_id, via="token")
+        actor = accounts.actor_for(user, ip=ip, request_id=request_id, via="token")
     else:
-        staff = await accounts.resume_session(db_session, request.app.state.settings, request.cookies.get(SESSION_COOKIE))
+        staff = await accounts.resume_session(
+            db_session, request.app.state.settings, request.cookies.get(SESSION_COOKIE)
+        )
         if staff is not None:
             state["staff_session"] = staff
-            actor = accounts.actor_for(staff.user, ip=client_ip(request), request_id=request_id)
+            if staff.record.stage == accounts.STAGE_ACTIVE:
+                actor = accounts.actor_for(staff.user, ip=ip, request_id=request_id)
     state["actor"] = actor
     return actor
 
 
 async def provide_actor(request: Request[Any, Any, Any], actor_or_none: Actor | None) -> Actor:
     if actor_or_none is None:
+        staff = request.scope["state"].get("staff_session")
+        if staff is not None and staff.record.stage == accounts.STAGE_SECOND_FACTOR:
+            raise AuthRequired("second factor required", login_url="/login/2fa")
+        if staff is not None and staff.record.stage == accounts.STAGE_ENROLL:
+            raise AuthRequired("two-factor enrolment required", login_url="/security/2fa/setup")
         raise AuthRequired(login_url=await login_url_for(request))
     return actor_or_none
 

@@ -18,7 +18,9 @@ log = logging.getLogger("dealercrm.http")
 
 def _wants_json(request: Request[Any, Any, Any]) -> bool:
     accept = request.headers.get("accept", "")
-    return request.url.path.startswith("/graphql") or ("application/json" in accept and "text/html" not in accept)
+    return request.url.path.startswith("/graphql") or (
+        "application/json" in accept and "text/html" not in accept
+    )
 
 
 def _is_htmx(request: Request[Any, Any, Any]) -> bool:
@@ -41,7 +43,11 @@ def auth_required_handler(request: Request[Any, Any, Any], exc: AuthRequired) ->
 
 def _page(status: int, code: str) -> Template:
     title, detail = ERRORS[code]
-    return Template("errors/page.html", context={"status": status, "title": _(title), "detail": _(detail), "code": code}, status_code=status)
+    return Template(
+        "errors/page.html",
+        context={"status": status, "title": _(title), "detail": _(detail), "code": code},
+        status_code=status,
+    )
 
 
 def http_exception_handler(request: Request[Any, Any, Any], exc: HTTPException) -> Response[Any]:
@@ -51,10 +57,19 @@ def http_exception_handler(request: Request[Any, Any, Any], exc: HTTPException) 
     if isinstance(exc, NotFoundException) or status == 404:
         return _page(404, "not_found")
     if status == 403:
-        return _page(403, "csrf") if exc.detail == "csrf" else Template(
-            "errors/page.html",
-            context={"status": 403, "title": _("Not allowed"), "detail": _("You do not have permission to do this."), "code": "forbidden"},
-            status_code=403,
+        return (
+            _page(403, exc.detail)
+            if exc.detail in ERRORS
+            else Template(
+                "errors/page.html",
+                context={
+                    "status": 403,
+                    "title": _("Not allowed"),
+                    "detail": _("You do not have permission to do this."),
+                    "code": "forbidden",
+                },
+                status_code=403,
+            )
         )
     if status >= 500:
         return _page(status, "server_error")
@@ -70,7 +85,9 @@ def unhandled_exception_handler(request: Request[Any, Any, Any], exc: Exception)
     except Exception:  # pragma: no cover - reporting must never break the response
         pass
     if _wants_json(request):
-        return Response({"errors": [{"message": "internal error"}]}, status_code=500, media_type=MediaType.JSON)
+        return Response(
+            {"errors": [{"message": "internal error"}]}, status_code=500, media_type=MediaType.JSON
+        )
     return _page(500, "server_error")
 
 

@@ -36,7 +36,9 @@ async def readyz(request: Request[Any, Any, Any]) -> Response[dict[str, Any]]:
         except Exception as exc:  # any failure means not ready; say which and why
             checks[name] = f"error: {type(exc).__name__}"
     ready = all(v == "ok" for v in checks.values())
-    return Response({"status": "ok" if ready else "unavailable", "checks": checks}, status_code=200 if ready else 503)
+    return Response(
+        {"status": "ok" if ready else "unavailable", "checks": checks}, status_code=200 if ready else 503
+    )
 
 
 @get("/metrics", operation_id="Metrics", include_in_schema=False)

@@ -162,8 +162,10 @@ class TenancyMiddleware:
     async def _lookup(db: Any, slug: str) -> Tenant | None:
         async with db.engine.connect() as conn:
             row = (
-                await conn.execute(select(Tenant.__table__).where(Tenant.__table__.c.slug == slug))
-            ).mappings().first()
+                (await conn.execute(select(Tenant.__table__).where(Tenant.__table__.c.slug == slug)))
+                .mappings()
+                .first()
+            )
         return Tenant(**row) if row else None
 
 

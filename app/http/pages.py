@@ -10,7 +10,10 @@ from app.i18n import gettext as _
 # Titles and explanations for each refusal; the text goes through the catalog.
 ERRORS: dict[str, tuple[str, str]] = {
     "unknown_host": ("Page not found", "This address is not served by DealerCRM."),
-    "unknown_tenant": ("Page not found", "No dealer account uses this address. Check the spelling of the link."),
+    "unknown_tenant": (
+        "Page not found",
+        "No dealer account uses this address. Check the spelling of the link.",
+    ),
     "tenant_suspended": (
         "Account suspended",
         "This dealer account has been suspended. Please contact your administrator or DealerCRM support.",
@@ -20,6 +23,10 @@ ERRORS: dict[str, tuple[str, str]] = {
         "The form's security token was missing or out of date. Reload the page and try again.",
     ),
     "not_found": ("Page not found", "The page you asked for does not exist."),
+    "ip_not_allowed": (
+        "Access from this network is not allowed",
+        "Your dealer only allows access from approved networks. Connect from the shop network or ask your administrator.",
+    ),
     "server_error": ("Something went wrong", "The error has been recorded. Please try again in a moment."),
 }
 
@@ -29,7 +36,9 @@ def _wants_json(scope: dict[str, Any]) -> bool:
     for key, value in scope.get("headers", []):
         if key == b"accept":
             accept = value.decode("latin-1")
-    return scope["path"].startswith("/graphql") or ("application/json" in accept and "text/html" not in accept)
+    return scope["path"].startswith("/graphql") or (
+        "application/json" in accept and "text/html" not in accept
+    )
 
 
 async def render_error_page(scope: dict[str, Any], send: Any, status: int, code: str) -> None:
@@ -40,7 +49,9 @@ async def render_error_page(scope: dict[str, Any], send: Any, status: int, code:
     else:
         engine = getattr(scope.get("app"), "template_engine", None)
         if engine is not None:
-            html = engine.get_template("errors/page.html").render(status=status, title=_(title), detail=_(detail), code=code)
+            html = engine.get_template("errors/page.html").render(
+                status=status, title=_(title), detail=_(detail), code=code
+            )
         else:
             html = f"<h1>{status}</h1><p>{_(detail)}</p>"
         body = html.encode()

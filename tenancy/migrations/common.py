@@ -33,3 +33,19 @@ def configure_kwargs(schema: str | None) -> dict[str, Any]:
         kwargs["version_table_schema"] = schema
         kwargs["include_schemas"] = False
     return kwargs
+
+
+def tenant_schema() -> str:
+    """The real schema the running tenant migration targets.
+
+    Table-level operations (``create_table``, ``create_index``) may name the placeholder
+    ``tenant``: the connection's ``schema_translate_map`` renders it. Column-level operations
+    (``add_column``, ``alter_column``, ``drop_column``) and raw SQL are compiled by Alembic without
+    that map, so they must use this real name.
+    """
+    from alembic import op
+
+    schema = op.get_context().version_table_schema
+    if not schema:
+        raise RuntimeError("tenant_schema() is only available inside a tenant migration")
+    return schema

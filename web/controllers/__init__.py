@@ -1,9 +1,19 @@
 """Every admin route, collected for the app factory (and for the isolation suite's enumeration)."""
 
+from web.controllers.audit import AuditController
 from web.controllers.auth import AuthController
+from web.controllers.customers import CustomersController
+from web.controllers.exports import ExportsController
 from web.controllers.home import HomeController
 from web.controllers.operator import OperatorController
 from web.controllers.signup import SignupController
+from web.controllers.tokens import TokensController
 
 ROUTES = [AuthController, HomeController]
 ROUTES += [SignupController, OperatorController]
+ROUTES += [CustomersController, AuditController, TokensController]
+ROUTES += [ExportsController]
+
+from web.controllers.security import SecurityController  # noqa: E402
+
+ROUTES += [SecurityController]

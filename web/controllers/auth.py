@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from typing import Annotated, Any
+from urllib.parse import quote
 
 from litestar import Controller, Request, get, post
 from litestar.enums import RequestEncodingType
@@ -11,12 +12,13 @@ from litestar.response import Redirect, Response, Template
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from app.accounts import service as accounts
-from app.domain import Actor
+from app.domain import Actor, ValidationFailed
 from app.http.auth import client_ip, current_tenant
 from app.http.middleware import SESSION_COOKIE
 from app.i18n import gettext as _
 
 LOGIN_MESSAGES = {
+    "ip_not_allowed": "Access from this network is not allowed.",
     "invalid": "Wrong email or password.",
     "locked": "Too many failed attempts. This account is locked for 15 minutes.",
     "inactive": "This account has been deactivated. Please contact your administrator.",
@@ -30,18 +32,44 @@ def _safe_next(target: str | None) -> str:
     return target
 
 
+def with_session_cookie(response: Any, token: str, settings: Any) -> Any:
+    response.set_cookie(
+        SESSION_COOKIE,
+        token,
+        httponly=True,
+        secure=settings.secure_cookies,
+        samesite="lax",
+        max_age=settings.session_absolute_hours * 3600,
+        path="/",
+    )
+    return response
+
+
 class AuthController(Controller):
     path = "/"
 
     @get("/login", operation_id="LoginPage", name="login")
     async def login_page(
-        self, request: Request[Any, Any, Any], actor_or_none: Actor | None, next: str | None = None, resume: str | None = None
+        self,
+        request: Request[Any, Any, Any],
+        actor_or_none: Actor | None,
+        next: str | None = None,
+        resume: str | None = None,
     ) -> Template | Redirect:
         """The login form."""
         current_tenant(request)
         if actor_or_none is not None:
             return Redirect(_safe_next(next))
-        return Template("auth/login.html", context={"tenant": current_tenant(request), "next": _safe_next(next), "resume": resume or "", "email": "", "error": None})
+        return Template(
+            "auth/login.html",
+            context={
+                "tenant": current_tenant(request),
+                "next": _safe_next(next),
+                "resume": resume or "",
+                "email": "",
+                "error": None,
+            },
+        )
 
     @post("/login", operation_id="Login")
     async def login(
@@ -55,27 +83,79 @@ class AuthController(Controller):
         settings = request.app.state.settings
         nxt, resume = _safe_next(data.get("next")), data.get("resume") or ""
         try:
-            token, _staff = await accounts.login(
-                db_session, settings, email=data.get("email", ""), password=data.get("password", ""),
-                ip=client_ip(request), user_agent=request.headers.get("user-agent"),
+            token, staff = await accounts.login(
+                db_session,
+                settings,
+                email=data.get("email", ""),
+                password=data.get("password", ""),
+                ip=client_ip(request),
+                user_agent=request.headers.get("user-agent"),
             )
         except accounts.LoginFailed as exc:
             return Template(
                 "auth/login.html",
-                context={"tenant": tenant, "next": nxt, "resume": resume, "email": data.get("email", ""), "error": _(LOGIN_MESSAGES[exc.code])},
+                context={
+                    "tenant": tenant,
+                    "next": nxt,
+                    "resume": resume,
+                    "email": data.get("email", ""),
+                    "error": _(LOGIN_MESSAGES[exc.code]),
+                },
                 status_code=401 if exc.code == "invalid" else 423 if exc.code == "locked" else 403,
             )
         if resume:
             nxt += ("&" if "?" in nxt else "?") + f"resume={resume}"
-        response = Redirect(nxt, status_code=303)
-        response.set_cookie(
-            SESSION_COOKIE, token, httponly=True, secure=settings.secure_cookies, samesite="lax",
-            max_age=settings.session_absolute_hours * 3600, path="/",
+        if staff.record.stage == accounts.STAGE_SECOND_FACTOR:
+            nxt = f"/login/2fa?next={quote(nxt, safe='')}"
+        elif staff.record.stage == accounts.STAGE_ENROLL:
+            nxt = "/security/2fa/setup"
+        return with_session_cookie(Redirect(nxt, status_code=303), token, settings)
+
+    @get("/login/2fa", operation_id="SecondFactorPage")
+    async def second_factor_page(
+        self, request: Request[Any, Any, Any], actor_or_none: Actor | None, next: str | None = None
+    ) -> Template | Redirect:
+        """Ask for the authenticator code after the password."""
+        staff = request.scope["state"].get("staff_session")
+        if staff is None or staff.record.stage != accounts.STAGE_SECOND_FACTOR:
+            return Redirect("/login")
+        return Template(
+            "auth/second_factor.html",
+            context={"tenant": current_tenant(request), "next": _safe_next(next), "error": None},
         )
-        return response
+
+    @post("/login/2fa", operation_id="SecondFactor")
+    async def second_factor(
+        self,
+        request: Request[Any, Any, Any],
+        db_session: AsyncSession,
+        actor_or_none: Actor | None,
+        data: Annotated[dict[str, str], Body(media_type=RequestEncodingType.URL_ENCODED)],
+    ) -> Template | Redirect:
+        """Check the authenticator (or recovery) code and finish the login."""
+        staff = request.scope["state"].get("staff_session")
+        if staff is None or staff.record.stage != accounts.STAGE_SECOND_FACTOR:
+            return Redirect("/login", status_code=303)
+        try:
+            token, _staff = await accounts.complete_second_factor(db_session, staff, data.get("code", ""))
+        except ValidationFailed:
+            return Template(
+                "auth/second_factor.html",
+                context={
+                    "tenant": current_tenant(request),
+                    "next": _safe_next(data.get("next")),
+                    "error": _("The code is not valid. Try the current code or a recovery code."),
+                },
+                status_code=422,
+            )
+        return with_session_cookie(
+            Redirect(_safe_next(data.get("next")), status_code=303), token, request.app.state.settings
+        )
 
     @post("/logout", operation_id="Logout")
-    async def logout(self, request: Request[Any, Any, Any], db_session: AsyncSession, actor: Actor) -> Response[Any]:
+    async def logout(
+        self, request: Request[Any, Any, Any], db_session: AsyncSession, actor: Actor
+    ) -> Response[Any]:
         """End the session."""
         staff = request.scope["state"].get("staff_session")
         if staff is not None:

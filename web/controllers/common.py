@@ -39,6 +39,11 @@ ERROR_MESSAGES = {
     "malformed": "Use lowercase letters, digits and single hyphens, starting with a letter.",
     "reserved": "This address is reserved; please choose another.",
     "taken": "This address is already taken.",
+    "invalid_cidr": "Enter IP addresses or CIDR blocks such as 203.0.113.0/24, one per line.",
+    "locks_you_out": "Your current address is not in the list: saving it would lock you out.",
+    "wrong_password": "The current password is not correct.",
+    "needs_letters_and_digits": "The password must contain letters and digits.",
+    "invalid_code": "The code is not valid.",
 }
 
 

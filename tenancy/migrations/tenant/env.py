@@ -1,8 +1,8 @@
 """Alembic environment for one tenant schema, chosen with ``-x schema=t_slug``.
 
-Migration scripts address tables in the placeholder schema ``tenant`` (as the models do); the
-connection's ``schema_translate_map`` renders it as the real schema. Raw SQL in a migration must
-use ``op.get_context().version_table_schema`` for the real name.
+Table-level operations may address the placeholder schema ``tenant`` (as the models do); the
+connection's ``schema_translate_map`` renders it as the real schema. Column-level operations and
+raw SQL must use ``tenancy.migrations.common.tenant_schema()``, the real name.
 """
 
 from __future__ import annotations

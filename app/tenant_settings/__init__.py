@@ -1,0 +1,1 @@
+"""Settings a tenant's admins change themselves, stored as data in the tenant schema."""

@@ -1,0 +1,193 @@
+"""The audit log page: who changed what and when, filtered by entity, action, person and date."""
+
+from __future__ import annotations
+
+import uuid
+from collections.abc import Sequence
+from datetime import date, datetime, time, timedelta
+from typing import Any
+from urllib.parse import urlencode
+
+from litestar import Controller, Request, get
+from litestar.response import Template
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from app.accounts import service as accounts
+from app.audit import service as audit
+from app.audit.models import AuditRecord
+from app.domain import Actor
+from app.i18n import gettext as _
+from web.controllers.common import page
+from web.controllers.customers import DOMAIN_ERROR_HANDLERS, N_, display_value, field_label
+from web.templating import DISPLAY_TZ
+
+PAGE_SIZE = 50
+ENTITY_LABELS = {"customer": N_("Customer"), "api_token": N_("API token")}
+ACTION_LABELS = {
+    "create": N_("Create"),
+    "update": N_("Update"),
+    "delete": N_("Delete"),
+    "restore": N_("Restore"),
+    "revoke": N_("Revoke"),
+}
+ENTITY_PAGES = {"customer": "/customers/{id}", "api_token": "/tokens"}
+
+
+def action_label(action: str) -> str:
+    return _(ACTION_LABELS[action]) if action in ACTION_LABELS else action
+
+
+def entity_label(entity: str) -> str:
+    return _(ENTITY_LABELS[entity]) if entity in ENTITY_LABELS else entity
+
+
+def entity_link(entity: str, entity_id: str) -> str | None:
+    pattern = ENTITY_PAGES.get(entity)
+    return pattern.format(id=entity_id) if pattern else None
+
+
+def audit_labels() -> dict[str, Any]:
+    """What templates showing audit records need (the audit page and a record's history)."""
+    return {"action_label": action_label, "entity_label": entity_label, "entity_link": entity_link}
+
+
+def change_summary(
+    action: str, before: dict[str, Any] | None, after: dict[str, Any] | None, names: dict[str, str]
+) -> list[dict[str, str]]:
+    """The fields a record changed, display-ready: all set fields for a creation, else the differences."""
+    before, after = before or {}, after or {}
+    if action == "create":
+        keys = [k for k in after if k != "version" and after[k] not in (None, "", [])]
+    else:
+        keys = [
+            k for k in dict.fromkeys([*before, *after]) if k != "version" and before.get(k) != after.get(k)
+        ]
+    return [
+        {
+            "field": field_label(key),
+            "before": "" if action == "create" else display_value(key, before.get(key), names),
+            "after": display_value(key, after.get(key), names),
+        }
+        for key in keys
+    ]
+
+
+def _staff_ids(records: Sequence[AuditRecord]) -> list[uuid.UUID]:
+    found = []
+    for record in records:
+        for snapshot in (record.before, record.after):
+            for key in ("owner_id", "user_id"):
+                try:
+                    found.append(uuid.UUID(str((snapshot or {}).get(key))))
+                except ValueError:
+                    continue
+    return found
+
+
+async def history_rows(
+    session: AsyncSession, records: Sequence[AuditRecord]
+) -> list[tuple[AuditRecord, list[dict[str, str]]]]:
+    """Each record with its change summary; staff ids in the snapshots shown as names."""
+    names = {str(k): v for k, v in (await accounts.staff_names(session, _staff_ids(records))).items()}
+    return [(r, change_summary(r.action, r.before, r.after, names)) for r in records]
+
+
+def _day(raw: str) -> date | None:
+    try:
+        return date.fromisoformat(raw)
+    except ValueError:
+        return None
+
+
+class AuditController(Controller):
+    path = "/audit"
+    exception_handlers = DOMAIN_ERROR_HANDLERS
+
+    @get("/", operation_id="AuditLogPage", name="audit.list")
+    async def list_page(
+        self, request: Request[Any, Any, Any], db_session: AsyncSession, actor: Actor
+    ) -> Template:
+        """Audit records, newest first, with filters kept in the URL and "older" pages by id."""
+        params = request.query_params
+        kept: dict[str, str] = {}
+        problems: list[str] = []
+
+        def bad(label: str, value: str) -> None:
+            problems.append(
+                _("“%(value)s” is not a valid %(field)s; it was ignored.")
+                % {"value": value[:40], "field": label}
+            )
+
+        entity = (params.get("entity") or "").strip()
+        if entity and entity not in ENTITY_LABELS:
+            bad(_("Object"), entity)
+            entity = ""
+        action = (params.get("action") or "").strip()
+        if action and action not in ACTION_LABELS:
+            bad(_("Action"), action)
+            action = ""
+        entity_id = (params.get("entity_id") or "").strip()[:64]
+        actor_id = None
+        if raw_actor := (params.get("actor") or "").strip():
+            try:
+                actor_id = uuid.UUID(raw_actor)
+            except ValueError:
+                bad(_("Staff member"), raw_actor)
+        since = until = None
+        for name, label in (("since", _("From")), ("until", _("To"))):
+            if raw := (params.get(name) or "").strip():
+                if (day := _day(raw)) is None:
+                    bad(label, raw)
+                elif name == "since":
+                    since = datetime.combine(day, time(), DISPLAY_TZ)
+                else:
+                    until = datetime.combine(day + timedelta(days=1), time(), DISPLAY_TZ)
+                if day is not None:
+                    kept[name] = raw
+        before_id = None
+        if raw_before := (params.get("before") or "").strip():
+            if raw_before.isdigit() and 0 < int(raw_before) < 2**63:
+                before_id = int(raw_before)
+            else:
+                bad(_("Page"), raw_before)
+        kept.update(
+            {k: v for k, v in (("entity", entity), ("action", action), ("entity_id", entity_id)) if v}
+        )
+        if actor_id:
+            kept["actor"] = str(actor_id)
+
+        filters = audit.AuditFilter(
+            entity=entity or None,
+            entity_id=entity_id or None,
+            actor_id=actor_id,
+            action=action or None,
+            since=since,
+            until=until,
+        )
+        records = list(
+            await audit.list_records(db_session, actor, filters, limit=PAGE_SIZE + 1, before_id=before_id)
+        )
+        older = records[PAGE_SIZE - 1].id if len(records) > PAGE_SIZE else None
+        records = records[:PAGE_SIZE]
+
+        def url(**changes: Any) -> str:
+            query = urlencode({k: v for k, v in {**kept, **changes}.items() if v})
+            return "/audit" + (f"?{query}" if query else "")
+
+        ctx = page(
+            request,
+            actor,
+            nav="audit",
+            kept=kept,
+            problems=problems,
+            before_id=before_id,
+            history=await history_rows(db_session, records),
+            show_entity=True,
+            older_url=url(before=older) if older else None,
+            newest_url=url() if before_id else None,
+            staff=await accounts.staff_directory(db_session),
+            entities=ENTITY_LABELS,
+            actions=ACTION_LABELS,
+            **audit_labels(),
+        )
+        return Template("audit/list.html", context=ctx, status_code=400 if problems else 200)

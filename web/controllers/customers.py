@@ -1,0 +1,602 @@
+"""The customer admin: list with live search and filters, drawer form, detail page, recycle bin.
+
+Every read and write goes through ``app.customers.service``, which enforces permission and data
+scope; this module only parses what the browser sent and renders the answer.
+"""
+
+from __future__ import annotations
+
+import json
+import uuid
+from dataclasses import dataclass, field
+from typing import Annotated, Any
+from urllib.parse import urlencode
+
+from litestar import Controller, Request, Response, get, post
+from litestar.enums import RequestEncodingType
+from litestar.exceptions import NotFoundException, PermissionDeniedException
+from litestar.params import Body
+from litestar.response import Redirect, Template
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from app.accounts import service as accounts
+from app.accounts.permissions import AUDIT_READ, CUSTOMERS_DELETE, CUSTOMERS_WRITE
+from app.audit import service as audit
+from app.customers import service as customers
+from app.customers.fields import GENDERS, KINDS, LIMITS, SORT_FIELDS, SOURCES, STATUSES, TIERS
+from app.customers.models import Customer
+from app.customers.repository import CustomerFilter, CustomerOrder
+from app.customers.validation import CustomerInput
+from app.domain import Actor, NotFound, PermissionDenied, ValidationFailed, VersionConflict
+from app.http import form_stash
+from app.http.auth import current_tenant
+from app.http.errors import http_exception_handler
+from app.i18n import gettext as _
+from app.reference import divisions
+from web.controllers.common import field_errors, is_htmx, page
+from web.templating import fmt_datetime
+
+FormData = Annotated[dict[str, str], Body(media_type=RequestEncodingType.URL_ENCODED)]
+
+
+def N_(message: str) -> str:
+    """Mark a msgid for extraction; it is translated where it is shown."""
+    return message
+
+
+# Stored values → English msgids (zh_CN: 潜在/意向/成交/流失 ...), translated when shown.
+CHOICES: dict[str, dict[str, str]] = {
+    "kind": {"individual": N_("Individual"), "company": N_("Company")},
+    "gender": {"male": N_("Male"), "female": N_("Female"), "unknown": N_("Unknown")},
+    "status": {"lead": N_("Lead"), "interested": N_("Interested"), "won": N_("Won"), "lost": N_("Lost")},
+    "tier": {"normal": N_("Normal"), "silver": N_("Silver"), "gold": N_("Gold"), "vip": N_("VIP")},
+    "source": {
+        "walk_in": N_("Store visit"),
+        "referral": N_("Referral"),
+        "online": N_("Online"),
+        "phone": N_("Phone call"),
+        "exhibition": N_("Trade show"),
+        "community": N_("Community event"),
+        "old_customer": N_("Repeat purchase"),
+    },
+}
+assert tuple(CHOICES["kind"]) == KINDS and tuple(CHOICES["gender"]) == GENDERS
+assert tuple(CHOICES["status"]) == STATUSES and tuple(CHOICES["tier"]) == TIERS
+assert tuple(CHOICES["source"]) == SOURCES
+
+FIELD_LABELS: dict[str, str] = {
+    "name": N_("Name"),
+    "kind": N_("Type"),
+    "gender": N_("Gender"),
+    "mobile": N_("Mobile"),
+    "email": N_("Email"),
+    "province": N_("Province"),
+    "city": N_("City"),
+    "district": N_("District"),
+    "address_detail": N_("Street address"),
+    "source": N_("Source"),
+    "status": N_("Status"),
+    "tier": N_("Tier"),
+    "owner_id": N_("Owner"),
+    "birthday": N_("Birthday"),
+    "notes": N_("Notes"),
+    "tags": N_("Tags"),
+    "version": N_("Version"),
+    "deleted": N_("In recycle bin"),
+    "revoked": N_("Revoked"),
+    "prefix": N_("Token prefix"),
+    "user_id": N_("Staff member"),
+}
+SORT_LABELS = {"created_at": N_("Created"), "updated_at": N_("Updated"), "name": N_("Name")}
+FORM_FIELDS = tuple(f for f in CustomerInput.__dataclass_fields__)
+PAGE_SIZE = 20
+
+
+def choice_label(kind: str, value: str | None) -> str:
+    if value in (None, ""):
+        return ""
+    msgid = CHOICES.get(kind, {}).get(value)
+    return _(msgid) if msgid else str(value)
+
+
+def field_label(name: str) -> str:
+    return _(FIELD_LABELS.get(name, name))
+
+
+def display_value(name: str, value: Any, names: dict[str, str]) -> str:
+    """One audited value as a person reads it: labels for enums, names for staff ids."""
+    if value is None or value == "" or value == []:
+        return "—"
+    if isinstance(value, bool):
+        return _("Yes") if value else _("No")
+    if isinstance(value, list):
+        return "、".join(str(v) for v in value)
+    if name in ("owner_id", "user_id"):
+        return names.get(str(value), str(value)[:8])
+    if name in CHOICES:
+        return choice_label(name, value)
+    return str(value)
+
+
+def _not_found(request: Request[Any, Any, Any], exc: Exception) -> Response[Any]:
+    return http_exception_handler(request, NotFoundException())
+
+
+def _forbidden(request: Request[Any, Any, Any], exc: Exception) -> Response[Any]:
+    return http_exception_handler(request, PermissionDeniedException())
+
+
+# Services raise domain errors; the admin shows them as its 404 and 403 pages.
+DOMAIN_ERROR_HANDLERS: dict[Any, Any] = {NotFound: _not_found, PermissionDenied: _forbidden}
+
+
+def context(request: Request[Any, Any, Any], actor: Actor, **extra: Any) -> dict[str, Any]:
+    return page(
+        request,
+        actor,
+        nav="customers",
+        choices=CHOICES,
+        choice_label=choice_label,
+        field_label=field_label,
+        limits=LIMITS,
+        **extra,
+    )
+
+
+def htmx_done(message: str | None, **events: Any) -> Response[str]:
+    """An HTMX answer that closes the drawer, shows a toast and tells the page what changed."""
+    if message:
+        events["toast"] = message
+    headers = {
+        "HX-Trigger": json.dumps(events),
+        "HX-Retarget": "#drawer",
+        "HX-Reswap": "innerHTML",
+    }
+    return Response("", headers=headers, media_type="text/html", status_code=200)
+
+
+# -- the list -------------------------------------------------------------------------------------
+
+
+@dataclass
+class ListQuery:
+    """The list's query string, checked: what is valid filters the list, the rest becomes a message."""
+
+    filters: CustomerFilter
+    order: CustomerOrder
+    size: int
+    after: str | None
+    kept: dict[str, str] = field(default_factory=dict)  # valid params, for links and the URL
+    problems: list[str] = field(default_factory=list)
+
+    def url(self, **changes: str | None) -> str:
+        params = {**self.kept, **changes}
+        query = urlencode({k: v for k, v in params.items() if v})
+        return "/customers" + (f"?{query}" if query else "")
+
+
+def parse_list_query(params: Any, size_max: int) -> ListQuery:
+    kept: dict[str, str] = {}
+    problems: list[str] = []
+
+    def ignored(name: str, value: str) -> None:
+        problems.append(
+            _("“%(value)s” is not a valid %(field)s; it was ignored.")
+            % {
+                "value": value[:40],
+                "field": field_label(name) if name in FIELD_LABELS else _(SORT_LABELS.get(name, name)),
+            }
+        )
+
+    def text(name: str) -> str | None:
+        value = (params.get(name) or "").strip()
+        if value:
+            kept[name] = value
+        return value or None
+
+    search = text("q")
+    tag = text("tag")
+    chosen: dict[str, str | None] = {}
+    for name, allowed in (("status", STATUSES), ("tier", TIERS), ("source", SOURCES)):
+        value = (params.get(name) or "").strip()
+        if value and value not in allowed:
+            ignored(name, value)
+            value = ""
+        chosen[name] = value or None
+        if value:
+            kept[name] = value
+    owner_id = None
+    if raw_owner := (params.get("owner") or "").strip():
+        try:
+            owner_id = uuid.UUID(raw_owner)
+            kept["owner"] = raw_owner
+        except ValueError:
+            ignored("owner_id", raw_owner)
+    sort = (params.get("sort") or "created_at").strip()
+    if sort not in SORT_FIELDS:
+        problems.append(_("Unknown sort order; sorted by creation time instead."))
+        sort = "created_at"
+    elif sort != "created_at":
+        kept["sort"] = sort
+    direction = (params.get("dir") or "").strip()
+    if direction not in ("", "asc", "desc"):
+        problems.append(_("Unknown sort order; sorted by creation time instead."))
+        direction = ""
+    if direction:
+        kept["dir"] = direction
+    descending = direction != "asc" if direction else sort != "name"
+    size = PAGE_SIZE
+    if raw_size := (params.get("size") or "").strip():
+        if raw_size.isdigit() and 1 <= int(raw_size) <= size_max:
+            size = int(raw_size)
+            if size != PAGE_SIZE:
+                kept["size"] = raw_size
+        else:
+            problems.append(
+                _("Page size must be a number from 1 to %(max)s; showing %(size)s per page.")
+                % {"max": size_max, "size": PAGE_SIZE}
+            )
+    trashed = params.get("trashed") in ("1", "true")
+    if trashed:
+        kept["trashed"] = "1"
+    return ListQuery(
+        filters=CustomerFilter(
+            search=search,
+            owner_id=owner_id,
+            tag=tag,
+            status=chosen["status"],
+            tier=chosen["tier"],
+            source=chosen["source"],
+            trashed=trashed,
+        ),
+        order=CustomerOrder(field=sort, descending=descending),
+        size=size,
+        after=(params.get("after") or "").strip() or None,
+        kept=kept,
+        problems=problems,
+    )
+
+
+async def _resume_redirect(request: Request[Any, Any, Any], resume: str | None) -> Redirect | None:
+    """A form parked from a drawer on this page: send the browser to the form page that restores it."""
+    if not resume:
+        return None
+    parked = await form_stash.peek(request.app.state.redis, current_tenant(request).slug, resume)
+    target = str((parked or {}).get("form", {}).get("_form") or "")
+    if target == "/customers/new" or (target.startswith("/customers/") and target.endswith("/edit")):
+        return Redirect(f"{target}?resume={resume}", status_code=303)
+    return None
+
+
+# -- the form -------------------------------------------------------------------------------------
+
+
+def values_of(customer: Customer, tags: list[str]) -> dict[str, str]:
+    values = {name: getattr(customer, name, None) for name in FORM_FIELDS if name != "tags"}
+    out = {
+        k: ("" if v is None else v.isoformat() if hasattr(v, "isoformat") else str(v))
+        for k, v in values.items()
+    }
+    out["tags"] = ", ".join(tags)
+    return out
+
+
+def input_of(data: dict[str, str], *, updating: bool = False) -> CustomerInput:
+    values = {name: data.get(name, "") for name in FORM_FIELDS}
+    if updating and not values["owner_id"]:
+        # The form always names an owner; a post without one keeps the current owner rather than
+        # leaving the customer unassigned (and out of everyone's scope but the admins').
+        del values["owner_id"]
+    return CustomerInput(**values)
+
+
+def friendly_errors(exc: ValidationFailed) -> dict[str, str]:
+    """Inline messages by field; "too long" says how long it may be."""
+    errors = field_errors(exc)
+    for error in exc.errors:
+        name = error.field.split(".")[0]
+        limit = LIMITS.get("tag" if name == "tags" else name)
+        if error.code == "too_long" and limit:
+            errors[name] = _("At most %(n)s characters.") % {"n": limit}
+    return errors
+
+
+async def form_context(
+    request: Request[Any, Any, Any],
+    session: AsyncSession,
+    actor: Actor,
+    *,
+    values: dict[str, str],
+    customer: Customer | None,
+    errors: dict[str, str] | None = None,
+    **extra: Any,
+) -> dict[str, Any]:
+    owners = await accounts.assignable_owners(session, actor)
+    province, city = values.get("province") or "", values.get("city") or ""
+    form_path = f"/customers/{customer.id}/edit" if customer else "/customers/new"
+    return context(
+        request,
+        actor,
+        values=values,
+        customer=customer,
+        errors=errors or {},
+        owners=owners,
+        form_path=form_path,
+        action=f"/customers/{customer.id}" if customer else "/customers",
+        provinces=divisions.provinces(),
+        cities=[(c, divisions.display_city(province, c)) for c in divisions.cities(province)]
+        if province
+        else [],
+        districts=divisions.districts(province, city) if province and city else [],
+        **extra,
+    )
+
+
+def render_form(request: Request[Any, Any, Any], ctx: dict[str, Any], status: int = 200) -> Template:
+    """The form alone when HTMX re-submits it, the drawer when HTMX opens it, else a whole page."""
+    if is_htmx(request) and request.method == "POST":
+        name = "customers/_form.html"
+    elif is_htmx(request) and request.headers.get("hx-target") == "drawer":
+        name = "customers/_drawer.html"
+    else:
+        name = "customers/form_page.html"
+    return Template(
+        name, context={**ctx, "in_drawer": name != "customers/form_page.html"}, status_code=status
+    )
+
+
+async def _restored(
+    request: Request[Any, Any, Any], resume: str | None, form_path: str
+) -> dict[str, str] | None:
+    """The values a user typed before their session ran out, if they were parked for this form."""
+    if not resume:
+        return None
+    redis, slug = request.app.state.redis, current_tenant(request).slug
+    parked = await form_stash.peek(redis, slug, resume)
+    if not parked or form_path not in (parked.get("path"), parked.get("form", {}).get("_form")):
+        return None
+    taken = await form_stash.take(redis, slug, resume)
+    return {k: str(v) for k, v in (taken or {}).get("form", {}).items()}
+
+
+class CustomersController(Controller):
+    path = "/customers"
+    exception_handlers = DOMAIN_ERROR_HANDLERS
+
+    @get("/", operation_id="CustomerListPage", name="customers.list")
+    async def list_page(
+        self, request: Request[Any, Any, Any], db_session: AsyncSession, actor: Actor
+    ) -> Template | Redirect:
+        """The customer list (the results fragment alone for HTMX searches)."""
+        if redirect := await _resume_redirect(request, request.query_params.get("resume")):
+            return redirect
+        query = parse_list_query(request.query_params, request.app.state.settings.page_size_max)
+        page_ = None
+        try:
+            page_ = await customers.list_customers(
+                db_session, actor, query.filters, order=query.order, first=query.size, after=query.after
+            )
+        except ValidationFailed as exc:
+            if any(e.field == "after" for e in exc.errors):
+                query.problems.append(_("The page link is out of date; showing the first page."))
+                query.after = None
+                page_ = await customers.list_customers(
+                    db_session, actor, query.filters, order=query.order, first=query.size
+                )
+            else:
+                query.problems.extend(
+                    _("The search is too long (at most 200 characters).")
+                    if e.field == "filter.search"
+                    else e.message
+                    for e in exc.errors
+                )
+        rows = page_.items if page_ else []
+        ids = [c.id for c in rows]
+        ctx = context(
+            request,
+            actor,
+            query=query,
+            page=page_,
+            rows=rows,
+            tags=await customers.tag_names(db_session, ids) if ids else {},
+            owner_names=await accounts.staff_names(db_session, [c.owner_id for c in rows if c.owner_id]),
+            can_write=actor.can(CUSTOMERS_WRITE),
+            can_delete=actor.can(CUSTOMERS_DELETE),
+            display_city=divisions.display_city,
+        )
+        status = 400 if query.problems else 200
+        fragment = (
+            is_htmx(request)
+            and request.headers.get("hx-target") == "results"
+            and not request.headers.get("hx-history-restore-request")
+        )
+        if fragment:
+            headers = {"Vary": "HX-Request"}
+            if request.headers.get("hx-trigger") != "results":
+                # Searches and page links: the address bar shows the canonical query, so a reload keeps it.
+                headers["HX-Push-Url"] = query.url(after=query.after)
+            return Template("customers/_results.html", context=ctx, status_code=status, headers=headers)
+        ctx.update(
+            staff=await accounts.assignable_owners(db_session, actor),
+            all_tags=await customers.all_tag_names(db_session, actor),
+            sort_labels=SORT_LABELS,
+        )
+        return Template(
+            "customers/list.html", context=ctx, status_code=status, headers={"Vary": "HX-Request"}
+        )
+
+    @get("/divisions", operation_id="CustomerDivisionOptions", name="customers.divisions")
+    async def division_options(
+        self, request: Request[Any, Any, Any], actor: Actor, province: str = "", city: str = ""
+    ) -> Template:
+        """<option>s for the next level of the address picker: cities of a province, districts of a city."""
+        if city:
+            options = [(d, d) for d in divisions.districts(province, city)]
+        else:
+            options = [(c, divisions.display_city(province, c)) for c in divisions.cities(province)]
+        return Template("customers/_options.html", context={"options": options})
+
+    @get("/new", operation_id="NewCustomerForm", name="customers.new")
+    async def new_form(
+        self,
+        request: Request[Any, Any, Any],
+        db_session: AsyncSession,
+        actor: Actor,
+        resume: str | None = None,
+    ) -> Template:
+        """The empty form (a drawer for HTMX, a page otherwise); restores parked input after a re-login."""
+        if not actor.can(CUSTOMERS_WRITE):
+            raise PermissionDenied(CUSTOMERS_WRITE)
+        restored = await _restored(request, resume, "/customers/new")
+        values = restored or {"kind": "individual", "status": "lead", "owner_id": str(actor.user_id)}
+        ctx = await form_context(
+            request, db_session, actor, values=values, customer=None, restored=bool(restored)
+        )
+        return render_form(request, ctx)
+
+    @post("/", operation_id="CreateCustomer", name="customers.create")
+    async def create(
+        self, request: Request[Any, Any, Any], db_session: AsyncSession, actor: Actor, data: FormData
+    ) -> Template | Response[Any] | Redirect:
+        """Create from the form; inline errors with 422, or close the drawer and refresh the list."""
+        try:
+            customer = await customers.create_customer(db_session, actor, input_of(data))
+        except ValidationFailed as exc:
+            await db_session.rollback()
+            ctx = await form_context(
+                request, db_session, actor, values=data, customer=None, errors=friendly_errors(exc)
+            )
+            return render_form(request, ctx, status=422)
+        message = _("Customer %(name)s created.") % {"name": customer.name}
+        if is_htmx(request):
+            return htmx_done(message, **{"customers-changed": str(customer.id)})
+        return Redirect(f"/customers/{customer.id}", status_code=303)
+
+    @get("/{customer_id:uuid}", operation_id="CustomerDetailPage", name="customers.detail")
+    async def detail(
+        self,
+        request: Request[Any, Any, Any],
+        db_session: AsyncSession,
+        actor: Actor,
+        customer_id: uuid.UUID,
+        resume: str | None = None,
+    ) -> Template | Redirect:
+        """Every field, tags, who created and changed it, and its audit history."""
+        if redirect := await _resume_redirect(request, resume):
+            return redirect
+        customer = await customers.get_customer(db_session, actor, customer_id)
+        # Imported here: the audit page imports this module's labels.
+        from web.controllers.audit import audit_labels, history_rows
+
+        history = []
+        if actor.can(AUDIT_READ):
+            records = await audit.list_records(
+                db_session,
+                actor,
+                audit.AuditFilter(entity=customers.ENTITY, entity_id=str(customer.id)),
+                limit=50,
+            )
+            history = await history_rows(db_session, records)
+        people = [customer.owner_id, customer.created_by, customer.updated_by, customer.deleted_by]
+        ctx = context(
+            request,
+            actor,
+            customer=customer,
+            history=history,
+            can_audit=actor.can(AUDIT_READ),
+            tags=(await customers.tag_names(db_session, [customer.id]))[customer.id],
+            names=await accounts.staff_names(db_session, [p for p in people if p]),
+            can_write=actor.can(CUSTOMERS_WRITE),
+            can_delete=actor.can(CUSTOMERS_DELETE),
+            address=divisions.format_address(
+                customer.province, customer.city, customer.district, customer.address_detail
+            ),
+            **audit_labels(),
+        )
+        return Template("customers/detail.html", context=ctx)
+
+    @get("/{customer_id:uuid}/edit", operation_id="EditCustomerForm", name="customers.edit")
+    async def edit_form(
+        self,
+        request: Request[Any, Any, Any],
+        db_session: AsyncSession,
+        actor: Actor,
+        customer_id: uuid.UUID,
+        resume: str | None = None,
+    ) -> Template:
+        """The filled-in form; after a re-login it shows what the user had typed instead."""
+        customer = await customers.get_customer(db_session, actor, customer_id)
+        if customer.deleted_at is not None:
+            raise NotFound(customers.ENTITY, customer_id)
+        if not actor.can(CUSTOMERS_WRITE):
+            raise PermissionDenied(CUSTOMERS_WRITE)
+        restored = await _restored(request, resume, f"/customers/{customer.id}/edit")
+        tags = (await customers.tag_names(db_session, [customer.id]))[customer.id]
+        values = restored or values_of(customer, tags)
+        ctx = await form_context(
+            request, db_session, actor, values=values, customer=customer, restored=bool(restored)
+        )
+        return render_form(request, ctx)
+
+    @post("/{customer_id:uuid}", operation_id="UpdateCustomer", name="customers.update")
+    async def update(
+        self,
+        request: Request[Any, Any, Any],
+        db_session: AsyncSession,
+        actor: Actor,
+        customer_id: uuid.UUID,
+        data: FormData,
+    ) -> Template | Response[Any] | Redirect:
+        """Save the form against the version it was opened at; a newer version is a conflict, not a loss."""
+        version = int(data["version"]) if (data.get("version") or "").isdigit() else -1
+        try:
+            customer = await customers.update_customer(
+                db_session, actor, customer_id, version, input_of(data, updating=True)
+            )
+        except (ValidationFailed, VersionConflict) as exc:
+            await db_session.rollback()
+            current = await customers.get_customer(db_session, actor, customer_id)
+            errors, conflict, status = {}, None, 409
+            if isinstance(exc, ValidationFailed):
+                errors, status = friendly_errors(exc), 422
+            else:
+                conflict = _("%(who)s changed this customer at %(when)s, after you opened the form.") % {
+                    "who": exc.changed_by or _("Someone"),
+                    "when": fmt_datetime(exc.changed_at),
+                }
+            ctx = await form_context(
+                request, db_session, actor, values=data, customer=current, errors=errors, conflict=conflict
+            )
+            return render_form(request, ctx, status=status)
+        message = _("Customer %(name)s saved.") % {"name": customer.name}
+        if is_htmx(request):
+            return htmx_done(message, **{"customers-changed": str(customer.id)})
+        return Redirect(f"/customers/{customer.id}", status_code=303)
+
+    @post("/{customer_id:uuid}/delete", operation_id="DeleteCustomer", name="customers.delete")
+    async def delete(
+        self, request: Request[Any, Any, Any], db_session: AsyncSession, actor: Actor, customer_id: uuid.UUID
+    ) -> Response[Any] | Redirect:
+        """Move to the recycle bin; the toast offers an undo."""
+        # Out of scope reads as absent (404) before the delete permission is even considered.
+        await customers.get_customer(db_session, actor, customer_id)
+        customer = await customers.delete_customer(db_session, actor, customer_id)
+        if is_htmx(request):
+            undo = {
+                "message": _("Customer %(name)s moved to the recycle bin.") % {"name": customer.name},
+                "label": _("Undo"),
+                "url": f"/customers/{customer.id}/restore",
+            }
+            return htmx_done(None, **{"toast-undo": undo, "customers-changed": str(customer.id)})
+        return Redirect(f"/customers/{customer.id}", status_code=303)
+
+    @post("/{customer_id:uuid}/restore", operation_id="RestoreCustomer", name="customers.restore")
+    async def restore(
+        self, request: Request[Any, Any, Any], db_session: AsyncSession, actor: Actor, customer_id: uuid.UUID
+    ) -> Response[Any] | Redirect:
+        """Bring a customer back from the recycle bin."""
+        customer = await customers.restore_customer(db_session, actor, customer_id)
+        if is_htmx(request):
+            message = _("Customer %(name)s restored.") % {"name": customer.name}
+            return htmx_done(message, **{"customers-changed": str(customer.id)})
+        return Redirect(f"/customers/{customer.id}", status_code=303)

@@ -1,35 +1,54 @@
-"""The strawberry schema and its protective extensions."""
+"""The strawberry schema: every area's queries and mutations, the protective extensions, error reporting."""
 
 from __future__ import annotations
 
+import logging
+
+import sentry_sdk
 import strawberry
-from strawberry.extensions import MaxAliasesLimiter, MaxTokensLimiter, QueryDepthLimiter
-from strawberry.types import Info
+from strawberry.schema.config import StrawberryConfig
+from strawberry.types import ExecutionContext
 
-from app.graphql.context import GraphQLContext
+from app.graphql.accounts import AccountQueries
+from app.graphql.customers import CustomerMutations, CustomerQueries
+from app.graphql.errors import is_unexpected
+from app.graphql.protection import EXTENSIONS, QuietExecutor
+from graphql import GraphQLError
 
-
-@strawberry.type
-class Viewer:
-    id: strawberry.ID
-    name: str
-    email: str
-    role: str
+log = logging.getLogger("dealercrm.graphql")
 
 
 @strawberry.type
-class Query:
-    @strawberry.field(description="The authenticated staff member.")
-    def viewer(self, info: Info[GraphQLContext, None]) -> Viewer:
-        actor = info.context.actor
-        return Viewer(id=strawberry.ID(str(actor.user_id)), name=actor.name, email=actor.email, role=actor.role_key)
+class Query(AccountQueries, CustomerQueries):
+    pass
 
 
-schema = strawberry.Schema(
+@strawberry.type
+class Mutation(CustomerMutations):
+    pass
+
+
+class CrmSchema(strawberry.Schema):
+    def process_errors(
+        self, errors: list[GraphQLError], execution_context: ExecutionContext | None = None
+    ) -> None:
+        """Report unexpected exceptions once, with their real traceback (the client sees them masked).
+
+        Errors the client caused (syntax, validation, bad arguments) are the client's to read, not ours
+        to be paged about, so they are neither logged as errors nor sent to Sentry.
+        """
+        for error in errors:
+            if is_unexpected(error):
+                original = error.original_error
+                assert original is not None
+                sentry_sdk.capture_exception(original)
+                log.error("graphql resolver failed at %s", error.path, exc_info=original)
+
+
+schema = CrmSchema(
     query=Query,
-    extensions=[
-        QueryDepthLimiter(max_depth=10),
-        MaxAliasesLimiter(max_alias_count=30),
-        MaxTokensLimiter(max_token_count=2000),
-    ],
+    mutation=Mutation,
+    extensions=EXTENSIONS,
+    execution_context_class=QuietExecutor,
+    config=StrawberryConfig(disable_field_suggestions=True),
 )

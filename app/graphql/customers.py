@@ -1,0 +1,138 @@
+"""Customer queries and mutations: parse the input, call the customer service, render the result."""
+
+from __future__ import annotations
+
+import uuid
+from collections.abc import Awaitable, Callable
+from typing import Annotated
+
+import strawberry
+from sqlalchemy.ext.asyncio import AsyncSession
+from strawberry.types import Info
+
+from app.customers import models
+from app.customers import service as customers
+from app.customers.repository import encode_cursor
+from app.domain import Actor, DomainError, NotFound
+from app.graphql.context import GraphQLContext
+from app.graphql.errors import client_error, error_type
+from app.graphql.pagination import Edge, PageInfo
+from app.graphql.types.customers import (
+    CreateCustomerInput,
+    Customer,
+    CustomerConnection,
+    CustomerFilterInput,
+    CustomerMutationResult,
+    CustomerOrderInput,
+    CustomerPayload,
+    CustomerResult,
+    UpdateCustomerInput,
+)
+
+CustomerInfo = Info[GraphQLContext, None]
+Operation = Callable[[AsyncSession, Actor], Awaitable[models.Customer]]
+
+
+def _uuid(raw: str) -> uuid.UUID:
+    """A malformed id names no customer: it reads like any other unknown id."""
+    try:
+        return uuid.UUID(str(raw))
+    except ValueError as exc:
+        raise NotFound(customers.ENTITY, raw) from exc
+
+
+async def _save(info: CustomerInfo, operation: Operation) -> CustomerMutationResult:
+    """Run one customer service call; a refusal rolls back whatever it had begun and becomes a typed error."""
+    context = info.context
+    async with context.db() as session:
+        try:
+            record = await operation(session, context.actor)
+        except DomainError as exc:
+            await session.rollback()
+            return error_type(exc)
+    # Tags loaded earlier in this request (another mutation in the same document) are stale now.
+    context.loaders.forget_customer(record.id)
+    return CustomerPayload(customer=Customer.from_model(record))
+
+
+@strawberry.type
+class CustomerQueries:
+    @strawberry.field(description="One customer by id, if the caller may see it.")
+    async def customer(self, info: CustomerInfo, id: strawberry.ID) -> CustomerResult:
+        context = info.context
+        async with context.db() as session:
+            try:
+                record = await customers.get_customer(session, context.actor, _uuid(id))
+            except DomainError as exc:
+                return error_type(exc, input_prefix=())  # type: ignore[return-value]
+        return Customer.from_model(record)
+
+    @strawberry.field(
+        description="Customers the caller may see, newest first unless orderBy says otherwise. "
+        "first is 1 to 100; out of range, or a cursor from another ordering, is a BAD_USER_INPUT error."
+    )
+    async def customers(
+        self,
+        info: CustomerInfo,
+        first: int = 20,
+        after: str | None = None,
+        filter: Annotated[CustomerFilterInput | None, strawberry.argument(name="filter")] = None,
+        order_by: CustomerOrderInput | None = None,
+    ) -> CustomerConnection:
+        context = info.context
+        order = (order_by or CustomerOrderInput()).to_domain()
+        async with context.db() as session:
+            try:
+                filters = (filter or CustomerFilterInput()).to_domain()
+                page = await customers.list_customers(
+                    session, context.actor, filters, order=order, first=first, after=after
+                )
+            except DomainError as exc:
+                raise client_error(exc) from None
+        edges = [Edge(cursor=encode_cursor(c, order), node=Customer.from_model(c)) for c in page.items]
+        return CustomerConnection(
+            edges=edges,
+            page_info=PageInfo(
+                has_next_page=page.has_next,
+                has_previous_page=after is not None,
+                start_cursor=edges[0].cursor if edges else None,
+                end_cursor=page.end_cursor,
+            ),
+            total_count=page.total,
+            total_count_is_capped=page.total_capped,
+        )
+
+    @strawberry.field(description="Every tag name in use, alphabetical (for pickers and the tag filter).")
+    async def tags(self, info: CustomerInfo) -> list[str]:
+        context = info.context
+        async with context.db() as session:
+            try:
+                return await customers.all_tag_names(session, context.actor)
+            except DomainError as exc:
+                raise client_error(exc) from None
+
+
+@strawberry.type
+class CustomerMutations:
+    @strawberry.mutation(description="Create a customer; the caller owns it unless ownerId says otherwise.")
+    async def create_customer(self, info: CustomerInfo, input: CreateCustomerInput) -> CustomerMutationResult:
+        return await _save(
+            info, lambda session, actor: customers.create_customer(session, actor, input.to_domain())
+        )
+
+    @strawberry.mutation(description="Change some fields of a customer, given the version you read.")
+    async def update_customer(self, info: CustomerInfo, input: UpdateCustomerInput) -> CustomerMutationResult:
+        return await _save(
+            info,
+            lambda session, actor: customers.update_customer(
+                session, actor, _uuid(input.id), input.version, input.to_domain()
+            ),
+        )
+
+    @strawberry.mutation(description="Move a customer to the recycle bin (restoreCustomer brings it back).")
+    async def delete_customer(self, info: CustomerInfo, id: strawberry.ID) -> CustomerMutationResult:
+        return await _save(info, lambda session, actor: customers.delete_customer(session, actor, _uuid(id)))
+
+    @strawberry.mutation(description="Bring a customer back from the recycle bin.")
+    async def restore_customer(self, info: CustomerInfo, id: strawberry.ID) -> CustomerMutationResult:
+        return await _save(info, lambda session, actor: customers.restore_customer(session, actor, _uuid(id)))

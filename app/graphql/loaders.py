@@ -1,0 +1,44 @@
+"""Per-request DataLoaders: one query per kind of related record, however many rows a page has."""
+
+from __future__ import annotations
+
+import asyncio
+import uuid
+from collections.abc import Sequence
+from contextlib import suppress
+from dataclasses import dataclass
+
+from sqlalchemy.ext.asyncio import AsyncSession
+from strawberry.dataloader import DataLoader
+
+from app.accounts import repository as accounts_repo
+from app.accounts.models import User
+from app.customers import service as customers
+
+
+@dataclass(frozen=True)
+class Loaders:
+    owners: DataLoader[uuid.UUID, User | None]
+    tags: DataLoader[uuid.UUID, list[str]]
+
+    def forget_customer(self, customer_id: uuid.UUID) -> None:
+        """After a change to the customer: what was loaded for it earlier in the request is stale."""
+        with suppress(KeyError):
+            self.tags.clear(customer_id)
+
+
+def make_loaders(session: AsyncSession, lock: asyncio.Lock) -> Loaders:
+    """Loaders over the request's session. ``lock`` serialises them with resolvers: one session,
+    one statement at a time (sibling fields resolve concurrently)."""
+
+    async def load_owners(ids: Sequence[uuid.UUID]) -> list[User | None]:
+        async with lock:
+            found = {user.id: user for user in await accounts_repo.users_by_ids(session, list(ids))}
+        return [found.get(i) for i in ids]
+
+    async def load_tags(ids: Sequence[uuid.UUID]) -> list[list[str]]:
+        async with lock:
+            found = await customers.tag_names(session, list(ids))
+        return [found.get(i, []) for i in ids]
+
+    return Loaders(owners=DataLoader(load_fn=load_owners), tags=DataLoader(load_fn=load_tags))

@@ -1,0 +1,93 @@
+"""What stands between a hostile or careless client and the server.
+
+- depth, alias and token limits (strawberry's own limiters);
+- no field or enum suggestions ("Did you mean ...?") in validation or variable errors: graphql-core
+  3.3 can hide them (``hide_suggestions``), strawberry does not ask it to, so validation and the
+  executor are set up here;
+- unexpected exceptions masked as "Unexpected error." (typed unions still carry business errors);
+- parsing and validation cached across requests (the same few operations arrive again and again).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterator
+from functools import lru_cache
+from typing import Any
+
+from strawberry.extensions import (
+    AddValidationRules,
+    MaskErrors,
+    MaxAliasesLimiter,
+    MaxTokensLimiter,
+    ParserCache,
+    QueryDepthLimiter,
+    SchemaExtension,
+)
+from strawberry.schema.schema import StrawberryGraphQLCoreExecutionContext
+from strawberry.schema.validation_rules.maybe_null import MaybeNullValidationRule
+from strawberry.schema.validation_rules.one_of import OneOfInputValidationRule
+
+from app.graphql.errors import is_unexpected
+from graphql import ASTValidationRule, DocumentNode, GraphQLError, GraphQLSchema, validate
+
+MAX_DEPTH = 10
+MAX_ALIASES = 30
+MAX_TOKENS = 2000
+CACHED_DOCUMENTS = 512
+
+# The limiters' rule classes, built once: validation results are cached per (document, rules), so
+# fresh rule classes per request (what the limiters' constructors make) would never hit the cache.
+_LIMIT_RULES: tuple[type[ASTValidationRule], ...] = (
+    *QueryDepthLimiter(max_depth=MAX_DEPTH).validation_rules,
+    *MaxAliasesLimiter(max_alias_count=MAX_ALIASES).validation_rules,
+)
+
+
+class QueryLimits(AddValidationRules):
+    """strawberry's QueryDepthLimiter and MaxAliasesLimiter rules."""
+
+    def __init__(self) -> None:
+        super().__init__(list(_LIMIT_RULES))
+
+
+@lru_cache(maxsize=CACHED_DOCUMENTS)
+def _validate(
+    schema: GraphQLSchema, document: DocumentNode, rules: tuple[type[ASTValidationRule], ...]
+) -> list[GraphQLError]:
+    return validate(
+        schema, document, (*rules, MaybeNullValidationRule, OneOfInputValidationRule), hide_suggestions=True
+    )
+
+
+class QuietValidationCache(SchemaExtension):
+    """strawberry's ValidationCache, validating with graphql-core's ``hide_suggestions``."""
+
+    def on_validate(self) -> Iterator[None]:
+        context = self.execution_context
+        assert context.graphql_document is not None
+        context.pre_execution_errors = _validate(
+            context.schema._schema, context.graphql_document, tuple(context.validation_rules)
+        )
+        yield
+
+
+class QuietExecutor(StrawberryGraphQLCoreExecutionContext):
+    """Variables that do not coerce (an unknown enum value) are refused without suggestions."""
+
+    @classmethod
+    def build(cls, *args: Any, **kwargs: Any) -> Any:
+        kwargs["hide_suggestions"] = True
+        return super().build(*args, **kwargs)
+
+
+def masked_errors() -> MaskErrors:
+    return MaskErrors(should_mask_error=is_unexpected, error_message="Unexpected error.")
+
+
+EXTENSIONS: list[Callable[[], SchemaExtension]] = [
+    lambda: MaxTokensLimiter(max_token_count=MAX_TOKENS),
+    lambda: ParserCache(maxsize=CACHED_DOCUMENTS),
+    QueryLimits,
+    QuietValidationCache,
+    masked_errors,
+]

@@ -1,0 +1,329 @@
+"""Customers as the API shows and accepts them.
+
+Enums name the values stored in ``app.customers.fields`` (``LEAD`` is stored as ``lead``); inputs turn
+into ``app.customers.validation.CustomerInput``, where an absent field is ``UNSET``.
+"""
+
+from __future__ import annotations
+
+import enum
+import uuid
+from datetime import date, datetime
+from typing import Annotated, Any
+
+import strawberry
+from strawberry.types import Info
+
+from app.customers import models
+from app.customers import repository as customers_repo
+from app.customers.validation import CustomerInput
+from app.domain import FieldError as DomainFieldError
+from app.domain import ValidationFailed
+from app.graphql.context import GraphQLContext
+from app.graphql.errors import NotFoundError, PermissionDeniedError, ValidationError, VersionConflictError
+from app.graphql.pagination import Connection
+from app.graphql.types.accounts import StaffMember
+
+
+@strawberry.enum(description="Individual person or company.")
+class CustomerKind(enum.Enum):
+    INDIVIDUAL = "individual"
+    COMPANY = "company"
+
+
+@strawberry.enum
+class Gender(enum.Enum):
+    MALE = "male"
+    FEMALE = "female"
+    UNKNOWN = "unknown"
+
+
+@strawberry.enum(description="Where the customer is in the sale: 潜在 / 意向 / 成交 / 流失.")
+class CustomerStatus(enum.Enum):
+    LEAD = "lead"
+    INTERESTED = "interested"
+    WON = "won"
+    LOST = "lost"
+
+
+@strawberry.enum
+class CustomerTier(enum.Enum):
+    NORMAL = "normal"
+    SILVER = "silver"
+    GOLD = "gold"
+    VIP = "vip"
+
+
+@strawberry.enum(description="How the customer found the dealer.")
+class CustomerSource(enum.Enum):
+    WALK_IN = "walk_in"
+    REFERRAL = "referral"
+    ONLINE = "online"
+    PHONE = "phone"
+    EXHIBITION = "exhibition"
+    COMMUNITY = "community"
+    OLD_CUSTOMER = "old_customer"
+
+
+@strawberry.enum
+class CustomerSortField(enum.Enum):
+    CREATED_AT = "created_at"
+    UPDATED_AT = "updated_at"
+    NAME = "name"
+
+
+@strawberry.enum
+class SortDirection(enum.Enum):
+    ASC = "asc"
+    DESC = "desc"
+
+
+def _enum(cls: type[enum.Enum], value: str | None) -> Any:
+    return cls(value) if value else None
+
+
+# -- output ---------------------------------------------------------------------------------------
+
+
+@strawberry.type(description="A postal address by official province / city / district names.")
+class Address:
+    province: str | None
+    city: str | None
+    district: str | None
+    detail: str | None
+
+
+@strawberry.type(description="A customer of the dealer (a household or a company).")
+class Customer:
+    id: strawberry.ID
+    name: str
+    kind: CustomerKind
+    gender: Gender | None
+    mobile: str | None = strawberry.field(description="Mainland China mobile, 11 digits.")
+    email: str | None
+    address: Address
+    source: CustomerSource | None
+    status: CustomerStatus
+    tier: CustomerTier | None
+    birthday: date | None
+    notes: str | None
+    created_at: datetime
+    updated_at: datetime
+    version: int = strawberry.field(description="Pass it back to updateCustomer; it grows with every change.")
+    deleted_at: datetime | None = strawberry.field(
+        description="Set while the customer is in the recycle bin."
+    )
+    customer_id: strawberry.Private[uuid.UUID]
+    owner_id: strawberry.Private[uuid.UUID | None]
+
+    @strawberry.field(description="Tag names, alphabetical.")
+    async def tags(self, info: Info[GraphQLContext, None]) -> list[str]:
+        return await info.context.loaders.tags.load(self.customer_id)
+
+    @strawberry.field(description="The staff member responsible for the customer.")
+    async def owner(self, info: Info[GraphQLContext, None]) -> StaffMember | None:
+        if self.owner_id is None:
+            return None
+        user = await info.context.loaders.owners.load(self.owner_id)
+        return StaffMember.from_model(user) if user else None
+
+    @classmethod
+    def from_model(cls, c: models.Customer) -> Customer:
+        """Copied eagerly: the record may be expired by a later rollback in the same request."""
+        return cls(
+            id=strawberry.ID(str(c.id)),
+            name=c.name,
+            kind=CustomerKind(c.kind),
+            gender=_enum(Gender, c.gender),
+            mobile=c.mobile,
+            email=c.email,
+            address=Address(province=c.province, city=c.city, district=c.district, detail=c.address_detail),
+            source=_enum(CustomerSource, c.source),
+            status=CustomerStatus(c.status),
+            tier=_enum(CustomerTier, c.tier),
+            birthday=c.birthday,
+            notes=c.notes,
+            created_at=c.created_at,
+            updated_at=c.updated_at,
+            version=c.version,
+            deleted_at=c.deleted_at,
+            customer_id=c.id,
+            owner_id=c.owner_id,
+        )
+
+
+CustomerConnection = Connection[Customer]
+
+
+@strawberry.type(description="The customer as saved.")
+class CustomerPayload:
+    customer: Customer
+
+
+CustomerResult = Annotated[
+    Customer | NotFoundError | PermissionDeniedError, strawberry.union("CustomerResult")
+]
+CustomerMutationResult = Annotated[
+    CustomerPayload | ValidationError | NotFoundError | PermissionDeniedError | VersionConflictError,
+    strawberry.union("CustomerMutationResult"),
+]
+
+
+# -- list arguments -------------------------------------------------------------------------------
+
+
+@strawberry.input(name="CustomerFilter", description="All given conditions must hold.")
+class CustomerFilterInput:
+    search: str | None = strawberry.field(
+        default=None, description="Chinese substrings of name and address, digit runs of the phone, words."
+    )
+    owner_id: strawberry.ID | None = None
+    tag: str | None = None
+    status: CustomerStatus | None = None
+    tier: CustomerTier | None = None
+    source: CustomerSource | None = None
+    trashed: bool = strawberry.field(default=False, description="True: only customers in the recycle bin.")
+
+    def to_domain(self) -> customers_repo.CustomerFilter:
+        owner_id: uuid.UUID | None = None
+        if self.owner_id:
+            try:
+                owner_id = uuid.UUID(str(self.owner_id))
+            except ValueError as exc:
+                raise ValidationFailed(
+                    [DomainFieldError("filter.owner_id", "invalid_id", "is not a valid id")]
+                ) from exc
+        return customers_repo.CustomerFilter(
+            search=(self.search or "").strip() or None,
+            owner_id=owner_id,
+            tag=(self.tag or "").strip() or None,
+            status=self.status.value if self.status else None,
+            tier=self.tier.value if self.tier else None,
+            source=self.source.value if self.source else None,
+            trashed=self.trashed,
+        )
+
+
+@strawberry.input(name="CustomerOrder")
+class CustomerOrderInput:
+    field: CustomerSortField = CustomerSortField.CREATED_AT
+    direction: SortDirection = SortDirection.DESC
+
+    def to_domain(self) -> customers_repo.CustomerOrder:
+        return customers_repo.CustomerOrder(
+            field=self.field.value, descending=self.direction is SortDirection.DESC
+        )
+
+
+# -- mutation inputs ------------------------------------------------------------------------------
+
+
+@strawberry.input(
+    description="Province, city and district are checked and stored together as one chain: give all the "
+    "levels you know, from the province down (a level left out is cleared). detail is independent."
+)
+class AddressInput:
+    province: str | None = strawberry.UNSET
+    city: str | None = strawberry.UNSET
+    district: str | None = strawberry.UNSET
+    detail: str | None = strawberry.UNSET
+
+
+# GraphQL field → CustomerInput field, for the scalar and enum fields.
+_SIMPLE_FIELDS = (
+    ("name", "name"),
+    ("kind", "kind"),
+    ("gender", "gender"),
+    ("mobile", "mobile"),
+    ("email", "email"),
+    ("source", "source"),
+    ("status", "status"),
+    ("tier", "tier"),
+    ("owner_id", "owner_id"),
+    ("birthday", "birthday"),
+    ("notes", "notes"),
+    ("tags", "tags"),
+)
+_ADDRESS_FIELDS = (
+    ("province", "province"),
+    ("city", "city"),
+    ("district", "district"),
+    ("detail", "address_detail"),
+)
+
+
+def _plain(value: Any) -> Any:
+    if isinstance(value, enum.Enum):
+        return value.value
+    if isinstance(value, list):
+        return [_plain(v) for v in value]
+    return value
+
+
+def _customer_input(source: Any, *, null_means_clear: bool) -> CustomerInput:
+    """Absent stays ``UNSET``; ``null`` clears on update and is the same as absent on create."""
+
+    def given(value: Any) -> bool:
+        return value is not strawberry.UNSET and (value is not None or null_means_clear)
+
+    data = CustomerInput()
+    for name, target in _SIMPLE_FIELDS:
+        value = getattr(source, name)
+        if given(value):
+            setattr(data, target, _plain(value))
+    address = source.address
+    if given(address):
+        for name, target in _ADDRESS_FIELDS:
+            value = None if address is None else getattr(address, name)
+            if given(value):
+                setattr(data, target, value)
+    return data
+
+
+@strawberry.input
+class CreateCustomerInput:
+    name: str
+    kind: CustomerKind | None = strawberry.field(
+        default=strawberry.UNSET, description="Defaults to INDIVIDUAL."
+    )
+    gender: Gender | None = strawberry.UNSET
+    mobile: str | None = strawberry.UNSET
+    email: str | None = strawberry.UNSET
+    address: AddressInput | None = strawberry.UNSET
+    source: CustomerSource | None = strawberry.UNSET
+    status: CustomerStatus | None = strawberry.field(
+        default=strawberry.UNSET, description="Defaults to LEAD."
+    )
+    tier: CustomerTier | None = strawberry.UNSET
+    tags: list[str] | None = strawberry.UNSET
+    owner_id: strawberry.ID | None = strawberry.field(
+        default=strawberry.UNSET,
+        description="Defaults to the caller; must be within the caller's data scope.",
+    )
+    birthday: date | None = strawberry.UNSET
+    notes: str | None = strawberry.UNSET
+
+    def to_domain(self) -> CustomerInput:
+        return _customer_input(self, null_means_clear=False)
+
+
+@strawberry.input(description="Fields left out stay as they are; a field set to null is cleared.")
+class UpdateCustomerInput:
+    id: strawberry.ID
+    version: int = strawberry.field(description="The version you read; a newer one means someone else saved.")
+    name: str | None = strawberry.UNSET
+    kind: CustomerKind | None = strawberry.UNSET
+    gender: Gender | None = strawberry.UNSET
+    mobile: str | None = strawberry.UNSET
+    email: str | None = strawberry.UNSET
+    address: AddressInput | None = strawberry.UNSET
+    source: CustomerSource | None = strawberry.UNSET
+    status: CustomerStatus | None = strawberry.UNSET
+    tier: CustomerTier | None = strawberry.UNSET
+    tags: list[str] | None = strawberry.UNSET
+    owner_id: strawberry.ID | None = strawberry.UNSET
+    birthday: date | None = strawberry.UNSET
+    notes: str | None = strawberry.UNSET
+
+    def to_domain(self) -> CustomerInput:
+        return _customer_input(self, null_means_clear=True)

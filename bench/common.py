@@ -100,6 +100,7 @@ async def bench_app() -> AsyncIterator[Litestar]:
     from web.main import create_web_app
 
     await prepare_environment()
+    warn_if_busy()
     application = create_web_app()
     # The JSON access log would time its own printing; benchmarks report their own numbers.
     logging.getLogger().setLevel(logging.WARNING)
@@ -213,7 +214,17 @@ def machine() -> dict[str, Any]:
         "cpus": os.cpu_count(),
         "python": sys.version.split()[0],
         "platform": platform.platform(),
+        "load_average_1_5_15": [round(x, 2) for x in os.getloadavg()],
     }
+
+
+def warn_if_busy() -> None:
+    """Say so when other work competes for the CPUs: the numbers would measure the contention."""
+    load = os.getloadavg()[0]
+    if load > 0.5 * (os.cpu_count() or 1):
+        print(
+            f"  note: load average {load:.1f} on {os.cpu_count()} CPUs; other work is competing", flush=True
+        )
 
 
 async def postgres_version() -> str:

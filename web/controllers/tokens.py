@@ -33,10 +33,7 @@ async def _render(
         show_owner=everyone,
         names=await accounts.staff_names(session, [t.user_id for t in tokens]) if everyone else {},
         can_create=actor.can(TOKENS_OWN) or everyone,
-        errors={},
-        name="",
-        created=None,
-        **extra,
+        **{"errors": {}, "name": "", "created": None, **extra},
     )
     return Template("tokens/list.html", context=ctx, status_code=status, headers=headers)
 

@@ -161,10 +161,16 @@ async def run(n_queries: int, customers: int) -> dict[str, Any]:
                 raise RuntimeError(f"GraphQL search failed: {response.status_code} {body}")
             return elapsed
 
+        http_problem: str | None = None if http_client else "Query.customers is not in the GraphQL schema yet"
         for q in queries:
             await raw_call(q)
             if http_client:
-                await http_call(q)
+                try:
+                    await http_call(q)
+                except RuntimeError as exc:  # the API is another engineer's work in progress
+                    http_problem = str(exc)[:300]
+                    await http_client.aclose()
+                    http_client = None
 
         order = [q for _ in range(n_queries // len(queries) + 1) for q in queries][:n_queries]
         rng.shuffle(order)
@@ -219,6 +225,7 @@ async def run(n_queries: int, customers: int) -> dict[str, Any]:
             "service_ms": service_ms,
             "raw_asyncpg_ms": raw_ms,
             "http_graphql_ms": http_ms,
+            "http_skipped": http_problem,
             "ratio_p95_service_to_raw": ratio_p95,
             "ratio_p50_service_to_raw": ratio_p50,
             "per_query": breakdown,
@@ -251,7 +258,7 @@ def report(result: dict[str, Any]) -> None:
     if h:
         print(line("GraphQL over in-process HTTP", h))
     else:
-        print(f"  {'GraphQL over in-process HTTP':<34}skipped: Query.customers is not in the schema yet")
+        print(f"  {'GraphQL over in-process HTTP':<34}skipped: {result['http_skipped']}")
     ratio_p95, ratio_p50 = result["ratio_p95_service_to_raw"], result["ratio_p50_service_to_raw"]
     print(
         f"  ratio service/raw: p95 {ratio_p95}, p50 {ratio_p50}  "

@@ -1,0 +1,117 @@
+"""Two dealers, A and B. B holds records whose text must never reach anyone from A."""
+
+from __future__ import annotations
+
+import uuid
+from dataclasses import dataclass
+
+from crm_testkit import Browser, Integrator, TenantKit, actor, integrator, logged_in, make_tenant, token_for
+from litestar import Litestar
+from sqlalchemy import select
+
+from app.accounts import repository as accounts_repo
+from app.accounts.models import ApiToken, UserSession
+from app.customers import service as customers
+from app.customers.models import Customer
+from app.customers.repository import CustomerFilter
+from app.customers.validation import CustomerInput
+from app.exports import service as exports
+from app.exports.models import ExportJob
+
+# Unusual strings: finding one in a response means B's data leaked.
+MARKER_NAME = "乙方机密客户欧阳秘密"
+MARKER_MOBILE = "13987654321"
+MARKER_TAG = "乙方机密标签"
+
+
+@dataclass
+class World:
+    a: TenantKit
+    b: TenantKit
+    b_customer: uuid.UUID
+    b_deleted_customer: uuid.UUID
+    b_token_id: uuid.UUID
+    b_session_id: uuid.UUID
+    b_export_id: uuid.UUID
+    a_admin: Browser
+    a_integrator: Integrator
+    b_admin: Browser
+
+    def ids(self) -> dict[str, str]:
+        """Path parameters of the admin's routes, filled with B's ids."""
+        return {
+            "customer_id": str(self.b_customer),
+            "token_id": str(self.b_token_id),
+            "session_id": str(self.b_session_id),
+            "export_id": str(self.b_export_id),
+            "slug": self.b.slug,
+            "file_path": "css/app.css",
+        }
+
+
+async def build_world(app: Litestar, suffix: str) -> World:
+    a = await make_tenant(app, f"iso-a-{suffix}")
+    b = await make_tenant(app, f"iso-b-{suffix}")
+    b_owner = await actor(app, b, "owner")
+    async with app.state.db.tenant_session(b.schema) as session:
+        secret = await customers.create_customer(
+            session,
+            b_owner,
+            CustomerInput(name=MARKER_NAME, mobile=MARKER_MOBILE, tags=[MARKER_TAG], notes=MARKER_NAME),
+        )
+        deleted = await customers.create_customer(session, b_owner, CustomerInput(name=MARKER_NAME + "已删"))
+        await customers.delete_customer(session, b_owner, deleted.id)
+        job = await exports.request_customer_export(session, b_owner, CustomerFilter(search="欧阳"), "csv")
+    b_token = await token_for(app, b, "owner")
+    b_admin = await logged_in(app, b, "owner")
+    async with app.state.db.tenant_session(b.schema) as session:
+        token_id = await session.scalar(select(ApiToken.id).order_by(ApiToken.created_at.desc()))
+        session_id = await session.scalar(select(UserSession.id).where(UserSession.revoked_at.is_(None)))
+    assert b_token and token_id and session_id
+    return World(
+        a=a,
+        b=b,
+        b_customer=secret.id,
+        b_deleted_customer=deleted.id,
+        b_token_id=token_id,
+        b_session_id=session_id,
+        b_export_id=job.id if isinstance(job, ExportJob) else job,
+        a_admin=await logged_in(app, a, "owner"),
+        a_integrator=integrator(app, a.host, await token_for(app, a, "owner")),
+        b_admin=b_admin,
+    )
+
+
+async def b_is_untouched(app: Litestar, world: World) -> list[str]:
+    """Everything an attack could have changed in B, checked after each attack."""
+    problems: list[str] = []
+    async with app.state.db.tenant_session(world.b.schema) as session:
+        customer = await session.get(Customer, world.b_customer)
+        if (
+            customer is None
+            or customer.deleted_at is not None
+            or customer.name != MARKER_NAME
+            or customer.version != 1
+        ):
+            problems.append("B's customer changed")
+        deleted = await session.get(Customer, world.b_deleted_customer)
+        if deleted is None or deleted.deleted_at is None:
+            problems.append("B's deleted customer was restored")
+        token = await session.get(ApiToken, world.b_token_id)
+        if token is None or token.revoked_at is not None:
+            problems.append("B's token was revoked")
+        record = await session.get(UserSession, world.b_session_id)
+        if record is None or record.revoked_at is not None:
+            problems.append("B's session was revoked")
+        job = await session.get(ExportJob, world.b_export_id)
+        if job is None or job.attempts != 0:
+            problems.append("B's export was touched")
+        owner = await accounts_repo.user_by_id(session, world.b.people["owner"])
+        if owner is None or owner.totp_enabled_at is not None:
+            problems.append("B's owner changed")
+        session.expunge_all()
+    return problems
+
+
+def leaked(text: str) -> bool:
+    return MARKER_NAME in text or MARKER_MOBILE in text or MARKER_TAG in text

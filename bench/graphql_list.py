@@ -46,6 +46,7 @@ from sqlalchemy import event
 ADMIN = "admin@demo.example"
 PAGE_SIZES = (10, 50, 100)
 LOAD_PAGE_SIZE = 50
+CPU_SAMPLES = 20
 GQL_LIST = """
 query CustomerList($first: Int!) {
   customers(first: $first) {
@@ -72,17 +73,20 @@ async def count_statements(app: Any, token: str) -> dict[str, Any]:
         headers={"Authorization": f"Bearer {token}"},
     )
     engine = app.state.db.engine.sync_engine
+    payload: dict[str, Any] = {"query": GQL_LIST}
     per_size: dict[int, int] = {}
+    repeats: dict[int, list[int]] = {}
+    cpu_ms: dict[int, float] = {}
     statements: dict[int, list[str]] = {}
     try:
         for first in PAGE_SIZES:
+            payload["variables"] = {"first": first}
+            counts: list[int] = []
             for _ in range(3):  # the first request of a size warms caches; the counts must agree
                 seen.clear()
                 event.listen(engine, "before_cursor_execute", count)
                 try:
-                    response = await client.post(
-                        "/graphql", json={"query": GQL_LIST, "variables": {"first": first}}
-                    )
+                    response = await client.post("/graphql", json=payload)
                 finally:
                     event.remove(engine, "before_cursor_execute", count)
                 body = response.json()
@@ -90,14 +94,22 @@ async def count_statements(app: Any, token: str) -> dict[str, Any]:
                     raise RuntimeError(f"GraphQL list failed: {response.status_code} {body}")
                 edges = body["data"]["customers"]["edges"]
                 assert len(edges) == first, (first, len(edges))
-            per_size[first] = len(seen)
-            statements[first] = list(seen)
+                counts.append(len(seen))
+            per_size[first], repeats[first], statements[first] = counts[-1], counts, list(seen)
+            # CPU time of this process per request (app and in-process client), which does not
+            # depend on other work competing for the cores the way wall-clock time does.
+            started = time.process_time()
+            for _ in range(CPU_SAMPLES):
+                await client.post("/graphql", json=payload)
+            cpu_ms[first] = round((time.process_time() - started) / CPU_SAMPLES * 1000, 2)
     finally:
         await client.aclose()
     return {
         "statements_per_request": per_size,
-        "grows_with_page_size": len(set(per_size.values())) > 1,
+        "statements_per_repeat": repeats,
+        "grows_with_page_size": len({n for counts in repeats.values() for n in counts}) > 1,
         "statements_for_50": statements[LOAD_PAGE_SIZE],
+        "app_cpu_ms_per_request": cpu_ms,
     }
 
 
@@ -249,6 +261,8 @@ def report(result: dict[str, Any]) -> None:
     sizes = "  ".join(f"N={n}: {count}" for n, count in per_size.items())
     verdict = "GROWS with N" if result["grows_with_page_size"] else "constant"
     print(f"graphql_list: SQL statements per request  {sizes}  ({verdict})")
+    cpu = "  ".join(f"N={n}: {ms:.1f}" for n, ms in result["app_cpu_ms_per_request"].items())
+    print(f"  app CPU ms per request (in-process)  {cpu}")
     done = result["load"]
     latency = done["latency_ms"] or {}
     print(

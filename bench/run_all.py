@@ -71,6 +71,8 @@ def summary_rows(results: dict[str, dict[str, Any] | None]) -> list[tuple[str, s
                 _verdict(not g["grows_with_page_size"]),
             )
         )
+        cpu = " / ".join(f"{ms:.1f}" for ms in g["app_cpu_ms_per_request"].values())
+        rows.append((f"GraphQL list: app CPU ms/request N={sizes}", cpu, "", ""))
         done = g["load"]
         latency = done["latency_ms"] or {"p50": float("nan"), "p95": float("nan")}
         rows.append(

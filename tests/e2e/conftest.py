@@ -1,0 +1,80 @@
+"""A real web server and a real headless Chromium for the browser tests.
+
+The server is `dealercrm serve` in a subprocess on the per-run test database (plain http, so
+cookies are not marked Secure). Chromium is Debian's (/usr/bin/chromium), driven by Playwright;
+`sh infra/dev.sh test` installs it. Screenshots land in tests/e2e/screenshots/ for a human to look at.
+"""
+
+from __future__ import annotations
+
+import os
+import socket
+import subprocess
+import sys
+import time
+from collections.abc import Iterator
+from pathlib import Path
+
+import httpx
+import pytest
+
+CHROMIUM = os.environ.get("CHROMIUM", "/usr/bin/chromium")
+SCREENSHOTS = Path(__file__).parent / "screenshots"
+
+
+def _free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+@pytest.fixture(scope="session")
+def server() -> Iterator[str]:
+    """Base URL template of a live server: ``http://{host}:PORT``."""
+    port = _free_port()
+    env = {**os.environ, "SECURE_COOKIES": "0", "BASE_DOMAIN": "localhost"}
+    subprocess.run([sys.executable, "-m", "app.cli", "migrate"], env=env, check=True, capture_output=True)
+    process = subprocess.Popen(
+        [sys.executable, "-m", "app.cli", "serve", "--host", "127.0.0.1", "--port", str(port)],
+        env=env, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE,
+    )
+    deadline = time.monotonic() + 30
+    while time.monotonic() < deadline:
+        try:
+            if httpx.get(f"http://127.0.0.1:{port}/healthz", timeout=1).status_code == 200:
+                break
+        except httpx.HTTPError:
+            time.sleep(0.2)
+    else:
+        process.kill()
+        raise RuntimeError("the web server did not start: " + (process.stderr.read() if process.stderr else b"").decode()[-2000:])
+    yield f"http://{{host}}:{port}"
+    process.terminate()
+    process.wait(timeout=10)
+
+
+@pytest.fixture(scope="session")
+def chromium() -> Iterator[object]:
+    if not Path(CHROMIUM).exists():
+        if os.environ.get("DCRM_SKIP_E2E") == "1":
+            pytest.skip("DCRM_SKIP_E2E=1 and no Chromium")
+        pytest.fail(f"Chromium not found at {CHROMIUM}: `sh infra/dev.sh test` installs it (apt-get install chromium)")
+    from playwright.sync_api import sync_playwright
+
+    SCREENSHOTS.mkdir(exist_ok=True)
+    with sync_playwright() as p:
+        browser = p.chromium.launch(
+            executable_path=CHROMIUM,
+            args=["--no-sandbox", "--disable-gpu", "--disable-background-networking", "--disable-component-update",
+                  "--disable-sync", "--no-first-run", "--disable-quic"],
+        )
+        yield browser
+        browser.close()
+
+
+def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
+    for item in items:
+        if "tests/e2e/" in str(item.fspath):
+            item.add_marker(pytest.mark.e2e)
+
+

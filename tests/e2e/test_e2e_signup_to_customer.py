@@ -1,0 +1,85 @@
+"""A dealer's first minutes, in a real browser: sign up, log in, add a customer with a Chinese name,
+find it by two characters, fix a mistyped mobile after the inline error. Desktop and phone width."""
+
+from __future__ import annotations
+
+import secrets
+
+import pytest
+
+from e2e_pages import shot
+
+pytestmark = pytest.mark.e2e
+
+
+@pytest.mark.parametrize("width", [1280, 375], ids=["desktop", "phone"])
+def test_signup_login_create_search_edit(server: str, chromium, width: int) -> None:  # type: ignore[no-untyped-def]
+    slug = f"e2e-{width}-{secrets.token_hex(2)}"
+    base = server.format(host="localhost")
+    tenant = server.format(host=f"{slug}.localhost")
+    context = chromium.new_context(viewport={"width": width, "height": 900}, locale="zh-CN")
+    page = context.new_page()
+    page.set_default_timeout(15_000)
+
+    # Sign up at the base domain.
+    page.goto(f"{base}/signup")
+    assert "注册" in page.content() or "免费" in page.content()
+    page.fill("input[name=company_name]", "海淀家电城")
+    page.fill("input[name=slug]", slug)
+    page.fill("input[name=admin_name]", "王建国")
+    page.fill("input[name=admin_email]", f"owner@{slug}.example")
+    page.fill("input[name=admin_password]", "correct-horse-9")
+    shot(page, f"01-signup-{width}")
+    page.click("form button[type=submit]")
+    page.wait_for_load_state("networkidle")
+    assert slug in page.content()
+    shot(page, f"02-signup-done-{width}")
+
+    # Log in on the dealer's own host.
+    page.goto(f"{tenant}/login")
+    assert "登录" in page.content()
+    page.fill("input[name=email]", f"owner@{slug}.example")
+    page.fill("input[name=password]", "correct-horse-9")
+    page.click("form button[type=submit]")
+    page.wait_for_url("**/customers**")
+
+    # Create a customer with a Chinese name in the drawer.
+    page.click("a[href='/customers/new']")
+    page.wait_for_selector("#drawer input[name=name]")
+    page.fill("#drawer input[name=name]", "欧阳明远")
+    page.fill("#drawer input[name=mobile]", "13912345678")
+    shot(page, f"03-new-customer-{width}")
+    page.click("#drawer button[type=submit]")
+    page.wait_for_load_state("networkidle")
+
+    # Find it by two characters with the live search.
+    page.goto(f"{tenant}/customers")
+    page.fill("input[name=q]", "没有这人")
+    page.wait_for_url("**q=*")
+    page.wait_for_function("!document.querySelector('#results').innerText.includes('欧阳明远')")
+    page.fill("input[name=q]", "明远")
+    page.wait_for_function("document.querySelector('#results').innerText.includes('欧阳明远')")
+    assert "q=%E6%98%8E%E8%BF%9C" in page.url or "q=明远" in page.url  # the search stays in the URL
+    shot(page, f"04-search-{width}")
+
+    # Edit with a bad mobile: an inline error, nothing saved; then fix it.
+    page.click("#results a:has-text('欧阳明远')")
+    page.wait_for_load_state("networkidle")
+    detail_url = page.url
+    page.goto(detail_url.rstrip("/") + "/edit")
+    page.fill("input[name=mobile]", "12345")
+    page.click("form button[type=submit]")
+    page.wait_for_selector(".field-error .message")
+    assert "手机号" in page.inner_text(".field-error .message")
+    shot(page, f"05-inline-error-{width}")
+    page.fill("input[name=mobile]", "13800138000")
+    page.click("form button[type=submit]")
+    page.wait_for_load_state("networkidle")
+    page.goto(detail_url)
+    assert "13800138000" in page.content()
+    shot(page, f"06-detail-{width}")
+
+    # English on request.
+    page.goto(f"{tenant}/customers?lang=en")
+    assert "Customers" in page.content()
+    context.close()

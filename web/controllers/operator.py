@@ -112,7 +112,7 @@ class OperatorController(Controller):
                 platform_session, email=email, password=data.get("password") or ""
             )
         except platform.OperatorLoginFailed as exc:
-            log.warning("operator login refused", extra={"email": email.lower(), "reason": exc.code})
+            log.warning("operator login refused (%s) for %s", exc.code, email.lower()[:254])
             return Template(
                 "platform/operator_login.html",
                 context={"tenant": None, "email": email, "error": _(LOGIN_MESSAGES[exc.code])},
@@ -160,7 +160,8 @@ class OperatorController(Controller):
             await (platform.suspend if action == "suspend" else platform.resume)(engine, slug)
         except TenantNotFound as exc:
             raise NotFoundException() from exc
-        log.info("tenant %s", action, extra={"tenant": slug, "operator": operator.email, "action": action})
+        # The JSON log keeps only the message, so who did what to whom goes into it.
+        log.info("operator %s: %s tenant %s", operator.email, action, slug)
         if not is_htmx(request):
             return Redirect("/operator", status_code=303)
         row = await platform.tenant_overview(engine, slug)

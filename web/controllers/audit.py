@@ -18,7 +18,7 @@ from app.audit.models import AuditRecord
 from app.domain import Actor
 from app.i18n import gettext as _
 from web.controllers.common import page
-from web.controllers.customers import DOMAIN_ERROR_HANDLERS, N_, display_value, field_label
+from web.controllers.customers import DOMAIN_ERROR_HANDLERS, FIELD_LABELS, N_, display_value, field_label
 from web.templating import DISPLAY_TZ
 
 PAGE_SIZE = 50
@@ -31,6 +31,8 @@ ACTION_LABELS = {
     "revoke": N_("Revoke"),
 }
 ENTITY_PAGES = {"customer": "/customers/{id}", "api_token": "/tokens"}
+# Where a field means something else than on a customer.
+ENTITY_FIELD_LABELS = {"api_token": {"name": N_("Token name")}}
 
 
 def action_label(action: str) -> str:
@@ -52,7 +54,11 @@ def audit_labels() -> dict[str, Any]:
 
 
 def change_summary(
-    action: str, before: dict[str, Any] | None, after: dict[str, Any] | None, names: dict[str, str]
+    action: str,
+    before: dict[str, Any] | None,
+    after: dict[str, Any] | None,
+    names: dict[str, str],
+    entity: str = "customer",
 ) -> list[dict[str, str]]:
     """The fields a record changed, display-ready: all set fields for a creation, else the differences."""
     before, after = before or {}, after or {}
@@ -62,9 +68,12 @@ def change_summary(
         keys = [
             k for k in dict.fromkeys([*before, *after]) if k != "version" and before.get(k) != after.get(k)
         ]
+    labels = ENTITY_FIELD_LABELS.get(entity, {})
+    order = list(FIELD_LABELS)
+    keys.sort(key=lambda k: order.index(k) if k in order else len(order))
     return [
         {
-            "field": field_label(key),
+            "field": _(labels[key]) if key in labels else field_label(key),
             "before": "" if action == "create" else display_value(key, before.get(key), names),
             "after": display_value(key, after.get(key), names),
         }
@@ -89,7 +98,7 @@ async def history_rows(
 ) -> list[tuple[AuditRecord, list[dict[str, str]]]]:
     """Each record with its change summary; staff ids in the snapshots shown as names."""
     names = {str(k): v for k, v in (await accounts.staff_names(session, _staff_ids(records))).items()}
-    return [(r, change_summary(r.action, r.before, r.after, names)) for r in records]
+    return [(r, change_summary(r.action, r.before, r.after, names, r.entity)) for r in records]
 
 
 def _day(raw: str) -> date | None:

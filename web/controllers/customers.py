@@ -222,9 +222,10 @@ def parse_list_query(params: Any, size_max: int) -> ListQuery:
     if direction not in ("", "asc", "desc"):
         problems.append(_("Unknown sort order; sorted by creation time instead."))
         direction = ""
-    if direction:
+    default_descending = sort != "name"  # newest first; names A to Z
+    descending = direction == "desc" if direction else default_descending
+    if descending != default_descending:
         kept["dir"] = direction
-    descending = direction != "asc" if direction else sort != "name"
     size = PAGE_SIZE
     if raw_size := (params.get("size") or "").strip():
         if raw_size.isdigit() and 1 <= int(raw_size) <= size_max:

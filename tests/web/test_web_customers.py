@@ -363,3 +363,36 @@ async def test_english_switch_shows_english_labels(app: Litestar, tenant: Tenant
     assert "Customer details" in detail.text and "Online" in detail.text
     chinese = await client.get("/customers?lang=zh_CN")
     assert "新建客户" in chinese.text
+
+
+async def test_total_is_capped_for_very_common_searches(app: Litestar, tenant: TenantKit) -> None:
+    """Counting stops at the cap (10,000 by default): the list says "10,000+" rather than waiting."""
+    from app.customers.repository import Page
+    from web.controllers.customers import choice_label, field_label, parse_list_query
+
+    template = app.template_engine.get_template("customers/_results.html")
+    html_ = template.render(
+        query=parse_list_query({"q": "秀英"}, 100),
+        page=Page([], 10_000, True, True, "abc"),
+        rows=[],
+        tags={},
+        owner_names={},
+        can_write=True,
+        can_delete=True,
+        field_label=field_label,
+        choice_label=choice_label,
+    )
+    assert "共 10,000+ 位客户" in html_
+    assert "下一页" in html_ and "after=abc" in html_
+
+
+async def test_malformed_customer_ids_are_not_found(app: Litestar, tenant: TenantKit) -> None:
+    client = await logged_in(app, tenant, "admin")
+    for url in (
+        "/customers/not-a-uuid",
+        "/customers/00000000-0000-0000-0000-000000000000",
+        "/customers/123/edit",
+    ):
+        response = await client.get(url)
+        assert response.status_code == 404, url
+        assert "页面不存在" in response.text

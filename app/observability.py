@@ -67,7 +67,23 @@ def configure_logging(level: int = logging.INFO) -> None:
     logging.getLogger("uvicorn.access").disabled = True  # we log requests ourselves, with ids
 
 
-def _before_send(event: dict[str, Any], hint: dict[str, Any]) -> dict[str, Any]:
+def _is_graphql_response_error(hint: dict[str, Any]) -> bool:
+    """sentry's strawberry integration reports every error of a GraphQL response: the client's own
+    mistakes (validation, bad arguments) and masked failures, which app.graphql.schema already
+    reported with their real traceback. Neither is worth an event of its own."""
+    exc_info = hint.get("exc_info")
+    if not exc_info:
+        return False
+    try:
+        from graphql import GraphQLError
+    except ImportError:  # pragma: no cover - graphql-core is a dependency
+        return False
+    return isinstance(exc_info[1], GraphQLError)
+
+
+def _before_send(event: dict[str, Any], hint: dict[str, Any]) -> dict[str, Any] | None:
+    if _is_graphql_response_error(hint):
+        return None
     event = scrub(event)
     tags = event.setdefault("tags", {})
     if tenant_var.get():

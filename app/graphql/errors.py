@@ -32,7 +32,7 @@ def _camel(name: str) -> str:
 def field_path(field: str, prefix: tuple[str, ...] = ()) -> list[str]:
     """``address_detail`` → ``[*prefix, "address", "detail"]``; ``tags.2`` → ``[*prefix, "tags", "2"]``."""
     head, *rest = field.split(".")
-    return [*prefix, *_INPUT_NAMES.get(head, (_camel(head),)), *rest]
+    return [*prefix, *_INPUT_NAMES.get(head, (_camel(head),)), *(_camel(part) for part in rest)]
 
 
 # -- error types inside result unions -------------------------------------------------------------

@@ -111,6 +111,11 @@ async def mark_failed(
     )
 
 
+async def hand_back(session: AsyncSession, export_id: uuid.UUID, attempt: int) -> bool:
+    """Running → queued by the run itself (its worker is shutting down), for another worker to take."""
+    return await _fenced(session, export_id, attempt, status=ExportStatus.QUEUED)
+
+
 async def requeue(session: AsyncSession, export_id: uuid.UUID, *, stale_before: datetime) -> bool:
     """Failed, or running without a heartbeat since ``stale_before`` (its worker died) → queued."""
     result = await session.execute(

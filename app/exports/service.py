@@ -313,6 +313,11 @@ async def run_customer_export(
         rows = await _write_file(db, tenant_schema, job, attempt, file_name, batch_size, pause_ms)
     except Superseded:
         return "superseded"
+    except asyncio.CancelledError:
+        # The worker is stopping (a deploy, SIGTERM): hand the export back at once rather than leave
+        # it "running" until the sweep declares it dead. arq runs the same job id again.
+        await asyncio.shield(_hand_back(db, tenant_schema, job.id, attempt))
+        raise
     except Exception as exc:
         log.exception("export %s in %s failed", job.id, tenant_schema)
         message = (
@@ -330,6 +335,16 @@ async def run_customer_export(
         )
         await session.commit()
     return f"done: {rows} rows" if finished else "superseded"
+
+
+async def _hand_back(db: Database, schema: str, export_id: uuid.UUID, attempt: int) -> None:
+    async with db.tenant_session(schema) as session:
+        if attempt >= AUTO_ATTEMPTS_LIMIT:
+            # Also what a job timeout looks like from inside; do not loop on an export that never fits.
+            await repo.mark_failed(session, export_id, attempt, f"interrupted {attempt} times", utcnow())
+        else:
+            await repo.hand_back(session, export_id, attempt)
+        await session.commit()
 
 
 async def _write_file(

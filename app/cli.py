@@ -181,6 +181,7 @@ def _demo(host: str, port: int, customers: int) -> int:
     get_settings.cache_clear()
     urls = resolve_service_urls(get_settings())
     export_service_urls(urls)
+    get_settings.cache_clear()  # the web app in this process must see the URLs just exported
     code = asyncio.run(_with_db(lambda db: _migrate(db, dry_run=False, concurrency=4)))
     if code:
         return code

@@ -41,14 +41,15 @@ def ngettext(singular: str, plural: str, n: int) -> str:
     return gettext(singular if n == 1 else plural)
 
 
-def pick_locale(requested: str | None, cookie: str | None, accept_language: str | None) -> str:
+def pick_locale(requested: str | None, cookie: str | None, accept_language: str | None = None) -> str:
+    """zh-CN unless the user chose English (``?lang=en``, remembered in a cookie).
+
+    The browser's Accept-Language is deliberately not followed: shops run Chinese admin screens
+    on whatever browser they have, often an English-language install.
+    """
     for candidate in (requested, cookie):
         if candidate in SUPPORTED_LOCALES:
             return candidate
-    if accept_language:
-        first = accept_language.split(",")[0].strip().lower()
-        if first.startswith("en"):
-            return "en"
     return DEFAULT_LOCALE
 
 

@@ -99,7 +99,7 @@ class RequestIdMiddleware:
 
 
 class LocaleMiddleware:
-    """zh-CN unless the user chose otherwise (``?lang=en`` sticks in a cookie) or the browser asks for English."""
+    """zh-CN unless the user chose English (``?lang=en`` sticks in a cookie)."""
 
     def __init__(self, app: ASGIApp) -> None:
         self.app = app
@@ -110,7 +110,7 @@ class LocaleMiddleware:
             return
         query = parse_qs(scope.get("query_string", b"").decode("latin-1"))
         requested = (query.get("lang") or [None])[0]
-        locale = pick_locale(requested, cookies(scope).get(LOCALE_COOKIE), header(scope, b"accept-language"))
+        locale = pick_locale(requested, cookies(scope).get(LOCALE_COOKIE))
         scope.setdefault("state", {})["locale"] = locale
         token = locale_var.set(locale)
 

@@ -27,10 +27,20 @@ async def _count(app: Litestar, kit: TenantKit) -> int:
         return int(await session.scalar(select(func.count()).select_from(Customer)) or 0)
 
 
-async def test_salesperson_creates_a_customer_they_own_with_an_audit_record(app: Litestar, tenant: TenantKit) -> None:
+async def test_salesperson_creates_a_customer_they_own_with_an_audit_record(
+    app: Litestar, tenant: TenantKit
+) -> None:
     customer = await _create(
-        app, tenant, "sales_a", name="  刘德华 ", mobile="139 1234 5678", province="北京市", city="市辖区",
-        district="海淀区", status="interested", tags=["空调", "以旧换新", "空调"],
+        app,
+        tenant,
+        "sales_a",
+        name="  刘德华 ",
+        mobile="139 1234 5678",
+        province="北京市",
+        city="市辖区",
+        district="海淀区",
+        status="interested",
+        tags=["空调", "以旧换新", "空调"],
     )
     assert customer.owner_id == tenant.people["sales_a"]
     assert customer.name == "刘德华" and customer.mobile == "13912345678"
@@ -44,17 +54,33 @@ async def test_salesperson_creates_a_customer_they_own_with_an_audit_record(app:
         assert sorted(record.after["tags"]) == ["以旧换新", "空调"]
 
 
-async def test_every_bad_field_is_reported_at_once_and_nothing_is_written(app: Litestar, tenant: TenantKit) -> None:
+async def test_every_bad_field_is_reported_at_once_and_nothing_is_written(
+    app: Litestar, tenant: TenantKit
+) -> None:
     before = await _count(app, tenant)
     with pytest.raises(ValidationFailed) as caught:
         await _create(
-            app, tenant, "sales_a", name="", mobile="12345", email="not-an-email", status="maybe",
-            province="北京市", city="市辖区", district="浦东新区", birthday="2999-01-01", tags=["x" * 31],
+            app,
+            tenant,
+            "sales_a",
+            name="",
+            mobile="12345",
+            email="not-an-email",
+            status="maybe",
+            province="北京市",
+            city="市辖区",
+            district="浦东新区",
+            birthday="2999-01-01",
+            tags=["x" * 31],
         )
     codes = {(e.field, e.code) for e in caught.value.errors}
     assert codes == {
-        ("name", "required"), ("mobile", "invalid_mobile"), ("email", "invalid_email"),
-        ("status", "invalid_choice"), ("district", "invalid_division"), ("birthday", "out_of_range"),
+        ("name", "required"),
+        ("mobile", "invalid_mobile"),
+        ("email", "invalid_email"),
+        ("status", "invalid_choice"),
+        ("district", "invalid_division"),
+        ("birthday", "out_of_range"),
         ("tags.0", "too_long"),
     }
     assert await _count(app, tenant) == before
@@ -73,7 +99,9 @@ async def test_data_scope_own_team_all(app: Litestar, tenant: TenantKit) -> None
 
     async def visible(who: str) -> set[uuid.UUID]:
         async with app.state.db.tenant_session(tenant.schema) as session:
-            page = await service.list_customers(session, await actor(app, tenant, who), CustomerFilter(), first=100)
+            page = await service.list_customers(
+                session, await actor(app, tenant, who), CustomerFilter(), first=100
+            )
             return {c.id for c in page.items}
 
     assert await visible("sales_a") == {mine.id}
@@ -85,7 +113,9 @@ async def test_data_scope_own_team_all(app: Litestar, tenant: TenantKit) -> None
         with pytest.raises(NotFound):
             await service.get_customer(session, await actor(app, tenant, "sales_a"), other_team.id)
         with pytest.raises(NotFound):
-            await service.update_customer(session, await actor(app, tenant, "sales_a"), other_team.id, 1, CustomerInput(name="改"))
+            await service.update_customer(
+                session, await actor(app, tenant, "sales_a"), other_team.id, 1, CustomerInput(name="改")
+            )
 
 
 async def test_salesperson_cannot_hand_a_customer_to_another_team(app: Litestar, tenant: TenantKit) -> None:
@@ -100,26 +130,40 @@ async def test_salesperson_cannot_hand_a_customer_to_another_team(app: Litestar,
 async def test_stale_version_names_who_changed_the_record(app: Litestar, tenant: TenantKit) -> None:
     customer = await _create(app, tenant, "sales_a", name="己客户")
     async with app.state.db.tenant_session(tenant.schema) as session:
-        await service.update_customer(session, await actor(app, tenant, "manager_a"), customer.id, 1, CustomerInput(notes="经理跟进"))
+        await service.update_customer(
+            session, await actor(app, tenant, "manager_a"), customer.id, 1, CustomerInput(notes="经理跟进")
+        )
     async with app.state.db.tenant_session(tenant.schema) as session:
         with pytest.raises(VersionConflict) as caught:
-            await service.update_customer(session, await actor(app, tenant, "sales_a"), customer.id, 1, CustomerInput(notes="我的备注"))
+            await service.update_customer(
+                session, await actor(app, tenant, "sales_a"), customer.id, 1, CustomerInput(notes="我的备注")
+            )
     assert caught.value.changed_by == "刘洋" and caught.value.current_version == 2
     async with app.state.db.tenant_session(tenant.schema) as session:
-        assert (await service.get_customer(session, await actor(app, tenant, "sales_a"), customer.id)).notes == "经理跟进"
+        assert (
+            await service.get_customer(session, await actor(app, tenant, "sales_a"), customer.id)
+        ).notes == "经理跟进"
 
 
 async def test_update_changes_only_supplied_fields_and_reindexes(app: Litestar, tenant: TenantKit) -> None:
     customer = await _create(app, tenant, "sales_a", name="庚客户", mobile="13800138000", tags=["冰箱"])
     async with app.state.db.tenant_session(tenant.schema) as session:
         updated = await service.update_customer(
-            session, await actor(app, tenant, "sales_a"), customer.id, 1, CustomerInput(name="庚新名", tags=["洗衣机"])
+            session,
+            await actor(app, tenant, "sales_a"),
+            customer.id,
+            1,
+            CustomerInput(name="庚新名", tags=["洗衣机"]),
         )
         assert (updated.name, updated.mobile, updated.version) == ("庚新名", "13800138000", 2)
         sales = await actor(app, tenant, "sales_a")
-        assert [c.id for c in (await service.list_customers(session, sales, CustomerFilter(search="新名"))).items] == [customer.id]
+        assert [
+            c.id for c in (await service.list_customers(session, sales, CustomerFilter(search="新名"))).items
+        ] == [customer.id]
         assert (await service.list_customers(session, sales, CustomerFilter(search="庚客户"))).items == []
-        assert [c.id for c in (await service.list_customers(session, sales, CustomerFilter(tag="洗衣机"))).items] == [customer.id]
+        assert [
+            c.id for c in (await service.list_customers(session, sales, CustomerFilter(tag="洗衣机"))).items
+        ] == [customer.id]
 
 
 async def test_soft_delete_and_restore(app: Litestar, tenant: TenantKit) -> None:
@@ -133,7 +177,11 @@ async def test_soft_delete_and_restore(app: Litestar, tenant: TenantKit) -> None
         restored = await service.restore_customer(session, manager, customer.id)
         assert restored.deleted_at is None
         actions = (
-            await session.scalars(select(AuditRecord.action).where(AuditRecord.entity_id == str(customer.id)).order_by(AuditRecord.id))
+            await session.scalars(
+                select(AuditRecord.action)
+                .where(AuditRecord.entity_id == str(customer.id))
+                .order_by(AuditRecord.id)
+            )
         ).all()
         assert actions == ["create", "delete", "restore"]
 
@@ -149,7 +197,14 @@ async def test_salesperson_may_not_delete_and_viewer_may_not_write(app: Litestar
 
 async def test_search_by_phone_digits_address_and_pinyin(app: Litestar, tenant: TenantKit) -> None:
     customer = await _create(
-        app, tenant, "admin", name="欧阳娜娜", mobile="18612345678", province="广东省", city="深圳市", district="南山区"
+        app,
+        tenant,
+        "admin",
+        name="欧阳娜娜",
+        mobile="18612345678",
+        province="广东省",
+        city="深圳市",
+        district="南山区",
     )
     admin = await actor(app, tenant, "admin")
     async with app.state.db.tenant_session(tenant.schema) as session:

@@ -15,6 +15,7 @@ import sys
 from collections.abc import Awaitable, Callable
 from typing import Any
 
+from app.backups.cli import add_backup_parser, add_export_parser, backup_command, tenant_export
 from app.settings import get_settings
 
 
@@ -221,6 +222,8 @@ def build_parser() -> argparse.ArgumentParser:
     tenant.add_parser("list", help="list tenants with status and usage")
     for action in ("suspend", "resume"):
         tenant.add_parser(action, help=f"{action} a tenant").add_argument("slug")
+    add_export_parser(tenant)
+    add_backup_parser(sub)
 
     token = sub.add_parser("token", help="personal access tokens").add_subparsers(dest="token_command", required=True)
     p = token.add_parser("create", help="create a token and print it once")
@@ -263,8 +266,12 @@ def main(argv: list[str] | None = None) -> int:
                     return asyncio.run(_with_db(lambda db: _tenant_create(db, args)))
                 case "list":
                     return asyncio.run(_with_db(_tenant_list))
+                case "export":
+                    return asyncio.run(_with_db(lambda db: tenant_export(db, args)))
                 case action:
                     return asyncio.run(_with_db(lambda db: _tenant_status(db, args.slug, action)))
+        case "backup":
+            return asyncio.run(_with_db(lambda db: backup_command(db, args)))
         case "token":
             return asyncio.run(_with_db(lambda db: _token_create(db, args)))
         case "operator":

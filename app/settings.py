@@ -55,6 +55,34 @@ class Settings:
     # one running without a heartbeat for this long lost its worker and is queued again.
     export_requeue_after_seconds: int = 60
     export_stale_after_seconds: int = 120
+    # Tenant backups (app/backups): where the encrypted dumps live, the master key that wraps each
+    # backup's data key (base64 of 32 bytes; outside production a key file under DATA_DIR is made
+    # once when unset, in production an unset key is an error), and the retention policy.
+    backup_dir: Path = field(
+        default_factory=lambda: Path(
+            os.environ.get("BACKUP_DIR", os.path.join(os.environ.get("DATA_DIR", ".data"), "backups"))
+        ).resolve()
+    )
+    backup_master_key: str | None = field(default_factory=lambda: os.environ.get("BACKUP_MASTER_KEY") or None)
+    backup_keep_daily: int = field(default_factory=lambda: int(os.environ.get("BACKUP_KEEP_DAILY", "7")))
+    backup_keep_weekly: int = field(default_factory=lambda: int(os.environ.get("BACKUP_KEEP_WEEKLY", "4")))
+    backup_keep_monthly: int = field(default_factory=lambda: int(os.environ.get("BACKUP_KEEP_MONTHLY", "12")))
+    backup_keep_manual: int = field(default_factory=lambda: int(os.environ.get("BACKUP_KEEP_MANUAL", "10")))
+    # A tenant is due for a scheduled backup this long after its last good one; with no verified
+    # backup for longer than the alert age an operator alert is raised.
+    backup_interval_hours: int = 24
+    backup_alert_after_hours: int = 26
+    # The schema a same-tenant restore set aside is dropped after this many days.
+    backup_keep_pre_restore_days: int = 7
+    # Where pg_dump / pg_restore / psql live when the automatic choice (the server's major version)
+    # is wrong for this machine.
+    pg_bin_dir: Path | None = field(
+        default_factory=lambda: Path(os.environ["PG_BIN_DIR"]) if os.environ.get("PG_BIN_DIR") else None
+    )
+    # pg_dump gives up when a table stays locked (a long migration) for longer than this.
+    backup_lock_wait_seconds: int = field(
+        default_factory=lambda: int(os.environ.get("BACKUP_LOCK_WAIT_SECONDS", "300"))
+    )
 
 
 @lru_cache(maxsize=1)

@@ -54,12 +54,15 @@ def _redis_settings() -> RedisSettings:
 
 
 def _cron_jobs() -> list[Any]:
+    from workers.jobs.backups import sweep_backups
     from workers.jobs.exports import sweep_exports
 
     return [
         cron(heartbeat, second={0, 30}, run_at_startup=True, unique=True),
         # Every minute; at start-up too, so a restarted worker picks up what its predecessor dropped.
         cron(sweep_exports, second=15, run_at_startup=True, unique=True),
+        # Hourly: schedule due tenants' backups, clear killed runs' leftovers, alert on missing ones.
+        cron(sweep_backups, minute=7, second=0, unique=True),
     ]
 
 

@@ -4,10 +4,14 @@ from typing import Any
 
 from arq.worker import func
 
+from workers.jobs.backups import backup_tenant
 from workers.jobs.exports import export_customers
 
 JOBS: list[Any] = [
     # The outcome lives in export_jobs, so arq keeps no result: a kept result would block
     # re-enqueueing the same job id (retry, sweep) until it expired.
     func(export_customers, name="export_customers", keep_result=0, max_tries=20),
+    # Outcome in public.backups; job id backup:<slug>:<date>. A failed run is retried by the next
+    # hourly sweep, not by arq (a retry storm of pg_dumps helps nobody).
+    func(backup_tenant, name="backup_tenant", keep_result=0, max_tries=1),
 ]

@@ -43,6 +43,29 @@ async def _admin(url: str, sql: str) -> None:
         await conn.close()
 
 
+_claimed_redis: list[tuple[str, str]] = []
+
+
+def _redis_database_url(url: str, db: int) -> str:
+    if url.startswith("unix://"):
+        return url.split("?", 1)[0] + f"?db={db}"
+    head = url.split("?", 1)[0]
+    return (head.rsplit("/", 1)[0] if head.count("/") > 2 else head) + f"/{db}"
+
+
+def _claim_redis_database(url: str) -> str:
+    """A Redis database (1-15) no other concurrent test run holds, claimed with SET NX in db 0."""
+    import redis
+
+    client = redis.Redis.from_url(_redis_database_url(url, 0))
+    for db in range(1, 16):
+        key = f"dcrm:test-run:{db}"
+        if client.set(key, _RUN, nx=True, ex=3 * 3600):
+            _claimed_redis.append((_redis_database_url(url, 0), key))
+            return _redis_database_url(url, db)
+    raise RuntimeError("all 15 Redis test databases are claimed by other runs (keys dcrm:test-run:*)")
+
+
 def pytest_configure(config: pytest.Config) -> None:
     global _BASE_DB_URL
     from app.runtime import resolve_service_urls
@@ -51,10 +74,7 @@ def pytest_configure(config: pytest.Config) -> None:
     urls = resolve_service_urls(Settings())
     _BASE_DB_URL = urls.database_url
     asyncio.run(_admin(_BASE_DB_URL, f'CREATE DATABASE "{_TEST_DB}"'))
-    redis_url = urls.redis_url
-    if not redis_url.startswith("unix://"):
-        # A Redis database of its own for this run (1-15), emptied first.
-        redis_url = redis_url.rsplit("/", 1)[0] + f"/{int(_RUN, 16) % 15 + 1}" if redis_url.count("/") > 2 else redis_url + f"/{int(_RUN, 16) % 15 + 1}"
+    redis_url = _claim_redis_database(urls.redis_url)
     os.environ.update(
         DATABASE_URL=_with_database(_BASE_DB_URL, _TEST_DB),
         REDIS_URL=redis_url,
@@ -67,6 +87,12 @@ def pytest_configure(config: pytest.Config) -> None:
 
 
 def pytest_unconfigure(config: pytest.Config) -> None:
+    import redis
+
+    for url, key in _claimed_redis:
+        client = redis.Redis.from_url(url)
+        if client.get(key) == _RUN.encode():
+            client.delete(key)
     if _BASE_DB_URL:
         try:
             asyncio.run(_admin(_BASE_DB_URL, f'DROP DATABASE IF EXISTS "{_TEST_DB}" WITH (FORCE)'))

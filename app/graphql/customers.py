@@ -16,7 +16,7 @@ from app.customers.repository import encode_cursor
 from app.domain import Actor, DomainError, NotFound
 from app.graphql.context import GraphQLContext
 from app.graphql.errors import client_error, error_type
-from app.graphql.pagination import Edge, PageInfo
+from app.graphql.pagination import Edge, PageInfo, selected_node_fields
 from app.graphql.types.customers import (
     CreateCustomerInput,
     Customer,
@@ -89,7 +89,11 @@ class CustomerQueries:
                 )
             except DomainError as exc:
                 raise client_error(exc) from None
-        edges = [Edge(cursor=encode_cursor(c, order), node=Customer.from_model(c)) for c in page.items]
+        wanted = selected_node_fields(info)
+        related = await context.loaders.preload(page.items, owners="owner" in wanted, tags="tags" in wanted)
+        edges = [
+            Edge(cursor=encode_cursor(c, order), node=Customer.from_model(c, related)) for c in page.items
+        ]
         return CustomerConnection(
             edges=edges,
             page_info=PageInfo(

@@ -80,6 +80,16 @@ ErrorType = ValidationError | NotFoundError | PermissionDeniedError | VersionCon
 
 def error_type(exc: domain.DomainError, *, input_prefix: tuple[str, ...] = ("input",)) -> ErrorType:
     """The union member for a service's error."""
+    if isinstance(exc, domain.QuotaExceeded):
+        # A ValidationError whose one field error names the quota: integrators that handle
+        # validation already show it; the code tells them it is the plan, not the input.
+        message = (
+            f"The plan ({exc.plan}) allows at most {exc.limit:,} {exc.resource} and {exc.used:,} are in use; "
+            "nothing was written. Upgrade the plan or remove some first."
+        )
+        return ValidationError(
+            message=message, fields=[FieldError(path=list(input_prefix), code=exc.code, message=message)]
+        )
     if isinstance(exc, domain.ValidationFailed):
         return ValidationError(
             message="The input is not valid.",

@@ -6,7 +6,7 @@ import asyncio
 import uuid
 from collections.abc import Sequence
 from contextlib import suppress
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 from sqlalchemy.ext.asyncio import AsyncSession
 from strawberry.dataloader import DataLoader
@@ -14,6 +14,18 @@ from strawberry.dataloader import DataLoader
 from app.accounts import repository as accounts_repo
 from app.accounts.models import User
 from app.customers import service as customers
+from app.customers.models import Customer
+
+
+@dataclass(frozen=True)
+class Related:
+    """Owners and tags already loaded for a whole page; ``None`` where a field loads its own."""
+
+    owners: dict[uuid.UUID, User | None] | None = None
+    tags: dict[uuid.UUID, list[str]] | None = None
+
+
+NOTHING_PRELOADED = Related()
 
 
 @dataclass(frozen=True)
@@ -25,6 +37,21 @@ class Loaders:
         """After a change to the customer: what was loaded for it earlier in the request is stale."""
         with suppress(KeyError):
             self.tags.clear(customer_id)
+
+    async def preload(self, customers: Sequence[Customer], *, owners: bool, tags: bool) -> Related:
+        """A page's owners and tags in one batch each, handed to the rows as plain values: fifty rows
+        then resolve ``owner`` and ``tags`` without fifty awaits each (the loaders still batch the SQL
+        either way; this saves the per-field async machinery)."""
+        ids = [c.id for c in customers]
+        owner_ids = list({c.owner_id for c in customers if c.owner_id is not None})
+        related = Related()
+        if owners:
+            users = await self.owners.load_many(owner_ids)
+            related = replace(related, owners=dict(zip(owner_ids, users, strict=True)))
+        if tags:
+            names = await self.tags.load_many(ids)
+            related = replace(related, tags=dict(zip(ids, names, strict=True)))
+        return related
 
 
 def make_loaders(session: AsyncSession, lock: asyncio.Lock) -> Loaders:

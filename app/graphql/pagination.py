@@ -2,9 +2,12 @@
 
 from __future__ import annotations
 
-from typing import Generic, TypeVar
+from collections.abc import Iterable
+from typing import Any, Generic, TypeVar
 
 import strawberry
+from strawberry.types import Info
+from strawberry.types.nodes import SelectedField, Selection
 
 NodeT = TypeVar("NodeT")
 
@@ -33,3 +36,24 @@ class Connection(Generic[NodeT]):
     total_count_is_capped: bool = strawberry.field(
         description="True when more records match than totalCount says (show it as e.g. 10,000+)."
     )
+
+
+def selected_node_fields(info: Info[Any, Any]) -> set[str]:
+    """Field names the query selects under ``edges { node { ... } }``, through fragments too.
+
+    A list resolver uses it to load related records for the whole page only when they are asked for.
+    """
+    found: set[str] = set()
+
+    def walk(selections: Iterable[Selection], path: tuple[str, ...]) -> None:
+        for selection in selections:
+            if not isinstance(selection, SelectedField):
+                walk(selection.selections, path)  # a fragment: same level
+            elif not path:
+                found.add(selection.name)
+            elif selection.name == path[0]:
+                walk(selection.selections, path[1:])
+
+    for field in info.selected_fields:
+        walk(field.selections, ("edges", "node"))
+    return found

@@ -52,7 +52,7 @@ async def test_statement_count_does_not_grow_with_the_page(app: Litestar, tenant
 
     async def statements_for(who: str, first: int) -> list[str]:
         client = integrator(app, tenant.host, await token_for(app, tenant, who))
-        await client.gql(LIST_WITH_OWNERS_AND_TAGS, {"first": first})  # warm: the token's first use
+        await client.gql(LIST_WITH_OWNERS_AND_TAGS, {"first": first})  # warm-up
         with counted_statements(app) as statements:
             result = await client.gql(LIST_WITH_OWNERS_AND_TAGS, {"first": first})
         edges = result["data"]["customers"]["edges"]
@@ -65,3 +65,35 @@ async def test_statement_count_does_not_grow_with_the_page(app: Litestar, tenant
         assert len(five) == len(fifty), (five, fifty)
         # The batches really are one statement each, not one per row that happens to fit.
         assert len(fifty) < 15, fifty
+
+
+async def test_owners_and_tags_are_loaded_only_when_asked_for_however_the_query_is_written(
+    app: Litestar, tenant: TenantKit
+) -> None:
+    """Through fragments and aliases the page still gets its owners and tags in one batch each; a
+    list that does not ask for them does not load them."""
+    for n in range(6):
+        await create(app, tenant, "admin", name=f"客户{n}", owner_id=tenant.people["sales_a"], tags=["空调"])
+    client = integrator(app, tenant.host, await token_for(app, tenant, "admin"))
+    await client.gql("{ viewer { name } }")  # warm-up: a first request may fill per-process caches
+
+    async def run(query: str) -> tuple[int, list[dict[str, Any]]]:
+        with counted_statements(app) as statements:
+            result = await client.gql(query)
+        assert "errors" not in result, result
+        return len(statements), result["data"]["list"]["rows"]
+
+    direct, rows = await run("{ list: customers(first: 6) { rows: edges { node { owner { name } tags } } } }")
+    assert [r["node"] for r in rows] == [{"owner": {"name": "张伟"}, "tags": ["空调"]}] * 6
+    fragments, rows = await run(
+        """
+        { list: customers(first: 6) { rows: edges { ...Row } } }
+        fragment Row on CustomerEdge { node { ... on Customer { boss: owner { name } } ...Tags } }
+        fragment Tags on Customer { tags }
+        """
+    )
+    assert [r["node"] for r in rows] == [{"boss": {"name": "张伟"}, "tags": ["空调"]}] * 6
+    assert fragments == direct
+    bare, rows = await run("{ list: customers(first: 6) { rows: edges { node { name } } } }")
+    assert len(rows) == 6
+    assert bare == direct - 2  # no owners batch, no tags batch

@@ -8,12 +8,14 @@ from __future__ import annotations
 
 import enum
 import uuid
+from collections.abc import Awaitable
 from datetime import date, datetime
 from typing import Annotated, Any
 
 import strawberry
 from strawberry.types import Info
 
+from app.accounts.models import User
 from app.customers import models
 from app.customers import repository as customers_repo
 from app.customers.validation import CustomerInput
@@ -21,6 +23,7 @@ from app.domain import FieldError as DomainFieldError
 from app.domain import ValidationFailed
 from app.graphql.context import GraphQLContext
 from app.graphql.errors import NotFoundError, PermissionDeniedError, ValidationError, VersionConflictError
+from app.graphql.loaders import NOTHING_PRELOADED, Related
 from app.graphql.pagination import Connection
 from app.graphql.types.accounts import StaffMember
 
@@ -115,20 +118,28 @@ class Customer:
     )
     customer_id: strawberry.Private[uuid.UUID]
     owner_id: strawberry.Private[uuid.UUID | None]
+    related: strawberry.Private[Related]
 
-    @strawberry.field(description="Tag names, alphabetical.")
-    async def tags(self, info: Info[GraphQLContext, None]) -> list[str]:
-        return await info.context.loaders.tags.load(self.customer_id)
+    # Plain (not async) resolvers: a list hands every row its page's owners and tags, so fifty rows
+    # resolve without fifty awaits; a single customer falls back to the per-request loaders.
+    @strawberry.field(description="Tag names, alphabetical.", graphql_type=list[str])
+    def tags(self, info: Info[GraphQLContext, None]) -> list[str] | Awaitable[list[str]]:
+        if self.related.tags is not None:
+            return self.related.tags.get(self.customer_id, [])
+        return info.context.loaders.tags.load(self.customer_id)
 
-    @strawberry.field(description="The staff member responsible for the customer.")
-    async def owner(self, info: Info[GraphQLContext, None]) -> StaffMember | None:
+    @strawberry.field(
+        description="The staff member responsible for the customer.", graphql_type=StaffMember | None
+    )
+    def owner(self, info: Info[GraphQLContext, None]) -> StaffMember | None | Awaitable[StaffMember | None]:
         if self.owner_id is None:
             return None
-        user = await info.context.loaders.owners.load(self.owner_id)
-        return StaffMember.from_model(user) if user else None
+        if self.related.owners is not None:
+            return _staff(self.related.owners.get(self.owner_id))
+        return _load_staff(info.context.loaders.owners.load(self.owner_id))
 
     @classmethod
-    def from_model(cls, c: models.Customer) -> Customer:
+    def from_model(cls, c: models.Customer, related: Related = NOTHING_PRELOADED) -> Customer:
         """Copied eagerly: the record may be expired by a later rollback in the same request."""
         return cls(
             id=strawberry.ID(str(c.id)),
@@ -149,7 +160,16 @@ class Customer:
             deleted_at=c.deleted_at,
             customer_id=c.id,
             owner_id=c.owner_id,
+            related=related,
         )
+
+
+def _staff(user: User | None) -> StaffMember | None:
+    return StaffMember.from_model(user) if user else None
+
+
+async def _load_staff(pending: Awaitable[User | None]) -> StaffMember | None:
+    return _staff(await pending)
 
 
 CustomerConnection = Connection[Customer]

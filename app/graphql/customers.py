@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import uuid
 from collections.abc import Awaitable, Callable
-from typing import Annotated
 
 import strawberry
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -76,7 +75,7 @@ class CustomerQueries:
         info: CustomerInfo,
         first: int = 20,
         after: str | None = None,
-        filter: Annotated[CustomerFilterInput | None, strawberry.argument(name="filter")] = None,
+        filter: CustomerFilterInput | None = None,
         order_by: CustomerOrderInput | None = None,
     ) -> CustomerConnection:
         context = info.context

@@ -50,19 +50,23 @@ async def _migrate(db: Any, dry_run: bool, concurrency: int) -> int:
         tenants = await registry.list_tenants(conn)
     schemas = [t.schema_name for t in tenants]
     if dry_run:
-        current = await migrate.current_revisions(db.engine, schemas)
-        pending_total = 0
+        plans = await migrate.plan_upgrades(db.engine, schemas)
         for schema in schemas:
-            pending = migrate.pending_revisions(current[schema])
-            pending_total += bool(pending)
-            print(f"{schema}: {current[schema] or '-'} -> {', '.join(pending) if pending else 'up to date'}")
+            plan = plans[schema]
+            outcome = ", ".join(plan.pending) if plan.pending else "up to date"
+            if plan.problem:
+                outcome = f"cannot upgrade: {plan.problem}"
+            print(f"{schema}: {plan.current or '-'} -> {outcome}")
+        pending_total = sum(1 for p in plans.values() if p.pending)
         print(f"{pending_total} of {len(schemas)} tenants have pending revisions")
+        problems = sum(1 for p in plans.values() if p.problem)
+        if problems:
+            return _fail(f"{problems} tenants are at a revision this release does not know", code=2)
         return 0
 
-    def progress(done: int, total: int, schema: str, outcome: str) -> None:
-        print(f"[{done}/{total}] {schema}: {outcome}", flush=True)
-
-    report = await migrate.upgrade_tenants(db.engine, schemas, concurrency=concurrency, on_progress=progress)
+    report = await migrate.upgrade_tenants(
+        db.engine, schemas, concurrency=concurrency, on_progress=_migrate_progress()
+    )
     print(
         f"tenants: {report.total}, upgraded {len(report.upgraded)}, already at head {report.skipped}, "
         f"failed {len(report.failed)} in {report.seconds:.1f}s"
@@ -70,6 +74,34 @@ async def _migrate(db: Any, dry_run: bool, concurrency: int) -> int:
     for schema, error in sorted(report.failed.items()):
         print(f"FAILED {schema}: {error}", file=sys.stderr)
     return 0 if report.ok else 2
+
+
+def _migrate_progress(every_seconds: float = 2.0) -> Callable[[int, int, str, str], None]:
+    """Progress for thousands of tenants: a line every few seconds (done, rate, time left), every
+    failure as it happens, and the last tenant; not one line per tenant."""
+    import time
+
+    started = time.monotonic()
+    state = {"last": started, "finished": 0, "failed": 0}
+
+    def progress(done: int, total: int, schema: str, outcome: str) -> None:
+        now = time.monotonic()
+        state["finished"] += 1
+        if outcome == "failed":
+            state["failed"] += 1
+            print(f"[{done}/{total}] {schema}: failed", flush=True)
+        if done < total and now - state["last"] < every_seconds:
+            return
+        state["last"] = now
+        rate = state["finished"] / max(now - started, 1e-6)
+        left = f", about {(total - done) / rate:.0f}s left" if done < total else ""
+        print(
+            f"[{done}/{total}] {100 * done // max(total, 1)}%, {rate:.1f} tenants/s, "
+            f"failed {state['failed']}{left}",
+            flush=True,
+        )
+
+    return progress
 
 
 # -- tenants --------------------------------------------------------------------------------------

@@ -263,7 +263,12 @@ def read_header(f: BinaryIO) -> tuple[Header, bytes]:
         raise TruncatedBackup("the file ends inside its header")
     try:
         header = Header(**json.loads(encoded))
-    except (ValueError, TypeError) as exc:
+        if len(base64.b64decode(header.nonce_prefix, validate=True)) != 8 or not isinstance(
+            header.chunk_size, int
+        ):
+            raise ValueError("bad nonce prefix or chunk size")
+        base64.b64decode(header.wrapped_key, validate=True)
+    except (ValueError, TypeError) as exc:  # binascii.Error is a ValueError
         raise CorruptBackup("the header is not readable") from exc
     if header.version != 1 or header.cipher != "AES-256-GCM":
         raise CorruptBackup(f"unsupported backup format {header.version}/{header.cipher}")

@@ -151,6 +151,7 @@ class SweepReport:
     reaped: int = 0
     dropped_schemas: list[str] = field(default_factory=list)
     enqueued: list[str] = field(default_factory=list)
+    already_queued: list[str] = field(default_factory=list)  # today's job is waiting or running
     missing: list[str] = field(default_factory=list)
 
 
@@ -175,10 +176,10 @@ async def sweep_and_schedule(
     for tenant in tenants:
         seen = last.get(tenant.slug, {})
         if arq is not None and not (seen.get("good") and seen["good"] > due_after):
-            await arq.enqueue_job(
+            job = await arq.enqueue_job(
                 JOB_NAME, tenant.slug, _job_id=job_id(tenant.slug, now), _queue_name=queue_name
             )
-            report.enqueued.append(tenant.slug)
+            (report.enqueued if job is not None else report.already_queued).append(tenant.slug)
         if tenant.created_at < alert_after and not (seen.get("verified") and seen["verified"] > alert_after):
             report.missing.append(tenant.slug)
             when = f"{seen['verified']:%Y-%m-%d %H:%M} UTC" if seen.get("verified") else "never"

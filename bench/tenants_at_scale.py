@@ -198,9 +198,16 @@ class ProvisioningTimes:
 
 
 async def provision_range(
-    db: Any, numbers: Sequence[int], *, concurrency: int, times: ProvisioningTimes, label: str
+    db: Any,
+    numbers: Sequence[int],
+    *,
+    concurrency: int,
+    times: ProvisioningTimes,
+    label: str,
+    without_argon2: Sequence[int] | None = None,
 ) -> float:
-    """Create tenants ``numbers`` (every NO_HASH_EVERY-th without argon2); returns the wall time.
+    """Create tenants ``numbers``, those in ``without_argon2`` (default: every NO_HASH_EVERY-th)
+    without argon2; returns the wall time.
 
     With ``concurrency`` > 1 the no-hash tenants are created after the sign-ups, one at a time
     (the precomputed hash is swapped in globally, which concurrent sign-ups must not see)."""
@@ -222,14 +229,16 @@ async def provision_range(
                     f"  {label}: {done}/{len(numbers)} in {time.perf_counter() - started:.0f} s", flush=True
                 )
 
-    fast = [i for i in numbers if i % NO_HASH_EVERY == NO_HASH_EVERY - 1]
-    slow = [i for i in numbers if i % NO_HASH_EVERY != NO_HASH_EVERY - 1]
+    if without_argon2 is None:
+        without_argon2 = [i for i in numbers if i % NO_HASH_EVERY == NO_HASH_EVERY - 1]
+    fast = set(without_argon2)
+    slow = [i for i in numbers if i not in fast]
     if concurrency <= 1:
         for i in numbers:
             await one(i, i in fast)
     else:
         await asyncio.gather(*(one(i, False) for i in slow))
-        for i in fast:
+        for i in sorted(fast):
             await one(i, True)
     return time.perf_counter() - started
 

@@ -1,0 +1,363 @@
+"""Per-request overhead with 10 tenants and with 2,000 tenants in the database.
+
+Two requests, each timed inside the server (the ASGI app's own time for the request, in-process,
+one request at a time, after a warm-up):
+
+- **GraphQL** ``{ viewer { id } }`` with the owner's personal access token (made with
+  ``app.accounts.service.create_api_token``);
+- **admin page** ``GET /customers`` with the owner's session cookie (a session opened the way a
+  successful login opens one, without paying argon2 for each of thousands of owners).
+
+Each in two variants:
+
+- **one tenant**: every request to the same tenant (``scale-00000``);
+- **random tenant**: every request to a tenant drawn at random from all of the database's tenants,
+  so the per-tenant caches are exercised across many tenants: asyncpg's prepared statements
+  (a statement names its tenant's schema, so each tenant has its own), SQLAlchemy's compiled
+  cache under ``schema_translate_map``, the ``TenantEngines`` LRU, and PostgreSQL's own
+  per-connection catalog caches.
+
+The database with 10 tenants is ``dcrm_scale_10`` (made here); the one with 2,000 is
+``dcrm_scale`` from ``bench/tenants_at_scale.py`` (topped up here, without argon2, if it has
+fewer). Reported per database, request and variant: p50, p95 in ms, SQL statements per request
+and the time spent in them, and the ratio 2,000/10 of the medians.
+
+    .venv/bin/python bench/request_overhead.py [--iterations 500] [--large 2000]
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import dataclasses
+import logging
+import random
+import time
+from collections.abc import AsyncIterator
+from contextlib import AsyncExitStack, asynccontextmanager
+from dataclasses import dataclass
+from typing import Any
+
+import httpx
+from common import summary, warn_if_busy, write_result
+from sqlalchemy import event, text
+from tenants_at_scale import SCALE_DB, open_scale_database, provision_range
+
+SMALL_DB = "dcrm_scale_10"
+VIEWER = "{ viewer { id } }"
+WARMUP = 50
+SEED = 20261123
+
+
+@dataclass
+class Tenant:
+    slug: str
+    schema: str
+    token: str  # personal access token of the owner
+    session: str  # session cookie of the owner
+
+
+# -- the database and the app -----------------------------------------------------------------------
+
+
+async def ensure_tenants(db: Any, count: int) -> None:
+    """Top the database up to ``count`` tenants (the fast path: no argon2, one at a time)."""
+    from tenants_at_scale import ProvisioningTimes, tenant_schemas
+
+    have = len(await tenant_schemas(db))
+    if have < count:
+        print(f"  provisioning tenants {have}..{count - 1} (without argon2)", flush=True)
+        numbers = list(range(have, count))
+        await provision_range(
+            db, numbers, concurrency=1, times=ProvisioningTimes(), label="top up", without_argon2=numbers
+        )
+
+
+@asynccontextmanager
+async def web_app(database: str, tenants: int, recreate: bool) -> AsyncIterator[Any]:
+    """The web app (web.main.create_web_app, services entered as tests/conftest.py does) on the
+    scratch database ``database`` holding at least ``tenants`` tenants."""
+    from app.factory import services
+    from app.settings import get_settings
+    from web.main import create_web_app
+
+    db = await open_scale_database(database, recreate=recreate)
+    try:
+        await ensure_tenants(db, tenants)
+    finally:
+        await db.dispose()
+    settings = dataclasses.replace(get_settings())  # this database's URL, kept by this app
+    application = create_web_app(settings)
+    logging.getLogger().setLevel(logging.WARNING)
+    async with services(settings) as found:
+        for key, value in found.items():
+            application.state[key] = value
+        yield application
+
+
+async def credentials(app: Any) -> list[Tenant]:
+    """A token and a session cookie for the owner of every tenant."""
+    from app.accounts import repository as accounts_repo
+    from app.accounts import service as accounts
+    from app.tenant_settings.service import security_policy
+
+    async with app.state.db.engine.connect() as conn:
+        rows = (await conn.execute(text("SELECT slug, schema_name FROM public.tenants ORDER BY slug"))).all()
+    out: list[Tenant] = []
+    for slug, schema in rows:
+        async with app.state.db.tenant_session(schema) as session:
+            user = await accounts_repo.user_by_email(session, f"owner@{slug}.example")
+            assert user is not None, slug
+            token, _ = await accounts.create_api_token(session, user, tenant_slug=slug, name="bench")
+            policy = await security_policy(session)
+            cookie, _ = accounts._open_session(
+                session, user, policy, accounts.STAGE_ACTIVE, "127.0.0.1", "bench/request_overhead"
+            )
+            await session.commit()
+        out.append(Tenant(slug, schema, token, cookie))
+    return out
+
+
+# -- timing -----------------------------------------------------------------------------------------
+
+
+class Timed:
+    """The app with a stopwatch: of the last request, from the ASGI call to its end, ``seconds``
+    (wall) and ``cpu`` (this thread's CPU time: the app's own work, hardly changed by other
+    processes competing for the cores; requests run one at a time)."""
+
+    def __init__(self, app: Any) -> None:
+        self.app = app
+        self.seconds = 0.0
+        self.cpu = 0.0
+
+    async def __call__(self, scope: Any, receive: Any, send: Any) -> None:
+        started, cpu = time.perf_counter(), time.thread_time()
+        try:
+            await self.app(scope, receive, send)
+        finally:
+            self.seconds = time.perf_counter() - started
+            self.cpu = time.thread_time() - cpu
+
+
+class Statements:
+    """SQL statements and their execution time, counted on the app's engine."""
+
+    def __init__(self, engine: Any) -> None:
+        self.count = 0
+        self.seconds = 0.0
+        self._started: dict[int, float] = {}
+        sync = engine.sync_engine
+        event.listen(sync, "before_cursor_execute", self._before)
+        event.listen(sync, "after_cursor_execute", self._after)
+
+    def _before(self, conn: Any, cursor: Any, statement: str, params: Any, context: Any, many: bool) -> None:
+        self.count += 1
+        self._started[id(cursor)] = time.perf_counter()
+
+    def _after(self, conn: Any, cursor: Any, statement: str, params: Any, context: Any, many: bool) -> None:
+        started = self._started.pop(id(cursor), None)
+        if started is not None:
+            self.seconds += time.perf_counter() - started
+
+    def take(self) -> tuple[int, float]:
+        taken = (self.count, self.seconds)
+        self.count, self.seconds = 0, 0.0
+        return taken
+
+
+async def request(client: httpx.AsyncClient, kind: str, tenant: Tenant) -> httpx.Response:
+    host = f"{tenant.slug}.localhost"
+    if kind == "graphql":
+        return await client.post(
+            f"http://{host}/graphql",
+            json={"query": VIEWER},
+            headers={"Authorization": f"Bearer {tenant.token}"},
+        )
+    return await client.get(f"http://{host}/customers", headers={"Cookie": f"dcrm_session={tenant.session}"})
+
+
+def check(response: httpx.Response, kind: str, tenant: Tenant) -> None:
+    ok = response.status_code == 200
+    if ok and kind == "graphql":
+        body = response.json()
+        ok = not body.get("errors") and bool(body["data"]["viewer"]["id"])
+    if not ok:
+        raise SystemExit(f"{kind} on {tenant.slug}: {response.status_code} {response.text[:300]}")
+
+
+KINDS = ("graphql", "page")
+RATIOS = (("ms", "p50"), ("ms", "p95"), ("cpu_ms", "p50"), ("sql_ms", "p50"))
+VARIANTS = ("one tenant", "random tenant")
+
+
+@dataclass
+class Side:
+    """One database's app, its tenants and what was measured on it."""
+
+    name: str
+    app: Any
+    tenants: list[Tenant]
+    client: httpx.AsyncClient
+    timed: Timed
+    statements: Statements
+    touched: set[str] = dataclasses.field(default_factory=set)
+    samples: dict[tuple[str, str], dict[str, list[float]]] = dataclasses.field(default_factory=dict)
+
+    def record(self, variant: str, kind: str, cold: bool) -> None:
+        n, sql = self.statements.take()
+        row = self.samples.setdefault(
+            (variant, kind),
+            {"ms": [], "cpu_ms": [], "statements": [], "sql_ms": [], "cold_ms": [], "warm_ms": []},
+        )
+        row["ms"].append(self.timed.seconds)
+        row["cpu_ms"].append(self.timed.cpu)
+        row["statements"].append(n)
+        row["sql_ms"].append(sql)
+        row["cold_ms" if cold else "warm_ms"].append(self.timed.seconds)
+
+    def results(self) -> dict[str, Any]:
+        out: dict[str, Any] = {"tenants": len(self.tenants)}
+        for (variant, kind), row in self.samples.items():
+            out.setdefault(variant, {})[kind] = {
+                "ms": summary(row["ms"], 1000),
+                "cpu_ms": summary(row["cpu_ms"], 1000),
+                "statements_per_request": summary(row["statements"]),
+                "sql_ms": summary(row["sql_ms"], 1000),
+                # random tenant: a tenant's first request in this process, and the ones after
+                "first_touch_ms": summary(row["cold_ms"], 1000) if row["cold_ms"] else None,
+                "repeat_touch_ms": summary(row["warm_ms"], 1000) if row["warm_ms"] else None,
+            }
+        return out
+
+
+async def measure(sides: list[Side], iterations: int) -> None:
+    """Both databases interleaved, request by request, in a random order each time: whatever else
+    the machine is doing hits both alike, so their ratio holds even when the times do not."""
+    rng = random.Random(SEED)
+    for side in sides:
+        first = side.tenants[0]
+        side.touched.add(first.slug)
+        for _ in range(WARMUP):
+            for kind in KINDS:
+                check(await request(side.client, kind, first), kind, first)
+        side.statements.take()
+    for variant in VARIANTS:
+        started = time.perf_counter()
+        for _ in range(iterations):
+            for kind in KINDS:
+                for side in rng.sample(sides, len(sides)):
+                    tenant = side.tenants[0] if variant == "one tenant" else rng.choice(side.tenants)
+                    cold = tenant.slug not in side.touched
+                    side.touched.add(tenant.slug)
+                    response = await request(side.client, kind, tenant)
+                    side.record(variant, kind, cold)
+                    check(response, kind, tenant)
+        print(f"  {variant}: {time.perf_counter() - started:.0f} s", flush=True)
+
+
+async def backend_cache_memory(app: Any) -> dict[str, Any]:
+    """PostgreSQL's catalog caches (CacheMemoryContext) of the pooled connections, in MB."""
+    sizes: list[float] = []
+    async with app.state.db.engine.connect() as conn:
+        value = await conn.scalar(
+            text(
+                "SELECT sum(total_bytes) FROM pg_backend_memory_contexts "
+                "WHERE name = 'CacheMemoryContext' OR parent = 'CacheMemoryContext'"
+            )
+        )
+        sizes.append(round(float(value or 0) / 2**20, 1))
+    return {"cache_memory_mb_of_one_pooled_connection": sizes[0]}
+
+
+# -- main -------------------------------------------------------------------------------------------
+
+
+async def run(args: argparse.Namespace) -> dict[str, Any]:
+    warn_if_busy()
+    result: dict[str, Any] = {"iterations": args.iterations, "warmup": WARMUP, "databases": {}}
+    async with AsyncExitStack() as stack:
+        sides: list[Side] = []
+        for database, tenants, recreate in (
+            (SMALL_DB, args.small, not args.reuse),
+            (args.large_db, args.large, False),
+        ):
+            print(f"{database}: {tenants} tenants", flush=True)
+            app = await stack.enter_async_context(web_app(database, tenants, recreate))
+            creds = await credentials(app)
+            print(f"  {len(creds)} tenants with a token and a session", flush=True)
+            timed = Timed(app)
+            transport = httpx.ASGITransport(app=timed, client=("127.0.0.1", 5000))
+            client = await stack.enter_async_context(httpx.AsyncClient(transport=transport))
+            sides.append(Side(database, app, creds, client, timed, Statements(app.state.db.engine)))
+        await measure(sides, args.iterations)
+        for side in sides:
+            async with side.app.state.db.engine.connect() as conn:
+                relations = await conn.scalar(text("SELECT count(*) FROM pg_class"))
+            result["databases"][side.name] = {
+                **side.results(),
+                "relations": relations,
+                **await backend_cache_memory(side.app),
+            }
+    small, large = result["databases"][SMALL_DB], result["databases"][args.large_db]
+    result["tenants"] = {"small": small["tenants"], "large": large["tenants"]}
+    result["ratios_large_to_small"] = {
+        variant: {
+            kind: {
+                f"{measure}_{q}": round(
+                    large[variant][kind][measure][q] / small[variant][kind][measure][q], 2
+                )
+                for measure, q in RATIOS
+            }
+            for kind in KINDS
+        }
+        for variant in VARIANTS
+    }
+    return result
+
+
+def report(result: dict[str, Any]) -> None:
+    print()
+    for data in result["databases"].values():
+        for variant in VARIANTS:
+            for kind in KINDS:
+                row = data[variant][kind]
+                line = (
+                    f"{data['tenants']:>5} tenants  {variant:<14} {kind:<8} p50 {row['ms']['p50']:7.2f} ms  "
+                    f"p95 {row['ms']['p95']:7.2f} ms  cpu p50 {row['cpu_ms']['p50']:6.2f} ms  "
+                    f"sql p50 {row['sql_ms']['p50']:6.2f} ms  "
+                    f"statements {row['statements_per_request']['p50']:.0f}"
+                )
+                first = row["first_touch_ms"]
+                if variant == "random tenant" and first:
+                    line += f"  first touch p50 {first['p50']:.2f} ms (n={first['n']})"
+                print(line)
+        print(f"{'':>7}backend catalog cache {data['cache_memory_mb_of_one_pooled_connection']} MB")
+    large, small = result["tenants"]["large"], result["tenants"]["small"]
+    for variant, kinds in result["ratios_large_to_small"].items():
+        for kind, r in kinds.items():
+            print(
+                f"ratio {large}/{small}, {variant:<14} {kind:<8} p50 {r['ms_p50']:.2f}  "
+                f"p95 {r['ms_p95']:.2f}  "
+                f"cpu p50 {r['cpu_ms_p50']:.2f}  sql p50 {r['sql_ms_p50']:.2f}"
+            )
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--iterations", type=int, default=500, help="timed requests of each kind per variant")
+    parser.add_argument("--small", type=int, default=10)
+    parser.add_argument("--large", type=int, default=2000)
+    parser.add_argument(
+        "--large-db", default=SCALE_DB, help="the database with many tenants (kept, topped up)"
+    )
+    parser.add_argument("--reuse", action="store_true", help=f"keep {SMALL_DB} instead of recreating it")
+    args = parser.parse_args()
+    result = asyncio.run(run(args))
+    path = write_result("request_overhead", result)
+    report(result)
+    print(f"written to {path}")
+
+
+if __name__ == "__main__":
+    main()

@@ -73,7 +73,8 @@ async def backup_command(db: Any, args: argparse.Namespace) -> int:
 
 
 async def _run(db: Any, args: argparse.Namespace) -> int:
-    from app.backups.service import run_backup, verify_backup
+    from app.backups.service import run_backup
+    from app.backups.verify import verify_backup
 
     backup = await run_backup(db, args.tenant, progress=_say)
     if not args.no_verify:
@@ -101,7 +102,8 @@ async def _list(db: Any, slug: str) -> int:
 
 
 async def _verify(db: Any, args: argparse.Namespace) -> int:
-    from app.backups.service import find_backup, get_tenant, verify_backup
+    from app.backups.service import find_backup, get_tenant
+    from app.backups.verify import verify_backup
 
     await get_tenant(db, args.tenant)
     backup = await find_backup(db, args.tenant, args.backup)

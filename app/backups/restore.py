@@ -41,20 +41,22 @@ from app.backups.service import (
     Progress,
     UnknownBackup,
     UnknownTenant,
+    get_tenant,
+    human_size,
+    quiet,
+    shielded,
+    short_id,
+    tenant_lock,
+    tools_for,
+)
+from app.backups.verify import (
     authenticate_all,
     check_file,
     compare_tables,
     drop_scratch,
     fingerprints,
-    get_tenant,
-    human_size,
-    quiet,
     restore_as,
     scratch_name,
-    shielded,
-    short_id,
-    tenant_lock,
-    tools_for,
 )
 from app.db import Database
 from app.platform.service import SLUG_MESSAGES

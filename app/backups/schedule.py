@@ -39,8 +39,8 @@ from app.backups.service import (
     run_backup,
     short_id,
     tenant_lock,
-    verify_backup,
 )
+from app.backups.verify import verify_backup
 from app.db import Database
 from app.settings import Settings, get_settings
 from tenancy import registry

@@ -33,7 +33,8 @@ from sqlalchemy import text
 from app.backups import repository as repo
 from app.backups import schedule
 from app.backups.models import BackupKind, BackupStatus
-from app.backups.service import backup_files, run_backup, verify_backup
+from app.backups.service import backup_files, run_backup
+from app.backups.verify import verify_backup
 from app.factory import QUEUE_NAME
 from app.observability import init_sentry
 

@@ -31,7 +31,8 @@ from app.backups import repository as repo
 from app.backups.crypto import CorruptBackup, TruncatedBackup, WrongKey, file_sha256
 from app.backups.models import BackupStatus
 from app.backups.restore import restore_backup
-from app.backups.service import VerificationFailed, backup_files, run_backup, verify_backup
+from app.backups.service import backup_files, run_backup
+from app.backups.verify import VerificationFailed, verify_backup
 from app.customers import service as customers
 from app.customers.repository import CustomerFilter
 from app.customers.validation import CustomerInput

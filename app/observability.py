@@ -44,7 +44,7 @@ class JsonFormatter(logging.Formatter):
             "ts": datetime.fromtimestamp(record.created, UTC).isoformat(timespec="milliseconds"),
             "level": record.levelname.lower(),
             "logger": record.name,
-            "msg": record.getMessage(),
+            "msg": scrub_text(record.getMessage()),
             "request_id": request_id_var.get(),
             "tenant": tenant_var.get(),
         }
@@ -52,7 +52,7 @@ class JsonFormatter(logging.Formatter):
             if hasattr(record, key):
                 entry[key] = getattr(record, key)
         if record.exc_info:
-            entry["exc"] = self.formatException(record.exc_info)
+            entry["exc"] = scrub_text(self.formatException(record.exc_info))
         return json.dumps(entry, ensure_ascii=False)
 
 

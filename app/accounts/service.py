@@ -16,6 +16,7 @@ from app.accounts.models import ApiToken, LoginAttempt, Role, Team, User, UserSe
 from app.accounts.permissions import DEFAULT_ROLES, SCOPE_ALL, SCOPE_OWN, SCOPE_TEAM, TOKENS_OWN, USERS_MANAGE
 from app.audit import service as audit
 from app.domain import Actor, FieldError, NotFound, PermissionDenied, ValidationFailed
+from app.platform import quotas
 from app.settings import Settings
 from app.tenant_settings.service import SecurityPolicy, security_policy
 from tenancy.binding import TENANT_SCHEMA_PLACEHOLDER
@@ -94,6 +95,7 @@ async def create_user(
     role = await repo.role_by_key(session, role_key)
     if role is None:
         raise NotFound("role", role_key)
+    await quotas.ensure_room(session, "users")
     team = None
     if team_name:
         team = await repo.team_by_name(session, team_name)
@@ -280,6 +282,8 @@ async def set_active(session: AsyncSession, actor: Actor, user_id: uuid.UUID, ac
     user = await repo.user_by_id(session, user_id)
     if user is None:
         raise NotFound("user", user_id)
+    if active and not user.is_active:
+        await quotas.ensure_room(session, "users")
     before = {"is_active": user.is_active}
     user.is_active = active
     if not active:
@@ -392,8 +396,11 @@ async def user_for_token(session: AsyncSession, token: str) -> User | None:
     user = await repo.user_by_id(session, record.user_id)
     if user is None or not user.is_active:
         return None
-    record.last_used_at = now_utc()
-    await session.commit()
+    now = now_utc()
+    if record.last_used_at is None or now - record.last_used_at > SESSION_TOUCH_EVERY:
+        # At most one write a minute per token: reads stay reads.
+        record.last_used_at = now
+        await session.commit()
     return user
 
 

@@ -11,6 +11,7 @@ import re
 import time
 import uuid
 from collections.abc import Awaitable, Callable
+from datetime import UTC, datetime
 from typing import Any
 from urllib.parse import parse_qs
 
@@ -20,7 +21,7 @@ from app.http.pages import render_error_page
 from app.i18n import LOCALE_COOKIE, locale_var, pick_locale
 from app.observability import request_id_var, tenant_var
 from app.security import new_token, same
-from tenancy.models import Tenant, TenantStatus
+from tenancy.models import SuspendedReason, Tenant, TenantStatus
 from tenancy.resolution import resolve_host
 
 Scope = dict[str, Any]
@@ -34,6 +35,7 @@ SESSION_COOKIE = "dcrm_session"
 CSRF_COOKIE = "dcrm_csrf"
 CSRF_HEADER = b"x-csrf-token"
 CSRF_FIELD = "_csrf"
+GRAPHQL_PATH = "/graphql"
 # Paths served the same on every host, before any tenant lookup.
 HOSTLESS_PREFIXES = ("/healthz", "/readyz", "/metrics", "/static/")
 _REQUEST_ID_RE = re.compile(r"^[A-Za-z0-9._-]{8,64}$")
@@ -126,8 +128,30 @@ class LocaleMiddleware:
             locale_var.reset(token)
 
 
+# Paths an unverified tenant's host still serves: the verification link and its "resend" page.
+VERIFICATION_PATHS = ("/verify-email",)
+
+
+def _refusal(tenant: Tenant, now: datetime) -> tuple[int, str] | None:
+    """Why this tenant's host serves nothing right now (status and error page), or None."""
+    if tenant.status == TenantStatus.PURGED:
+        return 410, "tenant_purged"
+    if tenant.status == TenantStatus.DELETED:
+        return 403, "tenant_deleted"
+    if tenant.status == TenantStatus.SUSPENDED:
+        if tenant.suspended_reason == SuspendedReason.TRIAL_EXPIRED:
+            return 403, "tenant_trial_expired"
+        return 403, "tenant_suspended"
+    # The cron job suspends expired trials; until it runs the host refuses them all the same.
+    if tenant.plan == "trial" and tenant.trial_ends_at is not None and tenant.trial_ends_at <= now:
+        return 403, "tenant_trial_expired"
+    return None
+
+
 class TenancyMiddleware:
-    """Host → tenant. Unknown hosts get a 404 page; suspended tenants a clear refusal."""
+    """Host → tenant. Unknown hosts get a 404 page; suspended, expired, deleted and purged tenants a
+    clear refusal; a tenant whose owner has not confirmed the sign-up email only its verification
+    pages (everything else is sent to ``/verify-email/pending``)."""
 
     def __init__(self, app: ASGIApp) -> None:
         self.app = app
@@ -152,11 +176,30 @@ class TenancyMiddleware:
             await render_error_page(scope, send, 404, "unknown_tenant")
             return
         tenant_var.set(tenant.slug)
-        if tenant.status == TenantStatus.SUSPENDED:
-            await render_error_page(scope, send, 403, "tenant_suspended")
+        refusal = _refusal(tenant, datetime.now(UTC))
+        if refusal is not None:
+            await render_error_page(scope, send, *refusal)
+            return
+        if tenant.email_verified_at is None and not scope["path"].startswith(VERIFICATION_PATHS):
+            await self._verify_first(scope, send)
             return
         state["tenant"] = tenant
         await self.app(scope, receive, send)
+
+    @staticmethod
+    async def _verify_first(scope: Scope, send: Send) -> None:
+        """Browsers go to the "confirm your email" page (it offers a new link); the API gets a 403."""
+        accept = header(scope, b"accept") or ""
+        if scope["path"].startswith("/graphql") or ("application/json" in accept and "text/html" not in accept):
+            await render_error_page(scope, send, 403, "email_not_verified")
+            return
+        location = b"/verify-email/pending"
+        if header(scope, b"hx-request") == "true":  # htmx would follow a 303 inside the page
+            status, headers = 200, [(b"hx-redirect", location), (b"content-length", b"0")]
+        else:
+            status, headers = 303, [(b"location", location), (b"content-length", b"0")]
+        await send({"type": "http.response.start", "status": status, "headers": headers})
+        await send({"type": "http.response.body", "body": b""})
 
     @staticmethod
     async def _lookup(db: Any, slug: str) -> Tenant | None:
@@ -190,7 +233,10 @@ class CsrfMiddleware:
             await self._issue_token(scope, receive, send, jar.get(CSRF_COOKIE))
             return
         authorization = header(scope, b"authorization") or ""
-        if authorization.lower().startswith("bearer ") and SESSION_COOKIE not in jar:
+        if SESSION_COOKIE not in jar and (
+            authorization.lower().startswith("bearer ") or scope["path"] == GRAPHQL_PATH
+        ):
+            # No ambient credential to ride on: the API authenticates (and refuses) on its own.
             await self.app(scope, receive, send)
             return
         expected = jar.get(CSRF_COOKIE)

@@ -45,6 +45,8 @@ class Settings:
     login_max_failures: int = 5
     login_lock_minutes: int = 15
     page_size_max: int = 100
+    # GraphQL: objects (list items plus one per request) a client may ask for per minute; 0 = off.
+    api_objects_per_minute: int = field(default_factory=lambda: int(os.environ.get("API_OBJECTS_PER_MINUTE", "20000")))
     search_count_cap: int = 10_000
     default_locale: str = field(default_factory=lambda: os.environ.get("DEFAULT_LOCALE", "zh_CN"))
     # Background exports: rows per batch (one progress update each) and an optional pause between
@@ -82,6 +84,23 @@ class Settings:
     # pg_dump gives up when a table stays locked (a long migration) for longer than this.
     backup_lock_wait_seconds: int = field(
         default_factory=lambda: int(os.environ.get("BACKUP_LOCK_WAIT_SECONDS", "300"))
+    )
+    # Tenant lifecycle (app/platform): outgoing mail (smtp://user:pass@host:587 with STARTTLS,
+    # smtps://... for implicit TLS; unset or recording:// records mail in public.outbox_mail
+    # instead of sending it), how long verification links live, the grace period between deleting
+    # a tenant and purging its schema, and the addresses from which support sessions may pass a
+    # tenant's IP allowlist (CIDR list, comma separated; empty: never).
+    smtp_url: str | None = field(default_factory=lambda: os.environ.get("SMTP_URL") or None)
+    mail_from: str = field(default_factory=lambda: os.environ.get("MAIL_FROM", "DealerCRM <no-reply@localhost>"))
+    email_verification_hours: int = 24
+    tenant_delete_grace_days: int = field(
+        default_factory=lambda: int(os.environ.get("TENANT_DELETE_GRACE_DAYS", "30"))
+    )
+    support_entry_seconds: int = 120
+    platform_ip_allowlist: tuple[str, ...] = field(
+        default_factory=lambda: tuple(
+            block.strip() for block in os.environ.get("PLATFORM_IP_ALLOWLIST", "").split(",") if block.strip()
+        )
     )
 
 

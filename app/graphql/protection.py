@@ -14,6 +14,7 @@ from collections.abc import Callable, Iterator
 from functools import lru_cache
 from typing import Any
 
+from graphql import ASTValidationRule, DocumentNode, GraphQLError, GraphQLSchema, validate
 from strawberry.extensions import (
     AddValidationRules,
     MaskErrors,
@@ -28,7 +29,7 @@ from strawberry.schema.validation_rules.maybe_null import MaybeNullValidationRul
 from strawberry.schema.validation_rules.one_of import OneOfInputValidationRule
 
 from app.graphql.errors import is_unexpected
-from graphql import ASTValidationRule, DocumentNode, GraphQLError, GraphQLSchema, validate
+from app.graphql.rate_limit import ObjectRateLimit
 
 MAX_DEPTH = 10
 MAX_ALIASES = 30
@@ -86,6 +87,7 @@ def masked_errors() -> MaskErrors:
 
 EXTENSIONS: list[Callable[[], SchemaExtension]] = [
     lambda: MaxTokensLimiter(max_token_count=MAX_TOKENS),
+    ObjectRateLimit,
     lambda: ParserCache(maxsize=CACHED_DOCUMENTS),
     QueryLimits,
     QuietValidationCache,

@@ -23,12 +23,14 @@ rename, so pooled connections with prepared statements read the restored tables 
 
 from __future__ import annotations
 
+import asyncio
 import time
 import uuid
+from contextlib import AsyncExitStack
 from dataclasses import dataclass
 from datetime import UTC, datetime
 
-from sqlalchemy import text
+from sqlalchemy import select, text
 from sqlalchemy.ext.asyncio import AsyncConnection
 
 from app.audit.models import AuditRecord
@@ -110,12 +112,14 @@ async def restore_backup(
     slug, target = await _target(db, backup, into_slug)
     pending = _pending(backup)
 
-    progress(f"restore {short}: checking the file (SHA-256, header, key, every frame)")
-    opened = check_file(backup, settings, master)
-    size = authenticate_all(opened)
-    progress(f"restore {short}: file intact, {human_size(size)} of dump authenticated")
-
-    async with tenant_lock(db, target):
+    async with AsyncExitStack() as locks:
+        # The source's lock too: its retention prune must not remove the file while we read it.
+        for schema in sorted({backup.schema_name, target}):
+            await locks.enter_async_context(tenant_lock(db, schema))
+        progress(f"restore {short}: checking the file (SHA-256, header, key, every frame)")
+        opened = await asyncio.to_thread(check_file, backup, settings, master)
+        size = await asyncio.to_thread(authenticate_all, opened)
+        progress(f"restore {short}: file intact, {human_size(size)} of dump authenticated")
         tools = await tools_for(db, settings, "restore")
         scratch = scratch_name("restore")
         try:
@@ -189,15 +193,8 @@ async def _move_into_place(
     async with db.engine.begin() as conn:
         await conn.execute(text("SET LOCAL lock_timeout = '30s'"))
         if new_tenant:
-            source = await registry.get_tenant(conn, backup.tenant_slug)
-            name = f"{source.name if source else backup.tenant_slug} [backup {short_id(backup.id)}]"
             await conn.execute(
-                registry.TENANTS.insert().values(
-                    slug=slug,
-                    name=name[:100],
-                    schema_name=target,
-                    admin_email=source.admin_email if source else "restored@invalid.example",
-                )
+                registry.TENANTS.insert().values(**await _copy_row(conn, backup, slug, target))
             )
         elif await repo.schema_exists(conn, target):
             kept = f"{PRE_RESTORE_PREFIX}{stamp}_{target}"[:63]
@@ -207,6 +204,31 @@ async def _move_into_place(
             await _quiesce_copy(conn, target)
         await _audit(conn, target, slug, backup, kept)
     return kept
+
+
+# Registry columns a copy does not take from its source: who it is, and where the source stands in
+# its own life (suspended, deleted, purged...). Everything else (plan, trial, verified email...)
+# carries over, so the copy behaves like the source did.
+_OWN_COLUMNS = frozenset({"id", "slug", "name", "schema_name", "created_at", "status"})
+_LIFECYCLE_MARKS = ("suspend", "delete", "purge")
+
+
+async def _copy_row(conn: AsyncConnection, backup: Backup, slug: str, schema: str) -> dict[str, object]:
+    """The registry row of a tenant restored for inspection, modelled on the source tenant's."""
+    source = (
+        (await conn.execute(select(registry.TENANTS).where(registry.TENANTS.c.slug == backup.tenant_slug)))
+        .mappings()
+        .first()
+    )
+    values: dict[str, object] = {
+        column: value
+        for column, value in (source or {}).items()
+        if column not in _OWN_COLUMNS and not any(mark in column for mark in _LIFECYCLE_MARKS)
+    }
+    label = source["name"] if source else backup.tenant_slug
+    values.update(slug=slug, schema_name=schema, name=f"{label} [backup {short_id(backup.id)}]"[:100])
+    values.setdefault("admin_email", "restored@invalid.example")
+    return values
 
 
 async def _quiesce_copy(conn: AsyncConnection, schema: str) -> None:

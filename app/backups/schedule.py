@@ -25,7 +25,9 @@ from typing import Any
 
 from app.backups import alerts, retention
 from app.backups import repository as repo
+from app.backups.crypto import BackupKeyError
 from app.backups.models import Backup, BackupStatus
+from app.backups.pgtools import PgToolMissing
 from app.backups.restore import PRE_RESTORE_PREFIX
 from app.backups.service import (
     FILE_SUFFIX,
@@ -139,6 +141,9 @@ async def backup_tenant(
         return "busy"
     except BackupError as exc:  # recorded on the row and alerted already
         log.warning("scheduled backup of %s: %s", slug, exc)
+        return "failed"
+    except (BackupKeyError, PgToolMissing) as exc:  # configuration: no backup can run at all
+        await alerts.raise_alert(db, alerts.BACKUP_FAILED, slug, f"backups of {slug} cannot run: {exc}")
         return "failed"
     return "verified"
 

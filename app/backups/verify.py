@@ -8,6 +8,7 @@ schema, and marks the backup verified, or failed with an operator alert.
 
 from __future__ import annotations
 
+import asyncio
 import secrets
 import time
 import uuid
@@ -188,7 +189,7 @@ async def verify_backup(
         scratch = scratch_name("verify")
         try:
             progress(f"verify {short_id(backup.id)}: checking the file (SHA-256, header, key)")
-            opened = check_file(backup, settings, master)
+            opened = await asyncio.to_thread(check_file, backup, settings, master)
             progress(f"verify {short_id(backup.id)}: restoring into scratch schema {scratch}")
             await restore_as(db, tools, opened, backup.schema_name, scratch)
             progress(f"verify {short_id(backup.id)}: comparing row counts and checksums")

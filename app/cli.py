@@ -16,6 +16,7 @@ from collections.abc import Awaitable, Callable
 from typing import Any
 
 from app.backups.cli import add_backup_parser, add_export_parser, backup_command, tenant_export
+from app.platform.cli import LIFECYCLE_COMMANDS, add_lifecycle_parsers, lifecycle_command
 from app.settings import get_settings
 
 
@@ -138,12 +139,16 @@ async def _tenant_list(db: Any) -> int:
 
 async def _tenant_status(db: Any, slug: str, action: str) -> int:
     from app.platform import service
+    from app.platform.audit import PlatformActor
     from tenancy.registry import TenantNotFound
 
     try:
-        tenant = await (service.suspend if action == "suspend" else service.resume)(db.engine, slug)
+        change = service.suspend if action == "suspend" else service.resume
+        tenant = await change(db.engine, slug, PlatformActor.cli())
     except TenantNotFound:
         return _fail(f"no tenant {slug!r}")
+    except service.TenantNotLive as exc:
+        return _fail(f"{slug} is {exc.status}; restore it first")
     print(f"{tenant.slug}: {tenant.status}")
     return 0
 
@@ -255,6 +260,7 @@ def build_parser() -> argparse.ArgumentParser:
     for action in ("suspend", "resume"):
         tenant.add_parser(action, help=f"{action} a tenant").add_argument("slug")
     add_export_parser(tenant)
+    add_lifecycle_parsers(tenant)
     add_backup_parser(sub)
 
     token = sub.add_parser("token", help="personal access tokens").add_subparsers(dest="token_command", required=True)
@@ -300,6 +306,8 @@ def main(argv: list[str] | None = None) -> int:
                     return asyncio.run(_with_db(_tenant_list))
                 case "export":
                     return asyncio.run(_with_db(lambda db: tenant_export(db, args)))
+                case command if command in LIFECYCLE_COMMANDS:
+                    return asyncio.run(_with_db(lambda db: lifecycle_command(db, args)))
                 case action:
                     return asyncio.run(_with_db(lambda db: _tenant_status(db, args.slug, action)))
         case "backup":

@@ -84,3 +84,18 @@ class VersionConflict(DomainError):
         self.current_version = current_version
         self.changed_by = changed_by
         self.changed_at = changed_at
+
+
+class QuotaExceeded(ValidationFailed):
+    """The tenant's plan has no room for one more (users, customers...). A validation failure, so
+    every form and GraphQL mutation that reports those reports this too, under the field ``quota``
+    with the code ``quota_exceeded``; ``message`` is already in the reader's language."""
+
+    code = "quota_exceeded"
+
+    def __init__(self, resource: str, limit: int, used: int, plan: str, message: str) -> None:
+        self.resource = resource
+        self.limit = limit
+        self.used = used
+        self.plan = plan
+        super().__init__([FieldError("quota", "quota_exceeded", message)])

@@ -25,9 +25,24 @@ class PlatformBase(DeclarativeBase):
 
 
 class TenantStatus:
+    """Where a tenant is in its life.
+
+    ``deleted``: refused like ``suspended``, its schema kept (and backed up) until ``delete_after``,
+    restorable until then; ``purged``: the schema is gone, the row stays as the record.
+    """
+
     ACTIVE = "active"
     SUSPENDED = "suspended"
-    ALL = (ACTIVE, SUSPENDED)
+    DELETED = "deleted"
+    PURGED = "purged"
+    ALL = (ACTIVE, SUSPENDED, DELETED, PURGED)
+    # Statuses whose schema exists (migrations, backups and usage refreshes go over these).
+    WITH_SCHEMA = (ACTIVE, SUSPENDED, DELETED)
+
+
+class SuspendedReason:
+    OPERATOR = "operator"
+    TRIAL_EXPIRED = "trial_expired"
 
 
 class Tenant(PlatformBase):
@@ -43,3 +58,15 @@ class Tenant(PlatformBase):
     admin_email: Mapped[str] = mapped_column(String(254))
     created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), server_default=func.now())
     suspended_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+    suspended_reason: Mapped[str | None] = mapped_column(String(20))
+    # The plan (app.platform.plans) and, on a trial, when it ends. The limits that request paths
+    # enforce are mirrored into the tenant's own schema (tenant_settings "plan").
+    plan: Mapped[str] = mapped_column(String(20), server_default="trial")
+    trial_ends_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+    # Self-service sign-ups start unverified: the owner must open the emailed link before logging in.
+    email_verified_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+    deleted_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+    delete_after: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+    # What a restore goes back to (a tenant deleted while suspended comes back suspended).
+    status_before_delete: Mapped[str | None] = mapped_column(String(16))
+    purged_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))

@@ -56,6 +56,7 @@ def _redis_settings() -> RedisSettings:
 def _cron_jobs() -> list[Any]:
     from workers.jobs.backups import sweep_backups
     from workers.jobs.exports import sweep_exports
+    from workers.jobs.lifecycle import expire_trials, purge_deleted_tenants, refresh_tenant_usage
 
     return [
         cron(heartbeat, second={0, 30}, run_at_startup=True, unique=True),
@@ -63,6 +64,11 @@ def _cron_jobs() -> list[Any]:
         cron(sweep_exports, second=15, run_at_startup=True, unique=True),
         # Hourly: schedule due tenants' backups, clear killed runs' leftovers, alert on missing ones.
         cron(sweep_backups, minute=7, second=0, unique=True),
+        # Tenant lifecycle: the console's usage cache every 10 minutes, trial expiry every 10
+        # minutes (the hosts refuse an ended trial at once anyway), purges hourly.
+        cron(refresh_tenant_usage, minute=set(range(2, 60, 10)), second=0, run_at_startup=True, unique=True),
+        cron(expire_trials, minute=set(range(4, 60, 10)), second=0, unique=True),
+        cron(purge_deleted_tenants, minute=45, second=0, unique=True),
     ]
 
 

@@ -25,6 +25,7 @@ from app.customers.repository import CustomerFilter, CustomerOrder, Page
 from app.customers.validation import CustomerInput, clean
 from app.domain import Actor, FieldError, NotFound, PermissionDenied, ValidationFailed, VersionConflict
 from app.events import service as events
+from app.platform import quotas
 from app.search.grams import build_document
 from app.settings import get_settings
 
@@ -141,6 +142,7 @@ async def create_customer(session: AsyncSession, actor: Actor, data: CustomerInp
     if values.get("owner_id") is None:
         values["owner_id"] = actor.user_id
     await _check_owner(session, actor, values["owner_id"])
+    await quotas.ensure_room(session, "customers")
     customer = Customer(**values, version=1, created_by=actor.user_id, updated_by=actor.user_id, custom={})
     _index(customer, tags)
     session.add(customer)
@@ -201,6 +203,8 @@ async def _set_deleted(session: AsyncSession, actor: Actor, customer_id: uuid.UU
     customer = await _visible(session, actor, customer_id, for_update=True)
     if (customer.deleted_at is not None) == deleted:
         return customer  # already there: deleting twice or restoring a live record changes nothing
+    if not deleted:
+        await quotas.ensure_room(session, "customers")  # back from the recycle bin counts again
     now = datetime.now(UTC)
     customer.deleted_at = now if deleted else None
     customer.deleted_by = actor.user_id if deleted else None

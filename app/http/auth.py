@@ -14,6 +14,8 @@ from app.accounts import service as accounts
 from app.domain import Actor
 from app.http import form_stash
 from app.http.middleware import SESSION_COOKIE
+from app.platform import quotas, support
+from app.platform.plans import tenant_limits
 from app.tenant_settings.service import security_policy
 from tenancy.models import Tenant
 
@@ -46,8 +48,10 @@ async def provide_db_session(request: Request[Any, Any, Any]) -> AsyncIterator[A
 
 
 async def provide_optional_actor(request: Request[Any, Any, Any], db_session: AsyncSession) -> Actor | None:
-    """The staff member behind the session cookie or bearer token, if any; refuses addresses
-    outside the tenant's IP allowlist. A half-finished login (second factor due) is no actor."""
+    """The staff member behind the session cookie or bearer token, or the support actor behind a
+    support session, if any; refuses addresses outside the tenant's IP allowlist (support sessions
+    pass it only from the platform allowlist). A half-finished login (second factor due) is no
+    actor. Bearer requests count against the tenant's daily API quota (429 when it is used up)."""
     state = request.scope["state"]
     if "actor" in state:
         return state["actor"]
@@ -55,11 +59,26 @@ async def provide_optional_actor(request: Request[Any, Any, Any], db_session: As
     request_id = state.get("request_id")
     ip = client_ip(request)
     policy = await security_policy(db_session)
+    authorization = request.headers.get("authorization", "")
+    bearer = authorization.lower().startswith("bearer ")
+    support_cookie = None if bearer else request.cookies.get(support.SUPPORT_COOKIE)
+    if support_cookie:
+        helper = await support.resolve_actor(
+            db_session, request.app.state.redis, tenant, support_cookie, ip=ip, request_id=request_id
+        )
+        if helper is not None:
+            if not policy.allows_ip(ip) and not support.platform_allows(request.app.state.settings, ip):
+                raise PermissionDeniedException(detail="ip_not_allowed")
+            await support.record_request(
+                request.app.state.db.engine, helper, tenant.slug, request.method, request.url.path
+            )
+            state["actor"] = helper
+            return helper
+        state["support_ended"] = True
     if not policy.allows_ip(ip):
         raise PermissionDeniedException(detail="ip_not_allowed")
     actor: Actor | None = None
-    authorization = request.headers.get("authorization", "")
-    if authorization.lower().startswith("bearer "):
+    if bearer:
         token = authorization[7:].strip()
         if accounts.tenant_of_token(token) != tenant.slug:
             raise AuthRequired("token is not valid for this host")
@@ -67,6 +86,7 @@ async def provide_optional_actor(request: Request[Any, Any, Any], db_session: As
         if user is None:
             raise AuthRequired("token is invalid or revoked")
         actor = accounts.actor_for(user, ip=ip, request_id=request_id, via="token")
+        await quotas.count_api_call(request.app.state.redis, tenant.slug, await tenant_limits(db_session))
     else:
         staff = await accounts.resume_session(
             db_session, request.app.state.settings, request.cookies.get(SESSION_COOKIE)
@@ -86,6 +106,8 @@ async def provide_actor(request: Request[Any, Any, Any], actor_or_none: Actor | 
             raise AuthRequired("second factor required", login_url="/login/2fa")
         if staff is not None and staff.record.stage == accounts.STAGE_ENROLL:
             raise AuthRequired("two-factor enrolment required", login_url="/security/2fa/setup")
+        if request.scope["state"].get("support_ended") and staff is None:
+            raise AuthRequired("support access has ended", login_url="/support/ended")
         raise AuthRequired(login_url=await login_url_for(request))
     return actor_or_none
 

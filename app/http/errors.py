@@ -12,6 +12,7 @@ from litestar.response import Redirect, Template
 from app.http.auth import AuthRequired
 from app.http.pages import ERRORS
 from app.i18n import gettext as _
+from app.platform.quotas import ApiQuotaExceeded
 
 log = logging.getLogger("dealercrm.http")
 
@@ -91,7 +92,25 @@ def unhandled_exception_handler(request: Request[Any, Any, Any], exc: Exception)
     return _page(500, "server_error")
 
 
+def api_quota_handler(request: Request[Any, Any, Any], exc: ApiQuotaExceeded) -> Response[Any]:
+    """429 with Retry-After and a message saying which quota and when it resets."""
+    return Response(
+        {
+            "errors": [
+                {
+                    "message": exc.detail,
+                    "extensions": {"code": "API_QUOTA_EXCEEDED", "limit": exc.limit, "retryAfter": exc.retry_after},
+                }
+            ]
+        },
+        status_code=429,
+        media_type=MediaType.JSON,
+        headers={"Retry-After": str(exc.retry_after)},
+    )
+
+
 EXCEPTION_HANDLERS: dict[Any, Any] = {
+    ApiQuotaExceeded: api_quota_handler,
     AuthRequired: auth_required_handler,
     HTTPException: http_exception_handler,
     Exception: unhandled_exception_handler,

@@ -28,6 +28,20 @@ ERRORS: dict[str, tuple[str, str]] = {
         "Your dealer only allows access from approved networks. Connect from the shop network or ask your administrator.",
     ),
     "server_error": ("Something went wrong", "The error has been recorded. Please try again in a moment."),
+    # Tenant lifecycle (app/platform/lifecycle.py).
+    "tenant_trial_expired": (
+        "Your trial has ended",
+        "The free trial of this dealer account has ended. Your data is kept: contact DealerCRM to choose a plan and carry on.",
+    ),
+    "tenant_deleted": (
+        "Account deleted",
+        "This dealer account has been deleted. Its data is kept for a while and DealerCRM support can still restore it.",
+    ),
+    "tenant_purged": ("Account no longer exists", "This dealer account was deleted and its data has been removed."),
+    "email_not_verified": (
+        "Confirm your email first",
+        "The owner of this account has not confirmed their email address yet. Open the link in the email we sent.",
+    ),
 }
 
 

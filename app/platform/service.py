@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-
+import logging
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 
@@ -13,12 +14,18 @@ from app import security
 from app.accounts.service import seed_tenant
 from app.customers.validation import EMAIL_RE
 from app.domain import FieldError, ValidationFailed
+from app.mail import Mailer, MailFailed
 from app.models import tenant_metadata
+from app.platform import plans, verification
+from app.platform.audit import PlatformActor, record, record_now
 from app.platform.models import OperatorSession, PlatformOperator
+from app.settings import Settings
 from tenancy import registry
 from tenancy.migrate import quote_ident
 from tenancy.models import Tenant, TenantStatus
 from tenancy.naming import InvalidSlug, validate_slug
+
+log = logging.getLogger("dealercrm.platform")
 
 PASSWORD_MIN = 8
 SLUG_MESSAGES = {
@@ -56,7 +63,9 @@ def _validate(data: SignUp) -> tuple[str, str, str]:
     if not EMAIL_RE.match(email) or len(email) > 254:
         errors.append(FieldError("admin_email", "invalid_email", "is not a valid email address"))
     if len(data.admin_password or "") < PASSWORD_MIN:
-        errors.append(FieldError("admin_password", "too_short", f"must be at least {PASSWORD_MIN} characters"))
+        errors.append(
+            FieldError("admin_password", "too_short", f"must be at least {PASSWORD_MIN} characters")
+        )
     elif len(data.admin_password) > 200:
         errors.append(FieldError("admin_password", "too_long", "must be at most 200 characters"))
     if errors:
@@ -64,20 +73,66 @@ def _validate(data: SignUp) -> tuple[str, str, str]:
     return slug, name, email
 
 
-async def sign_up(engine: AsyncEngine, data: SignUp) -> Tenant:
-    """Create a tenant: registry row, schema at head, default roles and the owner, atomically."""
+async def sign_up(
+    engine: AsyncEngine, data: SignUp, *, plan: str = plans.TRIAL, email_verified: bool = True
+) -> Tenant:
+    """Create a tenant: registry row, schema at head, default roles, the owner and the plan's limits
+    (mirrored into the schema), atomically.
+
+    ``email_verified=False`` is the self-service sign-up (``self_service_sign_up``): the owner may
+    log in only after opening the emailed link. Operators (CLI) and tests create verified tenants.
+    """
     slug, name, email = _validate(data)
     owner_name = (data.admin_name or "").strip()[:60] or email.split("@")[0]
+    chosen = plans.get_plan(plan)
+    trial_ends_at = plans.trial_end(chosen)
 
     async def seed(conn: AsyncConnection, schema: str) -> None:
-        await seed_tenant(conn, schema, owner_email=email, owner_name=owner_name, owner_password=data.admin_password)
+        await seed_tenant(
+            conn, schema, owner_email=email, owner_name=owner_name, owner_password=data.admin_password
+        )
+        await plans.write_mirror(conn, schema, plans.PlanLimits.of(chosen, trial_ends_at))
 
     try:
         return await registry.provision_tenant(
-            engine, slug=slug, name=name, admin_email=email, metadata=tenant_metadata, seed=seed
+            engine,
+            slug=slug,
+            name=name,
+            admin_email=email,
+            metadata=tenant_metadata,
+            seed=seed,
+            plan=chosen.slug,
+            trial_ends_at=trial_ends_at,
+            email_verified=email_verified,
         )
     except registry.TenantExists as exc:
         raise ValidationFailed([FieldError("slug", "taken", SLUG_MESSAGES["taken"])]) from exc
+
+
+async def self_service_sign_up(
+    engine: AsyncEngine,
+    data: SignUp,
+    *,
+    mailer: Mailer,
+    settings: Settings,
+    url_of: Callable[[str], str],
+    locale: str,
+) -> tuple[Tenant, bool]:
+    """A dealer's own sign-up: the tenant on a trial, unverified, and the verification email sent
+    (``url_of(slug)`` is the tenant's address, where the link points).
+
+    Returns the tenant and whether the email went out. A mail failure does not undo the account:
+    the owner asks for the link again from the login page.
+    """
+    tenant = await sign_up(engine, data, email_verified=False)
+    try:
+        await verification.send_link(
+            engine, mailer, settings, tenant, tenant_url=url_of(tenant.slug), locale=locale
+        )
+    except MailFailed:
+        log.exception("verification email for %s could not be sent", tenant.slug)
+        return tenant, False
+    return tenant, True
 
 
 @dataclass(frozen=True)
@@ -110,12 +165,35 @@ async def tenant_overviews(engine: AsyncEngine) -> list[TenantOverview]:
     return out
 
 
-async def suspend(engine: AsyncEngine, slug: str) -> Tenant:
-    return await registry.set_status(engine, slug, TenantStatus.SUSPENDED)
+class TenantNotLive(Exception):
+    """Suspend/resume asked of a deleted or purged tenant (restore it first)."""
+
+    def __init__(self, slug: str, status: str) -> None:
+        super().__init__(f"{slug} is {status}")
+        self.slug = slug
+        self.status = status
 
 
-async def resume(engine: AsyncEngine, slug: str) -> Tenant:
-    return await registry.set_status(engine, slug, TenantStatus.ACTIVE)
+async def _set_status(engine: AsyncEngine, slug: str, status: str, by: PlatformActor | None) -> Tenant:
+    async with engine.begin() as conn:
+        current = await registry.get_tenant(conn, slug, for_update=True)
+        if current is None:
+            raise registry.TenantNotFound(slug)
+        if current.status not in (TenantStatus.ACTIVE, TenantStatus.SUSPENDED):
+            raise TenantNotLive(slug, current.status)
+        tenant = await registry.update_tenant(conn, slug, **registry.status_values(status))
+        action = "suspend" if status == TenantStatus.SUSPENDED else "resume"
+        await record(conn, by or PlatformActor.system(), action, slug, {"from": current.status})
+    return tenant
+
+
+async def suspend(engine: AsyncEngine, slug: str, by: PlatformActor | None = None) -> Tenant:
+    """Suspend a tenant (its staff and tokens are refused); audited in the platform log."""
+    return await _set_status(engine, slug, TenantStatus.SUSPENDED, by)
+
+
+async def resume(engine: AsyncEngine, slug: str, by: PlatformActor | None = None) -> Tenant:
+    return await _set_status(engine, slug, TenantStatus.ACTIVE, by)
 
 
 # -- operators -------------------------------------------------------------------------------------
@@ -129,7 +207,9 @@ async def create_operator(session: AsyncSession, *, email: str, name: str, passw
         existing.name = name
         await session.commit()
         return existing
-    operator = PlatformOperator(email=email, name=name, password_hash=security.hash_password(password), failed_logins=0)
+    operator = PlatformOperator(
+        email=email, name=name, password_hash=security.hash_password(password), failed_logins=0
+    )
     session.add(operator)
     await session.commit()
     return operator
@@ -141,7 +221,18 @@ class OperatorLoginFailed(Exception):
         self.code = code
 
 
-async def operator_login(session: AsyncSession, *, email: str, password: str, max_failures: int = 5, lock_minutes: int = 15) -> str:
+async def operator_login(
+    session: AsyncSession,
+    *,
+    email: str,
+    password: str,
+    max_failures: int = 5,
+    lock_minutes: int = 15,
+    ip: str | None = None,
+    request_id: str | None = None,
+) -> str:
+    """Open a console session. The failure that reaches ``max_failures`` locks the account and says
+    so (``locked``), as the staff login does; the lock and each login are in the platform audit log."""
     now = datetime.now(UTC)
     operator = await session.scalar(
         select(PlatformOperator).where(PlatformOperator.email == (email or "").strip().lower())
@@ -151,13 +242,20 @@ async def operator_login(session: AsyncSession, *, email: str, password: str, ma
         raise OperatorLoginFailed("invalid")
     if operator.locked_until and operator.locked_until > now:
         raise OperatorLoginFailed("locked")
+    by = PlatformActor(
+        operator_id=operator.id, email=operator.email, name=operator.name, ip=ip, request_id=request_id
+    )
     if not security.verify_password(operator.password_hash, password):
         operator.failed_logins += 1
+        failure = "invalid"
         if operator.failed_logins >= max_failures:
             operator.locked_until = now + timedelta(minutes=lock_minutes)
             operator.failed_logins = 0
+            failure = "locked"
         await session.commit()
-        raise OperatorLoginFailed("invalid")
+        if failure == "locked":
+            await record_now(session.bind, by, "operator_locked", None, {"minutes": lock_minutes})  # type: ignore[arg-type]
+        raise OperatorLoginFailed(failure)
     operator.failed_logins = 0
     token = security.new_token()
     session.add(
@@ -169,6 +267,7 @@ async def operator_login(session: AsyncSession, *, email: str, password: str, ma
         )
     )
     await session.commit()
+    await record_now(session.bind, by, "operator_login", None)  # type: ignore[arg-type]
     return token
 
 
@@ -191,12 +290,12 @@ async def operator_for_session(session: AsyncSession, token: str | None) -> Plat
 async def operator_logout(session: AsyncSession, token: str | None) -> None:
     if not token:
         return
-    record = await session.scalar(select(OperatorSession).where(OperatorSession.token_hash == security.token_hash(token)))
+    record = await session.scalar(
+        select(OperatorSession).where(OperatorSession.token_hash == security.token_hash(token))
+    )
     if record is not None:
         record.revoked_at = datetime.now(UTC)
         await session.commit()
-
-
 
 
 async def slug_availability(engine: AsyncEngine, slug: str) -> str:

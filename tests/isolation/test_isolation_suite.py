@@ -86,6 +86,25 @@ ROUTE_CASES: dict[tuple[str, str], RouteCase] = {
     ("GET", "/security/2fa/setup"): RouteCase(TENANT),
     ("POST", "/security/2fa/setup"): RouteCase(TENANT, {"code": "000000"}),
     ("POST", "/security/2fa/disable"): RouteCase(TENANT),
+    # Tenant lifecycle: the console's tenant pages (base domain only), email verification and
+    # support access (tenant hosts).
+    ("GET", "/operator/tenants/{slug:str}"): RouteCase(PLATFORM),
+    ("POST", "/operator/tenants/{slug:str}/plan"): RouteCase(PLATFORM, {"plan": "basic"}),
+    ("POST", "/operator/tenants/{slug:str}/delete"): RouteCase(PLATFORM, {"confirm": "x"}),
+    ("POST", "/operator/tenants/{slug:str}/restore"): RouteCase(PLATFORM),
+    ("POST", "/operator/tenants/{slug:str}/support"): RouteCase(PLATFORM),
+    ("GET", "/operator/jobs"): RouteCase(PLATFORM),
+    ("GET", "/operator/audit"): RouteCase(PLATFORM),
+    ("GET", "/operator/mail"): RouteCase(PLATFORM),
+    ("GET", "/verify-email"): RouteCase(TENANT),
+    ("GET", "/verify-email/pending"): RouteCase(TENANT),
+    ("POST", "/verify-email/resend"): RouteCase(TENANT),
+    ("GET", "/settings/support"): RouteCase(TENANT),
+    ("POST", "/settings/support"): RouteCase(TENANT, {"hours": "72"}),
+    ("POST", "/settings/support/revoke"): RouteCase(TENANT),
+    ("GET", "/support/enter"): RouteCase(TENANT),
+    ("GET", "/support/ended"): RouteCase(TENANT),
+    ("POST", "/support/leave"): RouteCase(TENANT),
 }
 
 # GraphQL field -> (operation, variables from the world). B's ids everywhere.

@@ -17,6 +17,7 @@ from sqlalchemy import text
 from app.customers import service as customers
 from app.customers.validation import CustomerInput
 from app.platform import service as platform
+from app.platform import usage
 
 OPERATOR_PASSWORD = "ops-secret-42"
 _serial = itertools.count(1)
@@ -92,10 +93,14 @@ async def test_wrong_password_is_refused(app: Litestar, lin_tao: str) -> None:
 async def test_five_failures_lock_the_operator_even_for_the_right_password(
     app: Litestar, lin_tao: str
 ) -> None:
+    """The fifth wrong password is the one that locks, and its answer says so (as the staff login does)."""
     console = browser(app, "localhost")
-    for _ in range(5):
+    for _ in range(4):
         response = await console.post_form("/operator/login", {"email": lin_tao, "password": "wrong"})
         assert response.status_code == 401
+    fifth = await console.post_form("/operator/login", {"email": lin_tao, "password": "wrong"})
+    assert fifth.status_code == 423
+    assert "15" in fifth.text and "邮箱或密码错误" not in fifth.text
     right = await console.post_form("/operator/login", {"email": lin_tao, "password": OPERATOR_PASSWORD})
     assert right.status_code == 423
     assert "15" in right.text and "dcrm_operator" not in right.headers.get("set-cookie", "")
@@ -131,7 +136,11 @@ async def test_staff_session_does_not_open_the_console(app: Litestar, tenant: Te
 
 
 async def test_console_lists_tenants_with_their_usage(app: Litestar, tenant: TenantKit, lin_tao: str) -> None:
-    """Users and live customers per tenant; a soft-deleted customer is not counted."""
+    """Plan, active users and live customers per tenant (a soft-deleted customer is not counted).
+
+    The list reads the usage cache (public.tenant_usage) that a cron job refreshes, so it costs one
+    query however many tenants there are: until the job has measured a new tenant its numbers are "—".
+    """
     wang_jianguo = await actor(app, tenant, "owner")
     async with app.state.db.tenant_session(tenant.schema) as session:
         kept = await customers.create_customer(
@@ -144,23 +153,34 @@ async def test_console_lists_tenants_with_their_usage(app: Litestar, tenant: Ten
     assert kept.id
 
     console = await operator_browser(app, lin_tao)
+    before = cells_of(row_of((await console.get("/operator")).text, tenant.slug))
+    assert before[4:6] == ["—", "—"]
+
+    await usage.refresh_usage(app.state.db.engine, app.state.redis, app.state.settings.files_dir)
     page = await console.get("/operator")
 
     assert page.status_code == 200
-    row = row_of(page.text, tenant.slug)
-    cells = [re.sub(r"<[^>]+>", "", c).strip() for c in re.findall(r"<td[^>]*>(.*?)</td>", row, re.S)]
-    # slug, name, status, users (the owner and the ten colleagues), customers, created, actions
+    cells = cells_of(row_of(page.text, tenant.slug))
+    # slug, name, status, plan, users (the owner and the ten colleagues), customers, storage,
+    # API calls today, health, created, actions
     assert cells[0] == tenant.slug
     assert cells[1] == f"{tenant.slug} 家电"
     assert cells[2] == "正常"
-    assert cells[3] == "11"
-    assert cells[4] == "1"
-    assert re.match(r"\d{4}-\d{2}-\d{2} \d{2}:\d{2}", cells[5])
-    assert "暂停" in cells[6]
+    assert cells[3].startswith("试用")
+    assert cells[4] == "11"
+    assert cells[5] == "1"
+    assert cells[7] == "0"
+    assert "最近登录" in cells[8]
+    assert re.match(r"\d{4}-\d{2}-\d{2} \d{2}:\d{2}", cells[9])
+    assert "暂停" in cells[10]
     # The summary counts every tenant in the registry.
     async with app.state.db.engine.connect() as conn:
         total = await conn.scalar(text("SELECT count(*) FROM public.tenants"))
     assert re.search(rf'id="count-total">{total}<', page.text)
+
+
+def cells_of(row: str) -> list[str]:
+    return [re.sub(r"\s+", " ", re.sub(r"<[^>]+>", "", c)).strip() for c in re.findall(r"<td[^>]*>(.*?)</td>", row, re.S)]
 
 
 async def test_suspended_tenant_refuses_staff_and_tokens_until_resumed(

@@ -8,6 +8,7 @@ emails and passwords are explained on the form (in Chinese by default) and creat
 from __future__ import annotations
 
 import asyncio
+import re
 from typing import Any
 
 import pytest
@@ -16,6 +17,7 @@ from litestar import Litestar
 from sqlalchemy import text
 
 from app.domain import ValidationFailed
+from app.mail import recorded_mail
 from app.models import tenant_metadata
 from app.platform import service as platform
 from tenancy import registry
@@ -53,8 +55,8 @@ async def schema_exists(app: Litestar, schema: str) -> bool:
     return bool(found)
 
 
-async def test_dealer_signs_up_and_the_owner_logs_in(app: Litestar) -> None:
-    """The whole account exists after one form, and its address works for 周华 straight away."""
+async def test_dealer_signs_up_confirms_the_email_and_the_owner_logs_in(app: Litestar) -> None:
+    """The whole account exists after one form; 周华 logs in once the emailed link is opened."""
     visitor = browser(app, "localhost:8443")
     form = await visitor.get("/signup")
     assert form.status_code == 200
@@ -95,7 +97,17 @@ async def test_dealer_signs_up_and_the_owner_logs_in(app: Litestar) -> None:
         ).all()
         assert [tuple(u) for u in users] == [("zhouhua@huamei.example", "周华", "owner")]
 
-    staff = browser(app, "huamei.localhost")
+    # Before the email is confirmed the login page is the "confirm your email" page.
+    staff = browser(app, "huamei.localhost:8443")
+    early = await staff.post_form("/login", {"email": "zhouhua@huamei.example", "password": PASSWORD, "next": "/"})
+    assert early.status_code == 303 and early.headers["location"] == "/verify-email/pending"
+    assert not staff.cookies.get("dcrm_session")
+
+    mail = (await recorded_mail(engine, to="zhouhua@huamei.example", kind="email_verification"))[0]
+    link = re.search(r"https://huamei\.localhost:8443/verify-email\?token=\S+", mail.body)
+    assert link, mail.body
+    assert (await staff.get(link.group(0))).status_code == 200
+
     login = await staff.post_form(
         "/login", {"email": "zhouhua@huamei.example", "password": PASSWORD, "next": "/"}
     )

@@ -17,3 +17,11 @@ ROUTES += [ExportsController]
 from web.controllers.security import SecurityController  # noqa: E402
 
 ROUTES += [SecurityController]
+
+from web.controllers.operator_pages import OperatorPagesController  # noqa: E402
+from web.controllers.operator_tenants import OperatorTenantController  # noqa: E402
+from web.controllers.support import SupportSessionController, SupportSettingsController  # noqa: E402
+from web.controllers.verification import VerificationController  # noqa: E402
+
+ROUTES += [OperatorTenantController, OperatorPagesController]
+ROUTES += [VerificationController, SupportSettingsController, SupportSessionController]

@@ -1,25 +1,29 @@
-"""The platform operators' console on the base domain: log in, list tenants, suspend and resume."""
+"""The platform operators' console on the base domain: log in, list tenants (a page of 50 at a time,
+with plan, usage and health from the usage cache), suspend and resume."""
 
 from __future__ import annotations
 
 import json
 import logging
-from collections import Counter
 from collections.abc import AsyncIterator
 from typing import Annotated, Any
+from urllib.parse import urlencode
 
 from litestar import Controller, Request, get, post
 from litestar.di import Provide
 from litestar.enums import RequestEncodingType
-from litestar.exceptions import NotFoundException
+from litestar.exceptions import ClientException, NotFoundException
 from litestar.params import Body
 from litestar.response import Redirect, Response, Template
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from app.http.auth import AuthRequired
+from app.http.auth import AuthRequired, client_ip
 from app.i18n import gettext as _
 from app.platform import service as platform
+from app.platform import usage
+from app.platform.audit import PlatformActor
 from app.platform.models import PlatformOperator
+from app.platform.plans import PLANS
 from tenancy.models import TenantStatus
 from tenancy.registry import TenantNotFound
 from web.controllers.common import is_htmx
@@ -60,12 +64,28 @@ async def provide_operator_or_none(
     return await platform.operator_for_session(platform_session, request.cookies.get(OPERATOR_COOKIE))
 
 
+def acting(request: Request[Any, Any, Any], operator: PlatformOperator) -> PlatformActor:
+    """The operator as the platform audit log records them: who, from where, which request."""
+    return PlatformActor(
+        operator_id=operator.id,
+        email=operator.email,
+        name=operator.name,
+        ip=client_ip(request),
+        request_id=request.scope.get("state", {}).get("request_id"),
+    )
+
+
 def _summary(counts: dict[str, int]) -> dict[str, int]:
     return {
         "total": sum(counts.values()),
         "active": counts.get(TenantStatus.ACTIVE, 0),
         "suspended": counts.get(TenantStatus.SUSPENDED, 0),
+        "deleted": counts.get(TenantStatus.DELETED, 0),
     }
+
+
+def _flag(value: str | None) -> bool:
+    return (value or "") in ("1", "on", "true", "yes")
 
 
 class OperatorController(Controller):
@@ -78,16 +98,36 @@ class OperatorController(Controller):
     }
 
     @get("/", operation_id="OperatorConsole", name="operator_console")
-    async def console(self, request: Request[Any, Any, Any], operator: PlatformOperator) -> Template:
-        """Every tenant with its status and usage."""
-        rows = await platform.tenant_overviews(request.app.state.db.engine)
+    async def console(
+        self,
+        request: Request[Any, Any, Any],
+        operator: PlatformOperator,
+        q: str = "",
+        status: str = "",
+        plan: str = "",
+        support: str = "",
+        page: int = 1,
+    ) -> Template:
+        """Tenants, newest first, 50 a page, with plan, usage and health (cached by a cron job)."""
+        engine = request.app.state.db.engine
+        filters = usage.ConsoleFilter(q=q.strip()[:100], status=status, plan=plan, support=_flag(support))
+        found = await usage.console_page(engine, filters, page)
+        query = {
+            k: v for k, v in {"q": filters.q, "status": status, "plan": plan, "support": support}.items() if v
+        }
         return Template(
             "platform/console.html",
             context={
                 "tenant": None,
                 "operator": operator,
-                "rows": rows,
-                "summary": _summary(Counter(row.tenant.status for row in rows)),
+                "nav": "tenants",
+                "rows": found.rows,
+                "page": found,
+                "filters": filters,
+                "query": urlencode(query),
+                "plans": list(PLANS.values()),
+                "statuses": TenantStatus.ALL,
+                "summary": _summary(await platform.tenant_status_counts(engine)),
             },
         )
 
@@ -109,7 +149,11 @@ class OperatorController(Controller):
         email = (data.get("email") or "").strip()
         try:
             token = await platform.operator_login(
-                platform_session, email=email, password=data.get("password") or ""
+                platform_session,
+                email=email,
+                password=data.get("password") or "",
+                ip=client_ip(request),
+                request_id=request.scope.get("state", {}).get("request_id"),
             )
         except platform.OperatorLoginFailed as exc:
             log.warning("operator login refused (%s) for %s", exc.code, email.lower()[:254])
@@ -155,17 +199,26 @@ class OperatorController(Controller):
     async def _change(
         self, request: Request[Any, Any, Any], operator: PlatformOperator, slug: str, action: str
     ) -> Response[Any]:
-        engine = request.app.state.db.engine
+        state = request.app.state
+        engine = state.db.engine
         try:
-            await (platform.suspend if action == "suspend" else platform.resume)(engine, slug)
+            await (platform.suspend if action == "suspend" else platform.resume)(
+                engine, slug, acting(request, operator)
+            )
         except TenantNotFound as exc:
             raise NotFoundException() from exc
+        except platform.TenantNotLive as exc:
+            message = _("{slug} is deleted: restore it first.").format(slug=slug)
+            if is_htmx(request):
+                return Response("", status_code=409, headers={"HX-Trigger": json.dumps({"toast": message})})
+            raise ClientException(detail=message, status_code=409) from exc
         # The JSON log keeps only the message, so who did what to whom goes into it.
         log.info("operator %s: %s tenant %s", operator.email, action, slug)
         if not is_htmx(request):
             return Redirect("/operator", status_code=303)
-        row = await platform.tenant_overview(engine, slug)
-        if row is None:  # deleted between the change and the read
+        await usage.refresh_usage(engine, state.redis, state.settings.files_dir, [slug])
+        row = await usage.console_row(engine, slug)
+        if row is None:  # gone between the change and the read
             raise NotFoundException()
         message = (_("{slug} suspended.") if action == "suspend" else _("{slug} resumed.")).format(slug=slug)
         return Template(

@@ -14,7 +14,10 @@ from litestar.response import Template
 
 from app.domain import ValidationFailed
 from app.i18n import gettext as _
+from app.i18n import locale_var
+from app.mail import mailer_for
 from app.platform import service as platform
+from app.platform.plans import DEFAULT_PLAN
 from tenancy.naming import SLUG_MAX, SLUG_MIN
 
 FORM_FIELDS = ("company_name", "slug", "admin_name", "admin_email")
@@ -65,13 +68,18 @@ def _form_errors(exc: ValidationFailed) -> dict[str, str]:
     return found
 
 
-def tenant_login_url(request: Request[Any, Any, Any], slug: str) -> str:
-    """The new account's login page, on the scheme and port this page was served on."""
+def tenant_url(request: Request[Any, Any, Any], slug: str) -> str:
+    """The tenant's address (no path), on the scheme and port this page was served on."""
     base = request.app.state.settings.base_domain
     port = request.url.port
     default_port = {"http": 80, "https": 443}.get(request.url.scheme)
     netloc = f"{slug}.{base}" + (f":{port}" if port and port != default_port else "")
-    return f"{request.url.scheme}://{netloc}/login"
+    return f"{request.url.scheme}://{netloc}"
+
+
+def tenant_login_url(request: Request[Any, Any, Any], slug: str) -> str:
+    """The new account's login page, on the scheme and port this page was served on."""
+    return tenant_url(request, slug) + "/login"
 
 
 class SignupController(Controller):
@@ -105,9 +113,10 @@ class SignupController(Controller):
     ) -> Template:
         """Create the dealer's account, or show the form again with what to fix."""
         values = {key: (data.get(key) or "").strip() for key in FORM_FIELDS}
+        state = request.app.state
         try:
-            tenant = await platform.sign_up(
-                request.app.state.db.engine,
+            tenant, mailed = await platform.self_service_sign_up(
+                state.db.engine,
                 platform.SignUp(
                     company_name=values["company_name"],
                     slug=values["slug"],
@@ -115,6 +124,10 @@ class SignupController(Controller):
                     admin_password=data.get("admin_password") or "",
                     admin_name=values["admin_name"],
                 ),
+                mailer=mailer_for(state),
+                settings=state.settings,
+                url_of=lambda slug: tenant_url(request, slug),
+                locale=locale_var.get(),
             )
         except ValidationFailed as exc:
             # The password is never sent back into the page.
@@ -125,7 +138,14 @@ class SignupController(Controller):
             )
         return Template(
             "platform/signup_done.html",
-            context={"tenant": None, "account": tenant, "login_url": tenant_login_url(request, tenant.slug)},
+            context={
+                "tenant": None,
+                "account": tenant,
+                "login_url": tenant_login_url(request, tenant.slug),
+                "mailed": mailed,
+                "hours": state.settings.email_verification_hours,
+                "trial_days": DEFAULT_PLAN.trial_days,
+            },
             status_code=201,
         )
 

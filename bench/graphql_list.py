@@ -82,7 +82,7 @@ async def count_statements(app: Any, token: str) -> dict[str, Any]:
         for first in PAGE_SIZES:
             payload["variables"] = {"first": first}
             counts: list[int] = []
-            for _ in range(3):  # the first request of a size warms caches; the counts must agree
+            for _ in range(3):  # the first request of a size warms caches; the repeats must agree
                 seen.clear()
                 event.listen(engine, "before_cursor_execute", count)
                 try:
@@ -107,7 +107,8 @@ async def count_statements(app: Any, token: str) -> dict[str, Any]:
     return {
         "statements_per_request": per_size,
         "statements_per_repeat": repeats,
-        "grows_with_page_size": len({n for counts in repeats.values() for n in counts}) > 1,
+        # The first request of each size may warm a cache (one more read); the repeats may not differ.
+        "grows_with_page_size": len({n for counts in repeats.values() for n in counts[1:]}) > 1,
         "statements_for_50": statements[LOAD_PAGE_SIZE],
         "app_cpu_ms_per_request": cpu_ms,
     }

@@ -129,6 +129,7 @@ async def restore_schema(
         env=env,
     )
     assert restore.stdin and restore.stdout and sql.stdin
+    restore_in, restore_out, sql_in = restore.stdin, restore.stdout, sql.stdin
     restore_errors = asyncio.ensure_future(_read_all(restore.stderr))
     sql_errors = asyncio.ensure_future(_read_all(sql.stderr))
     renamer = SchemaRename(source_schema, target_schema)
@@ -136,18 +137,18 @@ async def restore_schema(
     async def feed() -> None:
         try:
             for chunk in plaintext:
-                restore.stdin.write(chunk)
-                await restore.stdin.drain()
+                restore_in.write(chunk)
+                await restore_in.drain()
         finally:
-            restore.stdin.close()
+            restore_in.close()
 
     async def pump() -> None:
-        sql.stdin.write(b"BEGIN;\n")
-        while data := await restore.stdout.read(READ_SIZE):
-            sql.stdin.write(renamer.feed(data))
-            await sql.stdin.drain()
-        sql.stdin.write(renamer.finish())
-        await sql.stdin.drain()
+        sql_in.write(b"BEGIN;\n")
+        while data := await restore_out.read(READ_SIZE):
+            sql_in.write(renamer.feed(data))
+            await sql_in.drain()
+        sql_in.write(renamer.finish())
+        await sql_in.drain()
 
     committed = False
     try:
@@ -156,9 +157,9 @@ async def restore_schema(
             code = await restore.wait()
             if code != 0:
                 raise PipelineFailed(f"pg_restore exited with {code}: {_stderr_text(await restore_errors)}")
-            sql.stdin.write(b"COMMIT;\n")
-            await sql.stdin.drain()
-            sql.stdin.close()
+            sql_in.write(b"COMMIT;\n")
+            await sql_in.drain()
+            sql_in.close()
             code = await sql.wait()
             if code != 0:
                 raise PipelineFailed(f"psql exited with {code}: {_stderr_text(await sql_errors)}")

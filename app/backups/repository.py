@@ -6,16 +6,16 @@ import hashlib
 import uuid
 from collections.abc import Sequence
 from datetime import datetime
-from typing import Any
+from typing import Any, cast
 
-from sqlalchemy import select, text, update
+from sqlalchemy import Table, select, text, update
 from sqlalchemy.ext.asyncio import AsyncConnection
 
 from app.backups.models import Backup, BackupStatus, PlatformAlert
 from tenancy.migrate import quote_ident
 
-BACKUPS = Backup.__table__
-ALERTS = PlatformAlert.__table__
+BACKUPS = cast(Table, Backup.__table__)
+ALERTS = cast(Table, PlatformAlert.__table__)
 
 
 # -- backup rows ----------------------------------------------------------------------------------

@@ -29,8 +29,9 @@ import uuid
 from contextlib import AsyncExitStack
 from dataclasses import dataclass
 from datetime import UTC, datetime
+from typing import cast
 
-from sqlalchemy import select, text
+from sqlalchemy import Table, select, text
 from sqlalchemy.ext.asyncio import AsyncConnection
 
 from app.audit.models import AuditRecord
@@ -193,9 +194,8 @@ async def _move_into_place(
     async with db.engine.begin() as conn:
         await conn.execute(text("SET LOCAL lock_timeout = '30s'"))
         if new_tenant:
-            await conn.execute(
-                registry.TENANTS.insert().values(**await _copy_row(conn, backup, slug, target))
-            )
+            tenants = cast(Table, registry.TENANTS)
+            await conn.execute(tenants.insert().values(**await _copy_row(conn, backup, slug, target)))
         elif await repo.schema_exists(conn, target):
             kept = f"{PRE_RESTORE_PREFIX}{stamp}_{target}"[:63]
             await repo.rename_schema(conn, target, kept)
@@ -242,7 +242,9 @@ async def _quiesce_copy(conn: AsyncConnection, schema: str) -> None:
 async def _audit(conn: AsyncConnection, schema: str, slug: str, backup: Backup, kept: str | None) -> None:
     bound = await conn.execution_options(schema_translate_map={TENANT_SCHEMA_PLACEHOLDER: schema})
     await bound.execute(
-        AuditRecord.__table__.insert().values(
+        cast(Table, AuditRecord.__table__)
+        .insert()
+        .values(
             actor_label="platform operator (backup restore)",
             entity="tenant",
             entity_id=slug,

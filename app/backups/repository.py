@@ -121,13 +121,19 @@ async def list_open_alerts(conn: AsyncConnection, tenant_slug: str | None = None
 # -- tables and their fingerprints ----------------------------------------------------------------
 
 
-async def make_output_deterministic(conn: AsyncConnection) -> None:
-    """Text output that does not depend on the session (row checksums must match across sessions)."""
+async def prepare_checksum_transaction(conn: AsyncConnection) -> None:
+    """Settings for a long read that checksums rows, for the current transaction only.
+
+    Text output that does not depend on the session (the same row must hash alike in the backup's
+    session and the verifier's), and no statement or idle timeout: checksumming a big table can
+    outlast a timeout meant for requests, and the snapshot transaction sits idle while pg_dump runs.
+    """
     await conn.execute(
         text(
             "SELECT set_config('TimeZone', 'UTC', true), set_config('DateStyle', 'ISO, YMD', true), "
             "set_config('IntervalStyle', 'postgres', true), set_config('extra_float_digits', '3', true), "
-            "set_config('bytea_output', 'hex', true)"
+            "set_config('bytea_output', 'hex', true), set_config('statement_timeout', '0', true), "
+            "set_config('idle_in_transaction_session_timeout', '0', true)"
         )
     )
 

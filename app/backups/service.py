@@ -308,7 +308,7 @@ async def _dump(
     async with db.engine.connect() as conn:
         snap = await conn.execution_options(isolation_level="REPEATABLE READ", postgresql_readonly=True)
         async with snap.begin():
-            await repo.make_output_deterministic(snap)
+            await repo.prepare_checksum_transaction(snap)
             snapshot = await snap.scalar(text("SELECT pg_export_snapshot()"))
             revision = await repo.schema_revision(snap, schema)
             with files.write_atomic(file_name) as out:

@@ -127,7 +127,7 @@ async def restore_as(
 async def fingerprints(db: Database, schema: str) -> dict[str, dict[str, Any]]:
     async with db.engine.connect() as conn:
         async with conn.begin():
-            await repo.make_output_deterministic(conn)
+            await repo.prepare_checksum_transaction(conn)
             return await repo.table_fingerprints(conn, schema)
 
 

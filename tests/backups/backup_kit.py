@@ -52,7 +52,7 @@ async def schemas(app: Litestar) -> set[str]:
 async def fingerprints(app: Litestar, schema: str) -> dict[str, Any]:
     async with app.state.db.engine.connect() as conn:
         async with conn.begin():
-            await repo.make_output_deterministic(conn)
+            await repo.prepare_checksum_transaction(conn)
             return await repo.table_fingerprints(conn, schema)
 
 

@@ -131,3 +131,13 @@ async def tenant(app: Litestar) -> TenantKit:
 @pytest.fixture
 async def other_tenant(app: Litestar) -> TenantKit:
     return await make_tenant(app, f"o{_RUN[:4]}-{next(_slugs)}")
+
+
+def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
+    """Browser tests run last: while Playwright's sync API is open, its event loop occupies the main
+    thread that the async tests need (tests/e2e's chromium fixture closes it after each module)."""
+    browser_tests = [item for item in items if "tests/e2e/" in str(item.fspath)]
+    for item in browser_tests:
+        item.add_marker(pytest.mark.e2e)
+        items.remove(item)
+    items.extend(browser_tests)

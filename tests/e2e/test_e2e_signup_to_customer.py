@@ -7,7 +7,7 @@ import secrets
 
 import pytest
 
-from e2e_pages import shot
+from e2e_pages import shot, verification_link
 
 pytestmark = pytest.mark.e2e
 
@@ -34,6 +34,10 @@ def test_signup_login_create_search_edit(server: str, chromium, width: int) -> N
     page.wait_for_load_state("networkidle")
     assert slug in page.content()
     shot(page, f"02-signup-done-{width}")
+
+    # Verify the owner's email with the link from the mail the recording adapter kept.
+    page.goto(verification_link(f"owner@{slug}.example"))
+    page.wait_for_load_state("networkidle")
 
     # Log in on the dealer's own host.
     page.goto(f"{tenant}/login")

@@ -7,6 +7,7 @@ embedded servers start under ./.data/, as in development.
 from __future__ import annotations
 
 import asyncio
+import base64
 import os
 import secrets
 import tempfile
@@ -81,6 +82,8 @@ def pytest_configure(config: pytest.Config) -> None:
         BASE_DOMAIN="localhost",
         SECURE_COOKIES="1",
         FILES_DIR=tempfile.mkdtemp(prefix="dcrm-files-"),
+        BACKUP_DIR=tempfile.mkdtemp(prefix="dcrm-backups-"),
+        BACKUP_MASTER_KEY=base64.b64encode(secrets.token_bytes(32)).decode(),
         SENTRY_DSN="",
     )
     get_settings.cache_clear()

@@ -79,9 +79,9 @@ async def overview(engine: AsyncEngine, redis: Any, queue_name: str, *, page: in
                 )
             try:
                 async with conn.begin_nested():
-                    rows = (
-                        await conn.execute(text(" UNION ALL ".join(parts) + " ORDER BY at DESC LIMIT 100"))
-                    ).all()
+                    union = " UNION ALL ".join(parts)
+                    sql = f"SELECT * FROM ({union}) AS failures ORDER BY at DESC LIMIT 100"
+                    rows = (await conn.execute(text(sql))).all()
                 result.failed_exports = [FailedJob(r.slug, "export", r.id, r.error, r.at) for r in rows]
             except Exception as exc:  # noqa: BLE001 - a broken schema must not take the page down
                 result.failed_exports = [FailedJob("-", "export", "-", f"could not read: {exc}"[:300], None)]

@@ -199,10 +199,10 @@ async def expire_trials(engine: AsyncEngine, *, now: datetime | None = None) -> 
 
 # -- delete, restore, purge -----------------------------------------------------------------------
 
-FinalBackup = Callable[[Any, Tenant], Awaitable[str | None]]
+FinalBackup = Callable[[Any, Settings, Tenant], Awaitable[str | None]]
 
 
-async def take_final_backup(db: Any, tenant: Tenant) -> str | None:
+async def take_final_backup(db: Any, settings: Settings, tenant: Tenant) -> str | None:
     """THE FINAL-BACKUP HOOK: a verified backup of the tenant's schema before it is marked deleted.
 
     Uses the backup service (app/backups: an encrypted pg_dump, restored into a scratch schema and
@@ -214,8 +214,8 @@ async def take_final_backup(db: Any, tenant: Tenant) -> str | None:
     from app.backups.service import run_backup
     from app.backups.verify import verify_backup
 
-    backup = await run_backup(db, tenant.slug, kind=BackupKind.MANUAL)
-    await verify_backup(db, backup.id)
+    backup = await run_backup(db, tenant.slug, kind=BackupKind.MANUAL, settings=settings)
+    await verify_backup(db, backup.id, settings=settings)
     return str(backup.id)
 
 
@@ -235,7 +235,7 @@ async def delete_tenant(
         raise registry.TenantNotFound(slug)
     _refuse_unless_live(tenant)
     try:
-        backup_id = await final_backup(db, tenant)
+        backup_id = await final_backup(db, settings, tenant)
     except Exception as exc:
         log.exception("final backup of %s failed; not deleted", slug)
         await record_now(

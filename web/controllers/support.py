@@ -53,22 +53,17 @@ class SupportSettingsController(Controller):
         **extra: Any,
     ) -> Template:
         grant = await support.current_grant(session)
-        return Template(
-            "settings/support.html",
-            context=page(
-                request,
-                actor,
-                nav="support",
-                grant=grant,
-                active=bool(grant and grant.active()),
-                min_hours=support.MIN_HOURS,
-                max_hours=support.MAX_HOURS,
-                errors={},
-                hours="24",
-                **extra,
-            ),
-            status_code=status,
-        )
+        values: dict[str, Any] = {
+            "nav": "support",
+            "grant": grant,
+            "active": bool(grant and grant.active()),
+            "min_hours": support.MIN_HOURS,
+            "max_hours": support.MAX_HOURS,
+            "errors": {},
+            "hours": "24",
+        }
+        values.update(extra)
+        return Template("settings/support.html", context=page(request, actor, **values), status_code=status)
 
     @staticmethod
     def _admin_only(actor: Actor) -> None:

@@ -51,10 +51,11 @@ def snapshot(customer: Customer, tags: list[str] | None = None) -> dict[str, Any
     return data
 
 
-def _index(customer: Customer, tags: list[str]) -> None:
+def index_customer(customer: Customer, tags: list[str]) -> None:
+    """Fill the search columns from the customer's fields; tags in name order, whatever order they came in."""
     doc = build_document(
         [customer.name, customer.mobile, customer.email, customer.province, customer.city,
-         customer.district, customer.address_detail, " ".join(tags)],
+         customer.district, customer.address_detail, " ".join(sorted(tags))],
         pinyin_fields=[customer.name],
     )
     customer.search_text = doc.text
@@ -144,7 +145,7 @@ async def create_customer(session: AsyncSession, actor: Actor, data: CustomerInp
     await _check_owner(session, actor, values["owner_id"])
     await quotas.ensure_room(session, "customers")
     customer = Customer(**values, version=1, created_by=actor.user_id, updated_by=actor.user_id, custom={})
-    _index(customer, tags)
+    index_customer(customer, tags)
     session.add(customer)
     await session.flush()
     await repo.replace_tags(session, customer.id, tags)
@@ -179,7 +180,7 @@ async def update_customer(
     customer.version += 1
     customer.updated_at = datetime.now(UTC)
     customer.updated_by = actor.user_id
-    _index(customer, new_tags)
+    index_customer(customer, new_tags)
     if new_tags != old_tags:
         await repo.replace_tags(session, customer.id, new_tags)
     after = snapshot(customer, new_tags)

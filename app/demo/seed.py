@@ -6,7 +6,7 @@ topped up to the requested number, never duplicated.
 
 Customers go in by PostgreSQL ``COPY`` on the tenant session's own connection, a few thousand per
 transaction, each with the search text and grams ``app.customers.service`` gives a customer it
-creates (its ``_index``), so search finds seeded customers exactly as it finds typed-in ones. The
+creates (``index_customer``), so search finds seeded customers exactly as it finds typed-in ones. The
 benchmarks in ``bench/`` fill their 200,000-customer tenant through ``top_up_customers``.
 """
 
@@ -25,7 +25,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from app.accounts import repository as accounts_repo
 from app.accounts.service import create_user
 from app.customers.models import Customer, CustomerTag, Tag
-from app.customers.service import _index as index_customer
+from app.customers.service import index_customer
 from app.db import Database
 from app.demo.generator import DEMO_PASSWORD, STAFF, TAG_NAMES, FakeCustomer, StaffMember, fake_customers
 from app.platform.models import PlatformOperator

@@ -177,7 +177,7 @@ async def test_search_text_and_grams_are_what_the_service_writes(session: Any) -
                 for k in ("name", "mobile", "email", "province", "city", "district", "address_detail")
             }
         )
-        customers._index(twin, tags[row.id])
+        customers.index_customer(twin, tags[row.id])
         assert (row.search_text, sorted(row.search_grams)) == (twin.search_text, twin.search_grams), row.name
 
 

@@ -213,8 +213,17 @@ def _vocabulary() -> _Vocabulary:
     return _Vocabulary()
 
 
+# Where the demo dealer's shop is: most of a dealer's customers live nearby.
+DEMO_HOME = ("浙江省", "杭州市")
+
+
 def fake_customers(
-    n: int, seed: int, owner_ids: Sequence[object], *, now: datetime | None = None
+    n: int,
+    seed: int,
+    owner_ids: Sequence[object],
+    *,
+    now: datetime | None = None,
+    home: tuple[str, str] | None = None,
 ) -> Iterator[FakeCustomer]:
     """Yield ``n`` customers of a dealer, the same ones for the same arguments.
 
@@ -224,6 +233,8 @@ def fake_customers(
         owner_ids: Staff ids to assign customers to; about 5% are left unassigned (the public pool).
         now: The end of the three years over which ``created_at`` is spread, in creation order and
             at shop hours, China time. Defaults to the start of today, so runs on the same day agree.
+        home: (province, city) of the shop: then about 70% of addresses are in that city, 20% elsewhere
+            in the province and 10% anywhere. None spreads addresses over the whole country.
     """
     vocabulary = _vocabulary()
     rng = random.Random(seed)
@@ -239,7 +250,7 @@ def fake_customers(
         day = start + (now - start) * ((index + rng.random()) / n)
         at_shop_hours = time(rng.randint(9, 20), rng.randrange(60), rng.randrange(60), tzinfo=CHINA_TIME)
         created_at = min(now, datetime.combine(day.astimezone(CHINA_TIME).date(), at_shop_hours))
-        yield _fake_customer(rng, vocabulary, owner_ids, created_at, now.date(), seen_mobiles)
+        yield _fake_customer(rng, vocabulary, owner_ids, created_at, now.date(), seen_mobiles, home)
 
 
 def _fake_customer(
@@ -249,10 +260,11 @@ def _fake_customer(
     created_at: datetime,
     today: date,
     seen_mobiles: set[str],
+    home: tuple[str, str] | None = None,
 ) -> FakeCustomer:
     is_company = rng.random() < COMPANY_SHARE
     # Some leads leave only a phone number.
-    place = rng.choice(vocabulary.places) if rng.random() < 0.92 else (None, None, None)
+    place = _place(rng, vocabulary, home) if rng.random() < 0.92 else (None, None, None)
     province, city, district = place
     gender: str | None = None
     if is_company:
@@ -288,6 +300,24 @@ def _fake_customer(
         "tags": rng.sample(TAG_NAMES, rng.choices(range(4), weights=_TAG_COUNT_WEIGHTS)[0]),
         "created_at": created_at,
     }
+
+
+def _place(
+    rng: random.Random, vocabulary: _Vocabulary, home: tuple[str, str] | None
+) -> tuple[str | None, str | None, str | None]:
+    if home is not None:
+        roll = rng.random()
+        if roll < 0.9:
+            nearby = _nearby(home, whole_province=roll >= 0.7)
+            if nearby:
+                return rng.choice(nearby)
+    return rng.choice(vocabulary.places)
+
+
+@lru_cache(maxsize=16)
+def _nearby(home: tuple[str, str], *, whole_province: bool) -> tuple[tuple[str, str, str], ...]:
+    province, city = home
+    return tuple(p for p in _vocabulary().places if p[0] == province and (whole_province or p[1] == city))
 
 
 def _birthday(rng: random.Random, today: date) -> date:

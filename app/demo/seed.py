@@ -27,7 +27,15 @@ from app.accounts.service import create_user
 from app.customers.models import Customer, CustomerTag, Tag
 from app.customers.service import index_customer
 from app.db import Database
-from app.demo.generator import DEMO_PASSWORD, STAFF, TAG_NAMES, FakeCustomer, StaffMember, fake_customers
+from app.demo.generator import (
+    DEMO_HOME,
+    DEMO_PASSWORD,
+    STAFF,
+    TAG_NAMES,
+    FakeCustomer,
+    StaffMember,
+    fake_customers,
+)
 from app.platform.models import PlatformOperator
 from app.platform.service import SignUp, create_operator, sign_up
 from tenancy import registry
@@ -237,8 +245,8 @@ def _fresh_customers(
     """Generated customers after the first ``existing``, none with a mobile in ``taken``."""
     needed = target - existing
     sources: Iterable[Iterator[FakeCustomer]] = (
-        islice(fake_customers(target, seed, owner_ids), existing, None),
-        *(fake_customers(needed, seed + attempt, owner_ids) for attempt in range(1, 10)),
+        islice(fake_customers(target, seed, owner_ids, home=DEMO_HOME), existing, None),
+        *(fake_customers(needed, seed + attempt, owner_ids, home=DEMO_HOME) for attempt in range(1, 10)),
     )
     given = 0
     for source in sources:

@@ -311,27 +311,6 @@ async def slug_availability(engine: AsyncEngine, slug: str) -> str:
         return "taken" if await registry.slug_taken(conn, slug) else "available"
 
 
-async def tenant_overview(engine: AsyncEngine, slug: str) -> TenantOverview | None:
-    """One tenant with its user and customer counts (the console's row after a change)."""
-    async with engine.connect() as conn:
-        tenant = await registry.get_tenant(conn, slug)
-        if tenant is None:
-            return None
-        schema = quote_ident(tenant.schema_name)
-        try:
-            row = (
-                await conn.execute(
-                    text(
-                        f"SELECT (SELECT count(*) FROM {schema}.users), "
-                        f"(SELECT count(*) FROM {schema}.customers WHERE deleted_at IS NULL)"
-                    )
-                )
-            ).one()
-        except Exception:
-            return TenantOverview(tenant, None, None)
-    return TenantOverview(tenant, int(row[0]), int(row[1]))
-
-
 async def tenant_status_counts(engine: AsyncEngine) -> dict[str, int]:
     """How many tenants are in each status (the console's summary)."""
     tenants = Tenant.__table__

@@ -30,7 +30,7 @@ class ResendTooSoon(Exception):
         self.seconds = seconds
 
 
-def compose(tenant: Tenant, link: str, hours: int, locale: str) -> MailMessage:
+def compose(tenant: Tenant, link: str, login_url: str, hours: int, locale: str) -> MailMessage:
     """The email in the reader's language (Chinese by default; English where a translation is missing)."""
     with in_locale(locale):
         subject = _("Confirm your email to activate {company} on DealerCRM").format(company=tenant.name)
@@ -41,9 +41,7 @@ def compose(tenant: Tenant, link: str, hours: int, locale: str) -> MailMessage:
             "{link}\n\n"
             "After that, log in at your account address: {address}\n\n"
             "If you did not sign up, ignore this email: nobody can log in to the account until the link is opened."  # noqa: E501
-        ).format(
-            company=tenant.name, hours=hours, link=link, address=link.split("/verify-email", 1)[0] + "/login"
-        )
+        ).format(company=tenant.name, hours=hours, link=link, address=login_url)
     return MailMessage(
         to=tenant.admin_email, subject=subject, body=body, kind="email_verification", tenant_slug=tenant.slug
     )
@@ -63,8 +61,9 @@ async def send_link(
             lifetime=timedelta(hours=settings.email_verification_hours),
             extra={"m": tenant.admin_email},
         )
-    link = f"{tenant_url.rstrip('/')}/verify-email?token={token}"
-    await mailer.send(compose(tenant, link, settings.email_verification_hours, locale))
+    origin = tenant_url.rstrip("/")
+    link = f"{origin}/verify-email?token={token}"
+    await mailer.send(compose(tenant, link, f"{origin}/login", settings.email_verification_hours, locale))
 
 
 async def resend_link(

@@ -249,3 +249,16 @@ async def test_a_broken_tenant_schema_costs_only_its_own_usage_numbers(
     assert report.refreshed == [other_tenant.slug] and list(report.failed) == [tenant.slug]
     broken = await usage.console_row(app.state.db.engine, tenant.slug)
     assert broken is not None and broken.usage is not None and "customers" in (broken.usage.error or "")
+
+
+async def test_the_cron_jobs_run_with_a_workers_context(app: Litestar, tenant: TenantKit) -> None:
+    """What arq calls: usage refresh, trial expiry and purge, each idempotent and reporting counts."""
+    from workers.jobs.lifecycle import expire_trials, purge_deleted_tenants, refresh_tenant_usage
+
+    ctx = {"db": app.state.db, "redis": app.state.redis, "settings": app.state.settings}
+    outcome = await refresh_tenant_usage(ctx)
+    assert re.fullmatch(r"refreshed \d+, failed \d+", outcome)
+    row = await usage.console_row(app.state.db.engine, tenant.slug)
+    assert row is not None and row.users == 11 and row.usage is not None and row.usage.refreshed_at
+    assert re.fullmatch(r"expired \d+", await expire_trials(ctx))
+    assert re.fullmatch(r"purged \d+, failed 0", await purge_deleted_tenants(ctx))

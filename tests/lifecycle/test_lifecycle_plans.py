@@ -178,6 +178,39 @@ async def test_staff_accounts_stop_at_the_plan_limit(app: Litestar, tenant: Tena
             await accounts.set_active(session, li_jing, tenant.people["viewer"], True)
 
 
+# -- file storage ---------------------------------------------------------------------------------
+
+
+def sparse_file(app: Litestar, kit: TenantKit, megabytes: int) -> Path:
+    """A file of ``megabytes`` under the tenant's FILES_DIR folder that takes no disk space (sparse)."""
+    folder = app.state.settings.files_dir / kit.schema / "exports"
+    folder.mkdir(parents=True, exist_ok=True)
+    path = folder / "big.xlsx"
+    with path.open("wb") as fh:
+        fh.truncate(megabytes * 1024 * 1024)
+    return path
+
+
+async def test_files_count_against_the_storage_quota(app: Litestar, tenant: TenantKit) -> None:
+    """The tenant's files (a directory walk of FILES_DIR/<schema>) are measured for the console and
+    a write that would pass the plan's storage is refused."""
+    sparse_file(app, tenant, 1000)
+    async with app.state.db.tenant_session(tenant.schema) as session:
+        await quotas.ensure_storage_room(
+            session, app.state.settings.files_dir, tenant.schema, 20 * 1024 * 1024
+        )
+        with pytest.raises(QuotaExceeded) as refused:
+            await quotas.ensure_storage_room(
+                session, app.state.settings.files_dir, tenant.schema, 30 * 1024 * 1024
+            )
+    assert (refused.value.resource, refused.value.limit, refused.value.used) == ("storage_mb", 1024, 1000)
+    await usage.refresh_usage(
+        app.state.db.engine, app.state.redis, app.state.settings.files_dir, [tenant.slug]
+    )
+    row = await usage.console_row(app.state.db.engine, tenant.slug)
+    assert row is not None and row.usage is not None and row.usage.storage_bytes == 1000 * 1024 * 1024
+
+
 # -- plan changes ---------------------------------------------------------------------------------
 
 
@@ -239,6 +272,24 @@ async def test_an_upgrade_moves_the_limits_into_the_tenant_and_the_refused_custo
     ).status_code == 303
     [change] = await audit_entries(app, tenant.slug, "plan_change")
     assert change["operator_email"].startswith("cli:") and change["details"]["from"] == "trial"
+
+
+async def test_a_downgrade_names_every_resource_over_the_new_limit(app: Litestar, tenant: TenantKit) -> None:
+    await lifecycle.change_plan(
+        app.state.db.engine, app.state.settings, tenant.slug, "pro", PlatformActor.system()
+    )
+    sparse_file(app, tenant, 6000)
+
+    with pytest.raises(lifecycle.PlanChangeRefused) as refused:
+        await lifecycle.change_plan(
+            app.state.db.engine, app.state.settings, tenant.slug, "basic", PlatformActor.system()
+        )
+
+    assert [(o.resource, o.used, o.limit) for o in refused.value.over] == [
+        ("users", 11, 10),
+        ("storage_mb", 6000, 5120),
+    ]
+    assert "storage_mb: 6,000 in use, basic allows 5,120" in refused.value.message
 
 
 async def test_an_unknown_plan_is_refused_in_the_console(app: Litestar, tenant: TenantKit) -> None:

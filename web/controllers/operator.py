@@ -128,6 +128,7 @@ class OperatorController(Controller):
                 "plans": list(PLANS.values()),
                 "statuses": TenantStatus.ALL,
                 "summary": _summary(await platform.tenant_status_counts(engine)),
+                "backup_alert_hours": request.app.state.settings.backup_alert_after_hours,
             },
         )
 
@@ -223,7 +224,11 @@ class OperatorController(Controller):
         message = (_("{slug} suspended.") if action == "suspend" else _("{slug} resumed.")).format(slug=slug)
         return Template(
             "platform/_tenant_changed.html",
-            context={"row": row, "summary": _summary(await platform.tenant_status_counts(engine))},
+            context={
+                "row": row,
+                "summary": _summary(await platform.tenant_status_counts(engine)),
+                "backup_alert_hours": state.settings.backup_alert_after_hours,
+            },
             # ASCII-only JSON: header values are latin-1; htmx decodes the escapes.
             headers={"HX-Trigger": json.dumps({"toast": message})},
         )

@@ -98,7 +98,7 @@ class OperatorTenantController(Controller):
                 ],
                 "audit": await list_entries(engine, AuditFilter(tenant_slug=slug), limit=20),
                 "grace_days": state.settings.tenant_delete_grace_days,
-                "backup_alert_hours": getattr(state.settings, "backup_alert_after_hours", 26),
+                "backup_alert_hours": state.settings.backup_alert_after_hours,
                 "error": None,
                 "notice": None,
                 **extra,

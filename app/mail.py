@@ -17,17 +17,17 @@ from contextlib import contextmanager
 from dataclasses import dataclass
 from email.message import EmailMessage
 from email.utils import formatdate, make_msgid
-from typing import Any, Protocol
+from typing import Any, Protocol, cast
 from urllib.parse import parse_qs, unquote, urlsplit
 
-from sqlalchemy import insert, select
+from sqlalchemy import Table, insert, select
 from sqlalchemy.ext.asyncio import AsyncEngine
 
 from app.i18n import locale_var
 from app.platform.models import OutboxMail
 from app.settings import Settings
 
-OUTBOX = OutboxMail.__table__
+OUTBOX = cast(Table, OutboxMail.__table__)
 
 
 @dataclass(frozen=True)

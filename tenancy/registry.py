@@ -4,9 +4,9 @@ from __future__ import annotations
 
 from collections.abc import Awaitable, Callable, Sequence
 from datetime import UTC, datetime
-from typing import Any
+from typing import Any, cast
 
-from sqlalchemy import MetaData, func, select, update
+from sqlalchemy import MetaData, Table, func, select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
 
@@ -14,7 +14,7 @@ from tenancy.migrate import create_schema_at_head
 from tenancy.models import SuspendedReason, Tenant, TenantStatus
 from tenancy.naming import InvalidSlug, schema_for, validate_slug
 
-TENANTS = Tenant.__table__
+TENANTS = cast(Table, Tenant.__table__)
 
 SeedFn = Callable[[AsyncConnection, str], Awaitable[None]]
 

@@ -8,14 +8,14 @@ import uuid
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime
-from typing import Any
+from typing import Any, cast
 
-from sqlalchemy import insert, select
+from sqlalchemy import Table, insert, select
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
 
 from app.platform.models import PlatformAuditEntry
 
-AUDIT = PlatformAuditEntry.__table__
+AUDIT = cast(Table, PlatformAuditEntry.__table__)
 
 # Actions, for the console's filter (the log accepts others too).
 ACTIONS = (

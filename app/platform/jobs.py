@@ -9,16 +9,16 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
-from typing import Any
+from typing import Any, cast
 
-from sqlalchemy import func, select, text
+from sqlalchemy import Table, func, select, text
 from sqlalchemy.ext.asyncio import AsyncEngine
 
 from app.platform.usage import table_exists
 from tenancy.migrate import quote_ident
 from tenancy.models import Tenant, TenantStatus
 
-TENANTS = Tenant.__table__
+TENANTS = cast(Table, Tenant.__table__)
 TENANTS_PER_PAGE = 50
 FAILURES_PER_TENANT = 5
 # Written by the worker (workers/settings.py HEARTBEAT_KEY) every 30 seconds.
@@ -96,7 +96,7 @@ async def overview(engine: AsyncEngine, redis: Any, queue_name: str, *, page: in
             ).all()
             result.failed_backups = [FailedJob(r.tenant_slug, "backup", r.id, r.error, r.at) for r in rows]
         if await table_exists(conn, "public.platform_alerts"):
-            rows = (
+            alerts = (
                 (
                     await conn.execute(
                         text(
@@ -109,5 +109,5 @@ async def overview(engine: AsyncEngine, redis: Any, queue_name: str, *, page: in
                 .mappings()
                 .all()
             )
-            result.alerts = [dict(r) for r in rows]
+            result.alerts = [dict(r) for r in alerts]
     return result

@@ -21,9 +21,9 @@ from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
-from typing import Any
+from typing import Any, cast
 
-from sqlalchemy import select, text, update
+from sqlalchemy import Table, select, text, update
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
 
 from app.platform import plans
@@ -36,7 +36,7 @@ from tenancy.migrate import drop_schema, quote_ident
 from tenancy.models import SuspendedReason, Tenant, TenantStatus
 
 log = logging.getLogger("dealercrm.platform")
-TENANTS = Tenant.__table__
+TENANTS = cast(Table, Tenant.__table__)
 
 
 class LifecycleRefused(Exception):

@@ -117,12 +117,13 @@ async def grant_access(session: AsyncSession, actor: Actor, hours: int) -> Suppo
         )
     now = datetime.now(UTC)
     before = await current_grant(session)
-    grant = SupportGrant(until=now + timedelta(hours=hours), granted_by=actor.label, granted_at=now)
+    until = now + timedelta(hours=hours)
+    grant = SupportGrant(until=until, granted_by=actor.label, granted_at=now)
     await _store(
         session,
         actor,
         {
-            "until": grant.until.isoformat(),
+            "until": until.isoformat(),
             "granted_by": grant.granted_by,
             "granted_by_id": str(actor.user_id),
             "granted_at": now.isoformat(),
@@ -136,9 +137,9 @@ async def grant_access(session: AsyncSession, actor: Actor, hours: int) -> Suppo
         entity_id=SUPPORT_SETTING,
         action="grant",
         before={"until": before.until.isoformat()}
-        if before and before.active(now) and before.until
+        if before and before.until and before.active(now)
         else None,
-        after={"until": grant.until.isoformat(), "hours": hours},
+        after={"until": until.isoformat(), "hours": hours},
     )
     await session.commit()
     return grant

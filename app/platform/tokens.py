@@ -15,14 +15,14 @@ import hmac
 import json
 import uuid
 from datetime import UTC, datetime, timedelta
-from typing import Any
+from typing import Any, cast
 
-from sqlalchemy import insert, select, update
+from sqlalchemy import Table, insert, select, update
 from sqlalchemy.ext.asyncio import AsyncConnection
 
 from app.platform.models import OneTimeToken
 
-TOKENS = OneTimeToken.__table__
+TOKENS = cast(Table, OneTimeToken.__table__)
 
 
 class TokenRefused(Exception):

@@ -10,9 +10,9 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
-from typing import Any
+from typing import Any, cast
 
-from sqlalchemy import func, or_, select, text
+from sqlalchemy import Table, func, or_, select, text
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
 
@@ -23,8 +23,8 @@ from tenancy.migrate import quote_ident
 from tenancy.models import SuspendedReason, Tenant, TenantStatus
 
 log = logging.getLogger("dealercrm.platform")
-USAGE = TenantUsage.__table__
-TENANTS = Tenant.__table__
+USAGE = cast(Table, TenantUsage.__table__)
+TENANTS = cast(Table, Tenant.__table__)
 PAGE_SIZE = 50
 
 

@@ -59,7 +59,6 @@ async def send_link(
             purpose=PURPOSE,
             tenant_slug=tenant.slug,
             lifetime=timedelta(hours=settings.email_verification_hours),
-            extra={"m": tenant.admin_email},
         )
     origin = tenant_url.rstrip("/")
     link = f"{origin}/verify-email?token={token}"

@@ -58,6 +58,17 @@ def cookies(scope: Scope) -> dict[str, str]:
     return found
 
 
+def sending_headers(send: Send, *headers: tuple[bytes, bytes]) -> Send:
+    """``send`` that adds ``headers`` to the response start."""
+
+    async def wrapped(message: dict[str, Any]) -> None:
+        if message["type"] == "http.response.start":
+            message.setdefault("headers", []).extend(headers)
+        await send(message)
+
+    return wrapped
+
+
 class RequestIdMiddleware:
     """Give every request an id (or keep a well-formed incoming one) and log it when done."""
 
@@ -116,14 +127,11 @@ class LocaleMiddleware:
         scope.setdefault("state", {})["locale"] = locale
         token = locale_var.set(locale)
 
-        async def send_with_cookie(message: dict[str, Any]) -> None:
-            if message["type"] == "http.response.start" and requested == locale:
-                cookie = f"{LOCALE_COOKIE}={locale}; Path=/; Max-Age=31536000; SameSite=Lax"
-                message.setdefault("headers", []).append((b"set-cookie", cookie.encode()))
-            await send(message)
-
+        if requested == locale:
+            cookie = f"{LOCALE_COOKIE}={locale}; Path=/; Max-Age=31536000; SameSite=Lax"
+            send = sending_headers(send, (b"set-cookie", cookie.encode()))
         try:
-            await self.app(scope, receive, send_with_cookie if requested else send)
+            await self.app(scope, receive, send)
         finally:
             locale_var.reset(token)
 
@@ -279,11 +287,5 @@ class CsrfMiddleware:
             await self.app(scope, receive, send)
             return
         secure = "; Secure" if scope["app"].state.settings.secure_cookies else ""
-
-        async def send_with_cookie(message: dict[str, Any]) -> None:
-            if message["type"] == "http.response.start":
-                cookie = f"{CSRF_COOKIE}={token}; Path=/; HttpOnly; SameSite=Lax{secure}"
-                message.setdefault("headers", []).append((b"set-cookie", cookie.encode()))
-            await send(message)
-
-        await self.app(scope, receive, send_with_cookie)
+        cookie = f"{CSRF_COOKIE}={token}; Path=/; HttpOnly; SameSite=Lax{secure}"
+        await self.app(scope, receive, sending_headers(send, (b"set-cookie", cookie.encode())))

@@ -368,7 +368,8 @@ async def test_english_switch_shows_english_labels(app: Litestar, tenant: Tenant
 async def test_total_is_capped_for_very_common_searches(app: Litestar, tenant: TenantKit) -> None:
     """Counting stops at the cap (10,000 by default): the list says "10,000+" rather than waiting."""
     from app.customers.repository import Page
-    from web.controllers.customers import choice_label, field_label, parse_list_query
+    from web.controllers.customers import parse_list_query
+    from web.controllers.labels import choice_label, field_label
 
     template = app.template_engine.get_template("customers/_results.html")
     html_ = template.render(

@@ -17,8 +17,8 @@ from app.audit import service as audit
 from app.audit.models import AuditRecord
 from app.domain import Actor
 from app.i18n import gettext as _
-from web.controllers.common import page
-from web.controllers.customers import DOMAIN_ERROR_HANDLERS, FIELD_LABELS, N_, display_value, field_label
+from web.controllers.common import DOMAIN_ERROR_HANDLERS, page
+from web.controllers.labels import FIELD_LABELS, N_, display_value, field_label
 from web.templating import DISPLAY_TZ
 
 PAGE_SIZE = 50

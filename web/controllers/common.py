@@ -2,11 +2,15 @@
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Annotated, Any
 
-from litestar import Request
+from litestar import Request, Response
+from litestar.enums import RequestEncodingType
+from litestar.exceptions import NotFoundException, PermissionDeniedException
+from litestar.params import Body
 
-from app.domain import Actor, ValidationFailed
+from app.domain import Actor, NotFound, PermissionDenied, ValidationFailed
+from app.http.errors import http_exception_handler
 from app.i18n import gettext as _
 
 
@@ -57,3 +61,18 @@ def field_errors(exc: ValidationFailed) -> dict[str, str]:
     for error in exc.errors:
         found.setdefault(error.field.split(".")[0], error_text(error.code, error.message))
     return found
+
+
+FormData = Annotated[dict[str, str], Body(media_type=RequestEncodingType.URL_ENCODED)]
+
+
+def _not_found(request: Request[Any, Any, Any], exc: Exception) -> Response[Any]:
+    return http_exception_handler(request, NotFoundException())
+
+
+def _forbidden(request: Request[Any, Any, Any], exc: Exception) -> Response[Any]:
+    return http_exception_handler(request, PermissionDeniedException())
+
+
+# Services raise domain errors; the admin shows them as its 404 and 403 pages.
+DOMAIN_ERROR_HANDLERS: dict[Any, Any] = {NotFound: _not_found, PermissionDenied: _forbidden}

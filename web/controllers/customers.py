@@ -8,14 +8,9 @@ from __future__ import annotations
 
 import json
 import uuid
-from dataclasses import dataclass, field
-from typing import Annotated, Any
-from urllib.parse import urlencode
+from typing import Any
 
 from litestar import Controller, Request, Response, get, post
-from litestar.enums import RequestEncodingType
-from litestar.exceptions import NotFoundException, PermissionDeniedException
-from litestar.params import Body
 from litestar.response import Redirect, Template
 from sqlalchemy.ext.asyncio import AsyncSession
 
@@ -23,111 +18,20 @@ from app.accounts import service as accounts
 from app.accounts.permissions import AUDIT_READ, CUSTOMERS_DELETE, CUSTOMERS_WRITE
 from app.audit import service as audit
 from app.customers import service as customers
-from app.customers.fields import GENDERS, KINDS, LIMITS, SORT_FIELDS, SOURCES, STATUSES, TIERS
+from app.customers.fields import LIMITS
 from app.customers.models import Customer
-from app.customers.repository import CustomerFilter, CustomerOrder
 from app.customers.validation import CustomerInput
 from app.domain import Actor, NotFound, PermissionDenied, ValidationFailed, VersionConflict
 from app.http import form_stash
 from app.http.auth import current_tenant
-from app.http.errors import http_exception_handler
 from app.i18n import gettext as _
 from app.reference import divisions
-from web.controllers.common import field_errors, is_htmx, page
+from web.controllers.common import DOMAIN_ERROR_HANDLERS, FormData, field_errors, is_htmx, page
+from web.controllers.customer_query import SORT_LABELS, parse_list_query
+from web.controllers.labels import CHOICES, choice_label, field_label
 from web.templating import fmt_datetime
 
-FormData = Annotated[dict[str, str], Body(media_type=RequestEncodingType.URL_ENCODED)]
-
-
-def N_(message: str) -> str:
-    """Mark a msgid for extraction; it is translated where it is shown."""
-    return message
-
-
-# Stored values → English msgids (zh_CN: 潜在/意向/成交/流失 ...), translated when shown.
-CHOICES: dict[str, dict[str, str]] = {
-    "kind": {"individual": N_("Individual"), "company": N_("Company")},
-    "gender": {"male": N_("Male"), "female": N_("Female"), "unknown": N_("Unknown")},
-    "status": {"lead": N_("Lead"), "interested": N_("Interested"), "won": N_("Won"), "lost": N_("Lost")},
-    "tier": {"normal": N_("Normal"), "silver": N_("Silver"), "gold": N_("Gold"), "vip": N_("VIP")},
-    "source": {
-        "walk_in": N_("Store visit"),
-        "referral": N_("Referral"),
-        "online": N_("Online"),
-        "phone": N_("Phone call"),
-        "exhibition": N_("Trade show"),
-        "community": N_("Community event"),
-        "old_customer": N_("Repeat purchase"),
-    },
-}
-assert tuple(CHOICES["kind"]) == KINDS and tuple(CHOICES["gender"]) == GENDERS
-assert tuple(CHOICES["status"]) == STATUSES and tuple(CHOICES["tier"]) == TIERS
-assert tuple(CHOICES["source"]) == SOURCES
-
-FIELD_LABELS: dict[str, str] = {
-    "name": N_("Name"),
-    "kind": N_("Type"),
-    "gender": N_("Gender"),
-    "mobile": N_("Mobile"),
-    "email": N_("Email"),
-    "province": N_("Province"),
-    "city": N_("City"),
-    "district": N_("District"),
-    "address_detail": N_("Street address"),
-    "source": N_("Source"),
-    "status": N_("Status"),
-    "tier": N_("Tier"),
-    "owner_id": N_("Owner"),
-    "birthday": N_("Birthday"),
-    "notes": N_("Notes"),
-    "tags": N_("Tags"),
-    "version": N_("Version"),
-    "deleted": N_("In recycle bin"),
-    "revoked": N_("Revoked"),
-    "prefix": N_("Token prefix"),
-    "user_id": N_("Staff member"),
-}
-SORT_LABELS = {"created_at": N_("Created"), "updated_at": N_("Updated"), "name": N_("Name")}
 FORM_FIELDS = tuple(f for f in CustomerInput.__dataclass_fields__)
-PAGE_SIZE = 20
-
-
-def choice_label(kind: str, value: str | None) -> str:
-    if value in (None, ""):
-        return ""
-    msgid = CHOICES.get(kind, {}).get(value)
-    return _(msgid) if msgid else str(value)
-
-
-def field_label(name: str) -> str:
-    return _(FIELD_LABELS.get(name, name))
-
-
-def display_value(name: str, value: Any, names: dict[str, str]) -> str:
-    """One audited value as a person reads it: labels for enums, names for staff ids."""
-    if value is None or value == "" or value == []:
-        return "—"
-    if isinstance(value, bool):
-        return _("Yes") if value else _("No")
-    if isinstance(value, list):
-        return "、".join(str(v) for v in value)
-    if name in ("owner_id", "user_id"):
-        return names.get(str(value), str(value)[:8])
-    if name in CHOICES:
-        return choice_label(name, value)
-    return str(value)
-
-
-def _not_found(request: Request[Any, Any, Any], exc: Exception) -> Response[Any]:
-    return http_exception_handler(request, NotFoundException())
-
-
-def _forbidden(request: Request[Any, Any, Any], exc: Exception) -> Response[Any]:
-    return http_exception_handler(request, PermissionDeniedException())
-
-
-# Services raise domain errors; the admin shows them as its 404 and 403 pages.
-DOMAIN_ERROR_HANDLERS: dict[Any, Any] = {NotFound: _not_found, PermissionDenied: _forbidden}
 
 
 def context(request: Request[Any, Any, Any], actor: Actor, **extra: Any) -> dict[str, Any]:
@@ -156,106 +60,6 @@ def htmx_done(message: str | None, **events: Any) -> Response[str]:
 
 
 # -- the list -------------------------------------------------------------------------------------
-
-
-@dataclass
-class ListQuery:
-    """The list's query string, checked: what is valid filters the list, the rest becomes a message."""
-
-    filters: CustomerFilter
-    order: CustomerOrder
-    size: int
-    after: str | None
-    kept: dict[str, str] = field(default_factory=dict)  # valid params, for links and the URL
-    problems: list[str] = field(default_factory=list)
-
-    def url(self, **changes: str | None) -> str:
-        params = {**self.kept, **changes}
-        query = urlencode({k: v for k, v in params.items() if v})
-        return "/customers" + (f"?{query}" if query else "")
-
-
-def parse_list_query(params: Any, size_max: int) -> ListQuery:
-    kept: dict[str, str] = {}
-    problems: list[str] = []
-
-    def ignored(name: str, value: str) -> None:
-        problems.append(
-            _("“%(value)s” is not a valid %(field)s; it was ignored.")
-            % {
-                "value": value[:40],
-                "field": field_label(name) if name in FIELD_LABELS else _(SORT_LABELS.get(name, name)),
-            }
-        )
-
-    def text(name: str) -> str | None:
-        value = (params.get(name) or "").strip()
-        if value:
-            kept[name] = value
-        return value or None
-
-    search = text("q")
-    tag = text("tag")
-    chosen: dict[str, str | None] = {}
-    for name, allowed in (("status", STATUSES), ("tier", TIERS), ("source", SOURCES)):
-        value = (params.get(name) or "").strip()
-        if value and value not in allowed:
-            ignored(name, value)
-            value = ""
-        chosen[name] = value or None
-        if value:
-            kept[name] = value
-    owner_id = None
-    if raw_owner := (params.get("owner") or "").strip():
-        try:
-            owner_id = uuid.UUID(raw_owner)
-            kept["owner"] = raw_owner
-        except ValueError:
-            ignored("owner_id", raw_owner)
-    sort = (params.get("sort") or "created_at").strip()
-    if sort not in SORT_FIELDS:
-        problems.append(_("Unknown sort order; sorted by creation time instead."))
-        sort = "created_at"
-    elif sort != "created_at":
-        kept["sort"] = sort
-    direction = (params.get("dir") or "").strip()
-    if direction not in ("", "asc", "desc"):
-        problems.append(_("Unknown sort order; sorted by creation time instead."))
-        direction = ""
-    default_descending = sort != "name"  # newest first; names A to Z
-    descending = direction == "desc" if direction else default_descending
-    if descending != default_descending:
-        kept["dir"] = direction
-    size = PAGE_SIZE
-    if raw_size := (params.get("size") or "").strip():
-        if raw_size.isdigit() and 1 <= int(raw_size) <= size_max:
-            size = int(raw_size)
-            if size != PAGE_SIZE:
-                kept["size"] = raw_size
-        else:
-            problems.append(
-                _("Page size must be a number from 1 to %(max)s; showing %(size)s per page.")
-                % {"max": size_max, "size": PAGE_SIZE}
-            )
-    trashed = params.get("trashed") in ("1", "true")
-    if trashed:
-        kept["trashed"] = "1"
-    return ListQuery(
-        filters=CustomerFilter(
-            search=search,
-            owner_id=owner_id,
-            tag=tag,
-            status=chosen["status"],
-            tier=chosen["tier"],
-            source=chosen["source"],
-            trashed=trashed,
-        ),
-        order=CustomerOrder(field=sort, descending=descending),
-        size=size,
-        after=(params.get("after") or "").strip() or None,
-        kept=kept,
-        problems=problems,
-    )
 
 
 async def _resume_redirect(request: Request[Any, Any, Any], resume: str | None) -> Redirect | None:

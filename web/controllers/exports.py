@@ -27,7 +27,7 @@ from app.http.auth import current_tenant
 from app.http.errors import http_exception_handler
 from app.i18n import gettext as _
 from web.controllers.common import is_htmx, page
-from web.controllers.customers import choice_label, field_label
+from web.controllers.labels import choice_label, field_label
 
 FormData = Annotated[dict[str, str], Body(media_type=RequestEncodingType.URL_ENCODED)]
 

@@ -15,8 +15,7 @@ from app.accounts.permissions import TOKENS_OWN, USERS_MANAGE
 from app.domain import Actor, ValidationFailed
 from app.http.auth import current_tenant
 from app.i18n import gettext as _
-from web.controllers.common import field_errors, is_htmx, page
-from web.controllers.customers import DOMAIN_ERROR_HANDLERS, FormData
+from web.controllers.common import DOMAIN_ERROR_HANDLERS, FormData, field_errors, is_htmx, page
 
 
 async def _render(

@@ -174,7 +174,10 @@ async def sweep_and_schedule(
     report.reaped = await _reap_all(db, settings)
     report.dropped_schemas = await _drop_leftover_schemas(db, settings, now)
     async with db.engine.connect() as conn:
-        tenants = [t for t in await registry.list_tenants(conn) if t.status == TenantStatus.ACTIVE]
+        # Deleted tenants stay backed up through their grace period (they can still be restored).
+        tenants = [
+            t for t in await registry.list_tenants(conn) if t.status in (TenantStatus.ACTIVE, TenantStatus.DELETED)
+        ]
         last = await repo.last_good_at(conn, [t.slug for t in tenants])
     due_after = now - timedelta(hours=settings.backup_interval_hours)
     alert_after = now - timedelta(hours=settings.backup_alert_after_hours)

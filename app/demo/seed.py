@@ -37,7 +37,10 @@ from app.demo.generator import (
     fake_customers,
 )
 from app.platform.models import PlatformOperator
+from app.platform.audit import PlatformActor
+from app.platform.lifecycle import change_plan
 from app.platform.service import SignUp, create_operator, sign_up
+from app.settings import get_settings
 from tenancy import registry
 from tenancy.migrate import drop_schema, quote_ident, upgrade_platform
 from tenancy.models import Tenant
@@ -68,6 +71,8 @@ _CUSTOMER_COLUMNS = (
     "updated_at",
     "updated_by",
 )
+
+DEMO_PLAN = "enterprise"
 
 
 @dataclass(frozen=True)
@@ -143,6 +148,9 @@ async def ensure_tenant(
         ),
     )
     echo(f"{slug}: tenant created (schema {tenant.schema_name}) in {time.perf_counter() - started:.2f}s")
+    # A demo that suspends itself when the 14-day trial ends would surprise its visitor.
+    tenant = await change_plan(db.engine, get_settings(), slug, DEMO_PLAN, PlatformActor.system())
+    echo(f"{slug}: plan {DEMO_PLAN}")
     return tenant
 
 

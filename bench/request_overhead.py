@@ -74,7 +74,9 @@ async def ensure_tenants(db: Any, count: int) -> None:
 
 
 @asynccontextmanager
-async def web_app(database: str, tenants: int, recreate: bool) -> AsyncIterator[Any]:
+async def web_app(
+    database: str, tenants: int, recreate: bool, statement_cache_size: int | None = None
+) -> AsyncIterator[Any]:
     """The web app (web.main.create_web_app, services entered as tests/conftest.py does) on the
     scratch database ``database`` holding at least ``tenants`` tenants."""
     from app.factory import services
@@ -87,6 +89,8 @@ async def web_app(database: str, tenants: int, recreate: bool) -> AsyncIterator[
     finally:
         await db.dispose()
     settings = dataclasses.replace(get_settings())  # this database's URL, kept by this app
+    if statement_cache_size is not None:
+        settings = dataclasses.replace(settings, db_statement_cache_size=statement_cache_size)
     application = create_web_app(settings)
     logging.getLogger().setLevel(logging.WARNING)
     async with services(settings) as found:
@@ -96,25 +100,45 @@ async def web_app(database: str, tenants: int, recreate: bool) -> AsyncIterator[
 
 
 async def credentials(app: Any) -> list[Tenant]:
-    """A token and a session cookie for the owner of every tenant."""
+    """A token and a session cookie for the owner of every tenant.
+
+    Made through an engine of their own (disposed afterwards), so that the measured app's
+    connections have not seen the tenants yet. Both are then marked as used an hour from now:
+    the once-a-minute ``last_used_at`` / ``last_seen_at`` write on a credential's first use would
+    otherwise land on most random-tenant requests with 2,000 tenants and few with 10."""
     from app.accounts import repository as accounts_repo
     from app.accounts import service as accounts
+    from app.db import Database
     from app.tenant_settings.service import security_policy
+    from tenancy.migrate import quote_ident
 
-    async with app.state.db.engine.connect() as conn:
-        rows = (await conn.execute(text("SELECT slug, schema_name FROM public.tenants ORDER BY slug"))).all()
+    db = Database(app.state.urls.database_url, pool_size=1)
     out: list[Tenant] = []
-    for slug, schema in rows:
-        async with app.state.db.tenant_session(schema) as session:
-            user = await accounts_repo.user_by_email(session, f"owner@{slug}.example")
-            assert user is not None, slug
-            token, _ = await accounts.create_api_token(session, user, tenant_slug=slug, name="bench")
-            policy = await security_policy(session)
-            cookie, _ = accounts._open_session(
-                session, user, policy, accounts.STAGE_ACTIVE, "127.0.0.1", "bench/request_overhead"
-            )
-            await session.commit()
-        out.append(Tenant(slug, schema, token, cookie))
+    try:
+        async with db.engine.connect() as conn:
+            rows = (
+                await conn.execute(text("SELECT slug, schema_name FROM public.tenants ORDER BY slug"))
+            ).all()
+        for slug, schema in rows:
+            async with db.tenant_session(schema) as session:
+                user = await accounts_repo.user_by_email(session, f"owner@{slug}.example")
+                assert user is not None, slug
+                token, _ = await accounts.create_api_token(session, user, tenant_slug=slug, name="bench")
+                policy = await security_policy(session)
+                cookie, _ = accounts._open_session(
+                    session, user, policy, accounts.STAGE_ACTIVE, "127.0.0.1", "bench/request_overhead"
+                )
+                await session.commit()
+            async with db.engine.begin() as conn:
+                s = quote_ident(schema)
+                later = "now() + interval '1 hour'"
+                await conn.execute(
+                    text(f"UPDATE {s}.api_tokens SET last_used_at = {later} WHERE name = 'bench'")
+                )
+                await conn.execute(text(f"UPDATE {s}.user_sessions SET last_seen_at = {later}"))
+            out.append(Tenant(slug, schema, token, cookie))
+    finally:
+        await db.dispose()
     return out
 
 
@@ -188,7 +212,7 @@ def check(response: httpx.Response, kind: str, tenant: Tenant) -> None:
 
 KINDS = ("graphql", "page")
 RATIOS = (("ms", "p50"), ("ms", "p95"), ("cpu_ms", "p50"), ("sql_ms", "p50"))
-VARIANTS = ("one tenant", "random tenant")
+VARIANTS = ("one tenant", "random tenant", "random tenant, all seen")
 
 
 @dataclass
@@ -202,6 +226,7 @@ class Side:
     timed: Timed
     statements: Statements
     touched: set[str] = dataclasses.field(default_factory=set)
+    memory: dict[str, Any] = dataclasses.field(default_factory=dict)
     samples: dict[tuple[str, str], dict[str, list[float]]] = dataclasses.field(default_factory=dict)
 
     def record(self, variant: str, kind: str, cold: bool) -> None:
@@ -217,7 +242,7 @@ class Side:
         row["cold_ms" if cold else "warm_ms"].append(self.timed.seconds)
 
     def results(self) -> dict[str, Any]:
-        out: dict[str, Any] = {"tenants": len(self.tenants)}
+        out: dict[str, Any] = {"tenants": len(self.tenants), "backend_memory": self.memory}
         for (variant, kind), row in self.samples.items():
             out.setdefault(variant, {})[kind] = {
                 "ms": summary(row["ms"], 1000),
@@ -233,7 +258,13 @@ class Side:
 
 async def measure(sides: list[Side], iterations: int) -> None:
     """Both databases interleaved, request by request, in a random order each time: whatever else
-    the machine is doing hits both alike, so their ratio holds even when the times do not."""
+    the machine is doing hits both alike, so their ratio holds even when the times do not.
+
+    - one tenant: after a warm-up on it;
+    - random tenant: on fresh pooled connections (the pool is emptied first), so most requests
+      with 2,000 tenants are a tenant's first on its connection;
+    - random tenant, all seen: after one untimed pass over every tenant (both requests), the
+      steady state of a process that has served them all for a while."""
     rng = random.Random(SEED)
     for side in sides:
         first = side.tenants[0]
@@ -244,6 +275,15 @@ async def measure(sides: list[Side], iterations: int) -> None:
         side.statements.take()
     for variant in VARIANTS:
         started = time.perf_counter()
+        for side in sides:
+            if variant == "random tenant":
+                await side.app.state.db.engine.dispose()
+            if variant == "random tenant, all seen":
+                for tenant in side.tenants:
+                    for kind in KINDS:
+                        check(await request(side.client, kind, tenant), kind, tenant)
+                    side.touched.add(tenant.slug)
+                side.statements.take()
         for _ in range(iterations):
             for kind in KINDS:
                 for side in rng.sample(sides, len(sides)):
@@ -253,21 +293,37 @@ async def measure(sides: list[Side], iterations: int) -> None:
                     response = await request(side.client, kind, tenant)
                     side.record(variant, kind, cold)
                     check(response, kind, tenant)
+        for side in sides:
+            side.memory[variant] = await backend_memory(side.app)
         print(f"  {variant}: {time.perf_counter() - started:.0f} s", flush=True)
 
 
-async def backend_cache_memory(app: Any) -> dict[str, Any]:
-    """PostgreSQL's catalog caches (CacheMemoryContext) of the pooled connections, in MB."""
-    sizes: list[float] = []
-    async with app.state.db.engine.connect() as conn:
-        value = await conn.scalar(
-            text(
-                "SELECT sum(total_bytes) FROM pg_backend_memory_contexts "
-                "WHERE name = 'CacheMemoryContext' OR parent = 'CacheMemoryContext'"
-            )
-        )
-        sizes.append(round(float(value or 0) / 2**20, 1))
-    return {"cache_memory_mb_of_one_pooled_connection": sizes[0]}
+async def backend_memory(app: Any) -> dict[str, Any]:
+    """Memory of the app's pooled PostgreSQL connections, in MB: all of it, the relation and
+    catalog caches (CacheMemoryContext and the "index info" of each cached index), and the
+    prepared statements' plans; the largest connection's."""
+    pooled = max(1, app.state.db.engine.pool.checkedin())
+    query = text(
+        "SELECT sum(total_bytes), "
+        "sum(total_bytes) FILTER (WHERE name IN ('CacheMemoryContext', 'index info', 'Relcache by OID')), "
+        "sum(total_bytes) FILTER (WHERE name IN ('CachedPlanSource', 'CachedPlanQuery', 'CachedPlan')), "
+        "(SELECT count(*) FROM pg_prepared_statements) "
+        "FROM pg_backend_memory_contexts"
+    )
+    rows = []
+    async with AsyncExitStack() as stack:
+        for _ in range(pooled):
+            conn = await stack.enter_async_context(app.state.db.engine.connect())
+            rows.append((await conn.execute(query)).one())
+    top = max(rows, key=lambda r: r[0] or 0)
+    mb = 2**20
+    return {
+        "pooled_connections": len(rows),
+        "total_mb": round(float(top[0] or 0) / mb, 1),
+        "relation_caches_mb": round(float(top[1] or 0) / mb, 1),
+        "prepared_plans_mb": round(float(top[2] or 0) / mb, 1),
+        "prepared_statements": int(top[3] or 0),
+    }
 
 
 # -- main -------------------------------------------------------------------------------------------
@@ -275,7 +331,12 @@ async def backend_cache_memory(app: Any) -> dict[str, Any]:
 
 async def run(args: argparse.Namespace) -> dict[str, Any]:
     warn_if_busy()
-    result: dict[str, Any] = {"iterations": args.iterations, "warmup": WARMUP, "databases": {}}
+    result: dict[str, Any] = {
+        "iterations": args.iterations,
+        "warmup": WARMUP,
+        "statement_cache_size": args.statement_cache_size,
+        "databases": {},
+    }
     async with AsyncExitStack() as stack:
         sides: list[Side] = []
         for database, tenants, recreate in (
@@ -283,7 +344,9 @@ async def run(args: argparse.Namespace) -> dict[str, Any]:
             (args.large_db, args.large, False),
         ):
             print(f"{database}: {tenants} tenants", flush=True)
-            app = await stack.enter_async_context(web_app(database, tenants, recreate))
+            app = await stack.enter_async_context(
+                web_app(database, tenants, recreate, args.statement_cache_size)
+            )
             creds = await credentials(app)
             print(f"  {len(creds)} tenants with a token and a session", flush=True)
             timed = Timed(app)
@@ -294,11 +357,7 @@ async def run(args: argparse.Namespace) -> dict[str, Any]:
         for side in sides:
             async with side.app.state.db.engine.connect() as conn:
                 relations = await conn.scalar(text("SELECT count(*) FROM pg_class"))
-            result["databases"][side.name] = {
-                **side.results(),
-                "relations": relations,
-                **await backend_cache_memory(side.app),
-            }
+            result["databases"][side.name] = {**side.results(), "relations": relations}
     small, large = result["databases"][SMALL_DB], result["databases"][args.large_db]
     result["tenants"] = {"small": small["tenants"], "large": large["tenants"]}
     result["ratios_large_to_small"] = {
@@ -323,23 +382,27 @@ def report(result: dict[str, Any]) -> None:
             for kind in KINDS:
                 row = data[variant][kind]
                 line = (
-                    f"{data['tenants']:>5} tenants  {variant:<14} {kind:<8} p50 {row['ms']['p50']:7.2f} ms  "
-                    f"p95 {row['ms']['p95']:7.2f} ms  cpu p50 {row['cpu_ms']['p50']:6.2f} ms  "
-                    f"sql p50 {row['sql_ms']['p50']:6.2f} ms  "
+                    f"{data['tenants']:>5} tenants  {variant:<24} {kind:<8} p50 {row['ms']['p50']:6.2f} ms  "
+                    f"p95 {row['ms']['p95']:6.2f} ms  cpu p50 {row['cpu_ms']['p50']:5.2f} ms  "
+                    f"sql p50 {row['sql_ms']['p50']:5.2f} ms  "
                     f"statements {row['statements_per_request']['p50']:.0f}"
                 )
                 first = row["first_touch_ms"]
                 if variant == "random tenant" and first:
                     line += f"  first touch p50 {first['p50']:.2f} ms (n={first['n']})"
                 print(line)
-        print(f"{'':>7}backend catalog cache {data['cache_memory_mb_of_one_pooled_connection']} MB")
+            memory = data["backend_memory"][variant]
+            print(
+                f"{'':>7}after {variant}: a pooled PostgreSQL connection holds {memory['total_mb']} MB, "
+                f"relation caches {memory['relation_caches_mb']} MB, "
+                f"{memory['prepared_statements']} prepared statements {memory['prepared_plans_mb']} MB"
+            )
     large, small = result["tenants"]["large"], result["tenants"]["small"]
     for variant, kinds in result["ratios_large_to_small"].items():
         for kind, r in kinds.items():
             print(
-                f"ratio {large}/{small}, {variant:<14} {kind:<8} p50 {r['ms_p50']:.2f}  "
-                f"p95 {r['ms_p95']:.2f}  "
-                f"cpu p50 {r['cpu_ms_p50']:.2f}  sql p50 {r['sql_ms_p50']:.2f}"
+                f"ratio {large}/{small}, {variant:<24} {kind:<8} p50 {r['ms_p50']:.2f}  "
+                f"p95 {r['ms_p95']:.2f}  cpu p50 {r['cpu_ms_p50']:.2f}  sql p50 {r['sql_ms_p50']:.2f}"
             )
 
 
@@ -352,6 +415,12 @@ def main() -> None:
         "--large-db", default=SCALE_DB, help="the database with many tenants (kept, topped up)"
     )
     parser.add_argument("--reuse", action="store_true", help=f"keep {SMALL_DB} instead of recreating it")
+    parser.add_argument(
+        "--statement-cache-size",
+        type=int,
+        default=None,
+        help="asyncpg prepared statements per connection (default: the app's setting, 500; 0: none)",
+    )
     args = parser.parse_args()
     result = asyncio.run(run(args))
     path = write_result("request_overhead", result)

@@ -447,10 +447,10 @@ async def migrate_all(db: Any, concurrencies: Sequence[int], legacy: bool) -> di
             check = await check_migrated(db, subset, BENCH_REVISION)
             row = report_row(report, check)
             out["runs"][name] = row
-            per = row.get("seconds_per_tenant", {})
+            per = row.get("seconds_per_tenant")
             print(
                 f"{name}: {row['wall_seconds']:.1f} s for {row['tenants']} tenants, "
-                f"median {per.get('p50', float('nan')) * 1000:.1f} ms/tenant, failed {row['failed']}, "
+                f"median {per['p50'] * 1000 if per else float('nan'):.1f} ms/tenant, failed {row['failed']}, "
                 f"every schema migrated: {row['every_schema_migrated']}",
                 flush=True,
             )
@@ -563,11 +563,13 @@ def report(result: dict[str, Any]) -> None:
         print(f"\nmigrating {m['tenants']} tenants ({m['real_head']} -> {m['bench_revision']}):")
         print(f"  dry run: {m['dry_run_seconds']:.2f} s ({m['dry_run_pending']} pending)")
         for name, row in m["runs"].items():
-            per = row.get("seconds_per_tenant") or {}
-            line = (
-                f"  {name:<58} {row['wall_seconds']:>7.1f} s  median {per.get('p50', 0) * 1000:6.1f} ms  "
-                f"p95 {per.get('p95', 0) * 1000:6.1f} ms  failed {row['failed']}"
+            per = row.get("seconds_per_tenant")
+            timing = (
+                f"median {per['p50'] * 1000:6.1f} ms  p95 {per['p95'] * 1000:6.1f} ms"
+                if per
+                else f"{'(no tenant upgraded)':<30}"
             )
+            line = f"  {name:<58} {row['wall_seconds']:>7.1f} s  {timing}  failed {row['failed']}"
             if "no_op_rerun" in row:
                 line += f"  no-op {row['no_op_rerun']['wall_seconds']:.2f} s"
             print(line)

@@ -92,9 +92,10 @@ async def drop_schema(conn: AsyncConnection, schema: str) -> None:
 
 # -- upgrades -------------------------------------------------------------------------------------
 
-# A worker process costs about a second to start (interpreter, SQLAlchemy, Alembic, the models), so
-# one is started only for every this many tenants to upgrade; fewer run in this process.
-MIN_TENANTS_PER_WORKER = 4
+# Worker processes cost a second or two to start (the fork server imports SQLAlchemy, Alembic and
+# the models once), about what 50-100 light tenant upgrades take in this process; so one worker is
+# started per this many tenants to upgrade, and a handful run here one after another.
+MIN_TENANTS_PER_WORKER = 20
 
 
 async def upgrade_platform(engine: AsyncEngine) -> None:

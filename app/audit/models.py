@@ -2,8 +2,9 @@ from __future__ import annotations
 
 import uuid
 from datetime import datetime
+from typing import Any
 
-from sqlalchemy import BigInteger, Identity, Index, String
+from sqlalchemy import BigInteger, Identity, Index, String, event
 from sqlalchemy.dialects.postgresql import INET, JSONB, UUID
 from sqlalchemy.orm import Mapped, mapped_column
 
@@ -32,3 +33,28 @@ class AuditRecord(TenantBase):
         Index("ix_audit_log_actor_id", "actor_id"),
         Index("ix_audit_log_at", "at"),
     )
+
+
+# Append-only, enforced by PostgreSQL itself: a trigger refuses UPDATE and DELETE on audit rows.
+# Created with the table (new tenants) and by tenant migration 0003 (existing ones). The function
+# lives in the tenant's own schema, so backups, restores and Citus placement carry it along.
+APPEND_ONLY_FUNCTION = """
+CREATE OR REPLACE FUNCTION {schema}.audit_log_append_only() RETURNS trigger
+LANGUAGE plpgsql AS $$
+BEGIN
+    RAISE EXCEPTION 'audit_log is append-only: % refused', TG_OP USING ERRCODE = 'insufficient_privilege';
+END
+$$
+"""
+APPEND_ONLY_TRIGGER = (
+    "CREATE TRIGGER audit_log_append_only BEFORE UPDATE OR DELETE ON {schema}.audit_log "
+    "FOR EACH ROW EXECUTE FUNCTION {schema}.audit_log_append_only()"
+)
+
+
+@event.listens_for(AuditRecord.__table__, "after_create")
+def _make_append_only(table: Any, connection: Any, **kw: Any) -> None:
+    translate = connection.get_execution_options().get("schema_translate_map") or {}
+    schema = '"' + translate.get(table.schema, table.schema).replace('"', '""') + '"'
+    connection.exec_driver_sql(APPEND_ONLY_FUNCTION.format(schema=schema))
+    connection.exec_driver_sql(APPEND_ONLY_TRIGGER.format(schema=schema))

@@ -5,6 +5,8 @@ from __future__ import annotations
 
 from typing import Any
 
+import pytest
+
 from litestar import Litestar
 from sqlalchemy import text
 
@@ -25,7 +27,9 @@ async def _shape(app: Litestar, schema: str) -> dict[str, Any]:
         ).all()
         indexes = (
             await conn.execute(
-                text("SELECT tablename, indexname, replace(indexdef, :s, 'X') FROM pg_indexes WHERE schemaname = :s ORDER BY 1, 2"),
+                text(
+                    "SELECT tablename, indexname, replace(indexdef, :s, 'X') FROM pg_indexes WHERE schemaname = :s ORDER BY 1, 2"
+                ),
                 {"s": schema},
             )
         ).all()
@@ -62,7 +66,9 @@ async def test_schema_from_metadata_equals_schema_from_migrations(app: Litestar)
     assert meta["columns"] == migrated["columns"]
     assert meta["indexes"] == migrated["indexes"]
     assert meta["constraints"] == migrated["constraints"]
-    assert (await migrate.current_revisions(app.state.db.engine, ["t_shape_migr"]))["t_shape_migr"] == migrate.head_revision()
+    assert (await migrate.current_revisions(app.state.db.engine, ["t_shape_migr"]))[
+        "t_shape_migr"
+    ] == migrate.head_revision()
 
 
 async def test_upgrade_skips_tenants_at_head_and_reports_a_broken_one(app: Litestar) -> None:
@@ -72,7 +78,9 @@ async def test_upgrade_skips_tenants_at_head_and_reports_a_broken_one(app: Lites
         await migrate.create_schema_at_head(conn, "t_mig_ok", tenant_metadata)
         # A tenant stamped with a revision that does not exist cannot be upgraded.
         await conn.execute(text("CREATE SCHEMA t_mig_broken"))
-        await conn.execute(text("CREATE TABLE t_mig_broken.alembic_version (version_num varchar(32) primary key)"))
+        await conn.execute(
+            text("CREATE TABLE t_mig_broken.alembic_version (version_num varchar(32) primary key)")
+        )
         await conn.execute(text("INSERT INTO t_mig_broken.alembic_version VALUES ('not-a-revision')"))
     seen: list[tuple[str, str]] = []
     report = await migrate.upgrade_tenants(
@@ -88,3 +96,30 @@ def test_pending_revisions_for_an_empty_schema_start_at_the_first() -> None:
     pending = migrate.pending_revisions(None)
     assert pending[0] == "0001" and pending[-1] == migrate.head_revision()
     assert migrate.pending_revisions(migrate.head_revision()) == []
+
+
+async def test_the_audit_log_refuses_updates_and_deletes_whichever_way_the_tenant_was_made(
+    app: Litestar,
+) -> None:
+    from sqlalchemy.exc import DBAPIError
+
+    await _fresh(app, "t_audit_meta")
+    await _fresh(app, "t_audit_migr")
+    async with app.state.db.engine.begin() as conn:
+        await migrate.create_schema_at_head(conn, "t_audit_meta", tenant_metadata)
+        await conn.execute(text("CREATE SCHEMA t_audit_migr"))
+    assert (await migrate.upgrade_tenants(app.state.db.engine, ["t_audit_migr"])).ok
+    for schema in ("t_audit_meta", "t_audit_migr"):
+        async with app.state.db.engine.begin() as conn:
+            await conn.execute(
+                text(
+                    f"INSERT INTO {schema}.audit_log (actor_label, entity, entity_id, action) VALUES ('x', 'e', '1', 'create')"
+                )
+            )
+        for statement in (
+            f"UPDATE {schema}.audit_log SET action = 'forged'",
+            f"DELETE FROM {schema}.audit_log",
+        ):
+            with pytest.raises(DBAPIError, match="append-only"):
+                async with app.state.db.engine.begin() as conn:
+                    await conn.execute(text(statement))

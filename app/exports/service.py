@@ -31,12 +31,13 @@ from app.customers import repository as customers_repo
 from app.customers.fields import SOURCES, STATUSES, TIERS
 from app.customers.repository import CustomerFilter
 from app.db import Database
-from app.domain import Actor, FieldError, NotFound, PermissionDenied, ValidationFailed
+from app.domain import Actor, FieldError, NotFound, PermissionDenied, QuotaExceeded, ValidationFailed
 from app.exports import repository as repo
 from app.exports.files import CONTENT_TYPES, FILE_TZ, FORMATS, customer_row, row_writer
 from app.exports.models import ExportJob, ExportStatus
 from app.factory import QUEUE_NAME
 from app.observability import scrub_text
+from app.platform.quotas import ensure_storage_room
 from app.settings import get_settings
 from app.storage import tenant_files
 from tenancy.models import TenantStatus
@@ -310,6 +311,9 @@ async def run_customer_export(
     file_name = f"{job.id}.{job.format}"
     files.discard_partials(file_name)  # what an earlier, killed attempt left behind
     try:
+        async with db.tenant_session(tenant_schema) as session:
+            # A tenant already at its storage quota gets no new files (the export fails, saying why).
+            await ensure_storage_room(session, get_settings().files_dir, tenant_schema, 0)
         rows = await _write_file(db, tenant_schema, job, attempt, file_name, batch_size, pause_ms)
     except Superseded:
         return "superseded"
@@ -319,12 +323,16 @@ async def run_customer_export(
         await asyncio.shield(_hand_back(db, tenant_schema, job.id, attempt))
         raise
     except Exception as exc:
-        log.exception("export %s in %s failed", job.id, tenant_schema)
-        message = (
-            "the requester may no longer export customers"
-            if isinstance(exc, RequesterRefused)
-            else (f"{type(exc).__name__}: {scrub_text(str(exc))}"[:300])
-        )
+        if isinstance(exc, QuotaExceeded | RequesterRefused):
+            log.warning("export %s in %s refused: %s", job.id, tenant_schema, type(exc).__name__)
+        else:
+            log.exception("export %s in %s failed", job.id, tenant_schema)
+        if isinstance(exc, RequesterRefused):
+            message = "the requester may no longer export customers"
+        elif isinstance(exc, QuotaExceeded):
+            message = str(exc)[:300]
+        else:
+            message = f"{type(exc).__name__}: {scrub_text(str(exc))}"[:300]
         async with db.tenant_session(tenant_schema) as session:
             await repo.mark_failed(session, job.id, attempt, message, utcnow())
             await session.commit()

@@ -206,3 +206,22 @@ async def test_a_superseded_run_can_no_longer_report(app: Litestar, tenant: Tena
         await session.commit()
     current = await reload(app, tenant, job.id)
     assert (current.status, current.rows_done, current.file_name) == (ExportStatus.RUNNING, 5, None)
+
+
+async def test_a_tenant_at_its_storage_quota_gets_no_new_export_file(app: Litestar, tenant: TenantKit) -> None:
+    """Exports are files: a tenant whose files already fill its plan's storage gets a failed export
+    that says why, and no file."""
+    await add(app, tenant, "sales_a", "储存满客户")
+    folder = get_settings().files_dir / tenant.schema / "exports"
+    folder.mkdir(parents=True, exist_ok=True)
+    with (folder / "old-backlog.xlsx").open("wb") as fh:
+        fh.truncate(2000 * 1024 * 1024)  # sparse: 2,000 MB on paper, past the trial plan's 1,024 MB
+    job = await request(app, tenant, "sales_a", "csv")
+
+    outcome = await exports.run_customer_export(app.state.db, tenant.schema, job.id)
+
+    failed = await reload(app, tenant, job.id)
+    assert outcome == "failed" and failed.status == ExportStatus.FAILED
+    # The reason names the quota, in the tenant's language (zh-CN by default).
+    assert failed.error and "1,024 MB" in failed.error and "文件存储" in failed.error
+    assert not final_path(tenant, job).exists()

@@ -11,9 +11,9 @@ from datetime import datetime
 from typing import Any
 
 import strawberry
+from graphql import GraphQLError
 
 from app import domain
-from graphql import GraphQLError
 
 # Service field names whose GraphQL spelling is not the camelCase of the name.
 _INPUT_NAMES: dict[str, tuple[str, ...]] = {

@@ -6,6 +6,7 @@ import logging
 
 import sentry_sdk
 import strawberry
+from graphql import GraphQLError
 from strawberry.schema.config import StrawberryConfig
 from strawberry.types import ExecutionContext
 
@@ -13,7 +14,6 @@ from app.graphql.accounts import AccountQueries
 from app.graphql.customers import CustomerMutations, CustomerQueries
 from app.graphql.errors import is_unexpected
 from app.graphql.protection import EXTENSIONS, QuietExecutor
-from graphql import GraphQLError
 
 log = logging.getLogger("dealercrm.graphql")
 

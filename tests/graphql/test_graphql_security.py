@@ -16,13 +16,13 @@ import httpx
 import pytest
 from crm_testkit import TenantKit, actor, browser, integrator, token_for
 from gqlkit import create, errors_of, operation
+from graphql import get_introspection_query
 from litestar import Litestar
 
 from app.accounts import repository as accounts_repo
 from app.accounts import service as accounts
 from app.platform import service as platform
 from app.security import token_hash
-from graphql import get_introspection_query
 
 VIEWER = "{ viewer { name } }"
 

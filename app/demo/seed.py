@@ -108,6 +108,7 @@ async def seed_demo(db: Database, *, customers: int = 2500, reset: bool = False,
         owners,
         seed=DEMO_SEED,
         created_by=users[STAFF[0]["email"]],
+        home=DEMO_HOME,
         echo=echo,
     )
     echo(
@@ -212,11 +213,13 @@ async def top_up_customers(
     seed: int,
     created_by: uuid.UUID | None = None,
     batch_size: int = BATCH_SIZE,
+    home: tuple[str, str] | None = None,
     echo: Echo = print,
 ) -> TopUp:
     """Add generated customers to the tenant in ``schema`` until it holds ``target`` of them.
 
-    The rows are those of ``fake_customers(target, seed, owner_ids)`` after the ones already there,
+    The rows are those of ``fake_customers(target, seed, owner_ids, home=home)`` after the ones already there
+    (``home``: the shop's province and city, or None for addresses across the country),
     so a top-up continues the same book of customers; a generated mobile that an existing customer
     already has is skipped and made up for from a follow-on seed.
     """
@@ -232,7 +235,7 @@ async def top_up_customers(
             taken = {mobile for mobile in mobiles if mobile}
         tag_ids = await _ensure_tags(session, TAG_NAMES)
         await session.commit()
-        rows = _fresh_customers(target, existing, owner_ids, seed, taken)
+        rows = _fresh_customers(target, existing, owner_ids, seed, taken, home)
         added = 0
         needed = target - existing
         while batch := list(islice(rows, min(batch_size, needed - added))):
@@ -248,13 +251,18 @@ async def top_up_customers(
 
 
 def _fresh_customers(
-    target: int, existing: int, owner_ids: Sequence[uuid.UUID], seed: int, taken: set[str]
+    target: int,
+    existing: int,
+    owner_ids: Sequence[uuid.UUID],
+    seed: int,
+    taken: set[str],
+    home: tuple[str, str] | None = None,
 ) -> Iterator[FakeCustomer]:
     """Generated customers after the first ``existing``, none with a mobile in ``taken``."""
     needed = target - existing
     sources: Iterable[Iterator[FakeCustomer]] = (
-        islice(fake_customers(target, seed, owner_ids, home=DEMO_HOME), existing, None),
-        *(fake_customers(needed, seed + attempt, owner_ids, home=DEMO_HOME) for attempt in range(1, 10)),
+        islice(fake_customers(target, seed, owner_ids, home=home), existing, None),
+        *(fake_customers(needed, seed + attempt, owner_ids, home=home) for attempt in range(1, 10)),
     )
     given = 0
     for source in sources:

@@ -16,9 +16,8 @@ from itertools import count
 
 import asyncpg
 import pytest
-from litestar import Litestar
-
 from crm_testkit import TenantKit, make_tenant
+from litestar import Litestar
 
 _RUN = secrets.token_hex(4)
 _BASE_DB_URL: str | None = None

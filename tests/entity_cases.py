@@ -15,13 +15,13 @@ from collections.abc import Awaitable, Callable
 from typing import Any, ClassVar
 
 import pytest
+from crm_testkit import TenantKit, actor
 from litestar import Litestar
 from sqlalchemy import func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from app.audit.models import AuditRecord
 from app.domain import Actor, NotFound, PermissionDenied, ValidationFailed, VersionConflict
-from crm_testkit import TenantKit, actor
 
 Service = Callable[..., Awaitable[Any]]
 

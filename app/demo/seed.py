@@ -36,9 +36,9 @@ from app.demo.generator import (
     StaffMember,
     fake_customers,
 )
-from app.platform.models import PlatformOperator
 from app.platform.audit import PlatformActor
 from app.platform.lifecycle import change_plan
+from app.platform.models import PlatformOperator
 from app.platform.service import SignUp, create_operator, sign_up
 from app.settings import get_settings
 from tenancy import registry

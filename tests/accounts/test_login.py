@@ -2,9 +2,8 @@
 
 from __future__ import annotations
 
-from litestar import Litestar
-
 from crm_testkit import PASSWORD, TenantKit, browser, logged_in
+from litestar import Litestar
 
 
 async def test_login_page_is_chinese_by_default(app: Litestar, tenant: TenantKit) -> None:

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import uuid
 
+from entity_cases import EntityServiceCases
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from app.customers import service
@@ -11,7 +12,6 @@ from app.customers.models import Customer
 from app.customers.repository import CustomerFilter
 from app.customers.validation import CustomerInput
 from app.domain import Actor
-from entity_cases import EntityServiceCases
 
 
 async def _visible_ids(session: AsyncSession, who: Actor) -> set[uuid.UUID]:

@@ -5,6 +5,7 @@ from __future__ import annotations
 import uuid
 
 import pytest
+from crm_testkit import TenantKit, actor
 from litestar import Litestar
 from sqlalchemy import func, select
 
@@ -14,7 +15,6 @@ from app.customers.models import Customer
 from app.customers.repository import CustomerFilter
 from app.customers.validation import CustomerInput
 from app.domain import NotFound, PermissionDenied, ValidationFailed, VersionConflict
-from crm_testkit import TenantKit, actor
 
 
 async def _create(app: Litestar, kit: TenantKit, who: str, **fields: object) -> Customer:

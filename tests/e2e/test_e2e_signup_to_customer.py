@@ -6,7 +6,6 @@ from __future__ import annotations
 import secrets
 
 import pytest
-
 from e2e_pages import shot, verification_link
 
 pytestmark = pytest.mark.e2e

@@ -18,6 +18,7 @@ import asyncpg
 import pytest
 from crm_testkit import TenantKit, make_tenant
 from litestar import Litestar
+from sentry_capture import sentry  # noqa: F401  (the fixture, for every test)
 
 _RUN = secrets.token_hex(4)
 _BASE_DB_URL: str | None = None

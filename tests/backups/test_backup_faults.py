@@ -16,18 +16,15 @@ import resource
 import secrets
 import sys
 import uuid
-from collections.abc import Awaitable, Callable, Iterator
+from collections.abc import Awaitable, Callable
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
-import pytest
-import sentry_sdk
 from backup_kit import BOOK, MASTER_KEY, add_customers, backup_settings, open_alerts, schemas
 from crm_testkit import TenantKit
 from litestar import Litestar
-from sentry_sdk.envelope import Envelope
-from sentry_sdk.transport import Transport
+from sentry_capture import CapturingTransport
 from sqlalchemy import text
 
 from app.backups import repository as repo
@@ -36,7 +33,6 @@ from app.backups.models import BackupKind, BackupStatus
 from app.backups.service import backup_files, run_backup
 from app.backups.verify import verify_backup
 from app.factory import QUEUE_NAME
-from app.observability import init_sentry
 
 REPO = Path(__file__).resolve().parents[2]
 SCRIPT = Path(sys.executable).with_name("dealercrm")
@@ -148,28 +144,6 @@ async def test_a_full_backup_disk_fails_the_backup_cleanly_with_an_alert(
     assert "could not write the backup file" in (await open_alerts(app, tenant.slug))["backup_failed"]
 
 
-class CapturingTransport(Transport):
-    def __init__(self) -> None:
-        super().__init__()
-        self.envelopes: list[Envelope] = []
-
-    def capture_envelope(self, envelope: Envelope) -> None:
-        self.envelopes.append(envelope)
-
-    def events(self) -> list[dict[str, Any]]:
-        return [item.payload.json for env in self.envelopes for item in env.items if item.type == "event"]
-
-
-@pytest.fixture
-def sentry() -> Iterator[CapturingTransport]:
-    transport = CapturingTransport()
-    assert init_sentry("https://public@example.invalid/1", "test", transport=transport)
-    try:
-        yield transport
-    finally:
-        sentry_sdk.get_client().close()
-        sentry_sdk.init(dsn=None)
-        assert sentry_sdk.get_client().transport is None
 
 
 async def _forget_jobs(app: Litestar, slugs: list[str], moment: datetime) -> None:

@@ -7,44 +7,16 @@ disabled client behind.
 from __future__ import annotations
 
 import json
-from collections.abc import Iterator
-from typing import Any
 
 import pytest
-import sentry_sdk
 from crm_testkit import TenantKit, integrator, token_for
 from gqlkit import create, operation
 from litestar import Litestar
-from sentry_sdk.envelope import Envelope
-from sentry_sdk.transport import Transport
-
-from app.observability import init_sentry
+from sentry_capture import CapturingTransport
 
 PHONE = "13912345678"
 
 
-class CapturingTransport(Transport):
-    def __init__(self) -> None:
-        super().__init__()
-        self.envelopes: list[Envelope] = []
-
-    def capture_envelope(self, envelope: Envelope) -> None:
-        self.envelopes.append(envelope)
-
-    def events(self) -> list[dict[str, Any]]:
-        return [item.payload.json for env in self.envelopes for item in env.items if item.type == "event"]
-
-
-@pytest.fixture
-def sentry() -> Iterator[CapturingTransport]:
-    transport = CapturingTransport()
-    assert init_sentry("https://public@example.invalid/1", "test", transport=transport)
-    try:
-        yield transport
-    finally:
-        sentry_sdk.get_client().close()
-        sentry_sdk.init(dsn=None)
-        assert sentry_sdk.get_client().transport is None  # nothing leaves the process in later tests
 
 
 async def test_unhandled_resolver_error_is_reported_with_tenant_and_without_the_phone(

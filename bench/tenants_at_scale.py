@@ -50,7 +50,7 @@ PASSWORD = "scale-owner-pw-1"
 TARGET_SIGN_UP_SECONDS = 1.0
 NO_HASH_EVERY = 10  # every tenth tenant is provisioned without argon2
 SEQUENTIAL_SAMPLE = 100  # tenants timed one at a time, at the start and again at the end
-BENCH_REVISION = "bench_scale_1"
+BENCH_REVISION_PREFIX = "bench_after_"  # + the real head it follows: a rerun knows where to go back
 BENCH_COLUMN = "loyalty_tier"
 BENCH_INDEX = "ix_customers_loyalty_tier"
 LEGACY_CONCURRENT_SAMPLE = 100
@@ -88,6 +88,9 @@ def downgrade() -> None:
 # -- the scratch database ---------------------------------------------------------------------------
 
 
+_SERVER: dict[str, str] = {}
+
+
 async def open_scale_database(name: str = SCALE_DB, *, recreate: bool) -> Any:
     """Point this process at the scratch database ``name`` (dropped and created again when
     ``recreate``), migrate its platform tables and return an ``app.db.Database`` on it."""
@@ -95,7 +98,7 @@ async def open_scale_database(name: str = SCALE_DB, *, recreate: bool) -> Any:
     from app.settings import get_settings
     from tenancy.migrate import upgrade_platform
 
-    server = server_url()
+    server = _SERVER.setdefault("url", server_url())  # before this process pointed DATABASE_URL here
     if server.rsplit("/", 1)[-1].split("?")[0] == name:
         raise SystemExit(f"DATABASE_URL names {name} itself; point it at another database on the server")
     url = _with_database(server, name)
@@ -298,31 +301,45 @@ async def provision(db: Any, tenants: int, concurrency: int) -> dict[str, Any]:
 # -- the extra revision -----------------------------------------------------------------------------
 
 
-def migrations_with_extra_revision(workdir: Path) -> tuple[Path, str]:
-    """A copy of the tenant migrations folder plus the bench revision; (its path, the real head)."""
+def migrations_with_extra_revision(workdir: Path) -> tuple[Path, str, str]:
+    """A copy of the tenant migrations folder plus the bench revision: (its path, the real head,
+    the bench revision)."""
     from tenancy.migrate import MIGRATIONS_DIR, head_revision
 
     real_head = head_revision("tenant")
+    revision = BENCH_REVISION_PREFIX + real_head
+    if len(revision) > 32:  # alembic_version.version_num is VARCHAR(32)
+        raise SystemExit(f"revision id {real_head!r} is too long to build the bench revision from")
     target = workdir / "tenant"
     shutil.copytree(MIGRATIONS_DIR / "tenant", target, ignore=shutil.ignore_patterns("__pycache__"))
-    (target / "versions" / f"{BENCH_REVISION}.py").write_text(
-        REVISION_FILE.format(revision=BENCH_REVISION, down=real_head, column=BENCH_COLUMN, index=BENCH_INDEX)
+    (target / "versions" / f"{revision}.py").write_text(
+        REVISION_FILE.format(revision=revision, down=real_head, column=BENCH_COLUMN, index=BENCH_INDEX)
     )
-    return target, real_head
+    return target, real_head, revision
 
 
-async def reset_to(db: Any, schemas: Sequence[str], revision: str, batch: int = 200) -> float:
-    """Undo the bench revision with plain SQL (whatever state a run left) and stamp ``revision``."""
+async def reset_to(db: Any, schemas: Sequence[str], revision: str | None = None, batch: int = 200) -> float:
+    """Undo the bench revision with plain SQL, whatever state a run left: drop its index and
+    column, and stamp the schemas stamped with a bench revision back at ``revision`` (default: the
+    revision that bench revision followed)."""
     from tenancy.migrate import quote_ident
 
     started = time.perf_counter()
+    back = ":v" if revision else f"substr(version_num, {len(BENCH_REVISION_PREFIX) + 1})"
     for i in range(0, len(schemas), batch):
         async with db.engine.begin() as conn:
             for schema in schemas[i : i + batch]:
                 s = quote_ident(schema)
                 await conn.execute(text(f"DROP INDEX IF EXISTS {s}.{BENCH_INDEX}"))
                 await conn.execute(text(f"ALTER TABLE {s}.customers DROP COLUMN IF EXISTS {BENCH_COLUMN}"))
-                await conn.execute(text(f"UPDATE {s}.alembic_version SET version_num = :v"), {"v": revision})
+                await conn.execute(
+                    text(
+                        f"UPDATE {s}.alembic_version SET version_num = {back} WHERE version_num LIKE :bench"
+                    ),
+                    {"v": revision, "bench": BENCH_REVISION_PREFIX + "%"}
+                    if revision
+                    else {"bench": BENCH_REVISION_PREFIX + "%"},
+                )
     return time.perf_counter() - started
 
 
@@ -422,9 +439,20 @@ async def migrate_all(db: Any, concurrencies: Sequence[int], legacy: bool) -> di
     schemas = [schema for _, schema in await tenant_schemas(db)]
     out: dict[str, Any] = {"tenants": len(schemas), "runs": {}}
     with tempfile.TemporaryDirectory(prefix="dcrm-scale-migrations-") as workdir:
-        location, real_head = migrations_with_extra_revision(Path(workdir))
-        out["real_head"], out["bench_revision"] = real_head, BENCH_REVISION
-        out["reset_seconds"] = round(await reset_to(db, schemas, real_head), 1)
+        location, real_head, bench = migrations_with_extra_revision(Path(workdir))
+        out["real_head"], out["bench_revision"] = real_head, bench
+        # A rerun (--reuse) may find the bench revision of an earlier run, or tenants behind a
+        # real revision added since: back to where that run started, then the real migrations.
+        out["reset_seconds"] = round(await reset_to(db, schemas), 1)
+        catch_up = await migrate.upgrade_tenants(db.engine, schemas, concurrency=max(concurrencies))
+        out["catch_up_to_real_head"] = report_row(catch_up)
+        if catch_up.upgraded or catch_up.failed:
+            print(
+                f"brought {len(catch_up.upgraded)} tenants to the real head {real_head} "
+                f"in {catch_up.seconds:.1f} s",
+                flush=True,
+            )
+            assert catch_up.ok, catch_up.failed
 
         t0 = time.perf_counter()
         current = await migrate.current_revisions(db.engine, schemas)
@@ -444,7 +472,7 @@ async def migrate_all(db: Any, concurrencies: Sequence[int], legacy: bool) -> di
             name: str, upgrade: Callable[[], Awaitable[Any]], subset: Sequence[str]
         ) -> dict[str, Any]:
             report = await upgrade()
-            check = await check_migrated(db, subset, BENCH_REVISION)
+            check = await check_migrated(db, subset, bench)
             row = report_row(report, check)
             out["runs"][name] = row
             per = row.get("seconds_per_tenant")
@@ -521,9 +549,9 @@ def dealercrm_cli(*args: str) -> dict[str, Any]:
 
 async def run(args: argparse.Namespace) -> dict[str, Any]:
     warn_if_busy()
-    db = await open_scale_database(recreate=not args.reuse)
+    db = await open_scale_database(args.database, recreate=not args.reuse)
     try:
-        result: dict[str, Any] = {"database": SCALE_DB, "tenants": args.tenants}
+        result: dict[str, Any] = {"database": args.database, "tenants": args.tenants}
         if not args.skip_provisioning:
             result["provisioning"] = await provision(db, args.tenants, args.provision_concurrency)
         async with db.engine.connect() as conn:
@@ -580,7 +608,10 @@ def report(result: dict[str, Any]) -> None:
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--tenants", type=int, default=2000)
-    parser.add_argument("--reuse", action="store_true", help="keep dcrm_scale and its tenants (top up only)")
+    parser.add_argument(
+        "--reuse", action="store_true", help="keep the database and its tenants (top up only)"
+    )
+    parser.add_argument("--database", default=SCALE_DB, help="the scratch database (dropped unless --reuse)")
     parser.add_argument(
         "--provision-concurrency", type=int, default=2, help="sign-ups at once in the bulk phase"
     )

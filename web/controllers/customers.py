@@ -26,6 +26,7 @@ from app.http import form_stash
 from app.http.auth import current_tenant
 from app.i18n import gettext as _
 from app.reference import divisions
+from web.controllers.audit import audit_labels, history_rows
 from web.controllers.common import DOMAIN_ERROR_HANDLERS, FormData, field_errors, is_htmx, page
 from web.controllers.customer_query import SORT_LABELS, parse_list_query
 from web.controllers.labels import CHOICES, choice_label, field_label
@@ -290,9 +291,6 @@ class CustomersController(Controller):
         if redirect := await _resume_redirect(request, resume):
             return redirect
         customer = await customers.get_customer(db_session, actor, customer_id)
-        # Imported here: the audit page imports this module's labels.
-        from web.controllers.audit import audit_labels, history_rows
-
         history = []
         if actor.can(AUDIT_READ):
             records = await audit.list_records(

@@ -46,6 +46,9 @@ def make_engine(database_url: str, pool_size: int = 10, statement_cache_size: in
         pool_size=pool_size,
         max_overflow=pool_size,
         pool_pre_ping=False,
+        # A server connection keeps catalog caches for every tenant schema it has served; recycling
+        # bounds that memory (measured: ~300 MB per connection after 2,000 tenants).
+        pool_recycle=1800,
         connect_args=connect_args,
     )
 

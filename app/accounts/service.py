@@ -71,7 +71,7 @@ async def seed_tenant(
         insert(User).values(
             email=owner_email.strip().lower(),
             name=owner_name,
-            password_hash=security.hash_password(owner_password),
+            password_hash=await security.make_password_hash(owner_password),
             role_id=owner_role,
             is_active=True,
             failed_logins=0,
@@ -106,7 +106,7 @@ async def create_user(
     user = User(
         email=email.strip().lower(),
         name=name,
-        password_hash=password_hash or security.hash_password(password),
+        password_hash=password_hash or await security.make_password_hash(password),
         role_id=role.id,
         team_id=team.id if team else None,
         is_active=True,
@@ -143,11 +143,11 @@ async def login(
     if not policy.allows_ip(ip):
         failure = "ip_not_allowed"
     elif user is None:
-        security.verify_password(None, password)  # same cost as a real check
+        await security.check_password(None, password)  # same cost as a real check
         failure = "invalid"
     elif user.locked_until and user.locked_until > now:
         failure = "locked"
-    elif not security.verify_password(user.password_hash, password):
+    elif not await security.check_password(user.password_hash, password):
         user.failed_logins += 1
         failure = "invalid"
         if user.failed_logins >= settings.login_max_failures:
@@ -258,14 +258,14 @@ async def change_password(
     """Change one's own password; every session of the user ends and a fresh one replaces this one."""
     policy = await security_policy(session)
     errors: list[FieldError] = []
-    if not security.verify_password(staff.user.password_hash, current):
+    if not await security.check_password(staff.user.password_hash, current):
         errors.append(FieldError("current_password", "wrong_password", "the current password is not correct"))
     for problem in policy.password_problems(new):
         errors.append(FieldError("new_password", problem, "the new password does not meet the policy"))
     if errors:
         raise ValidationFailed(errors)
     now = now_utc()
-    staff.user.password_hash = security.hash_password(new)
+    staff.user.password_hash = await security.make_password_hash(new)
     staff.user.password_changed_at = now
     await repo.revoke_all_sessions(session, staff.user.id, now)
     token, record = _open_session(

@@ -203,12 +203,12 @@ async def create_operator(session: AsyncSession, *, email: str, name: str, passw
     email = email.strip().lower()
     existing = await session.scalar(select(PlatformOperator).where(PlatformOperator.email == email))
     if existing is not None:
-        existing.password_hash = security.hash_password(password)
+        existing.password_hash = await security.make_password_hash(password)
         existing.name = name
         await session.commit()
         return existing
     operator = PlatformOperator(
-        email=email, name=name, password_hash=security.hash_password(password), failed_logins=0
+        email=email, name=name, password_hash=await security.make_password_hash(password), failed_logins=0
     )
     session.add(operator)
     await session.commit()
@@ -238,14 +238,14 @@ async def operator_login(
         select(PlatformOperator).where(PlatformOperator.email == (email or "").strip().lower())
     )
     if operator is None:
-        security.verify_password(None, password)
+        await security.check_password(None, password)
         raise OperatorLoginFailed("invalid")
     if operator.locked_until and operator.locked_until > now:
         raise OperatorLoginFailed("locked")
     by = PlatformActor(
         operator_id=operator.id, email=operator.email, name=operator.name, ip=ip, request_id=request_id
     )
-    if not security.verify_password(operator.password_hash, password):
+    if not await security.check_password(operator.password_hash, password):
         operator.failed_logins += 1
         failure = "invalid"
         if operator.failed_logins >= max_failures:

@@ -16,7 +16,7 @@ import strawberry
 from strawberry.types import Info
 
 from app.accounts.models import User
-from app.customers import models
+from app.customers import fields, models
 from app.customers import repository as customers_repo
 from app.customers.validation import CustomerInput
 from app.domain import FieldError as DomainFieldError
@@ -79,6 +79,18 @@ class CustomerSortField(enum.Enum):
 class SortDirection(enum.Enum):
     ASC = "asc"
     DESC = "desc"
+
+
+# The API's enums spell the domain's stored values; import fails if the two ever drift apart.
+for _api_enum, _domain_values in (
+    (CustomerKind, fields.KINDS),
+    (Gender, fields.GENDERS),
+    (CustomerStatus, fields.STATUSES),
+    (CustomerTier, fields.TIERS),
+    (CustomerSource, fields.SOURCES),
+    (CustomerSortField, fields.SORT_FIELDS),
+):
+    assert tuple(m.value for m in _api_enum) == _domain_values, _api_enum.__name__
 
 
 def _enum(cls: type[enum.Enum], value: str | None) -> Any:

@@ -5,7 +5,7 @@ from __future__ import annotations
 import uuid
 from datetime import datetime
 
-from sqlalchemy import Boolean, DateTime, ForeignKey, Integer, String, func
+from sqlalchemy import BigInteger, Boolean, DateTime, ForeignKey, Integer, String, func
 from sqlalchemy.dialects.postgresql import ARRAY, INET, UUID
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
@@ -50,6 +50,11 @@ class User(TenantBase):
     # TOTP second factor: the secret is encrypted (app.crypto); recovery codes are stored hashed.
     totp_secret: Mapped[str | None] = mapped_column(String(200))
     totp_enabled_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+    # A secret being enrolled, sealed like ``totp_secret``; it replaces that one only once a code
+    # from it is confirmed, so starting an enrolment never switches the active second factor off.
+    totp_pending_secret: Mapped[str | None] = mapped_column(String(200))
+    # The last TOTP time step (unix time // 30) accepted for this user: a code is good once.
+    totp_last_step: Mapped[int | None] = mapped_column(BigInteger)
     recovery_code_hashes: Mapped[list[str]] = mapped_column(
         ARRAY(String(64)), default=list, server_default="{}"
     )
@@ -69,6 +74,8 @@ class UserSession(TenantBase):
     csrf_token: Mapped[str] = mapped_column(String(64))
     # active, or a half-finished login: second_factor (TOTP code due) / enroll_2fa (policy demands 2FA).
     stage: Mapped[str] = mapped_column(String(16), default="active", server_default="active")
+    # Wrong codes typed into this half-login; at the limit the half-login is revoked.
+    second_factor_failures: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
     ip: Mapped[str | None] = mapped_column(INET)
     user_agent: Mapped[str | None] = mapped_column(String(300))
     created_at: Mapped[datetime] = created_at_col()
@@ -87,10 +94,29 @@ class ApiToken(TenantBase):
     name: Mapped[str] = mapped_column(String(60))
     prefix: Mapped[str] = mapped_column(String(16))
     token_hash: Mapped[str] = mapped_column(String(64), unique=True)
+    # "read" and/or "write" (app.accounts.service.TOKEN_SCOPES).
     scopes: Mapped[list[str]] = mapped_column(ARRAY(String(60)), default=list)
     created_at: Mapped[datetime] = created_at_col()
+    expires_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
     last_used_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
     revoked_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+
+
+class LoginLock(TenantBase):
+    """Failed password checks for one account from one source (an IPv4 /24 or IPv6 /64).
+
+    The lock is per (account, source) so that a stranger failing on purpose locks out only
+    themselves, never the account's owner signing in from elsewhere (app.accounts.lockout).
+    """
+
+    __tablename__ = "login_locks"
+
+    user_id: Mapped[uuid.UUID] = mapped_column(
+        ForeignKey("users.id", ondelete="CASCADE"), primary_key=True
+    )
+    source: Mapped[str] = mapped_column(String(64), primary_key=True)
+    failures: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
+    window_started_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), server_default=func.now())
 
 
 class LoginAttempt(TenantBase):

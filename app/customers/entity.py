@@ -1,0 +1,31 @@
+"""The customer, declared to the entity kit: labels, choices, page, navigation, permissions."""
+
+from __future__ import annotations
+
+from app.customers.fields import CHOICES, FIELD_LABELS
+from app.customers.models import Customer
+from app.kit.enums import N_
+from app.kit.permissions import register_module
+from app.kit.registry import EntitySpec, NavItem, register
+
+ENTITY = "customer"
+
+MODULE = register_module(
+    "customers", N_("Customers"), ("read", "create", "edit", "delete", "export", "import", "reveal")
+)
+
+SPEC = register(
+    EntitySpec(
+        key=ENTITY,
+        label=N_("Customer"),
+        plural=N_("Customers"),
+        module="customers",
+        model=Customer,
+        fields=FIELD_LABELS,
+        choices=dict(CHOICES),
+        page="/customers/{id}",
+        nav=NavItem("customers", N_("Customers"), "/customers", "customers:read", order=10),
+        customizable=True,
+        workflow_field="status",
+    )
+)

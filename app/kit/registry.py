@@ -1,0 +1,98 @@
+"""Entities declare their facts once; shared modules look them up here.
+
+    register(EntitySpec(
+        key="customer", label=N_("Customer"), plural=N_("Customers"), module="customers",
+        model=Customer, fields={"name": N_("Name"), "status": N_("Status"), ...},
+        choices={"status": CustomerStatus, "tier": CustomerTier},
+        page="/customers/{id}", nav=NavItem(...), customizable=True, ...
+    ))
+
+Labels are msgids (translated where shown). Field labels and choices are per entity, so an
+order's ``status`` never collides with a customer's. Error texts an entity adds (``errors``)
+extend the shared ones only for that entity's forms and API errors.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from typing import Any
+
+from app.kit.enums import LabeledEnum
+
+
+@dataclass(frozen=True)
+class NavItem:
+    key: str  # the nav id pages pass as ``nav=``
+    label: str  # msgid
+    path: str  # "/customers"
+    permission: str  # shown only to holders of this permission
+    order: int = 100  # position in the left navigation
+
+
+@dataclass(frozen=True)
+class EntitySpec:
+    key: str  # "customer": audit records, custom-field and workflow definitions use this key
+    label: str  # msgid, singular
+    plural: str  # msgid
+    module: str  # the permission module ("customers")
+    model: type | None = None
+    # Built-in field name → label msgid (forms, detail pages, audit diffs, exports, filters).
+    fields: dict[str, str] = field(default_factory=dict)
+    # Field name → the enum whose values it stores (labels and choices derive from it).
+    choices: dict[str, type[LabeledEnum]] = field(default_factory=dict)
+    # Error code → message msgid, for codes only this entity raises.
+    errors: dict[str, str] = field(default_factory=dict)
+    # Detail page of one record ("/customers/{id}"), for links from the audit log and search.
+    page: str | None = None
+    nav: NavItem | None = None
+    # Accepts per-tenant custom fields (values in the model's ``custom`` JSONB column).
+    customizable: bool = False
+    # The field that holds the workflow state, when the entity runs on a workflow.
+    workflow_field: str | None = None
+    # How a record is named in the audit log, search results and messages (default: its ``name``).
+    title: Callable[[Any], str] | None = None
+    # Record fields that hold staff ids (shown as names in audit diffs).
+    staff_fields: tuple[str, ...] = ("owner_id",)
+
+    def field_label(self, name: str) -> str:
+        return self.fields.get(name, name)
+
+    def choice_label(self, name: str, value: str | None) -> str | None:
+        enum = self.choices.get(name)
+        if enum is None or value is None:
+            return None
+        member = enum.parse(value)
+        return member.label if member is not None else None
+
+    def title_of(self, record: Any) -> str:
+        if self.title is not None:
+            return self.title(record)
+        return str(getattr(record, "name", "") or getattr(record, "id", ""))
+
+
+_entities: dict[str, EntitySpec] = {}
+
+
+def register(spec: EntitySpec) -> EntitySpec:
+    existing = _entities.get(spec.key)
+    if existing is not None and existing is not spec:
+        raise ValueError(f"entity {spec.key!r} registered twice")
+    _entities[spec.key] = spec
+    return spec
+
+
+def entity(key: str) -> EntitySpec | None:
+    return _entities.get(key)
+
+
+def entities() -> tuple[EntitySpec, ...]:
+    return tuple(_entities.values())
+
+
+def customizable() -> tuple[EntitySpec, ...]:
+    return tuple(s for s in _entities.values() if s.customizable)
+
+
+def workflow_driven() -> tuple[EntitySpec, ...]:
+    return tuple(s for s in _entities.values() if s.workflow_field)

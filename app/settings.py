@@ -76,6 +76,27 @@ class Settings:
     backup_alert_after_hours: int = 26
     # The schema a same-tenant restore set aside is dropped after this many days.
     backup_keep_pre_restore_days: int = 7
+    # GraphQL request size: the whole JSON body and the query text inside it (checked before
+    # parsing, 413 over either), and the parsed-document cache, bounded by entries and by bytes.
+    graphql_max_body_bytes: int = field(
+        default_factory=lambda: int(os.environ.get("GRAPHQL_MAX_BODY_BYTES", str(1024 * 1024)))
+    )
+    graphql_max_query_bytes: int = field(
+        default_factory=lambda: int(os.environ.get("GRAPHQL_MAX_QUERY_BYTES", str(64 * 1024)))
+    )
+    graphql_cache_entries: int = 512
+    graphql_cache_bytes: int = field(
+        default_factory=lambda: int(os.environ.get("GRAPHQL_CACHE_BYTES", str(32 * 1024 * 1024)))
+    )
+    # Redis at start-up: attempts (with this pause between them) before starting degraded without it.
+    redis_startup_attempts: int = field(
+        default_factory=lambda: int(os.environ.get("REDIS_STARTUP_ATTEMPTS", "5"))
+    )
+    redis_startup_delay_seconds: float = field(
+        default_factory=lambda: float(os.environ.get("REDIS_STARTUP_DELAY_SECONDS", "1"))
+    )
+    # GraphQL mutations sent with an Idempotency-Key: the key and first answer are kept this long.
+    idempotency_key_hours: int = 24
     # Where pg_dump / pg_restore / psql live when the automatic choice (the server's major version)
     # is wrong for this machine.
     pg_bin_dir: Path | None = field(

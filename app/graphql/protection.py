@@ -5,36 +5,35 @@
   3.3 can hide them (``hide_suggestions``), strawberry does not ask it to, so validation and the
   executor are set up here;
 - unexpected exceptions masked as "Unexpected error." (typed unions still carry business errors);
-- parsing and validation cached across requests (the same few operations arrive again and again).
+- parsing and validation cached across requests (the same few operations arrive again and again),
+  bounded by entries and bytes (``document_cache``); the query text itself is capped at the endpoint;
+- NUL bytes and lone surrogates in variables or literals refused before execution (``poisoned_text``).
 """
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterator
-from functools import lru_cache
+from collections.abc import Callable
 from typing import Any
 
-from graphql import ASTValidationRule, DocumentNode, GraphQLError, GraphQLSchema, validate
+from graphql import ASTValidationRule
 from strawberry.extensions import (
     AddValidationRules,
     MaskErrors,
     MaxAliasesLimiter,
     MaxTokensLimiter,
-    ParserCache,
     QueryDepthLimiter,
     SchemaExtension,
 )
 from strawberry.schema.schema import StrawberryGraphQLCoreExecutionContext
-from strawberry.schema.validation_rules.maybe_null import MaybeNullValidationRule
-from strawberry.schema.validation_rules.one_of import OneOfInputValidationRule
 
+from app.graphql.document_cache import CachedDocuments
 from app.graphql.errors import is_unexpected
+from app.graphql.poisoned_text import RefusePoisonedText
 from app.graphql.rate_limit import ObjectRateLimit
 
 MAX_DEPTH = 10
 MAX_ALIASES = 30
 MAX_TOKENS = 2000
-CACHED_DOCUMENTS = 512
 
 # The limiters' rule classes, built once: validation results are cached per (document, rules), so
 # fresh rule classes per request (what the limiters' constructors make) would never hit the cache.
@@ -49,27 +48,6 @@ class QueryLimits(AddValidationRules):
 
     def __init__(self) -> None:
         super().__init__(list(_LIMIT_RULES))
-
-
-@lru_cache(maxsize=CACHED_DOCUMENTS)
-def _validate(
-    schema: GraphQLSchema, document: DocumentNode, rules: tuple[type[ASTValidationRule], ...]
-) -> list[GraphQLError]:
-    return validate(
-        schema, document, (*rules, MaybeNullValidationRule, OneOfInputValidationRule), hide_suggestions=True
-    )
-
-
-class QuietValidationCache(SchemaExtension):
-    """strawberry's ValidationCache, validating with graphql-core's ``hide_suggestions``."""
-
-    def on_validate(self) -> Iterator[None]:
-        context = self.execution_context
-        assert context.graphql_document is not None
-        context.pre_execution_errors = _validate(
-            context.schema._schema, context.graphql_document, tuple(context.validation_rules)
-        )
-        yield
 
 
 class QuietExecutor(StrawberryGraphQLCoreExecutionContext):
@@ -87,9 +65,9 @@ def masked_errors() -> MaskErrors:
 
 EXTENSIONS: list[Callable[[], SchemaExtension]] = [
     lambda: MaxTokensLimiter(max_token_count=MAX_TOKENS),
+    RefusePoisonedText,
     ObjectRateLimit,
-    lambda: ParserCache(maxsize=CACHED_DOCUMENTS),
+    CachedDocuments,
     QueryLimits,
-    QuietValidationCache,
     masked_errors,
 ]

@@ -8,6 +8,7 @@ operation is not executed and the client gets a ``RATE_LIMITED`` error with the 
 
 from __future__ import annotations
 
+import logging
 import time
 from collections.abc import AsyncIterator
 from typing import Any
@@ -23,6 +24,7 @@ from graphql import (
     SelectionSetNode,
     VariableNode,
 )
+from redis.exceptions import RedisError
 from strawberry.extensions import SchemaExtension
 
 from app.settings import get_settings
@@ -30,6 +32,8 @@ from app.settings import get_settings
 DEFAULT_PAGE = 20
 # Connection fields and the size they return when ``first`` is not given.
 LIST_FIELDS = {"customers": DEFAULT_PAGE}
+
+log = logging.getLogger("dealercrm.graphql")
 
 
 def request_cost(document: Any, variables: dict[str, Any] | None, operation_name: str | None = None) -> int:
@@ -50,7 +54,14 @@ def request_cost(document: Any, variables: dict[str, Any] | None, operation_name
                         if isinstance(value, IntValueNode):
                             size = int(value.value)
                         elif isinstance(value, VariableNode):
-                            size = int(variables.get(value.name.value) or size or DEFAULT_PAGE)
+                            # The raw JSON value, not yet coerced: anything but an integer is left
+                            # to the variable coercion that follows, which refuses it as the
+                            # client's error (int() here made "abc" a server error).
+                            raw = variables.get(value.name.value)
+                            if isinstance(raw, int) and not isinstance(raw, bool):
+                                size = raw
+                            else:
+                                size = size or DEFAULT_PAGE
                 # Sizes beyond the page cap are refused by the field itself, so they cost at most the cap.
                 size = min(max(size, 0), get_settings().page_size_max)
                 inner = walk(node.selection_set, seen)
@@ -79,8 +90,16 @@ class ObjectRateLimit(SchemaExtension):
             actor = context.actor
             key = f"ratelimit:{context.tenant.slug}:{actor.via}:{actor.user_id}:{window}"
             redis = context.request.app.state.redis
-            async with redis.pipeline(transaction=True) as pipe:
-                used, _ = await pipe.incrby(key, cost).expire(key, 120).execute()
+            try:
+                async with redis.pipeline(transaction=True) as pipe:
+                    used, _ = await pipe.incrby(key, cost).expire(key, 120).execute()
+            except (RedisError, OSError) as exc:
+                # Redis down: fail OPEN (documented in docs/security.md, "Redis outage"). The limit
+                # protects capacity, not data; refusing every integrator for the length of an outage
+                # would turn a cache failure into a full API outage, while the depth, token and page
+                # size limits still bound what one request can cost.
+                log.warning("graphql rate limit unavailable (%s): failing open", type(exc).__name__)
+                used = 0
             if used > limit:
                 retry_after = 60 - int(time.time()) % 60
                 self.execution_context.result = ExecutionResult(

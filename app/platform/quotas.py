@@ -9,6 +9,7 @@ schema, its folder under FILES_DIR and a Redis counter per tenant and day: nothi
 from __future__ import annotations
 
 import asyncio
+import logging
 import os
 from dataclasses import dataclass
 from datetime import datetime, timedelta
@@ -16,6 +17,7 @@ from pathlib import Path
 from zoneinfo import ZoneInfo
 
 from litestar.exceptions import HTTPException
+from redis.exceptions import RedisError
 from sqlalchemy import func, select, text
 from sqlalchemy.ext.asyncio import AsyncSession
 
@@ -28,6 +30,7 @@ from tenancy.binding import TENANT_SCHEMA_PLACEHOLDER
 
 # Days (and the API quota) turn over at midnight in China, where the dealers are.
 QUOTA_TZ = ZoneInfo("Asia/Shanghai")
+log = logging.getLogger("dealercrm.quotas")
 MB = 1024 * 1024
 # Within this many of the limit, adds are serialised per tenant so two racing requests cannot
 # both take the last place; further away a plain count is enough and nobody waits.
@@ -172,13 +175,22 @@ class ApiCallCount:
 
 
 async def count_api_call(redis: object, slug: str, limits: PlanLimits) -> ApiCallCount:
-    """Count one API call for today; over the limit it is not counted and ``ApiQuotaExceeded`` is raised."""
+    """Count one API call for today; over the limit it is not counted and ``ApiQuotaExceeded`` is raised.
+
+    Redis down: the call is allowed and not counted (fail OPEN, see docs/security.md "Redis
+    outage"). The daily quota is a billing limit, not a protection of data; an outage of the
+    counter must not take every integrator's API down with it. ``used`` is then 0.
+    """
     key = api_calls_key(slug)
-    pipe = redis.pipeline(transaction=True)  # type: ignore[attr-defined]
-    pipe.incr(key)
-    pipe.expire(key, 2 * 86400)
-    used, _ = await pipe.execute()
     limit = limits.api_calls_per_day
+    try:
+        pipe = redis.pipeline(transaction=True)  # type: ignore[attr-defined]
+        pipe.incr(key)
+        pipe.expire(key, 2 * 86400)
+        used, _ = await pipe.execute()
+    except (RedisError, OSError) as exc:
+        log.warning("API call counter unavailable (%s): quota not enforced", type(exc).__name__)
+        return ApiCallCount(0, limit)
     if limit is not None and used > limit:
         await redis.decr(key)  # type: ignore[attr-defined]
         raise ApiQuotaExceeded(limit, limits.plan, seconds_until_reset())

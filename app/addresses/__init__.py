@@ -1,0 +1,1 @@
+"""Customer addresses (delivery, installation, billing), declared on the entity kit."""

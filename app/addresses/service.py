@@ -1,0 +1,88 @@
+"""Customer addresses: official province/city/district, visible with their customer, one default."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from sqlalchemy import select, update
+
+from app.addresses.fields import AddressKind
+from app.addresses.models import Address
+from app.customers.models import Customer
+from app.kit.enums import N_
+from app.kit.fields import Choice, Fields, Flag, Mobile, Ref, Text
+from app.kit.registry import EntitySpec, register
+from app.kit.scope import ParentScope
+from app.kit.service import EntityService
+
+SPEC = register(
+    EntitySpec(
+        key="address",
+        label=N_("Address"),
+        plural=N_("Addresses"),
+        module="customers",
+        model=Address,
+        fields={
+            "customer_id": N_("Customer"),
+            "kind": N_("Address type"),
+            "recipient": N_("Recipient"),
+            "phone": N_("Recipient mobile"),
+            "province": N_("Province"),
+            "city": N_("City"),
+            "district": N_("District"),
+            "detail": N_("Street address"),
+            "is_default": N_("Default address"),
+        },
+        choices={"kind": AddressKind},
+        page="/customers/{parent}#addresses",
+        staff_fields=(),
+        title=lambda a: " ".join(p for p in (a.province, a.city, a.district, a.detail) if p),
+    )
+)
+
+
+class AddressService(EntityService[Address]):
+    spec = SPEC
+    model = Address
+    fields = Fields(
+        {
+            "customer_id": Ref(required=True),
+            "kind": Choice(required=True, enum=AddressKind),
+            "recipient": Text(max_length=60),
+            "phone": Mobile(),
+            "detail": Text(required=True, max_length=200),
+            "is_default": Flag(),
+        },
+        defaults={"kind": AddressKind.DELIVERY.value},
+        division=True,
+        division_required=True,
+    )
+    scope = ParentScope(Customer, "customer_id", "customer")
+    create_only = ("customer_id",)
+
+    async def for_customer(self, customer_id: Any) -> list[Address]:
+        """The customer's live addresses, the default first."""
+        self.require("read")
+        query = await self.visible(
+            select(Address).where(Address.customer_id == customer_id, Address.deleted_at.is_(None))
+        )
+        rows = await self.session.scalars(query.order_by(Address.is_default.desc(), Address.created_at))
+        return list(rows.all())
+
+    async def before_create(self, values: dict[str, Any]) -> None:
+        customer = await self.live_parent(values["customer_id"])
+        first = await self.session.scalar(
+            select(Address.id)
+            .where(Address.customer_id == customer.id, Address.deleted_at.is_(None))
+            .limit(1)
+        )
+        if first is None:
+            values["is_default"] = True  # the first address is the default one
+
+    async def after_write(self, record: Address, values: dict[str, Any], *, creating: bool) -> None:
+        if values.get("is_default"):
+            await self.session.execute(
+                update(Address)
+                .where(Address.customer_id == record.customer_id, Address.id != record.id, Address.is_default)
+                .values(is_default=False)
+            )

@@ -1,0 +1,86 @@
+"""Contacts: only on company customers, visible with their customer, one primary per customer."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from sqlalchemy import select, update
+
+from app.contacts.models import Contact
+from app.customers.models import Customer
+from app.domain import FieldError, ValidationFailed
+from app.kit.enums import N_
+from app.kit.fields import Email, Fields, Flag, Mobile, Ref, Text
+from app.kit.registry import EntitySpec, register
+from app.kit.scope import ParentScope
+from app.kit.service import EntityService
+
+SPEC = register(
+    EntitySpec(
+        key="contact",
+        label=N_("Contact"),
+        plural=N_("Contacts"),
+        module="customers",
+        model=Contact,
+        fields={
+            "customer_id": N_("Customer"),
+            "name": N_("Name"),
+            "title": N_("Job title"),
+            "mobile": N_("Mobile"),
+            "email": N_("Email"),
+            "is_primary": N_("Primary contact"),
+        },
+        errors={"not_a_company": N_("Contacts can only be added to company customers.")},
+        page="/customers/{parent}#contacts",
+        staff_fields=(),
+    )
+)
+
+
+class ContactService(EntityService[Contact]):
+    spec = SPEC
+    model = Contact
+    fields = Fields(
+        {
+            "customer_id": Ref(required=True),
+            "name": Text(required=True, max_length=60),
+            "title": Text(max_length=60),
+            "mobile": Mobile(),
+            "email": Email(),
+            "is_primary": Flag(),
+        }
+    )
+    scope = ParentScope(Customer, "customer_id", "customer")
+    create_only = ("customer_id",)
+
+    async def for_customer(self, customer_id: Any) -> list[Contact]:
+        """The customer's live contacts, primary first."""
+        self.require("read")
+        query = await self.visible(
+            select(Contact).where(Contact.customer_id == customer_id, Contact.deleted_at.is_(None))
+        )
+        rows = await self.session.scalars(query.order_by(Contact.is_primary.desc(), Contact.created_at))
+        return list(rows.all())
+
+    async def before_create(self, values: dict[str, Any]) -> None:
+        customer = await self.live_parent(values["customer_id"])
+        if customer.kind != "company":
+            raise ValidationFailed(
+                [FieldError("customer_id", "not_a_company", "contacts belong to company customers")]
+            )
+        first = await self.session.scalar(
+            select(Contact.id)
+            .where(Contact.customer_id == customer.id, Contact.deleted_at.is_(None))
+            .limit(1)
+        )
+        if first is None:
+            values["is_primary"] = True  # the first contact is the primary one
+
+    async def after_write(self, record: Contact, values: dict[str, Any], *, creating: bool) -> None:
+        if values.get("is_primary"):
+            # One primary per customer: the new primary takes the mark from the others.
+            await self.session.execute(
+                update(Contact)
+                .where(Contact.customer_id == record.customer_id, Contact.id != record.id, Contact.is_primary)
+                .values(is_primary=False)
+            )

@@ -1,0 +1,258 @@
+"""Built-in field types: each parses what a form or the API supplied, validates it, and says how a
+form renders it. An entity declares its input once (``Fields``) and ``clean`` turns raw input into
+clean values or one ``ValidationFailed`` listing every bad field. The admin's form macros read the
+same declarations (``widget``), so a field is declared once for validation and rendering.
+"""
+
+from __future__ import annotations
+
+import re
+import uuid
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from datetime import date
+from typing import Any
+
+import phonenumbers
+
+from app.domain import FieldError, ValidationFailed
+from app.kit.enums import LabeledEnum
+from app.reference import divisions
+
+UNSET: Any = object()
+EMAIL_RE = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
+
+
+class Errors:
+    """Collects field errors; ``raise_if_any`` raises them all at once."""
+
+    def __init__(self) -> None:
+        self.items: list[FieldError] = []
+
+    def add(self, name: str, code: str, message: str) -> None:
+        self.items.append(FieldError(field=name, code=code, message=message))
+
+    def has(self, name: str) -> bool:
+        return any(e.field == name or e.field.startswith(name + ".") for e in self.items)
+
+    def raise_if_any(self) -> None:
+        if self.items:
+            raise ValidationFailed(list(self.items))
+
+
+@dataclass(frozen=True)
+class FieldType:
+    required: bool = False
+    widget: str = "text"
+
+    def clean(self, errors: Errors, name: str, value: Any) -> Any:
+        raise NotImplementedError
+
+
+@dataclass(frozen=True)
+class Text(FieldType):
+    max_length: int = 200
+    multiline: bool = False
+
+    @property
+    def input_widget(self) -> str:
+        return "textarea" if self.multiline else "text"
+
+    def clean(self, errors: Errors, name: str, value: Any) -> str | None:
+        if value is None:
+            value = ""
+        if not isinstance(value, str):
+            errors.add(name, "invalid", "must be text")
+            return None
+        value = value.strip()
+        if not value:
+            if self.required:
+                errors.add(name, "required", "is required")
+            return None
+        if len(value) > self.max_length:
+            errors.add(name, "too_long", f"must be at most {self.max_length} characters")
+            return None
+        return value
+
+
+def normalize_mobile(raw: str) -> str | None:
+    """A valid mainland-China mobile as 11 digits, or None."""
+    digits = re.sub(r"[\s\-()]", "", raw)
+    try:
+        number = phonenumbers.parse(digits, "CN")
+    except phonenumbers.NumberParseException:
+        return None
+    if number.country_code != 86 or not phonenumbers.is_valid_number(number):
+        return None
+    if phonenumbers.number_type(number) not in (
+        phonenumbers.PhoneNumberType.MOBILE,
+        phonenumbers.PhoneNumberType.FIXED_LINE_OR_MOBILE,
+    ):
+        return None
+    return str(number.national_number)
+
+
+@dataclass(frozen=True)
+class Mobile(FieldType):
+    widget: str = "tel"
+
+    def clean(self, errors: Errors, name: str, value: Any) -> str | None:
+        text = Text(required=self.required, max_length=30).clean(errors, name, value)
+        if text is None:
+            return None
+        mobile = normalize_mobile(text)
+        if mobile is None:
+            errors.add(name, "invalid_mobile", "is not a valid mainland China mobile number")
+        return mobile
+
+
+@dataclass(frozen=True)
+class Email(FieldType):
+    widget: str = "email"
+
+    def clean(self, errors: Errors, name: str, value: Any) -> str | None:
+        text = Text(required=self.required, max_length=254).clean(errors, name, value)
+        if text is None:
+            return None
+        if not EMAIL_RE.match(text):
+            errors.add(name, "invalid_email", "is not a valid email address")
+            return None
+        return text.lower()
+
+
+@dataclass(frozen=True)
+class Choice(FieldType):
+    enum: type[LabeledEnum] | None = None
+    widget: str = "select"
+
+    def clean(self, errors: Errors, name: str, value: Any) -> str | None:
+        assert self.enum is not None
+        if value in (None, ""):
+            if self.required:
+                errors.add(name, "required", "is required")
+            return None
+        if str(value) not in self.enum.values():
+            errors.add(name, "invalid_choice", f"must be one of {', '.join(self.enum.values())}")
+            return None
+        return str(value)
+
+
+@dataclass(frozen=True)
+class Flag(FieldType):
+    widget: str = "checkbox"
+
+    def clean(self, errors: Errors, name: str, value: Any) -> bool:
+        if isinstance(value, bool):
+            return value
+        if value in (None, "", "off", "false", "0"):
+            return False
+        if value in ("on", "true", "1"):
+            return True
+        errors.add(name, "invalid", "must be true or false")
+        return False
+
+
+@dataclass(frozen=True)
+class Day(FieldType):
+    """A date; ``past_only`` for birthdays and the like."""
+
+    past_only: bool = False
+    widget: str = "date"
+
+    def clean(self, errors: Errors, name: str, value: Any) -> date | None:
+        if value in (None, ""):
+            if self.required:
+                errors.add(name, "required", "is required")
+            return None
+        if isinstance(value, str):
+            try:
+                value = date.fromisoformat(value.strip())
+            except ValueError:
+                errors.add(name, "invalid_date", "must be a date (YYYY-MM-DD)")
+                return None
+        if not isinstance(value, date):
+            errors.add(name, "invalid_date", "must be a date (YYYY-MM-DD)")
+            return None
+        if self.past_only and (value > date.today() or value.year < 1900):
+            errors.add(name, "out_of_range", "must be between 1900 and today")
+            return None
+        return value
+
+
+@dataclass(frozen=True)
+class Ref(FieldType):
+    """The id of another record (existence and scope are the service's to check)."""
+
+    widget: str = "select"
+
+    def clean(self, errors: Errors, name: str, value: Any) -> uuid.UUID | None:
+        if value in (None, ""):
+            if self.required:
+                errors.add(name, "required", "is required")
+            return None
+        if isinstance(value, uuid.UUID):
+            return value
+        try:
+            return uuid.UUID(str(value))
+        except ValueError:
+            errors.add(name, "invalid_id", "is not a valid id")
+            return None
+
+
+DIVISION_KEYS = ("province", "city", "district")
+
+
+def clean_division(
+    errors: Errors, raw: Mapping[str, Any], out: dict[str, Any], *, required: bool = False
+) -> None:
+    """Province, city and district as one group: a known chain (official divisions) or an error on
+    the deepest supplied level, where the chain breaks."""
+    if not any(k in raw for k in DIVISION_KEYS):
+        return
+    parts = [Text(max_length=30).clean(errors, k, raw.get(k)) for k in DIVISION_KEYS]
+    if required and not parts[0]:
+        errors.add("province", "required", "is required")
+    elif not divisions.is_valid(*parts):
+        bad = "province"
+        for key, value in zip(DIVISION_KEYS, parts, strict=True):
+            if value:
+                bad = key
+        errors.add(bad, "invalid_division", "is not a known province/city/district combination")
+    out.update(dict(zip(DIVISION_KEYS, parts, strict=True)))
+
+
+@dataclass(frozen=True)
+class Fields:
+    """An entity's input fields, in form order, with what ``creating`` fills in when absent."""
+
+    types: dict[str, FieldType]
+    defaults: dict[str, Any] = field(default_factory=dict)
+    # The group of province/city/district fields, validated together.
+    division: bool = False
+    division_required: bool = False
+
+    def clean(
+        self, raw: Mapping[str, Any], *, creating: bool, errors: Errors | None = None
+    ) -> dict[str, Any]:
+        """Clean what was supplied (and, when creating, every declared field); raise every error at once."""
+        errors = errors or Errors()
+        supplied = dict(raw)
+        if creating:
+            for name in self.types:
+                supplied.setdefault(name, self.defaults.get(name))
+            if self.division:
+                for key in DIVISION_KEYS:
+                    supplied.setdefault(key, None)
+        out: dict[str, Any] = {}
+        for name, kind in self.types.items():
+            if name in supplied:
+                out[name] = kind.clean(errors, name, supplied[name])
+        if self.division:
+            clean_division(errors, supplied, out, required=self.division_required)
+        errors.raise_if_any()
+        return out
+
+
+def supplied(data: Any) -> dict[str, Any]:
+    """The fields of an input dataclass that were given (``UNSET`` means "leave as it is")."""
+    return {k: v for k, v in vars(data).items() if v is not UNSET}

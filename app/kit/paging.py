@@ -1,0 +1,133 @@
+"""One keyset page for every list: ``Page[T]`` with a total that stops counting at a cap.
+
+A cursor is the sort value and id of the page's last row (base64 JSON, naming the sort field so a
+cursor from another ordering is refused). Counting stops at ``count_cap`` so a very common search
+term costs a bounded count ("10,000+") rather than a full scan.
+"""
+
+from __future__ import annotations
+
+import base64
+import json
+import uuid
+from collections.abc import AsyncIterator
+from dataclasses import dataclass
+from datetime import date, datetime
+from typing import Any, Generic, TypeVar
+
+from sqlalchemy import Date, DateTime, Integer, Select, func, select, tuple_
+from sqlalchemy.ext.asyncio import AsyncSession
+
+T = TypeVar("T")
+
+
+@dataclass(frozen=True)
+class Order:
+    field: str = "created_at"
+    descending: bool = True
+
+
+@dataclass(frozen=True)
+class Page(Generic[T]):
+    items: list[T]
+    total: int
+    total_capped: bool
+    has_next: bool
+    end_cursor: str | None
+
+
+class BadCursor(ValueError):
+    pass
+
+
+def _json_value(value: Any) -> Any:
+    if isinstance(value, datetime | date):
+        return value.isoformat()
+    if isinstance(value, uuid.UUID):
+        return str(value)
+    return value
+
+
+def encode_cursor(record: Any, order: Order) -> str:
+    raw = json.dumps(
+        [order.field, _json_value(getattr(record, order.field)), str(record.id)], ensure_ascii=False
+    ).encode()
+    return base64.urlsafe_b64encode(raw).decode().rstrip("=")
+
+
+def decode_cursor(cursor: str, order: Order, model: Any) -> tuple[Any, uuid.UUID]:
+    """The (sort value, id) a cursor holds, typed like the sort column; ``BadCursor`` otherwise."""
+    try:
+        padded = cursor + "=" * (-len(cursor) % 4)
+        name, value, ident = json.loads(base64.urlsafe_b64decode(padded.encode()))
+    except Exception as exc:
+        raise BadCursor("malformed cursor") from exc
+    if name != order.field:
+        raise BadCursor("cursor belongs to another ordering")
+    column_type = getattr(model, order.field).type
+    try:
+        if isinstance(column_type, DateTime):
+            value = datetime.fromisoformat(value)
+        elif isinstance(column_type, Date):
+            value = date.fromisoformat(value)
+        elif isinstance(column_type, Integer):
+            if not isinstance(value, int) or isinstance(value, bool):
+                raise BadCursor("malformed cursor")
+        elif value is not None and not isinstance(value, str):
+            raise BadCursor("malformed cursor")
+        return value, uuid.UUID(ident)
+    except BadCursor:
+        raise
+    except Exception as exc:
+        raise BadCursor("malformed cursor") from exc
+
+
+async def keyset_page(
+    session: AsyncSession,
+    query: Select[Any],
+    model: Any,
+    order: Order,
+    *,
+    limit: int,
+    after: str | None = None,
+    count_cap: int = 10_000,
+) -> Page[Any]:
+    """One page of ``query`` (already filtered and scoped) after ``after``, plus the capped total."""
+    sort_col = getattr(model, order.field)
+    paged = query
+    if after:
+        value, ident = decode_cursor(after, order, model)
+        key = tuple_(sort_col, model.id)
+        paged = paged.where(key < tuple_(value, ident) if order.descending else key > tuple_(value, ident))
+    if order.descending:
+        paged = paged.order_by(sort_col.desc(), model.id.desc())
+    else:
+        paged = paged.order_by(sort_col.asc(), model.id.asc())
+    rows = list((await session.scalars(paged.limit(limit + 1))).all())
+    items = rows[:limit]
+    total = 0
+    if count_cap > 0:
+        counted = query.with_only_columns(model.id).limit(count_cap + 1).subquery()
+        total = int(await session.scalar(select(func.count()).select_from(counted)) or 0)
+    return Page(
+        items=items,
+        total=min(total, count_cap),
+        total_capped=total > count_cap,
+        has_next=len(rows) > limit,
+        end_cursor=encode_cursor(items[-1], order) if items else None,
+    )
+
+
+async def stream(
+    session: AsyncSession, query: Select[Any], model: Any, *, batch: int = 1000
+) -> AsyncIterator[list[Any]]:
+    """Every row of ``query``, oldest first, a batch at a time (exports)."""
+    order = Order(field="created_at", descending=False)
+    after: str | None = None
+    while True:
+        page = await keyset_page(session, query, model, order, limit=batch, after=after, count_cap=0)
+        if page.items:
+            yield page.items
+        if not page.has_next:
+            return
+        after = page.end_cursor

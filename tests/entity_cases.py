@@ -22,6 +22,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from app.audit.models import AuditRecord
 from app.domain import Actor, NotFound, PermissionDenied, ValidationFailed, VersionConflict
+from app.kit.service import EntityService
 
 Service = Callable[..., Awaitable[Any]]
 
@@ -51,8 +52,15 @@ class EntityServiceCases:
         async with app.state.db.tenant_session(kit.schema) as session:
             return await fn(session, await actor(app, kit, who), *args)
 
+    async def context(self, app: Litestar, kit: TenantKit) -> dict[str, Any]:
+        """Values every input needs that exist only per tenant (a child's parent record)."""
+        return {}
+
+    async def _valid(self, app: Litestar, kit: TenantKit, **changes: Any) -> Any:
+        return self.input_type(**{**self.valid_input, **await self.context(app, kit), **changes})
+
     async def _make(self, app: Litestar, kit: TenantKit) -> Any:
-        return await self._call(app, kit, self.writer, type(self).create, self.input_type(**self.valid_input))
+        return await self._call(app, kit, self.writer, type(self).create, await self._valid(app, kit))
 
     async def _rows(self, app: Litestar, kit: TenantKit) -> int:
         async with app.state.db.tenant_session(kit.schema) as session:
@@ -96,7 +104,7 @@ class EntityServiceCases:
                     tenant,
                     self.writer,
                     type(self).create,
-                    self.input_type(**{**self.valid_input, **fields}),
+                    await self._valid(app, tenant, **fields),
                 )
             assert {(e.field, e.code) for e in caught.value.errors} == expected, fields
         assert await self._rows(app, tenant) == before
@@ -104,7 +112,7 @@ class EntityServiceCases:
     async def test_read_only_roles_cannot_write(self, app: Litestar, tenant: TenantKit) -> None:
         with pytest.raises(PermissionDenied):
             await self._call(
-                app, tenant, self.read_only, type(self).create, self.input_type(**self.valid_input)
+                app, tenant, self.read_only, type(self).create, await self._valid(app, tenant)
             )
         obj = await self._make(app, tenant)
         with pytest.raises(PermissionDenied):
@@ -168,3 +176,41 @@ class EntityServiceCases:
             await self._call(app, other_tenant, "owner", type(self).get, obj.id)
         async with app.state.db.tenant_session(other_tenant.schema) as session:
             assert obj.id not in await type(self).list_ids(session, await actor(app, other_tenant, "owner"))
+
+
+class KitEntityCases(EntityServiceCases):
+    """The same cases for an entity declared on the kit: set ``service`` (an ``EntityService``
+    subclass) and the data; the verbs, model and entity key come from it."""
+
+    service: ClassVar[type[EntityService[Any]]]
+    input_type = dict
+
+    def __init_subclass__(cls, **kwargs: Any) -> None:
+        super().__init_subclass__(**kwargs)
+        svc = cls.__dict__.get("service")
+        if svc is None:
+            return
+        cls.entity = svc.spec.key
+        cls.model = svc.model
+
+        async def create(session: AsyncSession, who: Actor, data: dict[str, Any]) -> Any:
+            return await svc(session, who).create(data)
+
+        async def get(session: AsyncSession, who: Actor, record_id: uuid.UUID) -> Any:
+            return await svc(session, who).get(record_id)
+
+        async def update(session: AsyncSession, who: Actor, record_id: uuid.UUID, version: int, data: dict[str, Any]) -> Any:
+            return await svc(session, who).update(record_id, version, data)
+
+        async def delete(session: AsyncSession, who: Actor, record_id: uuid.UUID) -> Any:
+            return await svc(session, who).delete(record_id)
+
+        async def restore(session: AsyncSession, who: Actor, record_id: uuid.UUID) -> Any:
+            return await svc(session, who).restore(record_id)
+
+        async def list_ids(session: AsyncSession, who: Actor) -> set[uuid.UUID]:
+            page = await svc(session, who).page(first=100)
+            return {r.id for r in page.items}
+
+        for verb in (create, get, update, delete, restore, list_ids):
+            setattr(cls, verb.__name__, staticmethod(verb))

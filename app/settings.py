@@ -40,6 +40,11 @@ class Settings:
     db_statement_cache_size: int = field(
         default_factory=lambda: int(os.environ.get("DB_STATEMENT_CACHE_SIZE", "500"))
     )
+    # A pooled connection is replaced after serving this many tenant schemas (its catalog caches
+    # grow with each); 0: only the 30-minute recycle. See infra/README.md, "Capacity".
+    db_schemas_per_connection: int = field(
+        default_factory=lambda: int(os.environ.get("DB_SCHEMAS_PER_CONNECTION", "200"))
+    )
     session_idle_minutes: int = 30
     session_absolute_hours: int = 12
     login_max_failures: int = 5

@@ -27,7 +27,8 @@ from alembic.script import ScriptDirectory
 from sqlalchemy import Connection, MetaData, text
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine, create_async_engine
 
-from tenancy.binding import TENANT_SCHEMA_PLACEHOLDER
+from tenancy import passes
+from tenancy.binding import TENANT_SCHEMA_PLACEHOLDER, note_schemas, recycle_after_schemas
 from tenancy.migrations.common import configure_kwargs, load_metadata, tenant_connection
 
 MIGRATIONS_DIR = Path(__file__).parent / "migrations"
@@ -58,6 +59,10 @@ def head_revision(env: str = "tenant", script_location: str | Path | None = None
     return head
 
 
+# Relations a read of one tenant's ``alembic_version`` locks: the table and its primary key.
+VERSION_TABLE_LOCKS = 2
+
+
 def quote_ident(name: str) -> str:
     return '"' + name.replace('"', '""') + '"'
 
@@ -67,6 +72,7 @@ def quote_ident(name: str) -> str:
 
 async def create_schema_at_head(conn: AsyncConnection, schema: str, metadata: MetaData) -> None:
     """Create a tenant schema from metadata and stamp it at head, inside the caller's transaction."""
+    note_schemas(conn, [schema])
     await conn.execute(text(f"CREATE SCHEMA {quote_ident(schema)}"))
     await conn.run_sync(_create_tables, schema, metadata)
     head = head_revision("tenant")
@@ -96,6 +102,7 @@ async def drop_schema(conn: AsyncConnection, schema: str) -> None:
 # the models once), about what 50-100 light tenant upgrades take in this process; so one worker is
 # started per this many tenants to upgrade, and a handful run here one after another.
 MIN_TENANTS_PER_WORKER = 20
+WORKER_SCHEMAS_PER_CONNECTION = 200
 
 
 async def upgrade_platform(engine: AsyncEngine) -> None:
@@ -140,7 +147,12 @@ def _upgrade_schema(sync_conn: Connection, schema: str, script_location: str | P
 async def current_revisions(
     engine: AsyncEngine, schemas: Sequence[str], batch: int = 500
 ) -> dict[str, str | None]:
-    """Each schema's stamped revision (None: no ``alembic_version`` table), a batch of schemas per query."""
+    """Each schema's stamped revision (None: no ``alembic_version`` table).
+
+    A batch of schemas per query and one transaction per batch, sized by ``tenancy.passes``: a
+    transaction keeps a lock on each ``alembic_version`` table (and its primary key) it read, so
+    reading them all in one transaction ran the server's lock table out at ~6,650 tenants.
+    """
     found: dict[str, str | None] = {s: None for s in schemas}
     async with engine.connect() as conn:
         # pg_catalog rather than information_schema.tables: the view checks privileges on every
@@ -158,15 +170,19 @@ async def current_revisions(
                 )
             ).scalars()
         )
-        present = [s for s in schemas if s in existing]
-        for i in range(0, len(present), batch):
-            chunk = present[i : i + batch]
+        size = passes.schemas_per_batch(await passes.lock_budget(conn), VERSION_TABLE_LOCKS, batch)
+    present = [s for s in schemas if s in existing]
+    for chunk in passes.batched(present, size):
+        # A checkout per batch: the pool may replace a connection that has read many schemas.
+        async with engine.connect() as conn:
+            note_schemas(conn, chunk)
             sql = " UNION ALL ".join(
                 f"SELECT {quote_literal(s)} AS schema, version_num FROM {quote_ident(s)}.alembic_version"
                 for s in chunk
             )
             for schema, rev in (await conn.execute(text(sql))).all():
                 found[schema] = rev
+            await conn.commit()  # read-only; ends the transaction and releases its locks
     return found
 
 
@@ -242,6 +258,7 @@ async def _upgrade_one(
     started = time.perf_counter()
     try:
         async with engine.connect() as conn:
+            note_schemas(conn, [schema])
             await conn.run_sync(_upgrade_schema, schema, script_location)
             await conn.commit()
     except Exception as exc:  # one tenant's failure must not stop the others
@@ -335,6 +352,9 @@ def _worker_start(url: str, script_location: str | None) -> None:
     """In a worker process: one event loop and one connection, kept for every tenant it upgrades."""
     loop = asyncio.new_event_loop()
     engine = create_async_engine(url, pool_size=1, max_overflow=0)
+    # One worker upgrades thousands of schemas on its connection: replace it every so often, or
+    # the backend's catalog caches grow with every schema it migrated.
+    recycle_after_schemas(engine, WORKER_SCHEMAS_PER_CONNECTION)
     _worker.update(loop=loop, engine=engine, script_location=script_location)
     multiprocessing.util.Finalize(None, _worker_stop, exitpriority=10)
     script_directory("tenant", script_location).revision_map.get_current_head()  # read the revisions now

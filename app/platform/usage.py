@@ -19,6 +19,8 @@ from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
 from app.platform.models import TenantUsage
 from app.platform.plans import DEFAULT_PLAN, PLANS, Plan
 from app.platform.quotas import api_calls_today, storage_bytes
+from tenancy import passes
+from tenancy.binding import TENANT_SCHEMA_PLACEHOLDER, note_schemas
 from tenancy.migrate import quote_ident
 from tenancy.models import SuspendedReason, Tenant, TenantStatus
 
@@ -26,6 +28,7 @@ log = logging.getLogger("dealercrm.platform")
 USAGE = cast(Table, TenantUsage.__table__)
 TENANTS = cast(Table, Tenant.__table__)
 PAGE_SIZE = 50
+MEASURED_TABLES = ("users", "customers", "tenant_settings")  # what _schema_query reads
 
 
 @dataclass(frozen=True)
@@ -47,6 +50,14 @@ def _schema_query(schema: str) -> str:
         f"(SELECT (value->>'until')::timestamptz FROM {s}.tenant_settings WHERE key = 'support_access') "
         "AS support_until"
     )
+
+
+def _locks_per_schema() -> int:
+    """Relations ``_schema_query`` locks in one schema: its three tables and their indexes."""
+    from app.models import tenant_metadata
+
+    tables = [tenant_metadata.tables[f"{TENANT_SCHEMA_PLACEHOLDER}.{name}"] for name in MEASURED_TABLES]
+    return passes.relations_read(tables)
 
 
 async def measure_schemas(conn: AsyncConnection, schemas: Sequence[str]) -> dict[str, Measured | str]:
@@ -107,9 +118,15 @@ async def refresh_usage(
     *,
     batch: int = 200,
 ) -> RefreshReport:
-    """Measure tenants (all with a schema, or ``slugs``) and upsert their rows in ``tenant_usage``."""
+    """Measure tenants (all with a schema, or ``slugs``) and upsert their rows in ``tenant_usage``.
+
+    One transaction per batch, a batch no larger than the server's lock budget allows
+    (``tenancy.passes``): each measured schema keeps its tables and their indexes locked until
+    the transaction ends, so one transaction over thousands of tenants would run the lock table out.
+    """
     report = RefreshReport()
     async with engine.connect() as conn:
+        batch = passes.schemas_per_batch(await passes.lock_budget(conn), _locks_per_schema(), batch)
         query = select(TENANTS.c.slug, TENANTS.c.schema_name).where(
             TENANTS.c.status.in_(TenantStatus.WITH_SCHEMA)
         )
@@ -123,6 +140,7 @@ async def refresh_usage(
         chunk_slugs = [slug for slug, _ in chunk]
         calls = await api_calls_today(redis, chunk_slugs)
         async with engine.begin() as conn:
+            note_schemas(conn, [schema for _, schema in chunk])
             measured = await measure_schemas(conn, [schema for _, schema in chunk])
             backups = await last_verified_backups(conn, chunk_slugs)
             now = datetime.now(UTC)

@@ -1,8 +1,10 @@
 """Imports every model so each metadata is complete (migrations, provisioning)."""
 
 from app.accounts import models as _accounts  # noqa: F401
+from app.addresses import models as _addresses  # noqa: F401
 from app.audit import models as _audit  # noqa: F401
 from app.backups import models as _backups  # noqa: F401
+from app.contacts import models as _contacts  # noqa: F401
 from app.customers import models as _customers  # noqa: F401
 from app.db import PlatformBase, TenantBase
 from app.events import models as _events  # noqa: F401

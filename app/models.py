@@ -6,11 +6,13 @@ from app.audit import models as _audit  # noqa: F401
 from app.backups import models as _backups  # noqa: F401
 from app.contacts import models as _contacts  # noqa: F401
 from app.customers import models as _customers  # noqa: F401
+from app.customfields import models as _customfields  # noqa: F401
 from app.db import PlatformBase, TenantBase
 from app.events import models as _events  # noqa: F401
 from app.exports import models as _exports  # noqa: F401
 from app.platform import models as _platform  # noqa: F401
 from app.tenant_settings import models as _tenant_settings  # noqa: F401
+from app.workflows import models as _workflows  # noqa: F401
 
 tenant_metadata = TenantBase.metadata
 platform_metadata = PlatformBase.metadata

@@ -38,6 +38,8 @@ class CustomerInput:
     birthday: Any = UNSET
     notes: Any = UNSET
     tags: Any = UNSET
+    # Custom-field values by key (checked by app.customfields against the tenant's definitions).
+    custom: Any = UNSET
 
     def supplied(self) -> dict[str, Any]:
         return {k: v for k, v in self.__dict__.items() if v is not UNSET}

@@ -1,0 +1,1 @@
+"""Per-tenant custom fields on any customizable entity: definitions as data, values in the entity's JSONB."""

@@ -250,6 +250,18 @@ def write_result(name: str, data: dict[str, Any]) -> Path:
     return path
 
 
+def write_partial(name: str, data: dict[str, Any]) -> Path:
+    """Write what a long benchmark has measured so far to ``bench/results/<name>-partial.json``
+    (rewritten at each step), so an interrupted run still leaves its numbers."""
+    RESULTS_DIR.mkdir(parents=True, exist_ok=True)
+    payload = {"benchmark": name, "partial": True, "machine": machine(), **data}
+    path = RESULTS_DIR / f"{name}-partial.json"
+    tmp = path.with_suffix(".tmp")
+    tmp.write_text(json.dumps(payload, ensure_ascii=False, indent=2, default=str))
+    tmp.replace(path)
+    return path
+
+
 def read_latest(name: str) -> dict[str, Any] | None:
     path = RESULTS_DIR / f"{name}-latest.json"
     return json.loads(path.read_text()) if path.exists() else None

@@ -41,7 +41,15 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from common import _connect, _with_database, server_url, summary, warn_if_busy, write_result
+from common import (
+    _connect,
+    _with_database,
+    server_url,
+    summary,
+    warn_if_busy,
+    write_partial,
+    write_result,
+)
 from sqlalchemy import text
 
 SCALE_DB = "dcrm_scale"
@@ -54,6 +62,7 @@ BENCH_REVISION_PREFIX = "bench_after_"  # + the real head it follows: a rerun kn
 BENCH_COLUMN = "loyalty_tier"
 BENCH_INDEX = "ix_customers_loyalty_tier"
 LEGACY_CONCURRENT_SAMPLE = 100
+WINDOW = 250  # provisioning throughput is reported per this many tenants
 REPO = Path(__file__).resolve().parents[1]
 
 REVISION_FILE = '''"""bench only: customers.loyalty_tier and an index on it
@@ -198,6 +207,8 @@ def provisioners(db: Any) -> tuple[Callable[[int], Awaitable[None]], Callable[[i
 class ProvisioningTimes:
     sign_up: list[float] = field(default_factory=list)
     no_hash: list[float] = field(default_factory=list)
+    # throughput of each WINDOW tenants, with the number of tenants there were before them
+    windows: list[dict[str, float]] = field(default_factory=list)
 
 
 async def provision_range(
@@ -208,6 +219,7 @@ async def provision_range(
     times: ProvisioningTimes,
     label: str,
     without_argon2: Sequence[int] | None = None,
+    on_window: Callable[[], None] | None = None,
 ) -> float:
     """Create tenants ``numbers``, those in ``without_argon2`` (default: every NO_HASH_EVERY-th)
     without argon2; returns the wall time.
@@ -218,7 +230,8 @@ async def provision_range(
     started = time.perf_counter()
     gate = asyncio.Semaphore(max(1, concurrency))
     done = 0
-    step = max(1, len(numbers) // 10)
+    step = max(1, min(len(numbers) // 10, WINDOW))
+    window_started = started
 
     async def one(i: int, fast: bool) -> None:
         nonlocal done
@@ -228,9 +241,17 @@ async def provision_range(
             (times.no_hash if fast else times.sign_up).append(time.perf_counter() - t0)
             done += 1
             if done % step == 0:
+                nonlocal window_started
+                now = time.perf_counter()
+                rate = step / (now - window_started)
+                window_started = now
+                times.windows.append({"tenants_before": i + 1 - step, "tenants_per_second": round(rate, 2)})
                 print(
-                    f"  {label}: {done}/{len(numbers)} in {time.perf_counter() - started:.0f} s", flush=True
+                    f"  {label}: {done}/{len(numbers)} in {now - started:.0f} s ({rate:.2f}/s, tenant {i})",
+                    flush=True,
                 )
+                if on_window:
+                    on_window()
 
     if without_argon2 is None:
         without_argon2 = [i for i in numbers if i % NO_HASH_EVERY == NO_HASH_EVERY - 1]
@@ -277,9 +298,16 @@ async def provision(db: Any, tenants: int, concurrency: int) -> dict[str, Any]:
         if not numbers:
             continue
         times = ProvisioningTimes()
-        wall = await provision_range(db, numbers, concurrency=conc, times=times, label=label)
+
+        def partial(label: str = label, times: ProvisioningTimes = times) -> None:
+            write_partial("tenants_at_scale", {"provisioning": {"phases": phases, label: times.windows}})
+
+        wall = await provision_range(
+            db, numbers, concurrency=conc, times=times, label=label, on_window=partial
+        )
         total += wall
         phases[label] = {
+            "throughput_windows": times.windows,
             "tenants": len(numbers),
             "tenant_numbers": [numbers[0], numbers[-1]],
             "concurrency": conc,
@@ -499,7 +527,7 @@ async def migrate_all(db: Any, concurrencies: Sequence[int], legacy: bool) -> di
             )
             await reset_to(db, sample, real_head)
 
-        for conc in (1, *concurrencies):
+        for conc in concurrencies:
             name = f"upgrade_tenants, concurrency {conc}"
             await timed(
                 name,
@@ -517,6 +545,7 @@ async def migrate_all(db: Any, concurrencies: Sequence[int], legacy: bool) -> di
             out["runs"][name]["no_op_rerun"] = report_row(noop)
             out["runs"][name]["dry_run_at_head_seconds"] = round(dry_at_head, 3)
             out["runs"][name]["dry_run_at_head_pending"] = sum(1 for p in plans.values() if p.pending)
+            write_partial("tenants_at_scale", {"migrations": out})
             print(
                 f"  no-op re-run: {noop.seconds:.2f} s ({noop.skipped} at head, "
                 f"{len(noop.upgraded)} upgraded); "
@@ -558,7 +587,7 @@ async def run(args: argparse.Namespace) -> dict[str, Any]:
             result["postgres"] = await conn.scalar(text("SHOW server_version"))
             result["relations_in_database"] = await conn.scalar(text("SELECT count(*) FROM pg_class"))
         if not args.skip_migrations:
-            result["migrations"] = await migrate_all(db, args.concurrency, legacy=not args.no_legacy)
+            result["migrations"] = await migrate_all(db, args.concurrency, legacy=args.legacy)
     finally:
         await db.dispose()
     if not args.skip_migrations:
@@ -616,11 +645,9 @@ def main() -> None:
         "--provision-concurrency", type=int, default=2, help="sign-ups at once in the bulk phase"
     )
     parser.add_argument(
-        "--concurrency", type=lambda s: [int(x) for x in s.split(",")], default=[4, 8], help="e.g. 4,8"
+        "--concurrency", type=lambda s: [int(x) for x in s.split(",")], default=[4], help="e.g. 1,4,8"
     )
-    parser.add_argument(
-        "--no-legacy", action="store_true", help="skip the runs of the runner as it was before"
-    )
+    parser.add_argument("--legacy", action="store_true", help="also time the runner as it was before (slow)")
     parser.add_argument("--skip-provisioning", action="store_true")
     parser.add_argument("--skip-migrations", action="store_true")
     args = parser.parse_args()

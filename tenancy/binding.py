@@ -59,10 +59,8 @@ def schemas_served(conn: AsyncConnection | Any) -> int:
 
 def recycle_after_schemas(engine: AsyncEngine, limit: int) -> None:
     """Replace a pooled connection of ``engine`` at its next checkout once it has served more than
-    ``limit`` distinct tenant schemas (0: never). The count lives in the connection's ``info``,
-    which SQLAlchemy clears whenever the connection itself is replaced."""
-    if limit <= 0:
-        return
+    ``limit`` distinct tenant schemas (0: never; the count is kept all the same). The count lives
+    in the connection's ``info``, which SQLAlchemy clears whenever the connection is replaced."""
     sync = engine.sync_engine
 
     @event.listens_for(sync, "before_cursor_execute")
@@ -76,6 +74,9 @@ def recycle_after_schemas(engine: AsyncEngine, limit: int) -> None:
                     conn.info[SCHEMAS_SERVED] = {schema}
                 else:
                     served.add(schema)
+
+    if limit <= 0:
+        return
 
     @event.listens_for(sync.pool, "checkin")
     def _recycle(dbapi_connection: Any, record: Any) -> None:

@@ -1,0 +1,1 @@
+"""Workflows as data: per-tenant, versioned state machines that workflow-driven entities run on."""

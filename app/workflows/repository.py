@@ -1,0 +1,85 @@
+"""Workflow and stage-history queries (the only SQL of the workflows area)."""
+
+from __future__ import annotations
+
+import uuid
+from collections.abc import Sequence
+from typing import Any
+
+from sqlalchemy import func, select, update
+from sqlalchemy.ext.asyncio import AsyncSession
+from sqlalchemy.orm import aliased
+
+from app.accounts.models import Role, User
+from app.workflows.models import StageHistory, Workflow
+
+
+async def current(session: AsyncSession, entity: str, *, for_update: bool = False) -> Workflow | None:
+    query = select(Workflow).where(Workflow.entity == entity, Workflow.is_current.is_(True))
+    if for_update:
+        query = query.with_for_update()
+    return (await session.execute(query)).scalar_one_or_none()
+
+
+async def versions(session: AsyncSession, entity: str) -> Sequence[Workflow]:
+    query = select(Workflow).where(Workflow.entity == entity).order_by(Workflow.version.desc())
+    return (await session.execute(query)).scalars().all()
+
+
+async def retire(session: AsyncSession, workflow_id: uuid.UUID) -> None:
+    await session.execute(update(Workflow).where(Workflow.id == workflow_id).values(is_current=False))
+
+
+async def count_in_states(
+    session: AsyncSession, model: Any, column: str, states: Sequence[str]
+) -> dict[str, int]:
+    """Records (the recycle bin included: a restored record needs its state) per state, for ``states``."""
+    if not states:
+        return {}
+    state = getattr(model, column)
+    query = select(state, func.count()).where(state.in_(list(states))).group_by(state)
+    return {str(k): int(n) for k, n in (await session.execute(query)).all()}
+
+
+async def history(
+    session: AsyncSession, entity: str, record_id: uuid.UUID, *, limit: int = 100
+) -> Sequence[StageHistory]:
+    query = (
+        select(StageHistory)
+        .where(StageHistory.entity == entity, StageHistory.record_id == record_id)
+        .order_by(StageHistory.id.desc())
+        .limit(limit)
+    )
+    return (await session.execute(query)).scalars().all()
+
+
+async def histories(
+    session: AsyncSession, entity: str, record_ids: Sequence[uuid.UUID], *, limit: int = 100
+) -> dict[uuid.UUID, list[StageHistory]]:
+    """The newest ``limit`` moves of each record, in one statement (for lists)."""
+    if not record_ids:
+        return {}
+    ranked = (
+        select(
+            StageHistory,
+            func.row_number()
+            .over(partition_by=StageHistory.record_id, order_by=StageHistory.id.desc())
+            .label("n"),
+        )
+        .where(StageHistory.entity == entity, StageHistory.record_id.in_(list(record_ids)))
+        .subquery()
+    )
+    row = aliased(StageHistory, ranked)
+    query = select(row).where(ranked.c.n <= limit).order_by(ranked.c.record_id, ranked.c.id.desc())
+    found: dict[uuid.UUID, list[StageHistory]] = {i: [] for i in record_ids}
+    for entry in (await session.execute(query)).scalars():
+        found.setdefault(entry.record_id, []).append(entry)
+    return found
+
+
+async def role_keys(session: AsyncSession) -> list[str]:
+    return list((await session.execute(select(Role.key))).scalars())
+
+
+async def staff_name(session: AsyncSession, user_id: uuid.UUID) -> str | None:
+    return (await session.execute(select(User.name).where(User.id == user_id))).scalar_one_or_none()

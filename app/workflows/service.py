@@ -1,0 +1,263 @@
+"""Workflow operations: read and edit an entity's workflow, move a record, read its stage history.
+
+``update_workflow`` is a verb of its own (it commits). ``transition`` and ``enter_state`` join the
+caller's transaction: the entity's verb (``transition_customer``) owns the unit of work and commits.
+"""
+
+from __future__ import annotations
+
+import uuid
+from collections.abc import Sequence
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from typing import Any
+
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from app.audit import service as audit
+from app.domain import Actor, FieldError, NotFound, PermissionDenied, ValidationFailed, VersionConflict
+from app.events import service as events
+from app.kit.permissions import is_known
+from app.kit.registry import EntitySpec, entity
+from app.workflows import engine
+from app.workflows import repository as repo
+from app.workflows.definition import DEFAULTS, Definition, State, load, parse
+from app.workflows.errors import NotAllowedTransition, StatesInUse
+from app.workflows.models import StageHistory, Workflow
+from app.workflows.permissions import WORKFLOWS_MANAGE
+
+AUDIT_ENTITY = "workflow"
+
+
+@dataclass(frozen=True)
+class CurrentWorkflow:
+    entity: str
+    version: int  # 0: the built-in default, never saved in this tenant yet
+    definition: Definition
+    updated_at: datetime | None = None
+    updated_by: uuid.UUID | None = None
+
+
+@dataclass(frozen=True)
+class Moved:
+    """What a transition did."""
+
+    source: str
+    target: str
+    workflow_version: int
+    changed: dict[str, Any]
+
+
+def spec_of(key: str) -> EntitySpec:
+    """The workflow-driven entity named ``key``; any other key names no workflow."""
+    spec = entity(key)
+    if spec is None or not spec.workflow_field:
+        raise NotFound(AUDIT_ENTITY, key)
+    return spec
+
+
+def is_permission(name: str) -> bool:
+    return is_known(name)
+
+
+def _current_of(row: Workflow | None, key: str) -> CurrentWorkflow:
+    if row is None:
+        factory = DEFAULTS.get(key)
+        if factory is None:
+            raise NotFound(AUDIT_ENTITY, key)
+        return CurrentWorkflow(key, 0, load(factory()))
+    return CurrentWorkflow(key, row.version, load(row.definition), row.created_at, row.created_by)
+
+
+async def current(session: AsyncSession, key: str) -> CurrentWorkflow:
+    """The current version of an entity's workflow (no permission check: callers hold the record)."""
+    return _current_of(await repo.current(session, key), key)
+
+
+async def get_workflow(session: AsyncSession, actor: Actor, key: str) -> CurrentWorkflow:
+    """The current workflow, for anyone who may read the entity (they see its stages) or edit workflows."""
+    spec = spec_of(key)
+    needed = f"{spec.module}:read"
+    if not (actor.can(needed) or actor.can(WORKFLOWS_MANAGE)):
+        raise PermissionDenied(needed)
+    return await current(session, key)
+
+
+async def update_workflow(
+    session: AsyncSession, actor: Actor, key: str, document: Any, version: int
+) -> CurrentWorkflow:
+    """Save a new version of the workflow, given the version the editor read.
+
+    Refused (nothing written) when the document is not valid, when someone saved a newer version,
+    or when it drops states that records are still in (``StatesInUse`` with their count).
+    """
+    if not actor.can(WORKFLOWS_MANAGE):
+        raise PermissionDenied(WORKFLOWS_MANAGE)
+    spec = spec_of(key)
+    row = await repo.current(session, key, for_update=True)
+    before = _current_of(row, key)
+    if before.version != version:
+        changer = await repo.staff_name(session, before.updated_by) if before.updated_by else None
+        raise VersionConflict(key, before.version, changer, before.updated_at)
+    definition = parse(document, spec, roles=set(await repo.role_keys(session)), is_permission=is_permission)
+    removed = [k for k in before.definition.keys() if definition.state(k) is None]
+    if removed and spec.model is not None and spec.workflow_field:
+        counts = await repo.count_in_states(session, spec.model, spec.workflow_field, removed)
+        if any(counts.values()):
+            raise StatesInUse({k: n for k, n in counts.items() if n})
+    if row is not None:
+        await repo.retire(session, row.id)
+        await session.flush()  # one current version at a time (a partial unique index)
+    saved = Workflow(
+        entity=key,
+        version=before.version + 1,
+        is_current=True,
+        definition=definition.as_json(),
+        created_by=actor.user_id if actor.via != "system" else None,
+        created_at=datetime.now(UTC),
+    )
+    session.add(saved)
+    audit.record(
+        session,
+        actor,
+        entity=AUDIT_ENTITY,
+        entity_id=key,
+        action="update",
+        before={"version": before.version, **before.definition.as_json()},
+        after={"version": saved.version, **definition.as_json()},
+    )
+    events.emit(session, "workflow.updated", {"entity": key, "version": saved.version})
+    await session.commit()
+    return CurrentWorkflow(key, saved.version, definition, saved.created_at, saved.created_by)
+
+
+# -- moving records -------------------------------------------------------------------------------
+
+
+async def initial_state(session: AsyncSession, spec: EntitySpec, requested: str | None) -> str:
+    """The state a new record starts in: the requested one if the workflow has it, else the first."""
+    workflow = await current(session, spec.key)
+    if requested is None:
+        return workflow.definition.initial.key
+    if workflow.definition.state(requested) is None:
+        keys = ", ".join(workflow.definition.keys())
+        raise ValidationFailed(
+            [FieldError(spec.workflow_field or "state", "unknown_state", f"must be one of {keys}")]
+        )
+    return requested
+
+
+def _record_move(
+    session: AsyncSession,
+    actor: Actor,
+    spec: EntitySpec,
+    record: Any,
+    workflow: CurrentWorkflow,
+    source: str,
+    target: State,
+    note: str | None,
+) -> dict[str, Any]:
+    """Set the state, run the entry actions, write the history row and the events."""
+    assert spec.workflow_field is not None
+    setattr(record, spec.workflow_field, target.key)
+    changed = engine.apply_set_fields(spec, record, target)
+    session.add(
+        StageHistory(
+            entity=spec.key,
+            record_id=record.id,
+            workflow_version=workflow.version,
+            from_state=source,
+            to_state=target.key,
+            actor_id=actor.user_id if actor.via != "system" else None,
+            actor_label=actor.label[:120],
+            at=datetime.now(UTC),
+            note=note,
+        )
+    )
+    for topic, payload in engine.messages(spec, record, source, target):
+        events.emit(session, topic, payload)
+    return changed
+
+
+async def enter_state(
+    session: AsyncSession, actor: Actor, spec: EntitySpec, record: Any, source: str, target: str
+) -> Moved:
+    """A state change made as part of another edit (the entity's update form): the same move and
+    guard checks as ``transition``, with entry actions and history; the caller audits the edit."""
+    workflow = await current(session, spec.key)
+    engine.check_move(workflow.definition, spec, actor, record, source, target)
+    state = workflow.definition.state(target)
+    assert state is not None
+    changed = _record_move(session, actor, spec, record, workflow, source, state, None)
+    events.emit(session, f"{spec.key}.transitioned", {"id": str(record.id), "from": source, "to": target})
+    return Moved(source, target, workflow.version, changed)
+
+
+async def transition(
+    session: AsyncSession,
+    actor: Actor,
+    spec: EntitySpec,
+    record: Any,
+    to_state: str,
+    version: int,
+    *,
+    note: str | None = None,
+) -> Moved:
+    """Move ``record`` (loaded for update, visible to the actor, permission checked by the verb) to
+    ``to_state``: check the move and its guards, apply the entry actions, record history, audit
+    and emit ``<entity>.transitioned``, in the caller's transaction (the caller commits)."""
+    assert spec.workflow_field is not None
+    if getattr(record, "deleted_at", None) is not None:
+        raise NotFound(spec.key, record.id)
+    if record.version != version:
+        raise VersionConflict(record.id, record.version, None, getattr(record, "updated_at", None))
+    if note is not None and (len(note) > 500 or "\x00" in note):
+        raise ValidationFailed([FieldError("note", "too_long", "must be at most 500 characters")])
+    workflow = await current(session, spec.key)
+    source = getattr(record, spec.workflow_field)
+    target = workflow.definition.state(to_state)
+    if target is None or source == to_state:
+        allowed = tuple(
+            s for t in workflow.definition.moves_from(source) if (s := workflow.definition.state(t.target))
+        )
+        raise NotAllowedTransition(spec.key, workflow.definition.state(source), to_state, allowed, target)
+    engine.check_move(workflow.definition, spec, actor, record, source, to_state)
+    changed = _record_move(session, actor, spec, record, workflow, source, target, note or None)
+    before_version = record.version
+    record.version += 1
+    if hasattr(record, "updated_at"):
+        record.updated_at = datetime.now(UTC)
+        record.updated_by = actor.user_id if actor.via != "system" else None
+    audit.record(
+        session,
+        actor,
+        entity=spec.key,
+        entity_id=record.id,
+        action="transition",
+        before={spec.workflow_field: source, "version": before_version},
+        after={
+            spec.workflow_field: to_state,
+            **changed,
+            "version": record.version,
+            "workflow_version": workflow.version,
+        },
+    )
+    events.emit(
+        session,
+        f"{spec.key}.transitioned",
+        {"id": str(record.id), "from": source, "to": to_state, "version": record.version},
+    )
+    return Moved(source, to_state, workflow.version, changed)
+
+
+async def stage_history(
+    session: AsyncSession, spec: EntitySpec, record_id: uuid.UUID
+) -> Sequence[StageHistory]:
+    """Moves of a record the caller has already been allowed to see, newest first."""
+    return await repo.history(session, spec.key, record_id)
+
+
+async def stage_histories(
+    session: AsyncSession, spec: EntitySpec, record_ids: Sequence[uuid.UUID]
+) -> dict[uuid.UUID, list[StageHistory]]:
+    return await repo.histories(session, spec.key, record_ids)

@@ -36,6 +36,10 @@ SPEC = register(
         choices={"kind": AddressKind},
         page="/customers/{parent}#addresses",
         staff_fields=(),
+        parent="customer",
+        parent_field="customer_id",
+        slug="addresses",
+        section_order=20,
         title=lambda a: " ".join(p for p in (a.province, a.city, a.district, a.detail) if p),
     )
 )
@@ -59,15 +63,7 @@ class AddressService(EntityService[Address]):
     )
     scope = ParentScope(Customer, "customer_id", "customer")
     create_only = ("customer_id",)
-
-    async def for_customer(self, customer_id: Any) -> list[Address]:
-        """The customer's live addresses, the default first."""
-        self.require("read")
-        query = await self.visible(
-            select(Address).where(Address.customer_id == customer_id, Address.deleted_at.is_(None))
-        )
-        rows = await self.session.scalars(query.order_by(Address.is_default.desc(), Address.created_at))
-        return list(rows.all())
+    section_order_by = ("-is_default", "created_at")
 
     async def before_create(self, values: dict[str, Any]) -> None:
         customer = await self.live_parent(values["customer_id"])

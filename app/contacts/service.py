@@ -33,6 +33,10 @@ SPEC = register(
         errors={"not_a_company": N_("Contacts can only be added to company customers.")},
         page="/customers/{parent}#contacts",
         staff_fields=(),
+        parent="customer",
+        parent_field="customer_id",
+        slug="contacts",
+        section_order=10,
     )
 )
 
@@ -52,15 +56,7 @@ class ContactService(EntityService[Contact]):
     )
     scope = ParentScope(Customer, "customer_id", "customer")
     create_only = ("customer_id",)
-
-    async def for_customer(self, customer_id: Any) -> list[Contact]:
-        """The customer's live contacts, primary first."""
-        self.require("read")
-        query = await self.visible(
-            select(Contact).where(Contact.customer_id == customer_id, Contact.deleted_at.is_(None))
-        )
-        rows = await self.session.scalars(query.order_by(Contact.is_primary.desc(), Contact.created_at))
-        return list(rows.all())
+    section_order_by = ("-is_primary", "created_at")
 
     async def before_create(self, values: dict[str, Any]) -> None:
         customer = await self.live_parent(values["customer_id"])

@@ -54,6 +54,13 @@ class EntitySpec:
     title: Callable[[Any], str] | None = None
     # Record fields that hold staff ids (shown as names in audit diffs).
     staff_fields: tuple[str, ...] = ("owner_id",)
+    # A child entity lives on its parent's page (contacts on a customer): the parent's key, the
+    # foreign key to it, and the URL segment under the parent's page ("/customers/{id}/contacts").
+    parent: str | None = None
+    parent_field: str | None = None
+    slug: str | None = None
+    # Position of its section on the parent's page.
+    section_order: int = 100
 
     def field_label(self, name: str) -> str:
         return self.fields.get(name, name)
@@ -88,6 +95,11 @@ def entity(key: str) -> EntitySpec | None:
 
 def entities() -> tuple[EntitySpec, ...]:
     return tuple(_entities.values())
+
+
+def children_of(parent: str) -> tuple[EntitySpec, ...]:
+    """The entities shown as sections on ``parent``'s page, in section order."""
+    return tuple(sorted((s for s in _entities.values() if s.parent == parent), key=lambda s: s.section_order))
 
 
 def customizable() -> tuple[EntitySpec, ...]:

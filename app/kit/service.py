@@ -55,6 +55,14 @@ def json_ready(value: Any) -> Any:
     return value
 
 
+_services: dict[str, type[EntityService[Any]]] = {}
+
+
+def service_for(key: str) -> type[EntityService[Any]]:
+    """The service class declared for entity ``key`` (web and GraphQL kits build on it)."""
+    return _services[key]
+
+
 class EntityService(Generic[M]):
     spec: ClassVar[EntitySpec]
     model: ClassVar[type]
@@ -63,6 +71,14 @@ class EntityService(Generic[M]):
     # Fields set at creation only (a contact's customer): ignored on update.
     create_only: ClassVar[tuple[str, ...]] = ()
     sort_fields: ClassVar[tuple[str, ...]] = ("created_at", "updated_at")
+
+    # How a parent's page lists this entity's records (children only).
+    section_order_by: ClassVar[tuple[str, ...]] = ("created_at",)
+
+    def __init_subclass__(cls, **kwargs: Any) -> None:
+        super().__init_subclass__(**kwargs)
+        if "spec" in cls.__dict__:
+            _services[cls.spec.key] = cls
 
     def __init__(self, session: AsyncSession, actor: Actor) -> None:
         self.session = session
@@ -112,6 +128,21 @@ class EntityService(Generic[M]):
         return parent
 
     # -- reads -----------------------------------------------------------------------------------
+
+    async def for_parent(self, parent_id: Any) -> list[M]:
+        """The live records of one parent (a customer's contacts), in section order."""
+        self.require("read")
+        assert self.spec.parent_field, f"{self.spec.key} has no parent"
+        column = getattr(self.model, self.spec.parent_field)
+        query = await self.visible(
+            select(self.model).where(column == parent_id, self.model.deleted_at.is_(None))  # type: ignore[attr-defined]
+        )
+        order = []
+        for name in self.section_order_by:
+            descending = name.startswith("-")
+            col = getattr(self.model, name.lstrip("-"))
+            order.append(col.desc() if descending else col.asc())
+        return list((await self.session.scalars(query.order_by(*order))).all())
 
     async def get(self, record_id: uuid.UUID) -> M:
         self.require("read")

@@ -64,7 +64,7 @@ async def test_the_first_contact_is_primary_and_a_new_primary_takes_the_mark(
     second = await service.create({"customer_id": company, "name": "吴会计"})
     assert first.is_primary and not second.is_primary
     await service.update(second.id, second.version, {"is_primary": True})
-    listed = await service.for_customer(company)
+    listed = await service.for_parent(company)
     # The primary contact is listed first, and there is only one.
     assert [(c.name, c.is_primary) for c in listed] == [("吴会计", True), ("周经理", False)]
     await service.session.close()

@@ -16,6 +16,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import defer
 
 from app.customers.models import Customer, CustomerTag, Tag
+from app.customfields.types import CustomCondition, filter_expressions
 from app.search.grams import build_query
 
 
@@ -28,9 +29,20 @@ class CustomerFilter:
     tier: str | None = None
     source: str | None = None
     trashed: bool = False  # True: only soft-deleted customers (the recycle bin)
+    # Custom-field filters: (key, op, value) as given, or CustomCondition once the service checked them.
+    custom: tuple[Any, ...] = ()
 
     def as_dict(self) -> dict[str, Any]:
-        return {k: (str(v) if isinstance(v, uuid.UUID) else v) for k, v in self.__dict__.items() if v not in (None, False)}
+        found = {
+            k: (str(v) if isinstance(v, uuid.UUID) else v)
+            for k, v in self.__dict__.items()
+            if v not in (None, False) and k != "custom"
+        }
+        if self.custom:
+            found["custom"] = [
+                [c.key, c.op, c.value] if isinstance(c, CustomCondition) else list(c) for c in self.custom
+            ]
+        return found
 
 
 @dataclass(frozen=True)
@@ -98,6 +110,12 @@ def _filtered(filters: CustomerFilter, owner_ids: Sequence[uuid.UUID] | None) ->
             .where(Tag.name == filters.tag, CustomerTag.customer_id == Customer.id)
         )
         query = query.where(tagged.exists())
+    if filters.custom:
+        # Only conditions the service checked against the field definitions reach SQL.
+        checked = [c for c in filters.custom if isinstance(c, CustomCondition)]
+        if len(checked) != len(filters.custom):
+            raise ValueError("custom filters must be resolved by the service first")
+        query = query.where(*filter_expressions(Customer.custom, checked))
     if filters.search:
         q = build_query(filters.search)
         if q is not None:

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import uuid
 from datetime import UTC, date, datetime
+from dataclasses import replace
 from typing import Any
 
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -22,7 +23,8 @@ from app.customers import repository as repo
 from app.customers.fields import RECORD_FIELDS, SORT_FIELDS
 from app.customers.models import Customer
 from app.customers.repository import CustomerFilter, CustomerOrder, Page
-from app.customers.validation import CustomerInput, clean
+from app.customers.validation import UNSET, CustomerInput, clean
+from app.customfields import service as custom_fields
 from app.domain import Actor, FieldError, NotFound, PermissionDenied, ValidationFailed, VersionConflict
 from app.events import service as events
 from app.platform import quotas
@@ -47,15 +49,18 @@ def snapshot(customer: Customer, tags: list[str] | None = None) -> dict[str, Any
         data[name] = value
     if tags is not None:
         data["tags"] = tags
+    for key, value in sorted((customer.custom or {}).items()):
+        data[f"custom.{key}"] = value
     data["version"] = customer.version
     return data
 
 
-def index_customer(customer: Customer, tags: list[str]) -> None:
-    """Fill the search columns from the customer's fields; tags in name order, whatever order they came in."""
+def index_customer(customer: Customer, tags: list[str], custom_text: list[str] | None = None) -> None:
+    """Fill the search columns from the customer's fields; tags in name order, whatever order they came in.
+    ``custom_text``: the values of searchable custom fields (``custom_fields.search_texts``)."""
     doc = build_document(
         [customer.name, customer.mobile, customer.email, customer.province, customer.city,
-         customer.district, customer.address_detail, " ".join(sorted(tags))],
+         customer.district, customer.address_detail, " ".join(sorted(tags)), *(custom_text or [])],
         pinyin_fields=[customer.name],
     )
     customer.search_text = doc.text
@@ -90,6 +95,24 @@ async def _check_owner(session: AsyncSession, actor: Actor, owner_id: uuid.UUID 
         )
 
 
+async def _clean_with_custom(
+    session: AsyncSession, data: CustomerInput, existing: dict[str, Any] | None, *, creating: bool
+) -> tuple[dict[str, Any], dict[str, Any], list[Any]]:
+    """Built-in fields and custom-field values checked together: every bad field is reported at once."""
+    errors: list[FieldError] = []
+    try:
+        values = clean(data, creating=creating)
+    except ValidationFailed as exc:
+        values, errors = {}, list(exc.errors)
+    supplied = None if data.custom is UNSET else data.custom
+    custom, problems, definitions = await custom_fields.clean_values(
+        session, ENTITY, supplied, existing, creating=creating
+    )
+    if errors or problems:
+        raise ValidationFailed([*errors, *problems])
+    return values, custom, definitions
+
+
 # -- reads ----------------------------------------------------------------------------------------
 
 
@@ -117,6 +140,12 @@ async def list_customers(
         errors.append(FieldError("first", "out_of_range", f"must be between 1 and {settings.page_size_max}"))
     if filters.search and len(filters.search) > 200:
         errors.append(FieldError("filter.search", "too_long", "must be at most 200 characters"))
+    if filters.custom:
+        conditions, problems = custom_fields.resolve_filters(
+            await custom_fields.active_definitions(session, ENTITY), filters.custom
+        )
+        errors.extend(problems)
+        filters = replace(filters, custom=conditions)
     if errors:
         raise ValidationFailed(errors)
     try:
@@ -138,14 +167,14 @@ async def tag_names(session: AsyncSession, customer_ids: list[uuid.UUID]) -> dic
 
 async def create_customer(session: AsyncSession, actor: Actor, data: CustomerInput) -> Customer:
     _require(actor, CUSTOMERS_WRITE)
-    values = clean(data, creating=True)
+    values, custom, definitions = await _clean_with_custom(session, data, None, creating=True)
     tags = values.pop("tags", [])
     if values.get("owner_id") is None:
         values["owner_id"] = actor.user_id
     await _check_owner(session, actor, values["owner_id"])
     await quotas.ensure_room(session, "customers")
-    customer = Customer(**values, version=1, created_by=actor.user_id, updated_by=actor.user_id, custom={})
-    index_customer(customer, tags)
+    customer = Customer(**values, version=1, created_by=actor.user_id, updated_by=actor.user_id, custom=custom)
+    index_customer(customer, tags, custom_fields.search_texts(definitions, custom))
     session.add(customer)
     await session.flush()
     await repo.replace_tags(session, customer.id, tags)
@@ -160,10 +189,10 @@ async def update_customer(
     session: AsyncSession, actor: Actor, customer_id: uuid.UUID, version: int, data: CustomerInput
 ) -> Customer:
     _require(actor, CUSTOMERS_WRITE)
-    values = clean(data, creating=False)
     customer = await _visible(session, actor, customer_id, for_update=True)
     if customer.deleted_at is not None:
         raise NotFound(ENTITY, customer_id)
+    values, custom, definitions = await _clean_with_custom(session, data, customer.custom, creating=False)
     if customer.version != version:
         changer = await accounts_repo.user_by_id(session, customer.updated_by) if customer.updated_by else None
         raise VersionConflict(customer_id, customer.version, changer.name if changer else None, customer.updated_at)
@@ -177,10 +206,11 @@ async def update_customer(
     new_tags = values.pop("tags", old_tags)
     for name, value in values.items():
         setattr(customer, name, value)
+    customer.custom = custom
     customer.version += 1
     customer.updated_at = datetime.now(UTC)
     customer.updated_by = actor.user_id
-    index_customer(customer, new_tags)
+    index_customer(customer, new_tags, custom_fields.search_texts(definitions, custom))
     if new_tags != old_tags:
         await repo.replace_tags(session, customer.id, new_tags)
     after = snapshot(customer, new_tags)

@@ -13,6 +13,7 @@ import io
 import uuid
 from collections.abc import Sequence
 from datetime import date, datetime
+from decimal import Decimal
 from typing import Any, BinaryIO, Protocol
 from zoneinfo import ZoneInfo
 
@@ -111,11 +112,11 @@ class RowWriter(Protocol):
 class CsvRows:
     """UTF-8 with a BOM, CRLF line ends: what Excel on Windows opens correctly."""
 
-    def __init__(self, out: BinaryIO) -> None:
+    def __init__(self, out: BinaryIO, extra_headers: Sequence[str] = ()) -> None:
         out.write(codecs.BOM_UTF8)
         self._text = io.TextIOWrapper(out, encoding="utf-8", newline="", write_through=True)
         self._csv = csv.writer(self._text)
-        self._csv.writerow(HEADERS)
+        self._csv.writerow([*HEADERS, *(neutralise(h) for h in extra_headers)])
 
     def write(self, row: Sequence[Any]) -> None:
         self._csv.writerow([self._cell(v) for v in row])
@@ -128,6 +129,8 @@ class CsvRows:
             return value.strftime("%Y-%m-%d %H:%M:%S")
         if isinstance(value, date):
             return value.isoformat()
+        if isinstance(value, int | Decimal) and not isinstance(value, bool):
+            return str(value)  # a number (a custom field's), not text a spreadsheet might run
         return neutralise(str(value))
 
     def close(self) -> None:
@@ -138,11 +141,11 @@ class CsvRows:
 class XlsxRows:
     """openpyxl in write-only mode: rows stream to disk, memory stays flat for big lists."""
 
-    def __init__(self, out: BinaryIO) -> None:
+    def __init__(self, out: BinaryIO, extra_headers: Sequence[str] = ()) -> None:
         self._out = out
         self._book = Workbook(write_only=True)
         self._sheet = self._book.create_sheet("客户")
-        self._sheet.append(list(HEADERS))
+        self._sheet.append([*HEADERS, *(neutralise(h) for h in extra_headers)])
 
     def write(self, row: Sequence[Any]) -> None:
         self._sheet.append([self._cell(v) for v in row])
@@ -158,6 +161,8 @@ class XlsxRows:
             cell = WriteOnlyCell(self._sheet, value=value)
             cell.number_format = "yyyy-mm-dd"
             return cell
+        if isinstance(value, int | Decimal) and not isinstance(value, bool):
+            return value
         # Control characters are not allowed in XLSX text; a pasted note may carry some.
         return neutralise(ILLEGAL_CHARACTERS_RE.sub("", str(value)))
 
@@ -165,9 +170,10 @@ class XlsxRows:
         self._book.save(self._out)
 
 
-def row_writer(fmt: str, out: BinaryIO) -> RowWriter:
+def row_writer(fmt: str, out: BinaryIO, extra_headers: Sequence[str] = ()) -> RowWriter:
+    """``extra_headers``: the tenant's custom fields, after the built-in columns."""
     if fmt == "csv":
-        return CsvRows(out)
+        return CsvRows(out, extra_headers)
     if fmt == "xlsx":
-        return XlsxRows(out)
+        return XlsxRows(out, extra_headers)
     raise ValueError(f"unknown export format {fmt!r}")

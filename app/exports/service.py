@@ -30,6 +30,7 @@ from app.audit import service as audit
 from app.customers import repository as customers_repo
 from app.customers.fields import SOURCES, STATUSES, TIERS
 from app.customers.repository import CustomerFilter
+from app.customfields import service as custom_fields
 from app.db import Database
 from app.domain import Actor, FieldError, NotFound, PermissionDenied, QuotaExceeded, ValidationFailed
 from app.exports import repository as repo
@@ -94,7 +95,20 @@ def filters_from_json(data: dict[str, Any]) -> CustomerFilter:
     values = {k: data[k] for k in FILTER_KEYS if data.get(k)}
     if "owner_id" in values:
         values["owner_id"] = uuid.UUID(str(values["owner_id"]))
+    if isinstance(data.get("custom"), list):
+        values["custom"] = tuple(tuple(c) for c in data["custom"] if isinstance(c, list) and len(c) == 3)
     return CustomerFilter(**values)
+
+
+async def _checked_custom(session: AsyncSession, filters: CustomerFilter) -> CustomerFilter:
+    """Custom-field filters checked against the fields as they are now (refused if one no longer fits)."""
+    if not filters.custom:
+        return filters
+    definitions = await custom_fields.active_definitions(session, "customer")
+    conditions, problems = custom_fields.resolve_filters(definitions, filters.custom)
+    if problems:
+        raise ValidationFailed(problems)
+    return CustomerFilter(**{**filters.__dict__, "custom": conditions})
 
 
 def _validate(filters: CustomerFilter, fmt: str) -> None:
@@ -124,6 +138,7 @@ async def request_customer_export(
     """Record an export of the customer list as filtered now; the caller enqueues it once this commits."""
     _require(actor, CUSTOMERS_EXPORT)
     _validate(filters, fmt)
+    await _checked_custom(session, filters)
     job = ExportJob(
         entity="customer",
         format=fmt,
@@ -376,13 +391,14 @@ async def _write_file(
             raise RequesterRefused(job.requested_by)
         # The requester's scope as it is now: a salesperson moved to another team exports that team's list.
         owners = await visible_owner_ids(read, actor_for(requester, via="system"))
-        filters = filters_from_json(job.filters)
+        filters = await _checked_custom(read, filters_from_json(job.filters))
+        columns = await custom_fields.active_definitions(read, "customer")
         await report(total=await customers_repo.count(read, filters, owners))
         await read.commit()
         names: dict[uuid.UUID, str] = {}
         done = 0
         with files.write_atomic(file_name) as out:
-            writer = row_writer(job.format, out)
+            writer = row_writer(job.format, out, [d.label_zh for d in columns])
             async for batch in customers_repo.stream(read, filters, owners, batch=batch_size):
                 tags = await customers_repo.tags_by_customer(read, [c.id for c in batch])
                 unknown = [c.owner_id for c in batch if c.owner_id and c.owner_id not in names]
@@ -390,7 +406,8 @@ async def _write_file(
                     names.update(await staff_names(read, unknown))
                 await read.commit()  # no transaction stays open across the whole export
                 for customer in batch:
-                    writer.write(customer_row(customer, [t.name for t in tags[customer.id]], names))
+                    row = customer_row(customer, [t.name for t in tags[customer.id]], names)
+                    writer.write(row + custom_fields.export_cells(columns, customer.custom or {}))
                 done += len(batch)
                 await report(done=done)
                 if pause_ms:

@@ -32,6 +32,8 @@ def _camel(name: str) -> str:
 def field_path(field: str, prefix: tuple[str, ...] = ()) -> list[str]:
     """``address_detail`` → ``[*prefix, "address", "detail"]``; ``tags.2`` → ``[*prefix, "tags", "2"]``."""
     head, *rest = field.split(".")
+    if head == "custom":  # custom-field keys are the tenant's own words: never camel-cased
+        return [*prefix, "customFields", *rest]
     return [*prefix, *_INPUT_NAMES.get(head, (_camel(head),)), *(_camel(part) for part in rest)]
 
 

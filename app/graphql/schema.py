@@ -11,6 +11,7 @@ from strawberry.schema.config import StrawberryConfig
 from strawberry.types import ExecutionContext
 
 from app.graphql.accounts import AccountQueries
+from app.graphql.custom_fields import CustomFieldMutations, CustomFieldQueries
 from app.graphql.customers import CustomerMutations, CustomerQueries
 from app.graphql.errors import is_unexpected
 from app.graphql.protection import EXTENSIONS, QuietExecutor
@@ -19,12 +20,12 @@ log = logging.getLogger("dealercrm.graphql")
 
 
 @strawberry.type
-class Query(AccountQueries, CustomerQueries):
+class Query(AccountQueries, CustomerQueries, CustomFieldQueries):
     pass
 
 
 @strawberry.type
-class Mutation(CustomerMutations):
+class Mutation(CustomerMutations, CustomFieldMutations):
     pass
 
 

@@ -13,6 +13,7 @@ from datetime import date, datetime
 from typing import Annotated, Any
 
 import strawberry
+from strawberry.scalars import JSON
 from strawberry.types import Info
 
 from app.accounts.models import User
@@ -25,6 +26,7 @@ from app.graphql.context import GraphQLContext
 from app.graphql.errors import NotFoundError, PermissionDeniedError, ValidationError, VersionConflictError
 from app.graphql.loaders import NOTHING_PRELOADED, Related
 from app.graphql.pagination import Connection
+from app.graphql.types.custom_fields import CustomFieldFilterInput
 from app.graphql.types.accounts import StaffMember
 
 
@@ -128,6 +130,10 @@ class Customer:
     deleted_at: datetime | None = strawberry.field(
         description="Set while the customer is in the recycle bin."
     )
+    custom_fields: JSON = strawberry.field(
+        description="Custom-field values by key (customFieldDefinitions(entity: \"customer\")); a field's "
+        "value stays here, read-only, while the field is archived."
+    )
     customer_id: strawberry.Private[uuid.UUID]
     owner_id: strawberry.Private[uuid.UUID | None]
     related: strawberry.Private[Related]
@@ -170,6 +176,7 @@ class Customer:
             updated_at=c.updated_at,
             version=c.version,
             deleted_at=c.deleted_at,
+            custom_fields=dict(c.custom or {}),
             customer_id=c.id,
             owner_id=c.owner_id,
             related=related,
@@ -215,6 +222,9 @@ class CustomerFilterInput:
     tier: CustomerTier | None = None
     source: CustomerSource | None = None
     trashed: bool = strawberry.field(default=False, description="True: only customers in the recycle bin.")
+    custom_fields: list[CustomFieldFilterInput] | None = strawberry.field(
+        default=None, description="Conditions on filterable custom fields."
+    )
 
     def to_domain(self) -> customers_repo.CustomerFilter:
         owner_id: uuid.UUID | None = None
@@ -233,6 +243,7 @@ class CustomerFilterInput:
             tier=self.tier.value if self.tier else None,
             source=self.source.value if self.source else None,
             trashed=self.trashed,
+            custom=tuple(f.to_domain() for f in self.custom_fields or ()),
         )
 
 
@@ -303,6 +314,9 @@ def _customer_input(source: Any, *, null_means_clear: bool) -> CustomerInput:
         value = getattr(source, name)
         if given(value):
             setattr(data, target, _plain(value))
+    custom = getattr(source, "custom_fields", strawberry.UNSET)
+    if custom is not strawberry.UNSET and custom is not None:
+        data.custom = custom
     address = source.address
     if given(address):
         for name, target in _ADDRESS_FIELDS:
@@ -334,6 +348,9 @@ class CreateCustomerInput:
     )
     birthday: date | None = strawberry.UNSET
     notes: str | None = strawberry.UNSET
+    custom_fields: JSON | None = strawberry.field(
+        default=strawberry.UNSET, description="Custom-field values by key; required fields without a default need one."
+    )
 
     def to_domain(self) -> CustomerInput:
         return _customer_input(self, null_means_clear=False)
@@ -356,6 +373,9 @@ class UpdateCustomerInput:
     owner_id: strawberry.ID | None = strawberry.UNSET
     birthday: date | None = strawberry.UNSET
     notes: str | None = strawberry.UNSET
+    custom_fields: JSON | None = strawberry.field(
+        default=strawberry.UNSET, description="Only the keys given change; a key set to null is cleared."
+    )
 
     def to_domain(self) -> CustomerInput:
         return _customer_input(self, null_means_clear=True)

@@ -1,0 +1,89 @@
+"""Custom-field queries and mutations: parse the input, call the custom-field service, render the result."""
+
+from __future__ import annotations
+
+import uuid
+from collections.abc import Awaitable, Callable
+
+import strawberry
+from sqlalchemy.ext.asyncio import AsyncSession
+from strawberry.types import Info
+
+from app.customfields import models
+from app.customfields import service as custom_fields
+from app.domain import Actor, DomainError, NotFound
+from app.graphql.context import GraphQLContext
+from app.graphql.errors import client_error, error_type
+from app.graphql.types.custom_fields import (
+    CustomFieldDefinition,
+    CustomFieldMutationResult,
+    CustomFieldPayload,
+    DefineCustomFieldInput,
+    UpdateCustomFieldInput,
+)
+
+FieldInfo = Info[GraphQLContext, None]
+Operation = Callable[[AsyncSession, Actor], Awaitable[models.CustomFieldDefinition]]
+
+
+def _uuid(raw: str) -> uuid.UUID:
+    try:
+        return uuid.UUID(str(raw))
+    except ValueError as exc:
+        raise NotFound(custom_fields.AUDIT_ENTITY, raw) from exc
+
+
+async def _save(info: FieldInfo, operation: Operation) -> CustomFieldMutationResult:
+    context = info.context
+    async with context.db() as session:
+        try:
+            record = await operation(session, context.actor)
+        except DomainError as exc:
+            await session.rollback()
+            return error_type(exc)
+        return CustomFieldPayload(custom_field=CustomFieldDefinition.from_model(record))
+
+
+@strawberry.type
+class CustomFieldQueries:
+    @strawberry.field(
+        description='The custom fields of an entity ("customer"), in form order. includeArchived needs settings:manage.'
+    )
+    async def custom_field_definitions(
+        self, info: FieldInfo, entity: str, include_archived: bool = False
+    ) -> list[CustomFieldDefinition]:
+        context = info.context
+        async with context.db() as session:
+            try:
+                found = await custom_fields.list_definitions(
+                    session, context.actor, entity, include_archived=include_archived
+                )
+            except DomainError as exc:
+                raise client_error(exc) from None
+            return [CustomFieldDefinition.from_model(d) for d in found]
+
+
+@strawberry.type
+class CustomFieldMutations:
+    @strawberry.mutation(description="Add a custom field to an entity (needs settings:manage).")
+    async def define_custom_field(self, info: FieldInfo, input: DefineCustomFieldInput) -> CustomFieldMutationResult:
+        return await _save(
+            info, lambda session, actor: custom_fields.define_field(session, actor, input.entity, input.to_domain())
+        )
+
+    @strawberry.mutation(description="Change a custom field; refusals say which records are in the way.")
+    async def update_custom_field(self, info: FieldInfo, input: UpdateCustomFieldInput) -> CustomFieldMutationResult:
+        return await _save(
+            info,
+            lambda session, actor: custom_fields.update_field(
+                session, actor, _uuid(input.id), input.to_domain(), version=input.version
+            ),
+        )
+
+    @strawberry.mutation(description="Remove a custom field from forms and the API; its values are kept (restorable).")
+    async def archive_custom_field(self, info: FieldInfo, id: strawberry.ID) -> CustomFieldMutationResult:
+        return await _save(info, lambda session, actor: custom_fields.archive_field(session, actor, _uuid(id)))
+
+    @strawberry.mutation(description="Bring an archived custom field back, with the values records kept.")
+    async def restore_custom_field(self, info: FieldInfo, id: strawberry.ID) -> CustomFieldMutationResult:
+        return await _save(info, lambda session, actor: custom_fields.restore_field(session, actor, _uuid(id)))

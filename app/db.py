@@ -67,7 +67,14 @@ def make_engine(
 
 
 class Database:
-    """The process's engine and the per-tenant views over it."""
+    """The process's engine and the per-tenant views over it.
+
+    ``pool_slices`` > 1 (``DB_POOL_SLICES``) gives tenant sessions pools of their own, that many,
+    ``pool_size / pool_slices`` connections each (rounded up), and sends each tenant to one of them
+    by a hash of its schema: a connection then serves about ``tenants / pool_slices`` tenants and
+    keeps them warm within its ``schemas_per_connection`` (see infra/README.md, "Capacity").
+    ``engine`` (the platform's tables, raw-SQL passes, jobs) keeps its own pool either way.
+    """
 
     def __init__(
         self,
@@ -75,14 +82,31 @@ class Database:
         pool_size: int = 10,
         statement_cache_size: int = 500,
         schemas_per_connection: int | None = None,
+        pool_slices: int | None = None,
     ) -> None:
-        if schemas_per_connection is None:
+        if schemas_per_connection is None or pool_slices is None:
             from app.settings import get_settings
 
-            schemas_per_connection = get_settings().db_schemas_per_connection
+            settings = get_settings()
+            if schemas_per_connection is None:
+                schemas_per_connection = settings.db_schemas_per_connection
+            if pool_slices is None:
+                pool_slices = settings.db_pool_slices
         self.engine = make_engine(database_url, pool_size, statement_cache_size, schemas_per_connection)
-        self.tenants = TenantEngines(self.engine)
+        slices = [self.engine]
+        if pool_slices > 1:
+            per_slice = -(-pool_size // pool_slices)
+            slices = [
+                make_engine(database_url, per_slice, statement_cache_size, schemas_per_connection)
+                for _ in range(pool_slices)
+            ]
+        self.tenants = TenantEngines(slices)
         self.platform_sessions = async_sessionmaker(self.engine, expire_on_commit=False)
+
+    @property
+    def engines(self) -> list[AsyncEngine]:
+        """Every engine with a pool of its own: the platform's, then the tenant slices if any."""
+        return [self.engine, *(e for e in self.tenants.slices if e is not self.engine)]
 
     def tenant_session(self, schema: str) -> AsyncSession:
         return AsyncSession(self.tenants.for_schema(schema), expire_on_commit=False)
@@ -91,7 +115,8 @@ class Database:
         return self.platform_sessions()
 
     async def dispose(self) -> None:
-        await self.engine.dispose()
+        for engine in self.engines:
+            await engine.dispose()
 
 
 async def session_scope(db: Database, schema: str) -> AsyncIterator[AsyncSession]:

@@ -45,6 +45,8 @@ class Settings:
     db_schemas_per_connection: int = field(
         default_factory=lambda: int(os.environ.get("DB_SCHEMAS_PER_CONNECTION", "200"))
     )
+    # Tenant sessions split over this many pools, each tenant always in the same one (1: one pool).
+    db_pool_slices: int = field(default_factory=lambda: int(os.environ.get("DB_POOL_SLICES", "1")))
     session_idle_minutes: int = 30
     session_absolute_hours: int = 12
     login_max_failures: int = 5

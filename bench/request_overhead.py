@@ -30,16 +30,19 @@ from __future__ import annotations
 import argparse
 import asyncio
 import dataclasses
+import json
 import logging
+import os
 import random
 import time
 from collections.abc import AsyncIterator
 from contextlib import AsyncExitStack, asynccontextmanager
 from dataclasses import dataclass
+from pathlib import Path
 from typing import Any
 
 import httpx
-from common import summary, warn_if_busy, write_result
+from common import RESULTS_DIR, summary, warn_if_busy, write_partial, write_result
 from sqlalchemy import event, text
 from tenants_at_scale import SCALE_DB, open_scale_database, provision_range
 
@@ -99,47 +102,89 @@ async def web_app(
         yield application
 
 
-async def credentials(app: Any) -> list[Tenant]:
+async def credentials(app: Any, database: str, concurrency: int = 4) -> list[Tenant]:
     """A token and a session cookie for the owner of every tenant.
 
     Made through an engine of their own (disposed afterwards), so that the measured app's
-    connections have not seen the tenants yet. Both are then marked as used an hour from now:
-    the once-a-minute ``last_used_at`` / ``last_seen_at`` write on a credential's first use would
-    otherwise land on most random-tenant requests with 2,000 tenants and few with 10."""
+    connections have not seen the tenants yet, ``concurrency`` tenants at a time, one transaction
+    each (a bounded number of locks, and the set-up connections are replaced as they serve
+    tenants, like the app's). Both are then marked as used an hour from now: the once-a-minute
+    ``last_used_at`` / ``last_seen_at`` write on a credential's first use would otherwise land on
+    most random-tenant requests with thousands of tenants and few with 10. Kept in
+    ``bench/results/credentials-<database>.json`` and reused by the next run while they still work
+    (a rerun at 10,000 tenants starts in seconds)."""
+    from app.db import Database
+
+    cache = RESULTS_DIR / f"credentials-{database}.json"
+    async with app.state.db.engine.connect() as conn:
+        rows = (await conn.execute(text("SELECT slug, schema_name FROM public.tenants ORDER BY slug"))).all()
+    known: dict[str, Tenant] = {}
+    if cache.exists():
+        known = {t["slug"]: Tenant(**t) for t in json.loads(cache.read_text())}
+    out: list[Tenant] = [known[slug] for slug, _ in rows if slug in known]
+    todo = [(slug, schema) for slug, schema in rows if slug not in known]
+    if out and not await _still_valid(app, out[0]):
+        out, todo = [], list(rows)
+    if not todo:
+        return out
+    print(f"  credentials for {len(todo)} tenants ({len(out)} reused)", flush=True)
+    db = Database(app.state.urls.database_url, pool_size=concurrency)
+    gate = asyncio.Semaphore(concurrency)
+    started = time.perf_counter()
+
+    async def one(slug: str, schema: str) -> None:
+        async with gate:
+            out.append(await _credential(db, slug, schema))
+            if len(out) % 500 == 0:
+                rate = len(out) / (time.perf_counter() - started)
+                print(f"    {len(out)}/{len(rows)} ({rate:.0f}/s)", flush=True)
+                _save(cache, out)
+
+    try:
+        await asyncio.gather(*(one(slug, schema) for slug, schema in todo))
+    finally:
+        _save(cache, out)
+        await db.dispose()
+    out.sort(key=lambda t: t.slug)
+    return out
+
+
+async def _credential(db: Any, slug: str, schema: str) -> Tenant:
     from app.accounts import repository as accounts_repo
     from app.accounts import service as accounts
-    from app.db import Database
     from app.tenant_settings.service import security_policy
     from tenancy.migrate import quote_ident
 
-    db = Database(app.state.urls.database_url, pool_size=1)
-    out: list[Tenant] = []
-    try:
-        async with db.engine.connect() as conn:
-            rows = (
-                await conn.execute(text("SELECT slug, schema_name FROM public.tenants ORDER BY slug"))
-            ).all()
-        for slug, schema in rows:
-            async with db.tenant_session(schema) as session:
-                user = await accounts_repo.user_by_email(session, f"owner@{slug}.example")
-                assert user is not None, slug
-                token, _ = await accounts.create_api_token(session, user, tenant_slug=slug, name="bench")
-                policy = await security_policy(session)
-                cookie, _ = accounts._open_session(
-                    session, user, policy, accounts.STAGE_ACTIVE, "127.0.0.1", "bench/request_overhead"
-                )
-                await session.commit()
-            async with db.engine.begin() as conn:
-                s = quote_ident(schema)
-                later = "now() + interval '1 hour'"
-                await conn.execute(
-                    text(f"UPDATE {s}.api_tokens SET last_used_at = {later} WHERE name = 'bench'")
-                )
-                await conn.execute(text(f"UPDATE {s}.user_sessions SET last_seen_at = {later}"))
-            out.append(Tenant(slug, schema, token, cookie))
-    finally:
-        await db.dispose()
-    return out
+    async with db.tenant_session(schema) as session:
+        user = await accounts_repo.user_by_email(session, f"owner@{slug}.example")
+        assert user is not None, slug
+        token, _ = await accounts.create_api_token(session, user, tenant_slug=slug, name="bench")
+        policy = await security_policy(session)
+        cookie, _ = accounts._open_session(
+            session, user, policy, accounts.STAGE_ACTIVE, "127.0.0.1", "bench/request_overhead"
+        )
+        await session.commit()
+    async with db.engine.begin() as conn:
+        s = quote_ident(schema)
+        later = "now() + interval '1 hour'"
+        await conn.execute(text(f"UPDATE {s}.api_tokens SET last_used_at = {later} WHERE name = 'bench'"))
+        await conn.execute(text(f"UPDATE {s}.user_sessions SET last_seen_at = {later}"))
+    return Tenant(slug, schema, token, cookie)
+
+
+async def _still_valid(app: Any, tenant: Tenant) -> bool:
+    """Whether a cached token and cookie still open their tenant (sessions and tokens expire)."""
+    transport = httpx.ASGITransport(app=app, client=("127.0.0.1", 5000))
+    async with httpx.AsyncClient(transport=transport) as client:
+        for kind in KINDS:
+            if (await request(client, kind, tenant)).status_code != 200:
+                return False
+    return True
+
+
+def _save(cache: Path, tenants: list[Tenant]) -> None:
+    cache.parent.mkdir(parents=True, exist_ok=True)
+    cache.write_text(json.dumps([dataclasses.asdict(t) for t in tenants]))
 
 
 # -- timing -----------------------------------------------------------------------------------------
@@ -167,13 +212,13 @@ class Timed:
 class Statements:
     """SQL statements and their execution time, counted on the app's engine."""
 
-    def __init__(self, engine: Any) -> None:
+    def __init__(self, engines: list[Any]) -> None:
         self.count = 0
         self.seconds = 0.0
         self._started: dict[int, float] = {}
-        sync = engine.sync_engine
-        event.listen(sync, "before_cursor_execute", self._before)
-        event.listen(sync, "after_cursor_execute", self._after)
+        for engine in engines:
+            event.listen(engine.sync_engine, "before_cursor_execute", self._before)
+            event.listen(engine.sync_engine, "after_cursor_execute", self._after)
 
     def _before(self, conn: Any, cursor: Any, statement: str, params: Any, context: Any, many: bool) -> None:
         self.count += 1
@@ -212,7 +257,7 @@ def check(response: httpx.Response, kind: str, tenant: Tenant) -> None:
 
 KINDS = ("graphql", "page")
 RATIOS = (("ms", "p50"), ("ms", "p95"), ("cpu_ms", "p50"), ("sql_ms", "p50"))
-VARIANTS = ("one tenant", "random tenant", "random tenant, all seen")
+VARIANTS = ("one tenant", "random tenant", "random tenant, steady")
 
 
 @dataclass
@@ -256,15 +301,17 @@ class Side:
         return out
 
 
-async def measure(sides: list[Side], iterations: int) -> None:
+async def measure(sides: list[Side], iterations: int, steady_warmup: int, on_variant: Any = None) -> None:
     """Both databases interleaved, request by request, in a random order each time: whatever else
     the machine is doing hits both alike, so their ratio holds even when the times do not.
 
     - one tenant: after a warm-up on it;
     - random tenant: on fresh pooled connections (the pool is emptied first), so most requests
-      with 2,000 tenants are a tenant's first on its connection;
-    - random tenant, all seen: after one untimed pass over every tenant (both requests), the
-      steady state of a process that has served them all for a while."""
+      with thousands of tenants are a tenant's first on its connection;
+    - random tenant, steady: after ``steady_warmup`` untimed random requests (at most 20 per
+      tenant), the steady state of a process serving random tenants for a while. (It replaces
+      "all seen", an untimed pass over every tenant that took most of an hour at 10,000 tenants
+      and that bounded connections no longer keep in cache anyway.)"""
     rng = random.Random(SEED)
     for side in sides:
         first = side.tenants[0]
@@ -277,9 +324,10 @@ async def measure(sides: list[Side], iterations: int) -> None:
         started = time.perf_counter()
         for side in sides:
             if variant == "random tenant":
-                await side.app.state.db.engine.dispose()
-            if variant == "random tenant, all seen":
-                for tenant in side.tenants:
+                await side.app.state.db.dispose()  # every pool (and pool slice) emptied
+            if variant == "random tenant, steady":
+                for _ in range(min(steady_warmup, 20 * len(side.tenants)) // len(KINDS)):
+                    tenant = rng.choice(side.tenants)
                     for kind in KINDS:
                         check(await request(side.client, kind, tenant), kind, tenant)
                     side.touched.add(tenant.slug)
@@ -296,13 +344,50 @@ async def measure(sides: list[Side], iterations: int) -> None:
         for side in sides:
             side.memory[variant] = await backend_memory(side.app)
         print(f"  {variant}: {time.perf_counter() - started:.0f} s", flush=True)
+        if on_variant:
+            on_variant()
+
+
+async def soak(side: Side, seconds: float, every: float, on_sample: Any = None) -> list[dict[str, Any]]:
+    """Random-tenant requests (both kinds) for ``seconds`` on one side; the largest pooled
+    backend's memory every ``every`` seconds, with how many requests and distinct tenants so far."""
+    rng = random.Random(SEED + 1)
+    samples: list[dict[str, Any]] = []
+    started = last = time.perf_counter()
+    served: set[str] = set()
+    requests = 0
+    while (now := time.perf_counter()) - started < seconds:
+        tenant = rng.choice(side.tenants)
+        for kind in KINDS:
+            check(await request(side.client, kind, tenant), kind, tenant)
+            requests += 1
+        served.add(tenant.slug)
+        if now - last >= every:
+            last = now
+            memory = await backend_memory(side.app)
+            samples.append(
+                {
+                    "seconds": round(now - started),
+                    "requests": requests,
+                    "tenants_served": len(served),
+                    **memory,
+                }
+            )
+            print(
+                f"  soak {now - started:4.0f} s: {requests} requests over {len(served)} tenants, "
+                f"largest backend {memory['total_mb']} MB",
+                flush=True,
+            )
+            if on_sample:
+                on_sample(samples)
+    side.statements.take()
+    return samples
 
 
 async def backend_memory(app: Any) -> dict[str, Any]:
-    """Memory of the app's pooled PostgreSQL connections, in MB: all of it, the relation and
-    catalog caches (CacheMemoryContext and the "index info" of each cached index), and the
-    prepared statements' plans; the largest connection's."""
-    pooled = max(1, app.state.db.engine.pool.checkedin())
+    """Memory of the app's pooled PostgreSQL connections (every pool slice's), in MB: all of it,
+    the relation and catalog caches (CacheMemoryContext and the "index info" of each cached
+    index), and the prepared statements' plans; the largest connection's, and all of them added."""
     query = text(
         "SELECT sum(total_bytes), "
         "sum(total_bytes) FILTER (WHERE name IN ('CacheMemoryContext', 'index info', 'Relcache by OID')), "
@@ -311,10 +396,21 @@ async def backend_memory(app: Any) -> dict[str, Any]:
         "FROM pg_backend_memory_contexts"
     )
     rows = []
-    async with AsyncExitStack() as stack:
-        for _ in range(pooled):
-            conn = await stack.enter_async_context(app.state.db.engine.connect())
-            rows.append((await conn.execute(query)).one())
+    for engine in app.state.db.engines:
+        pooled = engine.pool.checkedin()
+        async with AsyncExitStack() as stack:
+            for _ in range(pooled):
+                conn = await stack.enter_async_context(engine.connect())
+                rows.append((await conn.execute(query)).one())
+    if not rows:
+        return {
+            "pooled_connections": 0,
+            "total_mb": 0.0,
+            "relation_caches_mb": 0.0,
+            "prepared_plans_mb": 0.0,
+            "prepared_statements": 0,
+            "all_connections_mb": 0.0,
+        }
     top = max(rows, key=lambda r: r[0] or 0)
     mb = 2**20
     return {
@@ -323,6 +419,7 @@ async def backend_memory(app: Any) -> dict[str, Any]:
         "relation_caches_mb": round(float(top[1] or 0) / mb, 1),
         "prepared_plans_mb": round(float(top[2] or 0) / mb, 1),
         "prepared_statements": int(top[3] or 0),
+        "all_connections_mb": round(sum(float(r[0] or 0) for r in rows) / mb, 1),
     }
 
 
@@ -335,6 +432,9 @@ async def run(args: argparse.Namespace) -> dict[str, Any]:
         "iterations": args.iterations,
         "warmup": WARMUP,
         "statement_cache_size": args.statement_cache_size,
+        "schemas_per_connection": os.environ.get("DB_SCHEMAS_PER_CONNECTION", "default (200)"),
+        "steady_warmup": args.steady_warmup,
+        "pool_slices": os.environ.get("DB_POOL_SLICES", "default (1)"),
         "databases": {},
     }
     async with AsyncExitStack() as stack:
@@ -347,19 +447,49 @@ async def run(args: argparse.Namespace) -> dict[str, Any]:
             app = await stack.enter_async_context(
                 web_app(database, tenants, recreate, args.statement_cache_size)
             )
-            creds = await credentials(app)
+            creds = await credentials(app, database)
             print(f"  {len(creds)} tenants with a token and a session", flush=True)
             timed = Timed(app)
             transport = httpx.ASGITransport(app=timed, client=("127.0.0.1", 5000))
             client = await stack.enter_async_context(httpx.AsyncClient(transport=transport))
-            sides.append(Side(database, app, creds, client, timed, Statements(app.state.db.engine)))
-        await measure(sides, args.iterations)
+            sides.append(Side(database, app, creds, client, timed, Statements(app.state.db.engines)))
+
+        def partial(*_: Any) -> None:
+            write_partial(
+                "request_overhead", {**result, "so_far": {side.name: side.results() for side in sides}}
+            )
+
+        await measure(sides, args.iterations, args.steady_warmup, on_variant=partial)
         for side in sides:
             async with side.app.state.db.engine.connect() as conn:
                 relations = await conn.scalar(text("SELECT count(*) FROM pg_class"))
             result["databases"][side.name] = {**side.results(), "relations": relations}
+        if args.soak_seconds > 0:
+            print(f"soak: random tenants of {sides[-1].name} for {args.soak_seconds:.0f} s", flush=True)
+            result["soak"] = await soak(
+                sides[-1],
+                args.soak_seconds,
+                args.soak_every,
+                on_sample=lambda samples: write_partial("request_overhead", {**result, "soak": samples}),
+            )
     small, large = result["databases"][SMALL_DB], result["databases"][args.large_db]
     result["tenants"] = {"small": small["tenants"], "large": large["tenants"]}
+    # Issue 12's measure: what a random tenant's request costs against the same database's one tenant.
+    result["ratios_random_to_one_tenant"] = {
+        name: {
+            variant: {
+                kind: {
+                    f"{measure}_{q}": round(
+                        data[variant][kind][measure][q] / data["one tenant"][kind][measure][q], 2
+                    )
+                    for measure, q in RATIOS
+                }
+                for kind in KINDS
+            }
+            for variant in VARIANTS[1:]
+        }
+        for name, data in result["databases"].items()
+    }
     result["ratios_large_to_small"] = {
         variant: {
             kind: {
@@ -397,6 +527,19 @@ def report(result: dict[str, Any]) -> None:
                 f"relation caches {memory['relation_caches_mb']} MB, "
                 f"{memory['prepared_statements']} prepared statements {memory['prepared_plans_mb']} MB"
             )
+    for name, variants in result["ratios_random_to_one_tenant"].items():
+        for variant, kinds in variants.items():
+            for kind, r in kinds.items():
+                print(
+                    f"{name}: {variant} / one tenant, {kind:<8} p50 {r['ms_p50']:.2f}  "
+                    f"p95 {r['ms_p95']:.2f}  cpu p50 {r['cpu_ms_p50']:.2f}  sql p50 {r['sql_ms_p50']:.2f}"
+                )
+    for sample in result.get("soak", [])[-1:]:
+        print(
+            f"soak: after {sample['seconds']} s, {sample['requests']} requests over "
+            f"{sample['tenants_served']} tenants: largest backend {sample['total_mb']} MB "
+            f"(relation caches {sample['relation_caches_mb']} MB)"
+        )
     large, small = result["tenants"]["large"], result["tenants"]["small"]
     for variant, kinds in result["ratios_large_to_small"].items():
         for kind, r in kinds.items():
@@ -421,7 +564,27 @@ def main() -> None:
         default=None,
         help="asyncpg prepared statements per connection (default: the app's setting, 500; 0: none)",
     )
+    parser.add_argument(
+        "--steady-warmup", type=int, default=2000, help="untimed random requests before 'steady'"
+    )
+    parser.add_argument(
+        "--soak-seconds", type=float, default=0, help="then random tenants of the large database this long"
+    )
+    parser.add_argument("--soak-every", type=float, default=30, help="backend memory sampled this often")
+    parser.add_argument(
+        "--schemas-per-connection",
+        type=int,
+        default=None,
+        help="DB_SCHEMAS_PER_CONNECTION for the measured apps (default: the app's, 200; 0: unbounded)",
+    )
+    parser.add_argument(
+        "--pool-slices", type=int, default=None, help="DB_POOL_SLICES for the measured apps (default 1)"
+    )
     args = parser.parse_args()
+    if args.pool_slices is not None:
+        os.environ["DB_POOL_SLICES"] = str(args.pool_slices)
+    if args.schemas_per_connection is not None:
+        os.environ["DB_SCHEMAS_PER_CONNECTION"] = str(args.schemas_per_connection)
     result = asyncio.run(run(args))
     path = write_result("request_overhead", result)
     report(result)

@@ -16,8 +16,9 @@ not by how long it lived. Replacing one costs a reconnect (a few ms) every ``lim
 
 from __future__ import annotations
 
+import hashlib
 from collections import OrderedDict
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
 from typing import Any
 
 from sqlalchemy import event
@@ -28,17 +29,29 @@ SCHEMAS_SERVED = "dcrm_schemas_served"  # key in a pooled connection's ``info``:
 
 
 class TenantEngines:
-    """Per-schema engine views over one shared pool, bounded so thousands of tenants stay cheap."""
+    """Per-schema engine views over the shared pool, bounded so thousands of tenants stay cheap.
 
-    def __init__(self, engine: AsyncEngine, max_cached: int = 4096) -> None:
-        self.engine = engine
+    Given several engines (pool slices), each schema always goes to the same one, chosen by a
+    stable hash of its name: a tenant's requests then land on the few connections of its slice,
+    whose caches already hold its tables, instead of on whichever connection is free (every one
+    of which would in time cache every tenant, or, bounded, keep few of them warm).
+    """
+
+    def __init__(self, engine: AsyncEngine | Sequence[AsyncEngine], max_cached: int = 4096) -> None:
+        self.slices = [engine] if isinstance(engine, AsyncEngine) else list(engine)
+        self.engine = self.slices[0]
         self._cache: OrderedDict[str, AsyncEngine] = OrderedDict()
         self._max = max_cached
+
+    def slice_of(self, schema: str) -> int:
+        digest = hashlib.blake2b(schema.encode(), digest_size=8).digest()
+        return int.from_bytes(digest, "big") % len(self.slices)
 
     def for_schema(self, schema: str) -> AsyncEngine:
         bound = self._cache.get(schema)
         if bound is None:
-            bound = self.engine.execution_options(schema_translate_map={TENANT_SCHEMA_PLACEHOLDER: schema})
+            base = self.slices[self.slice_of(schema)]
+            bound = base.execution_options(schema_translate_map={TENANT_SCHEMA_PLACEHOLDER: schema})
             self._cache[schema] = bound
             if len(self._cache) > self._max:
                 self._cache.popitem(last=False)

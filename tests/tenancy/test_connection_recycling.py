@@ -125,3 +125,28 @@ async def test_provisioning_and_the_migration_runner_count_the_schemas_they_touc
             await migrate.drop_schema(conn, "t_recycle_new")
     finally:
         await db.dispose()
+
+
+async def test_each_tenant_keeps_to_its_pool_slice_so_its_connection_stays_warm(
+    app: Litestar, twelve_schemas: list[str]
+) -> None:
+    """With the tenant pool split in three slices, a tenant's requests always reach the backend
+    of its own slice, and each backend serves only the tenants of its slice: with twelve tenants
+    about four each, within a limit of six, so none is replaced and every tenant stays cached."""
+    db = Database(app.state.urls.database_url, pool_size=3, schemas_per_connection=6, pool_slices=3)
+    try:
+        seen: dict[str, set[int]] = {schema: set() for schema in twelve_schemas}
+        for _ in range(3):
+            for schema in twelve_schemas:
+                seen[schema].add(await _serve(db, schema))
+
+        assert all(len(pids) == 1 for pids in seen.values())
+        by_backend: dict[int, set[str]] = {}
+        for schema, pids in seen.items():
+            by_backend.setdefault(next(iter(pids)), set()).add(schema)
+        assert len(by_backend) == 3
+        assert all(len(schemas) <= 6 for schemas in by_backend.values())
+        for schemas in by_backend.values():
+            assert {db.tenants.slice_of(s) for s in schemas} == {db.tenants.slice_of(next(iter(schemas)))}
+    finally:
+        await db.dispose()

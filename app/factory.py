@@ -6,13 +6,14 @@ and health routes are always included.
 
 from __future__ import annotations
 
+import logging
 from collections.abc import AsyncIterator, Sequence
 from contextlib import asynccontextmanager
 from pathlib import Path
 from typing import Any
 
 from arq import create_pool
-from arq.connections import RedisSettings
+from arq.connections import ArqRedis, RedisSettings
 from litestar import Litestar
 from litestar.datastructures import State
 from litestar.di import Provide
@@ -21,6 +22,7 @@ from litestar.plugins.jinja import JinjaTemplateEngine
 from litestar.static_files import create_static_files_router
 from litestar.template.config import TemplateConfig
 from redis.asyncio import Redis
+from redis.exceptions import RedisError
 
 from app.db import Database
 from app.http.auth import provide_actor, provide_db_session, provide_optional_actor
@@ -33,6 +35,35 @@ from app.runtime import resolve_service_urls
 from app.settings import Settings, get_settings
 
 QUEUE_NAME = "arq:dealercrm"
+REDIS_CONNECT_TIMEOUT = 2.0
+REDIS_COMMAND_TIMEOUT = 5.0
+
+log = logging.getLogger("dealercrm.startup")
+
+
+async def connect_arq(redis_url: str, settings: Settings) -> ArqRedis:
+    """The arq pool, waiting for Redis a bounded while; then, without it, a pool that connects on use.
+
+    Redis holds limits, jobs and caches, never the only way to serve a read: a process that cannot
+    reach it at start-up retries ``REDIS_STARTUP_ATTEMPTS`` times (a log line each) and then starts
+    degraded instead of crashing (a pod stuck in a crash loop serves nothing). Redis-backed features
+    (rate limits and the API quota fail open, enqueues fail) recover by themselves when it is back.
+    """
+    redis_settings = RedisSettings.from_dsn(redis_url)
+    redis_settings.conn_retries = max(settings.redis_startup_attempts - 1, 0)
+    redis_settings.conn_retry_delay = settings.redis_startup_delay_seconds  # type: ignore[assignment]
+    try:
+        return await create_pool(redis_settings, default_queue_name=QUEUE_NAME)
+    except (RedisError, OSError, TimeoutError) as exc:
+        log.error(
+            "Redis unreachable after %d attempts (%s): starting without it; rate limits and quotas "
+            "fail open, background jobs wait until it is back",
+            settings.redis_startup_attempts,
+            type(exc).__name__,
+        )
+    pool = ArqRedis.from_url(redis_url, socket_connect_timeout=REDIS_CONNECT_TIMEOUT)
+    pool.default_queue_name = QUEUE_NAME
+    return pool
 
 
 @asynccontextmanager
@@ -40,8 +71,11 @@ async def services(settings: Settings) -> AsyncIterator[dict[str, Any]]:
     """Database, Redis and the arq pool for one process, closed on the way out."""
     urls = resolve_service_urls(settings)
     db = Database(urls.database_url, settings.db_pool_size, settings.db_statement_cache_size)
-    redis = Redis.from_url(urls.redis_url)
-    arq = await create_pool(RedisSettings.from_dsn(urls.redis_url), default_queue_name=QUEUE_NAME)
+    # Timeouts, so an unreachable Redis costs a request at most a few seconds instead of hanging it.
+    redis = Redis.from_url(
+        urls.redis_url, socket_connect_timeout=REDIS_CONNECT_TIMEOUT, socket_timeout=REDIS_COMMAND_TIMEOUT
+    )
+    arq = await connect_arq(urls.redis_url, settings)
     try:
         yield {"db": db, "redis": redis, "arq": arq, "urls": urls}
     finally:

@@ -18,6 +18,7 @@ from sqlalchemy.orm import defer
 from app.customers.models import Customer, CustomerTag, Tag
 from app.customfields.types import CustomCondition, filter_expressions
 from app.search.grams import build_query
+from app.text_input import problem as text_problem
 
 
 @dataclass(frozen=True)
@@ -80,7 +81,8 @@ def decode_cursor(cursor: str, order: CustomerOrder) -> tuple[Any, uuid.UUID]:
             raise BadCursor("cursor belongs to another ordering")
         if order.field in ("created_at", "updated_at"):
             value = datetime.fromisoformat(value)
-        elif not isinstance(value, str):
+        elif not isinstance(value, str) or text_problem(value):
+            # NUL or a lone surrogate would reach PostgreSQL and fail there (a 500).
             raise BadCursor("malformed cursor")
         return value, uuid.UUID(ident)
     except BadCursor:

@@ -18,7 +18,12 @@ async def healthz() -> dict[str, str]:
 
 @get("/readyz", operation_id="Readyz", include_in_schema=False)
 async def readyz(request: Request[Any, Any, Any]) -> Response[dict[str, Any]]:
-    """PostgreSQL and Redis answer."""
+    """Ready when PostgreSQL answers; Redis is reported but does not decide.
+
+    Redis holds limits, jobs and caches, never the only way to serve a read (docs/security.md,
+    "Redis outage"). A pod whose Redis is down still serves, so it stays in the Service: a 503 here
+    would take every pod out at once, turning a Redis outage into a full outage.
+    """
     state = request.app.state
     checks: dict[str, str] = {}
 
@@ -29,16 +34,15 @@ async def readyz(request: Request[Any, Any, Any]) -> Response[dict[str, Any]]:
     async def check_redis() -> None:
         await state.redis.ping()
 
-    for name, check in (("postgres", check_db), ("redis", check_redis)):
+    for name, check, failed in (("postgres", check_db, "error"), ("redis", check_redis, "degraded")):
         try:
             await asyncio.wait_for(check(), timeout=2)
             checks[name] = "ok"
-        except Exception as exc:  # any failure means not ready; say which and why
-            checks[name] = f"error: {type(exc).__name__}"
-    ready = all(v == "ok" for v in checks.values())
-    return Response(
-        {"status": "ok" if ready else "unavailable", "checks": checks}, status_code=200 if ready else 503
-    )
+        except Exception as exc:  # any failure: say which and why (the type, never a message with data)
+            checks[name] = f"{failed}: {type(exc).__name__}"
+    ready = checks["postgres"] == "ok"
+    status = "unavailable" if not ready else "ok" if checks["redis"] == "ok" else "degraded"
+    return Response({"status": status, "checks": checks}, status_code=200 if ready else 503)
 
 
 @get("/metrics", operation_id="Metrics", include_in_schema=False)

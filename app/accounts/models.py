@@ -23,6 +23,12 @@ class Role(TenantBase):
     permissions: Mapped[list[str]] = mapped_column(ARRAY(String(60)), default=list)
     data_scope: Mapped[str] = mapped_column(String(8))  # own | team | all
     created_at: Mapped[datetime] = created_at_col()
+    # The template (app.accounts.permissions.TEMPLATES) the role was seeded or copied from: "reset to
+    # template" restores it, and permissions a release adds reach the role by this key (app.roles).
+    template: Mapped[str | None] = mapped_column(String(40))
+    version: Mapped[int] = mapped_column(Integer, default=1, server_default="1")
+    updated_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+    updated_by: Mapped[uuid.UUID | None] = mapped_column(UUID(as_uuid=True))
 
 
 class Team(TenantBase):

@@ -1,49 +1,102 @@
-"""Permission strings, data scopes and the roles every new tenant starts with."""
+"""Permission strings, data scopes and the role templates every new tenant is seeded from.
+
+The constants are the names code uses; the strings are what roles store (``app.kit.permissions``
+holds the catalog). Entities register their own modules next to their model (customers:
+``app.customers.entity``); the staff-side modules that belong to no entity are registered here.
+Templates are the seeded defaults: a tenant's role whose ``template`` names one can be reset to it,
+and a release that adds a permission grants it to existing roles by template key through a tenant
+migration (``tenancy/migrations/tenant/versions/0006_roles_as_data.py`` is the first).
+"""
 
 from __future__ import annotations
 
 from dataclasses import dataclass
 
+from app.kit.enums import N_
+from app.kit.permissions import register_module
+
 CUSTOMERS_READ = "customers:read"
-CUSTOMERS_WRITE = "customers:write"
+CUSTOMERS_CREATE = "customers:create"
+CUSTOMERS_EDIT = "customers:edit"
 CUSTOMERS_DELETE = "customers:delete"
 CUSTOMERS_EXPORT = "customers:export"
+CUSTOMERS_IMPORT = "customers:import"
+CUSTOMERS_REVEAL = "customers:reveal"
 AUDIT_READ = "audit:read"
-USERS_MANAGE = "users:manage"
-TOKENS_OWN = "tokens:own"
+STAFF_MANAGE = "staff:manage"
+ROLES_MANAGE = "roles:manage"
+SETTINGS_MANAGE = "settings:manage"
+TOKENS_CREATE = "tokens:create"
 
-ALL_PERMISSIONS = (
-    CUSTOMERS_READ,
-    CUSTOMERS_WRITE,
-    CUSTOMERS_DELETE,
-    CUSTOMERS_EXPORT,
-    AUDIT_READ,
-    USERS_MANAGE,
-    TOKENS_OWN,
-)
+# Former names, kept while files being changed elsewhere still use them (same strings as above).
+USERS_MANAGE = STAFF_MANAGE
+TOKENS_OWN = TOKENS_CREATE
+
+AUDIT = register_module("audit", N_("Audit log"), ("read",))
+STAFF = register_module("staff", N_("Staff"), ("manage",), {"manage": N_("Manage staff")})
+ROLES = register_module("roles", N_("Roles"), ("manage",), {"manage": N_("Manage roles")})
+SETTINGS = register_module("settings", N_("Settings"), ("manage",), {"manage": N_("Manage settings")})
+TOKENS = register_module("tokens", N_("API tokens"), ("create",), {"create": N_("Create API tokens")})
+from app.workflows.permissions import WORKFLOWS_MANAGE  # noqa: E402  (registered with its area)
 
 SCOPE_OWN, SCOPE_TEAM, SCOPE_ALL = "own", "team", "all"
 DATA_SCOPES = (SCOPE_OWN, SCOPE_TEAM, SCOPE_ALL)
+DATA_SCOPE_LABELS = {SCOPE_OWN: N_("Own"), SCOPE_TEAM: N_("Team"), SCOPE_ALL: N_("All")}
 
 
 @dataclass(frozen=True)
 class DefaultRole:
+    """A role template: what a new tenant is seeded with and what "reset to template" restores."""
+
     key: str
     name: str
     permissions: tuple[str, ...]
     data_scope: str
 
 
-_EVERYTHING = ALL_PERMISSIONS
-_CUSTOMER_WORK = (CUSTOMERS_READ, CUSTOMERS_WRITE, CUSTOMERS_EXPORT, TOKENS_OWN)
+_CUSTOMERS_ALL = (
+    CUSTOMERS_READ,
+    CUSTOMERS_CREATE,
+    CUSTOMERS_EDIT,
+    CUSTOMERS_DELETE,
+    CUSTOMERS_EXPORT,
+    CUSTOMERS_IMPORT,
+    CUSTOMERS_REVEAL,
+)
+_EVERYTHING = (
+    *_CUSTOMERS_ALL,
+    AUDIT_READ,
+    STAFF_MANAGE,
+    ROLES_MANAGE,
+    SETTINGS_MANAGE,
+    TOKENS_CREATE,
+    WORKFLOWS_MANAGE,
+)
+# Salespeople work their own customers but neither export them nor make API tokens: dealers forbid
+# a leaving salesperson taking the customer list with them.
+_CUSTOMER_WORK = (CUSTOMERS_READ, CUSTOMERS_CREATE, CUSTOMERS_EDIT)
 
 DEFAULT_ROLES: tuple[DefaultRole, ...] = (
     DefaultRole("owner", "所有者", _EVERYTHING, SCOPE_ALL),
     DefaultRole("admin", "管理员", _EVERYTHING, SCOPE_ALL),
-    DefaultRole("manager", "经理", (*_CUSTOMER_WORK, CUSTOMERS_DELETE, AUDIT_READ), SCOPE_TEAM),
+    DefaultRole(
+        "manager",
+        "经理",
+        (
+            *_CUSTOMER_WORK,
+            CUSTOMERS_DELETE,
+            CUSTOMERS_EXPORT,
+            CUSTOMERS_IMPORT,
+            AUDIT_READ,
+            TOKENS_CREATE,
+            WORKFLOWS_MANAGE,
+        ),
+        SCOPE_TEAM,
+    ),
     DefaultRole("sales", "销售", _CUSTOMER_WORK, SCOPE_OWN),
-    DefaultRole("service", "售后客服", (CUSTOMERS_READ, CUSTOMERS_WRITE, TOKENS_OWN), SCOPE_ALL),
+    DefaultRole("service", "售后客服", (*_CUSTOMER_WORK, TOKENS_CREATE), SCOPE_ALL),
     DefaultRole("technician", "技师", (CUSTOMERS_READ,), SCOPE_OWN),
     DefaultRole("marketing", "市场", (CUSTOMERS_READ, CUSTOMERS_EXPORT), SCOPE_ALL),
     DefaultRole("viewer", "只读", (CUSTOMERS_READ,), SCOPE_ALL),
 )
+TEMPLATES: dict[str, DefaultRole] = {r.key: r for r in DEFAULT_ROLES}

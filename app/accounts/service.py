@@ -62,6 +62,7 @@ async def seed_tenant(
             "name": r.name,
             "permissions": list(r.permissions),
             "data_scope": r.data_scope,
+            "template": r.key,
         }
         for r in DEFAULT_ROLES
     ]

@@ -24,7 +24,7 @@ from redis.exceptions import RedisError
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from app.accounts import repository as accounts_repo
-from app.accounts.permissions import CUSTOMERS_EXPORT, SCOPE_ALL, USERS_MANAGE
+from app.accounts.permissions import CUSTOMERS_EXPORT, SCOPE_ALL, STAFF_MANAGE
 from app.accounts.service import actor_for, staff_names, visible_owner_ids
 from app.audit import service as audit
 from app.customers import repository as customers_repo
@@ -87,7 +87,7 @@ def _require(actor: Actor, permission: str) -> None:
 
 def sees_everyones(actor: Actor) -> bool:
     """Administrators (user management and the "all" data scope) follow every export of the tenant."""
-    return actor.data_scope == SCOPE_ALL and actor.can(USERS_MANAGE)
+    return actor.data_scope == SCOPE_ALL and actor.can(STAFF_MANAGE)
 
 
 def filters_from_json(data: dict[str, Any]) -> CustomerFilter:

@@ -30,12 +30,13 @@ from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession
 from app import security
 from app.accounts.permissions import (
     AUDIT_READ,
+    CUSTOMERS_CREATE,
     CUSTOMERS_DELETE,
+    CUSTOMERS_EDIT,
     CUSTOMERS_EXPORT,
     CUSTOMERS_READ,
-    CUSTOMERS_WRITE,
     SCOPE_ALL,
-    USERS_MANAGE,
+    STAFF_MANAGE,
 )
 from app.audit import service as audit
 from app.domain import Actor, FieldError, PermissionDenied, ValidationFailed
@@ -55,7 +56,7 @@ MIN_HOURS, MAX_HOURS = 1, 72
 SUPPORT_NAME = "平台支持"
 SUPPORT_ROLE = "support"
 SUPPORT_PERMISSIONS = frozenset(
-    {CUSTOMERS_READ, CUSTOMERS_WRITE, CUSTOMERS_DELETE, CUSTOMERS_EXPORT, AUDIT_READ}
+    {CUSTOMERS_READ, CUSTOMERS_CREATE, CUSTOMERS_EDIT, CUSTOMERS_DELETE, CUSTOMERS_EXPORT, AUDIT_READ}
 )
 _SESSION_KEY = "dcrm:support-session:{}"
 
@@ -104,8 +105,8 @@ async def _store(session: AsyncSession, actor: Actor, value: dict[str, Any]) -> 
 
 
 def _require_admin(actor: Actor) -> None:
-    if not actor.can(USERS_MANAGE) or actor.via == "support":
-        raise PermissionDenied(USERS_MANAGE)
+    if not actor.can(STAFF_MANAGE) or actor.via == "support":
+        raise PermissionDenied(STAFF_MANAGE)
 
 
 async def grant_access(session: AsyncSession, actor: Actor, hours: int) -> SupportGrant:

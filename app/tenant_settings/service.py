@@ -9,7 +9,7 @@ from typing import Any
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from app.accounts.permissions import USERS_MANAGE
+from app.accounts.permissions import SETTINGS_MANAGE
 from app.audit import service as audit
 from app.domain import Actor, FieldError, PermissionDenied, ValidationFailed
 from app.tenant_settings.models import TenantSetting
@@ -120,8 +120,8 @@ def _clean(data: PolicyInput, current_ip: str | None) -> SecurityPolicy:
 
 
 async def update_security_policy(session: AsyncSession, actor: Actor, data: PolicyInput) -> SecurityPolicy:
-    if not actor.can(USERS_MANAGE):
-        raise PermissionDenied(USERS_MANAGE)
+    if not actor.can(SETTINGS_MANAGE):
+        raise PermissionDenied(SETTINGS_MANAGE)
     policy = _clean(data, actor.ip)
     before = (await security_policy(session)).to_json()
     row = await session.get(TenantSetting, SECURITY)

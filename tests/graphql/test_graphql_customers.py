@@ -272,8 +272,8 @@ async def test_viewer_role_cannot_create(app: Litestar, tenant: TenantKit) -> No
     result = (await client.gql(CREATE, {"input": {"name": "欧阳锋"}}))["data"]["createCustomer"]
     assert result == {
         "__typename": "PermissionDeniedError",
-        "message": "Missing permission customers:write.",
-        "permission": "customers:write",
+        "message": "Missing permission customers:create.",
+        "permission": "customers:create",
     }
     assert await _count(app, tenant) == before
 

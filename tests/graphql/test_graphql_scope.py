@@ -76,6 +76,6 @@ async def test_viewer_reports_who_is_calling_and_their_scope(app: Litestar, tena
         "name": "张伟",
         "email": tenant.email("sales_a"),
         "role": "sales",
-        "permissions": ["customers:export", "customers:read", "customers:write", "tokens:own"],
+        "permissions": ["customers:create", "customers:edit", "customers:read"],
         "dataScope": "own",
     }

@@ -1,7 +1,7 @@
 """API tokens in the admin: created and shown once, listed, revoked, and both steps audited.
 
-张伟 (sales_a) and 王芳 (sales_a2) hold tokens:own; 李静 (admin) sees and revokes everyone's;
-孙强 (technician) has no token permission.
+刘洋 (manager_a) and 郑丽 (service) hold tokens:create; 李静 (admin) sees and revokes everyone's;
+孙强 (technician) and the salespeople have no token permission.
 """
 
 from __future__ import annotations
@@ -24,25 +24,25 @@ async def audit_of(app: Litestar, tenant: TenantKit, entity: str) -> list[AuditR
 
 
 async def test_create_shows_the_token_once_and_it_works(app: Litestar, tenant: TenantKit) -> None:
-    client = await logged_in(app, tenant, "sales_a")
+    client = await logged_in(app, tenant, "manager_a")
     created = await client.htmx("POST", "/tokens", data={"name": "ERP 同步"})
     assert created.status_code == 201
     token = re.search(rf"value=\"(dcrm_{re.escape(tenant.slug)}_[A-Za-z0-9_-]+)\"", created.text).group(1)
     assert "只显示这一次" in created.text
 
     api = integrator(app, tenant.host, token)
-    assert (await api.gql(VIEWER))["data"]["viewer"]["name"] == "张伟"
+    assert (await api.gql(VIEWER))["data"]["viewer"]["name"] == "刘洋"
 
     again = await client.get("/tokens")
     assert token not in again.text and "ERP 同步" in again.text
     # The audit record names the token, never its secret.
     (record,) = await audit_of(app, tenant, "api_token")
-    assert record.action == "create" and record.actor_label.startswith("张伟")
+    assert record.action == "create" and record.actor_label.startswith("刘洋")
     assert token not in str(record.after) and record.after["name"] == "ERP 同步"
 
 
 async def test_revoke_stops_the_token_and_is_audited(app: Litestar, tenant: TenantKit) -> None:
-    client = await logged_in(app, tenant, "sales_a")
+    client = await logged_in(app, tenant, "manager_a")
     created = await client.post_form("/tokens", {"name": "网店"})
     token = re.search(r'id="new-token" class="mono" readonly value="([^"]+)"', created.text).group(1)
     token_id = re.search(r'action="/tokens/([0-9a-f-]{36})/revoke"', created.text).group(1)
@@ -63,24 +63,24 @@ async def test_revoke_stops_the_token_and_is_audited(app: Litestar, tenant: Tena
 
 
 async def test_people_see_their_own_tokens_and_admins_see_all(app: Litestar, tenant: TenantKit) -> None:
-    zhang = await logged_in(app, tenant, "sales_a")
-    created = await zhang.post_form("/tokens", {"name": "张伟的令牌"})
+    liu = await logged_in(app, tenant, "manager_a")
+    created = await liu.post_form("/tokens", {"name": "刘洋的令牌"})
     token_id = re.search(r'action="/tokens/([0-9a-f-]{36})/revoke"', created.text).group(1)
 
-    wang = await logged_in(app, tenant, "sales_a2")
-    assert "张伟的令牌" not in (await wang.get("/tokens")).text
-    assert (await wang.post_form(f"/tokens/{token_id}/revoke", {})).status_code == 404
+    zheng = await logged_in(app, tenant, "service")
+    assert "刘洋的令牌" not in (await zheng.get("/tokens")).text
+    assert (await zheng.post_form(f"/tokens/{token_id}/revoke", {})).status_code == 404
 
     admin = await logged_in(app, tenant, "admin")
     page = await admin.get("/tokens")
-    assert "张伟的令牌" in page.text and "张伟" in page.text
+    assert "刘洋的令牌" in page.text and "刘洋" in page.text
     assert (await admin.post_form(f"/tokens/{token_id}/revoke", {})).status_code == 303
     (_, revoke) = await audit_of(app, tenant, "api_token")
     assert revoke.actor_label.startswith("李静")
 
 
 async def test_bad_name_and_missing_permission(app: Litestar, tenant: TenantKit) -> None:
-    client = await logged_in(app, tenant, "sales_a")
+    client = await logged_in(app, tenant, "manager_a")
     overlong = await client.htmx("POST", "/tokens", data={"name": "令" * 61})
     assert overlong.status_code == 422 and form_errors(overlong.text) == ["最多 60 个字符。"]
     assert await audit_of(app, tenant, "api_token") == []

@@ -15,7 +15,7 @@ from litestar.response import Redirect, Template
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from app.accounts import service as accounts
-from app.accounts.permissions import AUDIT_READ, CUSTOMERS_DELETE, CUSTOMERS_WRITE
+from app.accounts.permissions import AUDIT_READ, CUSTOMERS_CREATE, CUSTOMERS_DELETE, CUSTOMERS_EDIT
 from app.audit import service as audit
 from app.customers import service as customers
 from app.customers.fields import LIMITS
@@ -206,7 +206,8 @@ class CustomersController(Controller):
             rows=rows,
             tags=await customers.tag_names(db_session, ids) if ids else {},
             owner_names=await accounts.staff_names(db_session, [c.owner_id for c in rows if c.owner_id]),
-            can_write=actor.can(CUSTOMERS_WRITE),
+            can_create=actor.can(CUSTOMERS_CREATE),
+            can_write=actor.can(CUSTOMERS_EDIT),
             can_delete=actor.can(CUSTOMERS_DELETE),
             display_city=divisions.display_city,
         )
@@ -251,8 +252,8 @@ class CustomersController(Controller):
         resume: str | None = None,
     ) -> Template:
         """The empty form (a drawer for HTMX, a page otherwise); restores parked input after a re-login."""
-        if not actor.can(CUSTOMERS_WRITE):
-            raise PermissionDenied(CUSTOMERS_WRITE)
+        if not actor.can(CUSTOMERS_CREATE):
+            raise PermissionDenied(CUSTOMERS_CREATE)
         restored = await _restored(request, resume, "/customers/new")
         values = restored or {"kind": "individual", "status": "lead", "owner_id": str(actor.user_id)}
         ctx = await form_context(
@@ -309,7 +310,7 @@ class CustomersController(Controller):
             can_audit=actor.can(AUDIT_READ),
             tags=(await customers.tag_names(db_session, [customer.id]))[customer.id],
             names=await accounts.staff_names(db_session, [p for p in people if p]),
-            can_write=actor.can(CUSTOMERS_WRITE),
+            can_write=actor.can(CUSTOMERS_EDIT),
             can_delete=actor.can(CUSTOMERS_DELETE),
             address=divisions.format_address(
                 customer.province, customer.city, customer.district, customer.address_detail
@@ -331,8 +332,8 @@ class CustomersController(Controller):
         customer = await customers.get_customer(db_session, actor, customer_id)
         if customer.deleted_at is not None:
             raise NotFound(customers.ENTITY, customer_id)
-        if not actor.can(CUSTOMERS_WRITE):
-            raise PermissionDenied(CUSTOMERS_WRITE)
+        if not actor.can(CUSTOMERS_EDIT):
+            raise PermissionDenied(CUSTOMERS_EDIT)
         restored = await _restored(request, resume, f"/customers/{customer.id}/edit")
         tags = (await customers.tag_names(db_session, [customer.id]))[customer.id]
         values = restored or values_of(customer, tags)

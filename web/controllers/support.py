@@ -67,7 +67,7 @@ class SupportSettingsController(Controller):
 
     @staticmethod
     def _admin_only(actor: Actor) -> None:
-        if not actor.can("users:manage") or actor.via == "support":
+        if not actor.can("staff:manage") or actor.via == "support":
             raise NotFoundException()
 
     @get("/", operation_id="SupportAccessPage", name="support_settings")

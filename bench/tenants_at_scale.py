@@ -350,10 +350,14 @@ async def reset_to(db: Any, schemas: Sequence[str], revision: str | None = None,
     """Undo the bench revision with plain SQL, whatever state a run left: drop its index and
     column, and stamp the schemas stamped with a bench revision back at ``revision`` (default: the
     revision that bench revision followed)."""
+    from tenancy import passes
     from tenancy.migrate import quote_ident
 
     started = time.perf_counter()
     back = ":v" if revision else f"substr(version_num, {len(BENCH_REVISION_PREFIX) + 1})"
+    async with db.engine.connect() as conn:
+        # customers, its new index, alembic_version and its key, locked until the batch commits
+        batch = passes.schemas_per_batch(await passes.lock_budget(conn), 5, batch)
     for i in range(0, len(schemas), batch):
         async with db.engine.begin() as conn:
             for schema in schemas[i : i + batch]:

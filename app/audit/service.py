@@ -10,7 +10,8 @@ from typing import Any
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from app.accounts.permissions import AUDIT_READ
+from app.accounts import service as accounts  # the module: accounts.service imports this one
+from app.accounts.permissions import AUDIT_READ, SCOPE_ALL
 from app.audit import repository as repo
 from app.audit.models import AuditRecord
 from app.domain import Actor, PermissionDenied
@@ -55,6 +56,14 @@ class AuditFilter:
 async def list_records(
     session: AsyncSession, actor: Actor, filters: AuditFilter, *, limit: int = 50, before_id: int | None = None
 ) -> Sequence[AuditRecord]:
+    """Records the actor may read, newest first.
+
+    Audit reads follow the data scope of the records they describe: with scope "own" or "team", a
+    customer's records show only while the customer (deleted or not) belongs to someone in scope,
+    and records of anything else only when someone in scope made them. Otherwise the log would
+    show what the customer page hides (name, mobile, notes in the snapshots).
+    """
     if not actor.can(AUDIT_READ):
         raise PermissionDenied(AUDIT_READ)
-    return await repo.find(session, filters, limit=min(limit, 200), before_id=before_id)
+    owners = None if actor.data_scope == SCOPE_ALL else await accounts.visible_owner_ids(session, actor)
+    return await repo.find(session, filters, limit=min(limit, 200), before_id=before_id, owner_ids=owners)

@@ -81,6 +81,9 @@ def decode_cursor(cursor: str, order: CustomerOrder) -> tuple[Any, uuid.UUID]:
             raise BadCursor("cursor belongs to another ordering")
         if order.field in ("created_at", "updated_at"):
             value = datetime.fromisoformat(value)
+            # An extreme or zone-less time would break asyncpg's conversion to UTC (a 500).
+            if value.tzinfo is None or not 1900 <= value.year <= 9998:
+                raise BadCursor("malformed cursor")
         elif not isinstance(value, str) or text_problem(value):
             # NUL or a lone surrogate would reach PostgreSQL and fail there (a 500).
             raise BadCursor("malformed cursor")
@@ -208,8 +211,18 @@ async def tags_by_customer(session: AsyncSession, customer_ids: Sequence[uuid.UU
     return found
 
 
-async def all_tags(session: AsyncSession) -> Sequence[Tag]:
-    return (await session.scalars(select(Tag).order_by(Tag.name))).all()
+async def all_tags(session: AsyncSession, owner_ids: Sequence[uuid.UUID] | None = None) -> Sequence[Tag]:
+    """Tags by name; with ``owner_ids`` (a limited data scope) only tags on customers owned within it
+    (in the recycle bin too: the same scope sees those)."""
+    query = select(Tag).order_by(Tag.name)
+    if owner_ids is not None:
+        on_visible = (
+            select(CustomerTag.tag_id)
+            .join(Customer, Customer.id == CustomerTag.customer_id)
+            .where(Customer.owner_id.in_(owner_ids))
+        )
+        query = query.where(Tag.id.in_(on_visible))
+    return (await session.scalars(query)).all()
 
 
 async def replace_tags(session: AsyncSession, customer_id: uuid.UUID, names: Sequence[str]) -> None:

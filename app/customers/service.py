@@ -12,9 +12,8 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from app.accounts import repository as accounts_repo
 from app.accounts.permissions import (
     CUSTOMERS_DELETE,
-    CUSTOMERS_CREATE,
-    CUSTOMERS_EDIT,
     CUSTOMERS_READ,
+    CUSTOMERS_WRITE,
     SCOPE_ALL,
     SCOPE_OWN,
 )
@@ -167,7 +166,7 @@ async def tag_names(session: AsyncSession, customer_ids: list[uuid.UUID]) -> dic
 
 
 async def create_customer(session: AsyncSession, actor: Actor, data: CustomerInput) -> Customer:
-    _require(actor, CUSTOMERS_CREATE)
+    _require(actor, CUSTOMERS_WRITE)
     values, custom, definitions = await _clean_with_custom(session, data, None, creating=True)
     tags = values.pop("tags", [])
     if values.get("owner_id") is None:
@@ -189,7 +188,7 @@ async def create_customer(session: AsyncSession, actor: Actor, data: CustomerInp
 async def update_customer(
     session: AsyncSession, actor: Actor, customer_id: uuid.UUID, version: int, data: CustomerInput
 ) -> Customer:
-    _require(actor, CUSTOMERS_EDIT)
+    _require(actor, CUSTOMERS_WRITE)
     customer = await _visible(session, actor, customer_id, for_update=True)
     if customer.deleted_at is not None:
         raise NotFound(ENTITY, customer_id)
@@ -254,6 +253,7 @@ async def _set_deleted(session: AsyncSession, actor: Actor, customer_id: uuid.UU
 
 
 async def all_tag_names(session: AsyncSession, actor: Actor) -> list[str]:
-    """Every tag name in use in the tenant, for tag filters and pickers."""
+    """The tag names the actor may see, for tag filters and pickers: with scope "own" or "team" only
+    those on customers in scope (another team's tag can name a deal or a person)."""
     _require(actor, CUSTOMERS_READ)
-    return [t.name for t in await repo.all_tags(session)]
+    return [t.name for t in await repo.all_tags(session, await _scope(session, actor))]

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import uuid
 from collections.abc import Sequence
-from datetime import date, datetime, time, timedelta
 from typing import Any
 from urllib.parse import urlencode
 
@@ -16,6 +15,7 @@ from app.accounts import service as accounts
 from app.audit import service as audit
 from app.audit.models import AuditRecord
 from app.domain import Actor
+from app.http.query_params import day_start, parse_day, parse_positive_int
 from app.i18n import gettext as _
 from web.controllers.common import DOMAIN_ERROR_HANDLERS, page
 from web.controllers.labels import FIELD_LABELS, N_, display_value, field_label
@@ -101,13 +101,6 @@ async def history_rows(
     return [(r, change_summary(r.action, r.before, r.after, names, r.entity)) for r in records]
 
 
-def _day(raw: str) -> date | None:
-    try:
-        return date.fromisoformat(raw)
-    except ValueError:
-        return None
-
-
 class AuditController(Controller):
     path = "/audit"
     exception_handlers = DOMAIN_ERROR_HANDLERS
@@ -145,19 +138,17 @@ class AuditController(Controller):
         since = until = None
         for name, label in (("since", _("From")), ("until", _("To"))):
             if raw := (params.get(name) or "").strip():
-                if (day := _day(raw)) is None:
+                if (day := parse_day(raw)) is None:
                     bad(label, raw)
                 elif name == "since":
-                    since = datetime.combine(day, time(), DISPLAY_TZ)
+                    since = day_start(day, DISPLAY_TZ)
                 else:
-                    until = datetime.combine(day + timedelta(days=1), time(), DISPLAY_TZ)
+                    until = day_start(day, DISPLAY_TZ, end=True)
                 if day is not None:
                     kept[name] = raw
         before_id = None
         if raw_before := (params.get("before") or "").strip():
-            if raw_before.isdigit() and 0 < int(raw_before) < 2**63:
-                before_id = int(raw_before)
-            else:
+            if (before_id := parse_positive_int(raw_before)) is None:
                 bad(_("Page"), raw_before)
         kept.update(
             {k: v for k, v in (("entity", entity), ("action", action), ("entity_id", entity_id)) if v}

@@ -3,15 +3,17 @@
 from __future__ import annotations
 
 import re
-from datetime import datetime, time, timedelta
+from datetime import datetime
 from typing import Any
 from urllib.parse import urlencode
 from zoneinfo import ZoneInfo
 
 from litestar import Controller, Request, get
+from litestar.params import Parameter
 from litestar.response import Template
 
 from app.factory import QUEUE_NAME
+from app.http.query_params import BIGINT_MAX, day_start, parse_day
 from app.mail import recorded_mail
 from app.platform import jobs
 from app.platform.audit import ACTIONS, AuditFilter, list_entries
@@ -24,13 +26,10 @@ TOKEN_IN_LINK = re.compile(r"token=[A-Za-z0-9_.\-]+")
 
 
 def _day(value: str, *, end: bool = False) -> datetime | None:
-    """``2026-11-23`` → that day's start (or the next day's start for ``end``) in China time."""
-    try:
-        day = datetime.strptime(value.strip(), "%Y-%m-%d").date()
-    except ValueError:
-        return None
-    start = datetime.combine(day, time.min, tzinfo=CONSOLE_TZ)
-    return start + timedelta(days=1) if end else start
+    """``2026-11-23`` → that day's start (or the next day's start for ``end``) in China time; None
+    for anything else, extreme years included (``query_params``)."""
+    day = parse_day(value)
+    return day_start(day, CONSOLE_TZ, end=end) if day else None
 
 
 class OperatorPagesController(Controller):
@@ -66,7 +65,7 @@ class OperatorPagesController(Controller):
         who: str = "",
         since: str = "",
         until: str = "",
-        before: int | None = None,
+        before: int | None = Parameter(default=None, ge=1, le=BIGINT_MAX),
     ) -> Template:
         """Every operator (and system) action, newest first, filterable; 50 a page."""
         filters = AuditFilter(

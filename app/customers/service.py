@@ -12,8 +12,9 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from app.accounts import repository as accounts_repo
 from app.accounts.permissions import (
     CUSTOMERS_DELETE,
+    CUSTOMERS_CREATE,
+    CUSTOMERS_EDIT,
     CUSTOMERS_READ,
-    CUSTOMERS_WRITE,
     SCOPE_ALL,
     SCOPE_OWN,
 )
@@ -166,7 +167,7 @@ async def tag_names(session: AsyncSession, customer_ids: list[uuid.UUID]) -> dic
 
 
 async def create_customer(session: AsyncSession, actor: Actor, data: CustomerInput) -> Customer:
-    _require(actor, CUSTOMERS_WRITE)
+    _require(actor, CUSTOMERS_CREATE)
     values, custom, definitions = await _clean_with_custom(session, data, None, creating=True)
     tags = values.pop("tags", [])
     if values.get("owner_id") is None:
@@ -188,7 +189,7 @@ async def create_customer(session: AsyncSession, actor: Actor, data: CustomerInp
 async def update_customer(
     session: AsyncSession, actor: Actor, customer_id: uuid.UUID, version: int, data: CustomerInput
 ) -> Customer:
-    _require(actor, CUSTOMERS_WRITE)
+    _require(actor, CUSTOMERS_EDIT)
     customer = await _visible(session, actor, customer_id, for_update=True)
     if customer.deleted_at is not None:
         raise NotFound(ENTITY, customer_id)

@@ -48,7 +48,12 @@ WorkflowResult = Annotated[
     Workflow | NotFoundError | PermissionDeniedError, strawberry.union("WorkflowResult")
 ]
 UpdateWorkflowResult = Annotated[
-    WorkflowPayload | ValidationError | StatesInUseError | NotFoundError | PermissionDeniedError | VersionConflictError,
+    WorkflowPayload
+    | ValidationError
+    | StatesInUseError
+    | NotFoundError
+    | PermissionDeniedError
+    | VersionConflictError,
     strawberry.union("UpdateWorkflowResult"),
 ]
 
@@ -57,7 +62,8 @@ def _read_only_token(actor: Actor) -> PermissionDeniedError | None:
     scopes = getattr(actor, "token_scopes", None)
     if scopes is not None and "write" not in scopes:
         return PermissionDeniedError(
-            message="This access token is read-only; create a token with read and write access to change data.",
+            message="This access token is read-only; "
+            "create a token with read and write access to change data.",
             permission="token:write",
         )
     return None
@@ -74,7 +80,13 @@ def transition_mutation(
     or a typed refusal naming the allowed moves or the failing guard."""
     name = "".join(part.title() for part in spec.key.split("_"))
     result = Annotated[
-        payload_type | NotAllowedTransitionError | GuardFailedError | ValidationError | NotFoundError | PermissionDeniedError | VersionConflictError,
+        payload_type
+        | NotAllowedTransitionError
+        | GuardFailedError
+        | ValidationError
+        | NotFoundError
+        | PermissionDeniedError
+        | VersionConflictError,
         strawberry.union(f"Transition{name}Result"),
     ]
 

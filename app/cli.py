@@ -156,6 +156,7 @@ async def _tenant_status(db: Any, slug: str, action: str) -> int:
 async def _token_create(db: Any, args: argparse.Namespace) -> int:
     from app.accounts import repository as accounts_repo
     from app.accounts.service import create_api_token
+    from app.domain import ValidationFailed
     from tenancy.registry import get_tenant
 
     async with db.engine.connect() as conn:
@@ -166,7 +167,17 @@ async def _token_create(db: Any, args: argparse.Namespace) -> int:
         user = await accounts_repo.user_by_email(session, args.user)
         if user is None:
             return _fail(f"no user {args.user!r} in tenant {args.tenant!r}")
-        plaintext, _ = await create_api_token(session, user, tenant_slug=tenant.slug, name=args.name)
+        try:
+            plaintext, _ = await create_api_token(
+                session,
+                user,
+                tenant_slug=tenant.slug,
+                name=args.name,
+                days=args.days,
+                scopes="read" if args.read_only else "read write",
+            )
+        except ValidationFailed as exc:
+            return _fail("; ".join(f"{e.field}: {e.message}" for e in exc.errors))
     print(plaintext)
     return 0
 
@@ -268,6 +279,8 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--tenant", required=True)
     p.add_argument("--user", required=True)
     p.add_argument("--name", default="cli")
+    p.add_argument("--days", type=int, default=90, help="days until the token expires (default 90)")
+    p.add_argument("--read-only", action="store_true", help="the token may read but not change data")
 
     operator = sub.add_parser("operator", help="platform operators").add_subparsers(dest="operator_command", required=True)
     p = operator.add_parser("create", help="create (or reset) a platform operator")

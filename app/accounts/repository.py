@@ -4,12 +4,14 @@ from __future__ import annotations
 
 import uuid
 from collections.abc import Sequence
-from datetime import datetime
+from datetime import datetime, timedelta
 
-from sqlalchemy import select, update
+from sqlalchemy import case, delete, func, literal, or_, select, update
+from sqlalchemy.dialects.postgresql import CIDR
+from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from app.accounts.models import ApiToken, LoginAttempt, Role, Team, User, UserSession
+from app.accounts.models import ApiToken, LoginAttempt, LoginLock, Role, Team, User, UserSession
 
 
 async def user_by_email(session: AsyncSession, email: str) -> User | None:
@@ -58,10 +60,107 @@ async def revoke_session(session: AsyncSession, session_id: uuid.UUID, now: date
     await session.execute(update(UserSession).where(UserSession.id == session_id).values(revoked_at=now))
 
 
-async def token_by_hash(session: AsyncSession, token_hash: str) -> ApiToken | None:
+async def token_by_hash(session: AsyncSession, token_hash: str, now: datetime) -> ApiToken | None:
+    """A live token: not revoked and not expired."""
     return await session.scalar(
-        select(ApiToken).where(ApiToken.token_hash == token_hash, ApiToken.revoked_at.is_(None))
+        select(ApiToken).where(
+            ApiToken.token_hash == token_hash,
+            ApiToken.revoked_at.is_(None),
+            or_(ApiToken.expires_at.is_(None), ApiToken.expires_at > now),
+        )
     )
+
+
+async def revoke_all_tokens(session: AsyncSession, user_id: uuid.UUID, now: datetime) -> int:
+    result = await session.execute(
+        update(ApiToken)
+        .where(ApiToken.user_id == user_id, ApiToken.revoked_at.is_(None))
+        .values(revoked_at=now)
+        .execution_options(synchronize_session=False)
+        .returning(ApiToken.id)
+    )
+    return len(result.all())
+
+
+# -- login locks and second-factor counters (atomic: parallel requests each see the others) --------
+
+
+async def reserve_login_attempt(
+    session: AsyncSession, user_id: uuid.UUID, source: str, *, max_failures: int, lock_minutes: int
+) -> int:
+    """Count one password check for (user, source) before it runs; the count including this one.
+
+    One statement, so parallel attempts queue on the row and each gets its own number. The count
+    starts again once the last failure is ``lock_minutes`` old; once ``max_failures`` is reached the
+    time stops moving, so the lock ends ``lock_minutes`` after the failure that set it.
+    """
+    lock = timedelta(minutes=lock_minutes)
+    stale = LoginLock.last_failure_at < func.now() - lock
+    statement = pg_insert(LoginLock).values(user_id=user_id, source=source, failures=1, last_failure_at=func.now())
+    statement = statement.on_conflict_do_update(
+        index_elements=[LoginLock.user_id, LoginLock.source],
+        set_={
+            "failures": case((stale, literal(1)), else_=LoginLock.failures + 1),
+            "last_failure_at": case(
+                ((LoginLock.failures >= max_failures) & ~stale, LoginLock.last_failure_at), else_=func.now()
+            ),
+        },
+    ).returning(LoginLock.failures)
+    return int((await session.execute(statement)).scalar_one())
+
+
+async def clear_login_lock(session: AsyncSession, user_id: uuid.UUID, source: str) -> None:
+    await session.execute(delete(LoginLock).where(LoginLock.user_id == user_id, LoginLock.source == source))
+
+
+async def signed_in_from(session: AsyncSession, email: str, source: str, since: datetime) -> bool:
+    """Whether the account has signed in successfully from the network ``source`` since ``since``."""
+    found = await session.scalar(
+        select(LoginAttempt.id)
+        .where(
+            LoginAttempt.email == email,
+            LoginAttempt.succeeded.is_(True),
+            LoginAttempt.at >= since,
+            LoginAttempt.ip.op("<<=")(literal(source, CIDR)),
+        )
+        .limit(1)
+    )
+    return found is not None
+
+
+async def count_second_factor_attempt(session: AsyncSession, session_id: uuid.UUID) -> int | None:
+    """Count one code typed into a half-login before it is checked; None when it has ended."""
+    return await session.scalar(
+        update(UserSession)
+        .where(UserSession.id == session_id, UserSession.revoked_at.is_(None))
+        .values(second_factor_failures=UserSession.second_factor_failures + 1)
+        .execution_options(synchronize_session=False)
+        .returning(UserSession.second_factor_failures)
+    )
+
+
+async def accept_totp_step(session: AsyncSession, user_id: uuid.UUID, step: int) -> bool:
+    """Record ``step`` as used if it is newer than the last one used: a TOTP code is good once."""
+    accepted = await session.scalar(
+        update(User)
+        .where(User.id == user_id, or_(User.totp_last_step.is_(None), User.totp_last_step < step))
+        .values(totp_last_step=step)
+        .execution_options(synchronize_session=False)
+        .returning(User.id)
+    )
+    return accepted is not None
+
+
+async def spend_recovery_code(session: AsyncSession, user_id: uuid.UUID, code_hash: str) -> bool:
+    """Remove one recovery code if it is still there; False when it was already spent."""
+    spent = await session.scalar(
+        update(User)
+        .where(User.id == user_id, User.recovery_code_hashes.any(code_hash))
+        .values(recovery_code_hashes=func.array_remove(User.recovery_code_hashes, code_hash))
+        .execution_options(synchronize_session=False)
+        .returning(User.id)
+    )
+    return spent is not None
 
 
 async def tokens_of(session: AsyncSession, user_id: uuid.UUID | None) -> Sequence[ApiToken]:

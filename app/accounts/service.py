@@ -6,11 +6,12 @@ import uuid
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 
+from redis.asyncio import Redis
 from sqlalchemy import insert
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncSession
 
 from app import security
-from app.accounts import mfa
+from app.accounts import lockout, mfa
 from app.accounts import repository as repo
 from app.accounts.models import ApiToken, LoginAttempt, Role, Team, User, UserSession
 from app.accounts.permissions import DEFAULT_ROLES, SCOPE_ALL, SCOPE_OWN, SCOPE_TEAM, TOKENS_OWN, USERS_MANAGE
@@ -26,6 +27,11 @@ SESSION_TOUCH_EVERY = timedelta(seconds=60)
 STAGE_ACTIVE, STAGE_SECOND_FACTOR, STAGE_ENROLL = "active", "second_factor", "enroll_2fa"
 HALF_LOGIN_LIFETIME = timedelta(minutes=15)
 API_TOKEN_NAME_MAX = 60
+# Past the account-wide brake, sources the account signed in from within this time may still try.
+KNOWN_SOURCE_FOR = timedelta(days=90)
+SCOPE_READ, SCOPE_WRITE = "read", "write"
+# What a token may be given: read-only, or read and write.
+TOKEN_SCOPES: dict[str, tuple[str, ...]] = {"read": (SCOPE_READ,), "read write": (SCOPE_READ, SCOPE_WRITE)}
 
 
 def now_utc() -> datetime:
@@ -33,12 +39,18 @@ def now_utc() -> datetime:
 
 
 class LoginFailed(Exception):
-    """``code``: invalid (wrong email or password), locked, inactive."""
+    """``code``: invalid (unknown email, wrong password or locked: told apart only in the login
+    history), inactive, ip_not_allowed, throttled (too many attempts from this address; retry after
+    ``retry_after`` seconds)."""
 
-    def __init__(self, code: str, locked_until: datetime | None = None) -> None:
+    def __init__(self, code: str, retry_after: int = 0) -> None:
         super().__init__(code)
         self.code = code
-        self.locked_until = locked_until
+        self.retry_after = retry_after
+
+
+class SecondFactorEnded(Exception):
+    """Too many wrong codes: the half-login is over and the password must be typed again."""
 
 
 @dataclass(frozen=True)
@@ -129,34 +141,55 @@ async def login(
     password: str,
     ip: str | None,
     user_agent: str | None,
+    redis: Redis | None = None,
 ) -> tuple[str, StaffSession]:
-    """Check credentials, apply lockout and the tenant's policy, and open a session. Commits either way.
+    """Check credentials, apply the throttles, the lock and the tenant's policy, and open a session.
 
     The session is ``active`` only when no second factor is due: a user with TOTP gets a
     ``second_factor`` session (good for the code page only), and where the tenant demands 2FA a
     user without it gets an ``enroll_2fa`` session (good for the enrolment pages only).
+
+    Throttles (Redis) and the lock (PostgreSQL, per account and source network) are explained in
+    app.accounts.lockout. An unknown email, a locked one and a wrong password fail alike
+    (``invalid``; the attempt history keeps the real reason), with an argon2 check of the same cost.
     """
     now = now_utc()
     email = (email or "").strip().lower()
+    throttles = lockout.LoginThrottles.for_kind("staff", settings)
+    admission = await lockout.admit(redis, throttles, account=email, ip=ip)
+    if not admission.allowed:
+        raise LoginFailed("throttled", retry_after=admission.retry_after)
     policy = await security_policy(session)
     user = await repo.user_by_email(session, email)
+    source = lockout.source_of(ip)
     failure: str | None = None
     if not policy.allows_ip(ip):
         failure = "ip_not_allowed"
     elif user is None:
         await security.check_password(None, password)  # same cost as a real check
-        failure = "invalid"
-    elif user.locked_until and user.locked_until > now:
-        failure = "locked"
-    elif not await security.check_password(user.password_hash, password):
-        user.failed_logins += 1
-        failure = "invalid"
-        if user.failed_logins >= settings.login_max_failures:
-            user.locked_until = now + timedelta(minutes=settings.login_lock_minutes)
-            user.failed_logins = 0
+        failure = "unknown"
+    elif admission.account_busy and not await repo.signed_in_from(
+        session, email, source, now - KNOWN_SOURCE_FOR
+    ):
+        await security.check_password(None, password)
+        failure = "account_throttled"
+    else:
+        attempt = await repo.reserve_login_attempt(
+            session,
+            user.id,
+            source,
+            max_failures=settings.login_max_failures,
+            lock_minutes=settings.login_lock_minutes,
+        )
+        # Committed before argon2 runs: parallel attempts see this one's count.
+        await session.commit()
+        if attempt > settings.login_max_failures:
+            await security.check_password(None, password)
             failure = "locked"
-    elif not user.is_active:
-        failure = "inactive"
+        elif not await security.check_password(user.password_hash, password):
+            failure = "invalid"
+        elif not user.is_active:
+            failure = "inactive"
     await repo.record_login_attempt(
         session,
         LoginAttempt(
@@ -169,16 +202,19 @@ async def login(
     )
     if failure is not None:
         await session.commit()
-        raise LoginFailed(failure, user.locked_until if user and failure == "locked" else None)
+        if failure in ("unknown", "invalid", "locked", "account_throttled"):
+            await lockout.count_failure(redis, throttles, account=email)
+        # The answer does not tell an unknown account, a locked one and a wrong password apart.
+        raise LoginFailed(failure if failure in ("ip_not_allowed", "inactive") else "invalid")
     assert user is not None
-    user.failed_logins = 0
-    user.locked_until = None
+    await repo.clear_login_lock(session, user.id, source)
     user.last_login_at = now
     stage = (
         STAGE_SECOND_FACTOR if mfa.is_enrolled(user) else STAGE_ENROLL if policy.require_2fa else STAGE_ACTIVE
     )
     token, record = _open_session(session, user, policy, stage, ip, user_agent)
     await session.commit()
+    await lockout.give_back(redis, throttles, account=email, ip=ip)
     return token, StaffSession(user=user, record=record)
 
 
@@ -222,11 +258,84 @@ async def promote_session(session: AsyncSession, staff: StaffSession) -> tuple[s
 
 
 async def complete_second_factor(
-    session: AsyncSession, staff: StaffSession, code: str
+    session: AsyncSession,
+    settings: Settings,
+    staff: StaffSession,
+    code: str,
+    *,
+    redis: Redis | None = None,
+    ip: str | None = None,
 ) -> tuple[str, StaffSession]:
-    if staff.record.stage != STAGE_SECOND_FACTOR or not await mfa.verify(session, staff.user, code):
+    """Finish a half-login with a TOTP or recovery code.
+
+    Each code is counted on the half-login before it is checked (parallel guesses each take a turn);
+    after ``second_factor_max_failures`` wrong codes the half-login is revoked (SecondFactorEnded).
+    The same Redis throttles as the password form limit codes per address (LoginFailed "throttled").
+    """
+    if staff.record.stage != STAGE_SECOND_FACTOR:
+        raise ValidationFailed([FieldError("code", "invalid_code", "the code is not valid")])
+    throttles = lockout.LoginThrottles.for_kind("second-factor", settings)
+    admission = await lockout.admit(redis, throttles, account=staff.user.email, ip=ip)
+    if not admission.allowed:
+        raise LoginFailed("throttled", retry_after=admission.retry_after)
+    limit = settings.second_factor_max_failures
+    attempt = await repo.count_second_factor_attempt(session, staff.record.id)
+    await session.commit()
+    if attempt is None or attempt > limit:
+        await _end_half_login(session, staff)
+        raise SecondFactorEnded()
+    if not await mfa.verify(session, staff.user, code):
+        if attempt >= limit:
+            await _end_half_login(session, staff)
+            raise SecondFactorEnded()
         raise ValidationFailed([FieldError("code", "invalid_code", "the code is not valid")])
     return await promote_session(session, staff)
+
+
+async def _end_half_login(session: AsyncSession, staff: StaffSession) -> None:
+    await repo.revoke_session(session, staff.record.id, now_utc())
+    await repo.record_login_attempt(
+        session,
+        LoginAttempt(
+            email=staff.user.email, user_id=staff.user.id, succeeded=False, reason="second_factor", ip=staff.record.ip
+        ),
+    )
+    await session.commit()
+
+
+def may_enroll(staff: StaffSession) -> bool:
+    """Enrolment pages: an active session, or a half-login whose policy demands 2FA and that has none."""
+    if staff.record.stage == STAGE_ACTIVE:
+        return True
+    return staff.record.stage == STAGE_ENROLL and not mfa.is_enrolled(staff.user)
+
+
+async def reauthenticate(session: AsyncSession, user: User, *, password: str, code: str) -> None:
+    """The current password or a current second-factor code, before changing the second factor."""
+    if password and await security.check_password(user.password_hash, password):
+        return
+    if code and mfa.is_enrolled(user) and await mfa.verify(session, user, code):
+        return
+    raise ValidationFailed(
+        [FieldError("reauth", "reauth_failed", "enter your current password or a current code")]
+    )
+
+
+async def start_2fa_enrollment(
+    session: AsyncSession, staff: StaffSession, *, password: str = "", code: str = ""
+) -> None:
+    """Begin (or restart) enrolling an authenticator. Replacing an active one asks for the password or a code."""
+    if not may_enroll(staff):
+        raise PermissionDenied("2fa:enroll")
+    if mfa.is_enrolled(staff.user):
+        await reauthenticate(session, staff.user, password=password, code=code)
+    await mfa.start_enrollment(session, staff.user)
+
+
+async def disable_2fa(session: AsyncSession, staff: StaffSession, *, password: str, code: str) -> None:
+    """Turn the second factor off (the caller checks the tenant's policy); asks for the password or a code."""
+    await reauthenticate(session, staff.user, password=password, code=code)
+    await mfa.disable(session, staff.user)
 
 
 async def resume_session(session: AsyncSession, settings: Settings, token: str | None) -> StaffSession | None:
@@ -269,6 +378,8 @@ async def change_password(
     staff.user.password_hash = await security.make_password_hash(new)
     staff.user.password_changed_at = now
     await repo.revoke_all_sessions(session, staff.user.id, now)
+    # Tokens were made under the old password: whoever learnt it may have made one too.
+    await repo.revoke_all_tokens(session, staff.user.id, now)
     token, record = _open_session(
         session, staff.user, policy, STAGE_ACTIVE, staff.record.ip, staff.record.user_agent
     )
@@ -289,6 +400,7 @@ async def set_active(session: AsyncSession, actor: Actor, user_id: uuid.UUID, ac
     user.is_active = active
     if not active:
         await repo.revoke_all_sessions(session, user.id, now_utc())
+        await repo.revoke_all_tokens(session, user.id, now_utc())
     audit.record(
         session,
         actor,
@@ -352,28 +464,46 @@ def tenant_of_token(token: str) -> str | None:
 
 
 async def create_api_token(
-    session: AsyncSession, user: User, *, tenant_slug: str, name: str, actor: Actor | None = None
+    session: AsyncSession,
+    user: User,
+    *,
+    tenant_slug: str,
+    name: str,
+    actor: Actor | None = None,
+    days: int = 90,
+    scopes: str = "read write",
+    allowed_days: tuple[int, ...] | None = None,
 ) -> tuple[str, ApiToken]:
     """A new token for ``user``; the plaintext is returned once and only its hash is kept. Audited.
 
-    ``actor`` is the staff member asking in the admin (checked and validated); without one (the CLI,
-    test kits) the user is recorded as the actor and an overlong name is cut to fit.
+    ``actor`` is the staff member asking in the admin (checked and validated, ``days`` one of
+    ``allowed_days``); without one (the CLI, test kits) the user is recorded as the actor and an
+    overlong name is cut to fit. ``scopes``: a key of TOKEN_SCOPES ("read" or "read write").
     """
     name = (name or "").strip()
+    errors: list[FieldError] = []
     if actor is not None:
         if not (actor.can(TOKENS_OWN) or actor.can(USERS_MANAGE)):
             raise PermissionDenied(TOKENS_OWN)
         if len(name) > API_TOKEN_NAME_MAX:
-            raise ValidationFailed(
-                [FieldError("name", "too_long", f"must be at most {API_TOKEN_NAME_MAX} characters")]
-            )
+            errors.append(FieldError("name", "too_long", f"must be at most {API_TOKEN_NAME_MAX} characters"))
+    if allowed_days is not None and days not in allowed_days:
+        errors.append(FieldError("days", "not_allowed", f"must be one of {', '.join(map(str, allowed_days))}"))
+    elif not 1 <= days <= 3650:
+        errors.append(FieldError("days", "out_of_range", "must be between 1 and 3650"))
+    if scopes not in TOKEN_SCOPES:
+        errors.append(FieldError("scopes", "not_allowed", "must be 'read' or 'read write'"))
+    if errors:
+        raise ValidationFailed(errors)
+    now = now_utc()
     plaintext = f"{TOKEN_PREFIX}_{tenant_slug}_{security.new_token()}"
     record = ApiToken(
         user_id=user.id,
         name=(name or "token")[:API_TOKEN_NAME_MAX],
         prefix=plaintext[: len(TOKEN_PREFIX) + len(tenant_slug) + 6][:16],
         token_hash=security.token_hash(plaintext),
-        scopes=[],
+        scopes=list(TOKEN_SCOPES[scopes]),
+        expires_at=now + timedelta(days=days),
     )
     session.add(record)
     await session.flush()
@@ -384,25 +514,49 @@ async def create_api_token(
         entity_id=record.id,
         action="create",
         before=None,
-        after={"name": record.name, "prefix": record.prefix, "user_id": str(user.id)},
+        after={
+            "name": record.name,
+            "prefix": record.prefix,
+            "user_id": str(user.id),
+            "scopes": record.scopes,
+            "expires_at": record.expires_at.isoformat(),
+        },
     )
     await session.commit()
     return plaintext, record
 
 
-async def user_for_token(session: AsyncSession, token: str) -> User | None:
-    record = await repo.token_by_hash(session, security.token_hash(token))
+async def _live_token(session: AsyncSession, token: str) -> tuple[User, ApiToken] | None:
+    now = now_utc()
+    record = await repo.token_by_hash(session, security.token_hash(token), now)
     if record is None:
         return None
     user = await repo.user_by_id(session, record.user_id)
     if user is None or not user.is_active:
         return None
-    now = now_utc()
     if record.last_used_at is None or now - record.last_used_at > SESSION_TOUCH_EVERY:
         # At most one write a minute per token: reads stay reads.
         record.last_used_at = now
         await session.commit()
-    return user
+    return user, record
+
+
+async def user_for_token(session: AsyncSession, token: str) -> User | None:
+    """The holder of a live (not revoked, not expired) token."""
+    found = await _live_token(session, token)
+    return found[0] if found else None
+
+
+async def actor_for_token(
+    session: AsyncSession, token: str, *, ip: str | None = None, request_id: str | None = None
+) -> Actor | None:
+    """The actor behind a live token, limited to the token's scopes (a read-only token loses every
+    permission that is not a ``:read`` one, and carries ``token_scopes`` so mutations can say why)."""
+    found = await _live_token(session, token)
+    if found is None:
+        return None
+    user, record = found
+    return actor_for(user, ip=ip, request_id=request_id, via="token", token_scopes=record.scopes or [])
 
 
 async def list_api_tokens(session: AsyncSession, actor: Actor) -> list[ApiToken]:
@@ -436,19 +590,28 @@ async def revoke_api_token(session: AsyncSession, actor: Actor, token_id: uuid.U
 
 
 def actor_for(
-    user: User, *, ip: str | None = None, request_id: str | None = None, via: str = "session"
+    user: User,
+    *,
+    ip: str | None = None,
+    request_id: str | None = None,
+    via: str = "session",
+    token_scopes: list[str] | None = None,
 ) -> Actor:
+    permissions = frozenset(user.role.permissions)
+    if token_scopes is not None and SCOPE_WRITE not in token_scopes:
+        permissions = frozenset(p for p in permissions if p.endswith(":read"))
     return Actor(
         user_id=user.id,
         name=user.name,
         email=user.email,
         role_key=user.role.key,
-        permissions=frozenset(user.role.permissions),
+        permissions=permissions,
         data_scope=user.role.data_scope,
         team_id=user.team_id,
         ip=ip,
         request_id=request_id,
         via=via,
+        token_scopes=frozenset(token_scopes) if token_scopes is not None else None,
     )
 
 

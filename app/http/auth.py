@@ -82,10 +82,9 @@ async def provide_optional_actor(request: Request[Any, Any, Any], db_session: As
         token = authorization[7:].strip()
         if accounts.tenant_of_token(token) != tenant.slug:
             raise AuthRequired("token is not valid for this host")
-        user = await accounts.user_for_token(db_session, token)
-        if user is None:
-            raise AuthRequired("token is invalid or revoked")
-        actor = accounts.actor_for(user, ip=ip, request_id=request_id, via="token")
+        actor = await accounts.actor_for_token(db_session, token, ip=ip, request_id=request_id)
+        if actor is None:
+            raise AuthRequired("token is invalid, expired or revoked")
         await quotas.count_api_call(request.app.state.redis, tenant.slug, await tenant_limits(db_session))
     else:
         staff = await accounts.resume_session(

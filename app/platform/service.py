@@ -7,7 +7,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 
-from sqlalchemy import func, select, text
+from sqlalchemy import case, func, select, text, update
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine, AsyncSession
 
 from app import security
@@ -216,9 +216,12 @@ async def create_operator(session: AsyncSession, *, email: str, name: str, passw
 
 
 class OperatorLoginFailed(Exception):
-    def __init__(self, code: str) -> None:
+    """``code``: invalid (unknown, wrong or locked, told apart only in the audit log) or throttled."""
+
+    def __init__(self, code: str, retry_after: int = 0) -> None:
         super().__init__(code)
         self.code = code
+        self.retry_after = retry_after
 
 
 async def operator_login(
@@ -230,33 +233,56 @@ async def operator_login(
     lock_minutes: int = 15,
     ip: str | None = None,
     request_id: str | None = None,
+    redis: Any = None,
+    settings: Settings | None = None,
 ) -> str:
-    """Open a console session. The failure that reaches ``max_failures`` locks the account and says
-    so (``locked``), as the staff login does; the lock and each login are in the platform audit log."""
-    now = datetime.now(UTC)
-    operator = await session.scalar(
-        select(PlatformOperator).where(PlatformOperator.email == (email or "").strip().lower())
-    )
+    """Open a console session. Throttled per address in Redis (app.accounts.lockout) and locked in
+    PostgreSQL after ``max_failures``: each check is first counted with one atomic UPDATE committed
+    before argon2 runs, so parallel guesses cannot all be checked. Unknown, wrong and locked fail
+    alike (``invalid``); ``throttled`` when an address tries too often. The lock is per operator
+    account (operators are few and reach the console from the platform's own networks); the lock
+    and each login are in the platform audit log."""
+    from app.accounts import lockout
+
+    email = (email or "").strip().lower()
+    throttles = lockout.LoginThrottles.for_kind("operator", settings or Settings())
+    admission = await lockout.admit(redis, throttles, account=email, ip=ip)
+    if not admission.allowed:
+        raise OperatorLoginFailed("throttled", retry_after=admission.retry_after)
+    operator = await session.scalar(select(PlatformOperator).where(PlatformOperator.email == email))
     if operator is None:
         await security.check_password(None, password)
         raise OperatorLoginFailed("invalid")
-    if operator.locked_until and operator.locked_until > now:
-        raise OperatorLoginFailed("locked")
     by = PlatformActor(
         operator_id=operator.id, email=operator.email, name=operator.name, ip=ip, request_id=request_id
     )
+    expired = PlatformOperator.locked_until <= func.now()
+    attempt, locked_until = (
+        await session.execute(
+            update(PlatformOperator)
+            .where(PlatformOperator.id == operator.id)
+            .values(
+                failed_logins=case((expired, 1), else_=PlatformOperator.failed_logins + 1),
+                locked_until=case((expired, None), else_=PlatformOperator.locked_until),
+            )
+            .returning(PlatformOperator.failed_logins, PlatformOperator.locked_until)
+        )
+    ).one()
+    await session.commit()  # counted before argon2 runs: parallel attempts see each other
+    now = datetime.now(UTC)
+    if (locked_until is not None and locked_until > now) or attempt > max_failures:
+        await security.check_password(None, password)
+        await _lock_operator(session, by, operator.id, lock_minutes)
+        raise OperatorLoginFailed("invalid")
     if not await security.check_password(operator.password_hash, password):
-        operator.failed_logins += 1
-        failure = "invalid"
-        if operator.failed_logins >= max_failures:
-            operator.locked_until = now + timedelta(minutes=lock_minutes)
-            operator.failed_logins = 0
-            failure = "locked"
-        await session.commit()
-        if failure == "locked":
-            await record_now(session.bind, by, "operator_locked", None, {"minutes": lock_minutes})  # type: ignore[arg-type]
-        raise OperatorLoginFailed(failure)
-    operator.failed_logins = 0
+        if attempt >= max_failures:
+            await _lock_operator(session, by, operator.id, lock_minutes)
+        raise OperatorLoginFailed("invalid")
+    await session.execute(
+        update(PlatformOperator)
+        .where(PlatformOperator.id == operator.id)
+        .values(failed_logins=0, locked_until=None)
+    )
     token = security.new_token()
     session.add(
         OperatorSession(
@@ -267,8 +293,22 @@ async def operator_login(
         )
     )
     await session.commit()
+    await lockout.give_back(redis, throttles, account=email, ip=ip)
     await record_now(session.bind, by, "operator_login", None)  # type: ignore[arg-type]
     return token
+
+
+async def _lock_operator(session: AsyncSession, by: PlatformActor, operator_id: Any, lock_minutes: int) -> None:
+    """Start the lock once (the first failure past the limit); audited when it starts."""
+    started = await session.scalar(
+        update(PlatformOperator)
+        .where(PlatformOperator.id == operator_id, PlatformOperator.locked_until.is_(None))
+        .values(locked_until=func.now() + timedelta(minutes=lock_minutes))
+        .returning(PlatformOperator.id)
+    )
+    await session.commit()
+    if started is not None:
+        await record_now(session.bind, by, "operator_locked", None, {"minutes": lock_minutes})  # type: ignore[arg-type]
 
 
 async def operator_for_session(session: AsyncSession, token: str | None) -> PlatformOperator | None:

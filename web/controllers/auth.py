@@ -17,12 +17,35 @@ from app.http.auth import client_ip, current_tenant
 from app.http.middleware import SESSION_COOKIE
 from app.i18n import gettext as _
 
+# One text for an unknown email, a wrong password and a locked account (issue: the old 423 "locked"
+# told an attacker which emails exist).
 LOGIN_MESSAGES = {
     "ip_not_allowed": "Access from this network is not allowed.",
-    "invalid": "Wrong email or password.",
-    "locked": "Too many failed attempts. This account is locked for 15 minutes.",
+    "invalid": "Wrong email or password. After 5 failed attempts, sign-in from this network pauses for 15 minutes.",
     "inactive": "This account has been deactivated. Please contact your administrator.",
+    "throttled": "Too many sign-in attempts from this address. Wait a minute and try again.",
 }
+LOGIN_STATUS = {"invalid": 401, "throttled": 429, "ip_not_allowed": 403, "inactive": 403}
+
+
+def login_refused(
+    request: Request[Any, Any, Any], exc: accounts.LoginFailed, **context: Any
+) -> Template:
+    """The login form again, with the one message and status a refusal of this kind gets."""
+    headers = {"Retry-After": str(exc.retry_after)} if exc.code == "throttled" and exc.retry_after else None
+    return Template(
+        "auth/login.html",
+        context={
+            "tenant": current_tenant(request),
+            "next": "/",
+            "resume": "",
+            "email": "",
+            **context,
+            "error": _(LOGIN_MESSAGES[exc.code]),
+        },
+        status_code=LOGIN_STATUS[exc.code],
+        headers=headers,
+    )
 
 
 def _safe_next(target: str | None) -> str:
@@ -79,7 +102,7 @@ class AuthController(Controller):
         data: Annotated[dict[str, str], Body(media_type=RequestEncodingType.URL_ENCODED)],
     ) -> Template | Redirect:
         """Check credentials and open a session."""
-        tenant = current_tenant(request)
+        current_tenant(request)
         settings = request.app.state.settings
         nxt, resume = _safe_next(data.get("next")), data.get("resume") or ""
         try:
@@ -90,19 +113,10 @@ class AuthController(Controller):
                 password=data.get("password", ""),
                 ip=client_ip(request),
                 user_agent=request.headers.get("user-agent"),
+                redis=request.app.state.redis,
             )
         except accounts.LoginFailed as exc:
-            return Template(
-                "auth/login.html",
-                context={
-                    "tenant": tenant,
-                    "next": nxt,
-                    "resume": resume,
-                    "email": data.get("email", ""),
-                    "error": _(LOGIN_MESSAGES[exc.code]),
-                },
-                status_code=401 if exc.code == "invalid" else 423 if exc.code == "locked" else 403,
-            )
+            return login_refused(request, exc, next=nxt, resume=resume, email=data.get("email", ""))
         if resume:
             nxt += ("&" if "?" in nxt else "?") + f"resume={resume}"
         if staff.record.stage == accounts.STAGE_SECOND_FACTOR:
@@ -137,7 +151,39 @@ class AuthController(Controller):
         if staff is None or staff.record.stage != accounts.STAGE_SECOND_FACTOR:
             return Redirect("/login", status_code=303)
         try:
-            token, _staff = await accounts.complete_second_factor(db_session, staff, data.get("code", ""))
+            token, _staff = await accounts.complete_second_factor(
+                db_session,
+                request.app.state.settings,
+                staff,
+                data.get("code", ""),
+                redis=request.app.state.redis,
+                ip=client_ip(request),
+            )
+        except accounts.SecondFactorEnded:
+            response = Template(
+                "auth/login.html",
+                context={
+                    "tenant": current_tenant(request),
+                    "next": _safe_next(data.get("next")),
+                    "resume": "",
+                    "email": staff.user.email,
+                    "error": _("Too many wrong codes. Sign in again with your password."),
+                },
+                status_code=401,
+            )
+            response.delete_cookie(SESSION_COOKIE, path="/")
+            return response
+        except accounts.LoginFailed as exc:
+            return Template(
+                "auth/second_factor.html",
+                context={
+                    "tenant": current_tenant(request),
+                    "next": _safe_next(data.get("next")),
+                    "error": _(LOGIN_MESSAGES[exc.code]),
+                },
+                status_code=LOGIN_STATUS[exc.code],
+                headers={"Retry-After": str(exc.retry_after or 60)},
+            )
         except ValidationFailed:
             return Template(
                 "auth/second_factor.html",
@@ -154,9 +200,9 @@ class AuthController(Controller):
 
     @post("/logout", operation_id="Logout")
     async def logout(
-        self, request: Request[Any, Any, Any], db_session: AsyncSession, actor: Actor
+        self, request: Request[Any, Any, Any], db_session: AsyncSession, actor_or_none: Actor | None
     ) -> Response[Any]:
-        """End the session."""
+        """End the session (a half-finished login too)."""
         staff = request.scope["state"].get("staff_session")
         if staff is not None:
             await accounts.logout(db_session, staff.record)

@@ -37,9 +37,10 @@ OPERATOR_COOKIE_PATH = "/operator"
 LOGIN_PATH = "/operator/login"
 SESSION_HOURS = 12
 
+# Unknown, wrong and locked read alike (the old 423 "locked" told which emails exist).
 LOGIN_MESSAGES = {
-    "invalid": "Wrong email or password.",
-    "locked": "Too many failed attempts. This account is locked for 15 minutes.",
+    "invalid": "Wrong email or password. After 5 failed attempts, sign-in pauses for 15 minutes.",
+    "throttled": "Too many sign-in attempts from this address. Wait a minute and try again.",
 }
 
 
@@ -155,13 +156,17 @@ class OperatorController(Controller):
                 password=data.get("password") or "",
                 ip=client_ip(request),
                 request_id=request.scope.get("state", {}).get("request_id"),
+                redis=request.app.state.redis,
+                settings=request.app.state.settings,
             )
         except platform.OperatorLoginFailed as exc:
             log.warning("operator login refused (%s) for %s", exc.code, email.lower()[:254])
+            throttled = exc.code == "throttled"
             return Template(
                 "platform/operator_login.html",
                 context={"tenant": None, "email": email, "error": _(LOGIN_MESSAGES[exc.code])},
-                status_code=423 if exc.code == "locked" else 401,
+                status_code=429 if throttled else 401,
+                headers={"Retry-After": str(exc.retry_after or 60)} if throttled else None,
             )
         response = Redirect("/operator", status_code=303)
         response.set_cookie(

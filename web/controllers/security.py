@@ -5,11 +5,13 @@ from __future__ import annotations
 import uuid
 from typing import Annotated, Any
 
+import segno
 from litestar import Controller, Request, get, post
 from litestar.enums import RequestEncodingType
 from litestar.exceptions import NotFoundException
 from litestar.params import Body
 from litestar.response import Redirect, Template
+from markupsafe import Markup
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from app.accounts import mfa
@@ -30,6 +32,37 @@ def _staff(request: Request[Any, Any, Any]) -> accounts.StaffSession:
     if staff is None:
         raise AuthRequired(login_url="/login")
     return staff
+
+
+def qr_svg(uri: str) -> Markup:
+    """The otpauth:// URI as an inline SVG QR code (segno writes only its own markup)."""
+    return Markup(segno.make(uri, error="m").svg_inline(scale=4, dark="#111", light="#fff", omitsize=False))
+
+
+def _enrolling(request: Request[Any, Any, Any]) -> accounts.StaffSession:
+    """The session of someone who may use the enrolment pages: a full login, or a half-login whose
+    tenant demands 2FA and who has none yet. A half-login waiting for its code goes back to that step."""
+    staff = _staff(request)
+    if not accounts.may_enroll(staff):
+        raise AuthRequired("second factor required", login_url="/login/2fa")
+    return staff
+
+
+def _setup_context(
+    request: Request[Any, Any, Any], staff: accounts.StaffSession, actor: Actor | None, **extra: Any
+) -> dict[str, Any]:
+    pending = mfa.pending_enrollment(staff.user, current_tenant(request).name)
+    return page(
+        request,
+        actor,
+        nav="security",
+        secret=pending[0] if pending else None,
+        uri=pending[1] if pending else None,
+        qr_svg=qr_svg(pending[1]) if pending else None,
+        enrolled=mfa.is_enrolled(staff.user),
+        forced=staff.record.stage != accounts.STAGE_ACTIVE,
+        **{"error": None, "reauth_error": False, **extra},
+    )
 
 
 def _int(data: dict[str, str], key: str, default: int) -> int:
@@ -59,6 +92,7 @@ class SecurityController(Controller):
             is_admin=admin,
             errors={},
             form={},
+            reauth_error=False,
             **extra,
         )
 
@@ -131,21 +165,31 @@ class SecurityController(Controller):
     async def setup_page(
         self, request: Request[Any, Any, Any], db_session: AsyncSession, actor_or_none: Actor | None
     ) -> Template:
-        """Start enrolling an authenticator app (also reachable mid-login when the policy demands it)."""
-        staff = _staff(request)
-        secret, uri = await mfa.start_enrollment(db_session, staff.user, current_tenant(request).name)
-        return Template(
-            "security/setup_2fa.html",
-            context=page(
-                request,
-                actor_or_none,
-                nav="security",
-                secret=secret,
-                uri=uri,
-                error=None,
-                forced=actor_or_none is None,
-            ),
-        )
+        """Enrol an authenticator app (also reachable mid-login when the policy demands it). Changes nothing."""
+        staff = _enrolling(request)
+        return Template("security/setup_2fa.html", context=_setup_context(request, staff, actor_or_none))
+
+    @post("/2fa/setup/start", operation_id="TwoFactorSetupStart")
+    async def setup_start(
+        self,
+        request: Request[Any, Any, Any],
+        db_session: AsyncSession,
+        actor_or_none: Actor | None,
+        data: Form,
+    ) -> Template | Redirect:
+        """Make a new key to enrol; replacing an active one asks for the password or a current code."""
+        staff = _enrolling(request)
+        try:
+            await accounts.start_2fa_enrollment(
+                db_session, staff, password=data.get("current_password", ""), code=data.get("reauth_code", "")
+            )
+        except ValidationFailed:
+            return Template(
+                "security/setup_2fa.html",
+                context=_setup_context(request, staff, actor_or_none, reauth_error=True),
+                status_code=422,
+            )
+        return Redirect("/security/2fa/setup", status_code=303)
 
     @post("/2fa/setup", operation_id="TwoFactorSetup")
     async def setup(
@@ -155,23 +199,14 @@ class SecurityController(Controller):
         actor_or_none: Actor | None,
         data: Form,
     ) -> Template | Redirect:
-        """Confirm the first code; show the recovery codes once."""
-        staff = _staff(request)
+        """Confirm the first code of the new key; show the recovery codes once."""
+        staff = _enrolling(request)
         try:
             codes = await mfa.confirm_enrollment(db_session, staff.user, data.get("code", ""))
         except ValidationFailed:
-            secret, uri = await mfa.start_enrollment(db_session, staff.user, current_tenant(request).name)
             return Template(
                 "security/setup_2fa.html",
-                context=page(
-                    request,
-                    actor_or_none,
-                    nav="security",
-                    secret=secret,
-                    uri=uri,
-                    forced=actor_or_none is None,
-                    error=True,
-                ),
+                context=_setup_context(request, staff, actor_or_none, error=True),
                 status_code=422,
             )
         response: Any = Template(
@@ -184,12 +219,22 @@ class SecurityController(Controller):
 
     @post("/2fa/disable", operation_id="TwoFactorDisable")
     async def disable(
-        self, request: Request[Any, Any, Any], db_session: AsyncSession, actor: Actor
+        self, request: Request[Any, Any, Any], db_session: AsyncSession, actor: Actor, data: Form
     ) -> Template | Redirect:
-        """Turn two-step verification off, unless the tenant requires it."""
+        """Turn two-step verification off (password or current code), unless the tenant requires it."""
         if (await security_policy(db_session)).require_2fa:
             context = await self._context(request, db_session, actor)
             context.update(policy_messages=[_("Two-step verification is required by your administrator.")])
             return Template("security/index.html", context=context, status_code=422)
-        await mfa.disable(db_session, _staff(request).user)
+        try:
+            await accounts.disable_2fa(
+                db_session,
+                _staff(request),
+                password=data.get("current_password", ""),
+                code=data.get("reauth_code", ""),
+            )
+        except ValidationFailed:
+            context = await self._context(request, db_session, actor)
+            context.update(reauth_error=True)
+            return Template("security/index.html", context=context, status_code=422)
         return Redirect("/security", status_code=303)

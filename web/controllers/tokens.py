@@ -22,6 +22,7 @@ async def _render(
     request: Request[Any, Any, Any], session: AsyncSession, actor: Actor, status: int = 200, **extra: Any
 ) -> Template:
     headers = extra.pop("headers", None)
+    settings = request.app.state.settings
     tokens = await accounts.list_api_tokens(session, actor)
     everyone = actor.can(USERS_MANAGE)
     ctx = page(
@@ -32,7 +33,9 @@ async def _render(
         show_owner=everyone,
         names=await accounts.staff_names(session, [t.user_id for t in tokens]) if everyone else {},
         can_create=actor.can(TOKENS_OWN) or everyone,
-        **{"errors": {}, "name": "", "created": None, **extra},
+        lifetimes=settings.api_token_lifetimes_days,
+        now=accounts.now_utc(),
+        **{"errors": {}, "name": "", "days": settings.api_token_default_days, "scopes": "read write", "created": None, **extra},
     )
     return Template("tokens/list.html", context=ctx, status_code=status, headers=headers)
 
@@ -54,17 +57,36 @@ class TokensController(Controller):
     ) -> Template:
         """Create a token for the actor and show its plaintext this once."""
         user = await accounts.staff_member(db_session, actor.user_id)
+        settings = request.app.state.settings
         name = data.get("name", "")
+        scopes = data.get("scopes", "read write")
+        try:
+            days = int(data.get("days") or settings.api_token_default_days)
+        except ValueError:
+            days = -1  # refused below as not one of the offered lifetimes
         try:
             plaintext, record = await accounts.create_api_token(
-                db_session, user, tenant_slug=current_tenant(request).slug, name=name, actor=actor
+                db_session,
+                user,
+                tenant_slug=current_tenant(request).slug,
+                name=name,
+                actor=actor,
+                days=days,
+                scopes=scopes,
+                allowed_days=settings.api_token_lifetimes_days,
             )
         except ValidationFailed as exc:
             await db_session.rollback()
             errors = field_errors(exc)
             if any(e.code == "too_long" for e in exc.errors):
                 errors["name"] = _("At most %(n)s characters.") % {"n": accounts.API_TOKEN_NAME_MAX}
-            return await _render(request, db_session, actor, status=422, errors=errors, name=name)
+            if "days" in errors:
+                errors["days"] = _("Please choose one of the options.")
+            if "scopes" in errors:
+                errors["scopes"] = _("Please choose one of the options.")
+            return await _render(
+                request, db_session, actor, status=422, errors=errors, name=name, days=days, scopes=scopes
+            )
         return await _render(
             request, db_session, actor, status=201, created={"token": plaintext, "name": record.name}
         )

@@ -48,7 +48,7 @@ def upgrade() -> None:
         sa.Column("source", sa.String(length=64), nullable=False),
         sa.Column("failures", sa.Integer(), server_default="0", nullable=False),
         sa.Column(
-            "window_started_at", sa.DateTime(timezone=True), server_default=sa.text("now()"), nullable=False
+            "last_failure_at", sa.DateTime(timezone=True), server_default=sa.text("now()"), nullable=False
         ),
         sa.ForeignKeyConstraint(
             ["user_id"], ["tenant.users.id"], name=op.f("fk_login_locks_user_id_users"), ondelete="CASCADE"

@@ -12,6 +12,7 @@ from jinja2 import pass_context
 from litestar.plugins.jinja import JinjaTemplateEngine
 
 from app.i18n import gettext, locale_var, ngettext
+from app.kit.registry import children_of
 
 DISPLAY_TZ = ZoneInfo("Asia/Shanghai")
 
@@ -40,6 +41,8 @@ def setup(engine: JinjaTemplateEngine) -> None:
     env = engine.engine
     env.add_extension("jinja2.ext.i18n")
     env.install_gettext_callables(gettext, ngettext, newstyle=True)  # type: ignore[attr-defined]
-    env.globals.update(csrf_token=csrf_token, current_locale=lambda: locale_var.get())
+    env.globals.update(
+        csrf_token=csrf_token, current_locale=lambda: locale_var.get(), children_of=children_of
+    )
     env.filters.update(datetime=fmt_datetime, date=fmt_date, number=fmt_number)
     env.autoescape = True

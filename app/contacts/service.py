@@ -37,6 +37,7 @@ SPEC = register(
         parent_field="customer_id",
         slug="contacts",
         section_order=10,
+        shown_on=lambda customer: customer.kind == "company",
     )
 )
 

@@ -59,8 +59,12 @@ class EntitySpec:
     parent: str | None = None
     parent_field: str | None = None
     slug: str | None = None
-    # Position of its section on the parent's page.
+    # Position of its section on the parent's page, and which parents show it (default: all).
     section_order: int = 100
+    shown_on: Callable[[Any], bool] | None = None
+
+    def shows_on(self, parent: Any) -> bool:
+        return self.shown_on is None or bool(self.shown_on(parent))
 
     def field_label(self, name: str) -> str:
         return self.fields.get(name, name)

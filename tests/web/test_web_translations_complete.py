@@ -1,4 +1,5 @@
-"""The admin speaks Chinese everywhere: every ``_("...")`` in the templates and in web/'s Python has a
+"""The admin speaks Chinese everywhere: every ``_("...")`` in the templates and in web/'s Python, and
+every label an entity declares in app/ (``N_("...")`` in its fields, enums and spec), has a
 non-empty zh_CN translation in the merged catalogs (``web/translations/zh_CN/LC_MESSAGES/*.po``).
 
 Also pinned: no msgid is translated in two area catalogs (the later file would silently win at
@@ -16,6 +17,7 @@ from babel.messages.extract import extract_from_dir
 from babel.messages.pofile import read_po
 
 WEB = Path(__file__).resolve().parents[2] / "web"
+APP = WEB.parent / "app"
 CATALOGS = WEB / "translations" / "zh_CN" / "LC_MESSAGES"
 METHODS = [("templates/**.html", "jinja2.ext.babel_extract"), ("**.py", "python")]
 OPTIONS = {"templates/**.html": {"extensions": "jinja2.ext.i18n"}}
@@ -31,6 +33,13 @@ def used_msgids() -> dict[str, list[str]]:
         msgid = message if isinstance(message, str) else message[0]
         if msgid:
             found[msgid].append(f"{filename}:{lineno}")
+    # Entities declare their labels next to their model (app/<area>/): only N_() marks are shown.
+    for filename, lineno, message, _comments, _context in extract_from_dir(
+        str(APP), [("**.py", "python")], keywords={"N_": None}, strip_comment_tags=True
+    ):
+        msgid = message if isinstance(message, str) else message[0]
+        if msgid:
+            found[msgid].append(f"app/{filename}:{lineno}")
     return found
 
 

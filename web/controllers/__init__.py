@@ -25,3 +25,22 @@ from web.controllers.verification import VerificationController  # noqa: E402
 
 ROUTES += [OperatorTenantController, OperatorPagesController]
 ROUTES += [VerificationController, SupportSettingsController, SupportSessionController]
+
+import app.entities  # noqa: E402,F401  (every entity declared before the kit builds their routes)
+from web.kit.children import child_controller  # noqa: E402
+
+# Child entities' sections on their parent's page, built from their declarations.
+ROUTES += [child_controller(spec.key) for spec in app.entities.entities() if spec.parent]
+
+from web.controllers.custom_fields import CustomFieldsController  # noqa: E402
+
+ROUTES += [CustomFieldsController]
+
+from web.controllers.customer_stage import CustomerStageController  # noqa: E402
+from web.controllers.workflows import WorkflowsController  # noqa: E402
+
+ROUTES += [WorkflowsController, CustomerStageController]
+
+from web.controllers.roles import RolesController  # noqa: E402
+
+ROUTES += [RolesController]

@@ -111,7 +111,7 @@ def refusal_text(exc: NotAllowedTransition | GuardFailed) -> str:
     """Why a move was refused, for people, in their language."""
     locale = locale_var.get()
     if isinstance(exc, NotAllowedTransition):
-        allowed = "、".join(s.label_in(locale) for s in exc.allowed) or _("none")
+        allowed = "、".join(s.label_in(locale) for s in exc.allowed) or _("no moves")
         return _("Cannot move from %(source)s to %(target)s. Allowed moves: %(allowed)s.") % {
             "source": exc.source.label_in(locale) if exc.source else "—",
             "target": exc.target_state.label_in(locale) if exc.target_state else exc.target,

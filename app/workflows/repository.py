@@ -81,5 +81,10 @@ async def role_keys(session: AsyncSession) -> list[str]:
     return list((await session.execute(select(Role.key))).scalars())
 
 
+async def role_names(session: AsyncSession) -> dict[str, str]:
+    """Role key → name, in key order (for role guards in the editor and in messages)."""
+    return {k: n for k, n in (await session.execute(select(Role.key, Role.name).order_by(Role.key))).all()}
+
+
 async def staff_name(session: AsyncSession, user_id: uuid.UUID) -> str | None:
     return (await session.execute(select(User.name).where(User.id == user_id))).scalar_one_or_none()

@@ -131,6 +131,13 @@ async def update_workflow(
     return CurrentWorkflow(key, saved.version, definition, saved.created_at, saved.created_by)
 
 
+async def role_names(session: AsyncSession, actor: Actor) -> dict[str, str]:
+    """The roles a guard may name (key → name), for the workflow editor."""
+    if not actor.can(WORKFLOWS_MANAGE):
+        raise PermissionDenied(WORKFLOWS_MANAGE)
+    return await repo.role_names(session)
+
+
 # -- moving records -------------------------------------------------------------------------------
 
 

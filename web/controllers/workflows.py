@@ -1,0 +1,370 @@
+"""The workflow editor: an entity's stages (rename in Chinese and English, add, reorder, category,
+remove) and the allowed moves as a matrix, with optional guards per move (required fields, a role,
+a condition). Each save is a new version (``app.workflows.service.update_workflow``); a refusal
+re-shows the form with what was typed and a message per problem.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import json
+from dataclasses import dataclass
+from typing import Any
+
+from litestar import Controller, Request, get, post
+from litestar.response import Redirect, Template
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from app.domain import Actor, FieldError, NotFound, PermissionDenied, ValidationFailed, VersionConflict
+from app.i18n import gettext as _
+from app.i18n import locale_var
+from app.kit.registry import workflow_driven
+from app.workflows import service as workflows
+from app.workflows.definition import OPERATORS, Definition, GuardKind, StateCategory, Transition, number
+from app.workflows.errors import StatesInUse
+from app.workflows.permissions import WORKFLOWS_MANAGE
+from web.controllers.common import DOMAIN_ERROR_HANDLERS, FormData, error_text, page
+from web.templating import fmt_datetime
+
+
+def N_(message: str) -> str:
+    return message
+
+
+# Codes only workflow edits give (the shared ones are in common.ERROR_MESSAGES).
+ERROR_MESSAGES = {
+    "invalid_key": N_("Stage keys use lowercase letters, digits and _, starting with a letter."),
+    "duplicate_state": N_("Two stages have the same key."),
+    "unknown_state": N_("A move names a stage that does not exist."),
+    "same_state": N_("A move must go to another stage."),
+    "duplicate_transition": N_("The same move is listed twice."),
+    "unknown_role": N_("There is no such role."),
+    "unknown_permission": N_("There is no such permission."),
+    "role_or_permission": N_("Give a role or a permission, not both."),
+    "invalid_field": N_("Name a field by its key (lowercase letters, digits and _)."),
+    "not_a_number": N_("This comparison needs a number."),
+    "required": N_("The Chinese name is required."),
+}
+STATES_IN_USE = N_(
+    "These stages still have records (%(detail)s). Move the records to another stage before removing it."
+)
+CATEGORY_LABELS = {c.value: c.label for c in StateCategory}
+OPERATOR_LABELS = {op: op for op in OPERATORS}
+
+
+@dataclass
+class StageRow:
+    key: str
+    zh: str
+    en: str
+    category: str
+    order: str
+    existing: bool
+    remove: bool = False
+    errors: list[str] = dataclasses.field(default_factory=list)
+
+
+@dataclass
+class GuardRow:
+    """What the editor shows for one move's guards; ``kept`` are guards it cannot show (API-made)."""
+
+    source: str
+    target: str
+    required: str = ""
+    role: str = ""
+    field: str = ""
+    op: str = ""
+    value: str = ""
+    kept: list[dict[str, Any]] = dataclasses.field(default_factory=list)
+
+
+def _guard_row(move: Transition) -> GuardRow:
+    row = GuardRow(move.source, move.target)
+    required: list[str] = []
+    for guard in move.guards:
+        if guard.when is None and guard.kind == GuardKind.REQUIRED and guard.field:
+            required.append(guard.field)
+        elif guard.when is None and guard.kind == GuardKind.ROLE and not row.role:
+            row.role = guard.role or guard.permission or ""
+        elif guard.when is None and guard.kind == GuardKind.CONDITION and not row.field:
+            row.field, row.op, row.value = guard.field or "", guard.op or "", str(guard.value)
+        else:
+            row.kept.append(guard.as_json())
+    row.required = ", ".join(required)
+    return row
+
+
+def _rows_of(
+    definition: Definition,
+) -> tuple[list[StageRow], set[tuple[str, str]], dict[tuple[str, str], GuardRow]]:
+    stages = [
+        StageRow(s.key, s.label_in("zh_CN"), s.label.get("en", ""), s.category, str(i + 1), existing=True)
+        for i, s in enumerate(definition.states)
+    ]
+    moves = {(t.source, t.target) for t in definition.transitions}
+    guards = {(t.source, t.target): _guard_row(t) for t in definition.transitions}
+    return stages, moves, guards
+
+
+def _value(raw: str) -> Any:
+    """A condition's value as typed: a number when it reads as one, else the text."""
+    text = raw.strip()
+    found = number(text)
+    if found is None:
+        return text
+    return int(found) if found == found.to_integral_value() and "." not in text else float(found)
+
+
+def _form_rows(
+    data: dict[str, str], current: Definition
+) -> tuple[list[StageRow], set[tuple[str, str]], dict[tuple[str, str], GuardRow]]:
+    """The editor's form back into rows (to re-show it) — the stage keys of existing rows come from
+    the saved workflow, never from the browser."""
+    stages: list[StageRow] = []
+    for i, state in enumerate(current.states):
+        p = f"s{i}_"
+        stages.append(
+            StageRow(
+                key=state.key,
+                zh=data.get(p + "zh", ""),
+                en=data.get(p + "en", ""),
+                category=data.get(p + "category", state.category),
+                order=data.get(p + "order", str(i + 1)),
+                existing=True,
+                remove=bool(data.get(p + "remove")),
+            )
+        )
+    new_key = (data.get("new_key") or "").strip()
+    if new_key or (data.get("new_zh") or "").strip():
+        stages.append(
+            StageRow(
+                key=new_key,
+                zh=data.get("new_zh", ""),
+                en=data.get("new_en", ""),
+                category=data.get("new_category", "open"),
+                order=data.get("new_order", str(len(stages) + 1)),
+                existing=False,
+            )
+        )
+    moves = {
+        (parts[1], parts[2])
+        for name, value in data.items()
+        if name.startswith("m:") and value and len(parts := name.split(":")) == 3
+    }
+    saved_guards = {(t.source, t.target): _guard_row(t) for t in current.transitions}
+    guards: dict[tuple[str, str], GuardRow] = {}
+    for source, target in moves:
+        p = f"g:{source}:{target}:"
+        row = GuardRow(
+            source,
+            target,
+            required=data.get(p + "required", ""),
+            role=data.get(p + "role", ""),
+            field=data.get(p + "field", ""),
+            op=data.get(p + "op", ""),
+            value=data.get(p + "value", ""),
+        )
+        saved = saved_guards.get((source, target))
+        if saved is not None:
+            row.kept = saved.kept
+        guards[(source, target)] = row
+    return stages, moves, guards
+
+
+def _in_order(stages: list[StageRow]) -> list[StageRow]:
+    """The rows being kept, in the order typed in their order boxes (ties: as listed)."""
+    kept = [(i, s) for i, s in enumerate(stages) if not s.remove]
+
+    def order(item: tuple[int, StageRow]) -> tuple[float, int]:
+        found = number(item[1].order)
+        return (float(found) if found is not None else 1e9, item[0])
+
+    return [row for _i, row in sorted(kept, key=order)]
+
+
+def _document(
+    stages: list[StageRow],
+    moves: set[tuple[str, str]],
+    guards: dict[tuple[str, str], GuardRow],
+    current: Definition,
+) -> dict[str, Any]:
+    """The definition document from the rows; entry actions of kept stages come from the saved version."""
+    states = []
+    for position, row in enumerate(_in_order(stages)):
+        saved = current.state(row.key) if row.existing else None
+        state: dict[str, Any] = {
+            "key": row.key.strip(),
+            "label": {"zh_CN": row.zh.strip(), "en": row.en.strip()},
+            "category": row.category,
+            "position": position,
+        }
+        if saved is not None and saved.on_enter:
+            state["on_enter"] = [a.as_json() for a in saved.on_enter]
+        states.append(state)
+    alive = {s["key"] for s in states}
+    transitions = []
+    for source, target in sorted(moves):
+        if source not in alive or target not in alive:
+            continue  # moves of a removed stage go with it
+        row = guards.get((source, target)) or GuardRow(source, target)
+        rules: list[dict[str, Any]] = [
+            {"kind": "required", "field": name.strip()}
+            for name in row.required.replace("，", ",").split(",")
+            if name.strip()
+        ]
+        if row.role.strip():
+            who = row.role.strip()
+            rules.append({"kind": "role", "permission": who} if ":" in who else {"kind": "role", "role": who})
+        if row.field.strip():
+            rules.append(
+                {"kind": "condition", "field": row.field.strip(), "op": row.op, "value": _value(row.value)}
+            )
+        transitions.append({"from": source, "to": target, "guards": rules + row.kept})
+    return {"states": states, "transitions": transitions}
+
+
+def _messages(exc: ValidationFailed, stages: list[StageRow], labels: dict[str, str]) -> list[str]:
+    """One message per problem; stage problems also go beside their row."""
+    shown: list[str] = []
+    ordered = _in_order(stages)  # the document's states.<i> are these rows
+    for error in exc.errors:
+        text = _message(error, exc, labels)
+        parts = error.field.split(".")
+        if parts[0] == "states" and len(parts) > 1 and parts[1].isdigit() and int(parts[1]) < len(ordered):
+            ordered[int(parts[1])].errors.append(text)
+        if text not in shown:
+            shown.append(text)
+    return shown
+
+
+def _message(error: FieldError, exc: ValidationFailed, labels: dict[str, str]) -> str:
+    if isinstance(exc, StatesInUse) and error.code == "states_in_use":
+        parts = [
+            _("%(count)s in %(stage)s") % {"count": n, "stage": labels.get(k, k)}
+            for k, n in exc.counts.items()
+        ]
+        return _(STATES_IN_USE) % {"detail": "、".join(parts)}
+    if error.code in ERROR_MESSAGES:
+        return _(ERROR_MESSAGES[error.code])
+    return error_text(error.code, error.message)
+
+
+def _entity_label(key: str) -> str:
+    spec = next((s for s in workflow_driven() if s.key == key), None)
+    if spec is None:
+        raise NotFound("workflow", key)
+    return _(spec.label)
+
+
+class WorkflowsController(Controller):
+    path = "/workflows"
+    exception_handlers = DOMAIN_ERROR_HANDLERS
+
+    @get("/", operation_id="WorkflowList", name="workflows.list")
+    async def index(self, actor: Actor) -> Redirect:
+        """The first workflow-driven entity's editor (customers: the only one so far)."""
+        if not actor.can(WORKFLOWS_MANAGE):
+            raise PermissionDenied(WORKFLOWS_MANAGE)
+        first = workflow_driven()[0]
+        return Redirect(f"/workflows/{first.key}", status_code=303)
+
+    async def _render(
+        self,
+        request: Request[Any, Any, Any],
+        db_session: AsyncSession,
+        actor: Actor,
+        entity: str,
+        *,
+        current: workflows.CurrentWorkflow,
+        stages: list[StageRow],
+        moves: set[tuple[str, str]],
+        guards: dict[tuple[str, str], GuardRow],
+        problems: list[str] | None = None,
+        status: int = 200,
+    ) -> Template:
+        names = await workflows.role_names(db_session, actor)
+        locale = locale_var.get()
+        editor = None
+        if current.updated_by:
+            from app.accounts import service as accounts
+
+            editor = (await accounts.staff_names(db_session, [current.updated_by])).get(current.updated_by)
+        ctx = page(
+            request,
+            actor,
+            nav="workflows",
+            entity=entity,
+            entity_label=_entity_label(entity),
+            entities=[(s.key, _(s.label)) for s in workflow_driven()],
+            workflow=current,
+            stages=stages,
+            moves=moves,
+            guards=guards,
+            matrix=[s for s in stages if s.existing and not s.remove],
+            stage_label={s.key: s.label_in(locale) for s in current.definition.states},
+            categories=CATEGORY_LABELS,
+            operators=OPERATORS,
+            roles=names,
+            problems=problems or [],
+            editor=editor,
+            updated_at=fmt_datetime(current.updated_at) if current.updated_at else "",
+            kept_json=lambda rows: json.dumps(rows, ensure_ascii=False),
+        )
+        return Template("workflows/edit.html", context=ctx, status_code=status)
+
+    @get("/{entity:str}", operation_id="WorkflowEditor", name="workflows.edit")
+    async def edit(
+        self, request: Request[Any, Any, Any], db_session: AsyncSession, actor: Actor, entity: str
+    ) -> Template:
+        """The stages and moves of one entity's workflow, ready to edit."""
+        if not actor.can(WORKFLOWS_MANAGE):
+            raise PermissionDenied(WORKFLOWS_MANAGE)
+        current = await workflows.get_workflow(db_session, actor, entity)
+        stages, moves, guards = _rows_of(current.definition)
+        return await self._render(
+            request, db_session, actor, entity, current=current, stages=stages, moves=moves, guards=guards
+        )
+
+    @post("/{entity:str}", operation_id="SaveWorkflow", name="workflows.save")
+    async def save(
+        self,
+        request: Request[Any, Any, Any],
+        db_session: AsyncSession,
+        actor: Actor,
+        entity: str,
+        data: FormData,
+    ) -> Template | Redirect:
+        """Save the edited workflow as a new version, or show why not (nothing is saved then)."""
+        if not actor.can(WORKFLOWS_MANAGE):
+            raise PermissionDenied(WORKFLOWS_MANAGE)
+        current = await workflows.get_workflow(db_session, actor, entity)
+        stages, moves, guards = _form_rows(data, current.definition)
+        version = int(data["version"]) if (data.get("version") or "").isdigit() else -1
+        try:
+            await workflows.update_workflow(
+                db_session, actor, entity, _document(stages, moves, guards, current.definition), version
+            )
+        except (ValidationFailed, VersionConflict) as exc:
+            await db_session.rollback()
+            labels = {s.key: s.label_in(locale_var.get()) for s in current.definition.states}
+            if isinstance(exc, VersionConflict):
+                problems = [
+                    _("%(who)s saved this workflow at %(when)s, after you opened it. Reload and edit again.")
+                    % {"who": exc.changed_by or _("Someone"), "when": fmt_datetime(exc.changed_at)}
+                ]
+            else:
+                problems = _messages(exc, stages, labels)
+            current = await workflows.get_workflow(db_session, actor, entity)
+            return await self._render(
+                request,
+                db_session,
+                actor,
+                entity,
+                current=current,
+                stages=stages,
+                moves=moves,
+                guards=guards,
+                problems=problems,
+                status=409 if isinstance(exc, VersionConflict) else 422,
+            )
+        return Redirect(f"/workflows/{entity}?saved=1", status_code=303)

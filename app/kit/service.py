@@ -131,18 +131,24 @@ class EntityService(Generic[M]):
 
     async def for_parent(self, parent_id: Any) -> list[M]:
         """The live records of one parent (a customer's contacts), in section order."""
+        return (await self.for_parents([parent_id]))[parent_id]
+
+    async def for_parents(self, parent_ids: Sequence[Any]) -> dict[Any, list[M]]:
+        """The live records of many parents in one query (GraphQL lists batch through this)."""
         self.require("read")
         assert self.spec.parent_field, f"{self.spec.key} has no parent"
         column = getattr(self.model, self.spec.parent_field)
         query = await self.visible(
-            select(self.model).where(column == parent_id, self.model.deleted_at.is_(None))  # type: ignore[attr-defined]
+            select(self.model).where(column.in_(list(parent_ids)), self.model.deleted_at.is_(None))  # type: ignore[attr-defined]
         )
         order = []
         for name in self.section_order_by:
-            descending = name.startswith("-")
             col = getattr(self.model, name.lstrip("-"))
-            order.append(col.desc() if descending else col.asc())
-        return list((await self.session.scalars(query.order_by(*order))).all())
+            order.append(col.desc() if name.startswith("-") else col.asc())
+        found: dict[Any, list[M]] = {parent_id: [] for parent_id in parent_ids}
+        for record in (await self.session.scalars(query.order_by(*order))).all():
+            found.setdefault(getattr(record, self.spec.parent_field), []).append(record)
+        return found
 
     async def get(self, record_id: uuid.UUID) -> M:
         self.require("read")

@@ -27,12 +27,13 @@ from app.http.auth import current_tenant
 from app.i18n import gettext as _
 from app.reference import divisions
 from web.controllers.audit import audit_labels, history_rows
+from web.controllers import custom_fields as custom_field_web
 from web.controllers.common import DOMAIN_ERROR_HANDLERS, FormData, field_errors, is_htmx, page
 from web.controllers.customer_query import SORT_LABELS, parse_list_query
 from web.controllers.labels import CHOICES, choice_label, field_label
 from web.templating import fmt_datetime
 
-FORM_FIELDS = tuple(f for f in CustomerInput.__dataclass_fields__)
+FORM_FIELDS = tuple(f for f in CustomerInput.__dataclass_fields__ if f != "custom")  # custom.<key>: see below
 
 
 def context(request: Request[Any, Any, Any], actor: Actor, **extra: Any) -> dict[str, Any]:
@@ -44,6 +45,7 @@ def context(request: Request[Any, Any, Any], actor: Actor, **extra: Any) -> dict
         choice_label=choice_label,
         field_label=field_label,
         limits=LIMITS,
+        cfv=custom_field_web.VIEW,
         **extra,
     )
 
@@ -99,6 +101,8 @@ def input_of(data: dict[str, str], *, updating: bool = False) -> CustomerInput:
 def friendly_errors(exc: ValidationFailed) -> dict[str, str]:
     """Inline messages by field; "too long" says how long it may be."""
     errors = field_errors(exc)
+    errors.pop("custom", None)
+    errors.update({f"custom.{k}": v for k, v in custom_field_web.value_errors(exc).items()})
     for error in exc.errors:
         name = error.field.split(".")[0]
         limit = LIMITS.get("tag" if name == "tags" else name)
@@ -127,6 +131,10 @@ async def form_context(
         customer=customer,
         errors=errors or {},
         owners=owners,
+        staff=owners,
+        **await custom_field_web.form_extras(
+            session, customers.ENTITY, values, customer.custom if customer else None, errors or {}
+        ),
         form_path=form_path,
         action=f"/customers/{customer.id}" if customer else "/customers",
         provinces=divisions.provinces(),
@@ -177,6 +185,9 @@ class CustomersController(Controller):
         if redirect := await _resume_redirect(request, request.query_params.get("resume")):
             return redirect
         query = parse_list_query(request.query_params, request.app.state.settings.page_size_max)
+        custom_definitions = await custom_field_web.list_extras(
+            db_session, customers.ENTITY, query, request.query_params
+        )
         page_ = None
         try:
             page_ = await customers.list_customers(
@@ -205,7 +216,13 @@ class CustomersController(Controller):
             page=page_,
             rows=rows,
             tags=await customers.tag_names(db_session, ids) if ids else {},
-            owner_names=await accounts.staff_names(db_session, [c.owner_id for c in rows if c.owner_id]),
+            owner_names=await accounts.staff_names(
+                db_session,
+                [c.owner_id for c in rows if c.owner_id]
+                + custom_field_web.staff_ids(custom_definitions, [c.custom or {} for c in rows]),
+            ),
+            custom_definitions=custom_definitions,
+            list_fields=[d for d in custom_definitions if d.show_in_list],
             can_create=actor.can(CUSTOMERS_CREATE),
             can_write=actor.can(CUSTOMERS_EDIT),
             can_delete=actor.can(CUSTOMERS_DELETE),
@@ -267,7 +284,9 @@ class CustomersController(Controller):
     ) -> Template | Response[Any] | Redirect:
         """Create from the form; inline errors with 422, or close the drawer and refresh the list."""
         try:
-            customer = await customers.create_customer(db_session, actor, input_of(data))
+            customer = await customers.create_customer(
+                db_session, actor, await custom_field_web.with_custom_values(db_session, customers.ENTITY, data, input_of(data))
+            )
         except ValidationFailed as exc:
             await db_session.rollback()
             ctx = await form_context(
@@ -302,6 +321,7 @@ class CustomersController(Controller):
             )
             history = await history_rows(db_session, records)
         people = [customer.owner_id, customer.created_by, customer.updated_by, customer.deleted_by]
+        custom_definitions = await custom_field_web.active_definitions(db_session, customers.ENTITY)
         ctx = context(
             request,
             actor,
@@ -309,7 +329,11 @@ class CustomersController(Controller):
             history=history,
             can_audit=actor.can(AUDIT_READ),
             tags=(await customers.tag_names(db_session, [customer.id]))[customer.id],
-            names=await accounts.staff_names(db_session, [p for p in people if p]),
+            names=await accounts.staff_names(
+                db_session,
+                [p for p in people if p] + custom_field_web.staff_ids(custom_definitions, [customer.custom or {}]),
+            ),
+            custom_definitions=custom_definitions,
             can_write=actor.can(CUSTOMERS_EDIT),
             can_delete=actor.can(CUSTOMERS_DELETE),
             address=divisions.format_address(
@@ -355,7 +379,10 @@ class CustomersController(Controller):
         version = int(data["version"]) if (data.get("version") or "").isdigit() else -1
         try:
             customer = await customers.update_customer(
-                db_session, actor, customer_id, version, input_of(data, updating=True)
+                db_session, actor, customer_id, version,
+                await custom_field_web.with_custom_values(
+                    db_session, customers.ENTITY, data, input_of(data, updating=True)
+                ),
             )
         except (ValidationFailed, VersionConflict) as exc:
             await db_session.rollback()

@@ -1,0 +1,213 @@
+"""Custom fields at 200,000 customers: the list filtered on custom fields, and custom-field search.
+
+    .venv/bin/python bench/custom_fields.py [--customers 200000] [--queries 200] [--keep]
+
+Builds its own database (``dcrm_bench_cf``, dropped afterwards unless ``--keep``): the
+``bench-search`` tenant seeded by the demo's bulk path (as bench/search.py), five custom fields
+defined through the service (a single choice 购买渠道, an integer 房间数, a date 预计送货日, a
+searchable text 小区 and a yes/no 以旧换新), and values on every customer written in SQL (skewed
+like real data: most buy in store or on JD, a few on Douyin). The searchable text joins each
+customer's search grams exactly as ``index_customer`` would add it.
+
+Timed through the customer service (the path both faces use), interleaved, after a warm-up:
+- ``plain``: the first page of the list, newest first, with its capped count, no filter;
+- ``builtin``: the same list filtered on two built-in columns (status and tier);
+- ``custom``: the same list filtered on the select (``custom @> {"channel": "jd"}``, GIN
+  ``jsonb_path_ops``) and a number range (``rooms >= 4``, guarded numeric cast);
+- ``search``: the Chinese search path for estate names (custom text values).
+Reports p50/p95 (ms) and the ratio custom/plain (target below 1.5).
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import random
+import time
+from typing import Any
+
+import common
+from common import actor_of, raw_connection, summary, write_result
+
+common.BENCH_DB = "dcrm_bench_cf"
+ADMIN = "admin@demo.example"
+TARGET_RATIO = 1.5
+CHANNELS = [("store", "门店", 40), ("jd", "京东", 25), ("tmall", "天猫", 20), ("referral", "老客介绍", 10), ("douyin", "抖音", 5)]
+ESTATES = [
+    "万科城市花园", "绿地海珀", "碧桂园凤凰城", "保利天悦", "龙湖春江郦城", "融创壹号院", "中海国际社区", "华润橡树湾",
+    "金地自在城", "招商雍华府", "世茂滨江花园", "新城香溢澜庭", "旭辉江山", "阳光城翡丽湾", "雅居乐花园", "恒大名都",
+    "富力城", "远洋万和城", "首开国风尚樾", "建发央玺", "蓝光雍锦湾", "美的君兰江山", "祥生云境", "滨江金色海岸",
+    "绿城桂花园", "九龙仓君府", "仁恒河滨花园", "复地御西湖", "大华锦绣华城", "金茂府",
+]
+
+
+async def _define_fields(session: Any, actor: Any) -> None:
+    from app.customfields import service
+    from app.customfields.service import FieldDraft
+
+    existing = {d.key for d in await service.active_definitions(session, "customer")}
+    drafts = [
+        FieldDraft(key="channel", label_zh="购买渠道", type="single_select", filterable=True, show_in_list=True,
+                   options=[{"value": v, "label_zh": label} for v, label, _ in CHANNELS]),
+        FieldDraft(key="rooms", label_zh="房间数", type="integer", filterable=True, validation={"min": 1, "max": 20}),
+        FieldDraft(key="deliver_on", label_zh="预计送货日", type="date", filterable=True),
+        FieldDraft(key="estate", label_zh="小区", type="text", searchable=True, filterable=True),
+        FieldDraft(key="old_for_new", label_zh="以旧换新", type="boolean", filterable=True),
+    ]
+    for draft in drafts:
+        if draft.key not in existing:
+            await service.define_field(session, actor, "customer", draft)
+
+
+async def _fill_values(schema: str) -> float:
+    """Custom values on every customer, and the estate's grams in the search columns."""
+    from app.search.grams import build_document
+
+    started = time.perf_counter()
+    raw = await raw_connection()
+    try:
+        table = f'"{schema}".customers'
+        weights = [w for _, _, w in CHANNELS]
+        bounds, running = [], 0
+        for w in weights:
+            running += w
+            bounds.append(running)
+        channel_case = " ".join(
+            f"WHEN h.c < {b} THEN '{v}'" for (v, _, _), b in zip(CHANNELS, bounds, strict=True)
+        )
+        estates = "ARRAY[" + ",".join(f"'{e}'" for e in ESTATES) + "]"
+        await raw.execute(f"DROP INDEX IF EXISTS \"{schema}\".ix_customers_custom")
+        await raw.execute(
+            f"""
+            UPDATE {table} AS c SET custom = jsonb_build_object(
+                'channel', CASE {channel_case} END,
+                'rooms', 1 + (h.r % 6),
+                'deliver_on', to_char(date '2025-06-01' + (h.d % 540), 'YYYY-MM-DD'),
+                'estate', ({estates})[1 + (h.e % {len(ESTATES)})],
+                'old_for_new', (h.b % 3 = 0)
+            )
+            FROM (
+                SELECT id,
+                       abs(hashtext(id::text)) % 100 AS c, abs(hashtext(id::text || 'r')) AS r,
+                       abs(hashtext(id::text || 'd')) AS d, abs(hashtext(id::text || 'e')) AS e,
+                       abs(hashtext(id::text || 'b')) AS b
+                FROM {table}
+            ) AS h
+            WHERE h.id = c.id
+            """
+        )
+        # The estate joins the search document as index_customer adds a searchable field's text.
+        for estate in ESTATES:
+            doc = build_document([estate])
+            await raw.execute(
+                f"UPDATE {table} SET search_grams = search_grams || $1::text[], search_text = search_text || ' ' || $2 "
+                "WHERE custom->>'estate' = $3",
+                doc.grams, doc.text, estate,
+            )
+        await raw.execute(
+            f"CREATE INDEX ix_customers_custom ON {table} USING gin (custom jsonb_path_ops)"
+        )
+        await raw.execute(f"VACUUM ANALYZE {table}")
+    finally:
+        await raw.close()
+    return time.perf_counter() - started
+
+
+async def run(customers: int, n_queries: int, keep: bool) -> dict[str, Any]:
+    from app.customers import service
+    from app.customers.repository import CustomerFilter
+
+    async with common.bench_app() as app:
+        db = app.state.db
+        print(f"custom fields: tenant with {customers:,} customers in {common.BENCH_DB}", flush=True)
+        built = await common.ensure_search_tenant(app, customers)
+        schema = built["tenant"].schema_name
+        admin = await actor_of(app, schema, ADMIN)
+        async with db.tenant_session(schema) as session:
+            await _define_fields(session, admin)
+        fill_seconds = await _fill_values(schema)
+        print(f"  values written in {fill_seconds:.1f} s", flush=True)
+
+        variants = {
+            "plain": CustomerFilter(),
+            "builtin": CustomerFilter(status="interested", tier="gold"),
+            "custom": CustomerFilter(custom=(("channel", "eq", "jd"), ("rooms", "gte", 4))),
+        }
+        searches = ["海珀", "城市花园", "凤凰城", "橡树湾", "金茂府", "春江郦城", "国际社区", "锦绣华城"]
+
+        async def call(filters: CustomerFilter) -> tuple[float, Any]:
+            async with db.tenant_session(schema) as session:
+                started = time.perf_counter()
+                page = await service.list_customers(session, admin, filters, first=20)
+                return time.perf_counter() - started, page
+
+        matches: dict[str, Any] = {}
+        for name, filters in variants.items():  # warm-up
+            for _ in range(5):
+                _, page = await call(filters)
+            matches[name] = {"total": page.total, "capped": page.total_capped, "page": len(page.items)}
+        for q in searches:
+            _, page = await call(CustomerFilter(search=q))
+            matches[f"search:{q}"] = {"total": page.total, "capped": page.total_capped}
+
+        timings: dict[str, list[float]] = {"plain": [], "builtin": [], "custom": [], "search": []}
+        rng = random.Random(7)
+        for i in range(n_queries):
+            steps = [*variants.items(), ("search", CustomerFilter(search=searches[i % len(searches)]))]
+            rng.shuffle(steps)
+            for name, filters in steps:
+                seconds, _ = await call(filters)
+                timings[name].append(seconds)
+
+        raw = await raw_connection()
+        plan = await raw.fetch(
+            f"EXPLAIN (ANALYZE, BUFFERS OFF, COSTS OFF) SELECT count(*) FROM (SELECT id FROM \"{schema}\".customers "
+            "WHERE deleted_at IS NULL AND custom @> '{\"channel\": \"jd\"}' "
+            "AND CASE WHEN jsonb_typeof(custom->'rooms') = 'number' THEN (custom->>'rooms')::numeric END >= 4 LIMIT 10001) s"
+        )
+        await raw.close()
+        ms = {name: summary(values, 1000) for name, values in timings.items()}
+        result = {
+            "postgres": await common.postgres_version(),
+            "customers": customers,
+            "custom_fields": ["channel (single_select)", "rooms (integer)", "deliver_on (date)", "estate (text, searchable)", "old_for_new (boolean)"],
+            "values_written_seconds": round(fill_seconds, 1),
+            "queries_per_variant": n_queries,
+            "matches": matches,
+            "ms": ms,
+            "ratio_p50_custom_to_plain": round(ms["custom"]["p50"] / ms["plain"]["p50"], 2),
+            "ratio_p95_custom_to_plain": round(ms["custom"]["p95"] / ms["plain"]["p95"], 2),
+            "ratio_p95_custom_to_builtin": round(ms["custom"]["p95"] / ms["builtin"]["p95"], 2),
+            "count_plan": [r[0] for r in plan],
+        }
+        result["target"] = {"ratio_below": TARGET_RATIO, "met": result["ratio_p95_custom_to_plain"] < TARGET_RATIO}
+    if not keep:
+        await _drop_database()
+    return result
+
+
+async def _drop_database() -> None:
+    admin = await common._connect(common._with_database(common.server_url(), "postgres"))
+    try:
+        await admin.execute(f'DROP DATABASE IF EXISTS "{common.BENCH_DB}" WITH (FORCE)')
+    finally:
+        await admin.close()
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--customers", type=int, default=200_000)
+    parser.add_argument("--queries", type=int, default=200)
+    parser.add_argument("--keep", action="store_true", help="keep the dcrm_bench_cf database")
+    args = parser.parse_args()
+    result = asyncio.run(run(args.customers, args.queries, args.keep))
+    path = write_result("custom_fields", result)
+    for name, values in result["ms"].items():
+        print(f"  {name:8} p50 {values['p50']:7.2f} ms   p95 {values['p95']:7.2f} ms")
+    print(f"  ratio custom/plain p50 {result['ratio_p50_custom_to_plain']}  p95 {result['ratio_p95_custom_to_plain']}"
+          f"  (custom/builtin p95 {result['ratio_p95_custom_to_builtin']})")
+    print(f"  written to {path}")
+
+
+if __name__ == "__main__":
+    main()

@@ -15,6 +15,8 @@ from app.customers import service as customers
 from app.customers.models import Customer
 from app.customers.repository import CustomerFilter
 from app.customers.validation import CustomerInput
+from app.customfields import service as custom_fields
+from app.customfields.models import CustomFieldDefinition
 from app.exports import service as exports
 from app.exports.models import ExportJob
 
@@ -36,6 +38,7 @@ class World:
     a_admin: Browser
     a_integrator: Integrator
     b_admin: Browser
+    b_field_id: uuid.UUID | None = None  # a custom field of B's, labelled with the marker
 
     def ids(self) -> dict[str, str]:
         """Path parameters of the admin's routes, filled with B's ids."""
@@ -46,6 +49,8 @@ class World:
             "export_id": str(self.b_export_id),
             "slug": self.b.slug,
             "file_path": "css/app.css",
+            "field_id": str(self.b_field_id),
+            "entity": "customer",  # workflows: A's own customer workflow (there is no B's to name)
         }
 
 
@@ -62,6 +67,9 @@ async def build_world(app: Litestar, suffix: str) -> World:
         deleted = await customers.create_customer(session, b_owner, CustomerInput(name=MARKER_NAME + "已删"))
         await customers.delete_customer(session, b_owner, deleted.id)
         job = await exports.request_customer_export(session, b_owner, CustomerFilter(search="欧阳"), "csv")
+        field = await custom_fields.define_field(
+            session, b_owner, "customer", custom_fields.FieldDraft(key="secret", label_zh=MARKER_NAME, type="text")
+        )
     b_token = await token_for(app, b, "owner")
     b_admin = await logged_in(app, b, "owner")
     async with app.state.db.tenant_session(b.schema) as session:
@@ -79,6 +87,7 @@ async def build_world(app: Litestar, suffix: str) -> World:
         a_admin=await logged_in(app, a, "owner"),
         a_integrator=integrator(app, a.host, await token_for(app, a, "owner")),
         b_admin=b_admin,
+        b_field_id=field.id,
     )
 
 
@@ -106,6 +115,9 @@ async def b_is_untouched(app: Litestar, world: World) -> list[str]:
         job = await session.get(ExportJob, world.b_export_id)
         if job is None or job.attempts != 0:
             problems.append("B's export was touched")
+        field = await session.get(CustomFieldDefinition, world.b_field_id)
+        if field is None or field.version != 1 or field.archived_at is not None:
+            problems.append("B's custom field changed")
         owner = await accounts_repo.user_by_id(session, world.b.people["owner"])
         if owner is None or owner.totp_enabled_at is not None:
             problems.append("B's owner changed")

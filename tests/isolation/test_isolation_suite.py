@@ -105,11 +105,49 @@ ROUTE_CASES: dict[tuple[str, str], RouteCase] = {
     ("GET", "/support/enter"): RouteCase(TENANT),
     ("GET", "/support/ended"): RouteCase(TENANT),
     ("POST", "/support/leave"): RouteCase(TENANT),
+    # Workflows: the editor (A's own workflow; a stale version and blank names change nothing) and
+    # the stage card of B's customer.
+    ("GET", "/workflows"): RouteCase(TENANT),
+    ("GET", "/workflows/{entity:str}"): RouteCase(TENANT),
+    ("POST", "/workflows/{entity:str}"): RouteCase(TENANT, {"version": "999", "s0_zh": "被篡改"}),
+    ("GET", "/customers/{customer_id:uuid}/stage"): RouteCase(TENANT),
+    ("POST", "/customers/{customer_id:uuid}/stage"): RouteCase(TENANT, {"to": "lost", "version": "1"}),
+    # Custom fields: the settings page of A's own fields; B's field by id reads as absent.
+    ("GET", "/settings/custom-fields"): RouteCase(TENANT),
+    ("GET", "/settings/custom-fields/new"): RouteCase(TENANT),
+    ("GET", "/settings/custom-fields/type-inputs"): RouteCase(TENANT),
+    ("POST", "/settings/custom-fields"): RouteCase(TENANT, {"key": "mobile", "label_zh": "冲突", "type": "text"}),
+    ("GET", "/settings/custom-fields/{field_id:uuid}/edit"): RouteCase(TENANT),
+    ("POST", "/settings/custom-fields/{field_id:uuid}"): RouteCase(TENANT, {"label_zh": "被篡改", "type": "text"}),
+    ("POST", "/settings/custom-fields/{field_id:uuid}/archive"): RouteCase(TENANT),
+    ("POST", "/settings/custom-fields/{field_id:uuid}/restore"): RouteCase(TENANT),
+    ("POST", "/settings/custom-fields/{field_id:uuid}/move"): RouteCase(TENANT, {"direction": "up"}),
 }
 
 # GraphQL field -> (operation, variables from the world). B's ids everywhere.
 GraphQLCase = tuple[str, Callable[[World], dict[str, Any]]]
 GRAPHQL_CASES: dict[str, GraphQLCase] = {
+    "customFieldDefinitions": (
+        'query { customFieldDefinitions(entity: "customer", includeArchived: true) { key labelZh } }',
+        lambda w: {},
+    ),
+    "defineCustomField": (
+        'mutation { defineCustomField(input: {entity: "customer", key: "secret", labelZh: "甲方字段", type: TEXT}) '
+        "{ __typename } }",
+        lambda w: {},
+    ),
+    "updateCustomField": (
+        'mutation($id: ID!) { updateCustomField(input: {id: $id, labelZh: "被篡改"}) { __typename } }',
+        lambda w: {"id": str(w.b_field_id)},
+    ),
+    "archiveCustomField": (
+        "mutation($id: ID!) { archiveCustomField(id: $id) { __typename } }",
+        lambda w: {"id": str(w.b_field_id)},
+    ),
+    "restoreCustomField": (
+        "mutation($id: ID!) { restoreCustomField(id: $id) { __typename } }",
+        lambda w: {"id": str(w.b_field_id)},
+    ),
     "viewer": ("{ viewer { id name email } }", lambda w: {}),
     "customer": (
         "query($id: ID!) { customer(id: $id) { __typename ... on Customer { name mobile tags } } }",
@@ -135,6 +173,19 @@ GRAPHQL_CASES: dict[str, GraphQLCase] = {
     "restoreCustomer": (
         "mutation($id: ID!) { restoreCustomer(id: $id) { __typename } }",
         lambda w: {"id": str(w.b_deleted_customer)},
+    ),
+    "workflow": (
+        'query { workflow(entity: "customer") { __typename ... on Workflow { version states { key } } } }',
+        lambda w: {},
+    ),
+    "updateWorkflow": (
+        'mutation { updateWorkflow(input: {entity: "customer", version: 999, states: [{key: "lead", '
+        'label: {zhCn: "被篡改"}, category: OPEN}], transitions: []}) { __typename } }',
+        lambda w: {},
+    ),
+    "transitionCustomer": (
+        'mutation($id: ID!) { transitionCustomer(id: $id, to: "lost", version: 1) { __typename } }',
+        lambda w: {"id": str(w.b_customer)},
     ),
 }
 

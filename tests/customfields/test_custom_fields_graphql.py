@@ -125,3 +125,10 @@ async def test_the_customer_list_filters_on_custom_fields(app: Litestar, tenant:
     assert [e["node"]["name"] for e in result["data"]["customers"]["edges"]] == ["李四"]
     refused = await owner.gql(FILTERED, {"filter": {"customFields": [{"key": "rooms", "op": "CONTAINS", "value": "3"}]}})
     assert refused["errors"][0]["extensions"]["code"] == "BAD_USER_INPUT"
+
+
+def test_every_custom_field_example_operation_is_sent_by_these_tests() -> None:
+    """The contract test leaves the *CustomField* example files to this module: each one is used here."""
+    sent = {DEFINE, UPDATE, ARCHIVE, RESTORE, LIST}
+    files = {p.read_text(encoding="utf-8") for p in OPERATIONS.glob("*CustomField*.graphql")}
+    assert files == sent

@@ -20,6 +20,9 @@ from app.graphql.types import customers as customer_types
 
 CONTRACT = OPERATIONS.parent
 REGENERATE = ".venv/bin/python -m app.graphql.export > graphql/schema.graphql"
+# Example operations run by their own area's tests (each of those asserts it ran all of its files).
+RUN_ELSEWHERE = {"CustomFieldDefinitions", "DefineCustomField", "UpdateCustomField"}  # tests/customfields
+RUN_ELSEWHERE |= {"ArchiveCustomField", "RestoreCustomField"}  # tests/customfields
 
 
 def test_schema_file_matches_the_code() -> None:
@@ -138,4 +141,4 @@ async def test_every_example_operation_runs_against_a_tenant(app: Litestar, tena
     restored = (await run("RestoreCustomer", {"id": customer["id"]}, manager))["restoreCustomer"]
     assert restored["__typename"] == "CustomerPayload" and restored["customer"]["deletedAt"] is None
 
-    assert ran == set(texts), f"operations without a case here: {set(texts) - ran}"
+    assert ran == set(texts) - RUN_ELSEWHERE, f"operations without a case here: {set(texts) - ran}"

@@ -6,7 +6,8 @@ import asyncio
 import uuid
 from collections.abc import Sequence
 from contextlib import suppress
-from dataclasses import dataclass, replace
+from dataclasses import dataclass, field, replace
+from typing import Any
 
 from sqlalchemy.ext.asyncio import AsyncSession
 from strawberry.dataloader import DataLoader
@@ -15,6 +16,8 @@ from app.accounts import repository as accounts_repo
 from app.accounts.models import User
 from app.customers import service as customers
 from app.customers.models import Customer
+from app.domain import Actor
+from app.kit.service import service_for
 
 
 @dataclass(frozen=True)
@@ -32,6 +35,25 @@ NOTHING_PRELOADED = Related()
 class Loaders:
     owners: DataLoader[uuid.UUID, User | None]
     tags: DataLoader[uuid.UUID, list[str]]
+    session: AsyncSession | None = None
+    lock: asyncio.Lock | None = None
+    _children: dict[str, DataLoader[uuid.UUID, list[Any]]] = field(default_factory=dict)
+
+    def children(self, key: str, actor: Actor) -> DataLoader[uuid.UUID, list[Any]]:
+        """A parent's records of child entity ``key`` (a customer's contacts), batched over every
+        parent the request resolves, through the entity's service (its permission and scope)."""
+        if key not in self._children:
+            session, lock = self.session, self.lock
+            assert session is not None and lock is not None
+            service_cls = service_for(key)
+
+            async def load(parent_ids: Sequence[uuid.UUID]) -> list[list[Any]]:
+                async with lock:
+                    found = await service_cls(session, actor).for_parents(list(parent_ids))
+                return [found.get(i, []) for i in parent_ids]
+
+            self._children[key] = DataLoader(load_fn=load)
+        return self._children[key]
 
     def forget_customer(self, customer_id: uuid.UUID) -> None:
         """After a change to the customer: what was loaded for it earlier in the request is stale."""
@@ -68,4 +90,6 @@ def make_loaders(session: AsyncSession, lock: asyncio.Lock) -> Loaders:
             found = await customers.tag_names(session, list(ids))
         return [found.get(i, []) for i in ids]
 
-    return Loaders(owners=DataLoader(load_fn=load_owners), tags=DataLoader(load_fn=load_tags))
+    return Loaders(
+        owners=DataLoader(load_fn=load_owners), tags=DataLoader(load_fn=load_tags), session=session, lock=lock
+    )

@@ -11,21 +11,24 @@ from strawberry.schema.config import StrawberryConfig
 from strawberry.types import ExecutionContext
 
 from app.graphql.accounts import AccountQueries
+from app.graphql.contacts import ContactMutations
 from app.graphql.custom_fields import CustomFieldMutations, CustomFieldQueries
 from app.graphql.customers import CustomerMutations, CustomerQueries
 from app.graphql.errors import is_unexpected
 from app.graphql.protection import EXTENSIONS, QuietExecutor
+from app.graphql.roles import RoleMutations, RoleQueries
+from app.graphql.workflows import WorkflowMutations, WorkflowQueries
 
 log = logging.getLogger("dealercrm.graphql")
 
 
 @strawberry.type
-class Query(AccountQueries, CustomerQueries, CustomFieldQueries):
+class Query(AccountQueries, CustomerQueries, RoleQueries, CustomFieldQueries, WorkflowQueries):
     pass
 
 
 @strawberry.type
-class Mutation(CustomerMutations, CustomFieldMutations):
+class Mutation(CustomerMutations, ContactMutations, RoleMutations, CustomFieldMutations, WorkflowMutations):
     pass
 
 

@@ -21,7 +21,11 @@ from app.graphql.types import customers as customer_types
 CONTRACT = OPERATIONS.parent
 REGENERATE = ".venv/bin/python -m app.graphql.export > graphql/schema.graphql"
 # Example operations run by their own area's tests (each of those asserts it ran all of its files).
-RUN_ELSEWHERE = {"CustomFieldDefinitions", "DefineCustomField", "UpdateCustomField"}  # tests/customfields
+RUN_ELSEWHERE = {"GetWorkflow", "UpdateWorkflow", "TransitionCustomer"}  # tests/workflows
+RUN_ELSEWHERE |= {"ListRoles", "ListPermissions", "CreateRole", "UpdateRole"}  # tests/roles
+RUN_ELSEWHERE |= {"CreateContact", "UpdateContact", "CreateCustomerAddress"}  # tests/contacts
+RUN_ELSEWHERE |= {"GetCustomerContactsAndAddresses"}  # tests/contacts
+RUN_ELSEWHERE |= {"CustomFieldDefinitions", "DefineCustomField", "UpdateCustomField"}  # tests/customfields
 RUN_ELSEWHERE |= {"ArchiveCustomField", "RestoreCustomField"}  # tests/customfields
 
 

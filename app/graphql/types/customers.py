@@ -26,8 +26,10 @@ from app.graphql.context import GraphQLContext
 from app.graphql.errors import NotFoundError, PermissionDeniedError, ValidationError, VersionConflictError
 from app.graphql.loaders import NOTHING_PRELOADED, Related
 from app.graphql.pagination import Connection
-from app.graphql.types.custom_fields import CustomFieldFilterInput
 from app.graphql.types.accounts import StaffMember
+from app.graphql.types.contacts import Contact, CustomerAddress
+from app.graphql.types.custom_fields import CustomFieldFilterInput
+from app.graphql.types.workflows import StageChange, WorkflowState, builtin_stage, stage_changes, stage_of
 
 
 @strawberry.enum(description="Individual person or company.")
@@ -120,7 +122,6 @@ class Customer:
     email: str | None
     address: Address
     source: CustomerSource | None
-    status: CustomerStatus
     tier: CustomerTier | None
     birthday: date | None
     notes: str | None
@@ -131,11 +132,12 @@ class Customer:
         description="Set while the customer is in the recycle bin."
     )
     custom_fields: JSON = strawberry.field(
-        description="Custom-field values by key (customFieldDefinitions(entity: \"customer\")); a field's "
+        description='Custom-field values by key (customFieldDefinitions(entity: "customer")); a field\'s '
         "value stays here, read-only, while the field is archived."
     )
     customer_id: strawberry.Private[uuid.UUID]
     owner_id: strawberry.Private[uuid.UUID | None]
+    stage_key: strawberry.Private[str]  # the workflow state (app.workflows)
     related: strawberry.Private[Related]
 
     # Plain (not async) resolvers: a list hands every row its page's owners and tags, so fifty rows
@@ -156,6 +158,32 @@ class Customer:
             return _staff(self.related.owners.get(self.owner_id))
         return _load_staff(info.context.loaders.owners.load(self.owner_id))
 
+    @strawberry.field(description="The contacts of a company customer, the primary one first.")
+    async def contacts(self, info: Info[GraphQLContext, None]) -> list[Contact]:
+        loader = info.context.loaders.children("contact", info.context.actor)
+        return [Contact.from_model(r) for r in await loader.load(self.customer_id)]
+
+    @strawberry.field(description="Delivery, installation and billing addresses, the default one first.")
+    async def addresses(self, info: Info[GraphQLContext, None]) -> list[CustomerAddress]:
+        loader = info.context.loaders.children("address", info.context.actor)
+        return [CustomerAddress.from_model(r) for r in await loader.load(self.customer_id)]
+
+    @strawberry.field(
+        graphql_type=CustomerStatus,
+        description="Where the customer is in the sale: 潜在 / 意向 / 成交 / 流失. A stage the tenant added "
+        "reads as the built-in stage before it of the same category; stage names it exactly.",
+    )
+    def status(self, info: Info[GraphQLContext, None]) -> Any:
+        return builtin_stage(info, "customer", self.stage_key, CustomerStatus)
+
+    @strawberry.field(description="The stage in the tenant's own workflow (label, category).")
+    async def stage(self, info: Info[GraphQLContext, None]) -> WorkflowState | None:
+        return await stage_of(info, "customer", self.stage_key)
+
+    @strawberry.field(description="Every move between stages, newest first: who, when, from, to.")
+    async def stage_history(self, info: Info[GraphQLContext, None]) -> list[StageChange]:
+        return await stage_changes(info, "customer", self.customer_id)
+
     @classmethod
     def from_model(cls, c: models.Customer, related: Related = NOTHING_PRELOADED) -> Customer:
         """Copied eagerly: the record may be expired by a later rollback in the same request."""
@@ -168,7 +196,6 @@ class Customer:
             email=c.email,
             address=Address(province=c.province, city=c.city, district=c.district, detail=c.address_detail),
             source=_enum(CustomerSource, c.source),
-            status=CustomerStatus(c.status),
             tier=_enum(CustomerTier, c.tier),
             birthday=c.birthday,
             notes=c.notes,
@@ -178,6 +205,7 @@ class Customer:
             deleted_at=c.deleted_at,
             custom_fields=dict(c.custom or {}),
             customer_id=c.id,
+            stage_key=c.status,
             owner_id=c.owner_id,
             related=related,
         )
@@ -349,7 +377,8 @@ class CreateCustomerInput:
     birthday: date | None = strawberry.UNSET
     notes: str | None = strawberry.UNSET
     custom_fields: JSON | None = strawberry.field(
-        default=strawberry.UNSET, description="Custom-field values by key; required fields without a default need one."
+        default=strawberry.UNSET,
+        description="Custom-field values by key; required fields without a default need one.",
     )
 
     def to_domain(self) -> CustomerInput:

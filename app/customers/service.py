@@ -21,6 +21,7 @@ from app.accounts.permissions import (
 from app.accounts.service import visible_owner_ids
 from app.audit import service as audit
 from app.customers import repository as repo
+from app.customers.entity import SPEC
 from app.customers.fields import RECORD_FIELDS, SORT_FIELDS
 from app.customers.models import Customer
 from app.customers.repository import CustomerFilter, CustomerOrder, Page
@@ -31,6 +32,8 @@ from app.events import service as events
 from app.platform import quotas
 from app.search.grams import build_document
 from app.settings import get_settings
+from app.workflows import service as workflows
+from app.workflows.errors import GuardFailed, NotAllowedTransition, refusal_text
 
 ENTITY = "customer"
 
@@ -168,7 +171,9 @@ async def tag_names(session: AsyncSession, customer_ids: list[uuid.UUID]) -> dic
 
 async def create_customer(session: AsyncSession, actor: Actor, data: CustomerInput) -> Customer:
     _require(actor, CUSTOMERS_CREATE)
+    stage, data = data.status, replace(data, status=UNSET)  # the tenant's workflow decides, below
     values, custom, definitions = await _clean_with_custom(session, data, None, creating=True)
+    values["status"] = await _start_stage(session, stage)
     tags = values.pop("tags", [])
     if values.get("owner_id") is None:
         values["owner_id"] = actor.user_id
@@ -193,6 +198,7 @@ async def update_customer(
     customer = await _visible(session, actor, customer_id, for_update=True)
     if customer.deleted_at is not None:
         raise NotFound(ENTITY, customer_id)
+    stage, data = data.status, replace(data, status=UNSET)  # a stage change is a workflow move, below
     values, custom, definitions = await _clean_with_custom(session, data, customer.custom, creating=False)
     if customer.version != version:
         changer = await accounts_repo.user_by_id(session, customer.updated_by) if customer.updated_by else None
@@ -208,6 +214,7 @@ async def update_customer(
     for name, value in values.items():
         setattr(customer, name, value)
     customer.custom = custom
+    await _move_by_edit(session, actor, customer, stage)
     customer.version += 1
     customer.updated_at = datetime.now(UTC)
     customer.updated_by = actor.user_id
@@ -258,3 +265,52 @@ async def all_tag_names(session: AsyncSession, actor: Actor) -> list[str]:
     those on customers in scope (another team's tag can name a deal or a person)."""
     _require(actor, CUSTOMERS_READ)
     return [t.name for t in await repo.all_tags(session, await _scope(session, actor))]
+
+
+# -- the lifecycle stage: moves follow the tenant's workflow (app.workflows) -----------------------
+
+
+async def _start_stage(session: AsyncSession, requested: Any) -> str:
+    """A new customer's stage: the one asked for if the workflow has it, else the workflow's first."""
+    if requested is UNSET or requested in (None, ""):
+        return await workflows.initial_state(session, SPEC, None)
+    if not isinstance(requested, str):
+        raise ValidationFailed([FieldError("status", "invalid_choice", "is not a stage of this workflow")])
+    return await workflows.initial_state(session, SPEC, requested)
+
+
+async def _move_by_edit(session: AsyncSession, actor: Actor, customer: Customer, requested: Any) -> None:
+    """A stage changed in the edit form (or ``updateCustomer``) is a workflow move like any other:
+    allowed from the current stage, guards met by the record as edited, entry actions and history.
+    A refusal is a validation error on ``status``, so the form shows it beside the field."""
+    if requested is UNSET or requested == customer.status:
+        return
+    if requested in (None, ""):
+        raise ValidationFailed([FieldError("status", "required", "is required")])
+    try:
+        await workflows.enter_state(session, actor, SPEC, customer, customer.status, str(requested))
+    except (NotAllowedTransition, GuardFailed) as exc:
+        raise ValidationFailed([FieldError("status", exc.code, refusal_text(exc))]) from exc
+
+
+async def transition_customer(
+    session: AsyncSession,
+    actor: Actor,
+    customer_id: uuid.UUID,
+    to: str,
+    version: int,
+    note: str | None = None,
+) -> Customer:
+    """Move a customer to another stage of the tenant's lifecycle (潜在 → 意向 → 成交 → 流失 by
+    default), given the version the caller read. Refused with ``NotAllowedTransition`` (naming the
+    allowed moves) or ``GuardFailed`` (naming the missing field or the role needed)."""
+    _require(actor, CUSTOMERS_EDIT)
+    customer = await _visible(session, actor, customer_id, for_update=True)
+    if customer.deleted_at is not None:
+        raise NotFound(ENTITY, customer_id)
+    if customer.version != version:
+        changer = await accounts_repo.user_by_id(session, customer.updated_by) if customer.updated_by else None
+        raise VersionConflict(customer_id, customer.version, changer.name if changer else None, customer.updated_at)
+    await workflows.transition(session, actor, SPEC, customer, to, version, note=note)
+    await session.commit()
+    return customer

@@ -20,6 +20,7 @@ from app.platform import plans, verification
 from app.platform.audit import PlatformActor, record, record_now
 from app.platform.models import OperatorSession, PlatformOperator
 from app.settings import Settings
+from app.workflows.seed import seed_workflows
 from tenancy import registry
 from tenancy.migrate import quote_ident
 from tenancy.models import Tenant, TenantStatus
@@ -92,6 +93,7 @@ async def sign_up(
             conn, schema, owner_email=email, owner_name=owner_name, owner_password=data.admin_password
         )
         await plans.write_mirror(conn, schema, plans.PlanLimits.of(chosen, trial_ends_at))
+        await seed_workflows(conn, schema)
 
     try:
         return await registry.provision_tenant(

@@ -17,6 +17,10 @@ from app.settings import Settings
 
 log = logging.getLogger(__name__)
 
+# The arq queue on that Redis, shared by every process (web, worker, CLI). The domain enqueues on it
+# (exports) and must not reach for it through app.factory, which mounts the GraphQL face.
+QUEUE_NAME = "arq:dealercrm"
+
 # Embedded servers must outlive the call that started them; keep references for the process.
 _embedded: dict[str, Any] = {}
 

@@ -2,6 +2,10 @@
 
 With DATABASE_URL / REDIS_URL set (CI, this machine) those servers are used; without them the
 embedded servers start under ./.data/, as in development.
+
+In parallel (pytest-xdist, ``-n 2``: what ``sh infra/dev.sh test`` runs) each worker is a run of its
+own: its own throwaway database and its own claimed Redis database. The controller process runs no
+test; it only starts the embedded servers (when no URL is set) and hands their URLs to the workers.
 """
 
 from __future__ import annotations
@@ -64,15 +68,28 @@ def _claim_redis_database(url: str) -> str:
         if client.set(key, _RUN, nx=True, ex=3 * 3600):
             _claimed_redis.append((_redis_database_url(url, 0), key))
             return _redis_database_url(url, db)
-    raise RuntimeError("all 15 Redis test databases are claimed by other runs (keys dcrm:test-run:*)")
+    raise RuntimeError(
+        "all 15 Redis test databases are claimed by other runs or workers (keys dcrm:test-run:* in db 0;"
+        " each xdist worker claims one): run with fewer workers (-n) or wait for the other runs"
+    )
+
+
+def _is_xdist_controller(config: pytest.Config) -> bool:
+    """The process that hands tests to xdist workers and runs none itself."""
+    return not hasattr(config, "workerinput") and config.getoption("dist", "no") != "no"
 
 
 def pytest_configure(config: pytest.Config) -> None:
     global _BASE_DB_URL
-    from app.runtime import resolve_service_urls
+    from app.runtime import export_service_urls, resolve_service_urls
     from app.settings import Settings, get_settings
 
     urls = resolve_service_urls(Settings())
+    if _is_xdist_controller(config):
+        # The workers start after this and inherit the environment: they share the servers this
+        # process may just have started (embedded mode), each with its own database.
+        export_service_urls(urls)
+        return
     _BASE_DB_URL = urls.database_url
     asyncio.run(_admin(_BASE_DB_URL, f'CREATE DATABASE "{_TEST_DB}"'))
     redis_url = _claim_redis_database(urls.redis_url)
@@ -85,6 +102,9 @@ def pytest_configure(config: pytest.Config) -> None:
         BACKUP_DIR=tempfile.mkdtemp(prefix="dcrm-backups-"),
         BACKUP_MASTER_KEY=base64.b64encode(secrets.token_bytes(32)).decode(),
         SENTRY_DSN="",
+        # Every test signs up from 127.0.0.1; tests/security/test_signup_abuse.py pins the limit.
+        SIGNUP_PER_IP_PER_HOUR="100000",
+        SIGNUP_PER_EMAIL_PER_DAY="100000",
     )
     get_settings.cache_clear()
 
@@ -138,9 +158,14 @@ async def other_tenant(app: Litestar) -> TenantKit:
 
 def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
     """Browser tests run last: while Playwright's sync API is open, its event loop occupies the main
-    thread that the async tests need (tests/e2e's chromium fixture closes it after each module)."""
+    thread that the async tests need (tests/e2e's chromium fixture closes it after each module).
+
+    In parallel they form one xdist group, so ``--dist loadgroup`` hands all of them to one worker
+    (one live server, one Chromium) as the last unit of work: no async test follows them there.
+    """
     browser_tests = [item for item in items if "tests/e2e/" in str(item.fspath)]
     for item in browser_tests:
         item.add_marker(pytest.mark.e2e)
+        item.add_marker(pytest.mark.xdist_group("e2e"))
         items.remove(item)
     items.extend(browser_tests)

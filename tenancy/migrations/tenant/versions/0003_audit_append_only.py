@@ -9,13 +9,28 @@ from collections.abc import Sequence
 
 from alembic import op
 
-from app.audit.models import APPEND_ONLY_FUNCTION, APPEND_ONLY_TRIGGER
 from tenancy.migrations.common import tenant_schema
 
 revision: str = "0003"
 down_revision: str | None = "0002"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
+
+
+# Frozen copies of app/audit/models.py's statements as of this revision (new tenants get the trigger
+# from there, with the table): a migration never imports live code, which may change after it ran.
+APPEND_ONLY_FUNCTION = """
+CREATE OR REPLACE FUNCTION {schema}.audit_log_append_only() RETURNS trigger
+LANGUAGE plpgsql AS $$
+BEGIN
+    RAISE EXCEPTION 'audit_log is append-only: % refused', TG_OP USING ERRCODE = 'insufficient_privilege';
+END
+$$
+"""
+APPEND_ONLY_TRIGGER = (
+    "CREATE TRIGGER audit_log_append_only BEFORE UPDATE OR DELETE ON {schema}.audit_log "
+    "FOR EACH ROW EXECUTE FUNCTION {schema}.audit_log_append_only()"
+)
 
 
 def _schema() -> str:

@@ -354,3 +354,25 @@ async def test_a_stage_change_in_the_edit_form_goes_through_the_workflow(
     async with app.state.db.tenant_session(tenant.schema) as session:
         with pytest.raises(ValidationFailed):
             await customers.create_customer(session, seller, CustomerInput(name="错阶段", status="nowhere"))
+
+
+async def test_a_transition_is_six_statements(app: Litestar, tenant: TenantKit) -> None:
+    """Lock the customer, read the workflow, then one write each: customer, history, audit, events
+    (the two events in one insert). Scope "own" needs no lookup; bench/workflow_transition.py measures it."""
+    from sqlalchemy import event
+
+    seller = await actor(app, tenant, "sales_a")
+    li = await _customer(app, tenant, "sales_a", name="李红梅", status="interested")
+    statements: list[str] = []
+
+    def count(conn: Any, cursor: Any, statement: str, *args: Any) -> None:
+        statements.append(statement.split()[0])
+
+    engine = app.state.db.engine.sync_engine
+    event.listen(engine, "before_cursor_execute", count)
+    try:
+        async with app.state.db.tenant_session(tenant.schema) as session:
+            await customers.transition_customer(session, seller, li.id, "won", 1)
+    finally:
+        event.remove(engine, "before_cursor_execute", count)
+    assert sorted(statements) == ["INSERT", "INSERT", "INSERT", "SELECT", "SELECT", "UPDATE"], statements

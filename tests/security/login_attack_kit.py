@@ -3,6 +3,7 @@ through the pages, and TOTP codes for the current and the next time step."""
 
 from __future__ import annotations
 
+import asyncio
 import itertools
 import time
 
@@ -66,3 +67,10 @@ async def user_row(app: Litestar, kit: TenantKit, key: str) -> User:
 def alert_of(html: str) -> str:
     """The text of the page's error message."""
     return html.split('role="alert">', 1)[1].split("<", 1)[0] if 'role="alert">' in html else ""
+
+
+async def in_a_fresh_throttle_window(window: int = 60, needed: float = 5.0) -> None:
+    """Throttles count in fixed windows: start an attack that must land in one window early enough in it."""
+    remaining = window - time.time() % window
+    if remaining < needed:
+        await asyncio.sleep(remaining + 0.05)

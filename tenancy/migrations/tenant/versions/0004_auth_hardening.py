@@ -25,14 +25,18 @@ def _schema() -> str:
 
 def upgrade() -> None:
     schema = tenant_schema()
-    op.add_column("users", sa.Column("totp_pending_secret", sa.String(length=200), nullable=True), schema=schema)
+    op.add_column(
+        "users", sa.Column("totp_pending_secret", sa.String(length=200), nullable=True), schema=schema
+    )
     op.add_column("users", sa.Column("totp_last_step", sa.BigInteger(), nullable=True), schema=schema)
     op.add_column(
         "user_sessions",
         sa.Column("second_factor_failures", sa.Integer(), server_default="0", nullable=False),
         schema=schema,
     )
-    op.add_column("api_tokens", sa.Column("expires_at", sa.DateTime(timezone=True), nullable=True), schema=schema)
+    op.add_column(
+        "api_tokens", sa.Column("expires_at", sa.DateTime(timezone=True), nullable=True), schema=schema
+    )
     # Tokens made before scopes and expiry existed keep working as they did (read and write) but no
     # longer forever: they expire 90 days after this upgrade, the default for new tokens.
     op.execute(

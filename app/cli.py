@@ -281,8 +281,6 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--name", default="cli")
     p.add_argument("--days", type=int, default=90, help="days until the token expires (default 90)")
     p.add_argument("--read-only", action="store_true", help="the token may read but not change data")
-    p.add_argument("--days", type=int, default=90, help="days until the token expires (default 90)")
-    p.add_argument("--read-only", action="store_true", help="the token may read but not change data")
 
     operator = sub.add_parser("operator", help="platform operators").add_subparsers(dest="operator_command", required=True)
     p = operator.add_parser("create", help="create (or reset) a platform operator")

@@ -27,8 +27,6 @@ class Actor:
     via: str = "session"  # session | token | system
     # A personal access token's scopes ("read", "write"); None for sessions and the system.
     token_scopes: frozenset[str] | None = None
-    # A personal access token's scopes ("read", "write"); None for sessions and the system.
-    token_scopes: frozenset[str] | None = None
 
     def can(self, permission: str) -> bool:
         return permission in self.permissions

@@ -66,21 +66,6 @@ class Settings:
     # Personal access tokens: lifetimes offered at creation (days) and the default.
     api_token_lifetimes_days: tuple[int, ...] = (7, 30, 90, 365)
     api_token_default_days: int = 90
-    # Redis throttles on the login forms (app.accounts.lockout): attempts one address may make
-    # against one account, and against any account, per minute; failures an account may take from
-    # all sources in an hour before only its known networks may still try.
-    login_attempts_per_account_ip_per_minute: int = field(
-        default_factory=lambda: int(os.environ.get("LOGIN_ATTEMPTS_PER_ACCOUNT_IP_PER_MINUTE", "10"))
-    )
-    login_attempts_per_ip_per_minute: int = field(
-        default_factory=lambda: int(os.environ.get("LOGIN_ATTEMPTS_PER_IP_PER_MINUTE", "30"))
-    )
-    login_failures_per_account_per_hour: int = 100
-    # Wrong codes one half-login may type before it ends and the password is asked again.
-    second_factor_max_failures: int = 5
-    # Personal access tokens: lifetimes offered at creation (days) and the default.
-    api_token_lifetimes_days: tuple[int, ...] = (7, 30, 90, 365)
-    api_token_default_days: int = 90
     page_size_max: int = 100
     # GraphQL: objects (list items plus one per request) a client may ask for per minute; 0 = off.
     api_objects_per_minute: int = field(default_factory=lambda: int(os.environ.get("API_OBJECTS_PER_MINUTE", "20000")))

@@ -88,18 +88,3 @@ async def give_back(redis: Redis, throttle: Throttle, key: str) -> None:
     Raises RedisError when Redis is down: callers that fail open ignore it."""
     window = int(time.time()) // throttle.window_seconds
     await redis.eval(_GIVE_BACK, 1, f"throttle:{throttle.name}:{key}:{window}")  # type: ignore[misc]
-
-
-_GIVE_BACK = """
-local n = tonumber(redis.call('GET', KEYS[1]) or '0')
-if n > 0 then return redis.call('DECR', KEYS[1]) end
-return 0
-"""
-
-
-async def give_back(redis: Redis, throttle: Throttle, key: str) -> None:
-    """Return one attempt counted in the current window (a login that succeeded); never below 0.
-
-    Raises RedisError when Redis is down: callers that fail open ignore it."""
-    window = int(time.time()) // throttle.window_seconds
-    await redis.eval(_GIVE_BACK, 1, f"throttle:{throttle.name}:{key}:{window}")  # type: ignore[misc]

@@ -152,7 +152,7 @@ async def _clean(
             values["name"] = name
     scope = data.data_scope
     if scope is None and role is None:
-        scope = template.data_scope if template else None
+        scope = template.data_scope if template else DATA_SCOPES[0]  # the narrowest: own
     if scope is not None or role is None:
         if scope not in DATA_SCOPES:
             errors.append(

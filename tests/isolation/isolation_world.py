@@ -10,7 +10,7 @@ from litestar import Litestar
 from sqlalchemy import select
 
 from app.accounts import repository as accounts_repo
-from app.accounts.models import ApiToken, UserSession
+from app.accounts.models import ApiToken, Role, UserSession
 from app.customers import service as customers
 from app.customers.models import Customer
 from app.customers.repository import CustomerFilter
@@ -19,6 +19,7 @@ from app.customfields import service as custom_fields
 from app.customfields.models import CustomFieldDefinition
 from app.exports import service as exports
 from app.exports.models import ExportJob
+from app.roles import service as roles
 
 # Unusual strings: finding one in a response means B's data leaked.
 MARKER_NAME = "乙方机密客户欧阳秘密"
@@ -39,6 +40,7 @@ class World:
     a_integrator: Integrator
     b_admin: Browser
     b_field_id: uuid.UUID | None = None  # a custom field of B's, labelled with the marker
+    b_role_id: uuid.UUID | None = None  # a custom role of B's, named with the marker
 
     def ids(self) -> dict[str, str]:
         """Path parameters of the admin's routes, filled with B's ids."""
@@ -50,6 +52,7 @@ class World:
             "slug": self.b.slug,
             "file_path": "css/app.css",
             "field_id": str(self.b_field_id),
+            "role_id": str(self.b_role_id),
             "entity": "customer",  # workflows: A's own customer workflow (there is no B's to name)
         }
 
@@ -70,6 +73,7 @@ async def build_world(app: Litestar, suffix: str) -> World:
         field = await custom_fields.define_field(
             session, b_owner, "customer", custom_fields.FieldDraft(key="secret", label_zh=MARKER_NAME, type="text")
         )
+        role = await roles.create_role(session, b_owner, roles.RoleInput(name=MARKER_NAME, permissions=[]))
     b_token = await token_for(app, b, "owner")
     b_admin = await logged_in(app, b, "owner")
     async with app.state.db.tenant_session(b.schema) as session:
@@ -88,6 +92,7 @@ async def build_world(app: Litestar, suffix: str) -> World:
         a_integrator=integrator(app, a.host, await token_for(app, a, "owner")),
         b_admin=b_admin,
         b_field_id=field.id,
+        b_role_id=role.id,
     )
 
 
@@ -118,6 +123,9 @@ async def b_is_untouched(app: Litestar, world: World) -> list[str]:
         field = await session.get(CustomFieldDefinition, world.b_field_id)
         if field is None or field.version != 1 or field.archived_at is not None:
             problems.append("B's custom field changed")
+        role = await session.get(Role, world.b_role_id)
+        if role is None or role.version != 1 or role.name != MARKER_NAME:
+            problems.append("B's role changed")
         owner = await accounts_repo.user_by_id(session, world.b.people["owner"])
         if owner is None or owner.totp_enabled_at is not None:
             problems.append("B's owner changed")

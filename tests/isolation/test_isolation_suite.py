@@ -85,6 +85,7 @@ ROUTE_CASES: dict[tuple[str, str], RouteCase] = {
     ("POST", "/security/sessions/{session_id:uuid}/revoke"): RouteCase(TENANT),
     ("GET", "/security/2fa/setup"): RouteCase(TENANT),
     ("POST", "/security/2fa/setup"): RouteCase(TENANT, {"code": "000000"}),
+    ("POST", "/security/2fa/setup/start"): RouteCase(TENANT),
     ("POST", "/security/2fa/disable"): RouteCase(TENANT),
     # Tenant lifecycle: the console's tenant pages (base domain only), email verification and
     # support access (tenant hosts).
@@ -105,6 +106,14 @@ ROUTE_CASES: dict[tuple[str, str], RouteCase] = {
     ("GET", "/support/enter"): RouteCase(TENANT),
     ("GET", "/support/ended"): RouteCase(TENANT),
     ("POST", "/support/leave"): RouteCase(TENANT),
+    # Roles: A's own role editor; B's role by id reads as absent and stays as it was.
+    ("GET", "/roles"): RouteCase(TENANT),
+    ("GET", "/roles/new"): RouteCase(TENANT),
+    ("POST", "/roles"): RouteCase(TENANT, {"name": "甲方角色", "data_scope": "own"}),
+    ("GET", "/roles/{role_id:uuid}"): RouteCase(TENANT),
+    ("POST", "/roles/{role_id:uuid}"): RouteCase(TENANT, {"name": "被篡改", "version": "1"}),
+    ("POST", "/roles/{role_id:uuid}/reset"): RouteCase(TENANT),
+    ("POST", "/roles/{role_id:uuid}/delete"): RouteCase(TENANT),
     # Workflows: the editor (A's own workflow; a stale version and blank names change nothing) and
     # the stage card of B's customer.
     ("GET", "/workflows"): RouteCase(TENANT),
@@ -186,6 +195,13 @@ GRAPHQL_CASES: dict[str, GraphQLCase] = {
     "transitionCustomer": (
         'mutation($id: ID!) { transitionCustomer(id: $id, to: "lost", version: 1) { __typename } }',
         lambda w: {"id": str(w.b_customer)},
+    ),
+    "roles": ("{ roles { id name permissions } }", lambda w: {}),
+    "permissions": ("{ permissions { key } }", lambda w: {}),
+    "createRole": ('mutation { createRole(input: {name: "甲方角色"}) { __typename } }', lambda w: {}),
+    "updateRole": (
+        'mutation($id: ID!) { updateRole(input: {id: $id, version: 1, name: "被篡改"}) { __typename } }',
+        lambda w: {"id": str(w.b_role_id)},
     ),
 }
 

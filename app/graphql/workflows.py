@@ -80,7 +80,7 @@ def transition_mutation(
     or a typed refusal naming the allowed moves or the failing guard."""
     name = "".join(part.title() for part in spec.key.split("_"))
     result = Annotated[
-        payload_type
+        payload_type  # type: ignore[valid-type]
         | NotAllowedTransitionError
         | GuardFailedError
         | ValidationError

@@ -467,6 +467,7 @@ def parse(
         if (source, target) in pairs:
             p.add(path, "duplicate_transition", f"the move {source} → {target} is listed twice")
             continue
+        assert isinstance(source, str) and isinstance(target, str)  # both are in ``seen``
         pairs.add((source, target))
         guards_raw = rt.get("guards") or []
         if not isinstance(guards_raw, list) or len(guards_raw) > MAX_GUARDS:

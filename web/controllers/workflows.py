@@ -206,20 +206,23 @@ def _document(
     for source, target in sorted(moves):
         if source not in alive or target not in alive:
             continue  # moves of a removed stage go with it
-        row = guards.get((source, target)) or GuardRow(source, target)
+        guard_row = guards.get((source, target)) or GuardRow(source, target)
         rules: list[dict[str, Any]] = [
             {"kind": "required", "field": name.strip()}
-            for name in row.required.replace("，", ",").split(",")
+            for name in guard_row.required.replace("，", ",").split(",")
             if name.strip()
         ]
-        if row.role.strip():
-            who = row.role.strip()
+        if guard_row.role.strip():
+            who = guard_row.role.strip()
             rules.append({"kind": "role", "permission": who} if ":" in who else {"kind": "role", "role": who})
-        if row.field.strip():
-            rules.append(
-                {"kind": "condition", "field": row.field.strip(), "op": row.op, "value": _value(row.value)}
-            )
-        transitions.append({"from": source, "to": target, "guards": rules + row.kept})
+        if guard_row.field.strip():
+            condition = {
+                "field": guard_row.field.strip(),
+                "op": guard_row.op,
+                "value": _value(guard_row.value),
+            }
+            rules.append({"kind": "condition", **condition})
+        transitions.append({"from": source, "to": target, "guards": rules + guard_row.kept})
     return {"states": states, "transitions": transitions}
 
 

@@ -25,8 +25,9 @@ from app.workflows.models import StageHistory
 
 def _api_enum(name: str, domain: type[enum.Enum], description: str) -> Any:
     """The GraphQL enum of a domain ``LabeledEnum`` (``OPEN`` is stored as ``open``)."""
-    members = {m.value.upper(): m.value for m in domain}  # type: ignore[attr-defined]
-    return strawberry.enum(enum.Enum(name, members), description=description)  # type: ignore[misc]
+    members = {m.value.upper(): m.value for m in domain}
+    api: Any = enum.Enum(name, members)  # type: ignore[misc]
+    return strawberry.enum(api, description=description)
 
 
 StateCategory = _api_enum(
@@ -253,6 +254,11 @@ def states_in_use(exc: StatesInUse) -> StatesInUseError:
     )
 
 
+def _stored(member: Any) -> str:
+    """The stored value of a member of one of the API enums above."""
+    return str(member.value)
+
+
 # -- inputs -----------------------------------------------------------------------------------------
 
 
@@ -327,12 +333,12 @@ class UpdateWorkflowInput:
                 {
                     "key": s.key,
                     "label": {"zh_CN": s.label.zh_cn, "en": s.label.en},
-                    "category": s.category.value,
+                    "category": _stored(s.category),
                     "position": i,
                     "on_enter": [
                         drop_none(
                             {
-                                "kind": a.kind.value,
+                                "kind": _stored(a.kind),
                                 "field": a.field,
                                 "value": a.value,
                                 "to": a.to,
@@ -353,7 +359,7 @@ class UpdateWorkflowInput:
                     "guards": [
                         drop_none(
                             {
-                                "kind": g.kind.value,
+                                "kind": _stored(g.kind),
                                 "field": g.field,
                                 "role": g.role,
                                 "permission": g.permission,
@@ -375,9 +381,11 @@ class UpdateWorkflowInput:
 
 async def _workflow(info: Info[GraphQLContext, None], entity: str) -> workflows.CurrentWorkflow:
     """The entity's current workflow, read once per request."""
-    cache: dict[str, workflows.CurrentWorkflow] = info.context.request.scope.setdefault(
-        "state", {}
-    ).setdefault("workflows", {})
+    request = info.context.request
+    assert request is not None
+    cache: dict[str, workflows.CurrentWorkflow] = request.scope.setdefault("state", {}).setdefault(
+        "workflows", {}
+    )
     if entity not in cache:
         async with info.context.db() as session:
             cache[entity] = await workflows.current(session, entity)

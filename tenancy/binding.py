@@ -78,7 +78,7 @@ def recycle_after_schemas(engine: AsyncEngine, limit: int) -> None:
 
     @event.listens_for(sync, "before_cursor_execute")
     def _served(conn: Any, cursor: Any, statement: Any, parameters: Any, context: Any, many: bool) -> None:
-        translate = conn._execution_options.get("schema_translate_map")
+        translate = conn.get_execution_options().get("schema_translate_map")
         if translate:
             schema = translate.get(TENANT_SCHEMA_PLACEHOLDER)
             if schema:

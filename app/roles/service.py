@@ -116,7 +116,10 @@ async def list_roles(session: AsyncSession, actor: Actor) -> list[RoleSummary]:
     if not (actor.can(ROLES_MANAGE) or actor.can(STAFF_MANAGE)):
         raise PermissionDenied(ROLES_MANAGE)
     counts = await repo.holder_counts(session)
-    return [RoleSummary(r, counts.get(r.id, 0)) for r in await repo.all_roles(session)]
+    # The templates first, in their own order (owner, admin, manager...), then custom roles as made.
+    order = {key: i for i, key in enumerate(TEMPLATES)}
+    found = sorted(await repo.all_roles(session), key=lambda r: order.get(r.key, len(order)))
+    return [RoleSummary(r, counts.get(r.id, 0)) for r in found]
 
 
 async def get_role(session: AsyncSession, actor: Actor, role_id: uuid.UUID) -> RoleSummary:

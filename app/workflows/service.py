@@ -242,12 +242,7 @@ async def transition(
         entity_id=record.id,
         action="transition",
         before={spec.workflow_field: source, "version": before_version},
-        after={
-            spec.workflow_field: to_state,
-            **changed,
-            "version": record.version,
-            "workflow_version": workflow.version,
-        },
+        after={spec.workflow_field: to_state, **changed, "version": record.version},
     )
     events.emit(
         session,

@@ -29,6 +29,7 @@ ACTION_LABELS = {
     "delete": N_("Delete"),
     "restore": N_("Restore"),
     "revoke": N_("Revoke"),
+    "transition": N_("Stage change"),  # a workflow move (app.workflows), on any workflow-driven entity
 }
 ENTITY_PAGES = {"customer": "/customers/{id}", "api_token": "/tokens"}
 # Where a field means something else than on a customer.

@@ -106,6 +106,12 @@ def _rows_of(
     return stages, moves, guards
 
 
+def _in_stage_order(guards: dict[tuple[str, str], GuardRow], definition: Definition) -> list[GuardRow]:
+    """Guard rows by the position of the stage moved from, then of the stage moved to."""
+    position = {s.key: s.position for s in definition.states}
+    return sorted(guards.values(), key=lambda g: (position.get(g.source, 99), position.get(g.target, 99)))
+
+
 def _value(raw: str) -> Any:
     """A condition's value as typed: a number when it reads as one, else the text."""
     text = raw.strip()
@@ -302,7 +308,7 @@ class WorkflowsController(Controller):
             workflow=current,
             stages=stages,
             moves=moves,
-            guards=guards,
+            guards=_in_stage_order(guards, current.definition),
             matrix=[s for s in stages if s.existing and not s.remove],
             stage_label={s.key: s.label_in(locale) for s in current.definition.states},
             categories=CATEGORY_LABELS,

@@ -1,5 +1,9 @@
 """The ``/graphql`` route (POST only, no IDE: integrators bring their own client).
 
+A mutation sent with an ``Idempotency-Key`` header runs at most once per key (``app.idempotency``):
+a retry with the same key and request gets the first answer (header ``Idempotent-Replayed: true``),
+the same key with another request a 422 ``IDEMPOTENCY_KEY_REUSED``.
+
 Before anything is parsed the body is checked: at most ``GRAPHQL_MAX_BODY_BYTES`` of UTF-8 JSON,
 an object nested at most ``MAX_JSON_DEPTH`` deep, with a query text of at most
 ``GRAPHQL_MAX_QUERY_BYTES`` (413 over a size, 400 otherwise). Anything that is not a GraphQL
@@ -11,15 +15,22 @@ from __future__ import annotations
 import json
 from typing import Any
 
+import msgspec
 from cross_web import AsyncHTTPRequestAdapter, HTTPException
+from graphql import GraphQLError, OperationType, get_operation_ast, parse
 from litestar import MediaType, Request, Response
 from strawberry.http import GraphQLRequestData
 from strawberry.litestar import make_graphql_controller
 
 from app.graphql.context import context_getter
+from app.graphql.loaders import make_loaders
+from app.graphql.protection import MAX_TOKENS
 from app.graphql.schema import schema
+from app.idempotency import service as idempotency
 from app.settings import get_settings
 
+IDEMPOTENCY_HEADER = "idempotency-key"
+REPLAYED_HEADER = "Idempotent-Replayed"
 _CODES = {400: "BAD_REQUEST", 404: "NOT_FOUND", 405: "METHOD_NOT_ALLOWED", 413: "PAYLOAD_TOO_LARGE"}
 # GraphQL inputs nest a few levels (input → address → city); JSON nested deeper is no request of ours,
 # and Python's own recursion would give up on it somewhere past 900.
@@ -91,22 +102,98 @@ class GraphQLController(_Base):  # type: ignore[misc,valid-type]
     async def execute_request(
         self, request: Request[Any, Any, Any], context: Any, root_value: Any
     ) -> Response[Any]:
+        """Run the operation; a mutation with an ``Idempotency-Key`` runs at most once per key."""
+        key = request.headers.get(IDEMPOTENCY_HEADER)
+        if key is not None:
+            described = await self._mutation_of(request)
+            if described is not None:
+                return await self._run_once(request, context, root_value, key, described)
+        return await self._run(request, context, root_value)
+
+    async def _run(self, request: Request[Any, Any, Any], context: Any, root_value: Any) -> Response[Any]:
         """A request that is not GraphQL at all (bad JSON, no query) gets a GraphQL-shaped JSON error."""
         try:
             return await self.run(request, context=context, root_value=root_value)
         except HTTPException as exc:
-            return Response(
-                {
-                    "errors": [
-                        {
-                            "message": exc.reason,
-                            "extensions": {"code": _CODES.get(exc.status_code, "BAD_REQUEST")},
-                        }
-                    ]
-                },
-                status_code=exc.status_code,
-                media_type=MediaType.JSON,
+            return _error_response(exc.reason, _CODES.get(exc.status_code, "BAD_REQUEST"), exc.status_code)
+
+    async def _mutation_of(self, request: Request[Any, Any, Any]) -> dict[str, Any] | None:
+        """The request (query, variables, operation name) when it is a mutation; None for anything
+        else, which then takes the ordinary path (and its ordinary errors)."""
+        try:
+            data = self.decode_json(await request.body())
+        except HTTPException:
+            return None
+        if not isinstance(data, dict) or not isinstance(data.get("query"), str):
+            return None
+        query, name = data["query"], data.get("operationName")
+        if len(query.encode("utf-8", "surrogatepass")) > get_settings().graphql_max_query_bytes:
+            return None
+        try:
+            operation = get_operation_ast(
+                parse(query, max_tokens=MAX_TOKENS), name if isinstance(name, str) else None
             )
+        except GraphQLError:
+            return None
+        if operation is None or operation.operation is not OperationType.MUTATION:
+            return None
+        return {"query": query, "variables": data.get("variables"), "operationName": name}
+
+    async def _run_once(
+        self,
+        request: Request[Any, Any, Any],
+        context: Any,
+        root_value: Any,
+        key: str,
+        described: dict[str, Any],
+    ) -> Response[Any]:
+        """The mutation and its answer are committed together with the key; a retry gets the answer.
+
+        An answer with top-level errors (rate limited, bad variables, an unexpected failure) is not
+        kept: everything the document wrote is rolled back with the key, so a retry runs it again.
+        """
+        try:
+            async with idempotency.once(
+                context.session, context.actor, key, idempotency.fingerprint(described)
+            ) as attempt:
+                if attempt.replay is not None:
+                    return Response(
+                        attempt.replay["body"].encode(),
+                        status_code=attempt.replay["status"],
+                        media_type=MediaType.JSON,
+                        headers={REPLAYED_HEADER: "true"},
+                    )
+                once_context = msgspec.structs.replace(
+                    context, session=attempt.session, loaders=make_loaders(attempt.session, context.lock)
+                )
+                response = await self._run(request, once_context, root_value)
+                body = json.loads(response.content)
+                if response.status_code == 200 and not body.get("errors"):
+                    # The answer's exact bytes (a JSONB object would reorder its keys).
+                    attempt.remember({"status": 200, "body": response.content.decode()})
+                    return response
+        except (idempotency.KeyReused, idempotency.InvalidKey) as exc:
+            status = 422 if isinstance(exc, idempotency.KeyReused) else 400
+            return _error_response(str(exc), exc.code.upper(), status)
+        if body.get("data") is None:
+            return response
+        # Some fields of the document ran before another failed; none of it was kept.
+        errors = [
+            *body["errors"],
+            {
+                "message": "Nothing was saved; retry with the same Idempotency-Key.",
+                "extensions": {"code": "NOT_SAVED"},
+            },
+        ]
+        return Response({"data": None, "errors": errors}, status_code=200, media_type=MediaType.JSON)
+
+
+def _error_response(message: str, code: str, status: int) -> Response[Any]:
+    return Response(
+        {"errors": [{"message": message, "extensions": {"code": code}}]},
+        status_code=status,
+        media_type=MediaType.JSON,
+    )
 
 
 graphql_controller = GraphQLController

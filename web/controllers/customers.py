@@ -25,6 +25,7 @@ from app.domain import Actor, NotFound, PermissionDenied, ValidationFailed, Vers
 from app.http import form_stash
 from app.http.auth import current_tenant
 from app.i18n import gettext as _
+from app.idempotency import service as idempotency
 from app.reference import divisions
 from web.controllers.audit import audit_labels, history_rows
 from web.controllers import custom_fields as custom_field_web
@@ -34,6 +35,8 @@ from web.controllers.labels import CHOICES, choice_label, field_label
 from web.templating import fmt_datetime
 
 FORM_FIELDS = tuple(f for f in CustomerInput.__dataclass_fields__ if f != "custom")  # custom.<key>: see below
+# The hidden one-time token of the create form (a resubmission finds the first customer).
+FORM_ONCE = "_once"
 
 
 def context(request: Request[Any, Any, Any], actor: Actor, **extra: Any) -> dict[str, Any]:
@@ -273,6 +276,8 @@ class CustomersController(Controller):
             raise PermissionDenied(CUSTOMERS_CREATE)
         restored = await _restored(request, resume, "/customers/new")
         values = restored or {"kind": "individual", "status": "lead", "owner_id": str(actor.user_id)}
+        # One token per form shown: submitting it twice creates one customer (app.idempotency).
+        values.setdefault(FORM_ONCE, uuid.uuid4().hex)
         ctx = await form_context(
             request, db_session, actor, values=values, customer=None, restored=bool(restored)
         )
@@ -282,21 +287,28 @@ class CustomersController(Controller):
     async def create(
         self, request: Request[Any, Any, Any], db_session: AsyncSession, actor: Actor, data: FormData
     ) -> Template | Response[Any] | Redirect:
-        """Create from the form; inline errors with 422, or close the drawer and refresh the list."""
+        """Create from the form; inline errors with 422, or close the drawer and refresh the list.
+
+        The form's one-time token (``_once``) makes a resubmission (a double click, a retry after a
+        lost answer) land on the customer the first submission created instead of another one."""
+        token = data.get(FORM_ONCE) or uuid.uuid4().hex
         try:
-            customer = await customers.create_customer(
-                db_session, actor, await custom_field_web.with_custom_values(db_session, customers.ENTITY, data, input_of(data))
-            )
-        except ValidationFailed as exc:
-            await db_session.rollback()
+            async with idempotency.once(db_session, actor, f"form:customers.create:{token}", token) as attempt:
+                if attempt.replay is None:
+                    customer = await customers.create_customer(
+                        attempt.session, actor, await custom_field_web.with_custom_values(attempt.session, customers.ENTITY, data, input_of(data))
+                    )
+                    attempt.remember({"id": str(customer.id), "name": customer.name})
+        except ValidationFailed as exc:  # nothing was written, and the token is free again
             ctx = await form_context(
                 request, db_session, actor, values=data, customer=None, errors=friendly_errors(exc)
             )
             return render_form(request, ctx, status=422)
-        message = _("Customer %(name)s created.") % {"name": customer.name}
+        created = attempt.replay or attempt.response or {}
+        message = _("Customer %(name)s created.") % {"name": created["name"]}
         if is_htmx(request):
-            return htmx_done(message, **{"customers-changed": str(customer.id)})
-        return Redirect(f"/customers/{customer.id}", status_code=303)
+            return htmx_done(message, **{"customers-changed": created["id"]})
+        return Redirect(f"/customers/{created['id']}", status_code=303)
 
     @get("/{customer_id:uuid}", operation_id="CustomerDetailPage", name="customers.detail")
     async def detail(

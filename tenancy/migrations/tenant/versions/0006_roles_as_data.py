@@ -26,7 +26,7 @@ from alembic import op
 from tenancy.migrations.common import tenant_schema
 
 revision: str = "0006"
-down_revision: str | None = "0004"  # 0005 (idempotency) is not there yet: re-pointed when it lands
+down_revision: str | None = "0005"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 

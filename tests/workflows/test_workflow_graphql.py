@@ -212,3 +212,30 @@ async def test_out_of_scope_customers_and_unknown_entities_read_as_not_found(
         operation("TransitionCustomer"), {"id": "not-a-uuid", "to": "won", "version": 1}
     )
     assert malformed["data"]["transitionCustomer"]["__typename"] == "NotFoundError"
+
+
+async def test_a_list_shows_added_stages_and_their_built_in_counterparts(
+    app: Litestar, tenant: TenantKit
+) -> None:
+    """After 刘洋 adds 已报价 (open, after 意向) and 已安装 (won, after 成交), a customer list reads each
+    stage exactly (stage) and as the built-in stage it refines (status): INTERESTED and WON."""
+    manager = await _client(app, tenant, "manager_a")
+    workflow = (await manager.gql(operation("GetWorkflow"), {"entity": "customer"}))["data"]["workflow"]
+    edited = _as_input(workflow)
+    edited["states"].insert(2, {"key": "quoted", "label": {"zhCn": "已报价"}, "category": "OPEN"})
+    edited["states"].insert(4, {"key": "installed", "label": {"zhCn": "已安装"}, "category": "WON"})
+    edited["transitions"] += [{"from": "interested", "to": "quoted"}, {"from": "won", "to": "installed"}]
+    saved = await manager.gql(operation("UpdateWorkflow"), {"input": edited})
+    assert saved["data"]["updateWorkflow"]["__typename"] == "WorkflowPayload", saved
+    for name, status in (("报价中", "interested"), ("已装好", "won")):
+        customer = await _customer(app, tenant, "sales_a", name=name, status=status)
+        move = await manager.gql(
+            operation("TransitionCustomer"),
+            {"id": str(customer.id), "to": "quoted" if status == "interested" else "installed", "version": 1},
+        )
+        assert move["data"]["transitionCustomer"]["__typename"] == "CustomerPayload", move
+    seller = await _client(app, tenant, "sales_a")
+    listed = await seller.gql("{ customers(first: 10) { edges { node { name status stage { key } } } } }")
+    nodes = {e["node"]["name"]: e["node"] for e in listed["data"]["customers"]["edges"]}
+    assert nodes["报价中"]["status"] == "INTERESTED" and nodes["报价中"]["stage"]["key"] == "quoted"
+    assert nodes["已装好"]["status"] == "WON" and nodes["已装好"]["stage"]["key"] == "installed"

@@ -6,6 +6,7 @@ its stage (``stage_of``); ``app.graphql.workflows`` builds its ``transition<Enti
 
 from __future__ import annotations
 
+import asyncio
 import enum
 import uuid
 from datetime import datetime
@@ -380,16 +381,20 @@ class UpdateWorkflowInput:
 
 
 async def _workflow(info: Info[GraphQLContext, None], entity: str) -> workflows.CurrentWorkflow:
-    """The entity's current workflow, read once per request."""
+    """The entity's current workflow, read once per request (sibling fields share one read)."""
     request = info.context.request
     assert request is not None
-    cache: dict[str, workflows.CurrentWorkflow] = request.scope.setdefault("state", {}).setdefault(
-        "workflows", {}
-    )
-    if entity not in cache:
+    cache: dict[str, asyncio.Future[workflows.CurrentWorkflow]] = request.scope.setdefault(
+        "state", {}
+    ).setdefault("workflows", {})
+
+    async def read() -> workflows.CurrentWorkflow:
         async with info.context.db() as session:
-            cache[entity] = await workflows.current(session, entity)
-    return cache[entity]
+            return await workflows.current(session, entity)
+
+    if entity not in cache:
+        cache[entity] = asyncio.ensure_future(read())
+    return await cache[entity]
 
 
 async def stage_changes(

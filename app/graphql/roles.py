@@ -13,6 +13,7 @@ from app.accounts.models import Role as RoleModel
 from app.domain import Actor, DomainError, NotFound
 from app.graphql.context import GraphQLContext
 from app.graphql.errors import client_error, error_type
+from app.graphql.kit import read_only_refusal
 from app.graphql.types.roles import (
     CreateRoleInput,
     PermissionModule,
@@ -38,6 +39,8 @@ def _uuid(raw: str) -> uuid.UUID:
 async def _save(info: RoleInfo, operation: Operation) -> RoleMutationResult:
     """Run one role service call; a refusal rolls back whatever it had begun and becomes a typed error."""
     context = info.context
+    if refusal := read_only_refusal(context.actor):
+        return refusal
     async with context.db() as session:
         try:
             record = await operation(session, context.actor)

@@ -9,6 +9,8 @@ from typing import Any
 from crm_testkit import TenantKit, integrator, token_for
 from litestar import Litestar
 
+from app.accounts import repository as accounts_repo
+from app.accounts import service as accounts
 from app.accounts.permissions import ROLES_MANAGE, TEMPLATES
 
 OPERATIONS = Path(__file__).resolve().parents[2] / "graphql" / "operations"
@@ -145,6 +147,31 @@ async def test_the_last_role_manager_right_cannot_be_removed_over_the_api(
     )["data"]["updateRole"]
     assert last["__typename"] == "ValidationError"
     assert [f["code"] for f in last["fields"]] == ["last_role_manager"]
+
+
+async def test_a_read_only_token_cannot_change_roles(app: Litestar, tenant: TenantKit) -> None:
+    """王建国's read-only token changes no role, whatever his role allows; the refusal says why."""
+    async with app.state.db.tenant_session(tenant.schema) as session:
+        user = await accounts_repo.user_by_id(session, tenant.people["owner"])
+        assert user is not None
+        token, _ = await accounts.create_api_token(
+            session, user, tenant_slug=tenant.slug, name="bi", scopes="read"
+        )
+    reader = integrator(app, tenant.host, token)
+    owner = await _client(app, tenant, "owner")
+    roles = {r["key"]: r for r in (await owner.gql(_op("ListRoles")))["data"]["roles"]}
+    sales = roles["sales"]
+    refused = (
+        await reader.gql(
+            _op("UpdateRole"),
+            {"input": {"id": sales["id"], "version": sales["version"], "permissions": ["customers:read"]}},
+        )
+    )["data"]["updateRole"]
+    assert refused["__typename"] == "PermissionDeniedError" and refused["permission"] == "token:write"
+    created = (await reader.gql(_op("CreateRole"), {"input": {"name": "只读令牌建的"}}))["data"]["createRole"]
+    assert created["__typename"] == "PermissionDeniedError"
+    after = {r["key"]: r for r in (await owner.gql(_op("ListRoles")))["data"]["roles"]}
+    assert after["sales"]["version"] == sales["version"] and len(after) == len(roles)
 
 
 def test_every_role_operation_file_has_a_case_here() -> None:

@@ -68,7 +68,9 @@ class LoginThrottles:
     @classmethod
     def for_kind(cls, kind: str, settings: Settings) -> LoginThrottles:
         return cls(
-            per_account_ip=Throttle(f"{kind}-login-account-ip", settings.login_attempts_per_account_ip_per_minute, 60),
+            per_account_ip=Throttle(
+                f"{kind}-login-account-ip", settings.login_attempts_per_account_ip_per_minute, 60
+            ),
             per_ip=Throttle(f"{kind}-login-ip", settings.login_attempts_per_ip_per_minute, 60),
             per_account=Throttle(f"{kind}-login-account", settings.login_failures_per_account_per_hour, 3600),
         )

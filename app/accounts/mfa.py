@@ -107,7 +107,9 @@ async def verify(session: AsyncSession, user: User, code: str) -> bool:
     spent = await repo.spend_recovery_code(session, user.id, hashed)
     await session.commit()
     if spent:
-        set_committed_value(user, "recovery_code_hashes", [h for h in user.recovery_code_hashes if h != hashed])
+        set_committed_value(
+            user, "recovery_code_hashes", [h for h in user.recovery_code_hashes if h != hashed]
+        )
     return spent
 
 

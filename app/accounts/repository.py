@@ -96,8 +96,10 @@ async def reserve_login_attempt(
     """
     lock = timedelta(minutes=lock_minutes)
     stale = LoginLock.last_failure_at < func.now() - lock
-    statement = pg_insert(LoginLock).values(user_id=user_id, source=source, failures=1, last_failure_at=func.now())
-    statement = statement.on_conflict_do_update(
+    insert = pg_insert(LoginLock).values(
+        user_id=user_id, source=source, failures=1, last_failure_at=func.now()
+    )
+    statement = insert.on_conflict_do_update(
         index_elements=[LoginLock.user_id, LoginLock.source],
         set_={
             "failures": case((stale, literal(1)), else_=LoginLock.failures + 1),
@@ -155,7 +157,7 @@ async def spend_recovery_code(session: AsyncSession, user_id: uuid.UUID, code_ha
     """Remove one recovery code if it is still there; False when it was already spent."""
     spent = await session.scalar(
         update(User)
-        .where(User.id == user_id, User.recovery_code_hashes.any(code_hash))
+        .where(User.id == user_id, literal(code_hash) == func.any(User.recovery_code_hashes))
         .values(recovery_code_hashes=func.array_remove(User.recovery_code_hashes, code_hash))
         .execution_options(synchronize_session=False)
         .returning(User.id)

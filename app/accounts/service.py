@@ -297,7 +297,11 @@ async def _end_half_login(session: AsyncSession, staff: StaffSession) -> None:
     await repo.record_login_attempt(
         session,
         LoginAttempt(
-            email=staff.user.email, user_id=staff.user.id, succeeded=False, reason="second_factor", ip=staff.record.ip
+            email=staff.user.email,
+            user_id=staff.user.id,
+            succeeded=False,
+            reason="second_factor",
+            ip=staff.record.ip,
         ),
     )
     await session.commit()
@@ -324,7 +328,9 @@ async def reauthenticate(session: AsyncSession, user: User, *, password: str, co
 async def start_2fa_enrollment(
     session: AsyncSession, staff: StaffSession, *, password: str = "", code: str = ""
 ) -> None:
-    """Begin (or restart) enrolling an authenticator. Replacing an active one asks for the password or a code."""
+    """Begin (or restart) enrolling an authenticator.
+
+    Replacing an active one asks for the password or a current code."""
     if not may_enroll(staff):
         raise PermissionDenied("2fa:enroll")
     if mfa.is_enrolled(staff.user):
@@ -488,7 +494,9 @@ async def create_api_token(
         if len(name) > API_TOKEN_NAME_MAX:
             errors.append(FieldError("name", "too_long", f"must be at most {API_TOKEN_NAME_MAX} characters"))
     if allowed_days is not None and days not in allowed_days:
-        errors.append(FieldError("days", "not_allowed", f"must be one of {', '.join(map(str, allowed_days))}"))
+        errors.append(
+            FieldError("days", "not_allowed", f"must be one of {', '.join(map(str, allowed_days))}")
+        )
     elif not 1 <= days <= 3650:
         errors.append(FieldError("days", "out_of_range", "must be between 1 and 3650"))
     if scopes not in TOKEN_SCOPES:
@@ -519,7 +527,7 @@ async def create_api_token(
             "prefix": record.prefix,
             "user_id": str(user.id),
             "scopes": record.scopes,
-            "expires_at": record.expires_at.isoformat(),
+            "expires_at": record.expires_at.isoformat() if record.expires_at else None,
         },
     )
     await session.commit()

@@ -26,7 +26,9 @@ async def _token(app: Litestar, tenant: TenantKit, key: str, **options: object) 
     async with app.state.db.tenant_session(tenant.schema) as session:
         user = await accounts_repo.user_by_id(session, tenant.people[key])
         assert user is not None
-        plaintext, _ = await accounts.create_api_token(session, user, tenant_slug=tenant.slug, name="erp", **options)  # type: ignore[arg-type]
+        plaintext, _ = await accounts.create_api_token(
+            session, user, tenant_slug=tenant.slug, name="erp", **options
+        )  # type: ignore[arg-type]
     return plaintext
 
 
@@ -51,7 +53,9 @@ async def test_tokens_default_to_ninety_days(app: Litestar, tenant: TenantKit) -
         assert timedelta(days=89) < record.expires_at - datetime.now(UTC) <= timedelta(days=90)
 
 
-async def test_a_password_change_revokes_the_tokens_made_under_the_old_one(app: Litestar, tenant: TenantKit) -> None:
+async def test_a_password_change_revokes_the_tokens_made_under_the_old_one(
+    app: Litestar, tenant: TenantKit
+) -> None:
     """Whoever learnt the old password may have made a token with it."""
     token = await _token(app, tenant, "service")
     client = integrator(app, tenant.host, token)

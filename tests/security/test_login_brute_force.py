@@ -81,7 +81,10 @@ async def test_one_address_gets_at_most_ten_attempts_a_minute_against_one_accoun
     await attacker.ensure_csrf()
     await in_a_fresh_throttle_window()
     responses = await asyncio.gather(
-        *(attacker.post_form("/login", {"email": tenant.email("manager_a"), "password": f"g{i}"}) for i in range(11))
+        *(
+            attacker.post_form("/login", {"email": tenant.email("manager_a"), "password": f"g{i}"})
+            for i in range(11)
+        )
     )
     assert sorted(r.status_code for r in responses) == [401] * 10 + [429]
     refused = next(r for r in responses if r.status_code == 429)
@@ -103,7 +106,8 @@ async def test_one_address_spraying_many_accounts_is_throttled(app: Litestar, te
 
 
 async def test_successful_logins_do_not_use_up_the_allowance(app: Litestar, tenant: TenantKit) -> None:
-    """Staff signing in many times from the office NAT are never throttled: a success gives its attempt back."""
+    """Staff signing in many times from the office NAT are never throttled: a success gives its
+    attempt back."""
     office = browser_from(app, tenant.host, fresh_address())
     for _ in range(12):
         response = await office.post_form("/login", {"email": tenant.email("service"), "password": PASSWORD})

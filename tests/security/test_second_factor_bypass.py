@@ -75,8 +75,10 @@ async def test_a_link_to_2fa_setup_does_not_switch_off_a_logged_in_users_second_
         before.totp_enabled_at,
         None,
     )
-    assert (await password_login(browser(app, tenant.host), tenant, "sales_a")).headers["location"].startswith(
-        "/login/2fa"
+    assert (
+        (await password_login(browser(app, tenant.host), tenant, "sales_a"))
+        .headers["location"]
+        .startswith("/login/2fa")
     )
 
 
@@ -86,7 +88,9 @@ async def test_disabling_2fa_needs_the_password_or_a_current_code(app: Litestar,
     secret, _codes = await enroll(client)
     bare = await client.post_form("/security/2fa/disable", {})
     assert bare.status_code == 422
-    wrong = await client.post_form("/security/2fa/disable", {"current_password": "not-it", "reauth_code": "000000"})
+    wrong = await client.post_form(
+        "/security/2fa/disable", {"current_password": "not-it", "reauth_code": "000000"}
+    )
     assert wrong.status_code == 422
     assert (await user_row(app, tenant, "manager_a")).totp_enabled_at is not None
     ok = await client.post_form("/security/2fa/disable", {"reauth_code": code_next(secret)})
@@ -95,7 +99,8 @@ async def test_disabling_2fa_needs_the_password_or_a_current_code(app: Litestar,
 
 
 async def test_re_enrolling_needs_the_password_or_a_current_code(app: Litestar, tenant: TenantKit) -> None:
-    """Moving 2FA to another phone asks who you are first, and the old phone works until the new one is confirmed."""
+    """Moving 2FA to another phone asks who you are first; the old phone works until the new one is
+    confirmed."""
     client = await logged_in(app, tenant, "sales_a")
     await enroll(client)
     before = await user_row(app, tenant, "sales_a")
@@ -109,7 +114,9 @@ async def test_re_enrolling_needs_the_password_or_a_current_code(app: Litestar, 
     assert pending.totp_enabled_at == before.totp_enabled_at
 
 
-async def test_half_login_reaches_nothing_but_the_second_factor_step(app: Litestar, tenant: TenantKit) -> None:
+async def test_half_login_reaches_nothing_but_the_second_factor_step(
+    app: Litestar, tenant: TenantKit
+) -> None:
     """Every admin page and the API send a half-login back to the code page (or refuse it)."""
     victim = await logged_in(app, tenant, "owner")
     await enroll(victim)

@@ -86,6 +86,7 @@ async def test_a_recovery_code_used_twice_at_once_opens_one_session(app: Litesta
     await password_login(first, tenant, "viewer")
     await password_login(second, tenant, "viewer")
     results = await asyncio.gather(
-        first.post_form("/login/2fa", {"code": recovery[0]}), second.post_form("/login/2fa", {"code": recovery[0]})
+        first.post_form("/login/2fa", {"code": recovery[0]}),
+        second.post_form("/login/2fa", {"code": recovery[0]}),
     )
     assert sorted(r.status_code for r in results) == [303, 422]

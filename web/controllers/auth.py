@@ -21,16 +21,16 @@ from app.i18n import gettext as _
 # told an attacker which emails exist).
 LOGIN_MESSAGES = {
     "ip_not_allowed": "Access from this network is not allowed.",
-    "invalid": "Wrong email or password. After 5 failed attempts, sign-in from this network pauses for 15 minutes.",
+    "invalid": (
+        "Wrong email or password. After 5 failed attempts, sign-in from this network pauses for 15 minutes."
+    ),
     "inactive": "This account has been deactivated. Please contact your administrator.",
     "throttled": "Too many sign-in attempts from this address. Wait a minute and try again.",
 }
 LOGIN_STATUS = {"invalid": 401, "throttled": 429, "ip_not_allowed": 403, "inactive": 403}
 
 
-def login_refused(
-    request: Request[Any, Any, Any], exc: accounts.LoginFailed, **context: Any
-) -> Template:
+def login_refused(request: Request[Any, Any, Any], exc: accounts.LoginFailed, **context: Any) -> Template:
     """The login form again, with the one message and status a refusal of this kind gets."""
     headers = {"Retry-After": str(exc.retry_after)} if exc.code == "throttled" and exc.retry_after else None
     return Template(

@@ -165,7 +165,7 @@ class SecurityController(Controller):
     async def setup_page(
         self, request: Request[Any, Any, Any], db_session: AsyncSession, actor_or_none: Actor | None
     ) -> Template:
-        """Enrol an authenticator app (also reachable mid-login when the policy demands it). Changes nothing."""
+        """Enrol an authenticator app (also mid-login when the policy demands it). Changes nothing."""
         staff = _enrolling(request)
         return Template("security/setup_2fa.html", context=_setup_context(request, staff, actor_or_none))
 

@@ -35,7 +35,14 @@ async def _render(
         can_create=actor.can(TOKENS_OWN) or everyone,
         lifetimes=settings.api_token_lifetimes_days,
         now=accounts.now_utc(),
-        **{"errors": {}, "name": "", "days": settings.api_token_default_days, "scopes": "read write", "created": None, **extra},
+        **{
+            "errors": {},
+            "name": "",
+            "days": settings.api_token_default_days,
+            "scopes": "read write",
+            "created": None,
+            **extra,
+        },
     )
     return Template("tokens/list.html", context=ctx, status_code=status, headers=headers)
 

@@ -117,7 +117,12 @@ async def _tenant_create(db: Any, args: argparse.Namespace) -> int:
     try:
         tenant = await sign_up(
             db.engine,
-            SignUp(company_name=args.name, slug=args.slug, admin_email=args.admin_email, admin_password=args.admin_password),
+            SignUp(
+                company_name=args.name,
+                slug=args.slug,
+                admin_email=args.admin_email,
+                admin_password=args.admin_password,
+            ),
         )
     except ValidationFailed as exc:
         return _fail("; ".join(f"{e.field} {e.message}" for e in exc.errors))
@@ -132,8 +137,10 @@ async def _tenant_list(db: Any) -> int:
     print(f"{'slug':<24}{'status':<11}{'users':>6}{'customers':>11}  created")
     for row in rows:
         t = row.tenant
-        print(f"{t.slug:<24}{t.status:<11}{row.users if row.users is not None else '?':>6}"
-              f"{row.customers if row.customers is not None else '?':>11}  {t.created_at:%Y-%m-%d %H:%M}")
+        print(
+            f"{t.slug:<24}{t.status:<11}{row.users if row.users is not None else '?':>6}"
+            f"{row.customers if row.customers is not None else '?':>11}  {t.created_at:%Y-%m-%d %H:%M}"
+        )
     return 0
 
 
@@ -206,7 +213,9 @@ async def _seed_demo(db: Any, args: argparse.Namespace) -> int:
 def _serve(host: str, port: int) -> int:
     import uvicorn
 
-    uvicorn.run("web.main:create_web_app", factory=True, host=host, port=port, proxy_headers=True, log_config=None)
+    uvicorn.run(
+        "web.main:create_web_app", factory=True, host=host, port=port, proxy_headers=True, log_config=None
+    )
     return 0
 
 
@@ -238,7 +247,8 @@ def _demo(host: str, port: int, customers: int) -> int:
     worker = subprocess.Popen([sys.executable, "-m", "app.cli", "worker"])
     base = get_settings().base_domain
     print(
-        f"\nDealerCRM is starting:\n  staff:     http://demo.{base}:{port}/  (owner@demo.example / demo12345)\n"
+        f"\nDealerCRM is starting:\n"
+        f"  staff:     http://demo.{base}:{port}/  (owner@demo.example / demo12345)\n"
         f"  sign-up:   http://{base}:{port}/\n  operators: http://{base}:{port}/operator  "
         f"(operator@dealercrm.example / operator12345)\n",
         flush=True,
@@ -261,7 +271,9 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--dry-run", action="store_true", help="list pending revisions per tenant, change nothing")
     p.add_argument("--concurrency", type=int, default=4)
 
-    tenant = sub.add_parser("tenant", help="manage tenants").add_subparsers(dest="tenant_command", required=True)
+    tenant = sub.add_parser("tenant", help="manage tenants").add_subparsers(
+        dest="tenant_command", required=True
+    )
     p = tenant.add_parser("create", help="create a tenant with its owner")
     p.add_argument("slug")
     p.add_argument("--name", required=True)
@@ -274,7 +286,9 @@ def build_parser() -> argparse.ArgumentParser:
     add_lifecycle_parsers(tenant)
     add_backup_parser(sub)
 
-    token = sub.add_parser("token", help="personal access tokens").add_subparsers(dest="token_command", required=True)
+    token = sub.add_parser("token", help="personal access tokens").add_subparsers(
+        dest="token_command", required=True
+    )
     p = token.add_parser("create", help="create a token and print it once")
     p.add_argument("--tenant", required=True)
     p.add_argument("--user", required=True)
@@ -282,7 +296,9 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--days", type=int, default=90, help="days until the token expires (default 90)")
     p.add_argument("--read-only", action="store_true", help="the token may read but not change data")
 
-    operator = sub.add_parser("operator", help="platform operators").add_subparsers(dest="operator_command", required=True)
+    operator = sub.add_parser("operator", help="platform operators").add_subparsers(
+        dest="operator_command", required=True
+    )
     p = operator.add_parser("create", help="create (or reset) a platform operator")
     p.add_argument("--email", required=True)
     p.add_argument("--name", required=True)

@@ -80,7 +80,13 @@ async def make_tenant(app: Litestar, slug: str, base_domain: str = "localhost") 
     db = app.state.db
     tenant = await sign_up(
         db.engine,
-        SignUp(company_name=f"{slug} 家电", slug=slug, admin_email=email_of(slug, "owner"), admin_password=PASSWORD, admin_name="王建国"),
+        SignUp(
+            company_name=f"{slug} 家电",
+            slug=slug,
+            admin_email=email_of(slug, "owner"),
+            admin_password=PASSWORD,
+            admin_name="王建国",
+        ),
     )
     kit = TenantKit(slug=slug, schema=tenant.schema_name, host=f"{slug}.{base_domain}")
     async with db.tenant_session(tenant.schema_name) as session:
@@ -89,7 +95,12 @@ async def make_tenant(app: Litestar, slug: str, base_domain: str = "localhost") 
         kit.people["owner"] = owner.id
         for key, (name, role, team) in PEOPLE.items():
             user = await accounts.create_user(
-                session, email=kit.email(key), name=name, password=PASSWORD, role_key=role, team_name=team,
+                session,
+                email=kit.email(key),
+                name=name,
+                password=PASSWORD,
+                role_key=role,
+                team_name=team,
                 password_hash=_password_hash(),
             )
             kit.people[key] = user.id
@@ -124,14 +135,18 @@ class Browser(httpx.AsyncClient):
         token = await self.ensure_csrf()
         return await self.post(url, data={**data, "_csrf": token}, **kwargs)
 
-    async def htmx(self, method: str, url: str, data: dict[str, Any] | None = None, **kwargs: Any) -> httpx.Response:
+    async def htmx(
+        self, method: str, url: str, data: dict[str, Any] | None = None, **kwargs: Any
+    ) -> httpx.Response:
         token = await self.ensure_csrf()
         headers = {"HX-Request": "true", "X-CSRF-Token": token, **kwargs.pop("headers", {})}
         return await self.request(method, url, data=data, headers=headers, **kwargs)
 
     async def gql(self, query: str, variables: dict[str, Any] | None = None) -> dict[str, Any]:
         token = await self.ensure_csrf()
-        response = await self.post("/graphql", json={"query": query, "variables": variables or {}}, headers={"X-CSRF-Token": token})
+        response = await self.post(
+            "/graphql", json={"query": query, "variables": variables or {}}, headers={"X-CSRF-Token": token}
+        )
         assert response.status_code in (200, 400), response.text
         return response.json()
 
@@ -146,7 +161,11 @@ class Integrator(httpx.AsyncClient):
 
 
 def browser(app: Litestar, host: str) -> Browser:
-    return Browser(transport=httpx.ASGITransport(app=app, client=("127.0.0.1", 5000)), base_url=f"https://{host}", follow_redirects=False)
+    return Browser(
+        transport=httpx.ASGITransport(app=app, client=("127.0.0.1", 5000)),
+        base_url=f"https://{host}",
+        follow_redirects=False,
+    )
 
 
 def integrator(app: Litestar, host: str, token: str) -> Integrator:

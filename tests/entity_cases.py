@@ -111,9 +111,7 @@ class EntityServiceCases:
 
     async def test_read_only_roles_cannot_write(self, app: Litestar, tenant: TenantKit) -> None:
         with pytest.raises(PermissionDenied):
-            await self._call(
-                app, tenant, self.read_only, type(self).create, await self._valid(app, tenant)
-            )
+            await self._call(app, tenant, self.read_only, type(self).create, await self._valid(app, tenant))
         obj = await self._make(app, tenant)
         with pytest.raises(PermissionDenied):
             await self._call(
@@ -199,7 +197,9 @@ class KitEntityCases(EntityServiceCases):
         async def get(session: AsyncSession, who: Actor, record_id: uuid.UUID) -> Any:
             return await svc(session, who).get(record_id)
 
-        async def update(session: AsyncSession, who: Actor, record_id: uuid.UUID, version: int, data: dict[str, Any]) -> Any:
+        async def update(
+            session: AsyncSession, who: Actor, record_id: uuid.UUID, version: int, data: dict[str, Any]
+        ) -> Any:
             return await svc(session, who).update(record_id, version, data)
 
         async def delete(session: AsyncSession, who: Actor, record_id: uuid.UUID) -> Any:

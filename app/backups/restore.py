@@ -194,8 +194,9 @@ async def _move_into_place(
     async with db.engine.begin() as conn:
         await conn.execute(text("SET LOCAL lock_timeout = '30s'"))
         if new_tenant:
-            tenants = cast(Table, registry.TENANTS)
-            await conn.execute(tenants.insert().values(**await _copy_row(conn, backup, slug, target)))
+            await conn.execute(
+                registry.TENANTS.insert().values(**await _copy_row(conn, backup, slug, target))
+            )
         elif await repo.schema_exists(conn, target):
             kept = f"{PRE_RESTORE_PREFIX}{stamp}_{target}"[:63]
             await repo.rename_schema(conn, target, kept)

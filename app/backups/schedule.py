@@ -176,7 +176,9 @@ async def sweep_and_schedule(
     async with db.engine.connect() as conn:
         # Deleted tenants stay backed up through their grace period (they can still be restored).
         tenants = [
-            t for t in await registry.list_tenants(conn) if t.status in (TenantStatus.ACTIVE, TenantStatus.DELETED)
+            t
+            for t in await registry.list_tenants(conn)
+            if t.status in (TenantStatus.ACTIVE, TenantStatus.DELETED)
         ]
         last = await repo.last_good_at(conn, [t.slug for t in tenants])
     due_after = now - timedelta(hours=settings.backup_interval_hours)

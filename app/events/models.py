@@ -20,6 +20,4 @@ class OutboxEvent(TenantBase):
     created_at: Mapped[datetime] = created_at_col()
     dispatched_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
 
-    __table_args__ = (
-        Index("ix_outbox_pending", "id", postgresql_where="dispatched_at IS NULL"),
-    )
+    __table_args__ = (Index("ix_outbox_pending", "id", postgresql_where="dispatched_at IS NULL"),)

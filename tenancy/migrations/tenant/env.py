@@ -17,7 +17,9 @@ from sqlalchemy.ext.asyncio import create_async_engine
 from tenancy.migrations.common import configure_kwargs, load_metadata, tenant_connection
 
 config = context.config
-schema = config.attributes.get("schema") or context.get_x_argument(as_dictionary=True).get("schema")
+schema: str = (
+    config.attributes.get("schema") or context.get_x_argument(as_dictionary=True).get("schema") or ""
+)
 if not schema:
     raise SystemExit("tenant migrations need a schema: alembic -n tenant -x schema=t_slug ...")
 

@@ -34,13 +34,26 @@ def upgrade() -> None:
         sa.Column("stage", sa.String(length=16), server_default="active", nullable=False),
         schema=tenant_schema(),
     )
-    op.add_column("users", sa.Column("password_changed_at", sa.DateTime(timezone=True), nullable=True), schema=tenant_schema())
-    op.add_column("users", sa.Column("totp_secret", sa.String(length=200), nullable=True), schema=tenant_schema())
-    op.add_column("users", sa.Column("totp_enabled_at", sa.DateTime(timezone=True), nullable=True), schema=tenant_schema())
+    op.add_column(
+        "users",
+        sa.Column("password_changed_at", sa.DateTime(timezone=True), nullable=True),
+        schema=tenant_schema(),
+    )
+    op.add_column(
+        "users", sa.Column("totp_secret", sa.String(length=200), nullable=True), schema=tenant_schema()
+    )
+    op.add_column(
+        "users",
+        sa.Column("totp_enabled_at", sa.DateTime(timezone=True), nullable=True),
+        schema=tenant_schema(),
+    )
     op.add_column(
         "users",
         sa.Column(
-            "recovery_code_hashes", postgresql.ARRAY(sa.String(length=64)), server_default="{}", nullable=False
+            "recovery_code_hashes",
+            postgresql.ARRAY(sa.String(length=64)),
+            server_default="{}",
+            nullable=False,
         ),
         schema=tenant_schema(),
     )

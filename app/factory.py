@@ -28,11 +28,18 @@ from app.db import Database
 from app.http.auth import provide_actor, provide_db_session, provide_optional_actor
 from app.http.errors import EXCEPTION_HANDLERS
 from app.http.health import health_routes
-from app.http.middleware import CsrfMiddleware, LocaleMiddleware, RequestIdMiddleware, TenancyMiddleware
+from app.http.middleware import (
+    CsrfMiddleware,
+    LocaleMiddleware,
+    RequestIdMiddleware,
+    SecurityHeadersMiddleware,
+    TenancyMiddleware,
+    TextInputMiddleware,
+)
 from app.i18n import load_catalogs
 from app.observability import configure_logging, init_sentry
 from app.runtime import resolve_service_urls
-from app.settings import Settings, get_settings
+from app.settings import Settings, get_settings, refuse_unsafe_production
 
 QUEUE_NAME = "arq:dealercrm"
 REDIS_CONNECT_TIMEOUT = 2.0
@@ -94,6 +101,7 @@ def create_app(
     template_setup: Any = None,
 ) -> Litestar:
     settings = settings or get_settings()
+    refuse_unsafe_production(settings)
     configure_logging()
     init_sentry(settings.sentry_dsn, settings.environment)
     if translations_dir:
@@ -126,8 +134,10 @@ def create_app(
         },
         middleware=[
             DefineMiddleware(RequestIdMiddleware),
+            DefineMiddleware(SecurityHeadersMiddleware),
             DefineMiddleware(LocaleMiddleware),
             DefineMiddleware(TenancyMiddleware),
+            DefineMiddleware(TextInputMiddleware),
             DefineMiddleware(CsrfMiddleware),
         ],
         exception_handlers=EXCEPTION_HANDLERS,

@@ -8,6 +8,14 @@ from functools import lru_cache
 from pathlib import Path
 
 
+DEV_SECRET_KEY = "dev-only-secret-change-me-in-production"
+SECRET_KEY_MIN_LENGTH = 32
+
+
+def _env_list(name: str, default: str = "") -> tuple[str, ...]:
+    return tuple(item.strip() for item in os.environ.get(name, default).split(",") if item.strip())
+
+
 def _env_bool(name: str, default: bool) -> bool:
     raw = os.environ.get(name)
     if raw is None:
@@ -23,7 +31,7 @@ class Settings:
     redis_url: str | None = field(default_factory=lambda: os.environ.get("REDIS_URL") or None)
     base_domain: str = field(default_factory=lambda: os.environ.get("BASE_DOMAIN", "localhost"))
     secret_key: str = field(
-        default_factory=lambda: os.environ.get("SECRET_KEY", "dev-only-secret-change-me-in-production")
+        default_factory=lambda: os.environ.get("SECRET_KEY", DEV_SECRET_KEY)
     )
     data_dir: Path = field(default_factory=lambda: Path(os.environ.get("DATA_DIR", ".data")).resolve())
     files_dir: Path = field(
@@ -145,6 +153,33 @@ class Settings:
             block.strip() for block in os.environ.get("PLATFORM_IP_ALLOWLIST", "").split(",") if block.strip()
         )
     )
+    # Prometheus /metrics: served only on the platform host (never a dealer's), to callers from
+    # these networks (CIDR list) or presenting ``Authorization: Bearer <METRICS_TOKEN>``.
+    metrics_ip_allowlist: tuple[str, ...] = field(
+        default_factory=lambda: _env_list("METRICS_IP_ALLOWLIST", "127.0.0.1/32,::1/128")
+    )
+    metrics_token: str | None = field(default_factory=lambda: os.environ.get("METRICS_TOKEN") or None)
+    # Self-service sign-up: attempts per hour from one address and per email address; a tenant whose
+    # owner never confirmed the email is purged (schema dropped, row kept as purged) after this long.
+    signup_per_ip_per_hour: int = field(default_factory=lambda: int(os.environ.get("SIGNUP_PER_IP_PER_HOUR", "5")))
+    signup_per_email_per_day: int = field(
+        default_factory=lambda: int(os.environ.get("SIGNUP_PER_EMAIL_PER_DAY", "3"))
+    )
+    unverified_tenant_hours: int = field(
+        default_factory=lambda: int(os.environ.get("UNVERIFIED_TENANT_HOURS", "48"))
+    )
+
+
+def refuse_unsafe_production(settings: Settings) -> None:
+    """Stop the process with one clear line when production runs on the development SECRET_KEY or a
+    short one (sessions, CSRF tokens and signed links all rest on it). Called at every start-up."""
+    if settings.environment == "production" and (
+        settings.secret_key == DEV_SECRET_KEY or len(settings.secret_key) < SECRET_KEY_MIN_LENGTH
+    ):
+        raise SystemExit(
+            f"refusing to start: ENVIRONMENT=production needs SECRET_KEY set to a random value of at "
+            f"least {SECRET_KEY_MIN_LENGTH} characters (the development default or a short key is not allowed)"
+        )
 
 
 @lru_cache(maxsize=1)

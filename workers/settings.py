@@ -14,7 +14,7 @@ from app.db import Database
 from app.factory import QUEUE_NAME
 from app.observability import configure_logging, init_sentry
 from app.runtime import resolve_service_urls
-from app.settings import get_settings
+from app.settings import get_settings, refuse_unsafe_production
 
 log = logging.getLogger("dealercrm.worker")
 HEARTBEAT_KEY = "dealercrm:worker:heartbeat"
@@ -36,6 +36,7 @@ async def heartbeat(ctx: dict[str, Any]) -> str:
 
 async def startup(ctx: dict[str, Any]) -> None:
     settings = get_settings()
+    refuse_unsafe_production(settings)
     configure_logging()
     init_sentry(settings.sentry_dsn, settings.environment)
     urls = resolve_service_urls(settings)
@@ -56,7 +57,12 @@ def _redis_settings() -> RedisSettings:
 def _cron_jobs() -> list[Any]:
     from workers.jobs.backups import sweep_backups
     from workers.jobs.exports import sweep_exports
-    from workers.jobs.lifecycle import expire_trials, purge_deleted_tenants, refresh_tenant_usage
+    from workers.jobs.lifecycle import (
+        expire_trials,
+        purge_deleted_tenants,
+        purge_unverified_tenants,
+        refresh_tenant_usage,
+    )
 
     return [
         cron(heartbeat, second={0, 30}, run_at_startup=True, unique=True),
@@ -69,6 +75,8 @@ def _cron_jobs() -> list[Any]:
         cron(refresh_tenant_usage, minute=set(range(2, 60, 10)), second=0, run_at_startup=True, unique=True),
         cron(expire_trials, minute=set(range(4, 60, 10)), second=0, unique=True),
         cron(purge_deleted_tenants, minute=45, second=0, unique=True),
+        # Sign-ups never confirmed (UNVERIFIED_TENANT_HOURS): hourly.
+        cron(purge_unverified_tenants, minute=50, second=0, unique=True),
     ]
 
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from collections.abc import AsyncIterator
 from typing import Any
-from urllib.parse import quote
+from urllib.parse import quote, urlsplit
 
 from litestar import Request
 from litestar.exceptions import NotAuthorizedException, NotFoundException, PermissionDeniedException
@@ -111,18 +111,57 @@ async def provide_actor(request: Request[Any, Any, Any], actor_or_none: Actor | 
     return actor_or_none
 
 
+def same_host_path(request: Request[Any, Any, Any], url: str | None) -> str | None:
+    """The path (and query) of ``url`` when it points at this very host, else None.
+
+    ``Referer`` and ``HX-Current-URL`` come from the client: any shape (``http://host`` with no
+    path, another site, garbage) must give None or a path, never an exception.
+    """
+    if not url:
+        return None
+    try:
+        parts = urlsplit(url)
+    except ValueError:
+        return None
+    if parts.scheme or parts.netloc:
+        host = (request.headers.get("host") or "").lower()
+        if parts.scheme not in ("http", "https") or parts.netloc.lower() != host:
+            return None
+    path = parts.path or "/"
+    if not path.startswith("/") or path.startswith("//") or "\\" in path:
+        return None
+    return path + (f"?{parts.query}" if parts.query else "")
+
+
 async def login_url_for(request: Request[Any, Any, Any]) -> str:
-    """Where a browser without a session goes; a form it was submitting is parked, not lost."""
+    """Where a browser without a session goes. A form it was submitting when its session ran out is
+    parked, not lost (``form_stash``: expired sessions only, size-capped, limited per address)."""
     target = request.url.path
     if request.method == "GET" and request.url.query:
         target += "?" + request.url.query
     resume = ""
+    if request.method == "POST":
+        # Back to the page the form was on (same host only), not to the URL it posted to.
+        target = (
+            same_host_path(request, request.headers.get("hx-current-url"))
+            or same_host_path(request, request.headers.get("referer"))
+            or target
+        )
     content_type = request.headers.get("content-type", "")
-    if request.method == "POST" and content_type.startswith("application/x-www-form-urlencoded"):
-        tenant = current_tenant(request)
+    # A session cookie that no longer resolves: the user's session ran out mid-form.
+    expired_session = bool(request.cookies.get(SESSION_COOKIE)) and not request.scope["state"].get(
+        "staff_session"
+    )
+    if (
+        request.method == "POST"
+        and content_type.startswith("application/x-www-form-urlencoded")
+        and expired_session
+        and len(await request.body()) <= form_stash.STASH_MAX_BYTES
+    ):
         form = {k: v for k, v in (await request.form()).items()}
-        back = request.headers.get("hx-current-url") or request.headers.get("referer") or target
-        path = "/" + back.split("://", 1)[1].split("/", 1)[1] if "://" in back else back
-        key = await form_stash.park(request.app.state.redis, tenant.slug, path, form)
-        target, resume = path, f"&resume={key}"
+        key = await form_stash.park(
+            request.app.state.redis, current_tenant(request).slug, target, form, ip=client_ip(request)
+        )
+        if key:
+            resume = f"&resume={key}"
     return f"/login?next={quote(target, safe='')}{resume}"

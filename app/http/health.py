@@ -3,11 +3,16 @@
 from __future__ import annotations
 
 import asyncio
+import hmac
+import ipaddress
 from typing import Any
 
 from litestar import MediaType, Request, Response, get
+from litestar.exceptions import NotFoundException
 from prometheus_client import CONTENT_TYPE_LATEST, generate_latest
 from sqlalchemy import text
+
+from tenancy.resolution import resolve_host
 
 
 @get("/healthz", operation_id="Healthz", media_type=MediaType.JSON, include_in_schema=False)
@@ -45,9 +50,33 @@ async def readyz(request: Request[Any, Any, Any]) -> Response[dict[str, Any]]:
     return Response({"status": status, "checks": checks}, status_code=200 if ready else 503)
 
 
+def metrics_allowed(request: Request[Any, Any, Any]) -> bool:
+    """Metrics are for the platform's Prometheus only: never on a dealer's host, and only from the
+    ``METRICS_IP_ALLOWLIST`` networks or with ``Authorization: Bearer <METRICS_TOKEN>``."""
+    settings = request.app.state.settings
+    if resolve_host(request.headers.get("host"), settings.base_domain).slug is not None:
+        return False
+    authorization = request.headers.get("authorization", "")
+    if settings.metrics_token and authorization.lower().startswith("bearer "):
+        return hmac.compare_digest(authorization[7:].strip().encode(), settings.metrics_token.encode())
+    try:
+        address = ipaddress.ip_address(request.client.host if request.client else "")
+    except ValueError:
+        return False
+    for block in settings.metrics_ip_allowlist:
+        try:
+            if address in ipaddress.ip_network(block, strict=False):
+                return True
+        except ValueError:
+            continue
+    return False
+
+
 @get("/metrics", operation_id="Metrics", include_in_schema=False)
-async def metrics() -> Response[bytes]:
-    """Prometheus metrics."""
+async def metrics(request: Request[Any, Any, Any]) -> Response[bytes]:
+    """Prometheus metrics, for the platform's scraper only (404 to everyone else)."""
+    if not metrics_allowed(request):
+        raise NotFoundException()
     return Response(generate_latest(), media_type=CONTENT_TYPE_LATEST)
 
 

@@ -31,6 +31,7 @@ ACTIONS = (
     "restore_refused",
     "purge",
     "trial_expired",
+    "unverified_purge",
     "support_link",
     "support_enter",
     "support_refused",

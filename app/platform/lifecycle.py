@@ -10,6 +10,11 @@ Decisions (see also ARCHITECTURE.md "Tenancy"):
 - Deleting keeps the schema (and the backups) for ``TENANT_DELETE_GRACE_DAYS``; a restore until
   the purge job has run brings it back exactly as it was, in the status it had. The purge drops
   the schema and the tenant's files and keeps the registry row, marked ``purged``.
+- A self-service sign-up whose owner never confirmed the email is purged the same way after
+  ``UNVERIFIED_TENANT_HOURS`` (``purge_unverified``): it never held data (nobody could log in), so
+  no grace period and no final backup. The row stays, marked ``purged``, like every purge: backups
+  and the platform audit refer to tenants by slug, and a slug reused by someone else would mix
+  their history. Sign-up rate limits bound how many addresses this can hold.
 """
 
 from __future__ import annotations
@@ -28,6 +33,7 @@ from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
 
 from app.platform import plans
 from app.platform.audit import PlatformActor, record, record_now
+from app.platform.models import OneTimeToken
 from app.platform.quotas import MB, storage_bytes
 from app.platform.usage import USAGE
 from app.settings import Settings
@@ -380,5 +386,75 @@ async def _purge_one(engine: AsyncEngine, slug: str, now: datetime) -> str | Non
                 "schema": tenant.schema_name,
                 "deleted_at": tenant.deleted_at.isoformat() if tenant.deleted_at else None,
             },
+        )
+    return tenant.schema_name
+
+
+# -- sign-ups never confirmed ---------------------------------------------------------------------
+
+TOKENS = cast(Table, OneTimeToken.__table__)
+
+
+async def purge_unverified(
+    engine: AsyncEngine, settings: Settings, *, now: datetime | None = None
+) -> PurgeReport:
+    """Purge every tenant whose owner has not confirmed the sign-up email ``unverified_tenant_hours``
+    after signing up (the cron job): schema dropped, files and pending links removed, row ``purged``.
+
+    Each tenant in its own transaction, re-checked under a row lock (a link opened a moment ago
+    wins); a failure is reported and the others go on. Deleted tenants are left to ``purge_due``.
+    """
+    now = now or datetime.now(UTC)
+    cutoff = now - timedelta(hours=settings.unverified_tenant_hours)
+    report = PurgeReport()
+    async with engine.connect() as conn:
+        due = list(
+            (
+                await conn.execute(
+                    select(TENANTS.c.slug)
+                    .where(
+                        TENANTS.c.email_verified_at.is_(None),
+                        TENANTS.c.created_at <= cutoff,
+                        TENANTS.c.status.in_([TenantStatus.ACTIVE, TenantStatus.SUSPENDED]),
+                    )
+                    .order_by(TENANTS.c.created_at)
+                )
+            ).scalars()
+        )
+    for slug in due:
+        try:
+            schema = await _purge_unverified_one(engine, slug, cutoff, now)
+        except Exception as exc:  # noqa: BLE001 - reported; the next tenant still goes
+            log.exception("purge of unverified %s failed", slug)
+            report.failed[slug] = f"{type(exc).__name__}: {exc}"[:500]
+            continue
+        if schema is not None:
+            await asyncio.to_thread(shutil.rmtree, settings.files_dir / schema, True)
+            report.purged.append(slug)
+    return report
+
+
+async def _purge_unverified_one(
+    engine: AsyncEngine, slug: str, cutoff: datetime, now: datetime
+) -> str | None:
+    async with engine.begin() as conn:
+        tenant = await registry.get_tenant(conn, slug, for_update=True)
+        if (
+            tenant is None
+            or tenant.email_verified_at is not None
+            or tenant.created_at > cutoff
+            or tenant.status not in (TenantStatus.ACTIVE, TenantStatus.SUSPENDED)
+        ):
+            return None
+        await drop_schema(conn, tenant.schema_name)
+        await registry.update_tenant(conn, slug, status=TenantStatus.PURGED, purged_at=now)
+        await conn.execute(USAGE.delete().where(USAGE.c.tenant_slug == slug))
+        await conn.execute(TOKENS.delete().where(TOKENS.c.tenant_slug == slug))
+        await record(
+            conn,
+            PlatformActor.system(),
+            "unverified_purge",
+            slug,
+            {"schema": tenant.schema_name, "created_at": tenant.created_at.isoformat()},
         )
     return tenant.schema_name

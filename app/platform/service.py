@@ -6,6 +6,7 @@ import logging
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
+from typing import Any
 
 from sqlalchemy import case, func, select, text, update
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine, AsyncSession
@@ -20,6 +21,7 @@ from app.platform import plans, verification
 from app.platform.audit import PlatformActor, record, record_now
 from app.platform.models import OperatorSession, PlatformOperator
 from app.settings import Settings
+from app.throttle import Throttle, hit
 from app.workflows.seed import seed_workflows
 from tenancy import registry
 from tenancy.migrate import quote_ident
@@ -111,6 +113,35 @@ async def sign_up(
         raise ValidationFailed([FieldError("slug", "taken", SLUG_MESSAGES["taken"])]) from exc
 
 
+class SignUpThrottled(Exception):
+    """Too many sign-ups from this address (``reason="ip"``) or for this email (``"email"``), or the
+    limiter is unavailable (``"unavailable"``: it fails closed); try again after ``retry_after`` s."""
+
+    def __init__(self, reason: str, retry_after: int) -> None:
+        super().__init__(f"sign-up throttled ({reason}); retry after {retry_after}s")
+        self.reason = reason
+        self.retry_after = retry_after
+
+
+async def check_sign_up_rate(redis: Any, settings: Settings, *, ip: str | None, email: str) -> None:
+    """Count one sign-up attempt per address and per email; raise ``SignUpThrottled`` over either.
+
+    Every attempt provisions a schema and sends a mail, so both limits fail closed when Redis is
+    down: a dealer loses nothing by signing up a little later. The email is counted hashed.
+    """
+    per_ip = Throttle("signup-ip", settings.signup_per_ip_per_hour, 3600)
+    verdict = await hit(redis, per_ip, ip or "unknown", fail="closed")
+    if not verdict.allowed:
+        raise SignUpThrottled("ip" if verdict.count else "unavailable", verdict.retry_after)
+    normalised = email.strip().lower()
+    if not normalised:
+        return
+    per_email = Throttle("signup-email", settings.signup_per_email_per_day, 86400)
+    verdict = await hit(redis, per_email, security.token_hash(normalised)[:32], fail="closed")
+    if not verdict.allowed:
+        raise SignUpThrottled("email" if verdict.count else "unavailable", verdict.retry_after)
+
+
 async def self_service_sign_up(
     engine: AsyncEngine,
     data: SignUp,
@@ -119,13 +150,19 @@ async def self_service_sign_up(
     settings: Settings,
     url_of: Callable[[str], str],
     locale: str,
+    redis: Any,
+    ip: str | None,
 ) -> tuple[Tenant, bool]:
     """A dealer's own sign-up: the tenant on a trial, unverified, and the verification email sent
-    (``url_of(slug)`` is the tenant's address, where the link points).
+    (``url_of(slug)`` is the tenant's address, where the link points). Valid requests are limited
+    per address and per email (``check_sign_up_rate``); a tenant never confirmed is purged later
+    (``lifecycle.purge_unverified``).
 
     Returns the tenant and whether the email went out. A mail failure does not undo the account:
     the owner asks for the link again from the login page.
     """
+    _validate(data)  # a form to correct costs nothing and is not counted
+    await check_sign_up_rate(redis, settings, ip=ip, email=data.admin_email)
     tenant = await sign_up(engine, data, email_verified=False)
     try:
         await verification.send_link(

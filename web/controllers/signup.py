@@ -61,6 +61,18 @@ def _error_message(field: str, code: str) -> str:
     return _("This value is not valid.")
 
 
+def _throttle_message(exc: platform.SignUpThrottled) -> str:
+    """Why the sign-up was not attempted, and when to try again (in minutes, at least one)."""
+    minutes = max(1, -(-exc.retry_after // 60))
+    if exc.reason == "email":
+        text = _("Too many sign-ups for this email address. Please try again in {minutes} minutes.")
+    elif exc.reason == "ip":
+        text = _("Too many sign-ups from your network. Please try again in {minutes} minutes.")
+    else:
+        text = _("Sign-up is briefly unavailable. Please try again in {minutes} minutes.")
+    return text.format(minutes=minutes)
+
+
 def _form_errors(exc: ValidationFailed) -> dict[str, str]:
     found: dict[str, str] = {}
     for error in exc.errors:
@@ -128,6 +140,17 @@ class SignupController(Controller):
                 settings=state.settings,
                 url_of=lambda slug: tenant_url(request, slug),
                 locale=locale_var.get(),
+                redis=state.redis,
+                ip=request.client.host if request.client else None,
+            )
+        except platform.SignUpThrottled as exc:
+            context = self._form(request, values, {})
+            context["limited"] = _throttle_message(exc)
+            return Template(
+                "platform/signup.html",
+                context=context,
+                status_code=429,
+                headers={"Retry-After": str(max(exc.retry_after, 1))},
             )
         except ValidationFailed as exc:
             # The password is never sent back into the page.

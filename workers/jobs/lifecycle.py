@@ -1,5 +1,7 @@
 """Cron jobs of the tenant lifecycle: the console's usage cache, trial expiry, purging tenants whose
-grace period has ended. Each is idempotent (it looks at the registry as it is now), so a run that
+grace period has ended and sign-ups whose email was never confirmed.
+
+Each is idempotent (it looks at the registry as it is now), so a run that
 arq repeats after a lost worker does no harm."""
 
 from __future__ import annotations
@@ -40,4 +42,14 @@ async def purge_deleted_tenants(ctx: dict[str, Any]) -> str:
         log.info("purged tenants: %s", ", ".join(report.purged))
     for slug, error in report.failed.items():
         log.error("purge of %s failed: %s", slug, error)
+    return f"purged {len(report.purged)}, failed {len(report.failed)}"
+
+
+async def purge_unverified_tenants(ctx: dict[str, Any]) -> str:
+    """Purge self-service sign-ups whose owner never confirmed the email (no data, no grace)."""
+    report = await lifecycle.purge_unverified(ctx["db"].engine, ctx["settings"])
+    if report.purged:
+        log.info("purged unconfirmed sign-ups: %s", ", ".join(report.purged))
+    for slug, error in report.failed.items():
+        log.error("purge of unconfirmed %s failed: %s", slug, error)
     return f"purged {len(report.purged)}, failed {len(report.failed)}"

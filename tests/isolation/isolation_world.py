@@ -11,6 +11,10 @@ from sqlalchemy import select
 
 from app.accounts import repository as accounts_repo
 from app.accounts.models import ApiToken, Role, UserSession
+from app.addresses.models import Address
+from app.addresses.service import AddressService
+from app.contacts.models import Contact
+from app.contacts.service import ContactService
 from app.customers import service as customers
 from app.customers.models import Customer
 from app.customers.repository import CustomerFilter
@@ -41,6 +45,8 @@ class World:
     b_admin: Browser
     b_field_id: uuid.UUID | None = None  # a custom field of B's, labelled with the marker
     b_role_id: uuid.UUID | None = None  # a custom role of B's, named with the marker
+    b_contact_id: uuid.UUID | None = None  # a contact and an address of B's customer (kit children)
+    b_address_id: uuid.UUID | None = None
 
     def ids(self) -> dict[str, str]:
         """Path parameters of the admin's routes, filled with B's ids."""
@@ -53,6 +59,8 @@ class World:
             "file_path": "css/app.css",
             "field_id": str(self.b_field_id),
             "role_id": str(self.b_role_id),
+            "contact_id": str(self.b_contact_id),
+            "address_id": str(self.b_address_id),
             "entity": "customer",  # workflows: A's own customer workflow (there is no B's to name)
         }
 
@@ -65,13 +73,30 @@ async def build_world(app: Litestar, suffix: str) -> World:
         secret = await customers.create_customer(
             session,
             b_owner,
-            CustomerInput(name=MARKER_NAME, mobile=MARKER_MOBILE, tags=[MARKER_TAG], notes=MARKER_NAME),
+            CustomerInput(
+                name=MARKER_NAME, kind="company", mobile=MARKER_MOBILE, tags=[MARKER_TAG], notes=MARKER_NAME
+            ),
         )
         deleted = await customers.create_customer(session, b_owner, CustomerInput(name=MARKER_NAME + "已删"))
         await customers.delete_customer(session, b_owner, deleted.id)
         job = await exports.request_customer_export(session, b_owner, CustomerFilter(search="欧阳"), "csv")
         field = await custom_fields.define_field(
-            session, b_owner, "customer", custom_fields.FieldDraft(key="secret", label_zh=MARKER_NAME, type="text")
+            session,
+            b_owner,
+            "customer",
+            custom_fields.FieldDraft(key="secret", label_zh=MARKER_NAME, type="text"),
+        )
+        contact = await ContactService(session, b_owner).create(
+            {"customer_id": secret.id, "name": MARKER_NAME, "mobile": MARKER_MOBILE}
+        )
+        address = await AddressService(session, b_owner).create(
+            {
+                "customer_id": secret.id,
+                "province": "浙江省",
+                "city": "杭州市",
+                "district": "西湖区",
+                "detail": MARKER_NAME,
+            }
         )
         role = await roles.create_role(session, b_owner, roles.RoleInput(name=MARKER_NAME, permissions=[]))
     b_token = await token_for(app, b, "owner")
@@ -93,6 +118,8 @@ async def build_world(app: Litestar, suffix: str) -> World:
         b_admin=b_admin,
         b_field_id=field.id,
         b_role_id=role.id,
+        b_contact_id=contact.id,
+        b_address_id=address.id,
     )
 
 
@@ -126,6 +153,10 @@ async def b_is_untouched(app: Litestar, world: World) -> list[str]:
         role = await session.get(Role, world.b_role_id)
         if role is None or role.version != 1 or role.name != MARKER_NAME:
             problems.append("B's role changed")
+        for model, child_id in ((Contact, world.b_contact_id), (Address, world.b_address_id)):
+            child = await session.get(model, child_id)
+            if child is None or child.version != 1 or child.deleted_at is not None:
+                problems.append(f"B's {model.__tablename__} changed")
         owner = await accounts_repo.user_by_id(session, world.b.people["owner"])
         if owner is None or owner.totp_enabled_at is not None:
             problems.append("B's owner changed")

@@ -131,6 +131,23 @@ ROUTE_CASES: dict[tuple[str, str], RouteCase] = {
     ("POST", "/settings/custom-fields/{field_id:uuid}/archive"): RouteCase(TENANT),
     ("POST", "/settings/custom-fields/{field_id:uuid}/restore"): RouteCase(TENANT),
     ("POST", "/settings/custom-fields/{field_id:uuid}/move"): RouteCase(TENANT, {"direction": "up"}),
+    # Kit children (contacts, addresses) on B's customer: every route reads as absent.
+    **{
+        (method, f"/customers/{{customer_id:uuid}}/{slug}{tail}"): RouteCase(TENANT, form)
+        for slug, key, form in (
+            ("contacts", "contact", {"name": "被篡改", "version": "1"}),
+            ("addresses", "address", {"detail": "被篡改", "province": "浙江省", "version": "1"}),
+        )
+        for method, tail in (
+            ("GET", ""),
+            ("GET", "/new"),
+            ("POST", ""),
+            ("GET", f"/{{{key}_id:uuid}}/edit"),
+            ("POST", f"/{{{key}_id:uuid}}"),
+            ("POST", f"/{{{key}_id:uuid}}/delete"),
+            ("POST", f"/{{{key}_id:uuid}}/restore"),
+        )
+    },
 }
 
 # GraphQL field -> (operation, variables from the world). B's ids everywhere.
@@ -195,6 +212,39 @@ GRAPHQL_CASES: dict[str, GraphQLCase] = {
     "transitionCustomer": (
         'mutation($id: ID!) { transitionCustomer(id: $id, to: "lost", version: 1) { __typename } }',
         lambda w: {"id": str(w.b_customer)},
+    ),
+    "createContact": (
+        'mutation($id: ID!) { createContact(input: {customerId: $id, name: "甲方"}) { __typename } }',
+        lambda w: {"id": str(w.b_customer)},
+    ),
+    "updateContact": (
+        'mutation($id: ID!) { updateContact(input: {id: $id, version: 1, name: "被篡改"}) { __typename } }',
+        lambda w: {"id": str(w.b_contact_id)},
+    ),
+    "deleteContact": (
+        "mutation($id: ID!) { deleteContact(id: $id) { __typename } }",
+        lambda w: {"id": str(w.b_contact_id)},
+    ),
+    "restoreContact": (
+        "mutation($id: ID!) { restoreContact(id: $id) { __typename } }",
+        lambda w: {"id": str(w.b_contact_id)},
+    ),
+    "createCustomerAddress": (
+        'mutation($id: ID!) { createCustomerAddress(input: {customerId: $id, province: "浙江省", detail: "x"}) '
+        "{ __typename } }",
+        lambda w: {"id": str(w.b_customer)},
+    ),
+    "updateCustomerAddress": (
+        'mutation($id: ID!) { updateCustomerAddress(input: {id: $id, version: 1, detail: "被篡改"}) { __typename } }',
+        lambda w: {"id": str(w.b_address_id)},
+    ),
+    "deleteCustomerAddress": (
+        "mutation($id: ID!) { deleteCustomerAddress(id: $id) { __typename } }",
+        lambda w: {"id": str(w.b_address_id)},
+    ),
+    "restoreCustomerAddress": (
+        "mutation($id: ID!) { restoreCustomerAddress(id: $id) { __typename } }",
+        lambda w: {"id": str(w.b_address_id)},
     ),
     "roles": ("{ roles { id name permissions } }", lambda w: {}),
     "permissions": ("{ permissions { key } }", lambda w: {}),

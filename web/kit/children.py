@@ -20,7 +20,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from app.domain import Actor, NotFound, ValidationFailed, VersionConflict
 from app.i18n import gettext as _
-from app.kit.registry import EntitySpec, entity
+from app.kit.registry import entity
 from app.kit.service import EntityService, service_for
 from app.reference import divisions
 from web.controllers.common import DOMAIN_ERROR_HANDLERS, FormData, page
@@ -40,7 +40,9 @@ def child_controller(key: str) -> type[Controller]:
     parent = entity(spec.parent)
     assert parent is not None and parent.nav is not None, spec.parent
     service_cls = service_for(key)
-    base = f"{parent.nav.path}/{{parent_id:uuid}}/{spec.slug}"
+    # Path parameters named for the entities (/customers/{customer_id}/contacts/{contact_id}).
+    parent_param, record_param = f"{parent.key}_id", f"{spec.key}_id"
+    base = f"{parent.nav.path}/{{{parent_param}:uuid}}/{spec.slug}"
     name = _camel(key)
     changed_event = f"{spec.slug}-changed"
 
@@ -95,9 +97,10 @@ def child_controller(key: str) -> type[Controller]:
 
         @get("/", operation_id=f"{name}Section", name=f"{spec.slug}.section")
         async def section(
-            self, request: HTMXRequest, db_session: AsyncSession, actor: Actor, parent_id: uuid.UUID
+            self, request: HTMXRequest, db_session: AsyncSession, actor: Actor
         ) -> Template:
             """The records of one parent, as cards, with the actions the actor may take."""
+            parent_id, _none = _ids(request)
             service = service_cls(db_session, actor)
             await live_parent(service, parent_id)
             records = await service.for_parent(parent_id)
@@ -122,9 +125,10 @@ def child_controller(key: str) -> type[Controller]:
 
         @get("/new", operation_id=f"New{name}Form", name=f"{spec.slug}.new")
         async def new_form(
-            self, request: HTMXRequest, db_session: AsyncSession, actor: Actor, parent_id: uuid.UUID
+            self, request: HTMXRequest, db_session: AsyncSession, actor: Actor
         ) -> Template:
             """The empty form, in the drawer."""
+            parent_id, _none = _ids(request)
             service = service_cls(db_session, actor)
             service.require("create")
             await live_parent(service, parent_id)
@@ -137,10 +141,10 @@ def child_controller(key: str) -> type[Controller]:
             request: HTMXRequest,
             db_session: AsyncSession,
             actor: Actor,
-            parent_id: uuid.UUID,
             data: FormData,
         ) -> Template | Response[Any] | Redirect:
             """Create from the form; inline errors with 422, or close the drawer and refresh the section."""
+            parent_id, _none = _ids(request)
             service = service_cls(db_session, actor)
             await live_parent(service, parent_id)
             try:
@@ -152,16 +156,15 @@ def child_controller(key: str) -> type[Controller]:
                 return htmx_done(message, **{changed_event: str(record.id)})
             return Redirect(parent.page.format(id=parent_id) if parent.page else "/", status_code=303)
 
-        @get("/{record_id:uuid}/edit", operation_id=f"Edit{name}Form", name=f"{spec.slug}.edit")
+        @get(f"/{{{record_param}:uuid}}/edit", operation_id=f"Edit{name}Form", name=f"{spec.slug}.edit")
         async def edit_form(
             self,
             request: HTMXRequest,
             db_session: AsyncSession,
             actor: Actor,
-            parent_id: uuid.UUID,
-            record_id: uuid.UUID,
         ) -> Template:
             """The filled-in form, in the drawer."""
+            parent_id, record_id = _ids(request)
             service = service_cls(db_session, actor)
             record = await _own(service, parent_id, record_id)
             service.require("edit")
@@ -169,17 +172,16 @@ def child_controller(key: str) -> type[Controller]:
                 request, actor, parent_id, values=form_values(record, service_cls.fields), record=record
             )
 
-        @post("/{record_id:uuid}", operation_id=f"Update{name}", name=f"{spec.slug}.update")
+        @post(f"/{{{record_param}:uuid}}", operation_id=f"Update{name}", name=f"{spec.slug}.update")
         async def update(
             self,
             request: HTMXRequest,
             db_session: AsyncSession,
             actor: Actor,
-            parent_id: uuid.UUID,
-            record_id: uuid.UUID,
             data: FormData,
         ) -> Template | Response[Any] | Redirect:
             """Save against the version the form was opened at; a newer version is a conflict, not a loss."""
+            parent_id, record_id = _ids(request)
             service = service_cls(db_session, actor)
             await _own(service, parent_id, record_id)
             version = int(data["version"]) if (data.get("version") or "").isdigit() else -1
@@ -210,16 +212,15 @@ def child_controller(key: str) -> type[Controller]:
                 return htmx_done(message, **{changed_event: str(record.id)})
             return Redirect(parent.page.format(id=parent_id) if parent.page else "/", status_code=303)
 
-        @post("/{record_id:uuid}/delete", operation_id=f"Delete{name}", name=f"{spec.slug}.delete")
+        @post(f"/{{{record_param}:uuid}}/delete", operation_id=f"Delete{name}", name=f"{spec.slug}.delete")
         async def delete(
             self,
             request: HTMXRequest,
             db_session: AsyncSession,
             actor: Actor,
-            parent_id: uuid.UUID,
-            record_id: uuid.UUID,
         ) -> Response[Any] | Redirect:
             """Move to the recycle bin; the toast offers an undo."""
+            parent_id, record_id = _ids(request)
             service = service_cls(db_session, actor)
             await _own(service, parent_id, record_id)
             record = await service.delete(record_id)
@@ -232,16 +233,15 @@ def child_controller(key: str) -> type[Controller]:
                 return htmx_undo(message, undo, _("Undo"), **{changed_event: str(record.id)})
             return Redirect(parent.page.format(id=parent_id) if parent.page else "/", status_code=303)
 
-        @post("/{record_id:uuid}/restore", operation_id=f"Restore{name}", name=f"{spec.slug}.restore")
+        @post(f"/{{{record_param}:uuid}}/restore", operation_id=f"Restore{name}", name=f"{spec.slug}.restore")
         async def restore(
             self,
             request: HTMXRequest,
             db_session: AsyncSession,
             actor: Actor,
-            parent_id: uuid.UUID,
-            record_id: uuid.UUID,
         ) -> Response[Any] | Redirect:
             """Bring a record back from the recycle bin."""
+            parent_id, record_id = _ids(request)
             service = service_cls(db_session, actor)
             await _own(service, parent_id, record_id)
             record = await service.restore(record_id)
@@ -253,8 +253,13 @@ def child_controller(key: str) -> type[Controller]:
                 return htmx_done(message, **{changed_event: str(record.id)})
             return Redirect(parent.page.format(id=parent_id) if parent.page else "/", status_code=303)
 
-    async def _own(service: EntityService[Any], parent_id: uuid.UUID, record_id: uuid.UUID) -> Any:
+    def _ids(request: Request[Any, Any, Any]) -> tuple[uuid.UUID, uuid.UUID | None]:
+        params = request.path_params
+        return params[parent_param], params.get(record_param)
+
+    async def _own(service: EntityService[Any], parent_id: uuid.UUID, record_id: uuid.UUID | None) -> Any:
         """The record, if it is visible and belongs to this parent (else it reads as absent)."""
+        assert record_id is not None
         record = await service.get(record_id)
         if getattr(record, spec.parent_field or "") != parent_id:
             raise NotFound(spec.key, record_id)
@@ -272,9 +277,3 @@ def child_controller(key: str) -> type[Controller]:
     ChildController.__name__ = ChildController.__qualname__ = f"{name}SectionController"
     return ChildController
 
-
-def sections_for(parent_key: str) -> list[EntitySpec]:
-    """The child sections a parent's page loads (in declared order)."""
-    from app.kit.registry import children_of
-
-    return list(children_of(parent_key))

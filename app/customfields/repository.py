@@ -35,7 +35,9 @@ async def get(
 
 async def by_key(session: AsyncSession, entity: str, key: str) -> CustomFieldDefinition | None:
     return await session.scalar(
-        select(CustomFieldDefinition).where(CustomFieldDefinition.entity == entity, CustomFieldDefinition.key == key)
+        select(CustomFieldDefinition).where(
+            CustomFieldDefinition.entity == entity, CustomFieldDefinition.key == key
+        )
     )
 
 
@@ -50,7 +52,9 @@ def _has_value(column: Any, key: str) -> ColumnElement[bool]:
     return func.coalesce(func.jsonb_typeof(column[key]), "null") != "null"
 
 
-async def count_values(session: AsyncSession, model: type, key: str, *, unless: ColumnElement[bool] | None = None) -> int:
+async def count_values(
+    session: AsyncSession, model: type, key: str, *, unless: ColumnElement[bool] | None = None
+) -> int:
     """Records (soft-deleted ones too: they can come back) holding a value for ``key``; with
     ``unless``, only those whose value fails that condition."""
     column = model.custom  # type: ignore[attr-defined]
@@ -60,7 +64,9 @@ async def count_values(session: AsyncSession, model: type, key: str, *, unless: 
     return int(await session.scalar(query) or 0)
 
 
-async def count_option_use(session: AsyncSession, model: type, key: str, values: Sequence[str], *, multi: bool) -> int:
+async def count_option_use(
+    session: AsyncSession, model: type, key: str, values: Sequence[str], *, multi: bool
+) -> int:
     """Records whose value is (single) or includes (multi) one of ``values``."""
     column = model.custom  # type: ignore[attr-defined]
     if multi:

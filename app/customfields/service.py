@@ -44,8 +44,21 @@ MANAGE = "settings:manage"
 KEY_RE = re.compile(r"^[a-z][a-z0-9_]{0,39}$")
 COLOR_RE = re.compile(r"^#[0-9a-fA-F]{6}$")
 # Names every record has besides the entity's declared fields.
-RESERVED_KEYS = frozenset({"id", "version", "custom", "created_at", "created_by", "updated_at", "updated_by",
-                           "deleted_at", "deleted_by", "search_grams", "search_text"})
+RESERVED_KEYS = frozenset(
+    {
+        "id",
+        "version",
+        "custom",
+        "created_at",
+        "created_by",
+        "updated_at",
+        "updated_by",
+        "deleted_at",
+        "deleted_by",
+        "search_grams",
+        "search_text",
+    }
+)
 MAX_OPTIONS, MAX_FIELDS, REGEX_LIMIT = 200, 100, 200
 UNSET: Any = object()
 
@@ -92,16 +105,30 @@ def customizable_spec(entity_key: str) -> EntitySpec:
 
     spec = entity(entity_key)
     if spec is None or not spec.customizable:
-        raise ValidationFailed([FieldError("entity", "not_customizable", "this entity does not take custom fields")])
+        raise ValidationFailed(
+            [FieldError("entity", "not_customizable", "this entity does not take custom fields")]
+        )
     return spec
 
 
 def snapshot(d: CustomFieldDefinition) -> dict[str, Any]:
     return {
-        "entity": d.entity, "key": d.key, "label_zh": d.label_zh, "label_en": d.label_en, "type": d.type,
-        "required": d.required, "options": d.options, "validation": d.validation, "default": d.default,
-        "searchable": d.searchable, "filterable": d.filterable, "show_in_list": d.show_in_list,
-        "position": d.position, "group": d.group, "archived": d.archived, "version": d.version,
+        "entity": d.entity,
+        "key": d.key,
+        "label_zh": d.label_zh,
+        "label_en": d.label_en,
+        "type": d.type,
+        "required": d.required,
+        "options": d.options,
+        "validation": d.validation,
+        "default": d.default,
+        "searchable": d.searchable,
+        "filterable": d.filterable,
+        "show_in_list": d.show_in_list,
+        "position": d.position,
+        "group": d.group,
+        "archived": d.archived,
+        "version": d.version,
     }
 
 
@@ -125,7 +152,9 @@ async def active_definitions(session: AsyncSession, entity_key: str) -> list[Cus
     return list(await repo.definitions(session, entity_key))
 
 
-async def get_definition(session: AsyncSession, actor: Actor, definition_id: uuid.UUID) -> CustomFieldDefinition:
+async def get_definition(
+    session: AsyncSession, actor: Actor, definition_id: uuid.UUID
+) -> CustomFieldDefinition:
     _require(actor, MANAGE)
     found = await repo.get(session, definition_id)
     if found is None:
@@ -190,10 +219,17 @@ def _options(errors: list[FieldError], raw: Any) -> list[dict[str, Any]]:
         seen.add(value)
         color = (str(item.get("color") or "")).strip() or None
         if color and not COLOR_RE.match(color):
-            errors.append(FieldError(f"options.{i}.color", "invalid_color", "must be a colour such as #1677ff"))
+            errors.append(
+                FieldError(f"options.{i}.color", "invalid_color", "must be a colour such as #1677ff")
+            )
         out.append(
-            {"value": value, "label_zh": label_zh, "label_en": label_en, "color": color,
-             "archived": _flag(errors, f"options.{i}.archived", item.get("archived"))}
+            {
+                "value": value,
+                "label_zh": label_zh,
+                "label_en": label_en,
+                "color": color,
+                "archived": _flag(errors, f"options.{i}.archived", item.get("archived")),
+            }
         )
     return out
 
@@ -210,21 +246,33 @@ def _validation(errors: list[FieldError], raw: Any, shape: _Shape) -> dict[str, 
         if value in (None, ""):
             continue
         if name not in kind.validation_keys:
-            errors.append(FieldError(f"validation.{name}", "not_applicable", f"does not apply to {shape.type} fields"))
+            errors.append(
+                FieldError(f"validation.{name}", "not_applicable", f"does not apply to {shape.type} fields")
+            )
             continue
         if name in ("min_length", "max_length"):
             if isinstance(value, bool) or not str(value).isdigit() or int(value) > 5000:
-                errors.append(FieldError(f"validation.{name}", "invalid", "must be a whole number from 0 to 5000"))
+                errors.append(
+                    FieldError(f"validation.{name}", "invalid", "must be a whole number from 0 to 5000")
+                )
                 continue
             out[name] = int(value)
         elif name == "regex":
             if not isinstance(value, str) or len(value) > REGEX_LIMIT:
-                errors.append(FieldError("validation.regex", "invalid_regex", f"must be at most {REGEX_LIMIT} characters"))
+                errors.append(
+                    FieldError(
+                        "validation.regex", "invalid_regex", f"must be at most {REGEX_LIMIT} characters"
+                    )
+                )
                 continue
             try:
                 re.compile(value)
             except re.error as exc:
-                errors.append(FieldError("validation.regex", "invalid_regex", f"is not a valid regular expression: {exc}"))
+                errors.append(
+                    FieldError(
+                        "validation.regex", "invalid_regex", f"is not a valid regular expression: {exc}"
+                    )
+                )
                 continue
             out[name] = value
         else:  # min / max, in the field's own type
@@ -237,8 +285,14 @@ def _validation(errors: list[FieldError], raw: Any, shape: _Shape) -> dict[str, 
         key = getattr(kind, "_key", lambda v: v)
         if key(low) > key(high):
             errors.append(FieldError("validation.max", "min_above_max", "must not be below the minimum"))
-    if out.get("min_length") is not None and out.get("max_length") is not None and out["min_length"] > out["max_length"]:
-        errors.append(FieldError("validation.max_length", "min_above_max", "must not be below the minimum length"))
+    if (
+        out.get("min_length") is not None
+        and out.get("max_length") is not None
+        and out["min_length"] > out["max_length"]
+    ):
+        errors.append(
+            FieldError("validation.max_length", "min_above_max", "must not be below the minimum length")
+        )
     return out
 
 
@@ -278,12 +332,20 @@ def _check_draft(
         key = raw.get("key")
         key = key.strip() if isinstance(key, str) else ""
         if not KEY_RE.match(key):
-            errors.append(FieldError("key", "invalid_key", "must be lowercase letters, digits and _, starting with a letter (at most 40)"))
+            errors.append(
+                FieldError(
+                    "key",
+                    "invalid_key",
+                    "must be lowercase letters, digits and _, starting with a letter (at most 40)",
+                )
+            )
         elif key in spec.fields or key in RESERVED_KEYS:
             errors.append(FieldError("key", "builtin_field", f"“{key}” is a built-in field of this entity"))
         out["key"] = key
     elif "key" in raw and raw["key"] not in (None, current.key):
-        errors.append(FieldError("key", "immutable", "the key of a field cannot change (values are stored under it)"))
+        errors.append(
+            FieldError("key", "immutable", "the key of a field cannot change (values are stored under it)")
+        )
 
     type_name = raw.get("type", current.type if current else None)
     if type_name not in TYPES:
@@ -300,14 +362,18 @@ def _check_draft(
         if flag in raw or current is None:
             out[flag] = _flag(errors, flag, raw.get(flag))
     if out.get("searchable") and not kind.searchable:
-        errors.append(FieldError("searchable", "not_applicable", f"{type_name} fields cannot join the text search"))
+        errors.append(
+            FieldError("searchable", "not_applicable", f"{type_name} fields cannot join the text search")
+        )
     if "group" in raw or current is None:
         out["group"] = _label(errors, "group", raw.get("group"), required=False) or None
     if "position" in raw:
         out["position"] = _position(errors, raw["position"])
 
     if kind.has_options:
-        options = _options(errors, raw["options"]) if "options" in raw else list(current.options if current else [])
+        options = (
+            _options(errors, raw["options"]) if "options" in raw else list(current.options if current else [])
+        )
         if not options and not any(e.field.startswith("options") for e in errors):
             errors.append(FieldError("options", "required", "a choice field needs at least one option"))
         out["options"] = options
@@ -315,7 +381,9 @@ def _check_draft(
         errors.append(FieldError("options", "not_applicable", f"{type_name} fields have no options"))
     else:
         out["options"] = []
-    shape = _Shape(key=out.get("key") or (current.key if current else ""), type=type_name, options=out["options"])
+    shape = _Shape(
+        key=out.get("key") or (current.key if current else ""), type=type_name, options=out["options"]
+    )
     type_changed = current is not None and type_name != current.type
     if "validation" in raw or current is None:
         out["validation"] = _validation(errors, raw.get("validation"), shape)
@@ -336,7 +404,7 @@ async def _in_the_way(
     session: AsyncSession, spec: EntitySpec, current: CustomFieldDefinition, clean: dict[str, Any]
 ) -> list[FieldError]:
     """What existing values forbid: options in use that would be removed, values the new type cannot read."""
-    model = spec.model
+    model: Any = spec.model
     errors: list[FieldError] = []
     kind = TYPES[clean["type"]]
     if TYPES[current.type].has_options and "options" in clean:
@@ -346,30 +414,42 @@ async def _in_the_way(
                 session, model, current.key, removed, multi=current.type == "multi_select"
             )
             if used:
-                errors.append(FieldError(
-                    "options", "option_in_use",
-                    f"{used} records use the option(s) {', '.join(removed)}; archive them instead of removing",
-                ))
+                errors.append(
+                    FieldError(
+                        "options",
+                        "option_in_use",
+                        f"{used} records use the option(s) {', '.join(removed)}; archive them instead",
+                    )
+                )
     if clean["type"] != current.type:
         shape = _Shape(key=current.key, type=clean["type"], options=clean.get("options") or [])
-        blocked = await repo.count_values(session, model, current.key, unless=kind.accepts_sql(model.custom, shape))  # type: ignore[union-attr]
+        blocked = await repo.count_values(
+            session, model, current.key, unless=kind.accepts_sql(model.custom, shape)
+        )  # type: ignore[union-attr]
         if blocked:
-            errors.append(FieldError(
-                "type", "incompatible_values",
-                f"{blocked} existing values cannot be read as {clean['type']}; change or clear them first",
-            ))
+            errors.append(
+                FieldError(
+                    "type",
+                    "incompatible_values",
+                    f"{blocked} existing values cannot be read as {clean['type']}; change or clear them",
+                )
+            )
     return errors
 
 
 # -- writes ---------------------------------------------------------------------------------------
 
 
-async def define_field(session: AsyncSession, actor: Actor, entity_key: str, draft: FieldDraft) -> CustomFieldDefinition:
+async def define_field(
+    session: AsyncSession, actor: Actor, entity_key: str, draft: FieldDraft
+) -> CustomFieldDefinition:
     _require(actor, MANAGE)
     spec = customizable_spec(entity_key)
     clean, errors = _check_draft(spec, draft.supplied(), None)
     if not errors and await repo.by_key(session, entity_key, clean["key"]) is not None:
-        errors.append(FieldError("key", "duplicate_key", "another field (perhaps archived) already uses this key"))
+        errors.append(
+            FieldError("key", "duplicate_key", "another field (perhaps archived) already uses this key")
+        )
     if not errors and len(await repo.definitions(session, entity_key, include_archived=True)) >= MAX_FIELDS:
         errors.append(FieldError("key", "too_many", f"at most {MAX_FIELDS} custom fields per entity"))
     if errors:
@@ -381,14 +461,27 @@ async def define_field(session: AsyncSession, actor: Actor, entity_key: str, dra
     )
     session.add(definition)
     await session.flush()
-    audit.record(session, actor, entity=AUDIT_ENTITY, entity_id=definition.id, action="create",
-                 before=None, after=snapshot(definition))
-    events.emit(session, "custom_field.defined", {"id": str(definition.id), "entity": entity_key, "key": definition.key})
+    audit.record(
+        session,
+        actor,
+        entity=AUDIT_ENTITY,
+        entity_id=definition.id,
+        action="create",
+        before=None,
+        after=snapshot(definition),
+    )
+    events.emit(
+        session,
+        "custom_field.defined",
+        {"id": str(definition.id), "entity": entity_key, "key": definition.key},
+    )
     await session.commit()
     return definition
 
 
-async def _for_change(session: AsyncSession, actor: Actor, definition_id: uuid.UUID, version: int | None) -> CustomFieldDefinition:
+async def _for_change(
+    session: AsyncSession, actor: Actor, definition_id: uuid.UUID, version: int | None
+) -> CustomFieldDefinition:
     _require(actor, MANAGE)
     definition = await repo.get(session, definition_id, for_update=True)
     if definition is None:
@@ -405,7 +498,12 @@ def _touch(definition: CustomFieldDefinition, actor: Actor) -> None:
 
 
 async def update_field(
-    session: AsyncSession, actor: Actor, definition_id: uuid.UUID, draft: FieldDraft, *, version: int | None = None
+    session: AsyncSession,
+    actor: Actor,
+    definition_id: uuid.UUID,
+    draft: FieldDraft,
+    *,
+    version: int | None = None,
 ) -> CustomFieldDefinition:
     definition = await _for_change(session, actor, definition_id, version)
     spec = customizable_spec(definition.entity)
@@ -420,37 +518,59 @@ async def update_field(
             continue
         setattr(definition, name, value)
     _touch(definition, actor)
-    audit.record(session, actor, entity=AUDIT_ENTITY, entity_id=definition.id, action="update",
-                 before=before, after=snapshot(definition))
+    audit.record(
+        session,
+        actor,
+        entity=AUDIT_ENTITY,
+        entity_id=definition.id,
+        action="update",
+        before=before,
+        after=snapshot(definition),
+    )
     events.emit(session, "custom_field.updated", {"id": str(definition.id), "version": definition.version})
     await session.commit()
     return definition
 
 
-async def archive_field(session: AsyncSession, actor: Actor, definition_id: uuid.UUID) -> CustomFieldDefinition:
+async def archive_field(
+    session: AsyncSession, actor: Actor, definition_id: uuid.UUID
+) -> CustomFieldDefinition:
     """Remove a field from forms, lists and the API; its values stay on the records (restorable)."""
     return await _set_archived(session, actor, definition_id, archived=True)
 
 
-async def restore_field(session: AsyncSession, actor: Actor, definition_id: uuid.UUID) -> CustomFieldDefinition:
+async def restore_field(
+    session: AsyncSession, actor: Actor, definition_id: uuid.UUID
+) -> CustomFieldDefinition:
     return await _set_archived(session, actor, definition_id, archived=False)
 
 
-async def _set_archived(session: AsyncSession, actor: Actor, definition_id: uuid.UUID, *, archived: bool) -> CustomFieldDefinition:
+async def _set_archived(
+    session: AsyncSession, actor: Actor, definition_id: uuid.UUID, *, archived: bool
+) -> CustomFieldDefinition:
     definition = await _for_change(session, actor, definition_id, None)
     if definition.archived == archived:
         return definition
     definition.archived_at = datetime.now(UTC) if archived else None
     _touch(definition, actor)
     action = "archive" if archived else "restore"
-    audit.record(session, actor, entity=AUDIT_ENTITY, entity_id=definition.id, action=action,
-                 before={"archived": not archived}, after={"archived": archived})
+    audit.record(
+        session,
+        actor,
+        entity=AUDIT_ENTITY,
+        entity_id=definition.id,
+        action=action,
+        before={"archived": not archived},
+        after={"archived": archived},
+    )
     events.emit(session, f"custom_field.{action}d", {"id": str(definition.id)})
     await session.commit()
     return definition
 
 
-async def reorder(session: AsyncSession, actor: Actor, entity_key: str, keys: Sequence[str]) -> list[CustomFieldDefinition]:
+async def reorder(
+    session: AsyncSession, actor: Actor, entity_key: str, keys: Sequence[str]
+) -> list[CustomFieldDefinition]:
     """Positions follow ``keys``; fields not named keep their order after the named ones."""
     _require(actor, MANAGE)
     customizable_spec(entity_key)
@@ -458,15 +578,24 @@ async def reorder(session: AsyncSession, actor: Actor, entity_key: str, keys: Se
     by_key = {d.key: d for d in found}
     unknown = [k for k in keys if k not in by_key]
     if unknown:
-        raise ValidationFailed([FieldError("keys", "unknown_field", f"no such field: {', '.join(unknown[:5])}")])
+        raise ValidationFailed(
+            [FieldError("keys", "unknown_field", f"no such field: {', '.join(unknown[:5])}")]
+        )
     ordered = [by_key[k] for k in dict.fromkeys(keys)] + [d for d in found if d.key not in keys]
     before = {d.key: d.position for d in found}
     for index, definition in enumerate(ordered):
         if definition.position != (index + 1) * 10:
             definition.position = (index + 1) * 10
             _touch(definition, actor)
-    audit.record(session, actor, entity=AUDIT_ENTITY, entity_id=entity_key, action="update",
-                 before={"order": list(before)}, after={"order": [d.key for d in ordered]})
+    audit.record(
+        session,
+        actor,
+        entity=AUDIT_ENTITY,
+        entity_id=entity_key,
+        action="update",
+        before={"order": list(before)},
+        after={"order": [d.key for d in ordered]},
+    )
     await session.commit()
     return [d for d in ordered if not d.archived]
 
@@ -497,7 +626,13 @@ def validate_values(
     supplied = dict(supplied or {})
     for key in supplied:
         if key not in active:
-            errors.append(FieldError(f"custom.{key}" if KEY_RE.match(str(key)) else "custom", "unknown_field", "is not a field of this record"))
+            errors.append(
+                FieldError(
+                    f"custom.{key}" if KEY_RE.match(str(key)) else "custom",
+                    "unknown_field",
+                    "is not a field of this record",
+                )
+            )
     for key, definition in active.items():
         kind = TYPES[definition.type]
         if key in supplied:
@@ -506,7 +641,12 @@ def validate_values(
                 if value is not None:
                     kind.check(value, definition)
                     _check_archived_options(definition, value, existing.get(key))
-                    if definition.type == "staff" and active_staff is not None and value not in active_staff and value != existing.get(key):
+                    if (
+                        definition.type == "staff"
+                        and active_staff is not None
+                        and value not in active_staff
+                        and value != existing.get(key)
+                    ):
                         raise ValueProblem("unknown_staff", "is not an active staff member")
             except ValueProblem as problem:
                 errors.append(FieldError(f"custom.{key}", problem.code, problem.message))
@@ -535,8 +675,12 @@ def _check_archived_options(definition: CustomFieldDefinition, value: Any, had: 
 
 
 async def clean_values(
-    session: AsyncSession, entity_key: str, supplied: Mapping[str, Any] | None, existing: Mapping[str, Any] | None,
-    *, creating: bool,
+    session: AsyncSession,
+    entity_key: str,
+    supplied: Mapping[str, Any] | None,
+    existing: Mapping[str, Any] | None,
+    *,
+    creating: bool,
 ) -> tuple[dict[str, Any], list[FieldError], list[CustomFieldDefinition]]:
     """``validate_values`` with the entity's definitions and, for staff fields, the active staff."""
     definitions = await active_definitions(session, entity_key)
@@ -549,7 +693,11 @@ async def clean_values(
                     ids.append(uuid.UUID(str(supplied[d.key])))
                 except ValueError:
                     pass
-        staff = {str(u.id) for u in await accounts_repo.users_by_ids(session, ids) if u.is_active} if ids else set()
+        staff = (
+            {str(u.id) for u in await accounts_repo.users_by_ids(session, ids) if u.is_active}
+            if ids
+            else set()
+        )
     values, errors = validate_values(definitions, supplied, existing, creating, active_staff=staff)
     return values, errors, definitions
 
@@ -587,7 +735,11 @@ def resolve_filters(
             continue
         kind = TYPES[definition.type]
         if op not in kind.filter_ops or op not in FILTER_OPS:
-            errors.append(FieldError(f"filter.custom.{i}.op", "invalid_choice", f"must be one of {', '.join(kind.filter_ops)}"))
+            errors.append(
+                FieldError(
+                    f"filter.custom.{i}.op", "invalid_choice", f"must be one of {', '.join(kind.filter_ops)}"
+                )
+            )
             continue
         try:
             parsed = kind.parse_filter(op, value, definition)
@@ -603,5 +755,6 @@ def resolve_filters(
 def export_cells(definitions: Iterable[CustomFieldDefinition], values: Mapping[str, Any]) -> list[Any]:
     """One export cell per field, in the definitions' order (empty where the record has no value)."""
     return [
-        TYPES[d.type].export_cell(values[d.key], d) if values.get(d.key) is not None else None for d in definitions
+        TYPES[d.type].export_cell(values[d.key], d) if values.get(d.key) is not None else None
+        for d in definitions
     ]

@@ -144,8 +144,8 @@ def _text_of(raw: Any) -> str | None:
 
 class TextType(FieldType):
     name, label = "text", N_("Text")
-    validation_keys = ("min_length", "max_length", "regex")
-    filter_ops = ("eq", "contains")
+    validation_keys: ClassVar[tuple[str, ...]] = ("min_length", "max_length", "regex")
+    filter_ops: ClassVar[tuple[str, ...]] = ("eq", "contains")
     searchable = True
     limit = TEXT_LIMIT
 
@@ -174,7 +174,10 @@ class TextType(FieldType):
         return super().filter_expression(column, condition)
 
     def accepts_sql(self, column: Any, definition: Definition) -> ColumnElement[bool]:
-        return and_(_typeof(column, definition.key) == "string", func.length(_json_text(column, definition.key)) <= self.limit)
+        return and_(
+            _typeof(column, definition.key) == "string",
+            func.length(_json_text(column, definition.key)) <= self.limit,
+        )
 
 
 class LongTextType(TextType):
@@ -412,9 +415,7 @@ class DateTimeType(DateType):
 
 
 def option_values(definition: Definition, *, include_archived: bool = True) -> list[str]:
-    return [
-        str(o["value"]) for o in definition.options or [] if include_archived or not o.get("archived")
-    ]
+    return [str(o["value"]) for o in definition.options or [] if include_archived or not o.get("archived")]
 
 
 def option_label(definition: Definition, value: str, locale: str = "zh_CN") -> str:
@@ -556,7 +557,9 @@ class StaffType(FieldType):
     def accepts_sql(self, column: Any, definition: Definition) -> ColumnElement[bool]:
         return and_(
             _typeof(column, definition.key) == "string",
-            _json_text(column, definition.key).op("~")(r"^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$"),
+            _json_text(column, definition.key).op("~")(
+                r"^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$"
+            ),
         )
 
 

@@ -47,7 +47,8 @@ async def _save(info: FieldInfo, operation: Operation) -> CustomFieldMutationRes
 @strawberry.type
 class CustomFieldQueries:
     @strawberry.field(
-        description='The custom fields of an entity ("customer"), in form order. includeArchived needs settings:manage.'
+        description='The custom fields of an entity ("customer"), in form order. '
+        "includeArchived needs settings:manage."
     )
     async def custom_field_definitions(
         self, info: FieldInfo, entity: str, include_archived: bool = False
@@ -66,13 +67,20 @@ class CustomFieldQueries:
 @strawberry.type
 class CustomFieldMutations:
     @strawberry.mutation(description="Add a custom field to an entity (needs settings:manage).")
-    async def define_custom_field(self, info: FieldInfo, input: DefineCustomFieldInput) -> CustomFieldMutationResult:
+    async def define_custom_field(
+        self, info: FieldInfo, input: DefineCustomFieldInput
+    ) -> CustomFieldMutationResult:
         return await _save(
-            info, lambda session, actor: custom_fields.define_field(session, actor, input.entity, input.to_domain())
+            info,
+            lambda session, actor: custom_fields.define_field(
+                session, actor, input.entity, input.to_domain()
+            ),
         )
 
     @strawberry.mutation(description="Change a custom field; refusals say which records are in the way.")
-    async def update_custom_field(self, info: FieldInfo, input: UpdateCustomFieldInput) -> CustomFieldMutationResult:
+    async def update_custom_field(
+        self, info: FieldInfo, input: UpdateCustomFieldInput
+    ) -> CustomFieldMutationResult:
         return await _save(
             info,
             lambda session, actor: custom_fields.update_field(
@@ -80,10 +88,16 @@ class CustomFieldMutations:
             ),
         )
 
-    @strawberry.mutation(description="Remove a custom field from forms and the API; its values are kept (restorable).")
+    @strawberry.mutation(
+        description="Remove a custom field from forms and the API; its values are kept (restorable)."
+    )
     async def archive_custom_field(self, info: FieldInfo, id: strawberry.ID) -> CustomFieldMutationResult:
-        return await _save(info, lambda session, actor: custom_fields.archive_field(session, actor, _uuid(id)))
+        return await _save(
+            info, lambda session, actor: custom_fields.archive_field(session, actor, _uuid(id))
+        )
 
     @strawberry.mutation(description="Bring an archived custom field back, with the values records kept.")
     async def restore_custom_field(self, info: FieldInfo, id: strawberry.ID) -> CustomFieldMutationResult:
-        return await _save(info, lambda session, actor: custom_fields.restore_field(session, actor, _uuid(id)))
+        return await _save(
+            info, lambda session, actor: custom_fields.restore_field(session, actor, _uuid(id))
+        )

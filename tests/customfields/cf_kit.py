@@ -21,12 +21,16 @@ SOURCE_OPTIONS = [
 ]
 
 
-async def define(app: Litestar, kit: TenantKit, by: str = "owner", entity: str = "customer", **draft: Any) -> CustomFieldDefinition:
+async def define(
+    app: Litestar, kit: TenantKit, by: str = "owner", entity: str = "customer", **draft: Any
+) -> CustomFieldDefinition:
     async with app.state.db.tenant_session(kit.schema) as session:
         return await service.define_field(session, await actor(app, kit, by), entity, FieldDraft(**draft))
 
 
-async def update(app: Litestar, kit: TenantKit, field_id: Any, by: str = "owner", **draft: Any) -> CustomFieldDefinition:
+async def update(
+    app: Litestar, kit: TenantKit, field_id: Any, by: str = "owner", **draft: Any
+) -> CustomFieldDefinition:
     async with app.state.db.tenant_session(kit.schema) as session:
         return await service.update_field(session, await actor(app, kit, by), field_id, FieldDraft(**draft))
 
@@ -36,7 +40,9 @@ async def new_customer(app: Litestar, kit: TenantKit, by: str = "owner", **field
         return await customers.create_customer(session, await actor(app, kit, by), CustomerInput(**fields))
 
 
-async def edit_customer(app: Litestar, kit: TenantKit, customer: Customer, by: str = "owner", **fields: Any) -> Customer:
+async def edit_customer(
+    app: Litestar, kit: TenantKit, customer: Customer, by: str = "owner", **fields: Any
+) -> Customer:
     async with app.state.db.tenant_session(kit.schema) as session:
         return await customers.update_customer(
             session, await actor(app, kit, by), customer.id, customer.version, CustomerInput(**fields)
@@ -45,8 +51,16 @@ async def edit_customer(app: Litestar, kit: TenantKit, customer: Customer, by: s
 
 async def purchase_channel(app: Litestar, kit: TenantKit, **extra: Any) -> CustomFieldDefinition:
     """购买渠道: a filterable single choice (天猫 / 京东 / 门店)."""
-    draft = {"key": "channel", "label_zh": "购买渠道", "label_en": "Channel", "type": "single_select",
-             "options": SOURCE_OPTIONS, "filterable": True, "show_in_list": True, **extra}
+    draft = {
+        "key": "channel",
+        "label_zh": "购买渠道",
+        "label_en": "Channel",
+        "type": "single_select",
+        "options": SOURCE_OPTIONS,
+        "filterable": True,
+        "show_in_list": True,
+        **extra,
+    }
     return await define(app, kit, **draft)
 
 

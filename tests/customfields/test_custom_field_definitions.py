@@ -11,7 +11,9 @@ from app.customfields import service
 from app.domain import PermissionDenied, ValidationFailed
 
 
-async def test_owner_defines_a_field_and_it_is_listed_in_position_order(app: Litestar, tenant: TenantKit) -> None:
+async def test_owner_defines_a_field_and_it_is_listed_in_position_order(
+    app: Litestar, tenant: TenantKit
+) -> None:
     """Defined fields come back in position order, archived ones left out."""
     second = await define(app, tenant, key="budget", label_zh="预算", type="money")
     first = await define(app, tenant, key="floor_area", label_zh="面积", type="decimal", position=1)
@@ -51,13 +53,17 @@ async def test_an_entity_that_is_not_customizable_takes_no_fields(app: Litestar,
 
 async def test_a_bad_regular_expression_is_refused(app: Litestar, tenant: TenantKit) -> None:
     with pytest.raises(ValidationFailed) as refused:
-        await define(app, tenant, key="contract_no", label_zh="合同号", type="text", validation={"regex": "HT-(\\d+"})
+        await define(
+            app, tenant, key="contract_no", label_zh="合同号", type="text", validation={"regex": "HT-(\\d+"}
+        )
     assert codes(refused.value) == {"validation.regex": "invalid_regex"}
 
 
 async def test_a_minimum_above_the_maximum_is_refused(app: Litestar, tenant: TenantKit) -> None:
     with pytest.raises(ValidationFailed) as refused:
-        await define(app, tenant, key="rooms", label_zh="房间数", type="integer", validation={"min": 9, "max": 1})
+        await define(
+            app, tenant, key="rooms", label_zh="房间数", type="integer", validation={"min": 9, "max": 1}
+        )
     assert codes(refused.value) == {"validation.max": "min_above_max"}
 
 
@@ -84,7 +90,9 @@ async def test_salespeople_cannot_define_fields(app: Litestar, tenant: TenantKit
         await define(app, tenant, by="sales_a", key="hobby", label_zh="爱好", type="text")
 
 
-async def test_removing_an_option_that_records_use_is_refused_with_their_count(app: Litestar, tenant: TenantKit) -> None:
+async def test_removing_an_option_that_records_use_is_refused_with_their_count(
+    app: Litestar, tenant: TenantKit
+) -> None:
     channel = await purchase_channel(app, tenant)
     for name in ("赵一", "钱二"):
         await new_customer(app, tenant, name=name, custom={"channel": "jd"})
@@ -112,7 +120,9 @@ async def test_an_archived_option_stays_valid_on_records_that_have_it_but_is_not
     assert codes(refused.value) == {"custom.channel": "archived_option"}
 
 
-async def test_a_type_change_that_values_cannot_take_is_refused_with_their_count(app: Litestar, tenant: TenantKit) -> None:
+async def test_a_type_change_that_values_cannot_take_is_refused_with_their_count(
+    app: Litestar, tenant: TenantKit
+) -> None:
     field = await define(app, tenant, key="house_no", label_zh="门牌号", type="text")
     await new_customer(app, tenant, name="周五", custom={"house_no": "12"})
     await new_customer(app, tenant, name="吴六", custom={"house_no": "12A"})
@@ -130,7 +140,9 @@ async def test_a_type_change_the_values_can_take_goes_through(app: Litestar, ten
     assert changed.type == "decimal" and changed.version == 2
 
 
-async def test_removing_a_field_archives_it_and_restoring_brings_the_values_back(app: Litestar, tenant: TenantKit) -> None:
+async def test_removing_a_field_archives_it_and_restoring_brings_the_values_back(
+    app: Litestar, tenant: TenantKit
+) -> None:
     field = await define(app, tenant, key="wechat", label_zh="微信", type="text")
     customer = await new_customer(app, tenant, name="冯九", custom={"wechat": "fengjiu88"})
     owner = await actor(app, tenant, "owner")
@@ -148,7 +160,9 @@ async def test_removing_a_field_archives_it_and_restoring_brings_the_values_back
     assert [d.key for d in listed] == ["wechat"]
 
 
-async def test_a_newly_required_field_leaves_records_alone_until_they_are_edited(app: Litestar, tenant: TenantKit) -> None:
+async def test_a_newly_required_field_leaves_records_alone_until_they_are_edited(
+    app: Litestar, tenant: TenantKit
+) -> None:
     field = await define(app, tenant, key="budget", label_zh="预算", type="money")
     customer = await new_customer(app, tenant, name="陈十")
     await update(app, tenant, field.id, required=True)
@@ -164,5 +178,7 @@ async def test_reorder_puts_fields_in_the_given_order(app: Litestar, tenant: Ten
     await define(app, tenant, key="a_one", label_zh="一", type="text")
     await define(app, tenant, key="b_two", label_zh="二", type="text")
     async with app.state.db.tenant_session(tenant.schema) as session:
-        ordered = await service.reorder(session, await actor(app, tenant, "owner"), "customer", ["b_two", "a_one"])
+        ordered = await service.reorder(
+            session, await actor(app, tenant, "owner"), "customer", ["b_two", "a_one"]
+        )
     assert [d.key for d in ordered] == ["b_two", "a_one"]

@@ -30,7 +30,9 @@ def shape(type_name: str, **extra: Any) -> _Shape:
 
 
 CHANNEL = shape("single_select", options=SOURCE_OPTIONS)
-WISHES = shape("multi_select", options=[{"value": "ac", "label_zh": "空调"}, {"value": "tv", "label_zh": "电视"}])
+WISHES = shape(
+    "multi_select", options=[{"value": "ac", "label_zh": "空调"}, {"value": "tv", "label_zh": "电视"}]
+)
 
 # (type, definition, raw input, stored form, display)
 GOOD = [
@@ -50,7 +52,13 @@ GOOD = [
     ("boolean", shape("boolean"), False, False, "No"),
     ("phone", shape("phone"), "0571-8888 6666", "057188886666", "057188886666"),
     ("email", shape("email"), "Li.Na@Example.COM", "li.na@example.com", "li.na@example.com"),
-    ("staff", shape("staff"), "6f1c8a3e-1b2c-4d5e-8f90-123456789abc", "6f1c8a3e-1b2c-4d5e-8f90-123456789abc", "6f1c8a3e-1b2c-4d5e-8f90-123456789abc"),
+    (
+        "staff",
+        shape("staff"),
+        "6f1c8a3e-1b2c-4d5e-8f90-123456789abc",
+        "6f1c8a3e-1b2c-4d5e-8f90-123456789abc",
+        "6f1c8a3e-1b2c-4d5e-8f90-123456789abc",
+    ),
 ]
 
 # (type, definition, raw input, error code)
@@ -74,7 +82,9 @@ BAD = [
 
 
 @pytest.mark.parametrize(("type_name", "definition", "raw", "stored", "shown"), GOOD)
-def test_each_type_parses_and_shows_a_good_value(type_name: str, definition: _Shape, raw: Any, stored: Any, shown: str) -> None:
+def test_each_type_parses_and_shows_a_good_value(
+    type_name: str, definition: _Shape, raw: Any, stored: Any, shown: str
+) -> None:
     kind = TYPES[type_name]
     value = kind.parse(raw, definition)
     kind.check(value, definition)
@@ -83,7 +93,9 @@ def test_each_type_parses_and_shows_a_good_value(type_name: str, definition: _Sh
 
 
 @pytest.mark.parametrize(("type_name", "definition", "raw", "code"), BAD)
-def test_each_type_refuses_a_bad_value_with_a_code(type_name: str, definition: _Shape, raw: Any, code: str) -> None:
+def test_each_type_refuses_a_bad_value_with_a_code(
+    type_name: str, definition: _Shape, raw: Any, code: str
+) -> None:
     with pytest.raises(ValueProblem) as refused:
         TYPES[type_name].parse(raw, definition)
     assert refused.value.code == code
@@ -131,16 +143,23 @@ async def test_built_in_and_custom_errors_are_reported_together(app: Litestar, t
     with pytest.raises(ValidationFailed) as refused:
         await new_customer(app, tenant, name="", mobile="123", custom={"channel": "pdd", "nope": 1})
     assert codes(refused.value) == {
-        "name": "required", "mobile": "invalid_mobile", "custom.channel": "invalid_choice", "custom.nope": "unknown_field",
+        "name": "required",
+        "mobile": "invalid_mobile",
+        "custom.channel": "invalid_choice",
+        "custom.nope": "unknown_field",
     }
 
 
 async def test_a_staff_field_takes_only_active_staff(app: Litestar, tenant: TenantKit) -> None:
     await define(app, tenant, key="installer", label_zh="安装师傅", type="staff")
-    made = await new_customer(app, tenant, name="王五", custom={"installer": str(tenant.people["technician"])})
+    made = await new_customer(
+        app, tenant, name="王五", custom={"installer": str(tenant.people["technician"])}
+    )
     assert made.custom == {"installer": str(tenant.people["technician"])}
     with pytest.raises(ValidationFailed) as refused:
-        await new_customer(app, tenant, name="王六", custom={"installer": "6f1c8a3e-1b2c-4d5e-8f90-123456789abc"})
+        await new_customer(
+            app, tenant, name="王六", custom={"installer": "6f1c8a3e-1b2c-4d5e-8f90-123456789abc"}
+        )
     assert codes(refused.value) == {"custom.installer": "unknown_staff"}
 
 
@@ -150,7 +169,9 @@ async def test_the_audit_diff_shows_custom_values(app: Litestar, tenant: TenantK
     await edit_customer(app, tenant, customer, custom={"channel": "tmall"})
     async with app.state.db.tenant_session(tenant.schema) as session:
         update = await session.scalar(
-            select(AuditRecord).where(AuditRecord.entity_id == str(customer.id), AuditRecord.action == "update")
+            select(AuditRecord).where(
+                AuditRecord.entity_id == str(customer.id), AuditRecord.action == "update"
+            )
         )
     assert update is not None
     assert update.before["custom.channel"] == "jd" and update.after["custom.channel"] == "tmall"
@@ -174,9 +195,15 @@ async def test_the_list_filters_on_select_range_and_date(app: Litestar, tenant: 
     await purchase_channel(app, tenant)
     await define(app, tenant, key="budget", label_zh="预算", type="money", filterable=True)
     await define(app, tenant, key="deliver_on", label_zh="送货日", type="date", filterable=True)
-    await new_customer(app, tenant, name="一号", custom={"channel": "jd", "budget": "9000", "deliver_on": "2026-12-05"})
-    await new_customer(app, tenant, name="二号", custom={"channel": "jd", "budget": "15000.5", "deliver_on": "2026-12-20"})
-    await new_customer(app, tenant, name="三号", custom={"channel": "store", "budget": "20000", "deliver_on": "2027-01-02"})
+    await new_customer(
+        app, tenant, name="一号", custom={"channel": "jd", "budget": "9000", "deliver_on": "2026-12-05"}
+    )
+    await new_customer(
+        app, tenant, name="二号", custom={"channel": "jd", "budget": "15000.5", "deliver_on": "2026-12-20"}
+    )
+    await new_customer(
+        app, tenant, name="三号", custom={"channel": "store", "budget": "20000", "deliver_on": "2027-01-02"}
+    )
     owner = await actor(app, tenant, "owner")
 
     async def names(*conditions: tuple[str, str, Any]) -> list[str]:

@@ -23,29 +23,54 @@ async def test_owner_defines_a_choice_field_with_the_options_editor(app: Litesta
     owner = await logged_in(app, tenant, "owner")
     page = await owner.get("/settings/custom-fields")
     assert page.status_code == 200 and "自定义字段" in page.text
-    drawer = await owner.htmx("GET", "/settings/custom-fields/new?entity=customer", headers={"HX-Target": "drawer"})
+    drawer = await owner.htmx(
+        "GET", "/settings/custom-fields/new?entity=customer", headers={"HX-Target": "drawer"}
+    )
     assert 'name="options.0.label_zh"' not in drawer.text  # a text field by default: no options editor
     inputs = await owner.htmx("GET", "/settings/custom-fields/type-inputs?type=single_select")
     assert 'name="options.0.label_zh"' in inputs.text
-    response = await owner.htmx("POST", "/settings/custom-fields?entity=customer", {
-        "key": "channel", "label_zh": "购买渠道", "label_en": "Channel", "type": "single_select",
-        "filterable": "1", "show_in_list": "1",
-        "options.0.label_zh": "天猫", "options.0.value": "tmall", "options.0.color": "#ff5000",
-        "options.1.label_zh": "京东", "options.1.value": "jd",
-        "options.2.label_zh": "", "options.2.value": "",
-    })
+    response = await owner.htmx(
+        "POST",
+        "/settings/custom-fields?entity=customer",
+        {
+            "key": "channel",
+            "label_zh": "购买渠道",
+            "label_en": "Channel",
+            "type": "single_select",
+            "filterable": "1",
+            "show_in_list": "1",
+            "options.0.label_zh": "天猫",
+            "options.0.value": "tmall",
+            "options.0.color": "#ff5000",
+            "options.1.label_zh": "京东",
+            "options.1.value": "jd",
+            "options.2.label_zh": "",
+            "options.2.value": "",
+        },
+    )
     assert response.status_code == 200 and "custom-fields-changed" in response.headers["HX-Trigger"]
     async with app.state.db.tenant_session(tenant.schema) as session:
-        saved = await session.scalar(select(CustomFieldDefinition).where(CustomFieldDefinition.key == "channel"))
+        saved = await session.scalar(
+            select(CustomFieldDefinition).where(CustomFieldDefinition.key == "channel")
+        )
     assert saved is not None and [o["value"] for o in saved.options] == ["tmall", "jd"]
     assert saved.options[0]["color"] == "#ff5000" and saved.show_in_list
 
 
-async def test_a_bad_definition_is_shown_inline_and_nothing_is_saved(app: Litestar, tenant: TenantKit) -> None:
+async def test_a_bad_definition_is_shown_inline_and_nothing_is_saved(
+    app: Litestar, tenant: TenantKit
+) -> None:
     owner = await logged_in(app, tenant, "owner")
-    response = await owner.htmx("POST", "/settings/custom-fields?entity=customer", {
-        "key": "mobile", "label_zh": "手机2", "type": "text", "validation.regex": "([a-z]",
-    })
+    response = await owner.htmx(
+        "POST",
+        "/settings/custom-fields?entity=customer",
+        {
+            "key": "mobile",
+            "label_zh": "手机2",
+            "type": "text",
+            "validation.regex": "([a-z]",
+        },
+    )
     assert response.status_code == 422
     errors = form_errors(response.text)
     assert "这是内置字段的名称，请换一个键。" in errors and "这不是有效的正则表达式。" in errors
@@ -56,7 +81,9 @@ async def test_a_bad_definition_is_shown_inline_and_nothing_is_saved(app: Litest
 async def test_a_salesperson_cannot_open_the_settings_page(app: Litestar, tenant: TenantKit) -> None:
     sales = await logged_in(app, tenant, "sales_a")
     assert (await sales.get("/settings/custom-fields")).status_code == 403
-    refused = await sales.post_form("/settings/custom-fields?entity=customer", {"key": "x", "label_zh": "某", "type": "text"})
+    refused = await sales.post_form(
+        "/settings/custom-fields?entity=customer", {"key": "x", "label_zh": "某", "type": "text"}
+    )
     assert refused.status_code == 403
 
 
@@ -70,36 +97,79 @@ async def test_archive_and_restore_from_the_settings_page(app: Litestar, tenant:
     assert "已归档的字段" not in (await owner.get("/settings/custom-fields")).text
 
 
-async def test_the_customer_form_takes_every_type_and_shows_bad_values_inline(app: Litestar, tenant: TenantKit) -> None:
+async def test_the_customer_form_takes_every_type_and_shows_bad_values_inline(
+    app: Litestar, tenant: TenantKit
+) -> None:
     await purchase_channel(app, tenant)
-    await define(app, tenant, key="rooms", label_zh="房间数", type="integer", validation={"min": 1, "max": 20})
-    await define(app, tenant, key="wishes", label_zh="意向品类", type="multi_select",
-                 options=[{"value": "ac", "label_zh": "空调"}, {"value": "tv", "label_zh": "电视"}, {"value": "fridge", "label_zh": "冰箱"}])
+    await define(
+        app, tenant, key="rooms", label_zh="房间数", type="integer", validation={"min": 1, "max": 20}
+    )
+    await define(
+        app,
+        tenant,
+        key="wishes",
+        label_zh="意向品类",
+        type="multi_select",
+        options=[
+            {"value": "ac", "label_zh": "空调"},
+            {"value": "tv", "label_zh": "电视"},
+            {"value": "fridge", "label_zh": "冰箱"},
+        ],
+    )
     await define(app, tenant, key="old_for_new", label_zh="以旧换新", type="boolean")
     await define(app, tenant, key="deliver_at", label_zh="送货时间", type="datetime")
     sales = await logged_in(app, tenant, "sales_a")
     form = await sales.get("/customers/new")
-    for name in ('name="custom.channel"', 'name="custom.rooms"', 'name="custom.wishes.tv"', 'name="custom.old_for_new"', 'type="datetime-local"'):
+    for name in (
+        'name="custom.channel"',
+        'name="custom.rooms"',
+        'name="custom.wishes.tv"',
+        'name="custom.old_for_new"',
+        'type="datetime-local"',
+    ):
         assert name in form.text, name
-    bad = await sales.post_form("/customers", {
-        "name": "刘德华", "kind": "individual", "status": "lead", "_custom": "1",
-        "custom.channel": "jd", "custom.rooms": "30", "custom.wishes.tv": "1",
-    })
+    bad = await sales.post_form(
+        "/customers",
+        {
+            "name": "刘德华",
+            "kind": "individual",
+            "status": "lead",
+            "_custom": "1",
+            "custom.channel": "jd",
+            "custom.rooms": "30",
+            "custom.wishes.tv": "1",
+        },
+    )
     assert bad.status_code == 422 and "该值超出范围。" in form_errors(bad.text)
     # The other values typed are kept.
     assert re.search(r'<option value="jd"\s+selected', bad.text)
-    good = await sales.post_form("/customers", {
-        "name": "刘德华", "kind": "individual", "status": "lead", "_custom": "1",
-        "custom.channel": "jd", "custom.rooms": "3", "custom.wishes.tv": "1", "custom.wishes.ac": "1",
-        "custom.old_for_new": "1", "custom.deliver_at": "2026-12-01T10:30",
-    })
+    good = await sales.post_form(
+        "/customers",
+        {
+            "name": "刘德华",
+            "kind": "individual",
+            "status": "lead",
+            "_custom": "1",
+            "custom.channel": "jd",
+            "custom.rooms": "3",
+            "custom.wishes.tv": "1",
+            "custom.wishes.ac": "1",
+            "custom.old_for_new": "1",
+            "custom.deliver_at": "2026-12-01T10:30",
+        },
+    )
     assert good.status_code == 303
     async with app.state.db.tenant_session(tenant.schema) as session:
         customer = await session.scalar(select(Customer).where(Customer.name == "刘德华"))
     assert customer is not None
     # Times typed are the dealer's (Beijing) time; stored in UTC.
-    assert customer.custom == {"channel": "jd", "rooms": 3, "wishes": ["ac", "tv"], "old_for_new": True,
-                               "deliver_at": "2026-12-01T02:30:00+00:00"}
+    assert customer.custom == {
+        "channel": "jd",
+        "rooms": 3,
+        "wishes": ["ac", "tv"],
+        "old_for_new": True,
+        "deliver_at": "2026-12-01T02:30:00+00:00",
+    }
     detail = await sales.get(good.headers["location"])
     for shown in ("购买渠道", "京东", "空调", "电视", "是", "2026-12-01 10:30"):
         assert shown in detail.text, shown
@@ -113,7 +183,7 @@ async def test_the_list_shows_custom_columns_and_filters_on_them(app: Litestar, 
     await new_customer(app, tenant, name="周五", custom={"channel": "tmall", "rooms": 4})
     owner = await logged_in(app, tenant, "owner")
     page = await owner.get("/customers")
-    assert "<th class=\"hide-mobile\">购买渠道</th>" in page.text and 'name="cf.rooms.gte"' in page.text
+    assert '<th class="hide-mobile">购买渠道</th>' in page.text and 'name="cf.rooms.gte"' in page.text
     filtered = await owner.get("/customers?cf.channel=jd&cf.rooms.gte=3")
     assert listed_names(filtered.text) == ["李四"]
     # The filter survives in the page's links.
@@ -123,13 +193,22 @@ async def test_the_list_shows_custom_columns_and_filters_on_them(app: Litestar, 
     assert sorted(listed_names(ignored.text)) == ["周五", "孙三", "李四"]
 
 
-async def test_the_settings_page_tells_how_many_records_block_an_option_removal(app: Litestar, tenant: TenantKit) -> None:
+async def test_the_settings_page_tells_how_many_records_block_an_option_removal(
+    app: Litestar, tenant: TenantKit
+) -> None:
     channel = await purchase_channel(app, tenant)
     await new_customer(app, tenant, name="赵一", custom={"channel": "jd"})
     owner = await logged_in(app, tenant, "owner")
-    response = await owner.htmx("POST", f"/settings/custom-fields/{channel.id}", {
-        "label_zh": "购买渠道", "type": "single_select", "version": "1",
-        "options.0.label_zh": "天猫", "options.0.value": "tmall",
-    })
+    response = await owner.htmx(
+        "POST",
+        f"/settings/custom-fields/{channel.id}",
+        {
+            "label_zh": "购买渠道",
+            "type": "single_select",
+            "version": "1",
+            "options.0.label_zh": "天猫",
+            "options.0.value": "tmall",
+        },
+    )
     assert response.status_code == 422
     assert "1 条记录使用了被删除的选项；请将该选项归档，而不是删除。" in form_errors(response.text)

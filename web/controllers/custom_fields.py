@@ -58,7 +58,9 @@ ERROR_MESSAGES = {
 # Messages that carry a count from the service ("3 records use..."): shown with the number.
 COUNTED = {
     "option_in_use": N_("%(count)s records use a removed option; archive the option instead of removing it."),
-    "incompatible_values": N_("%(count)s existing values cannot take the new type; change or clear them first."),
+    "incompatible_values": N_(
+        "%(count)s existing values cannot take the new type; change or clear them first."
+    ),
 }
 TYPE_HINTS = {
     "text": N_("One line, up to 200 characters"),
@@ -100,7 +102,9 @@ def definition_errors(exc: ValidationFailed) -> dict[str, str]:
 # -- values in entity forms -----------------------------------------------------------------------
 
 
-def form_supplied(definitions: Iterable[CustomFieldDefinition], data: Mapping[str, str]) -> dict[str, Any] | None:
+def form_supplied(
+    definitions: Iterable[CustomFieldDefinition], data: Mapping[str, str]
+) -> dict[str, Any] | None:
     """What a posted entity form says about each custom field (the form always shows them all)."""
     supplied: dict[str, Any] = {}
     for d in definitions:
@@ -133,7 +137,9 @@ def posted_state(definitions: Iterable[CustomFieldDefinition], data: Mapping[str
     return state
 
 
-def staff_ids(definitions: Iterable[CustomFieldDefinition], records: Iterable[Mapping[str, Any]]) -> list[uuid.UUID]:
+def staff_ids(
+    definitions: Iterable[CustomFieldDefinition], records: Iterable[Mapping[str, Any]]
+) -> list[uuid.UUID]:
     """Staff ids held by staff fields of these records' values (to show their names)."""
     keys = [d.key for d in definitions if d.type == "staff"]
     found = []
@@ -160,7 +166,9 @@ def parse_list_filters(
     filterable = [d for d in definitions if d.filterable]
     for d in filterable:
         kind = TYPES[d.type]
-        first_op = "contains" if "contains" in kind.filter_ops else "has" if d.type == "multi_select" else "eq"
+        first_op = (
+            "contains" if "contains" in kind.filter_ops else "has" if d.type == "multi_select" else "eq"
+        )
         for suffix, op in (("", first_op), (".gte", "gte"), (".lte", "lte")):
             name = f"cf.{d.key}{suffix}"
             raw = (params.get(name) or "").strip()
@@ -169,7 +177,8 @@ def parse_list_filters(
             _ok, errors = custom_fields.resolve_filters([d], [(d.key, op, raw)])
             if errors:
                 problems.append(
-                    _("“%(value)s” is not a valid %(field)s; it was ignored.") % {"value": raw[:40], "field": VIEW.label(d)}
+                    _("“%(value)s” is not a valid %(field)s; it was ignored.")
+                    % {"value": raw[:40], "field": VIEW.label(d)}
                 )
                 continue
             filters.append((d.key, op, raw))
@@ -256,10 +265,15 @@ def _draft_of(data: Mapping[str, str], *, creating: bool) -> FieldDraft:
     if kind is None:
         return draft
     if kind.has_options:
-        rows = sorted({int(k.split(".")[1]) for k in data if k.startswith("options.") and k.split(".")[1].isdigit()})
+        rows = sorted(
+            {int(k.split(".")[1]) for k in data if k.startswith("options.") and k.split(".")[1].isdigit()}
+        )
         options = []
         for i in rows:
-            row = {f: (data.get(f"options.{i}.{f}") or "").strip() for f in ("value", "label_zh", "label_en", "color")}
+            row = {
+                f: (data.get(f"options.{i}.{f}") or "").strip()
+                for f in ("value", "label_zh", "label_en", "color")
+            }
             if not any(row.values()):
                 continue  # a blank row of the editor
             options.append({**row, "archived": bool(data.get(f"options.{i}.archived"))})
@@ -279,11 +293,20 @@ def _form_values(d: CustomFieldDefinition | None) -> dict[str, Any]:
     elif isinstance(default, bool):
         default = "1" if default else "0"
     return {
-        "key": d.key, "label_zh": d.label_zh, "label_en": d.label_en, "type": d.type,
-        "required": d.required, "searchable": d.searchable, "filterable": d.filterable,
-        "show_in_list": d.show_in_list, "group": d.group or "", "position": d.position,
-        "options": list(d.options or []), "validation": dict(d.validation or {}),
-        "default": "" if default is None else str(default), "version": d.version,
+        "key": d.key,
+        "label_zh": d.label_zh,
+        "label_en": d.label_en,
+        "type": d.type,
+        "required": d.required,
+        "searchable": d.searchable,
+        "filterable": d.filterable,
+        "show_in_list": d.show_in_list,
+        "group": d.group or "",
+        "position": d.position,
+        "options": list(d.options or []),
+        "validation": dict(d.validation or {}),
+        "default": "" if default is None else str(default),
+        "version": d.version,
     }
 
 
@@ -291,7 +314,9 @@ def _posted_values(data: Mapping[str, str]) -> dict[str, Any]:
     values: dict[str, Any] = {k: v for k, v in data.items() if "." not in k}
     for flag in ("required", "searchable", "filterable", "show_in_list"):
         values[flag] = bool(data.get(flag))
-    rows = sorted({int(k.split(".")[1]) for k in data if k.startswith("options.") and k.split(".")[1].isdigit()})
+    rows = sorted(
+        {int(k.split(".")[1]) for k in data if k.startswith("options.") and k.split(".")[1].isdigit()}
+    )
     values["options"] = [
         {f: data.get(f"options.{i}.{f}", "") for f in ("value", "label_zh", "label_en", "color")}
         | {"archived": bool(data.get(f"options.{i}.archived"))}
@@ -306,12 +331,25 @@ class CustomFieldsController(Controller):
     exception_handlers = DOMAIN_ERROR_HANDLERS
 
     def _ctx(self, request: Request[Any, Any, Any], actor: Actor, **extra: Any) -> dict[str, Any]:
-        return page(request, actor, nav="custom_fields", cfv=VIEW, types=list(TYPES), type_hints=TYPE_HINTS,
-                    entities=customizable(), blank_rows=OPTION_ROWS_BLANK, **extra)
+        return page(
+            request,
+            actor,
+            nav="custom_fields",
+            cfv=VIEW,
+            types=list(TYPES),
+            type_hints=TYPE_HINTS,
+            entities=customizable(),
+            blank_rows=OPTION_ROWS_BLANK,
+            **extra,
+        )
 
     @get("/", operation_id="CustomFieldsPage", name="custom_fields.list")
     async def list_page(
-        self, request: Request[Any, Any, Any], db_session: AsyncSession, actor: Actor, entity: str | None = None
+        self,
+        request: Request[Any, Any, Any],
+        db_session: AsyncSession,
+        actor: Actor,
+        entity: str | None = None,
     ) -> Template:
         """An entity's custom fields in form order, archived ones at the end (restorable)."""
         key = _entity_key(entity)
@@ -325,9 +363,7 @@ class CustomFieldsController(Controller):
             return Template("custom_fields/_list.html", context=ctx)
         return Template("custom_fields/list.html", context=ctx)
 
-    def _form(
-        self, request: Request[Any, Any, Any], ctx: dict[str, Any], status: int = 200
-    ) -> Template:
+    def _form(self, request: Request[Any, Any, Any], ctx: dict[str, Any], status: int = 200) -> Template:
         if is_htmx(request) and request.method == "POST":
             name = "custom_fields/_form.html"
         elif is_htmx(request):
@@ -337,26 +373,43 @@ class CustomFieldsController(Controller):
         return Template(name, context=ctx, status_code=status)
 
     @get("/new", operation_id="NewCustomFieldForm", name="custom_fields.new")
-    async def new_form(self, request: Request[Any, Any, Any], actor: Actor, entity: str | None = None) -> Template:
+    async def new_form(
+        self, request: Request[Any, Any, Any], actor: Actor, entity: str | None = None
+    ) -> Template:
         """The empty definition form (a drawer for HTMX)."""
         if not actor.can(custom_fields.MANAGE):
             raise PermissionDenied(custom_fields.MANAGE)
         key = _entity_key(entity)
-        ctx = self._ctx(request, actor, entity=key, field=None, values=_form_values(None), errors={},
-                        action=f"/settings/custom-fields?entity={key}")
+        ctx = self._ctx(
+            request,
+            actor,
+            entity=key,
+            field=None,
+            values=_form_values(None),
+            errors={},
+            action=f"/settings/custom-fields?entity={key}",
+        )
         return self._form(request, ctx)
 
     @get("/type-inputs", operation_id="CustomFieldTypeInputs", name="custom_fields.type_inputs")
-    async def type_inputs(self, request: Request[Any, Any, Any], actor: Actor, type: str = "text") -> Template:
+    async def type_inputs(
+        self, request: Request[Any, Any, Any], actor: Actor, type: str = "text"
+    ) -> Template:
         """The inputs a type takes (options editor, validation, default), when the type select changes."""
         if not actor.can(custom_fields.MANAGE):
             raise PermissionDenied(custom_fields.MANAGE)
         values = _form_values(None) | {"type": type if type in TYPES else "text"}
-        return Template("custom_fields/_type_inputs.html", context=self._ctx(request, actor, values=values, errors={}))
+        return Template(
+            "custom_fields/_type_inputs.html", context=self._ctx(request, actor, values=values, errors={})
+        )
 
     @post("/", operation_id="DefineCustomField", name="custom_fields.create")
     async def create(
-        self, request: Request[Any, Any, Any], db_session: AsyncSession, actor: Actor, data: FormData,
+        self,
+        request: Request[Any, Any, Any],
+        db_session: AsyncSession,
+        actor: Actor,
+        data: FormData,
         entity: str | None = None,
     ) -> Template | Response[Any] | Redirect:
         """Define a field; inline errors with 422, or back to the list."""
@@ -365,8 +418,15 @@ class CustomFieldsController(Controller):
             await custom_fields.define_field(db_session, actor, key, _draft_of(data, creating=True))
         except ValidationFailed as exc:
             await db_session.rollback()
-            ctx = self._ctx(request, actor, entity=key, field=None, values=_posted_values(data),
-                            errors=definition_errors(exc), action=f"/settings/custom-fields?entity={key}")
+            ctx = self._ctx(
+                request,
+                actor,
+                entity=key,
+                field=None,
+                values=_posted_values(data),
+                errors=definition_errors(exc),
+                action=f"/settings/custom-fields?entity={key}",
+            )
             return self._form(request, ctx, status=422)
         return _done(request, key, _("Field saved."))
 
@@ -376,13 +436,24 @@ class CustomFieldsController(Controller):
     ) -> Template:
         """The filled-in definition form."""
         found = await custom_fields.get_definition(db_session, actor, field_id)
-        ctx = self._ctx(request, actor, entity=found.entity, field=found, values=_form_values(found), errors={},
-                        action=f"/settings/custom-fields/{found.id}")
+        ctx = self._ctx(
+            request,
+            actor,
+            entity=found.entity,
+            field=found,
+            values=_form_values(found),
+            errors={},
+            action=f"/settings/custom-fields/{found.id}",
+        )
         return self._form(request, ctx)
 
     @post("/{field_id:uuid}", operation_id="UpdateCustomField", name="custom_fields.update")
     async def update(
-        self, request: Request[Any, Any, Any], db_session: AsyncSession, actor: Actor, field_id: uuid.UUID,
+        self,
+        request: Request[Any, Any, Any],
+        db_session: AsyncSession,
+        actor: Actor,
+        field_id: uuid.UUID,
         data: FormData,
     ) -> Template | Response[Any] | Redirect:
         """Save the definition against the version it was opened at."""
@@ -395,9 +466,21 @@ class CustomFieldsController(Controller):
             await db_session.rollback()
             found = await custom_fields.get_definition(db_session, actor, field_id)
             errors = definition_errors(exc) if isinstance(exc, ValidationFailed) else {}
-            conflict = None if isinstance(exc, ValidationFailed) else _("Someone changed this field after you opened the form.")
-            ctx = self._ctx(request, actor, entity=found.entity, field=found, values=_posted_values(data) | {"key": found.key},
-                            errors=errors, conflict=conflict, action=f"/settings/custom-fields/{found.id}")
+            conflict = (
+                None
+                if isinstance(exc, ValidationFailed)
+                else _("Someone changed this field after you opened the form.")
+            )
+            ctx = self._ctx(
+                request,
+                actor,
+                entity=found.entity,
+                field=found,
+                values=_posted_values(data) | {"key": found.key},
+                errors=errors,
+                conflict=conflict,
+                action=f"/settings/custom-fields/{found.id}",
+            )
             return self._form(request, ctx, status=422 if errors else 409)
         return _done(request, saved.entity, _("Field saved."))
 
@@ -419,7 +502,11 @@ class CustomFieldsController(Controller):
 
     @post("/{field_id:uuid}/move", operation_id="MoveCustomField", name="custom_fields.move")
     async def move(
-        self, request: Request[Any, Any, Any], db_session: AsyncSession, actor: Actor, field_id: uuid.UUID,
+        self,
+        request: Request[Any, Any, Any],
+        db_session: AsyncSession,
+        actor: Actor,
+        field_id: uuid.UUID,
         data: FormData,
     ) -> Response[Any] | Redirect:
         """One place up or down in the form order."""
@@ -458,10 +545,13 @@ async def with_custom_values(session: AsyncSession, entity: str, data: Mapping[s
 
 
 async def form_extras(
-    session: AsyncSession, entity: str, values: Mapping[str, Any], stored: Mapping[str, Any] | None,
+    session: AsyncSession,
+    entity: str,
+    values: Mapping[str, Any],
+    stored: Mapping[str, Any] | None,
     errors: Mapping[str, str],
 ) -> dict[str, Any]:
-    """Context for ``custom_inputs``: the fields, what their inputs show (typed, stored, or defaults), errors."""
+    """Context for ``custom_inputs``: the fields, what their inputs show (typed, stored, defaults), errors."""
     definitions = await custom_fields.active_definitions(session, entity)
     if values.get("_custom"):
         state = posted_state(definitions, values)
@@ -476,7 +566,9 @@ async def form_extras(
     }
 
 
-async def list_extras(session: AsyncSession, entity: str, query: Any, params: Any) -> list[CustomFieldDefinition]:
+async def list_extras(
+    session: AsyncSession, entity: str, query: Any, params: Any
+) -> list[CustomFieldDefinition]:
     """Adds the ``cf.*`` filters to a parsed list query (kept in its links, bad ones as messages);
     returns the fields for the filter bar and list columns."""
     from dataclasses import replace

@@ -31,7 +31,9 @@ class CustomFieldType(enum.Enum):
     STAFF = "staff"
 
 
-@strawberry.enum(description="EQ any type; CONTAINS text; GTE/LTE numbers and dates; IN single choice; HAS multiple choice.")
+@strawberry.enum(
+    description="EQ any type; CONTAINS text; GTE/LTE numbers and dates; IN single choice; HAS multi choice."
+)
 class CustomFieldFilterOp(enum.Enum):
     EQ = "eq"
     CONTAINS = "contains"
@@ -97,14 +99,20 @@ class CustomFieldDefinition:
             required=d.required,
             options=[
                 CustomFieldOption(
-                    value=o["value"], label_zh=o.get("label_zh") or o["value"], label_en=o.get("label_en") or None,
-                    color=o.get("color"), archived=bool(o.get("archived")),
+                    value=o["value"],
+                    label_zh=o.get("label_zh") or o["value"],
+                    label_en=o.get("label_en") or None,
+                    color=o.get("color"),
+                    archived=bool(o.get("archived")),
                 )
                 for o in d.options or []
             ],
             validation=CustomFieldValidation(
-                min=rules.get("min"), max=rules.get("max"), min_length=rules.get("min_length"),
-                max_length=rules.get("max_length"), regex=rules.get("regex"),
+                min=rules.get("min"),
+                max=rules.get("max"),
+                min_length=rules.get("min_length"),
+                max_length=rules.get("max_length"),
+                regex=rules.get("regex"),
             ),
             default=d.default,
             searchable=d.searchable,
@@ -140,7 +148,9 @@ class CustomFieldOptionInput:
     archived: bool = False
 
 
-@strawberry.input(description="Only the rules the type takes: min/max (numbers, dates), lengths and regex (text).")
+@strawberry.input(
+    description="Only the rules the type takes: min/max (numbers, dates), lengths and regex (text)."
+)
 class CustomFieldValidationInput:
     min: JSON | None = None
     max: JSON | None = None
@@ -159,7 +169,13 @@ def _draft(source: Any, names: tuple[str, ...]) -> FieldDraft:
             value = value.value
         elif name == "options" and value is not None:
             value = [
-                {"value": o.value, "label_zh": o.label_zh, "label_en": o.label_en, "color": o.color, "archived": o.archived}
+                {
+                    "value": o.value,
+                    "label_zh": o.label_zh,
+                    "label_en": o.label_en,
+                    "color": o.color,
+                    "archived": o.archived,
+                }
                 for o in value
             ]
         elif name == "validation" and value is not None:
@@ -169,15 +185,28 @@ def _draft(source: Any, names: tuple[str, ...]) -> FieldDraft:
 
 
 _DRAFT_FIELDS = (
-    "key", "label_zh", "label_en", "type", "required", "options", "validation", "default",
-    "searchable", "filterable", "show_in_list", "position", "group",
+    "key",
+    "label_zh",
+    "label_en",
+    "type",
+    "required",
+    "options",
+    "validation",
+    "default",
+    "searchable",
+    "filterable",
+    "show_in_list",
+    "position",
+    "group",
 )
 
 
 @strawberry.input
 class DefineCustomFieldInput:
     entity: str = strawberry.field(description='The entity key, e.g. "customer".')
-    key: str = strawberry.field(description="Lowercase letters, digits and _, starting with a letter; never changes.")
+    key: str = strawberry.field(
+        description="Lowercase letters, digits and _, starting with a letter; never changes."
+    )
     label_zh: str
     type: CustomFieldType
     label_en: str | None = strawberry.UNSET
@@ -202,7 +231,9 @@ class DefineCustomFieldInput:
 )
 class UpdateCustomFieldInput:
     id: strawberry.ID
-    version: int | None = strawberry.field(default=None, description="The version you read, if you want a conflict check.")
+    version: int | None = strawberry.field(
+        default=None, description="The version you read, if you want a conflict check."
+    )
     label_zh: str | None = strawberry.UNSET
     label_en: str | None = strawberry.UNSET
     type: CustomFieldType | None = strawberry.UNSET
@@ -224,7 +255,9 @@ class UpdateCustomFieldInput:
 class CustomFieldFilterInput:
     key: str
     op: CustomFieldFilterOp = CustomFieldFilterOp.EQ
-    value: JSON = strawberry.field(description="In the field's type: a number, a date text, an option value, a list for IN.")
+    value: JSON = strawberry.field(
+        description="In the field's type: a number, a date text, an option value, a list for IN."
+    )
 
     def to_domain(self) -> tuple[str, str, Any]:
         return (self.key, self.op.value, self.value)

@@ -10,7 +10,7 @@ import enum
 import uuid
 from collections.abc import Awaitable
 from datetime import date, datetime
-from typing import Annotated, Any
+from typing import Annotated, Any, cast
 
 import strawberry
 from strawberry.scalars import JSON
@@ -203,7 +203,7 @@ class Customer:
             updated_at=c.updated_at,
             version=c.version,
             deleted_at=c.deleted_at,
-            custom_fields=dict(c.custom or {}),
+            custom_fields=cast(JSON, dict(c.custom or {})),
             customer_id=c.id,
             stage_key=c.status,
             owner_id=c.owner_id,

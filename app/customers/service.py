@@ -171,9 +171,8 @@ async def tag_names(session: AsyncSession, customer_ids: list[uuid.UUID]) -> dic
 
 async def create_customer(session: AsyncSession, actor: Actor, data: CustomerInput) -> Customer:
     _require(actor, CUSTOMERS_CREATE)
-    stage, data = data.status, replace(data, status=UNSET)  # the tenant's workflow decides, below
-    values, custom, definitions = await _clean_with_custom(session, data, None, creating=True)
-    values["status"] = await _start_stage(session, stage)
+    values, custom, definitions, stage = await _clean_with_stage(session, data, None, creating=True)
+    values["status"] = stage
     tags = values.pop("tags", [])
     if values.get("owner_id") is None:
         values["owner_id"] = actor.user_id
@@ -198,8 +197,9 @@ async def update_customer(
     customer = await _visible(session, actor, customer_id, for_update=True)
     if customer.deleted_at is not None:
         raise NotFound(ENTITY, customer_id)
-    stage, data = data.status, replace(data, status=UNSET)  # a stage change is a workflow move, below
-    values, custom, definitions = await _clean_with_custom(session, data, customer.custom, creating=False)
+    # A stage change is a workflow move (``_move_by_edit``, once the other fields are set).
+    existing = customer.custom
+    values, custom, definitions, stage = await _clean_with_stage(session, data, existing, creating=False)
     if customer.version != version:
         changer = await accounts_repo.user_by_id(session, customer.updated_by) if customer.updated_by else None
         raise VersionConflict(customer_id, customer.version, changer.name if changer else None, customer.updated_at)
@@ -270,13 +270,40 @@ async def all_tag_names(session: AsyncSession, actor: Actor) -> list[str]:
 # -- the lifecycle stage: moves follow the tenant's workflow (app.workflows) -----------------------
 
 
-async def _start_stage(session: AsyncSession, requested: Any) -> str:
-    """A new customer's stage: the one asked for if the workflow has it, else the workflow's first."""
-    if requested is UNSET or requested in (None, ""):
-        return await workflows.initial_state(session, SPEC, None)
+async def _clean_with_stage(
+    session: AsyncSession, data: CustomerInput, existing: dict[str, Any] | None, *, creating: bool
+) -> tuple[dict[str, Any], dict[str, Any], list[Any], Any]:
+    """``_clean_with_custom`` with the stage checked against the tenant's workflow rather than the
+    four built-in ones (a tenant may add stages); every bad field is still reported at once.
+    The stage comes back on its own: a new customer's (the workflow's first if none is asked for),
+    or ``UNSET`` when an edit leaves it alone."""
+    stage, problems = await _stage_checked(session, data.status, creating=creating)
+    try:
+        values, custom, definitions = await _clean_with_custom(
+            session, replace(data, status=UNSET), existing, creating=creating
+        )
+    except ValidationFailed as exc:
+        raise ValidationFailed([*exc.errors, *problems]) from None
+    if problems:
+        raise ValidationFailed(problems)
+    return values, custom, definitions, stage
+
+
+async def _stage_checked(
+    session: AsyncSession, requested: Any, *, creating: bool
+) -> tuple[Any, list[FieldError]]:
+    if requested is UNSET and not creating:
+        return UNSET, []
+    if requested is UNSET or (creating and requested in (None, "")):
+        return await workflows.initial_state(session, SPEC, None), []
+    if requested in (None, ""):
+        return UNSET, [FieldError("status", "required", "is required")]
     if not isinstance(requested, str):
-        raise ValidationFailed([FieldError("status", "invalid_choice", "is not a stage of this workflow")])
-    return await workflows.initial_state(session, SPEC, requested)
+        return UNSET, [FieldError("status", "invalid_choice", "is not a stage of this workflow")]
+    try:
+        return await workflows.initial_state(session, SPEC, requested), []
+    except ValidationFailed as exc:
+        return UNSET, list(exc.errors)
 
 
 async def _move_by_edit(session: AsyncSession, actor: Actor, customer: Customer, requested: Any) -> None:
@@ -309,8 +336,10 @@ async def transition_customer(
     if customer.deleted_at is not None:
         raise NotFound(ENTITY, customer_id)
     if customer.version != version:
-        changer = await accounts_repo.user_by_id(session, customer.updated_by) if customer.updated_by else None
-        raise VersionConflict(customer_id, customer.version, changer.name if changer else None, customer.updated_at)
+        by = customer.updated_by
+        changer = await accounts_repo.user_by_id(session, by) if by else None
+        who = changer.name if changer else None
+        raise VersionConflict(customer_id, customer.version, who, customer.updated_at)
     await workflows.transition(session, actor, SPEC, customer, to, version, note=note)
     await session.commit()
     return customer

@@ -149,7 +149,7 @@ async def initial_state(session: AsyncSession, spec: EntitySpec, requested: str 
     if workflow.definition.state(requested) is None:
         keys = ", ".join(workflow.definition.keys())
         raise ValidationFailed(
-            [FieldError(spec.workflow_field or "state", "unknown_state", f"must be one of {keys}")]
+            [FieldError(spec.workflow_field or "state", "invalid_choice", f"must be one of {keys}")]
         )
     return requested
 

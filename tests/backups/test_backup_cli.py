@@ -211,6 +211,7 @@ async def test_tenant_export_writes_every_table_as_json_and_csv(
     assert manifest["withheld"]["columns"]["users"] == [
         "password_hash",
         "totp_secret",
+        "totp_pending_secret",
         "recovery_code_hashes",
     ]
     # The CSV opens in Excel/WPS: a BOM, a header row, and a formula shown as text; JSON keeps it exact.

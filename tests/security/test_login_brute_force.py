@@ -148,3 +148,32 @@ async def test_one_address_gets_at_most_ten_operator_login_attempts_a_minute(app
         *(console.post_form("/operator/login", {"email": email, "password": f"g{i}"}) for i in range(11))
     )
     assert sorted(r.status_code for r in responses) == [401] * 10 + [429]
+
+
+async def test_with_redis_down_logins_work_and_the_lock_still_holds(app: Litestar, tenant: TenantKit) -> None:
+    """Throttles fail open (staff must sign in during a Redis outage); the PostgreSQL lock does not."""
+    from redis.asyncio import Redis
+
+    dead = Redis(host="127.0.0.1", port=1, socket_connect_timeout=0.2)
+    ip = fresh_address()
+
+    async def attempt(password: str) -> str:
+        async with app.state.db.tenant_session(tenant.schema) as session:
+            try:
+                await accounts.login(
+                    session,
+                    app.state.settings,
+                    email=tenant.email("sales_a2"),
+                    password=password,
+                    ip=ip,
+                    user_agent="outage",
+                    redis=dead,
+                )
+            except accounts.LoginFailed as exc:
+                return exc.code
+            return "ok"
+
+    assert await attempt(PASSWORD) == "ok"
+    assert [await attempt("wrong") for _ in range(5)] == ["invalid"] * 5
+    assert await attempt(PASSWORD) == "invalid"
+    await dead.aclose()

@@ -326,8 +326,12 @@ async def measure(sides: list[Side], iterations: int, steady_warmup: int, on_var
             if variant == "random tenant":
                 await side.app.state.db.dispose()  # every pool (and pool slice) emptied
             if variant == "random tenant, steady":
-                for _ in range(min(steady_warmup, 20 * len(side.tenants)) // len(KINDS)):
-                    tenant = rng.choice(side.tenants)
+                if steady_warmup < 0:  # every tenant once, in a random order
+                    warmup = rng.sample(side.tenants, len(side.tenants))
+                else:
+                    draws = min(steady_warmup, 20 * len(side.tenants)) // len(KINDS)
+                    warmup = [rng.choice(side.tenants) for _ in range(draws)]
+                for tenant in warmup:
                     for kind in KINDS:
                         check(await request(side.client, kind, tenant), kind, tenant)
                     side.touched.add(tenant.slug)
@@ -565,7 +569,10 @@ def main() -> None:
         help="asyncpg prepared statements per connection (default: the app's setting, 500; 0: none)",
     )
     parser.add_argument(
-        "--steady-warmup", type=int, default=2000, help="untimed random requests before 'steady'"
+        "--steady-warmup",
+        type=int,
+        default=2000,
+        help="untimed random requests before 'steady' (-1: every tenant once)",
     )
     parser.add_argument(
         "--soak-seconds", type=float, default=0, help="then random tenants of the large database this long"

@@ -212,3 +212,34 @@ async def test_the_settings_page_tells_how_many_records_block_an_option_removal(
     )
     assert response.status_code == 422
     assert "1 条记录使用了被删除的选项；请将该选项归档，而不是删除。" in form_errors(response.text)
+
+
+async def test_a_staff_field_offers_every_active_staff_member(app: Litestar, tenant: TenantKit) -> None:
+    """A salesperson assigns customers only to themself, but the installer is whoever installs."""
+    await define(app, tenant, key="installer", label_zh="安装师傅", type="staff")
+    sales = await logged_in(app, tenant, "sales_a")
+    form = await sales.get("/customers/new")
+    assert f'<option value="{tenant.people["technician"]}"' in form.text and "孙强" in form.text
+    made = await sales.post_form(
+        "/customers",
+        {
+            "name": "装机客户",
+            "kind": "individual",
+            "status": "lead",
+            "_custom": "1",
+            "custom.installer": str(tenant.people["technician"]),
+        },
+    )
+    assert made.status_code == 303
+    # The detail page names the installer.
+    assert "孙强" in (await sales.get(made.headers["location"])).text
+
+
+async def test_moving_a_field_up_changes_the_form_order(app: Litestar, tenant: TenantKit) -> None:
+    await define(app, tenant, key="a_first", label_zh="甲字段", type="text")
+    second = await define(app, tenant, key="b_second", label_zh="乙字段", type="text")
+    owner = await logged_in(app, tenant, "owner")
+    moved = await owner.post_form(f"/settings/custom-fields/{second.id}/move", {"direction": "up"})
+    assert moved.status_code == 303
+    form = (await owner.get("/customers/new")).text
+    assert form.index("乙字段") < form.index("甲字段")

@@ -18,6 +18,7 @@ from litestar import Controller, Request, Response, get, post
 from litestar.response import Redirect, Template
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from app.accounts import repository as accounts_repo
 from app.customfields import service as custom_fields
 from app.customfields.models import CustomFieldDefinition
 from app.customfields.service import FieldDraft
@@ -559,8 +560,13 @@ async def form_extras(
         state = form_state(definitions, stored)
     else:
         state = form_state(definitions, {d.key: d.default for d in definitions})
+    people: list[Any] = []
+    if any(d.type == "staff" for d in definitions):
+        # A staff field names anyone active in the company, not only the owners the actor may assign.
+        people = [u for u in await accounts_repo.list_users(session) if u.is_active]
     return {
         "custom_definitions": definitions,
+        "custom_staff": people,
         "custom_state": state,
         "custom_errors": {k.split(".", 1)[1]: v for k, v in errors.items() if k.startswith("custom.")},
     }

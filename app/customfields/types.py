@@ -17,6 +17,15 @@ Stored forms (the JSON in the entity's ``custom`` column), chosen so equality fi
 
 ``parse`` takes what a form posts (text) or a GraphQL ``JSON`` value and returns the stored form,
 None for "empty", or raises ``ValueProblem``; ``check`` applies the definition's validation.
+
+Indexes (the strategy): one GIN ``jsonb_path_ops`` index on the whole ``custom`` column serves
+every equality filter of every field (``custom @> {"key": value}``, selects, booleans, staff,
+``has`` on multi-selects), so defining a field never runs DDL. Ranges (numbers, dates) are a
+guarded cast or a "C"-collated text comparison evaluated on the rows the other conditions leave;
+a tenant whose lists filter a range on a big table can get an expression index made for that one
+field (``CREATE INDEX ... ((CASE WHEN jsonb_typeof(custom->'k') = 'number' THEN
+(custom->>'k')::numeric END))``, the exact expression ``_sortable`` builds), created concurrently
+by an operator, not by the definition form. bench/custom_fields.py measures the common case.
 """
 
 from __future__ import annotations

@@ -50,3 +50,19 @@ async def test_a_malformed_graphql_body_is_a_400_with_a_json_error(
     assert error["message"] and error["extensions"]["code"] == "BAD_REQUEST"
     # The client's mistake is not a server error.
     assert sentry.events() == []
+
+
+async def test_a_string_for_an_int_page_size_is_a_variable_error_not_a_server_error(
+    app: Litestar, tenant: TenantKit, sentry
+) -> None:
+    """{"f": "abc"} for ``$f: Int`` used as ``first``: the object rate limiter used to call int() on it
+    ("invalid literal for int()", a server error in Sentry); now the variable coercion error wins."""
+    client = integrator(app, tenant.host, await token_for(app, tenant, "sales_a"))
+    query = "query($f: Int) { customers(first: $f) { totalCount } }"
+    for value in ("abc", "12", 3.5, [1], {"a": 1}, True):
+        response = await client.post("/graphql", json={"query": query, "variables": {"f": value}})
+        assert response.status_code == 200, response.text
+        message = response.json()["errors"][0]["message"]
+        assert message.startswith("Variable '$f' has invalid value"), message
+        assert "invalid literal" not in message
+    assert sentry.events() == []

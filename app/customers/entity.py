@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from app.customers.fields import CHOICES, FIELD_LABELS
+from app.customers.lifecycle import default_lifecycle
 from app.customers.models import Customer
 from app.kit.enums import N_
 from app.kit.permissions import register_module
@@ -27,5 +28,6 @@ SPEC = register(
         nav=NavItem("customers", N_("Customers"), "/customers", "customers:read", order=10),
         customizable=True,
         workflow_field="status",
+        default_workflow=default_lifecycle,
     )
 )

@@ -50,6 +50,9 @@ class EntitySpec:
     customizable: bool = False
     # The field that holds the workflow state, when the entity runs on a workflow.
     workflow_field: str | None = None
+    # The workflow every tenant starts with (app.workflows.definition's document: states, moves);
+    # its state keys are the values ``workflow_field`` may hold.
+    default_workflow: Callable[[], dict[str, Any]] | None = None
     # How a record is named in the audit log, search results and messages (default: its ``name``).
     title: Callable[[Any], str] | None = None
     # Record fields that hold staff ids (shown as names in audit diffs).

@@ -191,39 +191,17 @@ class Definition:
         }
 
 
-# -- the customer lifecycle every tenant starts with ---------------------------------------------
+# -- defaults ------------------------------------------------------------------------------------
 
 
-def default_customer_definition() -> dict[str, Any]:
-    """潜在 → 意向 → 成交 → 流失 with re-activation; keys are the stored customer status values."""
-    states = [
-        ("lead", "潜在", "Lead", "open"),
-        ("interested", "意向", "Interested", "open"),
-        ("won", "成交", "Won", "won"),
-        ("lost", "流失", "Lost", "lost"),
-    ]
-    moves = [
-        ("lead", "interested"),
-        ("lead", "won"),  # a walk-in who buys on the spot
-        ("lead", "lost"),
-        ("interested", "lead"),  # interest cooled down, keep in the pool
-        ("interested", "won"),
-        ("interested", "lost"),
-        ("won", "interested"),  # a buyer shows interest in the next purchase
-        ("won", "lost"),
-        ("lost", "lead"),  # re-activation
-        ("lost", "interested"),  # re-activation
-    ]
-    return {
-        "states": [
-            {"key": k, "label": {"zh_CN": zh, "en": en}, "category": c, "position": i}
-            for i, (k, zh, en, c) in enumerate(states)
-        ],
-        "transitions": [{"from": a, "to": b} for a, b in moves],
-    }
+def default_of(key: str) -> dict[str, Any] | None:
+    """The workflow an entity declares every tenant starts with (``EntitySpec.default_workflow``)."""
+    from app.entities import entity  # every entity declared (registered at import)
 
-
-DEFAULTS = {"customer": default_customer_definition}
+    spec = entity(key)
+    if spec is None or spec.default_workflow is None:
+        return None
+    return spec.default_workflow()
 
 
 # -- parsing and checking ------------------------------------------------------------------------

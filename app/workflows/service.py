@@ -21,7 +21,7 @@ from app.kit.permissions import is_known
 from app.kit.registry import EntitySpec, entity
 from app.workflows import engine
 from app.workflows import repository as repo
-from app.workflows.definition import DEFAULTS, Definition, State, load, parse
+from app.workflows.definition import Definition, State, default_of, load, parse
 from app.workflows.errors import NotAllowedTransition, StatesInUse
 from app.workflows.models import StageHistory, Workflow
 from app.workflows.permissions import WORKFLOWS_MANAGE
@@ -62,10 +62,10 @@ def is_permission(name: str) -> bool:
 
 def _current_of(row: Workflow | None, key: str) -> CurrentWorkflow:
     if row is None:
-        factory = DEFAULTS.get(key)
-        if factory is None:
+        document = default_of(key)
+        if document is None:
             raise NotFound(AUDIT_ENTITY, key)
-        return CurrentWorkflow(key, 0, load(factory()))
+        return CurrentWorkflow(key, 0, load(document))
     return CurrentWorkflow(key, row.version, load(row.definition), row.created_at, row.created_by)
 
 

@@ -12,8 +12,9 @@ from alembic import command
 from litestar import Litestar
 from sqlalchemy import Connection, text
 
+from app.customers.lifecycle import default_lifecycle
 from app.models import tenant_metadata
-from app.workflows.definition import default_customer_definition, load
+from app.workflows.definition import load
 from tenancy import migrate
 
 REVISION = "0007"
@@ -95,7 +96,7 @@ async def test_existing_tenants_get_the_default_lifecycle_and_their_customers_fi
     [workflow] = await _rows(app, f"SELECT * FROM {SCHEMA}.workflows")
     assert (workflow["entity"], workflow["version"], workflow["is_current"]) == ("customer", 1, True)
     # The migration's literal copy is the definition new tenants are seeded with.
-    assert workflow["definition"] == default_customer_definition()
+    assert workflow["definition"] == default_lifecycle()
     states = set(load(workflow["definition"]).keys())
     statuses = {r["status"] for r in await _rows(app, f"SELECT DISTINCT status FROM {SCHEMA}.customers")}
     assert statuses <= states

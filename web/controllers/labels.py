@@ -1,55 +1,23 @@
-"""How stored values read in the admin: field labels and enum choices, through the catalog."""
+"""How stored values read in the admin: field labels and enum choices, through the catalog.
+
+Every entity declares its own field labels and choices (``app.kit.registry``); this module only
+looks them up, so an order's ``status`` never collides with a customer's. The few labels here
+belong to no entity: the bookkeeping fields every audit record may carry.
+"""
 
 from __future__ import annotations
 
 from typing import Any
 
-from app.customers.fields import GENDERS, KINDS, SOURCES, STATUSES, TIERS
+from app.entities import entity
 from app.i18n import gettext as _
+from app.kit.enums import N_
+from app.kit.registry import EntitySpec
 
+CUSTOMER = "customer"
 
-def N_(message: str) -> str:
-    """Mark a msgid for extraction; it is translated where it is shown."""
-    return message
-
-
-# Stored values → English msgids (zh_CN: 潜在/意向/成交/流失 ...), translated when shown.
-CHOICES: dict[str, dict[str, str]] = {
-    "kind": {"individual": N_("Individual"), "company": N_("Company")},
-    "gender": {"male": N_("Male"), "female": N_("Female"), "unknown": N_("Unknown")},
-    "status": {"lead": N_("Lead"), "interested": N_("Interested"), "won": N_("Won"), "lost": N_("Lost")},
-    "tier": {"normal": N_("Normal"), "silver": N_("Silver"), "gold": N_("Gold"), "vip": N_("VIP")},
-    "source": {
-        "walk_in": N_("Store visit"),
-        "referral": N_("Referral"),
-        "online": N_("Online"),
-        "phone": N_("Phone call"),
-        "exhibition": N_("Trade show"),
-        "community": N_("Community event"),
-        "old_customer": N_("Repeat purchase"),
-    },
-}
-assert tuple(CHOICES["kind"]) == KINDS and tuple(CHOICES["gender"]) == GENDERS
-assert tuple(CHOICES["status"]) == STATUSES and tuple(CHOICES["tier"]) == TIERS
-assert tuple(CHOICES["source"]) == SOURCES
-
-FIELD_LABELS: dict[str, str] = {
-    "name": N_("Name"),
-    "kind": N_("Type"),
-    "gender": N_("Gender"),
-    "mobile": N_("Mobile"),
-    "email": N_("Email"),
-    "province": N_("Province"),
-    "city": N_("City"),
-    "district": N_("District"),
-    "address_detail": N_("Street address"),
-    "source": N_("Source"),
-    "status": N_("Status"),
-    "tier": N_("Tier"),
-    "owner_id": N_("Owner"),
-    "birthday": N_("Birthday"),
-    "notes": N_("Notes"),
-    "tags": N_("Tags"),
+# Fields of audit snapshots that belong to no entity in particular.
+COMMON_FIELD_LABELS: dict[str, str] = {
     "version": N_("Version"),
     "deleted": N_("In recycle bin"),
     "revoked": N_("Revoked"),
@@ -58,18 +26,45 @@ FIELD_LABELS: dict[str, str] = {
 }
 
 
-def choice_label(kind: str, value: str | None) -> str:
+def _spec(key: str) -> EntitySpec:
+    spec = entity(key)
+    if spec is None:
+        raise KeyError(f"unknown entity {key!r}")
+    return spec
+
+
+def choices(key: str = CUSTOMER) -> dict[str, dict[str, str]]:
+    """Field → stored value → label msgid, for an entity's choice fields (forms and filters)."""
+    return {name: enum.labels() for name, enum in _spec(key).choices.items()}
+
+
+# The customer's choices, for the customer templates (``choices[name]`` lists the stored values).
+CHOICES = choices(CUSTOMER)
+# The customer's field labels plus the common ones, in display order (audit diffs sort by it).
+FIELD_LABELS: dict[str, str] = {**_spec(CUSTOMER).fields, **COMMON_FIELD_LABELS}
+
+
+def choice_label(kind: str, value: str | None, entity_key: str = CUSTOMER) -> str:
     if value in (None, ""):
         return ""
-    msgid = CHOICES.get(kind, {}).get(value)
+    spec = entity(entity_key)
+    msgid = spec.choice_label(kind, value) if spec is not None else None
     return _(msgid) if msgid else str(value)
 
 
-def field_label(name: str) -> str:
-    return _(FIELD_LABELS.get(name, name))
+def field_label(name: str, entity_key: str = CUSTOMER) -> str:
+    spec = entity(entity_key)
+    if spec is not None and name in spec.fields:
+        return _(spec.fields[name])
+    return _(COMMON_FIELD_LABELS.get(name, name))
 
 
-def display_value(name: str, value: Any, names: dict[str, str]) -> str:
+def field_order(entity_key: str = CUSTOMER) -> list[str]:
+    spec = entity(entity_key)
+    return [*(spec.fields if spec is not None else {}), *COMMON_FIELD_LABELS]
+
+
+def display_value(name: str, value: Any, names: dict[str, str], entity_key: str = CUSTOMER) -> str:
     """One audited value as a person reads it: labels for enums, names for staff ids."""
     if value is None or value == "" or value == []:
         return "—"
@@ -77,8 +72,10 @@ def display_value(name: str, value: Any, names: dict[str, str]) -> str:
         return _("Yes") if value else _("No")
     if isinstance(value, list):
         return "、".join(str(v) for v in value)
-    if name in ("owner_id", "user_id"):
+    spec = entity(entity_key)
+    staff_fields = (*(spec.staff_fields if spec is not None else ()), "owner_id", "user_id")
+    if name in staff_fields:
         return names.get(str(value), str(value)[:8])
-    if name in CHOICES:
-        return choice_label(name, value)
+    if spec is not None and name in spec.choices:
+        return choice_label(name, value, entity_key)
     return str(value)

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import re
 
-from cf_kit import define, new_customer, purchase_channel
+from cf_kit import define, edit_customer, new_customer, purchase_channel
 from crm_testkit import TenantKit, form_errors, logged_in
 from litestar import Litestar
 from sqlalchemy import select
@@ -243,3 +243,17 @@ async def test_moving_a_field_up_changes_the_form_order(app: Litestar, tenant: T
     assert moved.status_code == 303
     form = (await owner.get("/customers/new")).text
     assert form.index("乙字段") < form.index("甲字段")
+
+
+async def test_the_change_history_names_custom_fields_and_their_options(
+    app: Litestar, tenant: TenantKit
+) -> None:
+    """The audit diff shows 购买渠道: 京东 → 天猫, not custom.channel: jd → tmall."""
+    await purchase_channel(app, tenant)
+    customer = await new_customer(app, tenant, name="历史客户", custom={"channel": "jd"})
+    await edit_customer(app, tenant, customer, custom={"channel": "tmall"})
+    owner = await logged_in(app, tenant, "owner")
+    page = (await owner.get(f"/customers/{customer.id}")).text
+    history = page[page.index("变更记录") :]
+    assert "购买渠道" in history and "京东" in history and "天猫" in history
+    assert "custom.channel" not in history and "tmall" not in history

@@ -17,6 +17,7 @@ from app.audit.models import AuditRecord
 from app.domain import Actor
 from app.http.query_params import day_start, parse_day, parse_positive_int
 from app.i18n import gettext as _
+from web.controllers import custom_fields as custom_field_web
 from web.controllers.common import DOMAIN_ERROR_HANDLERS, page
 from web.controllers.labels import FIELD_LABELS, N_, display_value, field_label
 from web.templating import DISPLAY_TZ
@@ -99,7 +100,8 @@ async def history_rows(
 ) -> list[tuple[AuditRecord, list[dict[str, str]]]]:
     """Each record with its change summary; staff ids in the snapshots shown as names."""
     names = {str(k): v for k, v in (await accounts.staff_names(session, _staff_ids(records))).items()}
-    return [(r, change_summary(r.action, r.before, r.after, names, r.entity)) for r in records]
+    rows = [(r, change_summary(r.action, r.before, r.after, names, r.entity)) for r in records]
+    return await custom_field_web.label_history(session, rows)  # custom.<key> by the field's label
 
 
 class AuditController(Controller):

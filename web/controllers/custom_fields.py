@@ -590,3 +590,38 @@ async def list_extras(
 
 async def active_definitions(session: AsyncSession, entity: str) -> list[CustomFieldDefinition]:
     return await custom_fields.active_definitions(session, entity)
+
+
+async def label_history(session: AsyncSession, rows: list[tuple[Any, list[dict[str, str]]]]) -> list[Any]:
+    """Audit change summaries with ``custom.<key>`` entries shown by the field's label and its
+    values as the field shows them (archived fields too: history keeps them)."""
+    from app.accounts import service as accounts
+    from app.customfields import repository as definitions_repo
+
+    entities = {r.entity for r, summary in rows if any(i["field"].startswith("custom.") for i in summary)}
+    if not entities:
+        return rows
+    found: dict[tuple[str, str], CustomFieldDefinition] = {}
+    for entity in entities:
+        for d in await definitions_repo.definitions(session, entity, include_archived=True):
+            found[(entity, d.key)] = d
+    staff: list[uuid.UUID] = []
+    for record, _summary in rows:
+        for snapshot in (record.before or {}, record.after or {}):
+            defs = [d for (e, _k), d in found.items() if e == record.entity]
+            staff += staff_ids(defs, [{k[7:]: v for k, v in snapshot.items() if k.startswith("custom.")}])
+    names = await accounts.staff_names(session, staff) if staff else {}
+    for record, summary in rows:
+        for item in summary:
+            if not item["field"].startswith("custom."):
+                continue
+            key = item["field"][len("custom.") :]
+            d = found.get((record.entity, key))
+            if d is None:
+                continue
+            item["field"] = VIEW.label(d)
+            for side, snapshot in (("before", record.before), ("after", record.after)):
+                value = (snapshot or {}).get(f"custom.{key}")
+                if item.get(side) and value not in (None, "", []):
+                    item[side] = VIEW.display(d, value, names)
+    return rows

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import uuid
 from collections.abc import Sequence
-from datetime import datetime, timedelta
+from datetime import UTC, datetime, timedelta
 
 from sqlalchemy import case, delete, func, literal, or_, select, update
 from sqlalchemy.dialects.postgresql import CIDR
@@ -60,8 +60,11 @@ async def revoke_session(session: AsyncSession, session_id: uuid.UUID, now: date
     await session.execute(update(UserSession).where(UserSession.id == session_id).values(revoked_at=now))
 
 
-async def token_by_hash(session: AsyncSession, token_hash: str, now: datetime) -> ApiToken | None:
-    """A live token: not revoked and not expired."""
+async def token_by_hash(
+    session: AsyncSession, token_hash: str, now: datetime | None = None
+) -> ApiToken | None:
+    """A live token: not revoked and not expired (at ``now``, default the current time)."""
+    now = now or datetime.now(UTC)
     return await session.scalar(
         select(ApiToken).where(
             ApiToken.token_hash == token_hash,

@@ -84,7 +84,7 @@ async def provide_optional_actor(request: Request[Any, Any, Any], db_session: As
             raise AuthRequired("token is not valid for this host")
         actor = await accounts.actor_for_token(db_session, token, ip=ip, request_id=request_id)
         if actor is None:
-            raise AuthRequired("token is invalid, expired or revoked")
+            raise AuthRequired("token is invalid or revoked")  # expired ones too
         await quotas.count_api_call(request.app.state.redis, tenant.slug, await tenant_limits(db_session))
     else:
         staff = await accounts.resume_session(

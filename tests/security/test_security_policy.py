@@ -163,3 +163,14 @@ async def test_admin_sees_and_ends_another_users_session(app: Litestar, tenant: 
     # A salesperson cannot end someone else's session.
     other = await logged_in(app, tenant, "sales_a")
     assert (await other.post_form(f"/security/sessions/{sid}/revoke", {})).status_code == 404
+
+
+async def test_setup_page_shows_the_new_key_as_a_qr_code(app: Litestar, tenant: TenantKit) -> None:
+    """The key is scanned, not typed: an inline SVG QR code of the otpauth:// URI, and apps staff in
+    China can install are named."""
+    client = await logged_in(app, tenant, "sales_a")
+    before = await client.get("/security/2fa/setup")
+    assert "<svg" not in before.text and "腾讯身份验证器" in before.text
+    assert (await client.post_form("/security/2fa/setup/start", {})).status_code == 303
+    page = await client.get("/security/2fa/setup")
+    assert page.status_code == 200 and '<svg' in page.text and 'class="segno"' in page.text

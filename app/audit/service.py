@@ -54,7 +54,12 @@ class AuditFilter:
 
 
 async def list_records(
-    session: AsyncSession, actor: Actor, filters: AuditFilter, *, limit: int = 50, before_id: int | None = None
+    session: AsyncSession,
+    actor: Actor,
+    filters: AuditFilter,
+    *,
+    limit: int = 50,
+    before_id: int | None = None,
 ) -> Sequence[AuditRecord]:
     """Records the actor may read, newest first.
 

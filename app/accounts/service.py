@@ -402,6 +402,10 @@ async def set_active(session: AsyncSession, actor: Actor, user_id: uuid.UUID, ac
         raise NotFound("user", user_id)
     if active and not user.is_active:
         await quotas.ensure_room(session, "users")
+    if not active and user.is_active:
+        from app.roles.service import ensure_a_role_manager_outlasts  # roles build on accounts
+
+        await ensure_a_role_manager_outlasts(session, user.id)
     before = {"is_active": user.is_active}
     user.is_active = active
     if not active:

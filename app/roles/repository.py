@@ -38,8 +38,13 @@ async def holder_counts(session: AsyncSession) -> dict[uuid.UUID, int]:
     return {role_id: count for role_id, count in rows.all()}
 
 
-async def active_holders(session: AsyncSession, role_ids: Sequence[uuid.UUID]) -> int:
+async def active_holders(
+    session: AsyncSession, role_ids: Sequence[uuid.UUID], *, excluding: uuid.UUID | None = None
+) -> int:
+    """How many active staff members hold one of these roles (not counting ``excluding``)."""
     if not role_ids:
         return 0
     query = select(func.count()).select_from(User).where(User.role_id.in_(role_ids), User.is_active.is_(True))
+    if excluding is not None:
+        query = query.where(User.id != excluding)
     return int(await session.scalar(query) or 0)

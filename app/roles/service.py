@@ -196,6 +196,15 @@ async def _ensure_a_role_manager_remains(session: AsyncSession, roles: list[Role
         raise LastRoleManager()
 
 
+async def ensure_a_role_manager_outlasts(session: AsyncSession, user_id: uuid.UUID) -> None:
+    """Refuse (``LastRoleManager``) when taking ``user_id`` away (deactivating them, say) would leave no
+    active staff member who can manage roles. Called by the staff services before such a change."""
+    roles = list(await repo.all_roles(session, lock=True))
+    managing = [r.id for r in roles if ROLES_MANAGE in r.permissions]
+    if await repo.active_holders(session, managing, excluding=user_id) == 0:
+        raise LastRoleManager()
+
+
 def _template(key: str | None) -> DefaultRole | None:
     if key is None or key == "":
         return None

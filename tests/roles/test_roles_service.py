@@ -283,3 +283,16 @@ async def test_a_stale_version_is_refused_naming_who_changed_it(app: Litestar, t
                 session, await actor(app, tenant, "owner"), stale.id, stale.version, RoleInput(name="查看")
             )
     assert conflict.value.changed_by == "李静" and conflict.value.current_version == stale.version + 1
+
+
+async def test_the_last_role_manager_cannot_be_deactivated(app: Litestar, tenant: TenantKit) -> None:
+    """王建国 may let 李静 go while he keeps roles:manage; nobody may then deactivate him."""
+    owner = await actor(app, tenant, "owner")
+    async with app.state.db.tenant_session(tenant.schema) as session:
+        await accounts.set_active(session, owner, tenant.people["admin"], False)
+    async with app.state.db.tenant_session(tenant.schema) as session:
+        with pytest.raises(LastRoleManager):
+            await accounts.set_active(session, owner, tenant.people["owner"], False)
+        await session.rollback()
+        user = await accounts_repo.user_by_id(session, tenant.people["owner"])
+        assert user is not None and user.is_active

@@ -67,8 +67,8 @@ case "${1:-}" in
                 fi
                 ;;
         esac
-        # --dist loadgroup: the browser tests (one xdist group, see tests/conftest.py) share a worker.
-        exec "$VENV/bin/python" -m pytest -n "$TEST_WORKERS" --dist loadgroup "$@"
+        # Whole test files per worker, the browser tests together and last (tests/conftest.py).
+        exec "$VENV/bin/python" -m pytest -n "$TEST_WORKERS" --dist loadfile "$@"
         ;;
     gates)
         install

@@ -17,6 +17,7 @@ import secrets
 import tempfile
 from collections.abc import AsyncIterator
 from itertools import count
+from typing import Any
 
 import asyncpg
 import pytest
@@ -158,14 +159,35 @@ async def other_tenant(app: Litestar) -> TenantKit:
 
 def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
     """Browser tests run last: while Playwright's sync API is open, its event loop occupies the main
-    thread that the async tests need (tests/e2e's chromium fixture closes it after each module).
-
-    In parallel they form one xdist group, so ``--dist loadgroup`` hands all of them to one worker
-    (one live server, one Chromium) as the last unit of work: no async test follows them there.
-    """
+    thread that the async tests need (tests/e2e's chromium fixture closes it after each module)."""
     browser_tests = [item for item in items if "tests/e2e/" in str(item.fspath)]
     for item in browser_tests:
         item.add_marker(pytest.mark.e2e)
-        item.add_marker(pytest.mark.xdist_group("e2e"))
         items.remove(item)
     items.extend(browser_tests)
+
+
+def _work_unit(nodeid: str) -> str:
+    """What one xdist worker runs as a whole: a test file, and all browser tests together."""
+    path = nodeid.split("::", 1)[0]
+    return "tests/e2e/" if path.startswith("tests/e2e/") else path
+
+
+@pytest.hookimpl(tryfirst=True, optionalhook=True)
+def pytest_xdist_make_scheduler(config: pytest.Config, log: Any) -> Any:
+    """Parallel runs hand out whole files, in collection order, and the browser tests as one unit.
+
+    Whole files: a module-scoped fixture (a seeded tenant, a throwaway cluster) is set up once, not on
+    every worker. In collection order: the browser tests are last (above), so the worker that gets
+    them runs no async test after them, and one live server and one Chromium serve them all.
+    (xdist's own ``--dist loadgroup`` cannot be used: it renames node ids, which pytest 9.2 ignores.)
+    """
+    if config.getoption("dist") not in ("load", "loadfile", "loadgroup", "loadscope"):
+        return None
+    from xdist.scheduler import LoadFileScheduling
+
+    class FilesThenBrowser(LoadFileScheduling):
+        def _split_scope(self, nodeid: str) -> str:
+            return _work_unit(nodeid)
+
+    return FilesThenBrowser(config, log)

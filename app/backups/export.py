@@ -39,7 +39,14 @@ from tenancy.migrate import quote_ident
 
 WITHHELD_TABLES = frozenset({"user_sessions", "api_tokens", "alembic_version"})
 WITHHELD_COLUMNS = frozenset(
-    {"password_hash", "token_hash", "totp_secret", "totp_pending_secret", "recovery_code_hashes", "csrf_token"}
+    {
+        "password_hash",
+        "token_hash",
+        "totp_secret",
+        "totp_pending_secret",
+        "recovery_code_hashes",
+        "csrf_token",
+    }
 )
 FETCH_ROWS = 2000
 

@@ -14,11 +14,21 @@ from app.accounts.models import Role, User
 from app.workflows.models import StageHistory, Workflow
 
 
-async def current(session: AsyncSession, entity: str, *, for_update: bool = False) -> Workflow | None:
+async def current(session: AsyncSession, entity: str, *, lock: str | None = None) -> Workflow | None:
+    """The current version. ``lock="share"``: a move or a new record relies on its states (FOR KEY
+    SHARE: moves run side by side, an edit waits for them); ``lock="update"``: an edit (FOR UPDATE:
+    later moves wait for it, and its count of records in removed states sees every earlier move)."""
     query = select(Workflow).where(Workflow.entity == entity, Workflow.is_current.is_(True))
-    if for_update:
+    if lock == "update":
         query = query.with_for_update()
-    return (await session.execute(query)).scalar_one_or_none()
+    elif lock == "share":
+        query = query.with_for_update(key_share=True)
+    found = (await session.execute(query)).scalar_one_or_none()
+    if found is None and lock is not None:
+        # Waited for an edit that replaced the version: the locked row is no longer current and
+        # the new one was not in this statement's snapshot; the next statement sees it.
+        found = (await session.execute(query)).scalar_one_or_none()
+    return found
 
 
 async def versions(session: AsyncSession, entity: str) -> Sequence[Workflow]:

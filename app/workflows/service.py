@@ -69,9 +69,10 @@ def _current_of(row: Workflow | None, key: str) -> CurrentWorkflow:
     return CurrentWorkflow(key, row.version, load(row.definition), row.created_at, row.created_by)
 
 
-async def current(session: AsyncSession, key: str) -> CurrentWorkflow:
-    """The current version of an entity's workflow (no permission check: callers hold the record)."""
-    return _current_of(await repo.current(session, key), key)
+async def current(session: AsyncSession, key: str, *, lock: str | None = None) -> CurrentWorkflow:
+    """The current version of an entity's workflow (no permission check: callers hold the record).
+    Moves and new records pass ``lock="share"`` (see ``repository.current``)."""
+    return _current_of(await repo.current(session, key, lock=lock), key)
 
 
 async def get_workflow(session: AsyncSession, actor: Actor, key: str) -> CurrentWorkflow:
@@ -94,7 +95,7 @@ async def update_workflow(
     if not actor.can(WORKFLOWS_MANAGE):
         raise PermissionDenied(WORKFLOWS_MANAGE)
     spec = spec_of(key)
-    row = await repo.current(session, key, for_update=True)
+    row = await repo.current(session, key, lock="update")
     before = _current_of(row, key)
     if before.version != version:
         changer = await repo.staff_name(session, before.updated_by) if before.updated_by else None
@@ -143,7 +144,7 @@ async def role_names(session: AsyncSession, actor: Actor) -> dict[str, str]:
 
 async def initial_state(session: AsyncSession, spec: EntitySpec, requested: str | None) -> str:
     """The state a new record starts in: the requested one if the workflow has it, else the first."""
-    workflow = await current(session, spec.key)
+    workflow = await current(session, spec.key, lock="share")
     if requested is None:
         return workflow.definition.initial.key
     if workflow.definition.state(requested) is None:
@@ -191,7 +192,7 @@ async def enter_state(
 ) -> Moved:
     """A state change made as part of another edit (the entity's update form): the same move and
     guard checks as ``transition``, with entry actions and history; the caller audits the edit."""
-    workflow = await current(session, spec.key)
+    workflow = await current(session, spec.key, lock="share")
     engine.check_move(workflow.definition, spec, actor, record, source, target)
     state = workflow.definition.state(target)
     assert state is not None
@@ -220,7 +221,7 @@ async def transition(
         raise VersionConflict(record.id, record.version, None, getattr(record, "updated_at", None))
     if note is not None and (len(note) > 500 or "\x00" in note):
         raise ValidationFailed([FieldError("note", "too_long", "must be at most 500 characters")])
-    workflow = await current(session, spec.key)
+    workflow = await current(session, spec.key, lock="share")
     source = getattr(record, spec.workflow_field)
     target = workflow.definition.state(to_state)
     if target is None or source == to_state:

@@ -376,3 +376,36 @@ async def test_a_transition_is_six_statements(app: Litestar, tenant: TenantKit) 
     finally:
         event.remove(engine, "before_cursor_execute", count)
     assert sorted(statements) == ["INSERT", "INSERT", "INSERT", "SELECT", "SELECT", "UPDATE"], statements
+
+
+async def test_an_edit_waits_for_a_move_in_progress_and_counts_its_record(
+    app: Litestar, tenant: TenantKit
+) -> None:
+    """张伟 is moving 吴悦 to 流失 (not committed yet) while 李静 removes 流失: the edit waits for the
+    move, then sees 吴悦 in 流失 and is refused; no record is ever left in a removed stage."""
+    import asyncio
+
+    from app.customers.entity import SPEC
+
+    wu = await _customer(app, tenant, "sales_a", name="吴悦", status="interested")
+    seller, admin = await actor(app, tenant, "sales_a"), await actor(app, tenant, "admin")
+    current = await _workflow(app, tenant)
+    document = copy.deepcopy(current.definition.as_json())
+    document["states"] = [s for s in document["states"] if s["key"] != "lost"]
+    document["transitions"] = [t for t in document["transitions"] if "lost" not in (t["from"], t["to"])]
+
+    async with app.state.db.tenant_session(tenant.schema) as moving:
+        record = await moving.get(Customer, wu.id, with_for_update=True)
+        await workflows.transition(moving, seller, SPEC, record, "lost", 1)  # holds the workflow (shared)
+
+        async def edit() -> Any:
+            async with app.state.db.tenant_session(tenant.schema) as editing:
+                return await workflows.update_workflow(editing, admin, "customer", document, current.version)
+
+        editor = asyncio.create_task(edit())
+        await asyncio.sleep(0.5)
+        assert not editor.done()  # the edit waits for the move
+        await moving.commit()
+    with pytest.raises(StatesInUse) as refused:
+        await asyncio.wait_for(editor, 10)
+    assert refused.value.counts == {"lost": 1}

@@ -14,7 +14,14 @@ from app import security
 from app.accounts import lockout, mfa
 from app.accounts import repository as repo
 from app.accounts.models import ApiToken, LoginAttempt, Role, Team, User, UserSession
-from app.accounts.permissions import DEFAULT_ROLES, SCOPE_ALL, SCOPE_OWN, SCOPE_TEAM, TOKENS_OWN, USERS_MANAGE
+from app.accounts.permissions import (
+    DEFAULT_ROLES,
+    SCOPE_ALL,
+    SCOPE_OWN,
+    SCOPE_TEAM,
+    STAFF_MANAGE,
+    TOKENS_CREATE,
+)
 from app.audit import service as audit
 from app.domain import Actor, FieldError, NotFound, PermissionDenied, ValidationFailed
 from app.platform import quotas
@@ -395,8 +402,8 @@ async def change_password(
 
 async def set_active(session: AsyncSession, actor: Actor, user_id: uuid.UUID, active: bool) -> User:
     """Deactivate (or reactivate) a staff member; deactivation ends all their sessions at once."""
-    if not actor.can(USERS_MANAGE):
-        raise PermissionDenied(USERS_MANAGE)
+    if not actor.can(STAFF_MANAGE):
+        raise PermissionDenied(STAFF_MANAGE)
     user = await repo.user_by_id(session, user_id)
     if user is None:
         raise NotFound("user", user_id)
@@ -425,14 +432,14 @@ async def set_active(session: AsyncSession, actor: Actor, user_id: uuid.UUID, ac
 
 
 async def list_sessions(session: AsyncSession, actor: Actor, *, everyone: bool = False) -> list[UserSession]:
-    if everyone and not actor.can(USERS_MANAGE):
-        raise PermissionDenied(USERS_MANAGE)
+    if everyone and not actor.can(STAFF_MANAGE):
+        raise PermissionDenied(STAFF_MANAGE)
     return list(await repo.live_sessions(session, None if everyone else actor.user_id, now_utc()))
 
 
 async def revoke_session_by_id(session: AsyncSession, actor: Actor, session_id: uuid.UUID) -> None:
     record = await session.get(UserSession, session_id)
-    if record is None or (record.user_id != actor.user_id and not actor.can(USERS_MANAGE)):
+    if record is None or (record.user_id != actor.user_id and not actor.can(STAFF_MANAGE)):
         raise NotFound("session", session_id)
     await repo.revoke_session(session, record.id, now_utc())
     audit.record(
@@ -450,8 +457,8 @@ async def revoke_session_by_id(session: AsyncSession, actor: Actor, session_id: 
 async def login_history(
     session: AsyncSession, actor: Actor, *, everyone: bool = False, limit: int = 100
 ) -> list[LoginAttempt]:
-    if everyone and not actor.can(USERS_MANAGE):
-        raise PermissionDenied(USERS_MANAGE)
+    if everyone and not actor.can(STAFF_MANAGE):
+        raise PermissionDenied(STAFF_MANAGE)
     return list(await repo.login_attempts(session, None if everyone else actor.email, limit))
 
 
@@ -493,8 +500,8 @@ async def create_api_token(
     name = (name or "").strip()
     errors: list[FieldError] = []
     if actor is not None:
-        if not (actor.can(TOKENS_OWN) or actor.can(USERS_MANAGE)):
-            raise PermissionDenied(TOKENS_OWN)
+        if not (actor.can(TOKENS_CREATE) or actor.can(STAFF_MANAGE)):
+            raise PermissionDenied(TOKENS_CREATE)
         if len(name) > API_TOKEN_NAME_MAX:
             errors.append(FieldError("name", "too_long", f"must be at most {API_TOKEN_NAME_MAX} characters"))
     if allowed_days is not None and days not in allowed_days:
@@ -573,15 +580,15 @@ async def actor_for_token(
 
 async def list_api_tokens(session: AsyncSession, actor: Actor) -> list[ApiToken]:
     """Admins see every token of the tenant; others their own."""
-    everyone = actor.can(USERS_MANAGE)
-    if not everyone and not actor.can(TOKENS_OWN):
-        raise PermissionDenied(TOKENS_OWN)
+    everyone = actor.can(STAFF_MANAGE)
+    if not everyone and not actor.can(TOKENS_CREATE):
+        raise PermissionDenied(TOKENS_CREATE)
     return list(await repo.tokens_of(session, None if everyone else actor.user_id))
 
 
 async def revoke_api_token(session: AsyncSession, actor: Actor, token_id: uuid.UUID) -> ApiToken:
     record = await session.get(ApiToken, token_id)
-    if record is None or (record.user_id != actor.user_id and not actor.can(USERS_MANAGE)):
+    if record is None or (record.user_id != actor.user_id and not actor.can(STAFF_MANAGE)):
         raise NotFound("api_token", token_id)
     if record.revoked_at is None:
         record.revoked_at = now_utc()

@@ -16,7 +16,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from app.accounts import mfa
 from app.accounts import service as accounts
-from app.accounts.permissions import USERS_MANAGE
+from app.accounts.permissions import STAFF_MANAGE
 from app.domain import Actor, NotFound, PermissionDenied, ValidationFailed
 from app.http.auth import AuthRequired, current_tenant
 from app.i18n import gettext as _
@@ -79,7 +79,7 @@ class SecurityController(Controller):
         self, request: Request[Any, Any, Any], session: AsyncSession, actor: Actor, **extra: Any
     ) -> dict[str, Any]:
         staff = _staff(request)
-        admin = actor.can(USERS_MANAGE)
+        admin = actor.can(STAFF_MANAGE)
         return page(
             request,
             actor,

@@ -11,7 +11,7 @@ from litestar.response import Redirect, Template
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from app.accounts import service as accounts
-from app.accounts.permissions import TOKENS_OWN, USERS_MANAGE
+from app.accounts.permissions import STAFF_MANAGE, TOKENS_CREATE
 from app.domain import Actor, ValidationFailed
 from app.http.auth import current_tenant
 from app.i18n import gettext as _
@@ -24,7 +24,7 @@ async def _render(
     headers = extra.pop("headers", None)
     settings = request.app.state.settings
     tokens = await accounts.list_api_tokens(session, actor)
-    everyone = actor.can(USERS_MANAGE)
+    everyone = actor.can(STAFF_MANAGE)
     ctx = page(
         request,
         actor,
@@ -32,7 +32,7 @@ async def _render(
         tokens=tokens,
         show_owner=everyone,
         names=await accounts.staff_names(session, [t.user_id for t in tokens]) if everyone else {},
-        can_create=actor.can(TOKENS_OWN) or everyone,
+        can_create=actor.can(TOKENS_CREATE) or everyone,
         lifetimes=settings.api_token_lifetimes_days,
         now=accounts.now_utc(),
         **{

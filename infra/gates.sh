@@ -34,7 +34,7 @@ gate "ruff check" "$BIN/ruff check --fix . fixes what it can; the rest by hand (
 gate "ruff format" "$BIN/ruff format . (or name the files)" \
     "$BIN/ruff" format --check --output-format concise .
 gate "layer contract" "move what the lower layer needs down into it; the contracts are [tool.importlinter] in pyproject.toml" \
-    "$BIN/lint-imports" --no-logo --no-cache
+    env COLUMNS="${COLUMNS:-160}" "$BIN/lint-imports" --no-logo --no-cache
 gate "mypy" "fix the types; the checked packages and options are [tool.mypy] in pyproject.toml" \
     "$BIN/mypy" --no-error-summary --hide-error-context
 

@@ -6,12 +6,14 @@ import uuid
 from collections.abc import Sequence
 from typing import Any
 
-from sqlalchemy import func, select
+from sqlalchemy import func, select, update
 from sqlalchemy.dialects.postgresql import array
+from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.sql.elements import ColumnElement
 
 from app.customfields.models import CustomFieldDefinition
+from app.tenant_settings.models import TenantSetting
 
 
 async def definitions(
@@ -74,3 +76,42 @@ async def count_option_use(
     else:
         condition = column[key].astext.in_(list(values))
     return int(await session.scalar(select(func.count()).select_from(model).where(condition)) or 0)
+
+
+# -- each person's list columns (one tenant-settings document per entity: user id → keys) ----------
+
+
+def _columns_key(entity: str) -> str:
+    return f"list_columns:{entity}"
+
+
+async def column_choice(session: AsyncSession, entity: str, user_id: uuid.UUID) -> list[str] | None:
+    row = await session.get(TenantSetting, _columns_key(entity))
+    found = (row.value or {}).get(str(user_id)) if row is not None else None
+    return list(found) if isinstance(found, list) else None
+
+
+async def save_column_choice(
+    session: AsyncSession, entity: str, user_id: uuid.UUID, keys: Sequence[str] | None
+) -> None:
+    """One statement, so two people saving at once both keep their choice; None forgets it."""
+    who = str(user_id)
+    if keys is None:
+        await session.execute(
+            update(TenantSetting)
+            .where(TenantSetting.key == _columns_key(entity))
+            .values(value=TenantSetting.value.op("-")(who), updated_by=user_id, updated_at=func.now())
+        )
+        return
+    entry = {who: list(keys)}
+    insert = pg_insert(TenantSetting).values(key=_columns_key(entity), value=entry, updated_by=user_id)
+    await session.execute(
+        insert.on_conflict_do_update(
+            index_elements=[TenantSetting.key],
+            set_={
+                "value": TenantSetting.value.op("||")(insert.excluded.value),
+                "updated_by": user_id,
+                "updated_at": func.now(),
+            },
+        )
+    )

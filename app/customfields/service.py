@@ -758,3 +758,35 @@ def export_cells(definitions: Iterable[CustomFieldDefinition], values: Mapping[s
         TYPES[d.type].export_cell(values[d.key], d) if values.get(d.key) is not None else None
         for d in definitions
     ]
+
+
+# -- each person's list columns --------------------------------------------------------------------
+
+
+async def list_columns(
+    session: AsyncSession, actor: Actor, entity_key: str, definitions: Sequence[CustomFieldDefinition]
+) -> list[CustomFieldDefinition]:
+    """The custom fields the actor's list shows: their own choice, else the fields shown in lists."""
+    chosen = await repo.column_choice(session, entity_key, actor.user_id)
+    if chosen is None:
+        return [d for d in definitions if d.show_in_list]
+    by_key = {d.key: d for d in definitions}
+    return [by_key[k] for k in chosen if k in by_key]
+
+
+async def choose_columns(
+    session: AsyncSession, actor: Actor, entity_key: str, keys: Sequence[str] | None
+) -> None:
+    """Save which custom fields the actor's list shows, in the fields' order (None: the defaults)."""
+    spec = customizable_spec(entity_key)
+    _require(actor, f"{spec.module}:read")
+    if keys is not None:
+        active = [d.key for d in await repo.definitions(session, entity_key)]
+        unknown = [k for k in keys if k not in active]
+        if unknown:
+            raise ValidationFailed(
+                [FieldError("columns", "unknown_field", f"no such field: {', '.join(unknown[:5])}")]
+            )
+        keys = [k for k in active if k in keys]
+    await repo.save_column_choice(session, entity_key, actor.user_id, keys)
+    await session.commit()

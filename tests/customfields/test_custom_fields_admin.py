@@ -257,3 +257,29 @@ async def test_the_change_history_names_custom_fields_and_their_options(
     history = page[page.index("变更记录") :]
     assert "购买渠道" in history and "京东" in history and "天猫" in history
     assert "custom.channel" not in history and "tmall" not in history
+
+
+async def test_each_person_chooses_the_custom_columns_of_their_list(app: Litestar, tenant: TenantKit) -> None:
+    """张伟 hides 购买渠道 and shows 房间数; 王芳's list keeps the tenant's default columns."""
+    await purchase_channel(app, tenant)  # shown in lists by default
+    await define(app, tenant, key="rooms", label_zh="房间数", type="integer")
+    await new_customer(app, tenant, by="sales_a", name="列客户", custom={"channel": "jd", "rooms": 3})
+    zhang = await logged_in(app, tenant, "sales_a")
+    chosen = await zhang.post_form(
+        "/list-columns/customer", {"col.rooms": "1", "next": "/customers?sort=name"}
+    )
+    assert chosen.status_code == 303 and chosen.headers["location"] == "/customers?sort=name"
+    mine = (await zhang.get("/customers")).text
+    assert (
+        '<th class="hide-mobile">房间数</th>' in mine and '<th class="hide-mobile">购买渠道</th>' not in mine
+    )
+    wang = await logged_in(app, tenant, "sales_a2")
+    theirs = (await wang.get("/customers")).text
+    assert (
+        '<th class="hide-mobile">购买渠道</th>' in theirs
+        and '<th class="hide-mobile">房间数</th>' not in theirs
+    )
+    # Back to the defaults; and never redirected off the list.
+    reset = await zhang.post_form("/list-columns/customer", {"reset": "1", "next": "https://evil.example/"})
+    assert reset.headers["location"] == "/customers"
+    assert '<th class="hide-mobile">购买渠道</th>' in (await zhang.get("/customers")).text

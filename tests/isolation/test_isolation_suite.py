@@ -131,6 +131,7 @@ ROUTE_CASES: dict[tuple[str, str], RouteCase] = {
     ("POST", "/settings/custom-fields/{field_id:uuid}/archive"): RouteCase(TENANT),
     ("POST", "/settings/custom-fields/{field_id:uuid}/restore"): RouteCase(TENANT),
     ("POST", "/settings/custom-fields/{field_id:uuid}/move"): RouteCase(TENANT, {"direction": "up"}),
+    ("POST", "/list-columns/{entity:str}"): RouteCase(TENANT, {"col.secret": "1", "next": "/customers"}),
     # Kit children (contacts, addresses) on B's customer: every route reads as absent.
     **{
         (method, f"/customers/{{customer_id:uuid}}/{slug}{tail}"): RouteCase(TENANT, form)

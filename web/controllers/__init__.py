@@ -32,9 +32,9 @@ from web.kit.children import child_controller  # noqa: E402
 # Child entities' sections on their parent's page, built from their declarations.
 ROUTES += [child_controller(spec.key) for spec in app.entities.entities() if spec.parent]
 
-from web.controllers.custom_fields import CustomFieldsController  # noqa: E402
+from web.controllers.custom_fields import CustomFieldsController, ListColumnsController  # noqa: E402
 
-ROUTES += [CustomFieldsController]
+ROUTES += [CustomFieldsController, ListColumnsController]
 
 from web.controllers.customer_stage import CustomerStageController  # noqa: E402
 from web.controllers.workflows import WorkflowsController  # noqa: E402

@@ -522,6 +522,36 @@ class CustomFieldsController(Controller):
         return _done(request, found.entity, None)
 
 
+class ListColumnsController(Controller):
+    """Each person's choice of custom-field columns in an entity's list."""
+
+    path = "/list-columns"
+    exception_handlers = DOMAIN_ERROR_HANDLERS
+
+    @post("/{entity:str}", operation_id="ChooseListColumns", name="custom_fields.columns")
+    async def choose(
+        self,
+        request: Request[Any, Any, Any],
+        db_session: AsyncSession,
+        actor: Actor,
+        entity: str,
+        data: FormData,
+    ) -> Redirect:
+        """Save the columns ticked (or forget the choice), then back to the list."""
+        keys = None if data.get("reset") else [k[4:] for k, v in data.items() if k.startswith("col.") and v]
+        try:
+            await custom_fields.choose_columns(db_session, actor, entity, keys)
+        except ValidationFailed:
+            await db_session.rollback()  # a field archived since the list was shown, or a made-up one
+        back = data.get("next") or ""
+        spec = next((s for s in customizable() if s.key == entity), None)
+        home = spec.nav.path if spec is not None and spec.nav is not None else "/"
+        # Only back to the entity's own list (never an address from elsewhere).
+        return Redirect(
+            back if back.startswith(home) and not back.startswith("//") else home, status_code=303
+        )
+
+
 def _done(request: Request[Any, Any, Any], entity: str, message: str | None) -> Response[Any] | Redirect:
     """HTMX: close the drawer, toast, refresh the list; otherwise back to the list page."""
     import json
@@ -625,3 +655,9 @@ async def label_history(session: AsyncSession, rows: list[tuple[Any, list[dict[s
                 if item.get(side) and value not in (None, "", []):
                     item[side] = VIEW.display(d, value, names)
     return rows
+
+
+async def list_columns(
+    session: AsyncSession, actor: Actor, entity: str, definitions: list[CustomFieldDefinition]
+) -> list[CustomFieldDefinition]:
+    return await custom_fields.list_columns(session, actor, entity, definitions)

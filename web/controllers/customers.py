@@ -27,8 +27,8 @@ from app.http.auth import current_tenant
 from app.i18n import gettext as _
 from app.idempotency import service as idempotency
 from app.reference import divisions
-from web.controllers.audit import audit_labels, history_rows
 from web.controllers import custom_fields as custom_field_web
+from web.controllers.audit import audit_labels, history_rows
 from web.controllers.common import DOMAIN_ERROR_HANDLERS, FormData, field_errors, is_htmx, page
 from web.controllers.customer_query import SORT_LABELS, parse_list_query
 from web.controllers.labels import CHOICES, choice_label, field_label
@@ -225,7 +225,9 @@ class CustomersController(Controller):
                 + custom_field_web.staff_ids(custom_definitions, [c.custom or {} for c in rows]),
             ),
             custom_definitions=custom_definitions,
-            list_fields=[d for d in custom_definitions if d.show_in_list],
+            list_fields=await custom_field_web.list_columns(
+                db_session, actor, customers.ENTITY, custom_definitions
+            ),
             can_create=actor.can(CUSTOMERS_CREATE),
             can_write=actor.can(CUSTOMERS_EDIT),
             can_delete=actor.can(CUSTOMERS_DELETE),
@@ -295,9 +297,10 @@ class CustomersController(Controller):
         try:
             async with idempotency.once(db_session, actor, f"form:customers.create:{token}", token) as attempt:
                 if attempt.replay is None:
-                    customer = await customers.create_customer(
-                        attempt.session, actor, await custom_field_web.with_custom_values(attempt.session, customers.ENTITY, data, input_of(data))
+                    typed = await custom_field_web.with_custom_values(
+                        attempt.session, customers.ENTITY, data, input_of(data)
                     )
+                    customer = await customers.create_customer(attempt.session, actor, typed)
                     attempt.remember({"id": str(customer.id), "name": customer.name})
         except ValidationFailed as exc:  # nothing was written, and the token is free again
             ctx = await form_context(
@@ -343,7 +346,8 @@ class CustomersController(Controller):
             tags=(await customers.tag_names(db_session, [customer.id]))[customer.id],
             names=await accounts.staff_names(
                 db_session,
-                [p for p in people if p] + custom_field_web.staff_ids(custom_definitions, [customer.custom or {}]),
+                [p for p in people if p]
+                + custom_field_web.staff_ids(custom_definitions, [customer.custom or {}]),
             ),
             custom_definitions=custom_definitions,
             can_write=actor.can(CUSTOMERS_EDIT),

@@ -1,11 +1,18 @@
 """Imports every entity declaration so the kit's registry is complete (like app.models for tables).
 
-Shared modules that list entities (the audit page, search, roles, custom fields) import this once.
+Shared modules that list entities (the audit page, labels, search, roles, custom fields) import
+this once.
 """
 
+from app.accounts import entity as _accounts  # noqa: F401
 from app.addresses import service as _addresses  # noqa: F401
 from app.contacts import service as _contacts  # noqa: F401
 from app.customers import entity as _customers  # noqa: F401
+from app.customfields import entity as _customfields  # noqa: F401
+from app.exports import entity as _exports  # noqa: F401
 from app.kit.registry import entities, entity
+from app.roles import entity as _roles  # noqa: F401
+from app.tenant_settings import entity as _settings  # noqa: F401
+from app.workflows import entity as _workflows  # noqa: F401
 
 __all__ = ["entities", "entity"]

@@ -34,7 +34,7 @@ SPEC = register(
             "is_default": N_("Default address"),
         },
         choices={"kind": AddressKind},
-        page="/customers/{parent}#addresses",
+        page="/customers/{customer_id}#addresses",
         staff_fields=(),
         parent="customer",
         parent_field="customer_id",

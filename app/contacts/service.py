@@ -31,7 +31,7 @@ SPEC = register(
             "is_primary": N_("Primary contact"),
         },
         errors={"not_a_company": N_("Contacts can only be added to company customers.")},
-        page="/customers/{parent}#contacts",
+        page="/customers/{customer_id}#contacts",
         staff_fields=(),
         parent="customer",
         parent_field="customer_id",

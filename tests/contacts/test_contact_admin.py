@@ -38,3 +38,17 @@ async def test_the_customer_page_loads_contacts_only_for_companies(app: Litestar
     page = (await client.get(f"/customers/{person.id}")).text
     assert f"/customers/{person.id}/contacts" not in page
     assert f"/customers/{person.id}/addresses" in page
+
+
+async def test_the_audit_log_names_a_contact_and_links_to_its_customer(
+    app: Litestar, tenant: TenantKit
+) -> None:
+    """The audit page knows contacts from their declaration alone: label, field labels, page."""
+    section = TestContactSection()
+    client, url, contact_id = await section._add(app, tenant)
+    company = url.split("/")[2]
+    owner = await logged_in(app, tenant, "owner")
+    page = await owner.get("/audit", params={"entity": "contact"})
+    assert page.status_code == 200
+    assert "联系人" in page.text and "职务" in page.text and "采购经理" in page.text
+    assert f'href="/customers/{company}#contacts"' in page.text

@@ -15,15 +15,15 @@ from app.accounts import service as accounts
 from app.audit import service as audit
 from app.audit.models import AuditRecord
 from app.domain import Actor
+from app.entities import entities, entity
 from app.http.query_params import day_start, parse_day, parse_positive_int
 from app.i18n import gettext as _
 from web.controllers import custom_fields as custom_field_web
 from web.controllers.common import DOMAIN_ERROR_HANDLERS, page
-from web.controllers.labels import FIELD_LABELS, N_, display_value, field_label
+from web.controllers.labels import N_, display_value, field_label, field_order
 from web.templating import DISPLAY_TZ
 
 PAGE_SIZE = 50
-ENTITY_LABELS = {"customer": N_("Customer"), "api_token": N_("API token")}
 ACTION_LABELS = {
     "create": N_("Create"),
     "update": N_("Update"),
@@ -32,22 +32,31 @@ ACTION_LABELS = {
     "revoke": N_("Revoke"),
     "transition": N_("Stage change"),  # a workflow move (app.workflows), on any workflow-driven entity
 }
-ENTITY_PAGES = {"customer": "/customers/{id}", "api_token": "/tokens"}
-# Where a field means something else than on a customer.
-ENTITY_FIELD_LABELS = {"api_token": {"name": N_("Token name")}}
+
+
+def entity_keys() -> list[str]:
+    """Every entity the audit log can show, from the kit's registry (each area declares its own)."""
+    return [spec.key for spec in entities()]
 
 
 def action_label(action: str) -> str:
     return _(ACTION_LABELS[action]) if action in ACTION_LABELS else action
 
 
-def entity_label(entity: str) -> str:
-    return _(ENTITY_LABELS[entity]) if entity in ENTITY_LABELS else entity
+def entity_label(key: str) -> str:
+    spec = entity(key)
+    return _(spec.label) if spec is not None else key
 
 
-def entity_link(entity: str, entity_id: str) -> str | None:
-    pattern = ENTITY_PAGES.get(entity)
-    return pattern.format(id=entity_id) if pattern else None
+def entity_link(key: str, entity_id: str, snapshot: dict[str, Any] | None = None) -> str | None:
+    """The page of the audited record; a child's page is its parent's (ids from the snapshot)."""
+    spec = entity(key)
+    if spec is None or not spec.page:
+        return None
+    try:
+        return spec.page.format(id=entity_id, **{k: v for k, v in (snapshot or {}).items() if k != "id"})
+    except (KeyError, IndexError, ValueError):
+        return None
 
 
 def audit_labels() -> dict[str, Any]:
@@ -70,14 +79,13 @@ def change_summary(
         keys = [
             k for k in dict.fromkeys([*before, *after]) if k != "version" and before.get(k) != after.get(k)
         ]
-    labels = ENTITY_FIELD_LABELS.get(entity, {})
-    order = list(FIELD_LABELS)
+    order = field_order(entity)
     keys.sort(key=lambda k: order.index(k) if k in order else len(order))
     return [
         {
-            "field": _(labels[key]) if key in labels else field_label(key),
-            "before": "" if action == "create" else display_value(key, before.get(key), names),
-            "after": display_value(key, after.get(key), names),
+            "field": field_label(key, entity),
+            "before": "" if action == "create" else display_value(key, before.get(key), names, entity),
+            "after": display_value(key, after.get(key), names, entity),
         }
         for key in keys
     ]
@@ -124,7 +132,7 @@ class AuditController(Controller):
             )
 
         entity = (params.get("entity") or "").strip()
-        if entity and entity not in ENTITY_LABELS:
+        if entity and entity not in entity_keys():
             bad(_("Object"), entity)
             entity = ""
         action = (params.get("action") or "").strip()
@@ -189,7 +197,7 @@ class AuditController(Controller):
             older_url=url(before=older) if older else None,
             newest_url=url() if before_id else None,
             staff=await accounts.staff_directory(db_session),
-            entities=ENTITY_LABELS,
+            entities=entity_keys(),
             actions=ACTION_LABELS,
             **audit_labels(),
         )

@@ -1,0 +1,17 @@
+"""Workflows as the audit log shows them (a record's id is the entity key it drives)."""
+
+from __future__ import annotations
+
+from app.kit.enums import N_
+from app.kit.registry import EntitySpec, register
+
+WORKFLOW = register(
+    EntitySpec(
+        key="workflow",
+        label=N_("Workflow"),
+        plural=N_("Workflows"),
+        module="settings",
+        page="/workflows/{id}",
+        staff_fields=(),
+    )
+)

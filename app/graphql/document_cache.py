@@ -4,10 +4,10 @@ The same few operations arrive again and again, so parsing and validating each t
 strawberry's ParserCache and an ``lru_cache`` on validation were bounded by entries only: 40
 distinct queries carrying a 4 MB comment kept 300 MB alive (the text, its Source and its AST, once
 in each cache). Here one LRU holds, per query text, the document and its validation result, and
-evicts by entry count and by an estimate of the bytes they hold (twice the text, which the source
-and the tokens' values each keep, plus ~350 bytes per token for graphql-core's tokens and AST
-nodes, measured with tracemalloc). Validation cannot outlive
-its document, because it is stored with it.
+evicts by entry count and by an estimate of the bytes they hold: three times the text (the source
+and the tokens' values each keep it, plus the allocator's share, measured with
+bench/graphql_memory.py) and ~350 bytes per token for graphql-core's tokens and AST nodes
+(measured with tracemalloc). Validation cannot outlive its document: it is stored with it.
 
 Query texts larger than ``GRAPHQL_MAX_QUERY_BYTES`` never get here (the endpoint refuses them).
 """
@@ -28,6 +28,7 @@ from app.settings import get_settings
 
 # What one token costs in memory once parsed (Token plus its share of the AST), measured.
 BYTES_PER_TOKEN = 350
+TEXT_COPIES = 3
 
 Rules = tuple[type[ASTValidationRule], ...]
 
@@ -113,9 +114,10 @@ class CachedDocuments(SchemaExtension):
         entry = cache.get(key)
         if entry is None:
             document = parse(context.query or "", **options)  # a syntax error propagates as usual
-            # The text twice: the Source keeps it, and comment and string tokens keep their own
-            # copies of its pieces (a 60 KB comment is a 60 KB token value).
-            size = 2 * len(context.query or "") + BYTES_PER_TOKEN * _token_count(document)
+            # The text thrice: the Source keeps it, comment and string tokens keep their own copies
+            # of its pieces (a 60 KB comment is a 60 KB token value), and a server's RSS measured
+            # with bench/graphql_memory.py grows by about one more.
+            size = TEXT_COPIES * len(context.query or "") + BYTES_PER_TOKEN * _token_count(document)
             entry = CachedDocument(document=document, size=size)
             cache.put(key, entry)
         self._entry = entry

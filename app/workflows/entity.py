@@ -4,13 +4,14 @@ from __future__ import annotations
 
 from app.kit.enums import N_
 from app.kit.registry import EntitySpec, register
+from app.workflows.permissions import MODULE  # noqa: F401  (the module named below is registered)
 
 WORKFLOW = register(
     EntitySpec(
         key="workflow",
         label=N_("Workflow"),
         plural=N_("Workflows"),
-        module="settings",
+        module="workflows",  # app.workflows.permissions (workflows:manage)
         page="/workflows/{id}",
         staff_fields=(),
     )

@@ -646,14 +646,14 @@ async def label_history(session: AsyncSession, rows: list[tuple[Any, list[dict[s
             if not item["field"].startswith("custom."):
                 continue
             key = item["field"][len("custom.") :]
-            d = found.get((record.entity, key))
-            if d is None:
+            field = found.get((record.entity, key))
+            if field is None:
                 continue
-            item["field"] = VIEW.label(d)
+            item["field"] = VIEW.label(field)
             for side, snapshot in (("before", record.before), ("after", record.after)):
                 value = (snapshot or {}).get(f"custom.{key}")
                 if item.get(side) and value not in (None, "", []):
-                    item[side] = VIEW.display(d, value, names)
+                    item[side] = VIEW.display(field, value, names)
     return rows
 
 

@@ -36,9 +36,9 @@ from app.domain import Actor, FieldError, NotFound, PermissionDenied, QuotaExcee
 from app.exports import repository as repo
 from app.exports.files import CONTENT_TYPES, FILE_TZ, FORMATS, customer_row, row_writer
 from app.exports.models import ExportJob, ExportStatus
-from app.factory import QUEUE_NAME
 from app.observability import scrub_text
 from app.platform.quotas import ensure_storage_room
+from app.runtime import QUEUE_NAME
 from app.settings import get_settings
 from app.storage import tenant_files
 from tenancy.models import TenantStatus

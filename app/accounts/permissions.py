@@ -28,10 +28,6 @@ ROLES_MANAGE = "roles:manage"
 SETTINGS_MANAGE = "settings:manage"
 TOKENS_CREATE = "tokens:create"
 
-# Former names, kept while files being changed elsewhere still use them (same strings as above).
-USERS_MANAGE = STAFF_MANAGE
-TOKENS_OWN = TOKENS_CREATE
-
 AUDIT = register_module("audit", N_("Audit log"), ("read",))
 STAFF = register_module("staff", N_("Staff"), ("manage",), {"manage": N_("Manage staff")})
 ROLES = register_module("roles", N_("Roles"), ("manage",), {"manage": N_("Manage roles")})

@@ -199,6 +199,36 @@ class Ref(FieldType):
             return None
 
 
+@dataclass(frozen=True)
+class Tags(FieldType):
+    """Free tag names: a list or comma/space-separated text; blanks and repeats dropped."""
+
+    max_length: int = 30
+    max_count: int = 20
+    widget: str = "tags"
+
+    def clean(self, errors: Errors, name: str, value: Any) -> list[str]:
+        if value in (None, ""):
+            return []
+        if isinstance(value, str):
+            value = re.split(r"[,，\s]+", value)
+        if not isinstance(value, list | tuple):
+            errors.add(name, "invalid", "must be a list of tag names")
+            return []
+        tags: list[str] = []
+        for index, raw in enumerate(value):
+            tag = str(raw).strip()
+            if not tag:
+                continue
+            if len(tag) > self.max_length:
+                errors.add(f"{name}.{index}", "too_long", f"must be at most {self.max_length} characters")
+            elif tag not in tags:
+                tags.append(tag)
+        if len(tags) > self.max_count:
+            errors.add(name, "too_many", f"at most {self.max_count} tags")
+        return tags
+
+
 DIVISION_KEYS = ("province", "city", "district")
 
 
@@ -231,11 +261,16 @@ class Fields:
     division: bool = False
     division_required: bool = False
 
-    def clean(
-        self, raw: Mapping[str, Any], *, creating: bool, errors: Errors | None = None
-    ) -> dict[str, Any]:
+    def clean(self, raw: Mapping[str, Any], *, creating: bool) -> dict[str, Any]:
         """Clean what was supplied (and, when creating, every declared field); raise every error at once."""
-        errors = errors or Errors()
+        errors = Errors()
+        out = self.collect(raw, creating=creating, errors=errors)
+        errors.raise_if_any()
+        return out
+
+    def collect(self, raw: Mapping[str, Any], *, creating: bool, errors: Errors) -> dict[str, Any]:
+        """``clean`` that adds its errors to ``errors`` instead of raising (to report them together
+        with custom-field and workflow problems)."""
         supplied = dict(raw)
         if creating:
             for name in self.types:
@@ -249,7 +284,6 @@ class Fields:
                 out[name] = kind.clean(errors, name, supplied[name])
         if self.division:
             clean_division(errors, supplied, out, required=self.division_required)
-        errors.raise_if_any()
         return out
 
 

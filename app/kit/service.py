@@ -14,6 +14,7 @@ from __future__ import annotations
 import uuid
 from collections.abc import AsyncIterator, Mapping, Sequence
 from contextlib import asynccontextmanager
+from dataclasses import dataclass, field
 from datetime import UTC, date, datetime
 from decimal import Decimal
 from typing import Any, ClassVar, Generic, TypeVar
@@ -23,13 +24,16 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from app.accounts import repository as accounts_repo
 from app.audit import service as audit
+from app.customfields import service as custom_fields
 from app.domain import Actor, FieldError, NotFound, PermissionDenied, ValidationFailed, VersionConflict
 from app.events import service as events
-from app.kit.fields import Fields
+from app.kit.fields import UNSET, Errors, Fields
 from app.kit.paging import BadCursor, Order, Page, keyset_page
 from app.kit.registry import EntitySpec
 from app.kit.scope import OwnerScope, ParentScope, Scope, owners_for
 from app.settings import get_settings
+from app.workflows import service as workflows
+from app.workflows.errors import GuardFailed, NotAllowedTransition, refusal_text
 
 M = TypeVar("M")
 
@@ -43,6 +47,16 @@ async def unit_of_work(session: AsyncSession) -> AsyncIterator[AsyncSession]:
         await session.rollback()
         raise
     await session.commit()
+
+
+@dataclass
+class Cleaned:
+    """Checked input: declared fields, custom values with their search text, the stage."""
+
+    values: dict[str, Any]
+    custom: dict[str, Any] = field(default_factory=dict)
+    search_text: list[str] = field(default_factory=list)
+    stage: Any = UNSET
 
 
 def json_ready(value: Any) -> Any:
@@ -206,19 +220,76 @@ class EntityService(Generic[M]):
     async def after_write(self, record: M, values: dict[str, Any], *, creating: bool) -> None:
         """Keep invariants across records (one primary contact...), inside the same transaction."""
 
-    def index(self, record: M) -> None:
-        """Fill search columns (entities with ``SearchMixin``)."""
+    def index(self, record: M, extra_text: Sequence[str] = ()) -> None:
+        """Fill search columns (entities with ``SearchMixin``); ``extra_text``: searchable custom values."""
 
-    def snapshot(self, record: M) -> dict[str, Any]:
+    async def snapshot(self, record: M) -> dict[str, Any]:
         """The audited view: the declared fields and custom values, JSON-ready."""
         data = {name: json_ready(getattr(record, name)) for name in self.fields.types}
         if self.fields.division:
             data.update({k: getattr(record, k) for k in ("province", "city", "district")})
-        custom = getattr(record, "custom", None)
-        if custom:
-            data.update({f"custom.{k}": v for k, v in custom.items()})
+        if self.spec.workflow_field:
+            data[self.spec.workflow_field] = getattr(record, self.spec.workflow_field)
+        for key, value in sorted((getattr(record, "custom", None) or {}).items()):
+            data[f"custom.{key}"] = value
         data["version"] = getattr(record, "version", None)
         return data
+
+    # -- input: declared fields, custom fields and the workflow stage, checked together ----------
+
+    async def clean(self, raw: Mapping[str, Any], record: Any = None) -> Cleaned:
+        """Every problem of the input at once: built-in fields, custom-field values (customizable
+        entities) and the stage (workflow-driven entities, checked against the tenant's workflow)."""
+        creating = record is None
+        errors = Errors()
+        stage_field = self.spec.workflow_field
+        builtin = {k: v for k, v in raw.items() if k not in ("custom", stage_field)}
+        values = self.fields.collect(builtin, creating=creating, errors=errors)
+        cleaned = Cleaned(values=values)
+        if self.spec.customizable:
+            supplied = raw.get("custom")
+            existing = None if creating else (record.custom or {})
+            custom, problems, definitions = await custom_fields.clean_values(
+                self.session, self.spec.key, supplied, existing, creating=creating
+            )
+            errors.items.extend(problems)
+            cleaned.custom, cleaned.search_text = custom, custom_fields.search_texts(definitions, custom)
+        if stage_field:
+            cleaned.stage = await self._stage(raw, creating, errors)
+        errors.raise_if_any()
+        return cleaned
+
+    async def _stage(self, raw: Mapping[str, Any], creating: bool, errors: Errors) -> Any:
+        """The stage a new record starts in (the workflow's first unless one is asked for), or the
+        one an edit asks for (``UNSET``: left alone)."""
+        field_name = self.spec.workflow_field or "state"
+        requested = raw.get(field_name, UNSET)
+        if requested is UNSET and not creating:
+            return UNSET
+        if requested in (None, "") and not creating:
+            errors.add(field_name, "required", "is required")
+            return UNSET
+        if requested is not UNSET and requested not in (None, "") and not isinstance(requested, str):
+            errors.add(field_name, "invalid_choice", "is not a stage of this workflow")
+            return UNSET
+        try:
+            wanted = None if requested in (UNSET, None, "") else str(requested)
+            return await workflows.initial_state(self.session, self.spec, wanted)
+        except ValidationFailed as exc:
+            errors.items.extend(exc.errors)
+            return UNSET
+
+    async def _move(self, record: Any, stage: Any) -> None:
+        """A stage changed by an edit is a workflow move like any other (allowed moves, guards met
+        by the record as edited, entry actions, history); a refusal is an error on the field."""
+        field_name = self.spec.workflow_field
+        if field_name is None or stage is UNSET or stage == getattr(record, field_name):
+            return
+        current = getattr(record, field_name)
+        try:
+            await workflows.enter_state(self.session, self.actor, self.spec, record, current, str(stage))
+        except (NotAllowedTransition, GuardFailed) as exc:
+            raise ValidationFailed([FieldError(field_name, exc.code, refusal_text(exc))]) from exc
 
     # -- writes ----------------------------------------------------------------------------------
 
@@ -238,51 +309,83 @@ class EntityService(Generic[M]):
     def _emit(self, record: Any, verb: str, **extra: Any) -> None:
         events.emit(self.session, f"{self.spec.key}.{verb}", {"id": str(record.id), **extra})
 
+    async def _check_version(self, record: Any, version: int) -> None:
+        if record.version != version:
+            by = record.updated_by
+            changer = await accounts_repo.user_by_id(self.session, by) if by else None
+            raise VersionConflict(
+                record.id, record.version, changer.name if changer else None, record.updated_at
+            )
+
     async def create(self, raw: Mapping[str, Any]) -> M:
         self.require("create")
         async with unit_of_work(self.session):
-            values = self.fields.clean(raw, creating=True)
+            cleaned = await self.clean(raw)
+            values = cleaned.values
             await self.before_create(values)
+            extra: dict[str, Any] = {}
+            if self.spec.customizable:
+                extra["custom"] = cleaned.custom
+            if self.spec.workflow_field:
+                extra[self.spec.workflow_field] = cleaned.stage
+            columns = {k: v for k, v in values.items() if k in self.columns()}
             record = self.model(
-                **values, version=1, created_by=self.actor.user_id, updated_by=self.actor.user_id
+                **columns, **extra, version=1, created_by=self.actor.user_id, updated_by=self.actor.user_id
             )
-            self.index(record)
+            self.index(record, cleaned.search_text)
             self.session.add(record)
             await self.session.flush()
             await self.after_write(record, values, creating=True)
-            self._audit(record, "create", None, self.snapshot(record))
+            self._audit(record, "create", None, await self.snapshot(record))
             self._emit(record, "created")
         return record
 
     async def update(self, record_id: uuid.UUID, version: int, raw: Mapping[str, Any]) -> M:
         self.require("edit")
         async with unit_of_work(self.session):
-            changes = {k: v for k, v in raw.items() if k not in self.create_only}
-            values = self.fields.clean(changes, creating=False)
             record: Any = await self._load(record_id, for_update=True)
             if record.deleted_at is not None:
                 raise NotFound(self.spec.key, record_id)
-            if record.version != version:
-                changer = (
-                    await accounts_repo.user_by_id(self.session, record.updated_by)
-                    if record.updated_by
-                    else None
-                )
-                raise VersionConflict(
-                    record_id, record.version, changer.name if changer else None, record.updated_at
-                )
+            changes = {k: v for k, v in raw.items() if k not in self.create_only}
+            cleaned = await self.clean(changes, record)
+            await self._check_version(record, version)
+            values = cleaned.values
             await self.before_update(record, values)
-            before = self.snapshot(record)
+            before = await self.snapshot(record)
             for name, value in values.items():
-                setattr(record, name, value)
+                if name in self.columns():
+                    setattr(record, name, value)
+            if self.spec.customizable:
+                record.custom = cleaned.custom
+            await self._move(record, cleaned.stage)
             record.version += 1
             record.updated_at = datetime.now(UTC)
             record.updated_by = self.actor.user_id
-            self.index(record)
+            self.index(record, cleaned.search_text)
             await self.after_write(record, values, creating=False)
-            self._audit(record, "update", before, self.snapshot(record))
+            self._audit(record, "update", before, await self.snapshot(record))
             self._emit(record, "updated", version=record.version)
         return record  # type: ignore[no-any-return]
+
+    async def transition(self, record_id: uuid.UUID, to: str, version: int, note: str | None = None) -> M:
+        """Move a record to another state of the tenant's workflow, given the version the caller
+        read; refused with ``NotAllowedTransition`` (naming the allowed moves) or ``GuardFailed``
+        (naming the missing field or the role needed)."""
+        self.require("edit")
+        assert self.spec.workflow_field, f"{self.spec.key} runs on no workflow"
+        async with unit_of_work(self.session):
+            record: Any = await self._load(record_id, for_update=True)
+            if record.deleted_at is not None:
+                raise NotFound(self.spec.key, record_id)
+            await self._check_version(record, version)
+            await workflows.transition(self.session, self.actor, self.spec, record, to, version, note=note)
+        return record  # type: ignore[no-any-return]
+
+    @classmethod
+    def columns(cls) -> frozenset[str]:
+        """The model's column attributes (declared fields that are not columns, like tags, are the
+        hooks' to store)."""
+        return frozenset(c.key for c in cls.model.__mapper__.column_attrs)  # type: ignore[attr-defined]
 
     async def delete(self, record_id: uuid.UUID) -> M:
         """Soft delete: the record moves to the recycle bin and can be restored."""

@@ -10,7 +10,7 @@ import logging
 from collections.abc import AsyncIterator, Sequence
 from contextlib import asynccontextmanager
 from pathlib import Path
-from typing import Any
+from typing import Any, cast
 
 from arq import create_pool
 from arq.connections import ArqRedis, RedisSettings
@@ -121,7 +121,9 @@ def create_app(
         handlers.append(create_static_files_router(path="/static", directories=[static_dir], name="static"))
     template_config = None
     if template_dir:
-        template_config = TemplateConfig(directory=template_dir, engine=JinjaTemplateEngine, engine_callback=template_setup)
+        template_config = TemplateConfig(
+            directory=template_dir, engine=JinjaTemplateEngine, engine_callback=template_setup
+        )
 
     return Litestar(
         route_handlers=handlers,
@@ -132,13 +134,17 @@ def create_app(
             "actor_or_none": Provide(provide_optional_actor),
             "actor": Provide(provide_actor),
         },
+        # Plain ASGI classes (app.http.middleware types scope/receive/send loosely), outermost first.
         middleware=[
-            DefineMiddleware(RequestIdMiddleware),
-            DefineMiddleware(SecurityHeadersMiddleware),
-            DefineMiddleware(LocaleMiddleware),
-            DefineMiddleware(TenancyMiddleware),
-            DefineMiddleware(TextInputMiddleware),
-            DefineMiddleware(CsrfMiddleware),
+            DefineMiddleware(cast(Any, layer))
+            for layer in (
+                RequestIdMiddleware,
+                SecurityHeadersMiddleware,
+                LocaleMiddleware,
+                TenancyMiddleware,
+                TextInputMiddleware,
+                CsrfMiddleware,
+            )
         ],
         exception_handlers=EXCEPTION_HANDLERS,
         template_config=template_config,

@@ -27,7 +27,11 @@ def load_catalogs(folder: Path) -> dict[str, dict[str, str]]:
             with po.open("rb") as fh:
                 catalog = read_po(fh, locale=locale)
             merged.update(
-                {str(m.id): str(m.string) for m in catalog if m.id and m.string and not m.fuzzy and isinstance(m.id, str)}
+                {
+                    str(m.id): str(m.string)
+                    for m in catalog
+                    if m.id and m.string and not m.fuzzy and isinstance(m.id, str)
+                }
             )
         _catalogs[locale] = merged
     return _catalogs

@@ -7,7 +7,6 @@ from dataclasses import dataclass, field
 from functools import lru_cache
 from pathlib import Path
 
-
 DEV_SECRET_KEY = "dev-only-secret-change-me-in-production"
 SECRET_KEY_MIN_LENGTH = 32
 
@@ -30,9 +29,7 @@ class Settings:
     database_url: str | None = field(default_factory=lambda: os.environ.get("DATABASE_URL") or None)
     redis_url: str | None = field(default_factory=lambda: os.environ.get("REDIS_URL") or None)
     base_domain: str = field(default_factory=lambda: os.environ.get("BASE_DOMAIN", "localhost"))
-    secret_key: str = field(
-        default_factory=lambda: os.environ.get("SECRET_KEY", DEV_SECRET_KEY)
-    )
+    secret_key: str = field(default_factory=lambda: os.environ.get("SECRET_KEY", DEV_SECRET_KEY))
     data_dir: Path = field(default_factory=lambda: Path(os.environ.get("DATA_DIR", ".data")).resolve())
     files_dir: Path = field(
         default_factory=lambda: Path(
@@ -76,13 +73,17 @@ class Settings:
     api_token_default_days: int = 90
     page_size_max: int = 100
     # GraphQL: objects (list items plus one per request) a client may ask for per minute; 0 = off.
-    api_objects_per_minute: int = field(default_factory=lambda: int(os.environ.get("API_OBJECTS_PER_MINUTE", "20000")))
+    api_objects_per_minute: int = field(
+        default_factory=lambda: int(os.environ.get("API_OBJECTS_PER_MINUTE", "20000"))
+    )
     search_count_cap: int = 10_000
     default_locale: str = field(default_factory=lambda: os.environ.get("DEFAULT_LOCALE", "zh_CN"))
     # Background exports: rows per batch (one progress update each) and an optional pause between
     # batches that throttles a big export's load on the database.
     export_batch_size: int = field(default_factory=lambda: int(os.environ.get("EXPORT_BATCH_SIZE", "500")))
-    export_batch_pause_ms: int = field(default_factory=lambda: int(os.environ.get("EXPORT_BATCH_PAUSE_MS", "0")))
+    export_batch_pause_ms: int = field(
+        default_factory=lambda: int(os.environ.get("EXPORT_BATCH_PAUSE_MS", "0"))
+    )
     # An export still queued after this long is enqueued again (the first enqueue may be lost with Redis);
     # one running without a heartbeat for this long lost its worker and is queued again.
     export_requeue_after_seconds: int = 60
@@ -142,7 +143,9 @@ class Settings:
     # a tenant and purging its schema, and the addresses from which support sessions may pass a
     # tenant's IP allowlist (CIDR list, comma separated; empty: never).
     smtp_url: str | None = field(default_factory=lambda: os.environ.get("SMTP_URL") or None)
-    mail_from: str = field(default_factory=lambda: os.environ.get("MAIL_FROM", "DealerCRM <no-reply@localhost>"))
+    mail_from: str = field(
+        default_factory=lambda: os.environ.get("MAIL_FROM", "DealerCRM <no-reply@localhost>")
+    )
     email_verification_hours: int = 24
     tenant_delete_grace_days: int = field(
         default_factory=lambda: int(os.environ.get("TENANT_DELETE_GRACE_DAYS", "30"))
@@ -161,7 +164,9 @@ class Settings:
     metrics_token: str | None = field(default_factory=lambda: os.environ.get("METRICS_TOKEN") or None)
     # Self-service sign-up: attempts per hour from one address and per email address; a tenant whose
     # owner never confirmed the email is purged (schema dropped, row kept as purged) after this long.
-    signup_per_ip_per_hour: int = field(default_factory=lambda: int(os.environ.get("SIGNUP_PER_IP_PER_HOUR", "5")))
+    signup_per_ip_per_hour: int = field(
+        default_factory=lambda: int(os.environ.get("SIGNUP_PER_IP_PER_HOUR", "5"))
+    )
     signup_per_email_per_day: int = field(
         default_factory=lambda: int(os.environ.get("SIGNUP_PER_EMAIL_PER_DAY", "3"))
     )
@@ -178,7 +183,8 @@ def refuse_unsafe_production(settings: Settings) -> None:
     ):
         raise SystemExit(
             f"refusing to start: ENVIRONMENT=production needs SECRET_KEY set to a random value of at "
-            f"least {SECRET_KEY_MIN_LENGTH} characters (the development default or a short key is not allowed)"
+            f"least {SECRET_KEY_MIN_LENGTH} characters (the development default "
+            f"or a short key is not allowed)"
         )
 
 

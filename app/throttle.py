@@ -55,7 +55,7 @@ async def hit(
     try:
         count = 0
         for _ in range(max(cost, 1)):
-            count = int(await redis.eval(_HIT, 1, redis_key, throttle.window_seconds))  # type: ignore[misc]
+            count = int(await redis.eval(_HIT, 1, redis_key, str(throttle.window_seconds)))  # type: ignore[misc]
     except (RedisError, OSError) as exc:
         log.warning("throttle %s unavailable (%s): failing %s", throttle.name, type(exc).__name__, fail)
         return Verdict(allowed=fail == "open", count=0, retry_after=0 if fail == "open" else 60)

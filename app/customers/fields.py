@@ -97,6 +97,19 @@ FIELD_LABELS = {
 
 # Fields copied into audit records and exports, in display order.
 RECORD_FIELDS = (
-    "name", "kind", "gender", "mobile", "email", "province", "city", "district", "address_detail",
-    "source", "status", "tier", "owner_id", "birthday", "notes",
+    "name",
+    "kind",
+    "gender",
+    "mobile",
+    "email",
+    "province",
+    "city",
+    "district",
+    "address_detail",
+    "source",
+    "status",
+    "tier",
+    "owner_id",
+    "birthday",
+    "notes",
 )

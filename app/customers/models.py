@@ -53,7 +53,12 @@ class Customer(TenantBase):
         Index("ix_customers_name_id", "name", "id"),
         Index("ix_customers_status", "status"),
         # Custom-field equality filters (custom @> {"key": value}); ranges cast per field (app.customfields).
-        Index("ix_customers_custom", "custom", postgresql_using="gin", postgresql_ops={"custom": "jsonb_path_ops"}),
+        Index(
+            "ix_customers_custom",
+            "custom",
+            postgresql_using="gin",
+            postgresql_ops={"custom": "jsonb_path_ops"},
+        ),
     )
 
 

@@ -97,7 +97,9 @@ def decode_cursor(cursor: str, order: CustomerOrder) -> tuple[Any, uuid.UUID]:
 def _filtered(filters: CustomerFilter, owner_ids: Sequence[uuid.UUID] | None) -> Select[Any]:
     # Lists never show the search columns; leaving them out halves the page query's cost.
     query = select(Customer).options(defer(Customer.search_grams), defer(Customer.search_text))
-    query = query.where(Customer.deleted_at.is_not(None) if filters.trashed else Customer.deleted_at.is_(None))
+    query = query.where(
+        Customer.deleted_at.is_not(None) if filters.trashed else Customer.deleted_at.is_(None)
+    )
     if owner_ids is not None:
         query = query.where(Customer.owner_id.in_(owner_ids))
     if filters.owner_id:
@@ -211,7 +213,9 @@ async def get(session: AsyncSession, customer_id: uuid.UUID, *, for_update: bool
     return await session.scalar(query)
 
 
-async def tags_by_customer(session: AsyncSession, customer_ids: Sequence[uuid.UUID]) -> dict[uuid.UUID, list[Tag]]:
+async def tags_by_customer(
+    session: AsyncSession, customer_ids: Sequence[uuid.UUID]
+) -> dict[uuid.UUID, list[Tag]]:
     rows = await session.execute(
         select(CustomerTag.customer_id, Tag)
         .join(Tag, Tag.id == CustomerTag.tag_id)

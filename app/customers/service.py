@@ -3,16 +3,16 @@
 from __future__ import annotations
 
 import uuid
-from datetime import UTC, date, datetime
 from dataclasses import replace
+from datetime import UTC, date, datetime
 from typing import Any
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from app.accounts import repository as accounts_repo
 from app.accounts.permissions import (
-    CUSTOMERS_DELETE,
     CUSTOMERS_CREATE,
+    CUSTOMERS_DELETE,
     CUSTOMERS_EDIT,
     CUSTOMERS_READ,
     SCOPE_ALL,
@@ -63,8 +63,17 @@ def index_customer(customer: Customer, tags: list[str], custom_text: list[str] |
     """Fill the search columns from the customer's fields; tags in name order, whatever order they came in.
     ``custom_text``: the values of searchable custom fields (``custom_fields.search_texts``)."""
     doc = build_document(
-        [customer.name, customer.mobile, customer.email, customer.province, customer.city,
-         customer.district, customer.address_detail, " ".join(sorted(tags)), *(custom_text or [])],
+        [
+            customer.name,
+            customer.mobile,
+            customer.email,
+            customer.province,
+            customer.city,
+            customer.district,
+            customer.address_detail,
+            " ".join(sorted(tags)),
+            *(custom_text or []),
+        ],
         pinyin_fields=[customer.name],
     )
     customer.search_text = doc.text
@@ -75,7 +84,9 @@ async def _scope(session: AsyncSession, actor: Actor) -> list[uuid.UUID] | None:
     return await visible_owner_ids(session, actor)
 
 
-async def _visible(session: AsyncSession, actor: Actor, customer_id: uuid.UUID, *, for_update: bool = False) -> Customer:
+async def _visible(
+    session: AsyncSession, actor: Actor, customer_id: uuid.UUID, *, for_update: bool = False
+) -> Customer:
     customer = await repo.get(session, customer_id, for_update=for_update)
     owners = await _scope(session, actor)
     if customer is None or (owners is not None and customer.owner_id not in owners):
@@ -154,8 +165,13 @@ async def list_customers(
         raise ValidationFailed(errors)
     try:
         return await repo.list_page(
-            session, filters, await _scope(session, actor), order,
-            limit=first, after=after, count_cap=settings.search_count_cap,
+            session,
+            filters,
+            await _scope(session, actor),
+            order,
+            limit=first,
+            after=after,
+            count_cap=settings.search_count_cap,
         )
     except repo.BadCursor as exc:
         raise ValidationFailed([FieldError("after", "invalid_cursor", str(exc))]) from exc
@@ -178,13 +194,17 @@ async def create_customer(session: AsyncSession, actor: Actor, data: CustomerInp
         values["owner_id"] = actor.user_id
     await _check_owner(session, actor, values["owner_id"])
     await quotas.ensure_room(session, "customers")
-    customer = Customer(**values, version=1, created_by=actor.user_id, updated_by=actor.user_id, custom=custom)
+    customer = Customer(
+        **values, version=1, created_by=actor.user_id, updated_by=actor.user_id, custom=custom
+    )
     index_customer(customer, tags, custom_fields.search_texts(definitions, custom))
     session.add(customer)
     await session.flush()
     await repo.replace_tags(session, customer.id, tags)
     after = snapshot(customer, tags)
-    audit.record(session, actor, entity=ENTITY, entity_id=customer.id, action="create", before=None, after=after)
+    audit.record(
+        session, actor, entity=ENTITY, entity_id=customer.id, action="create", before=None, after=after
+    )
     events.emit(session, "customer.created", {"id": str(customer.id)})
     await session.commit()
     return customer
@@ -201,8 +221,12 @@ async def update_customer(
     existing = customer.custom
     values, custom, definitions, stage = await _clean_with_stage(session, data, existing, creating=False)
     if customer.version != version:
-        changer = await accounts_repo.user_by_id(session, customer.updated_by) if customer.updated_by else None
-        raise VersionConflict(customer_id, customer.version, changer.name if changer else None, customer.updated_at)
+        changer = (
+            await accounts_repo.user_by_id(session, customer.updated_by) if customer.updated_by else None
+        )
+        raise VersionConflict(
+            customer_id, customer.version, changer.name if changer else None, customer.updated_at
+        )
     if "owner_id" in values:
         if values["owner_id"] is None and actor.data_scope == SCOPE_OWN:
             values["owner_id"] = actor.user_id
@@ -222,7 +246,9 @@ async def update_customer(
     if new_tags != old_tags:
         await repo.replace_tags(session, customer.id, new_tags)
     after = snapshot(customer, new_tags)
-    audit.record(session, actor, entity=ENTITY, entity_id=customer.id, action="update", before=before, after=after)
+    audit.record(
+        session, actor, entity=ENTITY, entity_id=customer.id, action="update", before=before, after=after
+    )
     events.emit(session, "customer.updated", {"id": str(customer.id), "version": customer.version})
     await session.commit()
     return customer
@@ -237,7 +263,9 @@ async def restore_customer(session: AsyncSession, actor: Actor, customer_id: uui
     return await _set_deleted(session, actor, customer_id, deleted=False)
 
 
-async def _set_deleted(session: AsyncSession, actor: Actor, customer_id: uuid.UUID, *, deleted: bool) -> Customer:
+async def _set_deleted(
+    session: AsyncSession, actor: Actor, customer_id: uuid.UUID, *, deleted: bool
+) -> Customer:
     _require(actor, CUSTOMERS_DELETE)
     customer = await _visible(session, actor, customer_id, for_update=True)
     if (customer.deleted_at is not None) == deleted:
@@ -252,8 +280,13 @@ async def _set_deleted(session: AsyncSession, actor: Actor, customer_id: uuid.UU
     customer.updated_by = actor.user_id
     action = "delete" if deleted else "restore"
     audit.record(
-        session, actor, entity=ENTITY, entity_id=customer.id, action=action,
-        before={"deleted": not deleted}, after={"deleted": deleted},
+        session,
+        actor,
+        entity=ENTITY,
+        entity_id=customer.id,
+        action=action,
+        before={"deleted": not deleted},
+        after={"deleted": deleted},
     )
     events.emit(session, f"customer.{action}d", {"id": str(customer.id)})
     await session.commit()

@@ -88,7 +88,9 @@ def _text(c: _Collector, name: str, value: Any, *, required: bool = False) -> st
     return value
 
 
-def _choice(c: _Collector, name: str, value: Any, allowed: tuple[str, ...], *, required: bool = False) -> str | None:
+def _choice(
+    c: _Collector, name: str, value: Any, allowed: tuple[str, ...], *, required: bool = False
+) -> str | None:
     if value in (None, ""):
         if required:
             c.add(name, "required", "is required")

@@ -14,7 +14,8 @@ from app.customers import service as customers
 from app.customers.repository import encode_cursor
 from app.domain import Actor, DomainError, NotFound
 from app.graphql.context import GraphQLContext
-from app.graphql.errors import PermissionDeniedError, client_error, error_type
+from app.graphql.errors import client_error, error_type
+from app.graphql.kit import read_only_refusal
 from app.graphql.pagination import Edge, PageInfo, selected_node_fields
 from app.graphql.types.customers import (
     CreateCustomerInput,
@@ -43,12 +44,8 @@ def _uuid(raw: str) -> uuid.UUID:
 async def _save(info: CustomerInfo, operation: Operation) -> CustomerMutationResult:
     """Run one customer service call; a refusal rolls back whatever it had begun and becomes a typed error."""
     context = info.context
-    scopes = context.actor.token_scopes
-    if scopes is not None and "write" not in scopes:
-        return PermissionDeniedError(
-            message="This access token is read-only; create a token with read and write access to change data.",
-            permission="token:write",
-        )
+    if refusal := read_only_refusal(context.actor):
+        return refusal
     async with context.db() as session:
         try:
             record = await operation(session, context.actor)

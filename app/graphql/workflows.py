@@ -25,6 +25,7 @@ from app.graphql.errors import (
     VersionConflictError,
     error_type,
 )
+from app.graphql.kit import read_only_refusal
 from app.graphql.types.customers import Customer, CustomerPayload
 from app.graphql.types.workflows import (
     GuardFailedError,
@@ -58,17 +59,6 @@ UpdateWorkflowResult = Annotated[
 ]
 
 
-def _read_only_token(actor: Actor) -> PermissionDeniedError | None:
-    scopes = getattr(actor, "token_scopes", None)
-    if scopes is not None and "write" not in scopes:
-        return PermissionDeniedError(
-            message="This access token is read-only; "
-            "create a token with read and write access to change data.",
-            permission="token:write",
-        )
-    return None
-
-
 def transition_mutation(
     spec: EntitySpec,
     verb: TransitionVerb,
@@ -94,7 +84,7 @@ def transition_mutation(
         info: WorkflowInfo, id: strawberry.ID, to: str, version: int, note: str | None = None
     ) -> Any:
         context = info.context
-        if (denied := _read_only_token(context.actor)) is not None:
+        if (denied := read_only_refusal(context.actor)) is not None:
             return denied
         async with context.db() as session:
             try:
@@ -150,7 +140,7 @@ class WorkflowQueries:
 
 async def _update_workflow(info: WorkflowInfo, input: UpdateWorkflowInput) -> UpdateWorkflowResult:
     context = info.context
-    if (denied := _read_only_token(context.actor)) is not None:
+    if (denied := read_only_refusal(context.actor)) is not None:
         return denied
     async with context.db() as session:
         try:

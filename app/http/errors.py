@@ -99,7 +99,11 @@ def api_quota_handler(request: Request[Any, Any, Any], exc: ApiQuotaExceeded) ->
             "errors": [
                 {
                     "message": exc.detail,
-                    "extensions": {"code": "API_QUOTA_EXCEEDED", "limit": exc.limit, "retryAfter": exc.retry_after},
+                    "extensions": {
+                        "code": "API_QUOTA_EXCEEDED",
+                        "limit": exc.limit,
+                        "retryAfter": exc.retry_after,
+                    },
                 }
             ]
         },

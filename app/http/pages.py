@@ -26,17 +26,20 @@ ERRORS: dict[str, tuple[str, str]] = {
     "not_found": ("Page not found", "The page you asked for does not exist."),
     "ip_not_allowed": (
         "Access from this network is not allowed",
-        "Your dealer only allows access from approved networks. Connect from the shop network or ask your administrator.",
+        "Your dealer only allows access from approved networks. Connect from the "
+        "shop network or ask your administrator.",
     ),
     "server_error": ("Something went wrong", "The error has been recorded. Please try again in a moment."),
     # Tenant lifecycle (app/platform/lifecycle.py).
     "tenant_trial_expired": (
         "Your trial has ended",
-        "The free trial of this dealer account has ended. Your data is kept: contact DealerCRM to choose a plan and carry on.",
+        "The free trial of this dealer account has ended. Your data is kept: contact "
+        "DealerCRM to choose a plan and carry on.",
     ),
     "tenant_deleted": (
         "Account deleted",
-        "This dealer account has been deleted. Its data is kept for a while and DealerCRM support can still restore it.",
+        "This dealer account has been deleted. Its data is kept for a while and "
+        "DealerCRM support can still restore it.",
     ),
     "tenant_purged": (
         "Account no longer exists",
@@ -48,7 +51,8 @@ ERRORS: dict[str, tuple[str, str]] = {
     ),
     "email_not_verified": (
         "Confirm your email first",
-        "The owner of this account has not confirmed their email address yet. Open the link in the email we sent.",
+        "The owner of this account has not confirmed their email address yet. "
+        "Open the link in the email we sent.",
     ),
 }
 

@@ -337,7 +337,9 @@ async def operator_login(
     return token
 
 
-async def _lock_operator(session: AsyncSession, by: PlatformActor, operator_id: Any, lock_minutes: int) -> None:
+async def _lock_operator(
+    session: AsyncSession, by: PlatformActor, operator_id: Any, lock_minutes: int
+) -> None:
     """Start the lock once (the first failure past the limit); audited when it starts."""
     started = await session.scalar(
         update(PlatformOperator)

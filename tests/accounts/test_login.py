@@ -30,7 +30,9 @@ async def test_owner_logs_in_and_out(app: Litestar, tenant: TenantKit) -> None:
     assert response.status_code == 303 and response.headers["location"].startswith("/login")
 
 
-async def test_five_failures_lock_the_account_even_for_the_right_password(app: Litestar, tenant: TenantKit) -> None:
+async def test_five_failures_lock_the_account_even_for_the_right_password(
+    app: Litestar, tenant: TenantKit
+) -> None:
     """From the network that failed five times; the lock reads exactly like a wrong password (no 423
     telling an attacker the account exists), and the text says to wait 15 minutes."""
     client = browser(app, tenant.host)

@@ -144,8 +144,6 @@ async def test_a_full_backup_disk_fails_the_backup_cleanly_with_an_alert(
     assert "could not write the backup file" in (await open_alerts(app, tenant.slug))["backup_failed"]
 
 
-
-
 async def _forget_jobs(app: Litestar, slugs: list[str], moment: datetime) -> None:
     """Take this test's scheduled jobs back off the queue (no worker of this run should pick them up)."""
     for slug in slugs:

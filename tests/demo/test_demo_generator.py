@@ -197,7 +197,9 @@ def test_the_demo_password_is_documented() -> None:
 
 def test_a_dealers_customers_mostly_live_near_the_shop() -> None:
     """With a home city, about 70% live in it and about 90% in its province; without, anywhere."""
-    rows = [r for r in fake_customers(2000, seed=7, owner_ids=[1], home=("浙江省", "杭州市")) if r["province"]]
+    rows = [
+        r for r in fake_customers(2000, seed=7, owner_ids=[1], home=("浙江省", "杭州市")) if r["province"]
+    ]
     in_city = sum(r["city"] == "杭州市" for r in rows) / len(rows)
     in_province = sum(r["province"] == "浙江省" for r in rows) / len(rows)
     assert 0.62 < in_city < 0.78 and 0.84 < in_province < 0.95

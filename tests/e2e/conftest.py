@@ -36,7 +36,9 @@ def server() -> Iterator[str]:
     subprocess.run([sys.executable, "-m", "app.cli", "migrate"], env=env, check=True, capture_output=True)
     process = subprocess.Popen(
         [sys.executable, "-m", "app.cli", "serve", "--host", "127.0.0.1", "--port", str(port)],
-        env=env, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE,
+        env=env,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.PIPE,
     )
     # Generous: under pytest-xdist the other worker keeps both cores busy while this one starts.
     deadline = time.monotonic() + 90
@@ -50,7 +52,10 @@ def server() -> Iterator[str]:
             time.sleep(0.2)
     if not started:
         process.kill()
-        raise RuntimeError("the web server did not start: " + (process.stderr.read() if process.stderr else b"").decode()[-2000:])
+        raise RuntimeError(
+            "the web server did not start: "
+            + (process.stderr.read() if process.stderr else b"").decode()[-2000:]
+        )
     yield f"http://{{host}}:{port}"
     process.terminate()
     process.wait(timeout=10)
@@ -61,15 +66,24 @@ def chromium() -> Iterator[object]:
     if not Path(CHROMIUM).exists():
         if os.environ.get("DCRM_SKIP_E2E") == "1":
             pytest.skip("DCRM_SKIP_E2E=1 and no Chromium")
-        pytest.fail(f"Chromium not found at {CHROMIUM}: `sh infra/dev.sh test` installs it (apt-get install chromium)")
+        pytest.fail(
+            f"Chromium not found at {CHROMIUM}: `sh infra/dev.sh test` installs it (apt-get install chromium)"
+        )
     from playwright.sync_api import sync_playwright
 
     SCREENSHOTS.mkdir(exist_ok=True)
     with sync_playwright() as p:
         browser = p.chromium.launch(
             executable_path=CHROMIUM,
-            args=["--no-sandbox", "--disable-gpu", "--disable-background-networking", "--disable-component-update",
-                  "--disable-sync", "--no-first-run", "--disable-quic"],
+            args=[
+                "--no-sandbox",
+                "--disable-gpu",
+                "--disable-background-networking",
+                "--disable-component-update",
+                "--disable-sync",
+                "--no-first-run",
+                "--disable-quic",
+            ],
         )
         yield browser
         browser.close()

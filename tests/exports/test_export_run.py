@@ -208,7 +208,9 @@ async def test_a_superseded_run_can_no_longer_report(app: Litestar, tenant: Tena
     assert (current.status, current.rows_done, current.file_name) == (ExportStatus.RUNNING, 5, None)
 
 
-async def test_a_tenant_at_its_storage_quota_gets_no_new_export_file(app: Litestar, tenant: TenantKit) -> None:
+async def test_a_tenant_at_its_storage_quota_gets_no_new_export_file(
+    app: Litestar, tenant: TenantKit
+) -> None:
     """Exports are files: a tenant whose files already fill its plan's storage gets a failed export
     that says why, and no file."""
     await add(app, tenant, "sales_a", "储存满客户")

@@ -17,8 +17,6 @@ from sentry_capture import CapturingTransport
 PHONE = "13912345678"
 
 
-
-
 async def test_unhandled_resolver_error_is_reported_with_tenant_and_without_the_phone(
     app: Litestar, tenant: TenantKit, sentry: CapturingTransport, monkeypatch: pytest.MonkeyPatch
 ) -> None:

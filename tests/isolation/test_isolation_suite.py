@@ -125,9 +125,13 @@ ROUTE_CASES: dict[tuple[str, str], RouteCase] = {
     ("GET", "/settings/custom-fields"): RouteCase(TENANT),
     ("GET", "/settings/custom-fields/new"): RouteCase(TENANT),
     ("GET", "/settings/custom-fields/type-inputs"): RouteCase(TENANT),
-    ("POST", "/settings/custom-fields"): RouteCase(TENANT, {"key": "mobile", "label_zh": "冲突", "type": "text"}),
+    ("POST", "/settings/custom-fields"): RouteCase(
+        TENANT, {"key": "mobile", "label_zh": "冲突", "type": "text"}
+    ),
     ("GET", "/settings/custom-fields/{field_id:uuid}/edit"): RouteCase(TENANT),
-    ("POST", "/settings/custom-fields/{field_id:uuid}"): RouteCase(TENANT, {"label_zh": "被篡改", "type": "text"}),
+    ("POST", "/settings/custom-fields/{field_id:uuid}"): RouteCase(
+        TENANT, {"label_zh": "被篡改", "type": "text"}
+    ),
     ("POST", "/settings/custom-fields/{field_id:uuid}/archive"): RouteCase(TENANT),
     ("POST", "/settings/custom-fields/{field_id:uuid}/restore"): RouteCase(TENANT),
     ("POST", "/settings/custom-fields/{field_id:uuid}/move"): RouteCase(TENANT, {"direction": "up"}),
@@ -159,7 +163,8 @@ GRAPHQL_CASES: dict[str, GraphQLCase] = {
         lambda w: {},
     ),
     "defineCustomField": (
-        'mutation { defineCustomField(input: {entity: "customer", key: "secret", labelZh: "甲方字段", type: TEXT}) '
+        'mutation { defineCustomField(input: {entity: "customer", key: '
+        '"secret", labelZh: "甲方字段", type: TEXT}) '
         "{ __typename } }",
         lambda w: {},
     ),
@@ -181,7 +186,8 @@ GRAPHQL_CASES: dict[str, GraphQLCase] = {
         lambda w: {"id": str(w.b_customer)},
     ),
     "customers": (
-        'query { customers(first: 100, filter: {search: "欧阳"}) { totalCount edges { node { name mobile tags } } } }',
+        'query { customers(first: 100, filter: {search: "欧阳"}) { totalCount edges '
+        "{ node { name mobile tags } } } }",
         lambda w: {},
     ),
     "tags": ("{ tags }", lambda w: {}),
@@ -231,12 +237,14 @@ GRAPHQL_CASES: dict[str, GraphQLCase] = {
         lambda w: {"id": str(w.b_contact_id)},
     ),
     "createCustomerAddress": (
-        'mutation($id: ID!) { createCustomerAddress(input: {customerId: $id, province: "浙江省", detail: "x"}) '
+        "mutation($id: ID!) { createCustomerAddress(input: {customerId: $id, "
+        'province: "浙江省", detail: "x"}) '
         "{ __typename } }",
         lambda w: {"id": str(w.b_customer)},
     ),
     "updateCustomerAddress": (
-        'mutation($id: ID!) { updateCustomerAddress(input: {id: $id, version: 1, detail: "被篡改"}) { __typename } }',
+        "mutation($id: ID!) { updateCustomerAddress(input: {id: $id, version: 1, "
+        'detail: "被篡改"}) { __typename } }',
         lambda w: {"id": str(w.b_address_id)},
     ),
     "deleteCustomerAddress": (
@@ -320,7 +328,8 @@ async def test_a_staff_cannot_reach_b_through_any_admin_route(app: Litestar, wor
         response = await _send(own, method, url, case.form)
         if response.status_code >= 500 or leaked(response.text):
             failures.append(
-                f"{method} {path} with B's ids on A's host: {response.status_code}, leaked={leaked(response.text)}"
+                f"{method} {path} with B's ids on A's host: {response.status_code}, "
+                f"leaked={leaked(response.text)}"
             )
         # 2. A's session cookie replayed on B's host.
         stolen = browser(app, world.b.host)
@@ -337,7 +346,8 @@ async def test_a_staff_cannot_reach_b_through_any_admin_route(app: Litestar, wor
             or (response.status_code == 200 and not allowed_open)
         ):
             failures.append(
-                f"{method} {path} with A's cookie on B's host: {response.status_code}, leaked={leaked(response.text)}"
+                f"{method} {path} with A's cookie on B's host: {response.status_code}, "
+                f"leaked={leaked(response.text)}"
             )
         problems = await b_is_untouched(app, world)
         if problems:

@@ -181,7 +181,10 @@ async def test_console_lists_tenants_with_their_usage(app: Litestar, tenant: Ten
 
 
 def cells_of(row: str) -> list[str]:
-    return [re.sub(r"\s+", " ", re.sub(r"<[^>]+>", "", c)).strip() for c in re.findall(r"<td[^>]*>(.*?)</td>", row, re.S)]
+    return [
+        re.sub(r"\s+", " ", re.sub(r"<[^>]+>", "", c)).strip()
+        for c in re.findall(r"<td[^>]*>(.*?)</td>", row, re.S)
+    ]
 
 
 async def test_suspended_tenant_refuses_staff_and_tokens_until_resumed(

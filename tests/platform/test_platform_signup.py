@@ -99,7 +99,9 @@ async def test_dealer_signs_up_confirms_the_email_and_the_owner_logs_in(app: Lit
 
     # Before the email is confirmed the login page is the "confirm your email" page.
     staff = browser(app, "huamei.localhost:8443")
-    early = await staff.post_form("/login", {"email": "zhouhua@huamei.example", "password": PASSWORD, "next": "/"})
+    early = await staff.post_form(
+        "/login", {"email": "zhouhua@huamei.example", "password": PASSWORD, "next": "/"}
+    )
     assert early.status_code == 303 and early.headers["location"] == "/verify-email/pending"
     assert not staff.cookies.get("dcrm_session")
 

@@ -77,7 +77,12 @@ async def test_poisoned_text_in_a_filter_or_cursor_is_a_field_error(
         {"first": 5, "filter": {"tag": POISONS[code]}},
         {"first": 5, "after": POISONS[code]},
     ):
-        _assert_refused(await _send(client, LIST_IDS, variables), code, "$filter" if "filter" in variables else "$after", caplog)
+        _assert_refused(
+            await _send(client, LIST_IDS, variables),
+            code,
+            "$filter" if "filter" in variables else "$after",
+            caplog,
+        )
     assert sentry.events() == []
 
 
@@ -110,5 +115,9 @@ async def test_poisoned_text_in_an_inline_literal_is_a_field_error(
         assert sentry.events() == []
         return
     _assert_refused(response, code, "customers", caplog)
-    assert response.json()["errors"][0]["extensions"]["fields"][0]["path"] == ["customers", "filter", "search"]
+    assert response.json()["errors"][0]["extensions"]["fields"][0]["path"] == [
+        "customers",
+        "filter",
+        "search",
+    ]
     assert sentry.events() == []

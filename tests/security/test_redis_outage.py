@@ -49,7 +49,9 @@ async def test_the_server_starts_after_bounded_retries_when_redis_is_down(
     assert app_without_redis.state.db is not None
 
 
-async def test_readyz_stays_ready_with_redis_down_and_says_it_is_degraded(app_without_redis: Litestar) -> None:
+async def test_readyz_stays_ready_with_redis_down_and_says_it_is_degraded(
+    app_without_redis: Litestar,
+) -> None:
     """/readyz is 200 while PostgreSQL answers (the pod stays in the Service); Redis shows as degraded."""
     from httpx import ASGITransport, AsyncClient
 

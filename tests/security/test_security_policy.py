@@ -173,4 +173,4 @@ async def test_setup_page_shows_the_new_key_as_a_qr_code(app: Litestar, tenant: 
     assert "<svg" not in before.text and "腾讯身份验证器" in before.text
     assert (await client.post_form("/security/2fa/setup/start", {})).status_code == 303
     page = await client.get("/security/2fa/setup")
-    assert page.status_code == 200 and '<svg' in page.text and 'class="segno"' in page.text
+    assert page.status_code == 200 and "<svg" in page.text and 'class="segno"' in page.text

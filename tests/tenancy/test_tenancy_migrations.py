@@ -27,7 +27,8 @@ async def _shape(app: Litestar, schema: str) -> dict[str, Any]:
         indexes = (
             await conn.execute(
                 text(
-                    "SELECT tablename, indexname, replace(indexdef, :s, 'X') FROM pg_indexes WHERE schemaname = :s ORDER BY 1, 2"
+                    "SELECT tablename, indexname, replace(indexdef, :s, 'X') FROM pg_indexes "
+                    "WHERE schemaname = :s ORDER BY 1, 2"
                 ),
                 {"s": schema},
             )
@@ -112,7 +113,8 @@ async def test_the_audit_log_refuses_updates_and_deletes_whichever_way_the_tenan
         async with app.state.db.engine.begin() as conn:
             await conn.execute(
                 text(
-                    f"INSERT INTO {schema}.audit_log (actor_label, entity, entity_id, action) VALUES ('x', 'e', '1', 'create')"
+                    f"INSERT INTO {schema}.audit_log (actor_label, entity, entity_id, action) "
+                    f"VALUES ('x', 'e', '1', 'create')"
                 )
             )
         for statement in (

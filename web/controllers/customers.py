@@ -295,7 +295,9 @@ class CustomersController(Controller):
         lost answer) land on the customer the first submission created instead of another one."""
         token = data.get(FORM_ONCE) or uuid.uuid4().hex
         try:
-            async with idempotency.once(db_session, actor, f"form:customers.create:{token}", token) as attempt:
+            async with idempotency.once(
+                db_session, actor, f"form:customers.create:{token}", token
+            ) as attempt:
                 if attempt.replay is None:
                     typed = await custom_field_web.with_custom_values(
                         attempt.session, customers.ENTITY, data, input_of(data)
@@ -395,7 +397,10 @@ class CustomersController(Controller):
         version = int(data["version"]) if (data.get("version") or "").isdigit() else -1
         try:
             customer = await customers.update_customer(
-                db_session, actor, customer_id, version,
+                db_session,
+                actor,
+                customer_id,
+                version,
                 await custom_field_web.with_custom_values(
                     db_session, customers.ENTITY, data, input_of(data, updating=True)
                 ),

@@ -20,7 +20,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from app.domain import Actor, NotFound, ValidationFailed, VersionConflict
 from app.i18n import gettext as _
-from app.kit.registry import entity
+from app.kit.registry import EntitySpec, NavItem, entity
 from app.kit.service import EntityService, service_for
 from app.reference import divisions
 from web.controllers.common import DOMAIN_ERROR_HANDLERS, FormData, page
@@ -33,21 +33,27 @@ def _camel(key: str) -> str:
     return "".join(part.title() for part in key.split("_"))
 
 
-def child_controller(key: str) -> type[Controller]:
-    """The admin controller of child entity ``key`` (declared with ``parent`` and ``slug``)."""
+def _declared(key: str) -> tuple[EntitySpec, EntitySpec, NavItem]:
+    """A child entity's declaration, its parent's, and the parent's navigation (its URL)."""
     spec = entity(key)
     assert spec is not None and spec.parent and spec.slug and spec.parent_field, key
     parent = entity(spec.parent)
     assert parent is not None and parent.nav is not None, spec.parent
+    return spec, parent, parent.nav
+
+
+def child_controller(key: str) -> type[Controller]:
+    """The admin controller of child entity ``key`` (declared with ``parent`` and ``slug``)."""
+    spec, parent, parent_nav = _declared(key)
     service_cls = service_for(key)
     # Path parameters named for the entities (/customers/{customer_id}/contacts/{contact_id}).
     parent_param, record_param = f"{parent.key}_id", f"{spec.key}_id"
-    base = f"{parent.nav.path}/{{{parent_param}:uuid}}/{spec.slug}"
+    base = f"{parent_nav.path}/{{{parent_param}:uuid}}/{spec.slug}"
     name = _camel(key)
     changed_event = f"{spec.slug}-changed"
 
     def section_url(parent_id: uuid.UUID) -> str:
-        return f"{parent.nav.path}/{parent_id}/{spec.slug}"
+        return f"{parent_nav.path}/{parent_id}/{spec.slug}"
 
     async def live_parent(service: EntityService[Any], parent_id: uuid.UUID) -> Any:
         try:
@@ -96,9 +102,7 @@ def child_controller(key: str) -> type[Controller]:
         exception_handlers = DOMAIN_ERROR_HANDLERS
 
         @get("/", operation_id=f"{name}Section", name=f"{spec.slug}.section")
-        async def section(
-            self, request: HTMXRequest, db_session: AsyncSession, actor: Actor
-        ) -> Template:
+        async def section(self, request: HTMXRequest, db_session: AsyncSession, actor: Actor) -> Template:
             """The records of one parent, as cards, with the actions the actor may take."""
             parent_id, _none = _ids(request)
             service = service_cls(db_session, actor)
@@ -124,9 +128,7 @@ def child_controller(key: str) -> type[Controller]:
             return Template("kit/_section.html", context=ctx)
 
         @get("/new", operation_id=f"New{name}Form", name=f"{spec.slug}.new")
-        async def new_form(
-            self, request: HTMXRequest, db_session: AsyncSession, actor: Actor
-        ) -> Template:
+        async def new_form(self, request: HTMXRequest, db_session: AsyncSession, actor: Actor) -> Template:
             """The empty form, in the drawer."""
             parent_id, _none = _ids(request)
             service = service_cls(db_session, actor)
@@ -183,10 +185,10 @@ def child_controller(key: str) -> type[Controller]:
             """Save against the version the form was opened at; a newer version is a conflict, not a loss."""
             parent_id, record_id = _ids(request)
             service = service_cls(db_session, actor)
-            await _own(service, parent_id, record_id)
+            opened = await _own(service, parent_id, record_id)
             version = int(data["version"]) if (data.get("version") or "").isdigit() else -1
             try:
-                record = await service.update(record_id, version, _fields_of(data))
+                record = await service.update(opened.id, version, _fields_of(data))
             except ValidationFailed as exc:
                 current = await _own(service, parent_id, record_id)
                 return form(
@@ -222,8 +224,8 @@ def child_controller(key: str) -> type[Controller]:
             """Move to the recycle bin; the toast offers an undo."""
             parent_id, record_id = _ids(request)
             service = service_cls(db_session, actor)
-            await _own(service, parent_id, record_id)
-            record = await service.delete(record_id)
+            record = await _own(service, parent_id, record_id)
+            record = await service.delete(record.id)
             if request.htmx:
                 message = _("%(what)s %(name)s deleted.") % {
                     "what": _(spec.label),
@@ -243,8 +245,8 @@ def child_controller(key: str) -> type[Controller]:
             """Bring a record back from the recycle bin."""
             parent_id, record_id = _ids(request)
             service = service_cls(db_session, actor)
-            await _own(service, parent_id, record_id)
-            record = await service.restore(record_id)
+            record = await _own(service, parent_id, record_id)
+            record = await service.restore(record.id)
             if request.htmx:
                 message = _("%(what)s %(name)s restored.") % {
                     "what": _(spec.label),
@@ -276,4 +278,3 @@ def child_controller(key: str) -> type[Controller]:
 
     ChildController.__name__ = ChildController.__qualname__ = f"{name}SectionController"
     return ChildController
-

@@ -116,7 +116,8 @@ def downgrade() -> None:
         )
     op.execute(
         sa.text(
-            f"UPDATE {roles} SET permissions = permissions || CAST(ARRAY['customers:export', 'tokens:create'] "
+            f"UPDATE {roles} SET permissions = permissions || "
+            f"CAST(ARRAY['customers:export', 'tokens:create'] "
             "AS varchar(60)[]) WHERE template = 'sales'"
         )
     )

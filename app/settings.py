@@ -117,7 +117,7 @@ class Settings:
     )
     graphql_cache_entries: int = 512
     graphql_cache_bytes: int = field(
-        default_factory=lambda: int(os.environ.get("GRAPHQL_CACHE_BYTES", str(8 * 1024 * 1024)))
+        default_factory=lambda: int(os.environ.get("GRAPHQL_CACHE_BYTES", str(1024 * 1024)))
     )
     # Redis at start-up: attempts (with this pause between them) before starting degraded without it.
     redis_startup_attempts: int = field(

@@ -2,23 +2,21 @@
 
 from __future__ import annotations
 
-import base64
-import json
 import uuid
 from collections.abc import AsyncIterator, Sequence
 from dataclasses import dataclass
-from datetime import datetime
 from typing import Any
 
-from sqlalchemy import Select, delete, func, select, text, tuple_
+from sqlalchemy import Select, delete, func, select, text
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import defer
 
 from app.customers.models import Customer, CustomerTag, Tag
 from app.customfields.types import CustomCondition, filter_expressions
+from app.kit.paging import BadCursor, Order, Page, encode_cursor, keyset_page
+from app.kit.paging import stream as stream_rows
 from app.search.grams import build_query
-from app.text_input import problem as text_problem
 
 
 @dataclass(frozen=True)
@@ -46,52 +44,9 @@ class CustomerFilter:
         return found
 
 
-@dataclass(frozen=True)
-class CustomerOrder:
-    field: str = "created_at"
-    descending: bool = True
-
-
-@dataclass(frozen=True)
-class Page:
-    items: list[Customer]
-    total: int
-    total_capped: bool
-    has_next: bool
-    end_cursor: str | None
-
-
-class BadCursor(ValueError):
-    pass
-
-
-def encode_cursor(customer: Customer, order: CustomerOrder) -> str:
-    value = getattr(customer, order.field)
-    if isinstance(value, datetime):
-        value = value.isoformat()
-    raw = json.dumps([order.field, value, str(customer.id)], ensure_ascii=False).encode()
-    return base64.urlsafe_b64encode(raw).decode().rstrip("=")
-
-
-def decode_cursor(cursor: str, order: CustomerOrder) -> tuple[Any, uuid.UUID]:
-    try:
-        padded = cursor + "=" * (-len(cursor) % 4)
-        field, value, ident = json.loads(base64.urlsafe_b64decode(padded.encode()))
-        if field != order.field:
-            raise BadCursor("cursor belongs to another ordering")
-        if order.field in ("created_at", "updated_at"):
-            value = datetime.fromisoformat(value)
-            # An extreme or zone-less time would break asyncpg's conversion to UTC (a 500).
-            if value.tzinfo is None or not 1900 <= value.year <= 9998:
-                raise BadCursor("malformed cursor")
-        elif not isinstance(value, str) or text_problem(value):
-            # NUL or a lone surrogate would reach PostgreSQL and fail there (a 500).
-            raise BadCursor("malformed cursor")
-        return value, uuid.UUID(ident)
-    except BadCursor:
-        raise
-    except Exception as exc:
-        raise BadCursor("malformed cursor") from exc
+# Customers page like every entity (app.kit.paging): one keyset page with a capped count.
+CustomerOrder = Order
+__all__ = ["BadCursor", "CustomerFilter", "CustomerOrder", "Page", "encode_cursor"]
 
 
 def _filtered(filters: CustomerFilter, owner_ids: Sequence[uuid.UUID] | None) -> Select[Any]:
@@ -148,38 +103,17 @@ async def list_page(
     session: AsyncSession,
     filters: CustomerFilter,
     owner_ids: Sequence[uuid.UUID] | None,
-    order: CustomerOrder,
+    order: Order,
     *,
     limit: int,
     after: str | None = None,
     count_cap: int = 10_000,
-) -> Page:
+) -> Page[Customer]:
     """One page by keyset, plus a total that stops counting at ``count_cap``."""
-    base = _filtered(filters, owner_ids)
     if filters.search:
         await plan_each_search(session)
-    sort_col = getattr(Customer, order.field)
-    query = base
-    if after:
-        value, ident = decode_cursor(after, order)
-        key = tuple_(sort_col, Customer.id)
-        query = query.where(key < tuple_(value, ident) if order.descending else key > tuple_(value, ident))
-    if order.descending:
-        query = query.order_by(sort_col.desc(), Customer.id.desc())
-    else:
-        query = query.order_by(sort_col.asc(), Customer.id.asc())
-    rows = list((await session.scalars(query.limit(limit + 1))).all())
-    has_next = len(rows) > limit
-    items = rows[:limit]
-    counted = base.with_only_columns(Customer.id).limit(count_cap + 1).subquery()
-    total = int(await session.scalar(select(func.count()).select_from(counted)) or 0)
-    return Page(
-        items=items,
-        total=min(total, count_cap),
-        total_capped=total > count_cap,
-        has_next=has_next,
-        end_cursor=encode_cursor(items[-1], order) if items else None,
-    )
+    query = _filtered(filters, owner_ids)
+    return await keyset_page(session, query, Customer, order, limit=limit, after=after, count_cap=count_cap)
 
 
 async def stream(
@@ -190,15 +124,8 @@ async def stream(
     batch: int = 1000,
 ) -> AsyncIterator[list[Customer]]:
     """Every matching customer, oldest first, a batch at a time (for exports)."""
-    order = CustomerOrder(field="created_at", descending=False)
-    after: str | None = None
-    while True:
-        page = await list_page(session, filters, owner_ids, order, limit=batch, after=after, count_cap=0)
-        if page.items:
-            yield page.items
-        if not page.has_next:
-            return
-        after = page.end_cursor
+    async for rows in stream_rows(session, _filtered(filters, owner_ids), Customer, batch=batch):
+        yield rows
 
 
 async def count(session: AsyncSession, filters: CustomerFilter, owner_ids: Sequence[uuid.UUID] | None) -> int:

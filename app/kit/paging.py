@@ -18,6 +18,8 @@ from typing import Any, Generic, TypeVar
 from sqlalchemy import Date, DateTime, Integer, Select, func, select, tuple_
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from app.text_input import problem as text_problem
+
 T = TypeVar("T")
 
 
@@ -68,12 +70,18 @@ def decode_cursor(cursor: str, order: Order, model: Any) -> tuple[Any, uuid.UUID
     try:
         if isinstance(column_type, DateTime):
             value = datetime.fromisoformat(value)
+            # An extreme or zone-less time would break asyncpg's conversion to UTC (a 500).
+            if value.tzinfo is None or not 1900 <= value.year <= 9998:
+                raise BadCursor("malformed cursor")
         elif isinstance(column_type, Date):
             value = date.fromisoformat(value)
-        elif isinstance(column_type, Integer):
-            if not isinstance(value, int) or isinstance(value, bool):
+            if not 1900 <= value.year <= 9998:
                 raise BadCursor("malformed cursor")
-        elif value is not None and not isinstance(value, str):
+        elif isinstance(column_type, Integer):
+            if not isinstance(value, int) or isinstance(value, bool) or abs(value) >= 2**63:
+                raise BadCursor("malformed cursor")
+        elif value is not None and (not isinstance(value, str) or text_problem(value)):
+            # NUL or a lone surrogate would reach PostgreSQL and fail there (a 500).
             raise BadCursor("malformed cursor")
         return value, uuid.UUID(ident)
     except BadCursor:

@@ -350,8 +350,8 @@ class EntityService(Generic[M]):
             cleaned = await self.clean(changes, record)
             await self._check_version(record, version)
             values = cleaned.values
+            before = await self.snapshot(record)  # as stored, before any hook looks at the change
             await self.before_update(record, values)
-            before = await self.snapshot(record)
             for name, value in values.items():
                 if name in self.columns():
                     setattr(record, name, value)

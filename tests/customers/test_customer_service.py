@@ -223,3 +223,19 @@ async def test_page_size_and_cursor_are_validated(app: Litestar, tenant: TenantK
         with pytest.raises(ValidationFailed) as caught:
             await service.list_customers(session, admin, CustomerFilter(), after="not-a-cursor")
         assert caught.value.errors[0].code == "invalid_cursor"
+
+
+async def test_a_tag_change_shows_in_the_audit_diff(app: Litestar, tenant: TenantKit) -> None:
+    """The audit record of an edit holds the tags before and after (the kit snapshots the record
+    as stored before the customer's hooks look at the change)."""
+    async with app.state.db.tenant_session(tenant.schema) as session:
+        who = await actor(app, tenant, "sales_a")
+        made = await service.create_customer(session, who, CustomerInput(name="李红梅", tags=["空调"]))
+        await service.update_customer(
+            session, who, made.id, made.version, CustomerInput(tags=["空调", "以旧换新"])
+        )
+        record = await session.scalar(
+            select(AuditRecord).where(AuditRecord.entity_id == str(made.id), AuditRecord.action == "update")
+        )
+    assert record is not None
+    assert (record.before["tags"], record.after["tags"]) == (["空调"], ["空调", "以旧换新"])

@@ -77,6 +77,11 @@ class Settings:
         default_factory=lambda: int(os.environ.get("API_OBJECTS_PER_MINUTE", "20000"))
     )
     search_count_cap: int = 10_000
+    # A text search counts its matches up to this many ("1,000+"): counting the thousands of
+    # customers a common given name matches cost most of a search's time at a million customers.
+    search_text_count_cap: int = field(
+        default_factory=lambda: int(os.environ.get("SEARCH_TEXT_COUNT_CAP", "1000"))
+    )
     default_locale: str = field(default_factory=lambda: os.environ.get("DEFAULT_LOCALE", "zh_CN"))
     # Background exports: rows per batch (one progress update each) and an optional pause between
     # batches that throttles a big export's load on the database.

@@ -208,7 +208,7 @@ async def list_customers(
             order,
             limit=first,
             after=after,
-            count_cap=settings.search_count_cap,
+            count_cap=settings.search_text_count_cap if filters.search else settings.search_count_cap,
         )
     except repo.BadCursor as exc:
         raise ValidationFailed([FieldError("after", "invalid_cursor", str(exc))]) from exc

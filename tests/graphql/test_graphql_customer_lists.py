@@ -130,3 +130,24 @@ async def test_total_count_is_capped(app: Litestar, tenant: TenantKit, monkeypat
     connection = result["data"]["customers"]
     assert connection["totalCount"] == 3 and connection["totalCountIsCapped"] is True
     assert len(connection["edges"]) == 2
+
+
+async def test_a_text_search_counts_up_to_its_own_lower_cap(
+    app: Litestar, tenant: TenantKit, monkeypatch: object
+) -> None:
+    """A search stops counting at settings.search_text_count_cap (1,000: "1,000+"), below the list's
+    cap: counting the thousands of customers a common given name matches was most of a search's
+    time at a million customers. The plain list keeps its own cap."""
+    import dataclasses
+
+    from app import settings as settings_module
+
+    for n in range(4):
+        await create(app, tenant, "admin", name=f"计数{n}")
+    capped = dataclasses.replace(settings_module.get_settings(), search_text_count_cap=2)
+    monkeypatch.setattr("app.customers.service.get_settings", lambda: capped)  # type: ignore[attr-defined]
+    client = integrator(app, tenant.host, await token_for(app, tenant, "admin"))
+    searched = (await client.gql(LIST_IDS, {"first": 10, "filter": {"search": "计数"}}))["data"]["customers"]
+    assert (searched["totalCount"], searched["totalCountIsCapped"], len(searched["edges"])) == (2, True, 4)
+    listed = (await client.gql(LIST_IDS, {"first": 10}))["data"]["customers"]
+    assert (listed["totalCount"], listed["totalCountIsCapped"]) == (4, False)

@@ -11,9 +11,10 @@ from strawberry.types import Info
 
 from app.customfields import models
 from app.customfields import service as custom_fields
-from app.domain import Actor, DomainError, NotFound
+from app.domain import Actor, DomainError
 from app.graphql.context import GraphQLContext
-from app.graphql.errors import client_error, error_type
+from app.graphql.errors import client_error
+from app.graphql.kit import mutate, record_id
 from app.graphql.types.custom_fields import (
     CustomFieldDefinition,
     CustomFieldMutationResult,
@@ -27,21 +28,16 @@ Operation = Callable[[AsyncSession, Actor], Awaitable[models.CustomFieldDefiniti
 
 
 def _uuid(raw: str) -> uuid.UUID:
-    try:
-        return uuid.UUID(str(raw))
-    except ValueError as exc:
-        raise NotFound(custom_fields.AUDIT_ENTITY, raw) from exc
+    return record_id(raw, custom_fields.AUDIT_ENTITY)
 
 
 async def _save(info: FieldInfo, operation: Operation) -> CustomFieldMutationResult:
-    context = info.context
-    async with context.db() as session:
-        try:
-            record = await operation(session, context.actor)
-        except DomainError as exc:
-            await session.rollback()
-            return error_type(exc)
-        return CustomFieldPayload(custom_field=CustomFieldDefinition.from_model(record))
+    """One definition change through the kit's mutation runner (read-only tokens refused, typed errors)."""
+    return await mutate(
+        info,
+        operation,
+        lambda record: CustomFieldPayload(custom_field=CustomFieldDefinition.from_model(record)),
+    )
 
 
 @strawberry.type

@@ -71,5 +71,6 @@ async def mutate(info: Info[GraphQLContext, None], verb: Verb, payload: Callable
         try:
             record = await verb(session, context.actor)
         except DomainError as exc:
+            await session.rollback()  # whatever the verb had begun (kit verbs roll back themselves)
             return error_type(exc)
     return payload(record)

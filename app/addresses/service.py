@@ -2,10 +2,6 @@
 
 from __future__ import annotations
 
-from typing import Any
-
-from sqlalchemy import select, update
-
 from app.addresses.fields import AddressKind
 from app.addresses.models import Address
 from app.customers.models import Customer
@@ -64,21 +60,4 @@ class AddressService(EntityService[Address]):
     scope = ParentScope(Customer, "customer_id", "customer")
     create_only = ("customer_id",)
     section_order_by = ("-is_default", "created_at")
-
-    async def before_create(self, values: dict[str, Any]) -> None:
-        customer = await self.live_parent(values["customer_id"])
-        first = await self.session.scalar(
-            select(Address.id)
-            .where(Address.customer_id == customer.id, Address.deleted_at.is_(None))
-            .limit(1)
-        )
-        if first is None:
-            values["is_default"] = True  # the first address is the default one
-
-    async def after_write(self, record: Address, values: dict[str, Any], *, creating: bool) -> None:
-        if values.get("is_default"):
-            await self.session.execute(
-                update(Address)
-                .where(Address.customer_id == record.customer_id, Address.id != record.id, Address.is_default)
-                .values(is_default=False)
-            )
+    one_per_parent = "is_default"

@@ -4,8 +4,6 @@ from __future__ import annotations
 
 from typing import Any
 
-from sqlalchemy import select, update
-
 from app.contacts.models import Contact
 from app.customers.models import Customer
 from app.domain import FieldError, ValidationFailed
@@ -58,26 +56,10 @@ class ContactService(EntityService[Contact]):
     scope = ParentScope(Customer, "customer_id", "customer")
     create_only = ("customer_id",)
     section_order_by = ("-is_primary", "created_at")
+    one_per_parent = "is_primary"
 
     async def before_create(self, values: dict[str, Any]) -> None:
-        customer = await self.live_parent(values["customer_id"])
-        if customer.kind != "company":
+        if self.parent.kind != "company":
             raise ValidationFailed(
                 [FieldError("customer_id", "not_a_company", "contacts belong to company customers")]
-            )
-        first = await self.session.scalar(
-            select(Contact.id)
-            .where(Contact.customer_id == customer.id, Contact.deleted_at.is_(None))
-            .limit(1)
-        )
-        if first is None:
-            values["is_primary"] = True  # the first contact is the primary one
-
-    async def after_write(self, record: Contact, values: dict[str, Any], *, creating: bool) -> None:
-        if values.get("is_primary"):
-            # One primary per customer: the new primary takes the mark from the others.
-            await self.session.execute(
-                update(Contact)
-                .where(Contact.customer_id == record.customer_id, Contact.id != record.id, Contact.is_primary)
-                .values(is_primary=False)
             )

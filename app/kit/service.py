@@ -19,7 +19,7 @@ from datetime import UTC, date, datetime
 from decimal import Decimal
 from typing import Any, ClassVar, Generic, TypeVar
 
-from sqlalchemy import ColumnElement, Select, select
+from sqlalchemy import ColumnElement, Select, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from app.accounts import repository as accounts_repo
@@ -88,6 +88,9 @@ class EntityService(Generic[M]):
 
     # How a parent's page lists this entity's records (children only).
     section_order_by: ClassVar[tuple[str, ...]] = ("created_at",)
+    # A flag that exactly one live record per parent carries (a customer's primary contact, its
+    # default address): the first record gets it, and a record given it takes it from the others.
+    one_per_parent: ClassVar[str | None] = None
 
     def __init_subclass__(cls, **kwargs: Any) -> None:
         super().__init_subclass__(**kwargs)
@@ -98,6 +101,7 @@ class EntityService(Generic[M]):
         self.session = session
         self.actor = actor
         self._owners: list[uuid.UUID] | None | bool = False  # False: not looked up yet
+        self.parent: Any = None  # a child's parent record, once create has checked it
 
     # -- permission and scope --------------------------------------------------------------------
 
@@ -291,6 +295,36 @@ class EntityService(Generic[M]):
         except (NotAllowedTransition, GuardFailed) as exc:
             raise ValidationFailed([FieldError(field_name, exc.code, refusal_text(exc))]) from exc
 
+    # -- one flagged record per parent ------------------------------------------------------------
+
+    async def _first_takes_the_flag(self, values: dict[str, Any]) -> None:
+        flag, parent_field = self.one_per_parent, self.spec.parent_field
+        if flag is None or parent_field is None:
+            return
+        model: Any = self.model
+        sibling = await self.session.scalar(
+            select(model.id)
+            .where(getattr(model, parent_field) == values[parent_field], model.deleted_at.is_(None))
+            .limit(1)
+        )
+        if sibling is None:
+            values[flag] = True
+
+    async def _flag_moves(self, record: Any, values: dict[str, Any]) -> None:
+        flag, parent_field = self.one_per_parent, self.spec.parent_field
+        if flag is None or parent_field is None or not values.get(flag):
+            return
+        model: Any = self.model
+        await self.session.execute(
+            update(model)
+            .where(
+                getattr(model, parent_field) == getattr(record, parent_field),
+                model.id != record.id,
+                getattr(model, flag).is_(True),
+            )
+            .values({flag: False})
+        )
+
     # -- writes ----------------------------------------------------------------------------------
 
     def _audit(
@@ -322,7 +356,11 @@ class EntityService(Generic[M]):
         async with unit_of_work(self.session):
             cleaned = await self.clean(raw)
             values = cleaned.values
+            if isinstance(self.scope, ParentScope):
+                # A child is created only under a live parent the actor can see.
+                self.parent = await self.live_parent(values[self.scope.foreign_key])
             await self.before_create(values)
+            await self._first_takes_the_flag(values)
             extra: dict[str, Any] = {}
             if self.spec.customizable:
                 extra["custom"] = cleaned.custom
@@ -335,6 +373,7 @@ class EntityService(Generic[M]):
             self.index(record, cleaned.search_text)
             self.session.add(record)
             await self.session.flush()
+            await self._flag_moves(record, values)
             await self.after_write(record, values, creating=True)
             self._audit(record, "create", None, await self.snapshot(record))
             self._emit(record, "created")
@@ -362,6 +401,7 @@ class EntityService(Generic[M]):
             record.updated_at = datetime.now(UTC)
             record.updated_by = self.actor.user_id
             self.index(record, cleaned.search_text)
+            await self._flag_moves(record, values)
             await self.after_write(record, values, creating=False)
             self._audit(record, "update", before, await self.snapshot(record))
             self._emit(record, "updated", version=record.version)

@@ -222,18 +222,7 @@ def child_controller(key: str) -> type[Controller]:
             actor: Actor,
         ) -> Response[Any] | Redirect:
             """Move to the recycle bin; the toast offers an undo."""
-            parent_id, record_id = _ids(request)
-            service = service_cls(db_session, actor)
-            record = await _own(service, parent_id, record_id)
-            record = await service.delete(record.id)
-            if request.htmx:
-                message = _("%(what)s %(name)s deleted.") % {
-                    "what": _(spec.label),
-                    "name": spec.title_of(record),
-                }
-                undo = f"{section_url(parent_id)}/{record.id}/restore"
-                return htmx_undo(message, undo, _("Undo"), **{changed_event: str(record.id)})
-            return Redirect(parent.page.format(id=parent_id) if parent.page else "/", status_code=303)
+            return await _to_bin(request, db_session, actor, deleted=True)
 
         @post(f"/{{{record_param}:uuid}}/restore", operation_id=f"Restore{name}", name=f"{spec.slug}.restore")
         async def restore(
@@ -243,17 +232,24 @@ def child_controller(key: str) -> type[Controller]:
             actor: Actor,
         ) -> Response[Any] | Redirect:
             """Bring a record back from the recycle bin."""
-            parent_id, record_id = _ids(request)
-            service = service_cls(db_session, actor)
-            record = await _own(service, parent_id, record_id)
-            record = await service.restore(record.id)
-            if request.htmx:
-                message = _("%(what)s %(name)s restored.") % {
-                    "what": _(spec.label),
-                    "name": spec.title_of(record),
-                }
-                return htmx_done(message, **{changed_event: str(record.id)})
+            return await _to_bin(request, db_session, actor, deleted=False)
+
+    async def _to_bin(
+        request: HTMXRequest, db_session: AsyncSession, actor: Actor, *, deleted: bool
+    ) -> Response[Any] | Redirect:
+        """Delete (with an undo in the toast) or restore one record of the parent."""
+        parent_id, record_id = _ids(request)
+        service = service_cls(db_session, actor)
+        record = await _own(service, parent_id, record_id)
+        record = await (service.delete(record.id) if deleted else service.restore(record.id))
+        if not request.htmx:
             return Redirect(parent.page.format(id=parent_id) if parent.page else "/", status_code=303)
+        names = {"what": _(spec.label), "name": spec.title_of(record)}
+        events = {changed_event: str(record.id)}
+        if deleted:
+            undo = f"{section_url(parent_id)}/{record.id}/restore"
+            return htmx_undo(_("%(what)s %(name)s deleted.") % names, undo, _("Undo"), **events)
+        return htmx_done(_("%(what)s %(name)s restored.") % names, **events)
 
     def _ids(request: Request[Any, Any, Any]) -> tuple[uuid.UUID, uuid.UUID | None]:
         params = request.path_params

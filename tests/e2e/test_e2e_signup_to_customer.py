@@ -90,6 +90,25 @@ def test_signup_login_create_search_edit(server: str, chromium, width: int) -> N
     assert "13800138000" in page.content()
     shot(page, f"06-detail-{width}")
 
+    # An installation address through the customer's address section (the kit's drawer form):
+    # the district picker follows the province and city, the new address shows as a card.
+    page.goto(detail_url)
+    page.click("#addresses a.button")
+    page.wait_for_selector("#drawer input[name=detail]")
+    page.select_option("#drawer #f-kind", "installation")
+    page.select_option("#drawer #f-province", "浙江省")
+    expect(page.locator("#drawer #f-city option[value='杭州市']")).to_have_count(1)
+    page.select_option("#drawer #f-city", "杭州市")
+    expect(page.locator("#drawer #f-district option[value='西湖区']")).to_have_count(1)
+    page.select_option("#drawer #f-district", "西湖区")
+    page.fill("#drawer input[name=detail]", "文三路 90 号 502")
+    shot(page, f"07-new-address-{width}")
+    page.click("#drawer button[type=submit]")
+    expect(page.locator("#addresses .record-card")).to_contain_text("文三路 90 号 502")
+    expect(page.locator("#addresses .record-card")).to_contain_text("安装")
+    assert page.locator("#contacts").count() == 0  # a person has no contacts section
+    shot(page, f"08-addresses-{width}")
+
     # English on request.
     page.goto(f"{tenant}/customers?lang=en")
     assert "Customers" in page.content()

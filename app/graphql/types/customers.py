@@ -19,11 +19,13 @@ from strawberry.types import Info
 from app.accounts.models import User
 from app.customers import fields, models
 from app.customers import repository as customers_repo
+from app.customers.fields import CustomerKind, CustomerSource, CustomerStatus, CustomerTier, Gender
 from app.customers.validation import CustomerInput
 from app.domain import FieldError as DomainFieldError
 from app.domain import ValidationFailed
 from app.graphql.context import GraphQLContext
 from app.graphql.errors import NotFoundError, PermissionDeniedError, ValidationError, VersionConflictError
+from app.graphql.kit import graphql_enum
 from app.graphql.loaders import NOTHING_PRELOADED, Related
 from app.graphql.pagination import Connection
 from app.graphql.types.accounts import StaffMember
@@ -31,45 +33,15 @@ from app.graphql.types.contacts import Contact, CustomerAddress
 from app.graphql.types.custom_fields import CustomFieldFilterInput
 from app.graphql.types.workflows import StageChange, WorkflowState, builtin_stage, stage_changes, stage_of
 
-
-@strawberry.enum(description="Individual person or company.")
-class CustomerKind(enum.Enum):
-    INDIVIDUAL = "individual"
-    COMPANY = "company"
-
-
-@strawberry.enum
-class Gender(enum.Enum):
-    MALE = "male"
-    FEMALE = "female"
-    UNKNOWN = "unknown"
-
-
-@strawberry.enum(description="Where the customer is in the sale: 潜在 / 意向 / 成交 / 流失.")
-class CustomerStatus(enum.Enum):
-    LEAD = "lead"
-    INTERESTED = "interested"
-    WON = "won"
-    LOST = "lost"
-
-
-@strawberry.enum
-class CustomerTier(enum.Enum):
-    NORMAL = "normal"
-    SILVER = "silver"
-    GOLD = "gold"
-    VIP = "vip"
-
-
-@strawberry.enum(description="How the customer found the dealer.")
-class CustomerSource(enum.Enum):
-    WALK_IN = "walk_in"
-    REFERRAL = "referral"
-    ONLINE = "online"
-    PHONE = "phone"
-    EXHIBITION = "exhibition"
-    COMMUNITY = "community"
-    OLD_CUSTOMER = "old_customer"
+# The domain's enums (app.customers.fields) are the GraphQL enums: declared once, cannot drift.
+for _domain_enum, _description in (
+    (CustomerKind, "Individual person or company."),
+    (Gender, None),
+    (CustomerStatus, "Where the customer is in the sale: 潜在 / 意向 / 成交 / 流失."),
+    (CustomerTier, None),
+    (CustomerSource, "How the customer found the dealer."),
+):
+    graphql_enum(_domain_enum, _description)
 
 
 @strawberry.enum
@@ -85,16 +57,8 @@ class SortDirection(enum.Enum):
     DESC = "desc"
 
 
-# The API's enums spell the domain's stored values; import fails if the two ever drift apart.
-for _api_enum, _domain_values in (
-    (CustomerKind, fields.KINDS),
-    (Gender, fields.GENDERS),
-    (CustomerStatus, fields.STATUSES),
-    (CustomerTier, fields.TIERS),
-    (CustomerSource, fields.SOURCES),
-    (CustomerSortField, fields.SORT_FIELDS),
-):
-    assert tuple(m.value for m in _api_enum) == _domain_values, _api_enum.__name__
+# The sort enum spells the domain's sort fields; import fails if the two ever drift apart.
+assert tuple(m.value for m in CustomerSortField) == fields.SORT_FIELDS
 
 
 def _enum(cls: type[enum.Enum], value: str | None) -> Any:

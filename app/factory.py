@@ -38,10 +38,9 @@ from app.http.middleware import (
 )
 from app.i18n import load_catalogs
 from app.observability import configure_logging, init_sentry
-from app.runtime import resolve_service_urls
+from app.runtime import QUEUE_NAME, resolve_service_urls
 from app.settings import Settings, get_settings, refuse_unsafe_production
 
-QUEUE_NAME = "arq:dealercrm"
 REDIS_CONNECT_TIMEOUT = 2.0
 REDIS_COMMAND_TIMEOUT = 5.0
 

@@ -11,9 +11,8 @@ from arq import cron
 from arq.connections import RedisSettings
 
 from app.db import Database
-from app.factory import QUEUE_NAME
 from app.observability import configure_logging, init_sentry
-from app.runtime import resolve_service_urls
+from app.runtime import QUEUE_NAME, resolve_service_urls
 from app.settings import get_settings, refuse_unsafe_production
 
 log = logging.getLogger("dealercrm.worker")

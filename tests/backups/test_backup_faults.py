@@ -32,7 +32,7 @@ from app.backups import schedule
 from app.backups.models import BackupKind, BackupStatus
 from app.backups.service import backup_files, run_backup
 from app.backups.verify import verify_backup
-from app.factory import QUEUE_NAME
+from app.runtime import QUEUE_NAME
 
 REPO = Path(__file__).resolve().parents[2]
 SCRIPT = Path(sys.executable).with_name("dealercrm")

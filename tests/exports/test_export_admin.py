@@ -21,7 +21,7 @@ from app.customers.validation import CustomerInput
 from app.exports import repository as repo
 from app.exports import service as exports
 from app.exports.models import ExportJob, ExportStatus
-from app.factory import QUEUE_NAME
+from app.runtime import QUEUE_NAME
 
 
 async def add(app: Litestar, kit: TenantKit, by: str, name: str, **fields: object) -> None:

@@ -18,7 +18,7 @@ from app.customers.repository import CustomerFilter
 from app.exports import repository as repo
 from app.exports import service as exports
 from app.exports.models import ExportJob, ExportStatus
-from app.factory import QUEUE_NAME
+from app.runtime import QUEUE_NAME
 
 
 async def requested(app: Litestar, kit: TenantKit, who: str = "sales_a") -> ExportJob:

@@ -17,7 +17,7 @@ from app.customers.models import Customer
 from app.customers.repository import CustomerFilter
 from app.exports import service as exports
 from app.exports.models import ExportJob
-from app.factory import QUEUE_NAME
+from app.runtime import QUEUE_NAME
 
 REPO = Path(__file__).resolve().parents[2]
 

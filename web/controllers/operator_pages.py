@@ -12,12 +12,12 @@ from litestar import Controller, Request, get
 from litestar.params import Parameter
 from litestar.response import Template
 
-from app.factory import QUEUE_NAME
 from app.http.query_params import BIGINT_MAX, day_start, parse_day
 from app.mail import recorded_mail
 from app.platform import jobs
 from app.platform.audit import ACTIONS, AuditFilter, list_entries
 from app.platform.models import PlatformOperator
+from app.runtime import QUEUE_NAME
 from web.controllers.operator import OperatorController
 from web.controllers.signup import base_domain_only
 

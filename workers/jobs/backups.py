@@ -14,7 +14,7 @@ async def backup_tenant(ctx: dict[str, Any], slug: str) -> str:
 
 async def sweep_backups(ctx: dict[str, Any]) -> dict[str, Any]:
     """Every hour: clear dead runs' leftovers, enqueue due tenants, alert on missing backups."""
-    from app.factory import QUEUE_NAME
+    from app.runtime import QUEUE_NAME
 
     report = await schedule.sweep_and_schedule(
         ctx["db"], ctx["redis"], settings=ctx["settings"], queue_name=QUEUE_NAME

@@ -10,10 +10,10 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from strawberry.types import Info
 
 from app.accounts.models import Role as RoleModel
-from app.domain import Actor, DomainError, NotFound
+from app.domain import Actor, DomainError
 from app.graphql.context import GraphQLContext
-from app.graphql.errors import client_error, error_type
-from app.graphql.kit import read_only_refusal
+from app.graphql.errors import client_error
+from app.graphql.kit import mutate, record_id
 from app.graphql.types.roles import (
     CreateRoleInput,
     PermissionModule,
@@ -30,25 +30,17 @@ Operation = Callable[[AsyncSession, Actor], Awaitable[RoleModel]]
 
 
 def _uuid(raw: str) -> uuid.UUID:
-    try:
-        return uuid.UUID(str(raw))
-    except ValueError as exc:
-        raise NotFound(roles.ENTITY, raw) from exc
+    return record_id(raw, roles.ENTITY)
 
 
 async def _save(info: RoleInfo, operation: Operation) -> RoleMutationResult:
-    """Run one role service call; a refusal rolls back whatever it had begun and becomes a typed error."""
-    context = info.context
-    if refusal := read_only_refusal(context.actor):
-        return refusal
-    async with context.db() as session:
-        try:
-            record = await operation(session, context.actor)
-            holders = (await roles.get_role(session, context.actor, record.id)).holders
-        except DomainError as exc:
-            await session.rollback()
-            return error_type(exc)
-    return RolePayload(role=Role.from_model(record, holders))
+    """One role change through the kit's mutation runner; the answer carries the holder count."""
+
+    async def with_holders(session: AsyncSession, actor: Actor) -> tuple[RoleModel, int]:
+        record = await operation(session, actor)
+        return record, (await roles.get_role(session, actor, record.id)).holders
+
+    return await mutate(info, with_holders, lambda found: RolePayload(role=Role.from_model(*found)))
 
 
 @strawberry.type

@@ -18,6 +18,7 @@ from litestar import Litestar
 from litestar.datastructures import State
 from litestar.di import Provide
 from litestar.middleware import DefineMiddleware
+from litestar.plugins.htmx import HTMXRequest
 from litestar.plugins.jinja import JinjaTemplateEngine
 from litestar.static_files import create_static_files_router
 from litestar.template.config import TemplateConfig
@@ -125,6 +126,8 @@ def create_app(
         )
 
     return Litestar(
+        # request.htmx: what HTMX sent (HX-Request, HX-Target, HX-Trigger ...), parsed by litestar-htmx.
+        request_class=HTMXRequest,
         route_handlers=handlers,
         lifespan=[lifespan],
         state=State({"settings": settings}),

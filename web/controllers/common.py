@@ -8,6 +8,7 @@ from litestar import Request, Response
 from litestar.enums import RequestEncodingType
 from litestar.exceptions import NotFoundException, PermissionDeniedException
 from litestar.params import Body
+from litestar.plugins.htmx import HTMXDetails
 
 from app.domain import Actor, NotFound, PermissionDenied, ValidationFailed
 from app.http.errors import http_exception_handler
@@ -15,7 +16,20 @@ from app.i18n import gettext as _
 
 
 def is_htmx(request: Request[Any, Any, Any]) -> bool:
-    return request.headers.get("hx-request") == "true"
+    """An HTMX request (the app's request class is litestar-htmx's ``HTMXRequest``)."""
+    return bool(getattr(request, "htmx", None))
+
+
+def htmx_details(request: Request[Any, Any, Any]) -> HTMXDetails | None:
+    """What HTMX sent with the request (target, trigger, history restore ...), or None."""
+    details = getattr(request, "htmx", None)
+    return details if details else None
+
+
+def htmx_target(request: Request[Any, Any, Any]) -> str | None:
+    """The element an HTMX request swaps into (``HX-Target``), or None."""
+    details = htmx_details(request)
+    return details.target if details else None
 
 
 def page(request: Request[Any, Any, Any], actor: Actor | None = None, **extra: Any) -> dict[str, Any]:

@@ -27,7 +27,7 @@ from app.domain import Actor, FieldError, PermissionDenied, ValidationFailed, Ve
 from app.i18n import gettext as _
 from app.i18n import locale_var
 from app.kit.registry import customizable
-from web.controllers.common import DOMAIN_ERROR_HANDLERS, FormData, error_text, is_htmx, page
+from web.controllers.common import DOMAIN_ERROR_HANDLERS, FormData, error_text, htmx_target, is_htmx, page
 
 
 def N_(message: str) -> str:
@@ -360,7 +360,7 @@ class CustomFieldsController(Controller):
         active = [d for d in found if not d.archived]
         archived = [d for d in found if d.archived]
         ctx = self._ctx(request, actor, entity=key, fields=active, archived=archived)
-        if is_htmx(request) and request.headers.get("hx-target") == "field-list":
+        if htmx_target(request) == "field-list":
             return Template("custom_fields/_list.html", context=ctx)
         return Template("custom_fields/list.html", context=ctx)
 

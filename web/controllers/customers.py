@@ -29,7 +29,15 @@ from app.idempotency import service as idempotency
 from app.reference import divisions
 from web.controllers import custom_fields as custom_field_web
 from web.controllers.audit import audit_labels, history_rows
-from web.controllers.common import DOMAIN_ERROR_HANDLERS, FormData, field_errors, is_htmx, page
+from web.controllers.common import (
+    DOMAIN_ERROR_HANDLERS,
+    FormData,
+    field_errors,
+    htmx_details,
+    htmx_target,
+    is_htmx,
+    page,
+)
 from web.controllers.customer_query import SORT_LABELS, parse_list_query
 from web.controllers.labels import CHOICES, choice_label, field_label
 from web.templating import fmt_datetime
@@ -153,7 +161,7 @@ def render_form(request: Request[Any, Any, Any], ctx: dict[str, Any], status: in
     """The form alone when HTMX re-submits it, the drawer when HTMX opens it, else a whole page."""
     if is_htmx(request) and request.method == "POST":
         name = "customers/_form.html"
-    elif is_htmx(request) and request.headers.get("hx-target") == "drawer":
+    elif htmx_target(request) == "drawer":
         name = "customers/_drawer.html"
     else:
         name = "customers/form_page.html"
@@ -234,14 +242,10 @@ class CustomersController(Controller):
             display_city=divisions.display_city,
         )
         status = 400 if query.problems else 200
-        fragment = (
-            is_htmx(request)
-            and request.headers.get("hx-target") == "results"
-            and not request.headers.get("hx-history-restore-request")
-        )
-        if fragment:
+        hx = htmx_details(request)
+        if hx is not None and hx.target == "results" and not hx.history_restore_request:
             headers = {"Vary": "HX-Request"}
-            if request.headers.get("hx-trigger") != "results":
+            if hx.trigger != "results":
                 # Searches and page links: the address bar shows the canonical query, so a reload keeps it.
                 headers["HX-Push-Url"] = query.url(after=query.after)
             return Template("customers/_results.html", context=ctx, status_code=status, headers=headers)

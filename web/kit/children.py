@@ -23,7 +23,7 @@ from app.i18n import gettext as _
 from app.kit.registry import EntitySpec, NavItem, entity
 from app.kit.service import EntityService, service_for
 from app.reference import divisions
-from web.controllers.common import DOMAIN_ERROR_HANDLERS, FormData, page
+from web.controllers.common import DOMAIN_ERROR_HANDLERS, FormData, is_htmx, page
 from web.kit.forms import display, form_values, messages, widgets
 from web.kit.responses import htmx_done, htmx_undo
 from web.templating import fmt_datetime
@@ -93,7 +93,7 @@ def child_controller(key: str) -> type[Controller]:
             else [],
             districts=divisions.districts(province, city) if province and city else [],
         )
-        fragment = request.method == "POST" and request.headers.get("hx-request") == "true"
+        fragment = request.method == "POST" and is_htmx(request)
         return Template("kit/_form.html" if fragment else "kit/_drawer.html", context=ctx, status_code=status)
 
     class ChildController(Controller):

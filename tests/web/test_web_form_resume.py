@@ -7,11 +7,24 @@ saying so. Nothing is saved behind his back, and the parked input is used once.
 
 from __future__ import annotations
 
+from collections.abc import AsyncIterator
 from urllib.parse import parse_qs, urlsplit
 
+import pytest
 from crm_testkit import PASSWORD, Browser, TenantKit, browser, logged_in
 from litestar import Litestar
 from web_customers_kit import add_customer, field_value, load
+
+
+@pytest.fixture(autouse=True)
+async def unspent_parking_allowance(app: Litestar) -> AsyncIterator[None]:
+    """Parking is limited per address (app.http.form_stash: 20 per 10 minutes) and every test
+    client posts from 127.0.0.1: each story here starts with the allowance unspent, whatever ran
+    before it on the same worker."""
+    redis = app.state.redis
+    async for key in redis.scan_iter(match="throttle:form-stash:*"):
+        await redis.delete(key)
+    yield
 
 
 async def end_session_elsewhere(app: Litestar, tenant: TenantKit, client: Browser) -> None:

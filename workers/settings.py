@@ -5,12 +5,14 @@ from __future__ import annotations
 import logging
 import socket
 from datetime import UTC, datetime
+from pathlib import Path
 from typing import Any
 
 from arq import cron
 from arq.connections import RedisSettings
 
 from app.db import Database
+from app.i18n import load_catalogs
 from app.observability import configure_logging, init_sentry
 from app.runtime import QUEUE_NAME, resolve_service_urls
 from app.settings import get_settings, refuse_unsafe_production
@@ -33,10 +35,16 @@ async def heartbeat(ctx: dict[str, Any]) -> str:
     return stamp
 
 
+# The catalogs the admin ships (a folder, not an import: workers do not import the web layer);
+# export files label enumerations with them, as the screens do.
+TRANSLATIONS = Path(__file__).resolve().parents[1] / "web" / "translations"
+
+
 async def startup(ctx: dict[str, Any]) -> None:
     settings = get_settings()
     refuse_unsafe_production(settings)
     configure_logging()
+    load_catalogs(TRANSLATIONS)
     init_sentry(settings.sentry_dsn, settings.environment)
     urls = resolve_service_urls(settings)
     ctx["settings"] = settings

@@ -21,7 +21,10 @@ from openpyxl import Workbook
 from openpyxl.cell import WriteOnlyCell
 from openpyxl.cell.cell import ILLEGAL_CHARACTERS_RE
 
+from app.customers.fields import CustomerKind, CustomerSource, CustomerStatus, CustomerTier, Gender
 from app.customers.models import Customer
+from app.i18n import translate
+from app.kit.enums import LabeledEnum
 
 FORMATS = ("csv", "xlsx")
 CONTENT_TYPES = {
@@ -52,19 +55,10 @@ HEADERS = (
     "更新时间",
 )
 
-KIND_LABELS = {"individual": "个人", "company": "企业"}
-GENDER_LABELS = {"male": "男", "female": "女", "unknown": "未知"}
-SOURCE_LABELS = {
-    "walk_in": "到店",
-    "referral": "转介绍",
-    "online": "网络",
-    "phone": "电话",
-    "exhibition": "展会",
-    "community": "社区",
-    "old_customer": "老客户",
-}
-STATUS_LABELS = {"lead": "潜在", "interested": "意向", "won": "成交", "lost": "流失"}
-TIER_LABELS = {"normal": "普通", "silver": "银卡", "gold": "金卡", "vip": "VIP"}
+# Enumerations read as on the admin's screens (one label source: the declared enums and the
+# zh_CN catalog), in Chinese whatever the requester's admin language.
+FILE_LOCALE = "zh_CN"
+
 
 # A cell starting with one of these is a formula to Excel, WPS and LibreOffice (OWASP "CSV injection").
 _FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
@@ -75,25 +69,28 @@ def neutralise(value: str) -> str:
     return "'" + value if value.startswith(_FORMULA_STARTS) else value
 
 
-def _label(labels: dict[str, str], value: str | None) -> str:
-    return labels.get(value, value) if value else ""
+def _label(enum: type[LabeledEnum], value: str | None) -> str:
+    if not value:
+        return ""
+    member = enum.parse(value)
+    return translate(member.label, FILE_LOCALE) if member is not None else value
 
 
 def customer_row(customer: Customer, tags: Sequence[str], owner_names: dict[uuid.UUID, str]) -> list[Any]:
     """One customer in header order; text is raw here and neutralised by the writer."""
     return [
         customer.name,
-        _label(KIND_LABELS, customer.kind),
-        _label(GENDER_LABELS, customer.gender),
+        _label(CustomerKind, customer.kind),
+        _label(Gender, customer.gender),
         customer.mobile or "",
         customer.email or "",
         customer.province or "",
         customer.city or "",
         customer.district or "",
         customer.address_detail or "",
-        _label(SOURCE_LABELS, customer.source),
-        _label(STATUS_LABELS, customer.status),
-        _label(TIER_LABELS, customer.tier),
+        _label(CustomerSource, customer.source),
+        _label(CustomerStatus, customer.status),
+        _label(CustomerTier, customer.tier),
         "，".join(tags),
         owner_names.get(customer.owner_id, "") if customer.owner_id else "",
         customer.birthday,

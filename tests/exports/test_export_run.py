@@ -100,7 +100,7 @@ async def test_csv_holds_only_the_requesters_customers_in_chinese(app: Litestar,
         "杭州市",
         "西湖区",
     )
-    assert (zhang["状态"], zhang["等级"], zhang["来源"], zhang["类型"]) == ("意向", "VIP", "到店", "个人")
+    assert (zhang["状态"], zhang["等级"], zhang["来源"], zhang["类型"]) == ("意向", "VIP", "门店到访", "个人")
     assert set(zhang["标签"].split("，")) == {"冰箱", "老客户"}
     assert zhang["负责人"] == "张伟" and zhang["备注"] == "想换双开门冰箱"
     assert by_name["欧阳娜娜"]["类型"] == "企业" and by_name["欧阳娜娜"]["状态"] == "成交"
@@ -227,3 +227,21 @@ async def test_a_tenant_at_its_storage_quota_gets_no_new_export_file(
     # The reason names the quota, in the tenant's language (zh-CN by default).
     assert failed.error and "1,024 MB" in failed.error and "文件存储" in failed.error
     assert not final_path(tenant, job).exists()
+
+
+async def test_the_worker_labels_files_with_the_screens_catalog(app: Litestar) -> None:
+    """Exports run in the worker process, which has no web app: its start-up loads the admin's
+    catalogs, so a file says 门店到访 exactly where the customer list does (one label source)."""
+    from app import i18n
+    from app.exports.files import FILE_LOCALE
+    from workers.settings import TRANSLATIONS
+
+    saved = dict(i18n._catalogs)
+    i18n._catalogs.clear()
+    try:
+        assert i18n.translate("Store visit", FILE_LOCALE) == "Store visit"  # nothing loaded yet
+        i18n.load_catalogs(TRANSLATIONS)
+        assert i18n.translate("Store visit", FILE_LOCALE) == "门店到访"
+    finally:
+        i18n._catalogs.clear()
+        i18n._catalogs.update(saved)

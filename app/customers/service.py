@@ -185,11 +185,7 @@ async def list_customers(
     service.require("read")
     settings = get_settings()
     order = order or CustomerOrder()
-    errors: list[FieldError] = []
-    if order.field not in SORT_FIELDS:
-        errors.append(FieldError("orderBy", "invalid_choice", f"must be one of {', '.join(SORT_FIELDS)}"))
-    if first < 1 or first > settings.page_size_max:
-        errors.append(FieldError("first", "out_of_range", f"must be between 1 and {settings.page_size_max}"))
+    errors = service.paging_errors(order, first)
     if filters.search and len(filters.search) > 200:
         errors.append(FieldError("filter.search", "too_long", "must be at most 200 characters"))
     if filters.custom:

@@ -168,6 +168,17 @@ class EntityService(Generic[M]):
             found.setdefault(getattr(record, self.spec.parent_field), []).append(record)
         return found
 
+    def paging_errors(self, order: Order, first: int) -> list[FieldError]:
+        """What is wrong with a list's sort order and page size (field errors, every list alike)."""
+        size_max = get_settings().page_size_max
+        errors: list[FieldError] = []
+        if order.field not in self.sort_fields:
+            allowed = ", ".join(self.sort_fields)
+            errors.append(FieldError("orderBy", "invalid_choice", f"must be one of {allowed}"))
+        if first < 1 or first > size_max:
+            errors.append(FieldError("first", "out_of_range", f"must be between 1 and {size_max}"))
+        return errors
+
     async def get(self, record_id: uuid.UUID) -> M:
         self.require("read")
         return await self._load(record_id)
@@ -185,15 +196,7 @@ class EntityService(Generic[M]):
         self.require("read")
         settings = get_settings()
         order = order or Order()
-        errors: list[FieldError] = []
-        if order.field not in self.sort_fields:
-            errors.append(
-                FieldError("orderBy", "invalid_choice", f"must be one of {', '.join(self.sort_fields)}")
-            )
-        if first < 1 or first > settings.page_size_max:
-            errors.append(
-                FieldError("first", "out_of_range", f"must be between 1 and {settings.page_size_max}")
-            )
+        errors = self.paging_errors(order, first)
         if errors:
             raise ValidationFailed(errors)
         deleted = self.model.deleted_at  # type: ignore[attr-defined]

@@ -2,8 +2,13 @@
 
 from __future__ import annotations
 
+import importlib
+import pkgutil
 import uuid
-from dataclasses import dataclass
+from collections.abc import Awaitable, Callable
+from dataclasses import dataclass, field
+from types import ModuleType
+from typing import Any
 
 from crm_testkit import Browser, Integrator, TenantKit, actor, integrator, logged_in, make_tenant, token_for
 from litestar import Litestar
@@ -24,6 +29,17 @@ from app.customfields.models import CustomFieldDefinition
 from app.exports import service as exports
 from app.exports.models import ExportJob
 from app.roles import service as roles
+
+TENANT, PLATFORM, PUBLIC, GRAPHQL = "tenant", "platform", "public", "graphql"
+
+
+@dataclass(frozen=True)
+class RouteCase:
+    """How the suite attacks one admin route: as which kind of page, with which form."""
+
+    kind: str
+    form: dict[str, str] = field(default_factory=dict)
+
 
 # Unusual strings: finding one in a response means B's data leaked.
 MARKER_NAME = "乙方机密客户欧阳秘密"
@@ -47,10 +63,12 @@ class World:
     b_role_id: uuid.UUID | None = None  # a custom role of B's, named with the marker
     b_contact_id: uuid.UUID | None = None  # a contact and an address of B's customer (kit children)
     b_address_id: uuid.UUID | None = None
+    # B's records made by the modules' seeds (tests/isolation/isolation_cases/): path parameter -> id
+    extra: dict[str, str] = field(default_factory=dict)
 
     def ids(self) -> dict[str, str]:
         """Path parameters of the admin's routes, filled with B's ids."""
-        return {
+        return self.extra | {
             "customer_id": str(self.b_customer),
             "token_id": str(self.b_token_id),
             "session_id": str(self.b_session_id),
@@ -63,6 +81,28 @@ class World:
             "address_id": str(self.b_address_id),
             "entity": "customer",  # workflows: A's own customer workflow (there is no B's to name)
         }
+
+
+def case_modules() -> list[ModuleType]:
+    """The per-module isolation cases: every ``tests/isolation/isolation_cases/<module>.py``.
+
+    A module that adds routes or GraphQL fields puts its cases there instead of editing the suite:
+    ``ROUTE_CASES`` and ``GRAPHQL_CASES`` (same shapes as the suite's), and optionally
+    ``async def seed(app, world, session, b_owner) -> dict[str, str]`` (creates B's records inside B's
+    schema, returns path parameters such as ``{"product_id": ...}``, available as ``world.ids()`` and
+    ``world.extra``) and ``async def untouched(session, world) -> list[str]`` (what an attack changed).
+    """
+    import isolation_cases
+
+    return [
+        importlib.import_module(f"isolation_cases.{info.name}")
+        for info in sorted(pkgutil.iter_modules(isolation_cases.__path__), key=lambda i: i.name)
+    ]
+
+
+# GraphQL field -> (operation, variables from the world). B's ids everywhere.
+GraphQLCase = tuple[str, Callable[["World"], dict[str, Any]]]
+Seed = Callable[[Litestar, "World", Any, Any], Awaitable[dict[str, str]]]
 
 
 async def build_world(app: Litestar, suffix: str) -> World:
@@ -105,7 +145,7 @@ async def build_world(app: Litestar, suffix: str) -> World:
         token_id = await session.scalar(select(ApiToken.id).order_by(ApiToken.created_at.desc()))
         session_id = await session.scalar(select(UserSession.id).where(UserSession.revoked_at.is_(None)))
     assert b_token and token_id and session_id
-    return World(
+    world = World(
         a=a,
         b=b,
         b_customer=secret.id,
@@ -121,6 +161,13 @@ async def build_world(app: Litestar, suffix: str) -> World:
         b_contact_id=contact.id,
         b_address_id=address.id,
     )
+    for module in case_modules():
+        seed: Seed | None = getattr(module, "seed", None)
+        if seed is not None:
+            async with app.state.db.tenant_session(b.schema) as session:
+                world.extra.update(await seed(app, world, session, b_owner))
+                await session.commit()
+    return world
 
 
 async def b_is_untouched(app: Litestar, world: World) -> list[str]:
@@ -157,6 +204,10 @@ async def b_is_untouched(app: Litestar, world: World) -> list[str]:
             child = await session.get(model, child_id)
             if child is None or child.version != 1 or child.deleted_at is not None:
                 problems.append(f"B's {model.__tablename__} changed")
+        for module in case_modules():
+            untouched = getattr(module, "untouched", None)
+            if untouched is not None:
+                problems.extend(await untouched(session, world))
         owner = await accounts_repo.user_by_id(session, world.b.people["owner"])
         if owner is None or owner.totp_enabled_at is not None:
             problems.append("B's owner changed")

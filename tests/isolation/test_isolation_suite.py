@@ -11,23 +11,24 @@ from __future__ import annotations
 
 import re
 import secrets
-from collections.abc import Callable
-from dataclasses import dataclass, field
 from typing import Any
 
 import pytest
 from crm_testkit import browser, integrator, logged_in
-from isolation_world import World, b_is_untouched, build_world, leaked
+from isolation_world import (
+    GRAPHQL,
+    PLATFORM,
+    PUBLIC,
+    TENANT,
+    GraphQLCase,
+    RouteCase,
+    World,
+    b_is_untouched,
+    build_world,
+    case_modules,
+    leaked,
+)
 from litestar import Litestar
-
-TENANT, PLATFORM, PUBLIC, GRAPHQL = "tenant", "platform", "public", "graphql"
-
-
-@dataclass(frozen=True)
-class RouteCase:
-    kind: str
-    form: dict[str, str] = field(default_factory=dict)
-
 
 POLICY_FORM = {
     "password_min_length": "8",
@@ -156,7 +157,6 @@ ROUTE_CASES: dict[tuple[str, str], RouteCase] = {
 }
 
 # GraphQL field -> (operation, variables from the world). B's ids everywhere.
-GraphQLCase = tuple[str, Callable[[World], dict[str, Any]]]
 GRAPHQL_CASES: dict[str, GraphQLCase] = {
     "customFieldDefinitions": (
         'query { customFieldDefinitions(entity: "customer", includeArchived: true) { key labelZh } }',
@@ -263,6 +263,11 @@ GRAPHQL_CASES: dict[str, GraphQLCase] = {
         lambda w: {"id": str(w.b_role_id)},
     ),
 }
+
+
+for _module in case_modules():
+    ROUTE_CASES.update(getattr(_module, "ROUTE_CASES", {}))
+    GRAPHQL_CASES.update(getattr(_module, "GRAPHQL_CASES", {}))
 
 
 def _routes(app: Litestar) -> set[tuple[str, str]]:

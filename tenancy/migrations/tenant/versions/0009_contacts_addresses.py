@@ -9,27 +9,13 @@ from collections.abc import Sequence
 
 import sqlalchemy as sa
 from alembic import op
-from sqlalchemy.dialects import postgresql
+
+from tenancy.migrations.tenant.frozen import record_columns_v1
 
 revision: str = "0009"
 down_revision: str | None = "0008"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
-
-
-def _record_columns() -> list[sa.Column]:
-    """The kit's RecordMixin columns (app/kit/model.py), frozen here as they were at this revision."""
-    return [
-        sa.Column("id", sa.UUID(), server_default=sa.text("gen_random_uuid()"), nullable=False),
-        sa.Column("version", sa.Integer(), nullable=False),
-        sa.Column("custom", postgresql.JSONB(astext_type=sa.Text()), server_default="{}", nullable=False),
-        sa.Column("created_at", sa.DateTime(timezone=True), server_default=sa.text("now()"), nullable=False),
-        sa.Column("created_by", sa.UUID(), nullable=True),
-        sa.Column("updated_at", sa.DateTime(timezone=True), server_default=sa.text("now()"), nullable=False),
-        sa.Column("updated_by", sa.UUID(), nullable=True),
-        sa.Column("deleted_at", sa.DateTime(timezone=True), nullable=True),
-        sa.Column("deleted_by", sa.UUID(), nullable=True),
-    ]
 
 
 def upgrade() -> None:
@@ -41,7 +27,7 @@ def upgrade() -> None:
         sa.Column("mobile", sa.String(length=20), nullable=True),
         sa.Column("email", sa.String(length=254), nullable=True),
         sa.Column("is_primary", sa.Boolean(), nullable=False),
-        *_record_columns(),
+        *record_columns_v1(),
         sa.ForeignKeyConstraint(
             ["customer_id"],
             ["tenant.customers.id"],
@@ -63,7 +49,7 @@ def upgrade() -> None:
         sa.Column("district", sa.String(length=30), nullable=True),
         sa.Column("detail", sa.String(length=200), nullable=False),
         sa.Column("is_default", sa.Boolean(), nullable=False),
-        *_record_columns(),
+        *record_columns_v1(),
         sa.CheckConstraint(
             "kind IN ('delivery', 'installation', 'billing')", name=op.f("ck_customer_addresses_kind_allowed")
         ),

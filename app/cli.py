@@ -323,7 +323,25 @@ def build_parser() -> argparse.ArgumentParser:
 
 
 def main(argv: list[str] | None = None) -> int:
+    """The console script: an error is one line on stderr and exit 1, never a traceback.
+
+    ``DEALERCRM_DEBUG=1`` lets the exception through, for a developer who wants the traceback.
+    """
     args = build_parser().parse_args(argv)
+    try:
+        return _run(args)
+    except KeyboardInterrupt:
+        return 130
+    except Exception as exc:
+        if os.environ.get("DEALERCRM_DEBUG"):
+            raise
+        detail = str(exc).strip().splitlines()[0] if str(exc).strip() else ""
+        if "relation" in detail and "does not exist" in detail:
+            return _fail("the database has no DealerCRM tables yet: run `dealercrm migrate` first")
+        return _fail(f"{type(exc).__name__}: {detail} (DEALERCRM_DEBUG=1 shows the traceback)")
+
+
+def _run(args: argparse.Namespace) -> int:
     match args.command:
         case "migrate":
             return asyncio.run(_with_db(lambda db: _migrate(db, args.dry_run, args.concurrency)))

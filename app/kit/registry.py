@@ -43,6 +43,9 @@ class EntitySpec:
     choices: dict[str, type[LabeledEnum]] = field(default_factory=dict)
     # Error code → message msgid, for codes only this entity raises.
     errors: dict[str, str] = field(default_factory=dict)
+    # Audit action → label msgid, for actions only this entity records (an export's "download",
+    # an order's "approve"); create/update/delete/restore/transition are labelled by the audit page.
+    actions: dict[str, str] = field(default_factory=dict)
     # Detail page of one record ("/customers/{id}"), for links from the audit log and search.
     page: str | None = None
     nav: NavItem | None = None

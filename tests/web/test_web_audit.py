@@ -98,3 +98,25 @@ async def test_only_holders_of_audit_read_see_the_page(app: Litestar, tenant: Te
     assert 'href="/audit"' not in (await zhang.get("/customers")).text  # not in the navigation either
     manager = await logged_in(app, tenant, "manager_a")
     assert (await manager.get("/audit")).status_code == 200
+
+
+async def test_records_are_named_and_exports_read_in_chinese(app: Litestar, tenant: TenantKit) -> None:
+    """The object column names the record (张三丰, not a UUID prefix); an export's request reads as
+    申请导出 with its filter in words (标签: 空调), not a raw dictionary."""
+    customer_id = str(await add_customer(app, tenant, "admin", "张三丰"))
+    admin = await logged_in(app, tenant, "admin")
+    requested = await admin.post_form("/exports", {"format": "csv", "tag": "空调", "status": "won"})
+    assert requested.status_code in (200, 303), requested.text[:300]
+
+    page = await admin.get("/audit")
+    text = html.unescape(page.text)
+    assert f'<a href="/customers/{customer_id}">张三丰</a>' in text
+    assert customer_id[:8] not in text.replace(f"/customers/{customer_id}", "")
+    assert "申请导出" in text and "'tag'" not in text and "{'" not in text
+    assert re.search(r"筛选</span> <ins>[^<]*状态: 成交", text), text[text.rfind("申请导出") - 200 :][:900]
+
+    by_action = await admin.get("/audit?action=download")
+    assert by_action.status_code == 200 and "不是有效的" not in html.unescape(by_action.text)
+    assert re.search(
+        r'<option value="request"\s*>申请导出</option>', html.unescape((await admin.get("/audit")).text)
+    )

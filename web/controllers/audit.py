@@ -34,13 +34,49 @@ ACTION_LABELS = {
 }
 
 
+def action_keys() -> list[str]:
+    """Every action the filter offers: the common ones, then those entities declare for themselves."""
+    keys = dict.fromkeys(ACTION_LABELS)
+    for spec in entities():
+        keys.update(dict.fromkeys(spec.actions))
+    return list(keys)
+
+
 def entity_keys() -> list[str]:
     """Every entity the audit log can show, from the kit's registry (each area declares its own)."""
     return [spec.key for spec in entities()]
 
 
-def action_label(action: str) -> str:
-    return _(ACTION_LABELS[action]) if action in ACTION_LABELS else action
+def action_label(action: str, entity_key: str | None = None) -> str:
+    spec = entity(entity_key) if entity_key else None
+    if spec is not None and action in spec.actions:
+        return _(spec.actions[action])
+    if action in ACTION_LABELS:
+        return _(ACTION_LABELS[action])
+    for other in entities():  # the filter names an action without its entity
+        if action in other.actions:
+            return _(other.actions[action])
+    return action
+
+
+class _Snapshot(dict[str, Any]):
+    """An audit snapshot read like the record it was taken of (``title`` functions use attributes)."""
+
+    def __getattr__(self, name: str) -> Any:
+        return self.get(name)
+
+
+def entity_title(key: str, entity_id: str, snapshot: dict[str, Any] | None = None) -> str:
+    """How the audited record is named (a customer's name, an address's text), else its id's start."""
+    spec = entity(key)
+    if spec is not None and snapshot:
+        try:
+            title = spec.title_of(_Snapshot(snapshot))
+        except (TypeError, ValueError, AttributeError):
+            title = ""
+        if title and title != str(snapshot.get("id") or ""):
+            return title[:60]
+    return entity_id[:8]
 
 
 def entity_label(key: str) -> str:
@@ -61,7 +97,12 @@ def entity_link(key: str, entity_id: str, snapshot: dict[str, Any] | None = None
 
 def audit_labels() -> dict[str, Any]:
     """What templates showing audit records need (the audit page and a record's history)."""
-    return {"action_label": action_label, "entity_label": entity_label, "entity_link": entity_link}
+    return {
+        "action_label": action_label,
+        "entity_label": entity_label,
+        "entity_link": entity_link,
+        "entity_title": entity_title,
+    }
 
 
 def change_summary(
@@ -84,7 +125,9 @@ def change_summary(
     return [
         {
             "field": field_label(key, entity),
-            "before": "" if action == "create" else display_value(key, before.get(key), names, entity),
+            "before": ""
+            if action == "create" or not before
+            else display_value(key, before.get(key), names, entity),
             "after": display_value(key, after.get(key), names, entity),
         }
         for key in keys
@@ -136,7 +179,7 @@ class AuditController(Controller):
             bad(_("Object"), entity)
             entity = ""
         action = (params.get("action") or "").strip()
-        if action and action not in ACTION_LABELS:
+        if action and action not in action_keys():
             bad(_("Action"), action)
             action = ""
         entity_id = (params.get("entity_id") or "").strip()[:64]
@@ -198,7 +241,7 @@ class AuditController(Controller):
             newest_url=url() if before_id else None,
             staff=await accounts.staff_directory(db_session),
             entities=entity_keys(),
-            actions=ACTION_LABELS,
+            actions=action_keys(),
             **audit_labels(),
         )
         return Template("audit/list.html", context=ctx, status_code=400 if problems else 200)

@@ -72,6 +72,17 @@ def display_value(name: str, value: Any, names: dict[str, str], entity_key: str 
         return _("Yes") if value else _("No")
     if isinstance(value, list):
         return "、".join(str(v) for v in value)
+    if isinstance(value, dict):
+        # A nested set of another entity's fields (an export's filter over customers).
+        inner = str(value.get("entity") or CUSTOMER) if entity(str(value.get("entity") or "")) else CUSTOMER
+        parts = [
+            f"{field_label(k, inner)}: {display_value(k, v, names, inner)}"
+            for k, v in value.items()
+            if v not in (None, "", [], {}) and k != "entity"
+        ]
+        return "；".join(parts) or "—"
+    if name == "entity" and isinstance(value, str) and (named := entity(value)) is not None:
+        return _(named.label)  # which kind of record (an export's "customers")
     spec = entity(entity_key)
     staff_fields = (*(spec.staff_fields if spec is not None else ()), "owner_id", "user_id")
     if name in staff_fields:

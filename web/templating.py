@@ -37,6 +37,44 @@ def fmt_number(value: int | float | None) -> str:
     return format_decimal(value or 0, locale=locale_var.get())
 
 
+# (marker in the User-Agent, how people call it), most specific first: Edge and WeChat say "Chrome" too.
+_BROWSERS = (
+    ("MicroMessenger", "微信"),
+    ("DingTalk", "钉钉"),
+    ("wxwork", "企业微信"),
+    ("Edg/", "Edge"),
+    ("OPR/", "Opera"),
+    ("QQBrowser", "QQ 浏览器"),
+    ("UCBrowser", "UC 浏览器"),
+    ("Firefox/", "Firefox"),
+    ("Chrome/", "Chrome"),
+    ("CriOS/", "Chrome"),
+    ("Safari/", "Safari"),
+    ("curl/", "curl"),
+    ("python-httpx", "httpx"),
+)
+_SYSTEMS = (
+    ("iPhone", "iPhone"),
+    ("iPad", "iPad"),
+    ("HarmonyOS", "HarmonyOS"),
+    ("Android", "Android"),
+    ("Windows", "Windows"),
+    ("Mac OS X", "macOS"),
+    ("Linux", "Linux"),
+)
+
+
+def fmt_user_agent(value: str | None) -> str:
+    """A User-Agent as people read it: "Chrome · Windows", "微信 · iPhone"; unknown ones shortened."""
+    if not value:
+        return ""
+    browser = next((name for marker, name in _BROWSERS if marker in value), None)
+    system = next((name for marker, name in _SYSTEMS if marker in value), None)
+    if browser is None and system is None:
+        return value[:40]
+    return " · ".join(part for part in (browser, system) if part)
+
+
 def setup(engine: JinjaTemplateEngine) -> None:
     env = engine.engine
     env.add_extension("jinja2.ext.i18n")
@@ -44,5 +82,5 @@ def setup(engine: JinjaTemplateEngine) -> None:
     env.globals.update(
         csrf_token=csrf_token, current_locale=lambda: locale_var.get(), children_of=children_of
     )
-    env.filters.update(datetime=fmt_datetime, date=fmt_date, number=fmt_number)
+    env.filters.update(datetime=fmt_datetime, date=fmt_date, number=fmt_number, user_agent=fmt_user_agent)
     env.autoescape = True

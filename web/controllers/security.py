@@ -80,6 +80,7 @@ class SecurityController(Controller):
     ) -> dict[str, Any]:
         staff = _staff(request)
         admin = actor.can(STAFF_MANAGE)
+        sessions = await accounts.list_sessions(session, actor, everyone=admin)
         return page(
             request,
             actor,
@@ -87,7 +88,8 @@ class SecurityController(Controller):
             policy=await security_policy(session),
             enrolled=mfa.is_enrolled(staff.user),
             current_session_id=staff.record.id,
-            sessions=await accounts.list_sessions(session, actor, everyone=admin),
+            sessions=sessions,
+            session_users=await accounts.staff_names(session, [s.user_id for s in sessions]),
             logins=await accounts.login_history(session, actor, everyone=admin, limit=50),
             is_admin=admin,
             errors={},

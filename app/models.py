@@ -12,6 +12,7 @@ from app.events import models as _events  # noqa: F401
 from app.exports import models as _exports  # noqa: F401
 from app.idempotency import models as _idempotency  # noqa: F401
 from app.platform import models as _platform  # noqa: F401
+from app.staff import models as _staff  # noqa: F401
 from app.tenant_settings import models as _tenant_settings  # noqa: F401
 from app.workflows import models as _workflows  # noqa: F401
 

@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+from app.accounts.models import User
+from app.accounts.permissions import STAFF_MANAGE
 from app.kit.enums import N_
-from app.kit.registry import EntitySpec, register
+from app.kit.registry import EntitySpec, NavItem, register
 
 API_TOKEN = register(
     EntitySpec(
@@ -18,7 +20,23 @@ API_TOKEN = register(
 )
 USER = register(
     EntitySpec(
-        key="user", label=N_("Staff member"), plural=N_("Staff"), module="staff", staff_fields=("user_id",)
+        key="user",
+        label=N_("Staff member"),
+        plural=N_("Staff"),
+        module="staff",
+        model=User,
+        fields={
+            "email": N_("Email"),
+            "name": N_("Name"),
+            "role_id": N_("Role"),
+            "team_id": N_("Team"),
+            "is_active": N_("Active"),
+            "handover_to": N_("Handed over to"),
+            "handed_over": N_("Records handed over"),
+        },
+        page="/settings/staff/{id}",
+        nav=NavItem("staff", N_("Staff"), "/settings/staff", STAFF_MANAGE, order=80),
+        staff_fields=("user_id", "handover_to"),
     )
 )
 SESSION = register(

@@ -37,6 +37,9 @@ class Team(TenantBase):
     id: Mapped[uuid.UUID] = uuid_pk()
     name: Mapped[str] = mapped_column(String(60), unique=True)
     created_at: Mapped[datetime] = created_at_col()
+    # The team's manager (a member, usually of the manager role). No foreign key: users already
+    # point at teams, and the service checks the id (app.staff.service.set_team_manager).
+    manager_id: Mapped[uuid.UUID | None] = mapped_column(UUID(as_uuid=True))
 
 
 class User(TenantBase):
@@ -49,6 +52,10 @@ class User(TenantBase):
     role_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("roles.id"))
     team_id: Mapped[uuid.UUID | None] = mapped_column(ForeignKey("teams.id"))
     is_active: Mapped[bool] = mapped_column(Boolean, default=True)
+    # When the staff member was last deactivated (离职); None while active.
+    deactivated_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+    # Added with a one-time password (or reset by an admin): the first login asks for a new one.
+    must_change_password: Mapped[bool] = mapped_column(Boolean, default=False, server_default="false")
     failed_logins: Mapped[int] = mapped_column(Integer, default=0)
     locked_until: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
     last_login_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))

@@ -32,6 +32,8 @@ from tenancy.binding import TENANT_SCHEMA_PLACEHOLDER
 TOKEN_PREFIX = "dcrm"
 SESSION_TOUCH_EVERY = timedelta(seconds=60)
 STAGE_ACTIVE, STAGE_SECOND_FACTOR, STAGE_ENROLL = "active", "second_factor", "enroll_2fa"
+# A login with a one-time password (added directly, or reset by an admin): good for choosing one's own.
+STAGE_NEW_PASSWORD = "new_password"
 HALF_LOGIN_LIFETIME = timedelta(minutes=15)
 API_TOKEN_NAME_MAX = 60
 # Past the account-wide brake, sources the account signed in from within this time may still try.
@@ -216,13 +218,20 @@ async def login(
     assert user is not None
     await repo.clear_login_lock(session, user.id, source)
     user.last_login_at = now
-    stage = (
-        STAGE_SECOND_FACTOR if mfa.is_enrolled(user) else STAGE_ENROLL if policy.require_2fa else STAGE_ACTIVE
-    )
-    token, record = _open_session(session, user, policy, stage, ip, user_agent)
+    token, record = _open_session(session, user, policy, _stage_after_password(user, policy), ip, user_agent)
     await session.commit()
     await lockout.give_back(redis, throttles, account=email, ip=ip)
     return token, StaffSession(user=user, record=record)
+
+
+def _stage_after_password(user: User, policy: SecurityPolicy) -> str:
+    """What a correct password leads to: the second factor, a password of one's own (after a
+    one-time password), enrolling 2FA where the policy demands it, or a working session."""
+    if mfa.is_enrolled(user):
+        return STAGE_SECOND_FACTOR
+    if user.must_change_password:
+        return STAGE_NEW_PASSWORD
+    return STAGE_ENROLL if policy.require_2fa else STAGE_ACTIVE
 
 
 def _open_session(
@@ -254,11 +263,17 @@ def _open_session(
 
 
 async def promote_session(session: AsyncSession, staff: StaffSession) -> tuple[str, StaffSession]:
-    """A half-finished login completed its second step: replace it with a fresh active session."""
+    """A half-finished login completed its second step: replace it with a fresh active session (or,
+    after the second factor of someone holding a one-time password, with the new-password step)."""
     policy = await security_policy(session)
     await repo.revoke_session(session, staff.record.id, now_utc())
+    stage = (
+        STAGE_NEW_PASSWORD
+        if staff.user.must_change_password and staff.record.stage == STAGE_SECOND_FACTOR
+        else STAGE_ACTIVE
+    )
     token, record = _open_session(
-        session, staff.user, policy, STAGE_ACTIVE, staff.record.ip, staff.record.user_agent
+        session, staff.user, policy, stage, staff.record.ip, staff.record.user_agent
     )
     await session.commit()
     return token, StaffSession(user=staff.user, record=record)
@@ -395,6 +410,39 @@ async def change_password(
     await repo.revoke_all_tokens(session, staff.user.id, now)
     token, record = _open_session(
         session, staff.user, policy, STAGE_ACTIVE, staff.record.ip, staff.record.user_agent
+    )
+    await session.commit()
+    return token, StaffSession(user=staff.user, record=record)
+
+
+async def choose_first_password(
+    session: AsyncSession, staff: StaffSession, *, new: str, confirm: str
+) -> tuple[str, StaffSession]:
+    """Replace a one-time password with one's own (the ``new_password`` step of a login); the
+    half-login becomes a working session, or the 2FA enrolment where the policy demands it."""
+    if staff.record.stage != STAGE_NEW_PASSWORD:
+        raise PermissionDenied("password:first")
+    policy = await security_policy(session)
+    errors = [
+        FieldError("new_password", problem, "the new password does not meet the policy")
+        for problem in policy.password_problems(new)
+    ]
+    if not errors and new != confirm:
+        errors.append(FieldError("confirm_password", "mismatch", "the two passwords differ"))
+    if not errors and await security.check_password(staff.user.password_hash, new):
+        errors.append(
+            FieldError("new_password", "same_password", "choose another password than the one you were given")
+        )
+    if errors:
+        raise ValidationFailed(errors)
+    now = now_utc()
+    staff.user.password_hash = await security.make_password_hash(new)
+    staff.user.password_changed_at = now
+    staff.user.must_change_password = False
+    await repo.revoke_all_sessions(session, staff.user.id, now)
+    stage = STAGE_ENROLL if policy.require_2fa and not mfa.is_enrolled(staff.user) else STAGE_ACTIVE
+    token, record = _open_session(
+        session, staff.user, policy, stage, staff.record.ip, staff.record.user_agent
     )
     await session.commit()
     return token, StaffSession(user=staff.user, record=record)

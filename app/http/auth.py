@@ -103,6 +103,8 @@ async def provide_actor(request: Request[Any, Any, Any], actor_or_none: Actor | 
         staff = request.scope["state"].get("staff_session")
         if staff is not None and staff.record.stage == accounts.STAGE_SECOND_FACTOR:
             raise AuthRequired("second factor required", login_url="/login/2fa")
+        if staff is not None and staff.record.stage == accounts.STAGE_NEW_PASSWORD:
+            raise AuthRequired("a password of your own is required", login_url="/password/new")
         if staff is not None and staff.record.stage == accounts.STAGE_ENROLL:
             raise AuthRequired("two-factor enrolment required", login_url="/security/2fa/setup")
         if request.scope["state"].get("support_ended") and staff is None:

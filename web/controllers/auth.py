@@ -121,6 +121,8 @@ class AuthController(Controller):
             nxt += ("&" if "?" in nxt else "?") + f"resume={resume}"
         if staff.record.stage == accounts.STAGE_SECOND_FACTOR:
             nxt = f"/login/2fa?next={quote(nxt, safe='')}"
+        elif staff.record.stage == accounts.STAGE_NEW_PASSWORD:
+            nxt = "/password/new"
         elif staff.record.stage == accounts.STAGE_ENROLL:
             nxt = "/security/2fa/setup"
         return with_session_cookie(Redirect(nxt, status_code=303), token, settings)

@@ -8,12 +8,14 @@ from app.contacts import models as _contacts  # noqa: F401
 from app.customers import models as _customers  # noqa: F401
 from app.customfields import models as _customfields  # noqa: F401
 from app.db import PlatformBase, TenantBase
+from app.duplicates import models as _duplicates  # noqa: F401
 from app.events import models as _events  # noqa: F401
 from app.exports import models as _exports  # noqa: F401
 from app.idempotency import models as _idempotency  # noqa: F401
 from app.platform import models as _platform  # noqa: F401
 from app.staff import models as _staff  # noqa: F401
 from app.tenant_settings import models as _tenant_settings  # noqa: F401
+from app.timeline import models as _timeline  # noqa: F401
 from app.workflows import models as _workflows  # noqa: F401
 
 tenant_metadata = TenantBase.metadata

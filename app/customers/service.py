@@ -30,6 +30,7 @@ from app.customers.repository import CustomerFilter, CustomerOrder, Page
 from app.customers.validation import CustomerInput
 from app.customfields import service as custom_fields
 from app.domain import Actor, FieldError, ValidationFailed
+from app.duplicates.rules import CUSTOMER_RULES
 from app.kit.fields import Choice, Day, Email, Fields, Mobile, Ref, Tags, Text
 from app.kit.service import EntityService
 from app.platform import quotas
@@ -101,6 +102,8 @@ class CustomerService(EntityService[Customer]):
         division=True,
     )
     sort_fields = SORT_FIELDS
+    # 撞单: mobile, e-mail and company name checked on create and edit (app.duplicates.rules).
+    duplicate_rules = CUSTOMER_RULES
 
     def __init__(self, session: AsyncSession, actor: Actor) -> None:
         super().__init__(session, actor)
@@ -218,14 +221,28 @@ async def tag_names(session: AsyncSession, customer_ids: list[uuid.UUID]) -> dic
 # -- writes: the kit's verbs ------------------------------------------------------------------------
 
 
-async def create_customer(session: AsyncSession, actor: Actor, data: CustomerInput) -> Customer:
-    return await CustomerService(session, actor).create(_raw(data))
+async def create_customer(
+    session: AsyncSession, actor: Actor, data: CustomerInput, *, confirm_duplicates: bool = False
+) -> Customer:
+    """Create a customer; a match with an existing one (撞单) raises ``DuplicateFound`` unless the
+    tenant's policy is "warn" and ``confirm_duplicates`` says the actor saw the warning."""
+    service = CustomerService(session, actor)
+    service.accept_duplicates = confirm_duplicates
+    return await service.create(_raw(data))
 
 
 async def update_customer(
-    session: AsyncSession, actor: Actor, customer_id: uuid.UUID, version: int, data: CustomerInput
+    session: AsyncSession,
+    actor: Actor,
+    customer_id: uuid.UUID,
+    version: int,
+    data: CustomerInput,
+    *,
+    confirm_duplicates: bool = False,
 ) -> Customer:
-    return await CustomerService(session, actor).update(customer_id, version, _raw(data))
+    service = CustomerService(session, actor)
+    service.accept_duplicates = confirm_duplicates
+    return await service.update(customer_id, version, _raw(data))
 
 
 async def delete_customer(session: AsyncSession, actor: Actor, customer_id: uuid.UUID) -> Customer:

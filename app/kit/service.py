@@ -26,7 +26,9 @@ from app.accounts import repository as accounts_repo
 from app.audit import service as audit
 from app.customfields import service as custom_fields
 from app.domain import Actor, FieldError, NotFound, PermissionDenied, ValidationFailed, VersionConflict
+from app.duplicates.policy import DuplicatePolicy, duplicate_policy
 from app.events import service as events
+from app.kit.duplicates import DuplicateFound, MatchRule, find_matches
 from app.kit.fields import UNSET, Errors, Fields
 from app.kit.paging import BadCursor, Order, Page, keyset_page
 from app.kit.registry import EntitySpec
@@ -91,6 +93,9 @@ class EntityService(Generic[M]):
     # A flag that exactly one live record per parent carries (a customer's primary contact, its
     # default address): the first record gets it, and a record given it takes it from the others.
     one_per_parent: ClassVar[str | None] = None
+    # Duplicate control (app.kit.duplicates): rules checked on create and edit under the tenant's
+    # policy; a service built with ``accept_duplicates`` saves past a "warn" policy's matches.
+    duplicate_rules: ClassVar[tuple[MatchRule, ...]] = ()
 
     def __init_subclass__(cls, **kwargs: Any) -> None:
         super().__init_subclass__(**kwargs)
@@ -102,6 +107,8 @@ class EntityService(Generic[M]):
         self.actor = actor
         self._owners: list[uuid.UUID] | None | bool = False  # False: not looked up yet
         self.parent: Any = None  # a child's parent record, once create has checked it
+        self.accept_duplicates = False  # the actor saw the duplicate warning and confirmed
+        self.duplicates_accepted: list[Any] = []  # matches saved past a warning (audited)
 
     # -- permission and scope --------------------------------------------------------------------
 
@@ -227,6 +234,28 @@ class EntityService(Generic[M]):
     async def after_write(self, record: M, values: dict[str, Any], *, creating: bool) -> None:
         """Keep invariants across records (one primary contact...), inside the same transaction."""
 
+    async def check_duplicates(self, values: dict[str, Any], record: M | None = None) -> None:
+        """Refuse, or warn about (``DuplicateFound``), values that match another live record under
+        ``duplicate_rules``; with the "warn" policy a confirmed write goes through and the audit
+        record names what it matched."""
+        if not self.duplicate_rules:
+            return
+        matches = await find_matches(
+            self.session,
+            self.duplicate_rules,
+            values,
+            record,
+            await self.owners(),
+            self.spec.title_of,
+            self.model,
+        )
+        if not matches:
+            return
+        confirmable = await duplicate_policy(self.session) is DuplicatePolicy.WARN
+        if not (confirmable and self.accept_duplicates):
+            raise DuplicateFound(matches, confirmable=confirmable)
+        self.duplicates_accepted = matches
+
     def index(self, record: M, extra_text: Sequence[str] = ()) -> None:
         """Fill search columns (entities with ``SearchMixin``); ``extra_text``: searchable custom values."""
 
@@ -333,6 +362,9 @@ class EntityService(Generic[M]):
     def _audit(
         self, record: Any, action: str, before: dict[str, Any] | None, after: dict[str, Any] | None
     ) -> None:
+        if self.duplicates_accepted and after is not None and action in ("create", "update"):
+            # Saved past a duplicate warning: the record says which records it matched.
+            after = {**after, "duplicate_of": sorted({str(m.record_id) for m in self.duplicates_accepted})}
         audit.record(
             self.session,
             self.actor,
@@ -363,6 +395,7 @@ class EntityService(Generic[M]):
                 # A child is created only under a live parent the actor can see.
                 self.parent = await self.live_parent(values[self.scope.foreign_key])
             await self.before_create(values)
+            await self.check_duplicates(values)
             await self._first_takes_the_flag(values)
             extra: dict[str, Any] = {}
             if self.spec.customizable:
@@ -394,6 +427,7 @@ class EntityService(Generic[M]):
             values = cleaned.values
             before = await self.snapshot(record)  # as stored, before any hook looks at the change
             await self.before_update(record, values)
+            await self.check_duplicates(values, record)
             for name, value in values.items():
                 if name in self.columns():
                     setattr(record, name, value)

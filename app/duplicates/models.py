@@ -1,0 +1,72 @@
+"""Merges of customers (kept for undo) and the indexes duplicate checks read on ``customers``."""
+
+from __future__ import annotations
+
+import uuid
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import DateTime, ForeignKey, Index, String, func, text
+from sqlalchemy.dialects.postgresql import JSONB, UUID
+from sqlalchemy.orm import Mapped, mapped_column
+
+from app.addresses.models import Address
+from app.contacts.models import Contact
+from app.customers.models import Customer
+from app.db import TenantBase, created_at_col, uuid_pk
+
+# A company name with its legal-form words, brackets and spaces taken out, lower-cased: 青岛海尔
+# 电器（集团）有限公司 and 青岛海尔电器集团 are one company. Frozen in migration 0013 (the index).
+COMPANY_KEY_PATTERN = r"有限责任公司|股份有限公司|有限公司|[[:space:]()（）\[\]【】]"
+
+
+def company_key(column: Any) -> Any:
+    return func.regexp_replace(func.lower(column), COMPANY_KEY_PATTERN, "", "g")
+
+
+_customers = Customer.__table__.c
+# Declared here, on the customers table: the duplicate checks on create and edit are index lookups.
+Index("ix_customers_mobile", _customers.mobile, postgresql_where=_customers.mobile.is_not(None))
+Index(
+    "ix_customers_email_lower",
+    func.lower(_customers.email),
+    postgresql_where=_customers.email.is_not(None),
+)
+Index(
+    "ix_customers_company_key",
+    company_key(_customers.name),
+    postgresql_where=text("kind = 'company'"),
+)
+
+Index(
+    "ix_contacts_mobile", Contact.__table__.c.mobile, postgresql_where=Contact.__table__.c.mobile.is_not(None)
+)
+Index(
+    "ix_customer_addresses_phone",
+    Address.__table__.c.phone,
+    postgresql_where=Address.__table__.c.phone.is_not(None),
+)
+
+
+class CustomerMerge(TenantBase):
+    """One merge: what moved from the merged customer to the kept one, for undo within 30 days."""
+
+    __tablename__ = "customer_merges"
+
+    id: Mapped[uuid.UUID] = uuid_pk()
+    kept_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("customers.id", ondelete="CASCADE"))
+    merged_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("customers.id", ondelete="CASCADE"))
+    # What moved, by mover ("contact": [ids], "tags": [tag ids]...), and kept-customer fields the
+    # merge filled in from the merged one (field -> [before, after]).
+    moved: Mapped[dict[str, Any]] = mapped_column(JSONB, default=dict)
+    filled: Mapped[dict[str, Any]] = mapped_column(JSONB, default=dict)
+    merged_at: Mapped[datetime] = created_at_col()
+    merged_by: Mapped[uuid.UUID | None] = mapped_column(UUID(as_uuid=True))
+    undone_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+    undone_by: Mapped[uuid.UUID | None] = mapped_column(UUID(as_uuid=True))
+    actor_label: Mapped[str] = mapped_column(String(120), default="")
+
+    __table_args__ = (
+        Index("ix_customer_merges_kept_id", "kept_id", "merged_at"),
+        Index("ix_customer_merges_merged_id", "merged_id"),
+    )

@@ -6,10 +6,12 @@ this once.
 
 from app.accounts import entity as _accounts  # noqa: F401
 from app.addresses import service as _addresses  # noqa: F401
+from app.catalog import service as _catalog  # noqa: F401
 from app.contacts import service as _contacts  # noqa: F401
 from app.customers import entity as _customers  # noqa: F401
 from app.customfields import entity as _customfields  # noqa: F401
 from app.exports import entity as _exports  # noqa: F401
+from app.inventory import service as _inventory  # noqa: F401
 from app.kit.registry import entities, entity
 from app.roles import entity as _roles  # noqa: F401
 from app.staff import entity as _staff  # noqa: F401

@@ -4,6 +4,7 @@ from app.accounts import models as _accounts  # noqa: F401
 from app.addresses import models as _addresses  # noqa: F401
 from app.audit import models as _audit  # noqa: F401
 from app.backups import models as _backups  # noqa: F401
+from app.catalog import models as _catalog  # noqa: F401
 from app.contacts import models as _contacts  # noqa: F401
 from app.customers import models as _customers  # noqa: F401
 from app.customfields import models as _customfields  # noqa: F401
@@ -12,6 +13,7 @@ from app.duplicates import models as _duplicates  # noqa: F401
 from app.events import models as _events  # noqa: F401
 from app.exports import models as _exports  # noqa: F401
 from app.idempotency import models as _idempotency  # noqa: F401
+from app.inventory import models as _inventory  # noqa: F401
 from app.platform import models as _platform  # noqa: F401
 from app.staff import models as _staff  # noqa: F401
 from app.tenant_settings import models as _tenant_settings  # noqa: F401

@@ -72,9 +72,15 @@ _EVERYTHING = (
 # a leaving salesperson taking the customer list with them.
 _CUSTOMER_WORK = (CUSTOMERS_READ, CUSTOMERS_CREATE, CUSTOMERS_EDIT)
 
+# Catalog and stock (tenant migration 0011 granted these to existing roles by the same templates).
+_CATALOG_ALL = ("catalog:read", "catalog:create", "catalog:edit", "catalog:delete")
+_STOCK_ALL = ("inventory:read", "inventory:create", "inventory:manage")
+_SEE_STOCK = ("catalog:read", "inventory:read")
+_MOVE_STOCK = (*_SEE_STOCK, "inventory:create")
+
 DEFAULT_ROLES: tuple[DefaultRole, ...] = (
-    DefaultRole("owner", "所有者", _EVERYTHING, SCOPE_ALL),
-    DefaultRole("admin", "管理员", _EVERYTHING, SCOPE_ALL),
+    DefaultRole("owner", "所有者", (*_EVERYTHING, *_CATALOG_ALL, *_STOCK_ALL), SCOPE_ALL),
+    DefaultRole("admin", "管理员", (*_EVERYTHING, *_CATALOG_ALL, *_STOCK_ALL), SCOPE_ALL),
     DefaultRole(
         "manager",
         "经理",
@@ -86,13 +92,15 @@ DEFAULT_ROLES: tuple[DefaultRole, ...] = (
             AUDIT_READ,
             TOKENS_CREATE,
             WORKFLOWS_MANAGE,
+            *_CATALOG_ALL,
+            *_STOCK_ALL,
         ),
         SCOPE_TEAM,
     ),
-    DefaultRole("sales", "销售", _CUSTOMER_WORK, SCOPE_OWN),
-    DefaultRole("service", "售后客服", (*_CUSTOMER_WORK, TOKENS_CREATE), SCOPE_ALL),
-    DefaultRole("technician", "技师", (CUSTOMERS_READ,), SCOPE_OWN),
-    DefaultRole("marketing", "市场", (CUSTOMERS_READ, CUSTOMERS_EXPORT), SCOPE_ALL),
-    DefaultRole("viewer", "只读", (CUSTOMERS_READ,), SCOPE_ALL),
+    DefaultRole("sales", "销售", (*_CUSTOMER_WORK, *_SEE_STOCK), SCOPE_OWN),
+    DefaultRole("service", "售后客服", (*_CUSTOMER_WORK, TOKENS_CREATE, *_MOVE_STOCK), SCOPE_ALL),
+    DefaultRole("technician", "技师", (CUSTOMERS_READ, *_MOVE_STOCK), SCOPE_OWN),
+    DefaultRole("marketing", "市场", (CUSTOMERS_READ, CUSTOMERS_EXPORT, "catalog:read"), SCOPE_ALL),
+    DefaultRole("viewer", "只读", (CUSTOMERS_READ, *_SEE_STOCK), SCOPE_ALL),
 )
 TEMPLATES: dict[str, DefaultRole] = {r.key: r for r in DEFAULT_ROLES}

@@ -52,3 +52,12 @@ class ParentScope:
 async def owners_for(session: AsyncSession, actor: Actor) -> list[uuid.UUID] | None:
     """The owners whose records ``actor`` may see, or None for all."""
     return await visible_owner_ids(session, actor)
+
+
+@dataclass(frozen=True)
+class TenantWide:
+    """Shared records of the whole tenant (products, warehouses): every holder of the module's read
+    permission sees them, whatever their data scope."""
+
+    def condition(self, model: Any, owners: Sequence[uuid.UUID] | None) -> ColumnElement[bool]:
+        return true()

@@ -13,6 +13,7 @@ from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine, AsyncSession
 
 from app import security
 from app.accounts.service import seed_tenant
+from app.catalog.starting import seed_catalog
 from app.customers.validation import EMAIL_RE
 from app.domain import FieldError, ValidationFailed
 from app.mail import Mailer, MailFailed
@@ -96,6 +97,7 @@ async def sign_up(
         )
         await plans.write_mirror(conn, schema, plans.PlanLimits.of(chosen, trial_ends_at))
         await seed_workflows(conn, schema)
+        await seed_catalog(conn, schema)
 
     try:
         return await registry.provision_tenant(

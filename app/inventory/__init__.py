@@ -1,0 +1,1 @@
+"""Warehouses and the stock ledger: movements, levels derived from them, serial-numbered units."""

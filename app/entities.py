@@ -11,6 +11,7 @@ from app.contacts import service as _contacts  # noqa: F401
 from app.customers import entity as _customers  # noqa: F401
 from app.customfields import entity as _customfields  # noqa: F401
 from app.exports import entity as _exports  # noqa: F401
+from app.followups import service as _followups  # noqa: F401
 from app.inventory import service as _inventory  # noqa: F401
 from app.kit.registry import entities, entity
 from app.roles import entity as _roles  # noqa: F401

@@ -70,11 +70,14 @@ def _cron_jobs() -> list[Any]:
         purge_unverified_tenants,
         refresh_tenant_usage,
     )
+    from workers.jobs.reminders import sweep_reminders
 
     return [
         cron(heartbeat, second={0, 30}, run_at_startup=True, unique=True),
         # Every minute; at start-up too, so a restarted worker picks up what its predecessor dropped.
         cron(sweep_exports, second=15, run_at_startup=True, unique=True),
+        # Every minute (and at start-up): follow-up and task reminders, then notification delivery.
+        cron(sweep_reminders, second=40, run_at_startup=True, unique=True, timeout=3000),
         # Hourly: schedule due tenants' backups, clear killed runs' leftovers, alert on missing ones.
         cron(sweep_backups, minute=7, second=0, unique=True),
         # Tenant lifecycle: the console's usage cache every 10 minutes, trial expiry every 10

@@ -15,6 +15,7 @@ from app.graphql.contacts import ContactMutations
 from app.graphql.custom_fields import CustomFieldMutations, CustomFieldQueries
 from app.graphql.customers import CustomerMutations, CustomerQueries
 from app.graphql.errors import is_unexpected
+from app.graphql.followups import FollowUpMutations, FollowUpQueries
 from app.graphql.protection import EXTENSIONS, QuietExecutor
 from app.graphql.roles import RoleMutations, RoleQueries
 from app.graphql.workflows import WorkflowMutations, WorkflowQueries
@@ -23,12 +24,21 @@ log = logging.getLogger("dealercrm.graphql")
 
 
 @strawberry.type
-class Query(AccountQueries, CustomerQueries, RoleQueries, CustomFieldQueries, WorkflowQueries):
+class Query(
+    AccountQueries, CustomerQueries, RoleQueries, CustomFieldQueries, WorkflowQueries, FollowUpQueries
+):
     pass
 
 
 @strawberry.type
-class Mutation(CustomerMutations, ContactMutations, RoleMutations, CustomFieldMutations, WorkflowMutations):
+class Mutation(
+    CustomerMutations,
+    ContactMutations,
+    RoleMutations,
+    CustomFieldMutations,
+    WorkflowMutations,
+    FollowUpMutations,
+):
     pass
 
 

@@ -10,8 +10,9 @@ import re
 import uuid
 from collections.abc import Mapping
 from dataclasses import dataclass, field
-from datetime import date
+from datetime import UTC, date, datetime, timedelta
 from typing import Any
+from zoneinfo import ZoneInfo
 
 import phonenumbers
 
@@ -175,6 +176,40 @@ class Day(FieldType):
             return None
         if self.past_only and (value > date.today() or value.year < 1900):
             errors.add(name, "out_of_range", "must be between 1900 and today")
+            return None
+        return value
+
+
+# Times typed without a zone (a form's datetime-local input) are the dealers' local time.
+LOCAL_TZ = ZoneInfo("Asia/Shanghai")
+
+
+@dataclass(frozen=True)
+class Moment(FieldType):
+    """A point in time (stored with its zone); ``future_only`` refuses one already past (a next
+    follow-up time, a due date), with a minute's grace for the time it took to submit the form."""
+
+    future_only: bool = False
+    widget: str = "datetime"
+
+    def clean(self, errors: Errors, name: str, value: Any) -> datetime | None:
+        if value in (None, ""):
+            if self.required:
+                errors.add(name, "required", "is required")
+            return None
+        if isinstance(value, str):
+            try:
+                value = datetime.fromisoformat(value.strip())
+            except ValueError:
+                errors.add(name, "invalid_datetime", "must be a date and time (YYYY-MM-DDTHH:MM)")
+                return None
+        if not isinstance(value, datetime):
+            errors.add(name, "invalid_datetime", "must be a date and time (YYYY-MM-DDTHH:MM)")
+            return None
+        if value.tzinfo is None:
+            value = value.replace(tzinfo=LOCAL_TZ)
+        if self.future_only and value < datetime.now(UTC) - timedelta(minutes=1):
+            errors.add(name, "in_the_past", "must not be in the past")
             return None
         return value
 

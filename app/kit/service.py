@@ -256,6 +256,11 @@ class EntityService(Generic[M]):
             raise DuplicateFound(matches, confirmable=confirmable)
         self.duplicates_accepted = matches
 
+    async def options(self, name: str, parent_id: Any) -> list[tuple[str, str]] | None:
+        """The records a reference field ``name`` may point to under this parent, as (id, title),
+        for forms; None: the field is not offered on forms (the API still takes it)."""
+        return None
+
     def index(self, record: M, extra_text: Sequence[str] = ()) -> None:
         """Fill search columns (entities with ``SearchMixin``); ``extra_text``: searchable custom values."""
 

@@ -27,6 +27,9 @@ RUN_ELSEWHERE |= {"CreateContact", "UpdateContact", "CreateCustomerAddress"}  # 
 RUN_ELSEWHERE |= {"GetCustomerContactsAndAddresses"}  # tests/contacts
 RUN_ELSEWHERE |= {"CustomFieldDefinitions", "DefineCustomField", "UpdateCustomField"}  # tests/customfields
 RUN_ELSEWHERE |= {"ArchiveCustomField", "RestoreCustomField"}  # tests/customfields
+RUN_ELSEWHERE |= {"LogFollowUp", "ListFollowUps", "CreateTask", "CompleteTask"}  # tests/followups
+RUN_ELSEWHERE |= {"ListTasks", "WorkList"}  # tests/followups
+RUN_ELSEWHERE |= {"ListNotifications", "MarkNotificationsRead"}  # tests/followups
 
 
 def test_schema_file_matches_the_code() -> None:

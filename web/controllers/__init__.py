@@ -44,3 +44,7 @@ ROUTES += [WorkflowsController, CustomerStageController]
 from web.controllers.roles import RolesController  # noqa: E402
 
 ROUTES += [RolesController]
+from web.controllers.notifications import NotificationsController  # noqa: E402
+from web.controllers.work import WorkController  # noqa: E402
+
+ROUTES += [WorkController, NotificationsController]

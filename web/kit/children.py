@@ -11,6 +11,7 @@ gives ``/customers/{parent_id}/contacts`` (the section, loaded into the customer
 from __future__ import annotations
 
 import uuid
+from dataclasses import replace
 from typing import Any
 
 from litestar import Controller, Request, Response, get, post
@@ -20,6 +21,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from app.domain import Actor, NotFound, ValidationFailed, VersionConflict
 from app.i18n import gettext as _
+from app.kit.fields import Ref
 from app.kit.registry import EntitySpec, NavItem, entity
 from app.kit.service import EntityService, service_for
 from app.reference import divisions
@@ -61,7 +63,21 @@ def child_controller(key: str) -> type[Controller]:
         except ValidationFailed as exc:
             raise NotFound(spec.parent or "", parent_id) from exc
 
-    def form(
+    async def ref_widgets(service: EntityService[Any], parent_id: uuid.UUID) -> list[Any]:
+        """The form's widgets; a reference field is offered with the choices its service gives for
+        this parent, and left off the form when it gives none."""
+        found = []
+        for w in widgets(spec, service_cls.fields, skip=(spec.parent_field or "",)):
+            if isinstance(service_cls.fields.types.get(w.name), Ref):
+                options = await service.options(w.name, parent_id)
+                if options is None:
+                    continue
+                w = replace(w, choices=tuple(options))
+            found.append(w)
+        return found
+
+    async def form(
+        service: EntityService[Any],
         request: Request[Any, Any, Any],
         actor: Actor,
         parent_id: uuid.UUID,
@@ -81,7 +97,7 @@ def child_controller(key: str) -> type[Controller]:
             title=_("Edit %(what)s") % {"what": _(spec.label)}
             if record
             else _("New %(what)s") % {"what": _(spec.label)},
-            widgets=widgets(spec, service_cls.fields, skip=(spec.parent_field or "",)),
+            widgets=await ref_widgets(service, parent_id),
             values=values,
             errors=errors or {},
             conflict=conflict,
@@ -109,7 +125,12 @@ def child_controller(key: str) -> type[Controller]:
             await live_parent(service, parent_id)
             records = await service.for_parent(parent_id)
             module = spec.module
-            fields = [n for n in service_cls.fields.types if n != spec.parent_field]
+            # Ids are for machines: reference fields are not shown on the cards.
+            fields = [
+                n
+                for n, kind in service_cls.fields.types.items()
+                if n != spec.parent_field and not isinstance(kind, Ref)
+            ]
             ctx = page(
                 request,
                 actor,
@@ -135,7 +156,7 @@ def child_controller(key: str) -> type[Controller]:
             service.require("create")
             await live_parent(service, parent_id)
             defaults = {k: str(v) for k, v in service_cls.fields.defaults.items()}
-            return form(request, actor, parent_id, values=defaults)
+            return await form(service, request, actor, parent_id, values=defaults)
 
         @post("/", operation_id=f"Create{name}", name=f"{spec.slug}.create")
         async def create(
@@ -152,7 +173,9 @@ def child_controller(key: str) -> type[Controller]:
             try:
                 record = await service.create({**_fields_of(data), spec.parent_field or "": str(parent_id)})
             except ValidationFailed as exc:
-                return form(request, actor, parent_id, values=data, errors=messages(spec, exc), status=422)
+                return await form(
+                    service, request, actor, parent_id, values=data, errors=messages(spec, exc), status=422
+                )
             message = _("%(what)s %(name)s added.") % {"what": _(spec.label), "name": spec.title_of(record)}
             if request.htmx:
                 return htmx_done(message, **{changed_event: str(record.id)})
@@ -170,8 +193,13 @@ def child_controller(key: str) -> type[Controller]:
             service = service_cls(db_session, actor)
             record = await _own(service, parent_id, record_id)
             service.require("edit")
-            return form(
-                request, actor, parent_id, values=form_values(record, service_cls.fields), record=record
+            return await form(
+                service,
+                request,
+                actor,
+                parent_id,
+                values=form_values(record, service_cls.fields),
+                record=record,
             )
 
         @post(f"/{{{record_param}:uuid}}", operation_id=f"Update{name}", name=f"{spec.slug}.update")
@@ -191,7 +219,8 @@ def child_controller(key: str) -> type[Controller]:
                 record = await service.update(opened.id, version, _fields_of(data))
             except ValidationFailed as exc:
                 current = await _own(service, parent_id, record_id)
-                return form(
+                return await form(
+                    service,
                     request,
                     actor,
                     parent_id,
@@ -206,8 +235,15 @@ def child_controller(key: str) -> type[Controller]:
                     "who": exc.changed_by or _("Someone"),
                     "when": fmt_datetime(exc.changed_at),
                 }
-                return form(
-                    request, actor, parent_id, values=data, record=current, conflict=conflict, status=409
+                return await form(
+                    service,
+                    request,
+                    actor,
+                    parent_id,
+                    values=data,
+                    record=current,
+                    conflict=conflict,
+                    status=409,
                 )
             message = _("%(what)s %(name)s saved.") % {"what": _(spec.label), "name": spec.title_of(record)}
             if request.htmx:

@@ -8,7 +8,7 @@ from typing import Any
 
 from app.domain import ValidationFailed
 from app.i18n import gettext as _
-from app.kit.fields import DIVISION_KEYS, Choice, Fields, Flag, Text
+from app.kit.fields import DIVISION_KEYS, LOCAL_TZ, Choice, Fields, Flag, Moment, Text
 from app.kit.registry import EntitySpec
 from web.controllers.common import error_text
 
@@ -17,7 +17,7 @@ from web.controllers.common import error_text
 class Widget:
     name: str
     label: str  # translated
-    widget: str  # text | textarea | tel | email | select | checkbox | date | division
+    widget: str  # text | textarea | tel | email | select | checkbox | date | datetime | division
     required: bool
     max_length: int | None = None
     choices: tuple[tuple[str, str], ...] = ()  # (value, translated label)
@@ -50,6 +50,9 @@ def form_values(record: Any, fields: Fields) -> dict[str, str]:
         value = getattr(record, name, None)
         if isinstance(fields.types.get(name), Flag):
             values[name] = "on" if value else ""
+        elif isinstance(value, datetime):
+            # What a datetime-local input shows: local time, to the minute.
+            values[name] = value.astimezone(LOCAL_TZ).strftime("%Y-%m-%dT%H:%M")
         elif value is None:
             values[name] = ""
         elif isinstance(value, datetime | date):
@@ -68,6 +71,8 @@ def display(spec: EntitySpec, fields: Fields, record: Any, name: str) -> str:
         return _("Yes") if value else _("No")
     if value in (None, ""):
         return "—"
+    if isinstance(kind, Moment) and isinstance(value, datetime):
+        return value.astimezone(LOCAL_TZ).strftime("%Y-%m-%d %H:%M")
     label = spec.choice_label(name, str(value))
     if label:
         return _(label)

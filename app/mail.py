@@ -10,8 +10,10 @@ development and tests. Either way every message lands in ``public.outbox_mail`` 
 from __future__ import annotations
 
 import asyncio
+import re
 import smtplib
 import ssl
+import sys
 from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass
@@ -74,11 +76,20 @@ class RecordingMailer:
 
     transport = "recording"
 
-    def __init__(self, engine: AsyncEngine) -> None:
+    def __init__(self, engine: AsyncEngine, *, echo_links: bool = False) -> None:
         self.engine = engine
+        # On a developer's machine there is no mail server: the links a message carries (confirm
+        # the sign-up, accept an invitation) go to the terminal so the flow can be finished.
+        self.echo_links = echo_links
 
     async def send(self, message: MailMessage) -> None:
         await _record(self.engine, message, self.transport, "recorded")
+        if self.echo_links:
+            links = "".join(f"\n    {link}" for link in LINK.findall(message.body))
+            print(f"[mail not sent, no SMTP] to {message.to}: {message.subject}{links}", file=sys.stderr)
+
+
+LINK = re.compile(r"https?://\S+")
 
 
 @dataclass(frozen=True)
@@ -160,7 +171,7 @@ class SmtpMailer:
 def mailer_from_settings(settings: Settings, engine: AsyncEngine) -> Mailer:
     url = settings.smtp_url
     if not url or url.startswith("recording:"):
-        return RecordingMailer(engine)
+        return RecordingMailer(engine, echo_links=settings.environment == "development")
     return SmtpMailer(url, settings.mail_from, engine)
 
 

@@ -12,6 +12,8 @@ from jinja2 import pass_context
 from litestar.plugins.jinja import JinjaTemplateEngine
 
 from app.i18n import gettext, locale_var, ngettext
+from app.i18n import gettext as _
+from app.kit.enums import N_
 from app.kit.registry import children_of
 
 DISPLAY_TZ = ZoneInfo("Asia/Shanghai")
@@ -75,12 +77,56 @@ def fmt_user_agent(value: str | None) -> str:
     return " · ".join(part for part in (browser, system) if part)
 
 
+def platform_action(action: str) -> str:
+    """A platform audit action in the reader's language (an unknown one as recorded)."""
+    from app.platform.audit import ACTION_LABELS
+
+    return _(ACTION_LABELS[action]) if action in ACTION_LABELS else action
+
+
+MAIL_STATUS = {
+    "recorded": N_("Recorded, not sent (no mail server)"),
+    "sent": N_("Sent"),
+    "failed": N_("Sending failed"),
+}
+
+
+def mail_status(transport: str, status: str) -> str:
+    return _(MAIL_STATUS[status]) if status in MAIL_STATUS else f"{transport} · {status}"
+
+
+def platform_details(details: dict[str, Any] | None) -> list[tuple[str, str]]:
+    """A platform audit entry's details as (label, value): plans by name, times in China's zone."""
+    from app.platform.audit import DETAIL_LABELS
+    from app.platform.quotas import plan_label
+
+    shown = []
+    for key, value in (details or {}).items():
+        if value in (None, ""):
+            continue
+        text = str(value)
+        if key in ("from", "to"):
+            text = plan_label(text)
+        elif isinstance(value, str) and len(value) >= 19 and value[4] == "-" and value[10] == "T":
+            try:
+                text = fmt_datetime(datetime.fromisoformat(value))
+            except ValueError:
+                pass
+        shown.append((_(DETAIL_LABELS[key]) if key in DETAIL_LABELS else key, text))
+    return shown
+
+
 def setup(engine: JinjaTemplateEngine) -> None:
     env = engine.engine
     env.add_extension("jinja2.ext.i18n")
     env.install_gettext_callables(gettext, ngettext, newstyle=True)  # type: ignore[attr-defined]
     env.globals.update(
-        csrf_token=csrf_token, current_locale=lambda: locale_var.get(), children_of=children_of
+        csrf_token=csrf_token,
+        current_locale=lambda: locale_var.get(),
+        children_of=children_of,
+        platform_action=platform_action,
+        platform_details=platform_details,
+        mail_status=mail_status,
     )
     env.filters.update(datetime=fmt_datetime, date=fmt_date, number=fmt_number, user_agent=fmt_user_agent)
     env.autoescape = True

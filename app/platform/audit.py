@@ -13,31 +13,53 @@ from typing import Any, cast
 from sqlalchemy import Table, insert, select
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
 
+from app.kit.enums import N_
 from app.platform.models import PlatformAuditEntry
 
 AUDIT = cast(Table, PlatformAuditEntry.__table__)
 
-# Actions, for the console's filter (the log accepts others too).
-ACTIONS = (
-    "operator_login",
-    "operator_locked",
-    "suspend",
-    "resume",
-    "plan_change",
-    "plan_change_refused",
-    "delete",
-    "delete_refused",
-    "restore",
-    "restore_refused",
-    "purge",
-    "trial_expired",
-    "unverified_purge",
-    "support_link",
-    "support_enter",
-    "support_refused",
-    "support_request",
-    "support_leave",
-)
+# Actions, for the console's filter (the log accepts others too), with their label msgids.
+ACTION_LABELS: dict[str, str] = {
+    "operator_login": N_("Operator signed in"),
+    "operator_locked": N_("Operator locked out"),
+    "suspend": N_("Suspended"),
+    "resume": N_("Resumed"),
+    "plan_change": N_("Plan changed"),
+    "plan_change_refused": N_("Plan change refused"),
+    "delete": N_("Deleted"),
+    "delete_refused": N_("Deletion refused"),
+    "restore": N_("Restored"),
+    "restore_refused": N_("Restore refused"),
+    "purge": N_("Purged"),
+    "trial_expired": N_("Trial expired"),
+    "unverified_purge": N_("Unconfirmed sign-up purged"),
+    "support_link": N_("Support access granted"),
+    "support_enter": N_("Support session started"),
+    "support_refused": N_("Support access refused"),
+    "support_request": N_("Request in a support session"),
+    "support_leave": N_("Support session ended"),
+}
+ACTIONS = tuple(ACTION_LABELS)
+# Keys of an entry's details, with their label msgids (others are shown as they are).
+DETAIL_LABELS: dict[str, str] = {
+    "from": N_("Previous plan"),
+    "to": N_("New plan"),
+    "trial_ends_at": N_("Trial ends"),
+    "delete_after": N_("Deleted for good after"),
+    "final_backup": N_("Final backup"),
+    "status_before": N_("Status before"),
+    "deleted_at": N_("Deleted at"),
+    "created_at": N_("Created at"),
+    "schema": N_("Schema"),
+    "reason": N_("Reason"),
+    "minutes": N_("Minutes"),
+    "until": N_("Until"),
+    "grant_until": N_("Access until"),
+    "method": N_("Method"),
+    "path": N_("Path"),
+    "at": N_("At"),
+    "error": N_("Error"),
+}
 
 
 @dataclass(frozen=True)

@@ -11,6 +11,8 @@ import re
 import uuid
 from collections.abc import Iterator
 from contextlib import contextmanager
+from dataclasses import replace
+from typing import Any
 
 import pytest
 from crm_testkit import TenantKit
@@ -90,11 +92,13 @@ async def test_a_tenants_page_shows_usage_against_the_plan_and_health(
         if "<td" in r
     ]
     assert rows == [
-        ["个员工账号", "11", "20"],
-        ["个客户", "0", "5,000"],
-        ["MB 文件存储", "0", "1,024"],
-        ["次每日 API 调用", "0", "10,000"],
+        ["员工账号", "11", "20"],  # row headings are nouns, not counting words ("个员工账号 11")
+        ["客户", "0", "5,000"],
+        ["文件存储（MB）", "0", "1,024"],
+        ["每日 API 调用", "0", "10,000"],
     ]
+    # Plans read as what they hold, never "不限 名员工".
+    assert "企业版 — 员工不限，客户不限" in page.text and "名员工，" in page.text
     assert "最近一次已验证备份" in page.text and "无已验证备份" in page.text
     assert "试用结束" in page.text and 'data-plan="trial"' in page.text
 
@@ -209,7 +213,7 @@ async def test_an_operator_lockout_is_audited(app: Litestar) -> None:
     ] == [{"minutes": 15}]
 
 
-async def test_the_mail_page_shows_messages_but_not_their_tokens(app: Litestar) -> None:
+async def _signed_up_and_console(app: Litestar) -> tuple[str, Any]:
     from crm_testkit import browser
 
     slug = f"mailpage-{uuid.uuid4().hex[:6]}"
@@ -224,11 +228,28 @@ async def test_the_mail_page_shows_messages_but_not_their_tokens(app: Litestar) 
             "admin_password": "x" * 10,
         },
     )  # fmt: skip
-    console = await console_for(app, await new_operator(app))
+    return slug, await console_for(app, await new_operator(app))
+
+
+async def test_the_mail_page_shows_messages_but_not_their_tokens(app: Litestar, monkeypatch: Any) -> None:
+    """Outside a developer's machine the owners' links are theirs to open, not the operators'."""
+    monkeypatch.setattr(app.state, "settings", replace(app.state.settings, environment="staging"))
+    slug, console = await _signed_up_and_console(app)
     page = await console.get("/operator/mail", params={"to": f"boss@{slug}.example"})
     assert page.status_code == 200 and "请验证邮箱以激活 邮件家电 的经销商CRM账号" in page.text
     assert f"https://{slug}.localhost/verify-email?token=…" in page.text
     assert not re.search(r"token=[A-Za-z0-9_-]{10,}", page.text)
+
+
+async def test_on_a_developers_machine_without_smtp_the_link_can_be_followed(app: Litestar) -> None:
+    """No mail server in development: the console shows the verification link in full, so a local
+    sign-up can be finished (the terminal gets it too)."""
+    assert app.state.settings.environment == "development" and not app.state.settings.smtp_url
+    slug, console = await _signed_up_and_console(app)
+    page = await console.get("/operator/mail", params={"to": f"boss@{slug}.example"})
+    link = re.search(rf"https://{slug}\.localhost/verify-email\?token=[A-Za-z0-9_.-]{{10,}}", page.text)
+    assert link, page.text
+    assert "已记录" in page.text
 
 
 async def test_a_broken_tenant_schema_costs_only_its_own_usage_numbers(

@@ -113,8 +113,11 @@ class OperatorPagesController(Controller):
     ) -> Template:
         """The newest mail the platform sent or recorded (verification links...)."""
         messages = await recorded_mail(request.app.state.db.engine, to=to or None, limit=100)
-        # Links in the mail are the owners' to open, not the operators': their tokens are not shown.
-        bodies = {m.id: TOKEN_IN_LINK.sub("token=…", m.body) for m in messages}
+        # Links in the mail are the owners' to open, not the operators': their tokens are not shown,
+        # except on a developer's machine with no mail server, where nobody else could open them.
+        settings = request.app.state.settings
+        in_full = settings.environment == "development" and not settings.smtp_url
+        bodies = {m.id: m.body if in_full else TOKEN_IN_LINK.sub("token=…", m.body) for m in messages}
         return Template(
             "platform/mail.html",
             context={
@@ -123,6 +126,7 @@ class OperatorPagesController(Controller):
                 "nav": "mail",
                 "messages": messages,
                 "bodies": bodies,
+                "links_in_full": in_full,
                 "to": to,
             },
         )

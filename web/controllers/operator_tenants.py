@@ -15,7 +15,7 @@ from app.i18n import gettext as _
 from app.platform import lifecycle, support, usage
 from app.platform.audit import AuditFilter, list_entries
 from app.platform.models import PlatformOperator
-from app.platform.plans import PLANS, UnknownPlan
+from app.platform.plans import PLANS, PlanLimits, UnknownPlan
 from app.platform.quotas import MB, api_calls_today, plan_label, resource_label
 from tenancy import registry
 from tenancy.models import TenantStatus
@@ -48,6 +48,27 @@ def plan_refusal_message(refusal: lifecycle.PlanChangeRefused) -> str:
     return _("Cannot move to {plan}: {details}. Reduce the usage first or choose a bigger plan.").format(
         plan=plan_label(refusal.plan), details="; ".join(parts)
     )
+
+
+def resource_name(resource: str) -> str:
+    """A resource as the heading of a row ("员工账号"), where ``resource_label`` counts ("个员工账号")."""
+    return {
+        "users": _("Staff accounts"),
+        "customers": _("Customers"),
+        "storage_mb": _("File storage (MB)"),
+        "api_calls_per_day": _("API calls a day"),
+    }.get(resource, resource)
+
+
+def plan_capacity(plan: PlanLimits) -> str:
+    """What a plan holds, for choosing one: "50 名员工，10,000 个客户" or "员工不限，客户不限"."""
+    users = _("{n} staff").format(n=f"{plan.max_users:,}") if plan.max_users else _("any number of staff")
+    customers = (
+        _("{n} customers").format(n=f"{plan.max_customers:,}")
+        if plan.max_customers
+        else _("any number of customers")
+    )
+    return f"{users}，{customers}"
 
 
 class OperatorTenantController(Controller):
@@ -88,13 +109,14 @@ class OperatorTenantController(Controller):
                 "row": row,
                 "t": tenant,
                 "plans": list(PLANS.values()),
+                "plan_capacity": plan_capacity,
                 "grant": grant,
                 "grant_active": bool(grant and grant.active()),
                 "usage_rows": [
-                    (resource_label("users"), row.users, row.plan.max_users),
-                    (resource_label("customers"), row.customers, row.plan.max_customers),
-                    (resource_label("storage_mb"), storage_mb, row.plan.storage_mb),
-                    (resource_label("api_calls_per_day"), calls, row.plan.api_calls_per_day),
+                    (resource_name("users"), row.users, row.plan.max_users),
+                    (resource_name("customers"), row.customers, row.plan.max_customers),
+                    (resource_name("storage_mb"), storage_mb, row.plan.storage_mb),
+                    (resource_name("api_calls_per_day"), calls, row.plan.api_calls_per_day),
                 ],
                 "audit": await list_entries(engine, AuditFilter(tenant_slug=slug), limit=20),
                 "grace_days": state.settings.tenant_delete_grace_days,

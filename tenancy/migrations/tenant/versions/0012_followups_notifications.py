@@ -133,7 +133,9 @@ def upgrade() -> None:
             ondelete="CASCADE",
         ),
         sa.PrimaryKeyConstraint("id", name=op.f("pk_notifications")),
-        sa.UniqueConstraint("recipient_id", "dedupe_key", name=op.f("uq_notifications_recipient_id")),
+        sa.UniqueConstraint(
+            "recipient_id", "dedupe_key", name=op.f("uq_notifications_recipient_id_dedupe_key")
+        ),
         schema=S,
     )
     op.create_index(
@@ -172,7 +174,7 @@ def upgrade() -> None:
         ),
         sa.PrimaryKeyConstraint("id", name=op.f("pk_notification_deliveries")),
         sa.UniqueConstraint(
-            "notification_id", "channel", name=op.f("uq_notification_deliveries_notification_id")
+            "notification_id", "channel", name=op.f("uq_notification_deliveries_notification_id_channel")
         ),
         schema=S,
     )

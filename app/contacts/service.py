@@ -11,6 +11,7 @@ from app.kit.enums import N_
 from app.kit.fields import Email, Fields, Flag, Mobile, Ref, Text
 from app.kit.registry import EntitySpec, register
 from app.kit.scope import ParentScope
+from app.kit.search import SearchSource, register_search
 from app.kit.service import EntityService
 
 SPEC = register(
@@ -63,3 +64,9 @@ class ContactService(EntityService[Contact]):
             raise ValidationFailed(
                 [FieldError("customer_id", "not_a_company", "contacts belong to company customers")]
             )
+
+
+# Found by the global search by name or mobile fragment (no gram index: contacts are few per customer).
+SEARCH = register_search(
+    SearchSource("contact", columns=("name", "mobile"), subtitle=("title", "mobile"), order=20)
+)

@@ -48,3 +48,7 @@ from web.controllers.notifications import NotificationsController  # noqa: E402
 from web.controllers.work import WorkController  # noqa: E402
 
 ROUTES += [WorkController, NotificationsController]
+
+from web.controllers.search import SearchController  # noqa: E402
+
+ROUTES += [SearchController]

@@ -1,18 +1,92 @@
-"""Where ``/`` leads: sign-up on the base domain, the customer list on a tenant's host."""
+"""Where ``/`` leads: sign-up on the base domain; on a tenant's host, the signed-in staff member's
+home page, made of the cards the modules declare (``app.kit.home``) that their role may see."""
 
 from __future__ import annotations
 
+import re
+from collections.abc import AsyncIterator
+from dataclasses import replace
 from typing import Any
+from urllib.parse import urlsplit
 
 from litestar import Controller, Request, get
-from litestar.response import Redirect
+from litestar.di import Provide
+from litestar.response import Redirect, Template
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from app.http.auth import provide_actor, provide_optional_actor
+from app.i18n import gettext as _
+from app.kit.home import CHART, LIST, STAT, ShownCard, home_cards
+from web.controllers.common import page
+
+
+async def provide_home_session(request: Request[Any, Any, Any]) -> AsyncIterator[AsyncSession | None]:
+    """The tenant's session on a tenant's host, None on the base domain (closed when the request ends)."""
+    tenant = request.scope.get("state", {}).get("tenant")
+    if tenant is None:
+        yield None
+        return
+    async with request.app.state.db.tenant_session(tenant.schema_name) as session:
+        yield session
+
+
+def routable(request: Request[Any, Any, Any], url: str | None) -> bool:
+    """Whether a card's link leads to a page this installation serves (modules come and go)."""
+    if url is None:
+        return True
+    path = urlsplit(url).path.rstrip("/") or "/"
+    return any(pattern.fullmatch(path) for pattern in _route_patterns(request.app))
+
+
+_PATTERNS: dict[int, list[re.Pattern[str]]] = {}
+
+
+def _route_patterns(app: Any) -> list[re.Pattern[str]]:
+    """The app's route paths as patterns ("/customers/{customer_id:uuid}" → "/customers/[^/]+")."""
+    if id(app) not in _PATTERNS:
+        _PATTERNS[id(app)] = [
+            re.compile(re.sub(r"\\\{[^}]*\\\}", "[^/]+", re.escape(route.path.rstrip("/") or "/")))
+            for route in app.routes
+        ]
+    return _PATTERNS[id(app)]
 
 
 class HomeController(Controller):
     path = "/"
+    dependencies = {"home_session": Provide(provide_home_session)}
 
     @get("/", operation_id="Home", name="home")
-    async def home(self, request: Request[Any, Any, Any]) -> Redirect:
-        """Staff land on their customer list; visitors to the base domain on sign-up."""
-        tenant = request.scope.get("state", {}).get("tenant")
-        return Redirect("/customers" if tenant is not None else "/signup")
+    async def home(
+        self, request: Request[Any, Any, Any], home_session: AsyncSession | None
+    ) -> Redirect | Template:
+        """Staff see their home page; visitors to the base domain go to sign-up."""
+        if home_session is None:
+            return Redirect("/signup")
+        actor = await provide_optional_actor(request, home_session)
+        if actor is None:
+            actor = await provide_actor(request, None)  # raises: to the login (or the second factor)
+        cards = []
+        for shown in await home_cards(home_session, actor):
+            data = replace(
+                shown.data,
+                rows=tuple(row for row in shown.data.rows if routable(request, row.url)),
+                link=shown.data.link if routable(request, shown.data.link) else None,
+            )
+            if shown.card.kind == LIST and not data.rows and not data.empty:
+                continue  # first steps whose pages this installation does not serve
+            cards.append(ShownCard(shown.card, data))
+        charts = {
+            s.card.key: {
+                "type": s.data.chart,
+                "labels": [_(label) for label, _n in s.data.series],
+                "values": [n for _label, n in s.data.series],
+            }
+            for s in cards
+            if s.card.kind == CHART
+        }
+        return Template(
+            "home/index.html",
+            context=page(
+                request, actor, nav="home", cards=cards, charts=charts, STAT=STAT, CHART=CHART, LIST=LIST
+            ),
+        )

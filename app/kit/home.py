@@ -1,0 +1,93 @@
+"""Home page cards: each module declares its cards; the home page shows those the viewer may see.
+
+    register_card(HomeCard(
+        key="followups_due", title=N_("My follow-ups due"), permission="followups:read",
+        kind=LIST, order=40, load=followups_due,   # async (session, actor) -> CardData
+    ))
+
+A card's ``load`` reads with the viewer's permission and data scope (a salesperson's numbers are
+their own); it returns ``None`` when it has nothing to say, and the card is left out. The web admin
+renders a card by its ``kind``: a number (``STAT``), an ECharts chart (``CHART``: ``series`` of
+label/value pairs, ``chart`` "pie" or "bar"), or a list of linked rows (``LIST``). Adding "orders to
+approve" or "tickets breaching SLA" is one declaration in that module; the home code stays as it is.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Awaitable, Callable
+from dataclasses import dataclass, field
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from app.domain import Actor
+
+STAT, CHART, LIST = "stat", "chart", "list"
+
+
+@dataclass(frozen=True)
+class CardRow:
+    text: str  # shown as it is (a customer's name), or translated where ``msgid`` says so
+    url: str | None = None
+    when: datetime | None = None  # shown right-aligned, in the viewer's locale
+    msgid: bool = False  # ``text`` is a msgid (fixed texts such as first steps)
+
+
+@dataclass(frozen=True)
+class CardData:
+    value: int | None = None  # STAT: the number
+    caption: str | None = None  # msgid under the number or the chart
+    series: tuple[tuple[str, int], ...] = ()  # CHART: (label, value); labels are shown as given
+    chart: str = "bar"  # CHART: "bar" or "pie"
+    rows: tuple[CardRow, ...] = ()  # LIST
+    link: str | None = None  # "see all" target
+    empty: str | None = None  # msgid shown when there is nothing yet
+
+
+@dataclass(frozen=True)
+class HomeCard:
+    key: str
+    title: str  # msgid
+    kind: str  # STAT | CHART | LIST
+    load: Callable[[AsyncSession, Actor], Awaitable[CardData | None]]
+    permission: str | None = None  # shown only to holders; None: everyone signed in
+    order: int = 100
+    wide: bool = False  # spans two columns on wide screens
+    extra: dict[str, Any] = field(default_factory=dict)
+
+
+@dataclass(frozen=True)
+class ShownCard:
+    card: HomeCard
+    data: CardData
+
+
+_cards: dict[str, HomeCard] = {}
+
+
+def register_card(card: HomeCard) -> HomeCard:
+    if card.kind not in (STAT, CHART, LIST):
+        raise ValueError(f"home card {card.key!r}: unknown kind {card.kind!r}")
+    existing = _cards.get(card.key)
+    if existing is not None and existing != card:
+        raise ValueError(f"home card {card.key!r} registered twice")
+    _cards[card.key] = card
+    return card
+
+
+def cards_for(actor: Actor) -> list[HomeCard]:
+    """The cards ``actor``'s permissions allow, in page order."""
+    allowed = (c for c in _cards.values() if c.permission is None or actor.can(c.permission))
+    return sorted(allowed, key=lambda c: (c.order, c.key))
+
+
+async def home_cards(session: AsyncSession, actor: Actor) -> list[ShownCard]:
+    """Every card the actor may see, loaded one after another on the request's session (one
+    statement at a time); cards with nothing to show are left out."""
+    shown: list[ShownCard] = []
+    for card in cards_for(actor):
+        data = await card.load(session, actor)
+        if data is not None:
+            shown.append(ShownCard(card, data))
+    return shown

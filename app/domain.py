@@ -27,12 +27,16 @@ class Actor:
     via: str = "session"  # session | token | system
     # A personal access token's scopes ("read", "write"); None for sessions and the system.
     token_scopes: frozenset[str] | None = None
+    # The API token's name ("ERP 同步") when the request came with one: the audit log says so.
+    token_name: str | None = None
 
     def can(self, permission: str) -> bool:
         return permission in self.permissions
 
     @property
     def label(self) -> str:
+        if self.via == "token" and self.token_name:
+            return f"{self.name} <{self.email}> · API: {self.token_name}"
         return f"{self.name} <{self.email}>"
 
 

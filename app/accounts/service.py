@@ -623,7 +623,14 @@ async def actor_for_token(
     if found is None:
         return None
     user, record = found
-    return actor_for(user, ip=ip, request_id=request_id, via="token", token_scopes=record.scopes or [])
+    return actor_for(
+        user,
+        ip=ip,
+        request_id=request_id,
+        via="token",
+        token_scopes=record.scopes or [],
+        token_name=record.name,
+    )
 
 
 async def list_api_tokens(session: AsyncSession, actor: Actor) -> list[ApiToken]:
@@ -663,6 +670,7 @@ def actor_for(
     request_id: str | None = None,
     via: str = "session",
     token_scopes: list[str] | None = None,
+    token_name: str | None = None,
 ) -> Actor:
     permissions = frozenset(user.role.permissions)
     if token_scopes is not None and SCOPE_WRITE not in token_scopes:
@@ -679,6 +687,7 @@ def actor_for(
         request_id=request_id,
         via=via,
         token_scopes=frozenset(token_scopes) if token_scopes is not None else None,
+        token_name=token_name,
     )
 
 

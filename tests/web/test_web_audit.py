@@ -8,7 +8,7 @@ from __future__ import annotations
 import html
 import re
 
-from crm_testkit import TenantKit, logged_in
+from crm_testkit import TenantKit, integrator, logged_in, token_for
 from litestar import Litestar
 from web_customers_kit import add_customer
 
@@ -120,3 +120,18 @@ async def test_records_are_named_and_exports_read_in_chinese(app: Litestar, tena
     assert re.search(
         r'<option value="request"\s*>申请导出</option>', html.unescape((await admin.get("/audit")).text)
     )
+
+
+async def test_changes_through_the_api_say_which_token_and_from_where(
+    app: Litestar, tenant: TenantKit
+) -> None:
+    """An integrator's change names the staff member, the token ("test") and the address it came from."""
+    erp = integrator(app, tenant.host, await token_for(app, tenant, "admin"))
+    created = await erp.post(
+        "/graphql", json={"query": 'mutation { createCustomer(input: {name: "接口客户"}) { __typename } }'}
+    )
+    assert created.status_code == 200 and "error" not in created.text.lower(), created.text
+    admin = await logged_in(app, tenant, "admin")
+    text = html.unescape((await admin.get("/audit?entity=customer&action=create")).text)
+    row = text[text.index("接口客户") - 1500 : text.index("接口客户")]
+    assert "· API: test" in row and "127.0.0.2" in row, row[-700:]

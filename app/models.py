@@ -15,6 +15,7 @@ from app.exports import models as _exports  # noqa: F401
 from app.followups import models as _followups  # noqa: F401
 from app.idempotency import models as _idempotency  # noqa: F401
 from app.inventory import models as _inventory  # noqa: F401
+from app.kit.imports import models as _imports  # noqa: F401
 from app.notifications import models as _notifications  # noqa: F401
 from app.platform import models as _platform  # noqa: F401
 from app.staff import models as _staff  # noqa: F401

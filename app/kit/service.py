@@ -40,15 +40,40 @@ from app.workflows.errors import GuardFailed, NotAllowedTransition, refusal_text
 M = TypeVar("M")
 
 
+# Set on a session while ``batch`` runs: each verb is a savepoint and the batch commits.
+BATCH = "kit.batch"
+
+
 @asynccontextmanager
 async def unit_of_work(session: AsyncSession) -> AsyncIterator[AsyncSession]:
-    """Commit when the block ends; roll back when it raises (domain errors included)."""
+    """Commit when the block ends; roll back when it raises (domain errors included). Inside a
+    ``batch`` the verb is a savepoint instead: a failed one leaves the batch's other verbs intact."""
+    if session.info.get(BATCH):
+        async with session.begin_nested():
+            yield session
+        return
     try:
         yield session
     except BaseException:
         await session.rollback()
         raise
     await session.commit()
+
+
+@asynccontextmanager
+async def batch(session: AsyncSession) -> AsyncIterator[AsyncSession]:
+    """Many verbs as one transaction (an import's chunk of rows): every verb that succeeded commits
+    together when the block ends, nothing does when it raises."""
+    session.info[BATCH] = True
+    try:
+        yield session
+    except BaseException:
+        await session.rollback()
+        raise
+    else:
+        await session.commit()
+    finally:
+        session.info.pop(BATCH, None)
 
 
 @dataclass

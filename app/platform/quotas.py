@@ -11,6 +11,8 @@ from __future__ import annotations
 import asyncio
 import logging
 import os
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from pathlib import Path
@@ -83,6 +85,26 @@ def _schema_of(session: AsyncSession) -> str:
     return str(mapping.get(TENANT_SCHEMA_PLACEHOLDER, ""))
 
 
+# Room checked once for many adds (``reserved``), spent by the adds' own ``ensure_room`` calls.
+ROOM_KEY = "quotas.room"
+
+
+@asynccontextmanager
+async def reserved(session: AsyncSession, resource: str | None, adding: int) -> AsyncIterator[None]:
+    """Check room for ``adding`` more at once (an import's chunk of rows); inside the block the
+    single adds' ``ensure_room`` calls pass without counting again, up to ``adding``."""
+    if resource is None:
+        yield
+        return
+    await ensure_room(session, resource, adding)
+    room = session.info.setdefault(ROOM_KEY, {})
+    room[resource] = adding
+    try:
+        yield
+    finally:
+        room.pop(resource, None)
+
+
 async def ensure_room(session: AsyncSession, resource: str, adding: int = 1) -> None:
     """Refuse (``QuotaExceeded``) when adding ``adding`` more ``resource`` would pass the plan's limit.
 
@@ -90,6 +112,10 @@ async def ensure_room(session: AsyncSession, resource: str, adding: int = 1) -> 
     advisory lock for this tenant and resource and counts again, so the last free place goes to
     exactly one of two racing requests.
     """
+    room = session.info.get(ROOM_KEY, {})
+    if room.get(resource, 0) >= adding:
+        room[resource] -= adding  # inside ``reserved``: this one was counted with the others
+        return
     limits = await tenant_limits(session)
     limit = limits.limit(resource)
     if limit is None:

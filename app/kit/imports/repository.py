@@ -1,0 +1,145 @@
+"""Import batch queries. A run's writes are fenced by its attempt number, as exports' are: a run
+declared dead and superseded finds its updates matching no row and stops."""
+
+from __future__ import annotations
+
+import uuid
+from collections.abc import Sequence
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import func, or_, select, update
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from app.kit.imports.models import ImportBatch, ImportRow, ImportStatus, ImportTemplate, RowAction
+
+
+async def get(session: AsyncSession, batch_id: uuid.UUID, *, for_update: bool = False) -> ImportBatch | None:
+    query = select(ImportBatch).where(ImportBatch.id == batch_id)
+    if for_update:
+        query = query.with_for_update()
+    return await session.scalar(query)
+
+
+async def recent(
+    session: AsyncSession, entity: str, requested_by: uuid.UUID | None, *, limit: int
+) -> Sequence[ImportBatch]:
+    query = (
+        select(ImportBatch)
+        .where(ImportBatch.entity == entity)
+        .order_by(ImportBatch.created_at.desc(), ImportBatch.id.desc())
+        .limit(limit)
+    )
+    if requested_by is not None:
+        query = query.where(ImportBatch.requested_by == requested_by)
+    return (await session.scalars(query)).all()
+
+
+async def claim(session: AsyncSession, batch_id: uuid.UUID, now: datetime) -> ImportBatch | None:
+    """Queued → running for a new attempt; None when it is not queued (done, undone, taken)."""
+    return await session.scalar(
+        update(ImportBatch)
+        .where(ImportBatch.id == batch_id, ImportBatch.status == ImportStatus.QUEUED)
+        .values(
+            status=ImportStatus.RUNNING,
+            attempts=ImportBatch.attempts + 1,
+            started_at=func.coalesce(ImportBatch.started_at, now),
+            heartbeat_at=now,
+            error=None,
+        )
+        .returning(ImportBatch)
+        .execution_options(synchronize_session=False, populate_existing=True)
+    )
+
+
+async def fenced(session: AsyncSession, batch_id: uuid.UUID, attempt: int, **values: Any) -> bool:
+    result = await session.execute(
+        update(ImportBatch)
+        .where(
+            ImportBatch.id == batch_id,
+            ImportBatch.attempts == attempt,
+            ImportBatch.status == ImportStatus.RUNNING,
+        )
+        .values(**values)
+        .execution_options(synchronize_session=False)
+    )
+    return bool(result.rowcount)  # type: ignore[attr-defined]
+
+
+async def add_counts(
+    session: AsyncSession, batch_id: uuid.UUID, attempt: int, counts: dict[str, int], now: datetime
+) -> bool:
+    values: dict[str, Any] = {"heartbeat_at": now}
+    for action, column in (
+        (RowAction.CREATED, ImportBatch.created_count),
+        (RowAction.UPDATED, ImportBatch.updated_count),
+        (RowAction.SKIPPED, ImportBatch.skipped_count),
+        (RowAction.REJECTED, ImportBatch.rejected_count),
+    ):
+        values[column.key] = column + counts.get(action, 0)
+    values["rows_done"] = ImportBatch.rows_done + sum(counts.values())
+    return await fenced(session, batch_id, attempt, **values)
+
+
+async def last_row(session: AsyncSession, batch_id: uuid.UUID) -> int:
+    """The last file line a committed chunk handled (a resumed run starts after it)."""
+    return int(
+        await session.scalar(select(func.max(ImportRow.row_no)).where(ImportRow.batch_id == batch_id)) or 0
+    )
+
+
+async def rows(
+    session: AsyncSession, batch_id: uuid.UUID, actions: Sequence[str], *, after: int = 0, limit: int = 1000
+) -> Sequence[ImportRow]:
+    query = (
+        select(ImportRow)
+        .where(ImportRow.batch_id == batch_id, ImportRow.action.in_(list(actions)), ImportRow.row_no > after)
+        .order_by(ImportRow.row_no)
+        .limit(limit)
+    )
+    return (await session.scalars(query)).all()
+
+
+async def requeue_stalled(session: AsyncSession, batch_id: uuid.UUID, *, stale_before: datetime) -> bool:
+    result = await session.execute(
+        update(ImportBatch)
+        .where(
+            ImportBatch.id == batch_id,
+            or_(
+                ImportBatch.status == ImportStatus.FAILED,
+                (ImportBatch.status == ImportStatus.RUNNING) & (ImportBatch.heartbeat_at < stale_before),
+            ),
+        )
+        .values(status=ImportStatus.QUEUED, error=None, finished_at=None)
+        .execution_options(synchronize_session=False)
+    )
+    return bool(result.rowcount)  # type: ignore[attr-defined]
+
+
+async def needing_enqueue(
+    session: AsyncSession, *, queued_before: datetime, stale_before: datetime
+) -> Sequence[ImportBatch]:
+    query = select(ImportBatch).where(
+        or_(
+            (ImportBatch.status == ImportStatus.QUEUED) & (ImportBatch.created_at < queued_before),
+            (ImportBatch.status == ImportStatus.RUNNING) & (ImportBatch.heartbeat_at < stale_before),
+        )
+    )
+    return (await session.scalars(query)).all()
+
+
+async def templates(session: AsyncSession, entity: str) -> Sequence[ImportTemplate]:
+    query = select(ImportTemplate).where(ImportTemplate.entity == entity).order_by(ImportTemplate.name)
+    return (await session.scalars(query)).all()
+
+
+async def template(session: AsyncSession, entity: str, template_id: uuid.UUID) -> ImportTemplate | None:
+    return await session.scalar(
+        select(ImportTemplate).where(ImportTemplate.id == template_id, ImportTemplate.entity == entity)
+    )
+
+
+async def template_named(session: AsyncSession, entity: str, name: str) -> ImportTemplate | None:
+    return await session.scalar(
+        select(ImportTemplate).where(ImportTemplate.name == name, ImportTemplate.entity == entity)
+    )

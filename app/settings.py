@@ -102,6 +102,11 @@ class Settings:
     export_batch_pause_ms: int = field(
         default_factory=lambda: int(os.environ.get("EXPORT_BATCH_PAUSE_MS", "0"))
     )
+    # Reminder sweep (follow-ups, tasks): rows per transaction, and an optional pause between batches.
+    reminder_batch_size: int = field(default_factory=lambda: int(os.environ.get("REMINDER_BATCH_SIZE", "500")))
+    reminder_batch_pause_ms: int = field(
+        default_factory=lambda: int(os.environ.get("REMINDER_BATCH_PAUSE_MS", "0"))
+    )
     # An export still queued after this long is enqueued again (the first enqueue may be lost with Redis);
     # one running without a heartbeat for this long lost its worker and is queued again.
     export_requeue_after_seconds: int = 60

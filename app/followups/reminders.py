@@ -9,6 +9,7 @@ run; a concurrent sweep skips locked rows; and the notification's natural key
 
 from __future__ import annotations
 
+import asyncio
 import logging
 from dataclasses import dataclass
 from datetime import UTC, datetime
@@ -41,7 +42,7 @@ def _local(moment: datetime) -> str:
 
 
 async def remind_tenant(
-    db: Database, schema: str, *, now: datetime | None = None, batch: int = 500
+    db: Database, schema: str, *, now: datetime | None = None, batch: int = 500, pause_ms: int = 0
 ) -> ReminderRun:
     """Remind every due follow-up and task of one tenant, batch by batch (each batch commits)."""
     run = ReminderRun()
@@ -67,6 +68,8 @@ async def remind_tenant(
             await repo.mark_follow_ups_reminded(session, [row.id for row in rows], moment)
             await session.commit()
             run.follow_ups += len(rows)
+        if pause_ms:
+            await asyncio.sleep(pause_ms / 1000)
     while True:
         async with db.tenant_session(schema) as session:
             rows = await repo.claim_due_tasks(session, moment, batch)

@@ -30,7 +30,10 @@ async def sweep_reminders(ctx: dict[str, Any]) -> dict[str, int]:
     totals = {"follow_ups": 0, "tasks": 0, "sent": 0, "failed": 0}
     for schema, slug in await active_tenants(db):
         try:
-            run = await remind_tenant(db, schema, batch=ctx.get("reminder_batch", 500))
+            settings = ctx["settings"]
+            run = await remind_tenant(
+                db, schema, batch=settings.reminder_batch_size, pause_ms=settings.reminder_batch_pause_ms
+            )
             sent = await deliver_pending(db, schema, channels(ctx), tenant_slug=slug)
         except Exception:  # one broken tenant must not stop the sweep for the others
             log.exception("reminder sweep failed for %s", schema)

@@ -1,4 +1,10 @@
-"""The ``/graphql`` route (POST only, no IDE: integrators bring their own client).
+"""The ``/graphql`` route: POST for GraphQL requests; GET from a browser (``Accept: text/html``) opens
+GraphiQL for signed-in staff (anonymous visitors go to the login), with the example operations of
+``graphql/operations/`` in a picker. Any other GET gets a JSON error: queries never run over GET.
+
+GraphiQL's files are vendored (``web/static/vendor/graphiql``, ``react``) and started by a static
+script, so the page keeps the app's Content-Security-Policy (``script-src 'self'``); its requests
+carry the page's CSRF token like every other request that rides on the session cookie.
 
 A mutation sent with an ``Idempotency-Key`` header runs at most once per key (``app.idempotency``):
 a retry with the same key and request gets the first answer (header ``Idempotent-Replayed: true``),
@@ -13,19 +19,24 @@ request at all gets a GraphQL-shaped JSON error, never a 500.
 from __future__ import annotations
 
 import json
+from pathlib import Path
 from typing import Any
 
 import msgspec
 from cross_web import AsyncHTTPRequestAdapter, HTTPException
 from graphql import GraphQLError, OperationType, get_operation_ast, parse
-from litestar import MediaType, Request, Response
+from litestar import MediaType, Request, Response, get
+from litestar.response import Redirect, Template
 from strawberry.http import GraphQLRequestData
 from strawberry.litestar import make_graphql_controller
 
+from app.domain import Actor
 from app.graphql.context import context_getter
 from app.graphql.loaders import make_loaders
 from app.graphql.protection import MAX_TOKENS
 from app.graphql.schema import schema
+from app.http.auth import login_url_for
+from app.http.middleware import CONTENT_SECURITY_POLICY
 from app.idempotency import service as idempotency
 from app.settings import get_settings
 
@@ -35,6 +46,14 @@ _CODES = {400: "BAD_REQUEST", 404: "NOT_FOUND", 405: "METHOD_NOT_ALLOWED", 413: 
 # GraphQL inputs nest a few levels (input → address → city); JSON nested deeper is no request of ours,
 # and Python's own recursion would give up on it somewhere past 900.
 MAX_JSON_DEPTH = 32
+
+# The app's policy, but GraphiQL's vendored stylesheet embeds its fonts as data: URLs. Scripts stay
+# 'self' only (no inline script, no eval): the relaxation is for fonts, on this page alone.
+GRAPHIQL_CONTENT_SECURITY_POLICY = CONTENT_SECURITY_POLICY.replace("font-src 'self'", "font-src 'self' data:")
+assert GRAPHIQL_CONTENT_SECURITY_POLICY != CONTENT_SECURITY_POLICY
+
+# The example operations integrators copy (and the tests execute), offered in GraphiQL's picker.
+OPERATIONS = Path(__file__).resolve().parents[2] / "graphql" / "operations"
 
 _Base: Any = make_graphql_controller(
     schema,
@@ -59,7 +78,40 @@ def nested_deeper_than(value: Any, limit: int) -> bool:
     return False
 
 
+def example_operations() -> list[dict[str, str]]:
+    """``graphql/operations/*.graphql`` as (name, document), by name."""
+    return [
+        {"name": path.stem, "query": path.read_text(encoding="utf-8")}
+        for path in sorted(OPERATIONS.glob("*.graphql"))
+    ]
+
+
+def wants_html(request: Request[Any, Any, Any]) -> bool:
+    return "text/html" in request.headers.get("accept", "")
+
+
 class GraphQLController(_Base):  # type: ignore[misc,valid-type]
+    @get(operation_id="GraphiQL", name="graphiql")
+    async def handle_http_get(
+        self, request: Request[Any, Any, Any], actor_or_none: Actor | None
+    ) -> Response[Any] | Template | Redirect:
+        """GraphiQL for signed-in staff in a browser; a JSON error for any other GET."""
+        if not wants_html(request):
+            return _error_response(
+                "Send GraphQL requests as POST with a JSON body.", "METHOD_NOT_ALLOWED", 405
+            )
+        if actor_or_none is None or actor_or_none.via not in ("session", "support"):
+            return Redirect(await login_url_for(request), status_code=303)
+        return Template(
+            "graphiql/page.html",
+            context={
+                "tenant": request.scope["state"].get("tenant"),
+                "actor": actor_or_none,
+                "operations": example_operations(),
+            },
+            headers={"Content-Security-Policy": GRAPHIQL_CONTENT_SECURITY_POLICY},
+        )
+
     def decode_json(self, data: str | bytes) -> object:
         """UTF-8 JSON whose top level is an object (a list goes on to be refused as a batch)."""
         settings = get_settings()

@@ -18,6 +18,7 @@ from app.graphql.errors import is_unexpected
 from app.graphql.followups import FollowUpMutations, FollowUpQueries
 from app.graphql.protection import EXTENSIONS, QuietExecutor
 from app.graphql.roles import RoleMutations, RoleQueries
+from app.graphql.staff import StaffMutations, StaffQueries
 from app.graphql.workflows import WorkflowMutations, WorkflowQueries
 
 log = logging.getLogger("dealercrm.graphql")
@@ -25,7 +26,13 @@ log = logging.getLogger("dealercrm.graphql")
 
 @strawberry.type
 class Query(
-    AccountQueries, CustomerQueries, RoleQueries, CustomFieldQueries, WorkflowQueries, FollowUpQueries
+    AccountQueries,
+    CustomerQueries,
+    RoleQueries,
+    CustomFieldQueries,
+    WorkflowQueries,
+    FollowUpQueries,
+    StaffQueries,
 ):
     pass
 
@@ -38,6 +45,7 @@ class Mutation(
     CustomFieldMutations,
     WorkflowMutations,
     FollowUpMutations,
+    StaffMutations,
 ):
     pass
 

@@ -115,7 +115,7 @@ def snapshot(user: User) -> dict[str, Any]:
 # -- checks shared by the verbs ---------------------------------------------------------------------
 
 
-def _as_uuid(value: Any) -> uuid.UUID | None:
+def as_uuid(value: Any) -> uuid.UUID | None:
     if value in (None, ""):
         return None
     if isinstance(value, uuid.UUID):
@@ -127,7 +127,7 @@ def _as_uuid(value: Any) -> uuid.UUID | None:
 
 
 async def _role(session: AsyncSession, actor: Actor, role_id: Any, errors: Errors) -> Role | None:
-    found = _as_uuid(role_id)
+    found = as_uuid(role_id)
     role = await repo.role_by_id(session, found) if found else None
     if role is None:
         errors.add("role_id", "unknown_role", "is not a role of this account")
@@ -141,7 +141,7 @@ async def _role(session: AsyncSession, actor: Actor, role_id: Any, errors: Error
 async def _team(session: AsyncSession, team_id: Any, errors: Errors) -> Team | None:
     if team_id in (None, ""):
         return None
-    found = _as_uuid(team_id)
+    found = as_uuid(team_id)
     team = await repo.team_by_id(session, found) if found else None
     if team is None:
         errors.add("team_id", "unknown_team", "is not a team of this account")

@@ -44,6 +44,11 @@ ROUTES += [WorkflowsController, CustomerStageController]
 from web.controllers.roles import RolesController  # noqa: E402
 
 ROUTES += [RolesController]
+
+from web.controllers.staff import StaffController, TeamsController  # noqa: E402
+from web.controllers.staff_links import StaffLinksController  # noqa: E402
+
+ROUTES += [StaffController, TeamsController, StaffLinksController]
 from web.controllers.notifications import NotificationsController  # noqa: E402
 from web.controllers.work import WorkController  # noqa: E402
 

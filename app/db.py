@@ -15,6 +15,12 @@ from tenancy.binding import TENANT_SCHEMA_PLACEHOLDER, TenantEngines, recycle_af
 from tenancy.models import NAMING_CONVENTION, PlatformBase
 
 
+def tenant_schema_of(session: AsyncSession) -> str:
+    """The tenant schema a tenant-bound session works in ("" for a platform session)."""
+    mapping = session.get_bind().get_execution_options().get("schema_translate_map") or {}
+    return str(mapping.get(TENANT_SCHEMA_PLACEHOLDER, ""))
+
+
 class TenantBase(DeclarativeBase):
     """Base of every table that lives in a tenant's schema (bound per request)."""
 

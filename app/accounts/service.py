@@ -23,6 +23,7 @@ from app.accounts.permissions import (
     TOKENS_CREATE,
 )
 from app.audit import service as audit
+from app.db import tenant_schema_of
 from app.domain import Actor, FieldError, NotFound, PermissionDenied, ValidationFailed
 from app.platform import quotas
 from app.settings import Settings
@@ -165,7 +166,9 @@ async def login(
     now = now_utc()
     email = (email or "").strip().lower()
     throttles = lockout.LoginThrottles.for_kind("staff", settings)
-    admission = await lockout.admit(redis, throttles, account=email, ip=ip)
+    # The same address may be staff at two dealers: each dealer's account is throttled on its own.
+    account = f"{tenant_schema_of(session)}:{email}"
+    admission = await lockout.admit(redis, throttles, account=account, ip=ip)
     if not admission.allowed:
         raise LoginFailed("throttled", retry_after=admission.retry_after)
     policy = await security_policy(session)
@@ -212,7 +215,7 @@ async def login(
     if failure is not None:
         await session.commit()
         if failure in ("unknown", "invalid", "locked", "account_throttled"):
-            await lockout.count_failure(redis, throttles, account=email)
+            await lockout.count_failure(redis, throttles, account=account)
         # The answer does not tell an unknown account, a locked one and a wrong password apart.
         raise LoginFailed(failure if failure in ("ip_not_allowed", "inactive") else "invalid")
     assert user is not None
@@ -220,7 +223,7 @@ async def login(
     user.last_login_at = now
     token, record = _open_session(session, user, policy, _stage_after_password(user, policy), ip, user_agent)
     await session.commit()
-    await lockout.give_back(redis, throttles, account=email, ip=ip)
+    await lockout.give_back(redis, throttles, account=account, ip=ip)
     return token, StaffSession(user=user, record=record)
 
 
@@ -297,7 +300,8 @@ async def complete_second_factor(
     if staff.record.stage != STAGE_SECOND_FACTOR:
         raise ValidationFailed([FieldError("code", "invalid_code", "the code is not valid")])
     throttles = lockout.LoginThrottles.for_kind("second-factor", settings)
-    admission = await lockout.admit(redis, throttles, account=staff.user.email, ip=ip)
+    account = f"{tenant_schema_of(session)}:{staff.user.email}"
+    admission = await lockout.admit(redis, throttles, account=account, ip=ip)
     if not admission.allowed:
         raise LoginFailed("throttled", retry_after=admission.retry_after)
     limit = settings.second_factor_max_failures

@@ -177,3 +177,27 @@ async def test_with_redis_down_logins_work_and_the_lock_still_holds(app: Litesta
     assert [await attempt("wrong") for _ in range(5)] == ["invalid"] * 5
     assert await attempt(PASSWORD) == "invalid"
     await dead.aclose()
+
+
+async def test_a_throttled_address_at_one_dealer_does_not_throttle_the_same_address_at_another(
+    app: Litestar, tenant: TenantKit, other_tenant: TenantKit
+) -> None:
+    """王芳 works for two dealers with one email. Ten wrong guesses at the first dealer use up that
+    dealer's allowance for her account from this address; she still signs in at the second."""
+    shared = f"wangfang-{tenant.slug}@shared.example"
+    for kit in (tenant, other_tenant):
+        async with app.state.db.tenant_session(kit.schema) as session:
+            await accounts.create_user(
+                session, email=shared, name="王芳", password=PASSWORD, role_key="sales"
+            )
+            await session.commit()
+    address = fresh_address()
+    await in_a_fresh_throttle_window()
+    first = browser_from(app, tenant.host, address)
+    await first.ensure_csrf()
+    guesses = [await first.post_form("/login", {"email": shared, "password": f"g{i}"}) for i in range(11)]
+    assert guesses[-1].status_code == 429  # the first dealer's allowance for her is used up
+
+    second = browser_from(app, other_tenant.host, address)
+    signed_in = await second.post_form("/login", {"email": shared, "password": PASSWORD})
+    assert signed_in.status_code == 303

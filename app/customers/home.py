@@ -31,13 +31,21 @@ async def first_steps(session: AsyncSession, actor: Actor) -> CardData | None:
     rows = []
     if actor.can("staff:manage") and await stats.active_staff_count(session) <= 1:
         rows.append(
-            CardRow(N_("Add your staff, so each salesperson has their own login"), "/staff", msgid=True)
+            CardRow(
+                N_("Add your staff, so each salesperson has their own login"),
+                "/settings/staff/new",
+                msgid=True,
+            )
         )
     if actor.can("customers:import"):
-        rows.append(CardRow(N_("Import your customers from a spreadsheet"), "/customers/import", msgid=True))
+        rows.append(CardRow(N_("Import your customers from a spreadsheet"), "/imports", msgid=True))
     if actor.can("customers:create"):
         rows.append(CardRow(N_("Create your first customer"), "/customers/new", msgid=True))
-    return CardData(rows=tuple(rows), caption=N_("Three steps and your CRM is working.")) if rows else None
+    return (
+        CardData(rows=tuple(rows), caption=N_("Do these first and your CRM is ready for the day."))
+        if rows
+        else None
+    )
 
 
 async def my_customers(session: AsyncSession, actor: Actor) -> CardData:

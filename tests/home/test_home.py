@@ -111,3 +111,16 @@ async def test_the_home_page_is_translated(app: Litestar, tenant: TenantKit, loc
     page = await client.get("/", params={"lang": locale})
     assert page.status_code == 200
     assert ("我的客户" in page.text) == (locale == "zh_CN")
+
+
+async def test_first_steps_link_only_to_pages_this_installation_serves(
+    app: Litestar, tenant: TenantKit
+) -> None:
+    from web.controllers.home import _route_pattern
+
+    page = (await (await logged_in(app, tenant, "owner")).get("/")).text
+    steps = re.search(r'id="card-first_steps".*?</section>', page, re.S).group(0)  # type: ignore[union-attr]
+    for href in re.findall(r'href="([^"]+)"', steps):
+        assert (await (await logged_in(app, tenant, "owner")).get(href)).status_code == 200, href
+    # A typed path parameter is no wildcard: "/customers/import" is not a customer's page.
+    assert not _route_pattern("/customers/{customer_id:uuid}").fullmatch("/customers/import")

@@ -39,15 +39,23 @@ def routable(request: Request[Any, Any, Any], url: str | None) -> bool:
 
 
 _PATTERNS: dict[int, list[re.Pattern[str]]] = {}
+_PARAMETER = re.compile(r"\{[^}:]+(?::([a-z]+))?\}")
+_PARAMETER_PATTERNS = {"uuid": "[0-9a-fA-F-]{36}", "int": "[0-9]+", "path": ".*"}
+
+
+def _route_pattern(path: str) -> re.Pattern[str]:
+    """A route's path as a pattern ("/customers/{customer_id:uuid}" matches "/customers/<a uuid>")."""
+    pattern, last = "", 0
+    for parameter in _PARAMETER.finditer(path):
+        pattern += re.escape(path[last : parameter.start()])
+        pattern += _PARAMETER_PATTERNS.get(parameter.group(1) or "", "[^/]+")
+        last = parameter.end()
+    return re.compile(pattern + re.escape(path[last:]))
 
 
 def _route_patterns(app: Any) -> list[re.Pattern[str]]:
-    """The app's route paths as patterns ("/customers/{customer_id:uuid}" → "/customers/[^/]+")."""
     if id(app) not in _PATTERNS:
-        _PATTERNS[id(app)] = [
-            re.compile(re.sub(r"\\\{[^}]*\\\}", "[^/]+", re.escape(route.path.rstrip("/") or "/")))
-            for route in app.routes
-        ]
+        _PATTERNS[id(app)] = [_route_pattern(route.path.rstrip("/") or "/") for route in app.routes]
     return _PATTERNS[id(app)]
 
 

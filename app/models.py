@@ -17,6 +17,7 @@ from app.idempotency import models as _idempotency  # noqa: F401
 from app.inventory import models as _inventory  # noqa: F401
 from app.kit.imports import models as _imports  # noqa: F401
 from app.notifications import models as _notifications  # noqa: F401
+from app.orders import models as _orders  # noqa: F401
 from app.platform import models as _platform  # noqa: F401
 from app.staff import models as _staff  # noqa: F401
 from app.tenant_settings import models as _tenant_settings  # noqa: F401

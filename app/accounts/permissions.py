@@ -77,10 +77,14 @@ _CATALOG_ALL = ("catalog:read", "catalog:create", "catalog:edit", "catalog:delet
 _STOCK_ALL = ("inventory:read", "inventory:create", "inventory:manage")
 _SEE_STOCK = ("catalog:read", "inventory:read")
 _MOVE_STOCK = (*_SEE_STOCK, "inventory:create")
+# Orders (tenant migration 0015 granted these to existing roles by the same templates): salespeople
+# and service staff sell and record payments; a manager also approves large or discounted orders.
+_SELL = ("orders:read", "orders:create", "orders:edit")
+_ORDERS_ALL = (*_SELL, "orders:delete", "orders:approve")
 
 DEFAULT_ROLES: tuple[DefaultRole, ...] = (
-    DefaultRole("owner", "所有者", (*_EVERYTHING, *_CATALOG_ALL, *_STOCK_ALL), SCOPE_ALL),
-    DefaultRole("admin", "管理员", (*_EVERYTHING, *_CATALOG_ALL, *_STOCK_ALL), SCOPE_ALL),
+    DefaultRole("owner", "所有者", (*_EVERYTHING, *_CATALOG_ALL, *_STOCK_ALL, *_ORDERS_ALL), SCOPE_ALL),
+    DefaultRole("admin", "管理员", (*_EVERYTHING, *_CATALOG_ALL, *_STOCK_ALL, *_ORDERS_ALL), SCOPE_ALL),
     DefaultRole(
         "manager",
         "经理",
@@ -94,13 +98,14 @@ DEFAULT_ROLES: tuple[DefaultRole, ...] = (
             WORKFLOWS_MANAGE,
             *_CATALOG_ALL,
             *_STOCK_ALL,
+            *_ORDERS_ALL,
         ),
         SCOPE_TEAM,
     ),
-    DefaultRole("sales", "销售", (*_CUSTOMER_WORK, *_SEE_STOCK), SCOPE_OWN),
-    DefaultRole("service", "售后客服", (*_CUSTOMER_WORK, TOKENS_CREATE, *_MOVE_STOCK), SCOPE_ALL),
+    DefaultRole("sales", "销售", (*_CUSTOMER_WORK, *_SEE_STOCK, *_SELL), SCOPE_OWN),
+    DefaultRole("service", "售后客服", (*_CUSTOMER_WORK, TOKENS_CREATE, *_MOVE_STOCK, *_SELL), SCOPE_ALL),
     DefaultRole("technician", "技师", (CUSTOMERS_READ, *_MOVE_STOCK), SCOPE_OWN),
     DefaultRole("marketing", "市场", (CUSTOMERS_READ, CUSTOMERS_EXPORT, "catalog:read"), SCOPE_ALL),
-    DefaultRole("viewer", "只读", (CUSTOMERS_READ, *_SEE_STOCK), SCOPE_ALL),
+    DefaultRole("viewer", "只读", (CUSTOMERS_READ, *_SEE_STOCK, "orders:read"), SCOPE_ALL),
 )
 TEMPLATES: dict[str, DefaultRole] = {r.key: r for r in DEFAULT_ROLES}

@@ -1,0 +1,206 @@
+"""Orders on the entity kit: lines priced from the catalog, trade-ins, invoice details, the total
+kept equal to the lines; the workflow's moves carry the stock with them (``app.orders.stock``).
+
+Rules that are the order's own: the customer must be one the actor can see and the warehouse a live
+one; lines and the customer change only while the order is in its workflow's first stage and holds
+no stock; an invoice needs its title (and, for a special VAT invoice, the taxpayer ID).
+"""
+
+from __future__ import annotations
+
+import re
+import secrets
+import uuid
+from collections.abc import Mapping, Sequence
+from datetime import UTC, datetime
+from decimal import Decimal
+from typing import Any
+
+from sqlalchemy import select
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from app.customers.models import Customer
+from app.domain import FieldError, ValidationFailed
+from app.kit.fields import Choice, Errors, Fields, Ref, Text
+from app.kit.scope import OwnerScope
+from app.kit.service import EntityService, batch, json_ready
+from app.orders import repository as repo
+from app.orders.entity import ORDER
+from app.orders.fields import InvoiceType, StockState
+from app.orders.lines import Lines, Priced, price
+from app.orders.models import Order, OrderLine
+from app.orders.stock import OrderStock
+from app.search.grams import build_document
+from app.workflows import service as workflows
+
+TAX_NO_RE = re.compile(r"^[0-9A-Z]{15,20}$")  # 统一社会信用代码 (18) or an older 15/20-character ID
+
+
+def new_number() -> str:
+    """SO-20261127-7F3A9C: the day and six random hex digits (unique index; a clash is refused)."""
+    return f"SO-{datetime.now(UTC):%Y%m%d}-{secrets.token_hex(3).upper()}"
+
+
+class OrderService(EntityService[Order]):
+    spec = ORDER
+    model = Order
+    fields = Fields(
+        {
+            "customer_id": Ref(required=True),
+            "warehouse_id": Ref(required=True),
+            "lines": Lines(required=True),
+            "invoice_type": Choice(required=True, enum=InvoiceType),
+            "invoice_title": Text(max_length=100),
+            "invoice_tax_no": Text(max_length=20),
+            "note": Text(max_length=1000, multiline=True),
+        },
+        defaults={"invoice_type": InvoiceType.NONE.value},
+    )
+    scope = OwnerScope()
+    sort_fields = ("created_at", "updated_at", "total")
+
+    def __init__(self, session: AsyncSession, actor: Any) -> None:
+        super().__init__(session, actor)
+        self._priced: Priced | None = None
+
+    # -- checks -----------------------------------------------------------------------------------
+
+    async def _check(self, values: dict[str, Any], record: Order | None) -> None:
+        errors = Errors()
+        customer_id = values.get("customer_id")
+        if customer_id is not None:
+            customer = await self.session.scalar(
+                select(Customer.id).where(
+                    Customer.id == customer_id,
+                    Customer.deleted_at.is_(None),
+                    OwnerScope().condition(Customer, await self.owners()),
+                )
+            )
+            if customer is None:
+                # Another salesperson's customer reads exactly like an absent one.
+                errors.add("customer_id", "unknown_customer", "is not a customer you can see")
+        warehouse_id = values.get("warehouse_id")
+        if warehouse_id is not None and await repo.live_warehouse(self.session, warehouse_id) is None:
+            errors.add("warehouse_id", "unknown_warehouse", "is not a warehouse of this tenant")
+        self._check_invoice(values, record, errors)
+        lines = values.get("lines")
+        if lines is not None:
+            ids = [line.product_id for line in lines if line.product_id is not None]
+            self._priced = price(lines, await repo.live_products(self.session, ids), errors)
+        errors.raise_if_any()
+        if self._priced is not None:
+            values["total"] = self._priced.total
+            values["max_discount"] = self._priced.max_discount
+
+    def _check_invoice(self, values: dict[str, Any], record: Order | None, errors: Errors) -> None:
+        def now(name: str) -> Any:
+            return values[name] if name in values else getattr(record, name, None)
+
+        kind = now("invoice_type")
+        tax_no = now("invoice_tax_no")
+        if "invoice_tax_no" in values and tax_no:
+            tax_no = values["invoice_tax_no"] = tax_no.upper()
+            if not TAX_NO_RE.match(tax_no):
+                errors.add("invoice_tax_no", "invalid_tax_no", "must be 15 to 20 letters and digits")
+        if kind in (InvoiceType.NORMAL, InvoiceType.SPECIAL) and not now("invoice_title"):
+            errors.add("invoice_title", "invoice_details", "an invoice needs its title")
+        if kind == InvoiceType.SPECIAL and not tax_no and not errors.has("invoice_tax_no"):
+            errors.add("invoice_tax_no", "invoice_details", "a special VAT invoice needs the taxpayer ID")
+
+    # -- hooks ------------------------------------------------------------------------------------
+
+    async def before_create(self, values: dict[str, Any]) -> None:
+        await self._check(values, None)
+        values["number"] = new_number()
+        values["owner_id"] = self.actor.user_id
+        values["stock"] = StockState.NONE.value
+        values["paid"] = Decimal("0.00")
+
+    async def before_update(self, record: Order, values: dict[str, Any]) -> None:
+        if any(name in values for name in ("customer_id", "warehouse_id", "lines")):
+            workflow = await workflows.current(self.session, self.spec.key)
+            if record.status != workflow.definition.initial.key or record.stock != StockState.NONE:
+                field = next(n for n in ("lines", "customer_id", "warehouse_id") if n in values)
+                raise ValidationFailed(
+                    [FieldError(field, "not_editable", "only a draft order's lines change")]
+                )
+        await self._check(values, record)
+
+    async def after_write(self, record: Order, values: dict[str, Any], *, creating: bool) -> None:
+        if self._priced is None:
+            return
+        rows = [
+            OrderLine(
+                order_id=record.id,
+                position=i,
+                kind=line.kind,
+                product_id=line.product_id,
+                description=line.description,
+                quantity=line.quantity,
+                unit_price=line.unit_price,
+                discount=line.discount,
+                amount=line.amount,
+                serial_numbers=[],
+            )
+            for i, line in enumerate(self._priced.lines)
+        ]
+        await repo.replace_lines(self.session, record.id, rows)
+
+    def index(self, record: Order, extra_text: Sequence[str] = ()) -> None:
+        doc = build_document([record.number, record.invoice_title, record.note, *extra_text])
+        record.search_text, record.search_grams = doc.text, doc.grams
+
+    async def snapshot(self, record: Order) -> dict[str, Any]:
+        data = {
+            name: json_ready(getattr(record, name))
+            for name in (
+                "number", "customer_id", "warehouse_id", "status", "total", "max_discount", "paid",
+                "stock", "invoice_type", "invoice_title", "invoice_tax_no", "note", "owner_id",
+            )
+        }  # fmt: skip
+        lines = (await repo.lines_of(self.session, [record.id]))[record.id] if record.id else []
+        if self._priced is not None:
+            lines = []  # the lines being written replace the stored ones
+            data["lines"] = [
+                [line.kind, json_ready(line.product_id), line.description, line.quantity,
+                 str(line.unit_price), str(line.discount), str(line.amount)]
+                for line in self._priced.lines
+            ]  # fmt: skip
+        elif lines:
+            data["lines"] = [
+                [line.kind, json_ready(line.product_id), line.description, line.quantity,
+                 str(line.unit_price), str(line.discount), str(line.amount)]
+                for line in lines
+            ]  # fmt: skip
+        for key, value in sorted((record.custom or {}).items()):
+            data[f"custom.{key}"] = value
+        data["version"] = record.version
+        return data
+
+    # -- verbs ------------------------------------------------------------------------------------
+
+    async def update(self, record_id: uuid.UUID, version: int, raw: Mapping[str, Any]) -> Order:
+        """Edit an order; its stage moves only through ``transition`` (the stock moves with it)."""
+        self._priced = None
+        return await super().update(record_id, version, {k: v for k, v in raw.items() if k != "status"})
+
+    async def transition(
+        self,
+        record_id: uuid.UUID,
+        to: str,
+        version: int,
+        note: str | None = None,
+        serials: Mapping[Any, Sequence[str]] | None = None,
+    ) -> Order:
+        """Move an order through its workflow (guards applied: large or discounted orders need
+        ``orders:approve``) and its stock with it, in one transaction: approving reserves, shipping
+        issues (``serials``: line id → serial numbers; the oldest units in stock otherwise),
+        cancelling releases, a return brings the goods back. A refusal leaves everything as it was."""
+        async with batch(self.session):
+            record = await super().transition(record_id, to, version, note)
+            await OrderStock(self.session, self.actor).follow(record, serials or {})
+        return record
+
+    async def lines(self, order_ids: Sequence[uuid.UUID]) -> dict[uuid.UUID, list[OrderLine]]:
+        """Lines of orders the caller has already been allowed to see."""
+        return await repo.lines_of(self.session, order_ids)

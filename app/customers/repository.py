@@ -5,6 +5,7 @@ from __future__ import annotations
 import uuid
 from collections.abc import AsyncIterator, Sequence
 from dataclasses import dataclass
+from datetime import date, datetime, time, timedelta
 from typing import Any
 
 from sqlalchemy import Select, delete, func, select, text
@@ -14,6 +15,7 @@ from sqlalchemy.orm import defer
 
 from app.customers.models import Customer, CustomerTag, Tag
 from app.customfields.types import CustomCondition, filter_expressions
+from app.kit.fields import LOCAL_TZ
 from app.kit.paging import BadCursor, Order, Page, encode_cursor, keyset_page
 from app.kit.paging import stream as stream_rows
 from app.search.grams import build_query
@@ -27,13 +29,15 @@ class CustomerFilter:
     status: str | None = None
     tier: str | None = None
     source: str | None = None
+    created_from: date | None = None  # days in Asia/Shanghai, both ends included
+    created_to: date | None = None
     trashed: bool = False  # True: only soft-deleted customers (the recycle bin)
     # Custom-field filters: (key, op, value) as given, or CustomCondition once the service checked them.
     custom: tuple[Any, ...] = ()
 
     def as_dict(self) -> dict[str, Any]:
         found = {
-            k: (str(v) if isinstance(v, uuid.UUID) else v)
+            k: (str(v) if isinstance(v, uuid.UUID) else v.isoformat() if isinstance(v, date) else v)
             for k, v in self.__dict__.items()
             if v not in (None, False) and k != "custom"
         }
@@ -65,6 +69,11 @@ def _filtered(filters: CustomerFilter, owner_ids: Sequence[uuid.UUID] | None) ->
         query = query.where(Customer.tier == filters.tier)
     if filters.source:
         query = query.where(Customer.source == filters.source)
+    if filters.created_from:
+        query = query.where(Customer.created_at >= datetime.combine(filters.created_from, time(), LOCAL_TZ))
+    if filters.created_to:
+        end = datetime.combine(filters.created_to + timedelta(days=1), time(), LOCAL_TZ)
+        query = query.where(Customer.created_at < end)
     if filters.tag:
         tagged = (
             select(CustomerTag.customer_id)
@@ -108,12 +117,15 @@ async def list_page(
     limit: int,
     after: str | None = None,
     count_cap: int = 10_000,
+    before: str | None = None,
 ) -> Page[Customer]:
     """One page by keyset, plus a total that stops counting at ``count_cap``."""
     if filters.search:
         await plan_each_search(session)
     query = _filtered(filters, owner_ids)
-    return await keyset_page(session, query, Customer, order, limit=limit, after=after, count_cap=count_cap)
+    return await keyset_page(
+        session, query, Customer, order, limit=limit, after=after, before=before, count_cap=count_cap
+    )
 
 
 async def stream(

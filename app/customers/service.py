@@ -25,6 +25,7 @@ from app.customers.fields import (
     CustomerTier,
     Gender,
 )
+from app.customers.filters import CUSTOMER_FILTERS
 from app.customers.models import Customer
 from app.customers.repository import CustomerFilter, CustomerOrder, Page
 from app.customers.validation import CustomerInput
@@ -183,14 +184,15 @@ async def list_customers(
     order: CustomerOrder | None = None,
     first: int = 20,
     after: str | None = None,
+    before: str | None = None,
 ) -> Page[Customer]:
     service = CustomerService(session, actor)
     service.require("read")
     settings = get_settings()
     order = order or CustomerOrder()
     errors = service.paging_errors(order, first)
-    if filters.search and len(filters.search) > 200:
-        errors.append(FieldError("filter.search", "too_long", "must be at most 200 characters"))
+    # Whichever face built the filter, its values pass the entity's one filter spec.
+    errors.extend(CUSTOMER_FILTERS.parse(vars(filters)).errors)
     if filters.custom:
         conditions, problems = custom_fields.resolve_filters(
             await custom_fields.active_definitions(session, ENTITY), filters.custom
@@ -207,6 +209,7 @@ async def list_customers(
             order,
             limit=first,
             after=after,
+            before=before,
             count_cap=settings.search_text_count_cap if filters.search else settings.search_count_cap,
         )
     except repo.BadCursor as exc:

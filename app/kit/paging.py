@@ -36,6 +36,9 @@ class Page(Generic[T]):
     total_capped: bool
     has_next: bool
     end_cursor: str | None
+    # Keyset backwards (a "previous page" link): the first row's cursor and whether rows come before.
+    start_cursor: str | None = None
+    has_previous: bool = False
 
 
 class BadCursor(ValueError):
@@ -99,20 +102,31 @@ async def keyset_page(
     limit: int,
     after: str | None = None,
     count_cap: int = 10_000,
+    before: str | None = None,
 ) -> Page[Any]:
-    """One page of ``query`` (already filtered and scoped) after ``after``, plus the capped total."""
+    """One page of ``query`` (already filtered and scoped) after ``after`` (or the page just before
+    ``before``), plus the capped total."""
     sort_col = getattr(model, order.field)
     paged = query
+    key = tuple_(sort_col, model.id)
+    # Backwards: walk the reversed order from ``before``, then put the rows back in list order.
+    descending = order.descending != bool(before and not after)
     if after:
         value, ident = decode_cursor(after, order, model)
-        key = tuple_(sort_col, model.id)
         paged = paged.where(key < tuple_(value, ident) if order.descending else key > tuple_(value, ident))
-    if order.descending:
+    elif before:
+        value, ident = decode_cursor(before, order, model)
+        paged = paged.where(key > tuple_(value, ident) if order.descending else key < tuple_(value, ident))
+    if descending:
         paged = paged.order_by(sort_col.desc(), model.id.desc())
     else:
         paged = paged.order_by(sort_col.asc(), model.id.asc())
     rows = list((await session.scalars(paged.limit(limit + 1))).all())
     items = rows[:limit]
+    more = len(rows) > limit
+    backwards = bool(before and not after)
+    if backwards:
+        items.reverse()
     total = 0
     if count_cap > 0:
         counted = query.with_only_columns(model.id).limit(count_cap + 1).subquery()
@@ -121,8 +135,10 @@ async def keyset_page(
         items=items,
         total=min(total, count_cap),
         total_capped=total > count_cap,
-        has_next=len(rows) > limit,
+        has_next=True if backwards else more,
         end_cursor=encode_cursor(items[-1], order) if items else None,
+        start_cursor=encode_cursor(items[0], order) if items else None,
+        has_previous=more if backwards else bool(after),
     )
 
 

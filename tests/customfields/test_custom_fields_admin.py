@@ -264,6 +264,8 @@ async def test_each_person_chooses_the_custom_columns_of_their_list(app: Litesta
     await purchase_channel(app, tenant)  # shown in lists by default
     await define(app, tenant, key="rooms", label_zh="房间数", type="integer")
     await new_customer(app, tenant, by="sales_a", name="列客户", custom={"channel": "jd", "rooms": 3})
+    # An empty list shows what to do next instead of a table: 王芳 needs a customer of her own.
+    await new_customer(app, tenant, by="sales_a2", name="王芳的客户", custom={"channel": "tmall"})
     zhang = await logged_in(app, tenant, "sales_a")
     chosen = await zhang.post_form(
         "/list-columns/customer", {"col.rooms": "1", "next": "/customers?sort=name"}

@@ -35,7 +35,7 @@ async def test_salesperson_sees_only_own_customers(app: Litestar, tenant: Tenant
     client = await logged_in(app, tenant, "sales_a")
     page = await client.get("/customers")
     assert listed_ids(page.text) == [book.zhang]
-    assert "共 1 位客户" in page.text
+    assert "共 1 条" in page.text
     # Searching for someone else's customer by phone finds nothing either.
     assert listed_ids((await client.get("/customers?q=13712345678")).text) == []
 

@@ -11,7 +11,7 @@ import json
 import re
 from urllib.parse import unquote
 
-from crm_testkit import TenantKit, form_errors, logged_in
+from crm_testkit import TenantKit, actor, form_errors, logged_in
 from litestar import Litestar
 from web_customers_kit import add_customer, count_customers, field_value, listed_ids, load, selected_value
 
@@ -128,6 +128,7 @@ async def test_bad_list_parameters_get_a_message_not_an_error_page(app: Litestar
 
 
 async def test_keyset_pages_of_twenty_with_next_and_first_links(app: Litestar, tenant: TenantKit) -> None:
+    """Pages say where they are ("第 21–23 条 / 共 23 条") and link both ways."""
     for i in range(23):
         await add_customer(app, tenant, "admin", f"客户{i:02d}")
     client = await logged_in(app, tenant, "admin")
@@ -135,12 +136,14 @@ async def test_keyset_pages_of_twenty_with_next_and_first_links(app: Litestar, t
     first = await client.get("/customers")
     rows = listed_ids(first.text)
     assert len(rows) == 20
-    assert "共 23 位客户" in first.text
+    assert "第 1–20 条 / 共 23 条" in first.text and "上一页" not in first.text
     next_link = html.unescape(re.search(r'href="(/customers\?after=[^"]+)"', first.text).group(1))
     second = await client.get(next_link)
     more = listed_ids(second.text)
     assert len(more) == 3 and not set(more) & set(rows)
-    assert "下一页" not in second.text and 'href="/customers"' in second.text  # back to the first page
+    assert "第 21–23 条 / 共 23 条" in second.text
+    # The last page has no next link; the previous one is the first page.
+    assert "下一页" not in second.text and 'rel="prev" href="/customers"' in second.text
 
     bigger = await client.get("/customers?size=50")
     assert len(listed_ids(bigger.text)) == 23
@@ -367,23 +370,24 @@ async def test_english_switch_shows_english_labels(app: Litestar, tenant: Tenant
 
 async def test_total_is_capped_for_very_common_searches(app: Litestar, tenant: TenantKit) -> None:
     """Counting stops at the cap (10,000 by default): the list says "10,000+" rather than waiting."""
-    from app.customers.repository import Page
-    from web.controllers.customers import parse_list_query
+    from app.customers.repository import CustomerFilter, Page
+    from web.controllers.custom_fields import VIEW
+    from web.controllers.customers import CUSTOMER_LIST
     from web.controllers.labels import choice_label, field_label
+    from web.kit.lists import ListView, parse_list_query
 
+    who = await actor(app, tenant, "admin")
     template = app.template_engine.get_template("customers/_results.html")
+    query = parse_list_query(CUSTOMER_LIST, CustomerFilter, {"q": "秀英"}, 100)
     html_ = template.render(
-        query=parse_list_query({"q": "秀英"}, 100),
-        page=Page([], 10_000, True, True, "abc"),
-        rows=[],
+        view=ListView(CUSTOMER_LIST, query, Page([], 10_000, True, True, "abc"), who, CUSTOMER_LIST.columns),
+        query=query,
         tags={},
-        owner_names={},
-        can_write=True,
-        can_delete=True,
+        cfv=VIEW,
         field_label=field_label,
         choice_label=choice_label,
     )
-    assert "共 10,000+ 位客户" in html_
+    assert "共 10,000+ 条" in html_
     assert "下一页" in html_ and "after=abc" in html_
 
 

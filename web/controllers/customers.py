@@ -18,14 +18,19 @@ from app.accounts import service as accounts
 from app.accounts.permissions import AUDIT_READ, CUSTOMERS_CREATE, CUSTOMERS_DELETE, CUSTOMERS_EDIT
 from app.audit import service as audit
 from app.customers import service as customers
+from app.customers.entity import SPEC
 from app.customers.fields import LIMITS
+from app.customers.filters import CUSTOMER_FILTERS
 from app.customers.models import Customer
+from app.customers.repository import CustomerFilter
+from app.customers.service import CustomerService
 from app.customers.validation import CustomerInput
 from app.domain import Actor, NotFound, PermissionDenied, ValidationFailed, VersionConflict
 from app.http import form_stash
 from app.http.auth import current_tenant
 from app.i18n import gettext as _
 from app.idempotency import service as idempotency
+from app.kit.enums import N_
 from app.reference import divisions
 from web.controllers import custom_fields as custom_field_web
 from web.controllers.audit import audit_labels, history_rows
@@ -38,9 +43,43 @@ from web.controllers.common import (
     is_htmx,
     page,
 )
-from web.controllers.customer_query import SORT_LABELS, parse_list_query
 from web.controllers.labels import CHOICES, choice_label, field_label
+from web.kit.lists import (
+    ASSIGN_OWNER,
+    DELETE,
+    RESTORE,
+    Column,
+    ListSpec,
+    ListView,
+    add_to_list,
+    load_page,
+    parse_list_query,
+    run_bulk,
+)
 from web.templating import fmt_datetime
+
+CUSTOMER_LIST = ListSpec(
+    entity=SPEC,
+    path="/customers",
+    filters=CUSTOMER_FILTERS,
+    service=CustomerService,
+    columns=(
+        Column("name", N_("Name"), sort="name", title=True),
+        Column("mobile", N_("Mobile"), cls="mono"),
+        Column("place", N_("City / district"), wide_only=True),
+        Column("status", N_("Status")),
+        Column("tier", N_("Tier"), wide_only=True),
+        Column("tags", N_("Tags"), wide_only=True),
+        Column("owner_id", N_("Owner")),
+        Column("updated_at", N_("Updated"), sort="updated_at", wide_only=True, cls="muted"),
+    ),
+    sorts={"created_at": N_("Created"), "updated_at": N_("Updated"), "name": N_("Name")},
+    bulk=(DELETE, RESTORE, ASSIGN_OWNER, add_to_list("tags", N_("Add tag"), LIMITS["tag"])),
+    new_label=N_("New customer"),
+    empty_label=N_("No customers yet."),
+    row_prefix="customer",
+    custom_after="tags",
+)
 
 FORM_FIELDS = tuple(f for f in CustomerInput.__dataclass_fields__ if f != "custom")  # custom.<key>: see below
 # The hidden one-time token of the create form (a resubmission finds the first customer).
@@ -184,6 +223,10 @@ async def _restored(
     return {k: str(v) for k, v in (taken or {}).get("form", {}).items()}
 
 
+async def _tag_choices(session: AsyncSession, actor: Actor) -> list[tuple[str, str]]:
+    return [(t, t) for t in await customers.all_tag_names(session, actor)]
+
+
 class CustomersController(Controller):
     path = "/customers"
     exception_handlers = DOMAIN_ERROR_HANDLERS
@@ -192,71 +235,76 @@ class CustomersController(Controller):
     async def list_page(
         self, request: Request[Any, Any, Any], db_session: AsyncSession, actor: Actor
     ) -> Template | Redirect:
-        """The customer list (the results fragment alone for HTMX searches)."""
+        """The customer list (the results fragment alone for HTMX searches and page links)."""
         if redirect := await _resume_redirect(request, request.query_params.get("resume")):
             return redirect
-        query = parse_list_query(request.query_params, request.app.state.settings.page_size_max)
-        custom_definitions = await custom_field_web.list_extras(
-            db_session, customers.ENTITY, query, request.query_params
+        definitions = await custom_field_web.active_definitions(db_session, customers.ENTITY)
+        query = parse_list_query(
+            CUSTOMER_LIST,
+            CustomerFilter,
+            request.query_params,
+            request.app.state.settings.page_size_max,
+            definitions,
+            custom_field_web.VIEW.label,
         )
-        page_ = None
-        try:
-            page_ = await customers.list_customers(
-                db_session, actor, query.filters, order=query.order, first=query.size, after=query.after
-            )
-        except ValidationFailed as exc:
-            if any(e.field == "after" for e in exc.errors):
-                query.problems.append(_("The page link is out of date; showing the first page."))
-                query.after = None
-                page_ = await customers.list_customers(
-                    db_session, actor, query.filters, order=query.order, first=query.size
-                )
-            else:
-                query.problems.extend(
-                    _("The search is too long (at most 200 characters).")
-                    if e.field == "filter.search"
-                    else e.message
-                    for e in exc.errors
-                )
+
+        async def fetch(filters: CustomerFilter, **paging: Any) -> Any:
+            return await customers.list_customers(db_session, actor, filters, **paging)
+
+        page_ = await load_page(query, fetch)
         rows = page_.items if page_ else []
         ids = [c.id for c in rows]
+        hx = htmx_details(request)
+        fragment = hx is not None and hx.target == "results" and not hx.history_restore_request
+        view = ListView(
+            spec=CUSTOMER_LIST,
+            query=query,
+            page=page_,
+            actor=actor,
+            columns=CUSTOMER_LIST.columns,
+            custom_columns=await custom_field_web.list_columns(
+                db_session, actor, customers.ENTITY, definitions
+            ),
+            custom_definitions=definitions,
+            staff=await accounts.assignable_owners(db_session, actor),
+            options={}
+            if fragment
+            else {"tag": [(t, t) for t in await customers.all_tag_names(db_session, actor)]},
+            names=await accounts.staff_names(
+                db_session,
+                [c.owner_id for c in rows if c.owner_id]
+                + custom_field_web.staff_ids(definitions, [c.custom or {} for c in rows]),
+            ),
+        )
         ctx = context(
             request,
             actor,
+            view=view,
             query=query,
-            page=page_,
-            rows=rows,
             tags=await customers.tag_names(db_session, ids) if ids else {},
-            owner_names=await accounts.staff_names(
-                db_session,
-                [c.owner_id for c in rows if c.owner_id]
-                + custom_field_web.staff_ids(custom_definitions, [c.custom or {} for c in rows]),
-            ),
-            custom_definitions=custom_definitions,
-            list_fields=await custom_field_web.list_columns(
-                db_session, actor, customers.ENTITY, custom_definitions
-            ),
             can_create=actor.can(CUSTOMERS_CREATE),
-            can_write=actor.can(CUSTOMERS_EDIT),
-            can_delete=actor.can(CUSTOMERS_DELETE),
             display_city=divisions.display_city,
         )
         status = 400 if query.problems else 200
-        hx = htmx_details(request)
-        if hx is not None and hx.target == "results" and not hx.history_restore_request:
-            headers = {"Vary": "HX-Request"}
+        headers = {"Vary": "HX-Request"}
+        if fragment:
+            assert hx is not None
             if hx.trigger != "results":
                 # Searches and page links: the address bar shows the canonical query, so a reload keeps it.
-                headers["HX-Push-Url"] = query.url(after=query.after)
+                headers["HX-Push-Url"] = query.current_url()
             return Template("customers/_results.html", context=ctx, status_code=status, headers=headers)
-        ctx.update(
-            staff=await accounts.assignable_owners(db_session, actor),
-            all_tags=await customers.all_tag_names(db_session, actor),
-            sort_labels=SORT_LABELS,
-        )
-        return Template(
-            "customers/list.html", context=ctx, status_code=status, headers={"Vary": "HX-Request"}
-        )
+        return Template("customers/list.html", context=ctx, status_code=status, headers=headers)
+
+    @post("/bulk", operation_id="BulkCustomerAction", name="customers.bulk")
+    async def bulk_action(
+        self, request: Request[Any, Any, Any], db_session: AsyncSession, actor: Actor, data: FormData
+    ) -> Response[Any] | Redirect:
+        """Delete, restore, give to another owner or tag the ticked customers, one at a time through
+        the service (permission, scope, audit and undo per customer); the toast counts what was done."""
+        form = await request.form()
+        given = [*form.getall("ids", []), *request.query_params.getall("ids", [])]
+        verb = {**data, "verb": data.get("verb") or request.query_params.get("verb") or ""}
+        return await run_bulk(request, CUSTOMER_LIST, db_session, actor, verb, given)
 
     @get("/divisions", operation_id="CustomerDivisionOptions", name="customers.divisions")
     async def division_options(

@@ -19,8 +19,10 @@ from litestar.response import File, Redirect, Template
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from app.accounts import service as accounts
+from app.customers.filters import CUSTOMER_FILTERS
 from app.customers.repository import CustomerFilter
-from app.domain import Actor, FieldError, NotFound, PermissionDenied, ValidationFailed
+from app.customfields import service as custom_fields
+from app.domain import Actor, NotFound, PermissionDenied, ValidationFailed
 from app.exports import service as exports
 from app.exports.models import ExportJob, ExportStatus
 from app.http.auth import current_tenant
@@ -28,18 +30,10 @@ from app.http.errors import http_exception_handler
 from app.i18n import gettext as _
 from web.controllers.common import is_htmx, page
 from web.controllers.labels import choice_label, field_label
+from web.kit.lists import filters_from_form
 
 FormData = Annotated[dict[str, str], Body(media_type=RequestEncodingType.URL_ENCODED)]
 
-# The customer list names its query parameters ``q`` and ``owner``; the export form may use either.
-FILTER_PARAMS = {
-    "search": ("search", "q"),
-    "owner_id": ("owner_id", "owner"),
-    "tag": ("tag",),
-    "status": ("status",),
-    "tier": ("tier",),
-    "source": ("source",),
-}
 STATUS_LABELS = {
     ExportStatus.QUEUED: "Waiting",
     ExportStatus.RUNNING: "Exporting",
@@ -56,27 +50,11 @@ def _forbidden(request: Request[Any, Any, Any], exc: Exception) -> Response[Any]
     return http_exception_handler(request, PermissionDeniedException())
 
 
-def _value(sources: list[Any], names: tuple[str, ...]) -> str | None:
-    for source in sources:
-        for name in names:
-            value = (source.get(name) or "").strip()
-            if value:
-                return value
-    return None
-
-
-def parse_filters(form: dict[str, str], query: Any) -> CustomerFilter:
-    """The list's filters from the form (or, failing that, the query string); a bad owner id is an error."""
-    sources = [form, query]
-    values: dict[str, Any] = {key: _value(sources, names) for key, names in FILTER_PARAMS.items()}
-    if values["owner_id"]:
-        try:
-            values["owner_id"] = uuid.UUID(values["owner_id"])
-        except ValueError as exc:
-            raise ValidationFailed(
-                [FieldError("owner_id", "invalid_id", "is not a staff member id")]
-            ) from exc
-    return CustomerFilter(**values)
+async def parse_filters(session: AsyncSession, form: dict[str, str], query: Any) -> CustomerFilter:
+    """The list's filters from the form (or, failing that, the query string), read by the customer's
+    one filter spec; any bad value is an error (the button posts the list's checked parameters)."""
+    definitions = await custom_fields.active_definitions(session, "customer")
+    return filters_from_form(CUSTOMER_FILTERS, CustomerFilter, definitions, form, query)
 
 
 def problems_of(exc: ValidationFailed) -> list[str]:
@@ -159,7 +137,7 @@ class ExportsController(Controller):
         """Start an export of the customer list as currently filtered, then show the exports page."""
         tenant = current_tenant(request)
         try:
-            filters = parse_filters(data, request.query_params)
+            filters = await parse_filters(db_session, data, request.query_params)
             job = await exports.request_customer_export(
                 db_session, actor, filters, (data.get("format") or "").strip()
             )

@@ -20,8 +20,8 @@ from app.accounts.models import User
 from app.customers import fields, models
 from app.customers import repository as customers_repo
 from app.customers.fields import CustomerKind, CustomerSource, CustomerStatus, CustomerTier, Gender
+from app.customers.filters import CUSTOMER_FILTERS
 from app.customers.validation import CustomerInput
-from app.domain import FieldError as DomainFieldError
 from app.domain import ValidationFailed
 from app.graphql.context import GraphQLContext
 from app.graphql.errors import NotFoundError, PermissionDeniedError, ValidationError, VersionConflictError
@@ -213,30 +213,25 @@ class CustomerFilterInput:
     status: CustomerStatus | None = None
     tier: CustomerTier | None = None
     source: CustomerSource | None = None
+    created_from: date | None = strawberry.field(
+        default=None, description="Created on or after this day (China time)."
+    )
+    created_to: date | None = strawberry.field(
+        default=None, description="Created on or before this day (China time); not before createdFrom."
+    )
     trashed: bool = strawberry.field(default=False, description="True: only customers in the recycle bin.")
     custom_fields: list[CustomFieldFilterInput] | None = strawberry.field(
         default=None, description="Conditions on filterable custom fields."
     )
 
     def to_domain(self) -> customers_repo.CustomerFilter:
-        owner_id: uuid.UUID | None = None
-        if self.owner_id:
-            try:
-                owner_id = uuid.UUID(str(self.owner_id))
-            except ValueError as exc:
-                raise ValidationFailed(
-                    [DomainFieldError("filter.owner_id", "invalid_id", "is not a valid id")]
-                ) from exc
-        return customers_repo.CustomerFilter(
-            search=(self.search or "").strip() or None,
-            owner_id=owner_id,
-            tag=(self.tag or "").strip() or None,
-            status=self.status.value if self.status else None,
-            tier=self.tier.value if self.tier else None,
-            source=self.source.value if self.source else None,
-            trashed=self.trashed,
-            custom=tuple(f.to_domain() for f in self.custom_fields or ()),
-        )
+        """Parsed and checked by the customer's one filter spec (the admin list and exports use it too)."""
+        given = {name: getattr(self, name) for name in CUSTOMER_FILTERS.value_names()}
+        given["custom"] = [f.to_domain() for f in self.custom_fields or ()]
+        parsed = CUSTOMER_FILTERS.parse(given)
+        if parsed.errors:
+            raise ValidationFailed(parsed.errors)
+        return customers_repo.CustomerFilter(**parsed.values)
 
 
 @strawberry.input(name="CustomerOrder")

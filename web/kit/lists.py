@@ -1,0 +1,502 @@
+"""Top-level list pages from an entity's declaration: query string, table, pager, filters, bulk.
+
+An entity's list is a ``ListSpec`` (its filter spec, its columns and which are sortable, its bulk
+verbs) plus a cell macro for the columns only it knows how to show. The kit parses the query string
+through the entity's filter spec (``app.kit.filters``: one message per bad value, the list still
+shown), pages by keyset forwards and backwards with the position ("第 41–60 条 / 共 N 条", a
+capped count shown as "10,000+"), and runs bulk verbs one record at a time through the service
+(``app.kit.bulk``). Templates: ``web/templates/kit/list.html``.
+"""
+
+from __future__ import annotations
+
+import uuid
+from collections.abc import Awaitable, Callable, Iterable, Mapping, Sequence
+from dataclasses import dataclass, field, replace
+from typing import Any
+from urllib.parse import urlencode
+
+from litestar import Request, Response
+from litestar.response import Redirect
+
+from app.domain import Actor, FieldError, ValidationFailed
+from app.i18n import gettext as _
+from app.kit import bulk
+from app.kit.enums import N_
+from app.kit.filters import AnyOf, DateRange, FilterSpec, Flag, OneOf, Owner, Parsed, Search, Tag
+from app.kit.paging import Order, Page
+from app.kit.registry import EntitySpec
+from app.kit.service import EntityService
+from web.kit.responses import htmx_done, htmx_undo
+
+PAGE_SIZES = (10, 20, 50, 100)
+
+
+@dataclass(frozen=True)
+class Column:
+    """One column of the table (one line of a card on a phone).
+
+    ``name``: a record attribute, or a name the entity's cell macro knows; ``sort``: the sort
+    field its header orders by; ``wide_only``: hidden on narrow screens (tablet table, phone card);
+    ``title``: the card's heading on a phone."""
+
+    name: str
+    label: str  # msgid
+    sort: str | None = None
+    wide_only: bool = False
+    title: bool = False
+    cls: str = ""
+
+
+@dataclass(frozen=True)
+class BulkVerb:
+    """A bulk action: ``action`` is the permission action it needs (``delete``, ``edit``);
+    ``input`` what it asks for ("owner": a staff member, "text": a word such as a tag)."""
+
+    key: str
+    label: str  # msgid
+    action: str
+    input: str = ""
+    in_trash: bool = False  # offered in the recycle bin instead of the live list
+    run: Callable[[str], bulk.Verb] | None = None  # from the posted input to the verb
+
+
+DELETE = BulkVerb("delete", N_("Delete"), "delete", run=lambda _value: bulk.delete)
+RESTORE = BulkVerb("restore", N_("Restore"), "delete", in_trash=True, run=lambda _value: bulk.restore)
+
+
+def _owner_verb(value: str) -> bulk.Verb:
+    try:
+        return bulk.assign_owner(uuid.UUID(value))
+    except ValueError:
+        return bulk.assign_owner(None)
+
+
+ASSIGN_OWNER = BulkVerb("owner", N_("Change owner"), "edit", input="owner", run=_owner_verb)
+
+
+def add_to_list(name: str, label: str, max_length: int) -> BulkVerb:
+    """A verb adding a word to a list field (``tags``): "add tag" on customers."""
+
+    def run(value: str) -> bulk.Verb:
+        word = value.strip()
+        return bulk.add_to(name, [word] if word and len(word) <= max_length else [])
+
+    return BulkVerb(f"add_{name}", label, "edit", input="text", run=run)
+
+
+@dataclass(frozen=True)
+class ListSpec:
+    entity: EntitySpec
+    path: str  # "/customers"
+    filters: FilterSpec
+    columns: tuple[Column, ...]
+    service: Callable[..., EntityService[Any]]
+    # Sortable fields → label msgid (the sort chooser); the first is the default.
+    sorts: dict[str, str] = field(default_factory=dict)
+    ascending: tuple[str, ...] = ("name",)  # sorted A to Z by default (the rest newest first)
+    page_size: int = 20
+    bulk: tuple[BulkVerb, ...] = (DELETE, RESTORE, ASSIGN_OWNER)
+    new_label: str | None = None  # msgid of the create button ("New customer")
+    empty_label: str = N_("Nothing here yet.")  # msgid: no records at all
+    row_prefix: str = ""  # row ids: "customer-<id>"
+    custom_after: str | None = None  # the column the custom-field columns follow (default: the last)
+
+    @property
+    def default_sort(self) -> str:
+        return next(iter(self.sorts), "created_at")
+
+    @property
+    def changed_event(self) -> str:
+        return f"{self.path.strip('/').replace('/', '-')}-changed"
+
+
+@dataclass
+class ListQuery:
+    """The list's query string, checked: what is valid filters the list, the rest becomes a message."""
+
+    spec: ListSpec
+    filters: Any  # the entity's filter value (CustomerFilter)
+    order: Order
+    size: int
+    after: str | None = None
+    before: str | None = None
+    number: int = 1  # which page, for "第 41–60 条" (keyset pages do not know it themselves)
+    kept: dict[str, str] = field(default_factory=dict)  # valid params, for links and the URL
+    problems: list[str] = field(default_factory=list)
+    parsed: Parsed | None = None
+
+    @property
+    def trashed(self) -> bool:
+        return bool(getattr(self.filters, "trashed", False))
+
+    @property
+    def filtered(self) -> bool:
+        """Any condition besides the view (recycle bin), sort and size."""
+        return any(k not in ("trashed", "sort", "dir", "size") for k in self.kept)
+
+    def url(self, **changes: Any) -> str:
+        params = {**self.kept, **{k: (str(v) if v is not None else None) for k, v in changes.items()}}
+        query = urlencode({k: v for k, v in params.items() if v})
+        return self.spec.path + (f"?{query}" if query else "")
+
+    def page_url(self, *, after: str | None = None, before: str | None = None, number: int = 1) -> str:
+        if number <= 1:
+            return self.url()
+        return self.url(after=after, before=before, p=number)
+
+    def current_url(self) -> str:
+        return self.page_url(after=self.after, before=self.before, number=self.number)
+
+    def sort_url(self, name: str) -> str:
+        """The header's link: this column, or the other direction when it is already the sort."""
+        default_desc = name not in self.spec.ascending
+        if self.order.field == name:
+            descending = not self.order.descending
+        else:
+            descending = default_desc
+        direction = None if descending == default_desc else ("desc" if descending else "asc")
+        sort = None if name == self.spec.default_sort else name
+        return self.url(sort=sort, dir=direction)
+
+    def aria_sort(self, name: str) -> str:
+        if self.order.field != name:
+            return "none"
+        return "descending" if self.order.descending else "ascending"
+
+    def without(self, *names: str) -> dict[str, str]:
+        return {k: v for k, v in self.kept.items() if k not in names}
+
+    def reset_url(self) -> str:
+        return self.spec.path + ("?trashed=1" if self.trashed else "")
+
+
+def filter_label(spec: ListSpec, name: str) -> str:
+    f = spec.filters.get(name) or next(
+        (f for f in spec.filters if name in dict((n, p) for p, n in f.params())), None
+    )
+    if f is not None:
+        return _(f.label)
+    return _(spec.entity.field_label(name))
+
+
+def problem_text(spec: ListSpec, error: FieldError, given: tuple[str, str] | None, custom: Any = None) -> str:
+    """A bad filter value in the reader's words; the list is shown without it."""
+    name = error.field.removeprefix("filter.")
+    if error.code == "too_long" and name == "search":
+        f = spec.filters.get("search")
+        return _("The search is too long (at most %(n)s characters); it was ignored.") % {
+            "n": getattr(f, "max_length", 200)
+        }
+    if error.code in ("nul_byte", "lone_surrogate", "control_characters"):
+        return _("%(field)s contains characters that are not allowed; it was ignored.") % {
+            "field": filter_label(spec, name)
+        }
+    if error.code == "inverted_range":
+        return _("The end date is before the start date; the date range was ignored.")
+    value = given[1] if given else ""
+    label = custom if custom is not None else filter_label(spec, name.split("_from")[0].split("_to")[0])
+    return _("“%(value)s” is not a valid %(field)s; it was ignored.") % {"value": value[:40], "field": label}
+
+
+def parse_list_query(
+    spec: ListSpec,
+    target: type,
+    params: Any,
+    size_max: int,
+    definitions: Sequence[Any] = (),
+    custom_label: Callable[[Any], str] | None = None,
+) -> ListQuery:
+    """The query string through the entity's filter spec, plus sort, page size and page position."""
+    parsed = spec.filters.from_params(params, definitions)
+    problems: list[str] = []
+    for error in parsed.errors:
+        problems.append(problem_text(spec, error, parsed.given.get(error.field)))
+    if parsed.values.get("custom"):
+        # Custom conditions are checked against the fields as they are now (a message per bad one).
+        _ok, custom_errors = spec.filters.check_custom(parsed, definitions)
+        if custom_errors:
+            parsed.drop_custom(custom_errors)
+            by_key = {d.key: d for d in definitions}
+            for i in sorted({int(e.field.split(".")[2]) for e in custom_errors if e.field.count(".") >= 2}):
+                param, raw = parsed.given.get(f"filter.custom.{i}", ("", ""))
+                d = by_key.get(param.removeprefix("cf.").split(".")[0])
+                label = custom_label(d) if d is not None and custom_label else param
+                problems.append(
+                    _("“%(value)s” is not a valid %(field)s; it was ignored.")
+                    % {"value": raw[:40], "field": label}
+                )
+        if not parsed.values.get("custom"):
+            parsed.values.pop("custom", None)
+    kept = dict(parsed.kept)
+    if "trashed" in kept:
+        kept["trashed"] = "1"
+    sort = (params.get("sort") or spec.default_sort).strip()
+    if sort not in spec.sorts:
+        problems.append(_("Unknown sort order; sorted by creation time instead."))
+        sort = spec.default_sort
+    elif sort != spec.default_sort:
+        kept["sort"] = sort
+    direction = (params.get("dir") or "").strip()
+    if direction not in ("", "asc", "desc"):
+        problems.append(_("Unknown sort order; sorted by creation time instead."))
+        direction = ""
+    default_descending = sort not in spec.ascending
+    descending = direction == "desc" if direction else default_descending
+    if descending != default_descending:
+        kept["dir"] = "desc" if descending else "asc"
+    size = spec.page_size
+    if raw_size := (params.get("size") or "").strip():
+        if raw_size.isdigit() and 1 <= int(raw_size) <= size_max:
+            size = int(raw_size)
+            if size != spec.page_size:
+                kept["size"] = raw_size
+        else:
+            problems.append(
+                _("Page size must be a number from 1 to %(max)s; showing %(size)s per page.")
+                % {"max": size_max, "size": spec.page_size}
+            )
+    after = (params.get("after") or "").strip() or None
+    before = None if after else (params.get("before") or "").strip() or None
+    raw_number = (params.get("p") or "").strip()
+    number = int(raw_number) if raw_number.isdigit() and 1 < int(raw_number) < 1_000_000 else 1
+    if not (after or before):
+        number = 1
+    elif number == 1:
+        number = 2  # a cursor without a position: at least the second page
+    return ListQuery(
+        spec=spec,
+        filters=spec.filters.build(target, parsed.values),
+        order=Order(field=sort, descending=descending),
+        size=size,
+        after=after,
+        before=before,
+        number=number,
+        kept=kept,
+        problems=problems,
+        parsed=parsed,
+    )
+
+
+async def load_page(query: ListQuery, fetch: Callable[..., Awaitable[Page[Any]]]) -> Page[Any] | None:
+    """The page the query asks for; an out-of-date page link shows the first page with a message,
+    other refusals (a filter the service refused) show the messages and no rows."""
+    try:
+        return await fetch(
+            query.filters, order=query.order, first=query.size, after=query.after, before=query.before
+        )
+    except ValidationFailed as exc:
+        if any(e.field in ("after", "before") for e in exc.errors):
+            query.problems.append(_("The page link is out of date; showing the first page."))
+            query.after = query.before = None
+            query.number = 1
+            return await fetch(query.filters, order=query.order, first=query.size)
+        for error in exc.errors:
+            query.problems.append(problem_text(query.spec, error, None))
+        return None
+
+
+@dataclass
+class ListView:
+    """Everything the list templates read (``kit/list.html``)."""
+
+    spec: ListSpec
+    query: ListQuery
+    page: Page[Any] | None
+    actor: Actor
+    columns: Sequence[Column]
+    custom_columns: Sequence[Any] = ()  # custom fields shown in the list (the person's column choice)
+    custom_definitions: Sequence[Any] = ()  # every active custom field (the filter bar)
+    options: Mapping[str, Sequence[tuple[str, str]]] = field(default_factory=dict)  # filter → choices
+    staff: Sequence[Any] = ()  # people a record may be given to (owner filter, change owner)
+    names: Mapping[Any, str] = field(default_factory=dict)  # staff id → name (owner, staff fields)
+
+    @property
+    def custom_after(self) -> str | None:
+        return self.spec.custom_after or (self.columns[-1].name if self.columns else None)
+
+    @property
+    def page_sizes(self) -> list[int]:
+        return sorted({*PAGE_SIZES, self.query.size})
+
+    @property
+    def rows(self) -> list[Any]:
+        return self.page.items if self.page else []
+
+    def can(self, action: str) -> bool:
+        return self.actor.can(f"{self.spec.entity.module}:{action}")
+
+    @property
+    def bulk_verbs(self) -> list[BulkVerb]:
+        return [v for v in self.spec.bulk if v.in_trash == self.query.trashed and self.can(v.action)]
+
+    @property
+    def first_row(self) -> int:
+        return (self.query.number - 1) * self.query.size + 1 if self.rows else 0
+
+    @property
+    def last_row(self) -> int:
+        return self.first_row + len(self.rows) - 1 if self.rows else 0
+
+    @property
+    def total_text(self) -> str:
+        if self.page is None:
+            return ""
+        from web.templating import fmt_number
+
+        return fmt_number(self.page.total) + ("+" if self.page.total_capped else "")
+
+    def next_url(self) -> str | None:
+        if not (self.page and self.page.has_next and self.page.end_cursor):
+            return None
+        return self.query.page_url(after=self.page.end_cursor, number=self.query.number + 1)
+
+    def previous_url(self) -> str | None:
+        if self.query.number <= 1 or not self.page:
+            return None
+        if self.query.number == 2 or not self.page.start_cursor:
+            return self.query.url()
+        return self.query.page_url(before=self.page.start_cursor, number=self.query.number - 1)
+
+    def filter_fields(self) -> list[dict[str, Any]]:
+        """The filter bar's inputs, from the filter spec (the recycle bin is a tab, not an input)."""
+        fields: list[dict[str, Any]] = []
+        kept = self.query.kept
+        for f in self.spec.filters:
+            label = _(f.label)
+            if isinstance(f, Flag):
+                continue
+            if isinstance(f, Search):
+                fields.append(
+                    {
+                        "kind": "search",
+                        "name": f.query_name,
+                        "label": label,
+                        "value": kept.get(f.query_name, ""),
+                        "max": f.max_length,
+                    }
+                )
+            elif isinstance(f, DateRange):
+                start, end = (p for p, _n in f.params())
+                fields.append(
+                    {
+                        "kind": "dates",
+                        "label": label,
+                        "names": (start, end),
+                        "values": (kept.get(start, ""), kept.get(end, "")),
+                    }
+                )
+            elif isinstance(f, OneOf | AnyOf | Owner | Tag):
+                if isinstance(f, OneOf):
+                    assert f.enum is not None
+                    choices = [(m.value, _(m.label)) for m in f.enum]
+                elif isinstance(f, Owner):
+                    choices = [(str(p.id), p.name) for p in self.staff]
+                else:
+                    choices = list(self.options.get(f.name, ()))
+                fields.append(
+                    {
+                        "kind": "select",
+                        "name": f.query_name,
+                        "label": label,
+                        "value": kept.get(f.query_name, ""),
+                        "choices": choices,
+                    }
+                )
+        return fields
+
+    @property
+    def active_filters(self) -> int:
+        return sum(1 for k in self.query.kept if k not in ("trashed", "sort", "dir", "size"))
+
+
+def bulk_message(outcome: bulk.BulkOutcome) -> str:
+    """ "3 done, 2 refused (not found or not yours: 2)"."""
+    done = _("%(n)s done") % {"n": len(outcome.done)}
+    if not outcome.refused:
+        return done
+    reasons = {
+        bulk.NOT_FOUND: _("not found or not yours"),
+        bulk.FORBIDDEN: _("no permission"),
+        bulk.INVALID: _("not accepted"),
+        bulk.CONFLICT: _("changed by someone else"),
+    }
+    why = _(", ").join(f"{reasons.get(r, r)}: {n}" for r, n in outcome.reasons().most_common())
+    return _("%(done)s, %(refused)s refused (%(why)s).") % {
+        "done": done,
+        "refused": len(outcome.refused),
+        "why": why,
+    }
+
+
+async def run_bulk(
+    request: Request[Any, Any, Any],
+    spec: ListSpec,
+    session: Any,
+    actor: Actor,
+    data: Mapping[str, Any],
+    ids_given: Iterable[str],
+) -> Response[Any] | Redirect:
+    """Run the posted bulk verb on the selected records; HTMX gets a toast (with undo for a delete)
+    and the list refreshes; a plain form post goes back to the list."""
+    verb = next((v for v in spec.bulk if v.key == (data.get("verb") or "")), None)
+    ids = bulk.parse_ids(ids_given)
+    back = str(data.get("next") or "")
+    back = back if back.startswith(spec.path) and not back.startswith("//") else spec.path
+    if verb is None or verb.run is None or not ids:
+        message = _("Choose an action and at least one row.")
+        if request.headers.get("HX-Request"):
+            return htmx_done(message)
+        return Redirect(back, status_code=303)
+    outcome = await bulk.apply(
+        lambda: spec.service(session, actor), ids, verb.run(str(data.get("value") or ""))
+    )
+    message = bulk_message(outcome)
+    events = {spec.changed_event: len(outcome.done)}
+    if not request.headers.get("HX-Request"):
+        return Redirect(back, status_code=303)
+    if verb.key == "delete" and outcome.done:
+        undo_url = f"{spec.path}/bulk?verb=restore&ids=" + ",".join(str(i) for i in outcome.done)
+        return htmx_undo(message, undo_url, _("Undo"), **events)
+    return htmx_done(message, **events)
+
+
+def filters_from_form(
+    filters: FilterSpec, target: type, definitions: Sequence[Any], form: Mapping[str, str], query: Any
+) -> Any:
+    """A list's filters posted by a form (the export button: the list's own parameter names, or the
+    value names), else from the query string; any bad value is refused (``ValidationFailed``)."""
+    merged: dict[str, str] = {}
+    for f in filters:
+        for param, name in f.params():
+            for source in (form, query):
+                value = (source.get(param) or source.get(name) or "").strip()
+                if value:
+                    merged[param] = value
+                    break
+    for source in (query, form):
+        merged.update({k: v for k, v in source.items() if k.startswith("cf.") and isinstance(v, str)})
+    merged.pop("trashed", None)
+    parsed = filters.from_params(merged, definitions)
+    if parsed.errors:
+        raise ValidationFailed(parsed.errors)
+    return filters.build(target, parsed.values)
+
+
+__all__ = [
+    "ASSIGN_OWNER",
+    "DELETE",
+    "PAGE_SIZES",
+    "RESTORE",
+    "BulkVerb",
+    "Column",
+    "ListQuery",
+    "ListSpec",
+    "ListView",
+    "add_to_list",
+    "filters_from_form",
+    "load_page",
+    "parse_list_query",
+    "replace",
+    "run_bulk",
+]

@@ -14,10 +14,10 @@ from app.customers import home as _customer_home  # noqa: F401
 from app.customers import search as _customer_search  # noqa: F401
 from app.customfields import entity as _customfields  # noqa: F401
 from app.exports import entity as _exports  # noqa: F401
+from app.followups import home as _followups_home  # noqa: F401
 from app.followups import service as _followups  # noqa: F401
 from app.inventory import service as _inventory  # noqa: F401
 from app.kit.registry import entities, entity
-from app.orders import payments as _orders  # noqa: F401
 from app.roles import entity as _roles  # noqa: F401
 from app.staff import entity as _staff  # noqa: F401
 from app.tenant_settings import entity as _settings  # noqa: F401

@@ -11,7 +11,7 @@ import uuid
 from collections.abc import Sequence
 from typing import Any
 
-from sqlalchemy import func, select
+from sqlalchemy import ColumnElement, func, or_, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from app.catalog.entity import PRODUCT
@@ -23,7 +23,7 @@ from app.kit.fields import Choice, Fields, Flag, Ref, Text
 from app.kit.numbers import Money, Whole
 from app.kit.scope import TenantWide
 from app.kit.service import EntityService, unit_of_work
-from app.search.grams import build_document
+from app.search.grams import build_document, build_query
 
 
 class ProductService(EntityService[Product]):
@@ -179,3 +179,40 @@ def warranty_months(product: Product, category: ProductCategory | None) -> int |
     if product.warranty_months is not None:
         return product.warranty_months
     return category.warranty_whole_months if category is not None else None
+
+
+async def product_conditions(
+    session: AsyncSession,
+    *,
+    search: str | None = None,
+    category_id: uuid.UUID | None = None,
+    brand_id: uuid.UUID | None = None,
+    kind: str | None = None,
+) -> list[ColumnElement[bool]]:
+    """A product list's filter as query conditions: text (SKU, name, model, pinyin initials through
+    the gram index), a category with its subcategories, a brand, a kind. Bad values are field errors."""
+    errors: list[FieldError] = []
+    conditions: list[ColumnElement[bool]] = []
+    if search and search.strip():
+        if len(search) > 100:
+            errors.append(FieldError("search", "too_long", "must be at most 100 characters"))
+        else:
+            built = build_query(search)
+            if built is not None:
+                if built.grams:
+                    conditions.append(Product.search_grams.contains(built.grams))
+                conditions += [Product.search_text.like(p) for p in built.like_patterns]
+    if kind is not None and ProductKind.parse(kind) is None:
+        errors.append(
+            FieldError("kind", "invalid_choice", f"must be one of {', '.join(ProductKind.values())}")
+        )
+    elif kind is not None:
+        conditions.append(Product.kind == kind)
+    if brand_id is not None:
+        conditions.append(Product.brand_id == brand_id)
+    if category_id is not None:
+        children = select(ProductCategory.id).where(ProductCategory.parent_id == category_id)
+        conditions.append(or_(Product.category_id == category_id, Product.category_id.in_(children)))
+    if errors:
+        raise ValidationFailed(errors)
+    return conditions

@@ -16,6 +16,7 @@ from app.graphql.custom_fields import CustomFieldMutations, CustomFieldQueries
 from app.graphql.customers import CustomerMutations, CustomerQueries
 from app.graphql.errors import is_unexpected
 from app.graphql.followups import FollowUpMutations, FollowUpQueries
+from app.graphql.inventory import InventoryMutations, InventoryQueries
 from app.graphql.protection import EXTENSIONS, QuietExecutor
 from app.graphql.roles import RoleMutations, RoleQueries
 from app.graphql.staff import StaffMutations, StaffQueries
@@ -33,6 +34,7 @@ class Query(
     WorkflowQueries,
     FollowUpQueries,
     StaffQueries,
+    InventoryQueries,
 ):
     pass
 
@@ -46,6 +48,7 @@ class Mutation(
     WorkflowMutations,
     FollowUpMutations,
     StaffMutations,
+    InventoryMutations,
 ):
     pass
 

@@ -61,7 +61,7 @@ STOCK_MOVEMENT = register(
             "warehouse_id": N_("Warehouse"),
             "to_warehouse_id": N_("To warehouse"),
             "quantity": N_("Quantity"),
-            "serials": N_("Serial numbers"),
+            "serial_numbers": N_("Serial numbers"),
             "reason": N_("Reason"),
             "source": N_("Source document"),
         },

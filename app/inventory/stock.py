@@ -104,21 +104,23 @@ class StockService:
         why = Text(required=reason_required, max_length=200).clean(errors, "reason", reason)
         numbers = [str(s).strip() for s in (serials or []) if str(s).strip()]
         if len(numbers) > MAX_SERIALS:
-            errors.add("serials", "too_many", f"at most {MAX_SERIALS} serial numbers at once")
+            errors.add("serial_numbers", "too_many", f"at most {MAX_SERIALS} serial numbers at once")
         seen: set[str] = set()
         for index, number in enumerate(numbers):
             if len(number) > 64:
-                errors.add(f"serials.{index}", "too_long", "must be at most 64 characters")
+                errors.add(f"serial_numbers.{index}", "too_long", "must be at most 64 characters")
             elif number in seen:
-                errors.add(f"serials.{index}", "serial_repeated", f"{number} is listed twice")
+                errors.add(f"serial_numbers.{index}", "serial_repeated", f"{number} is listed twice")
             seen.add(number)
         if product is not None and qty is not None:
             if product.serial_tracked and serials_allowed and len(numbers) != qty:
                 errors.add(
-                    "serials", "serial_count", f"{qty} units need {qty} serial numbers, got {len(numbers)}"
+                    "serial_numbers",
+                    "serial_count",
+                    f"{qty} units need {qty} serial numbers, got {len(numbers)}",
                 )
             if (not product.serial_tracked or not serials_allowed) and numbers:
-                errors.add("serials", "serials_not_tracked", "this product has no serial numbers")
+                errors.add("serial_numbers", "serials_not_tracked", "this product has no serial numbers")
         if product is None or warehouse is None or qty is None:
             return None
         return _Checked(product, warehouse, qty, numbers, why)
@@ -260,7 +262,9 @@ class StockService:
             raise ValidationFailed(
                 [
                     FieldError(
-                        f"serials.{i}", "serial_not_in_stock", f"{s} is not in stock in {warehouse.name}"
+                        f"serial_numbers.{i}",
+                        "serial_not_in_stock",
+                        f"{s} is not in stock in {warehouse.name}",
                     )
                     for i, s in enumerate(checked.serials)
                     if s in missing
@@ -283,7 +287,7 @@ class StockService:
         if existing:
             raise ValidationFailed(
                 [
-                    FieldError(f"serials.{i}", "serial_exists", f"{s} is already recorded")
+                    FieldError(f"serial_numbers.{i}", "serial_exists", f"{s} is already recorded")
                     for i, s in enumerate(checked.serials)
                     if s in existing
                 ]
@@ -311,7 +315,7 @@ class StockService:
             made = {u.serial_number for u in rows}
             raise ValidationFailed(
                 [
-                    FieldError(f"serials.{i}", "serial_exists", f"{s} is already recorded")
+                    FieldError(f"serial_numbers.{i}", "serial_exists", f"{s} is already recorded")
                     for i, s in enumerate(checked.serials)
                     if s not in made
                 ]
@@ -324,7 +328,7 @@ class StockService:
             "product_id": str(checked.product.id),
             "warehouse_id": str(checked.warehouse.id),
             "quantity": checked.quantity,
-            **({"serials": checked.serials} if checked.serials else {}),
+            **({"serial_numbers": checked.serials} if checked.serials else {}),
             **({"reason": checked.reason} if checked.reason else {}),
             **({"source": f"{source.type}:{source.id}"} if source else {}),
             **extra,
@@ -556,7 +560,7 @@ class StockService:
                 if len(back) != len(checked.serials):
                     raise ValidationFailed(
                         [
-                            FieldError(f"serials.{i}", "serial_not_out", f"{s} was not shipped")
+                            FieldError(f"serial_numbers.{i}", "serial_not_out", f"{s} was not shipped")
                             for i, s in enumerate(checked.serials)
                             if s not in returned
                         ]

@@ -58,17 +58,17 @@ async def test_a_serial_number_is_sold_once_and_in_one_place(app: Litestar, tena
     with pytest.raises(ValidationFailed) as caught:
         await clerk.issue(product_id=shop.fridge, warehouse_id=shop.shop, quantity=1, serials=["A1"])
     # Shipped twice: refused, and the level was not touched either (the whole batch rolled back).
-    assert codes(caught.value) == [("serials.0", "serial_not_in_stock")]
+    assert codes(caught.value) == [("serial_numbers.0", "serial_not_in_stock")]
     assert await level(app, tenant, shop.fridge, shop.shop) == (1, 0)
     with pytest.raises(ValidationFailed) as caught:
         await clerk.receive(product_id=shop.fridge, warehouse_id=shop.central, quantity=1, serials=["A2"])
-    assert codes(caught.value) == [("serials.0", "serial_exists")]
+    assert codes(caught.value) == [("serial_numbers.0", "serial_exists")]
     with pytest.raises(ValidationFailed) as caught:
         await clerk.issue(product_id=shop.fridge, warehouse_id=shop.central, quantity=1, serials=["A2"])
     assert codes(caught.value) == [("quantity", "insufficient_stock")]
     with pytest.raises(ValidationFailed) as caught:
         await clerk.return_(product_id=shop.fridge, warehouse_id=shop.shop, quantity=1, serials=["A2"])
-    assert codes(caught.value) == [("serials.0", "serial_not_out")]
+    assert codes(caught.value) == [("serial_numbers.0", "serial_not_out")]
     assert await ledger_lines(app, tenant) == lines
     await clerk.session.close()
 
@@ -99,15 +99,15 @@ async def test_bad_movements_are_refused_field_by_field(app: Litestar, tenant: T
         ),
         (
             {"product_id": shop.fridge, "warehouse_id": shop.shop, "quantity": 2, "serials": ["X1"]},
-            [("serials", "serial_count")],
+            [("serial_numbers", "serial_count")],
         ),
         (
             {"product_id": shop.fridge, "warehouse_id": shop.shop, "quantity": 2, "serials": ["X1", "X1"]},
-            [("serials.1", "serial_repeated")],
+            [("serial_numbers.1", "serial_repeated")],
         ),
         (
             {"product_id": shop.filters, "warehouse_id": shop.shop, "quantity": 1, "serials": ["F1"]},
-            [("serials", "serials_not_tracked")],
+            [("serial_numbers", "serials_not_tracked")],
         ),
     ]
     for given, expected in cases:

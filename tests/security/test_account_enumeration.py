@@ -85,7 +85,7 @@ async def test_a_guessing_attack_from_many_networks_does_not_keep_the_owner_out_
     await throttle.hit(
         app.state.redis,
         throttles.per_account,
-        tenant.email("owner"),
+        f"{tenant.schema}:{tenant.email('owner')}",  # accounts are throttled per dealer
         fail="open",
         cost=throttles.per_account.limit,
     )

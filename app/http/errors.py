@@ -42,13 +42,33 @@ def auth_required_handler(request: Request[Any, Any, Any], exc: AuthRequired) ->
     return Redirect(location, status_code=303)
 
 
-def _page(status: int, code: str) -> Template:
-    title, detail = ERRORS[code]
+def _error_page(request: Request[Any, Any, Any], status: int, title: str, detail: str, code: str) -> Template:
+    """The error as a page: inside the admin, with its navigation, for a signed-in staff member
+    (so a wrong link is one click from where they were going); a bare card otherwise."""
+    state = request.scope.get("state", {})
+    actor, tenant = state.get("actor"), state.get("tenant")
+    signed_in = actor is not None and tenant is not None and _is_admin_host(request)
     return Template(
-        "errors/page.html",
-        context={"status": status, "title": _(title), "detail": _(detail), "code": code},
+        "errors/admin_page.html" if signed_in else "errors/page.html",
+        context={
+            "status": status,
+            "title": title,
+            "detail": detail,
+            "code": code,
+            "tenant": tenant,
+            "actor": actor if signed_in else None,
+        },
         status_code=status,
     )
+
+
+def _is_admin_host(request: Request[Any, Any, Any]) -> bool:
+    return not request.url.path.startswith("/operator")
+
+
+def _page(request: Request[Any, Any, Any], status: int, code: str) -> Template:
+    title, detail = ERRORS[code]
+    return _error_page(request, status, _(title), _(detail), code)
 
 
 def http_exception_handler(request: Request[Any, Any, Any], exc: HTTPException) -> Response[Any]:
@@ -56,25 +76,25 @@ def http_exception_handler(request: Request[Any, Any, Any], exc: HTTPException) 
     if _wants_json(request):
         return Response({"errors": [{"message": exc.detail}]}, status_code=status, media_type=MediaType.JSON)
     if isinstance(exc, NotFoundException) or status == 404:
-        return _page(404, "not_found")
+        return _page(request, 404, "not_found")
     if status == 403:
-        return (
-            _page(403, exc.detail)
-            if exc.detail in ERRORS
-            else Template(
-                "errors/page.html",
-                context={
-                    "status": 403,
-                    "title": _("Not allowed"),
-                    "detail": _("You do not have permission to do this."),
-                    "code": "forbidden",
-                },
-                status_code=403,
-            )
+        if exc.detail in ERRORS:
+            return _page(request, 403, exc.detail)
+        return _error_page(
+            request, 403, _("Not allowed"), _("You do not have permission to do this."), "forbidden"
         )
     if status >= 500:
-        return _page(status, "server_error")
-    return Response(exc.detail, status_code=status, media_type=MediaType.TEXT)
+        return _page(request, status, "server_error")
+    if _is_htmx(request):
+        return Response(exc.detail, status_code=status, media_type=MediaType.TEXT)
+    # A malformed request from a browser (a broken link, a hand-edited form): a page that says so.
+    return _error_page(
+        request,
+        status,
+        _("Request refused"),
+        _("The request could not be understood. Go back and try again."),
+        "bad_request",
+    )
 
 
 def unhandled_exception_handler(request: Request[Any, Any, Any], exc: Exception) -> Response[Any]:
@@ -89,7 +109,7 @@ def unhandled_exception_handler(request: Request[Any, Any, Any], exc: Exception)
         return Response(
             {"errors": [{"message": "internal error"}]}, status_code=500, media_type=MediaType.JSON
         )
-    return _page(500, "server_error")
+    return _page(request, 500, "server_error")
 
 
 def api_quota_handler(request: Request[Any, Any, Any], exc: ApiQuotaExceeded) -> Response[Any]:

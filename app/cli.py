@@ -16,8 +16,10 @@ from collections.abc import Awaitable, Callable
 from typing import Any
 
 from app.backups.cli import add_backup_parser, add_export_parser, backup_command, tenant_export
+from app.inventory.cli import add_stock_parsers, stock_command
 from app.platform.cli import LIFECYCLE_COMMANDS, add_lifecycle_parsers, lifecycle_command
 from app.settings import get_settings
+from app.staff.cli import add_user_parser, user_command
 
 
 def _fail(message: str, code: int = 1) -> int:
@@ -122,6 +124,7 @@ async def _tenant_create(db: Any, args: argparse.Namespace) -> int:
                 slug=args.slug,
                 admin_email=args.admin_email,
                 admin_password=args.admin_password,
+                admin_name=args.admin_name or "",
             ),
         )
     except ValidationFailed as exc:
@@ -288,12 +291,14 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--name", required=True)
     p.add_argument("--admin-email", required=True)
     p.add_argument("--admin-password", required=True)
+    p.add_argument("--admin-name", help="the owner's name as staff see it (default: the address before @)")
     tenant.add_parser("list", help="list tenants with status and usage")
     for action in ("suspend", "resume"):
         tenant.add_parser(action, help=f"{action} a tenant").add_argument("slug")
     add_export_parser(tenant)
     add_lifecycle_parsers(tenant)
     add_backup_parser(sub)
+    add_user_parser(sub)
 
     token = sub.add_parser("token", help="personal access tokens").add_subparsers(
         dest="token_command", required=True
@@ -313,6 +318,7 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--name", required=True)
     p.add_argument("--password", required=True)
 
+    add_stock_parsers(sub)
     p = sub.add_parser("seed-demo", help="create or top up the demo tenant with realistic data")
     p.add_argument("--customers", type=int, default=2500)
     p.add_argument("--reset", action="store_true", help="drop and recreate the demo tenant first")
@@ -368,10 +374,14 @@ def _run(args: argparse.Namespace) -> int:
                     return asyncio.run(_with_db(lambda db: _tenant_status(db, args.slug, action)))
         case "backup":
             return asyncio.run(_with_db(lambda db: backup_command(db, args)))
+        case "user":
+            return asyncio.run(_with_db(lambda db: user_command(db, args)))
         case "token":
             return asyncio.run(_with_db(lambda db: _token_create(db, args)))
         case "operator":
             return asyncio.run(_with_db(lambda db: _operator_create(db, args)))
+        case "stock" | "catalog":  # stock_command
+            return asyncio.run(_with_db(lambda db: stock_command(db, args)))
         case "seed-demo":
             return asyncio.run(_with_db(lambda db: _seed_demo(db, args)))
         case "serve":

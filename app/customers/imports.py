@@ -11,6 +11,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from app.customers import repository as repo
 from app.customers.entity import ENTITY
+from app.kit.enums import N_
 from app.kit.fields import normalize_mobile
 from app.kit.imports.spec import ImportSpec, register_import
 
@@ -79,6 +80,7 @@ CUSTOMER_IMPORT = register_import(
             "owner_id": ("负责人", "所属销售", "销售", "业务员", "owner", "sales rep", "salesperson"),
             "notes": ("备注", "说明", "notes", "remark", "remarks", "comment"),
         },
+        labels={"phone": N_("Landline")},
         match=("mobile",),
         prepare=_prepare,
         extra_state=(_tags, _put_tags_back),

@@ -4,6 +4,7 @@ from web.controllers.audit import AuditController
 from web.controllers.auth import AuthController
 from web.controllers.customers import CustomersController
 from web.controllers.exports import ExportsController
+from web.controllers.imports import ImportsController
 from web.controllers.home import HomeController
 from web.controllers.operator import OperatorController
 from web.controllers.signup import SignupController
@@ -12,7 +13,7 @@ from web.controllers.tokens import TokensController
 ROUTES = [AuthController, HomeController]
 ROUTES += [SignupController, OperatorController]
 ROUTES += [CustomersController, AuditController, TokensController]
-ROUTES += [ExportsController]
+ROUTES += [ExportsController, ImportsController]
 
 from web.controllers.security import SecurityController  # noqa: E402
 

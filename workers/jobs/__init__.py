@@ -6,6 +6,7 @@ from arq.worker import func
 
 from workers.jobs.backups import backup_tenant
 from workers.jobs.exports import export_customers
+from workers.jobs.imports import import_rows
 
 JOBS: list[Any] = [
     # The outcome lives in export_jobs, so arq keeps no result: a kept result would block
@@ -14,4 +15,6 @@ JOBS: list[Any] = [
     # Outcome in public.backups; job id backup:<slug>:<date>. A failed run is retried by the next
     # hourly sweep, not by arq (a retry storm of pg_dumps helps nobody).
     func(backup_tenant, name="backup_tenant", keep_result=0, max_tries=1),
+    # Outcome in import_batches; a rerun resumes after the last committed chunk.
+    func(import_rows, name="import_rows", keep_result=0, max_tries=20),
 ]

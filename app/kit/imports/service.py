@@ -259,6 +259,7 @@ async def preview(session: AsyncSession, actor: Actor, schema: str, batch_id: uu
             if len(rows) >= PREVIEW_ROWS:
                 break
         await session.rollback()  # checks took share locks (the workflow); nothing was written
+        batch = await get_batch(session, actor, batch_id)  # loaded again: the rollback expired it
     return Preview(batch, allowed, notes, rows, errors)
 
 

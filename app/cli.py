@@ -16,6 +16,7 @@ from collections.abc import Awaitable, Callable
 from typing import Any
 
 from app.backups.cli import add_backup_parser, add_export_parser, backup_command, tenant_export
+from app.inventory.cli import add_stock_parsers, stock_command
 from app.platform.cli import LIFECYCLE_COMMANDS, add_lifecycle_parsers, lifecycle_command
 from app.staff.cli import add_user_parser, user_command
 from app.settings import get_settings
@@ -317,6 +318,7 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--name", required=True)
     p.add_argument("--password", required=True)
 
+    add_stock_parsers(sub)
     p = sub.add_parser("seed-demo", help="create or top up the demo tenant with realistic data")
     p.add_argument("--customers", type=int, default=2500)
     p.add_argument("--reset", action="store_true", help="drop and recreate the demo tenant first")
@@ -378,6 +380,8 @@ def _run(args: argparse.Namespace) -> int:
             return asyncio.run(_with_db(lambda db: _token_create(db, args)))
         case "operator":
             return asyncio.run(_with_db(lambda db: _operator_create(db, args)))
+        case "stock" | "catalog":  # stock_command
+            return asyncio.run(_with_db(lambda db: stock_command(db, args)))
         case "seed-demo":
             return asyncio.run(_with_db(lambda db: _seed_demo(db, args)))
         case "serve":

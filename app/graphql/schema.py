@@ -17,6 +17,7 @@ from app.graphql.customers import CustomerMutations, CustomerQueries
 from app.graphql.errors import is_unexpected
 from app.graphql.followups import FollowUpMutations, FollowUpQueries
 from app.graphql.inventory import InventoryMutations, InventoryQueries
+from app.graphql.orders import OrderMutations, OrderQueries
 from app.graphql.protection import EXTENSIONS, QuietExecutor
 from app.graphql.roles import RoleMutations, RoleQueries
 from app.graphql.staff import StaffMutations, StaffQueries
@@ -34,6 +35,7 @@ class Query(
     WorkflowQueries,
     FollowUpQueries,
     StaffQueries,
+    OrderQueries,
     InventoryQueries,
 ):
     pass
@@ -48,6 +50,7 @@ class Mutation(
     WorkflowMutations,
     FollowUpMutations,
     StaffMutations,
+    OrderMutations,
     InventoryMutations,
 ):
     pass

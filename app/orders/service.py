@@ -16,7 +16,7 @@ from datetime import UTC, datetime
 from decimal import Decimal
 from typing import Any
 
-from sqlalchemy import select
+from sqlalchemy import ColumnElement, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from app.customers.models import Customer
@@ -30,7 +30,7 @@ from app.orders.fields import InvoiceType, StockState
 from app.orders.lines import Lines, Priced, price
 from app.orders.models import Order, OrderLine
 from app.orders.stock import OrderStock
-from app.search.grams import build_document
+from app.search.grams import build_document, build_query
 from app.workflows import service as workflows
 
 TAX_NO_RE = re.compile(r"^[0-9A-Z]{15,20}$")  # 统一社会信用代码 (18) or an older 15/20-character ID
@@ -204,3 +204,28 @@ class OrderService(EntityService[Order]):
     async def lines(self, order_ids: Sequence[uuid.UUID]) -> dict[uuid.UUID, list[OrderLine]]:
         """Lines of orders the caller has already been allowed to see."""
         return await repo.lines_of(self.session, order_ids)
+
+
+def order_conditions(
+    *, customer_id: uuid.UUID | None = None, status: str | None = None, search: str | None = None
+) -> list[ColumnElement[bool]]:
+    """An order list's filter as query conditions: a customer, a stage, text (number, invoice title,
+    note, through the gram index). Bad values are field errors."""
+    conditions: list[ColumnElement[bool]] = []
+    if customer_id is not None:
+        conditions.append(Order.customer_id == customer_id)
+    if status is not None:
+        if len(status) > 32:
+            raise ValidationFailed(
+                [FieldError("status", "invalid_choice", "is not a stage of this workflow")]
+            )
+        conditions.append(Order.status == status)
+    if search and search.strip():
+        if len(search) > 100:
+            raise ValidationFailed([FieldError("search", "too_long", "must be at most 100 characters")])
+        built = build_query(search)
+        if built is not None:
+            if built.grams:
+                conditions.append(Order.search_grams.contains(built.grams))
+            conditions += [Order.search_text.like(p) for p in built.like_patterns]
+    return conditions

@@ -1,0 +1,275 @@
+"""Orders, their lines, payment plans and payments as the API shows and accepts them."""
+
+from __future__ import annotations
+
+from datetime import date, datetime
+from decimal import Decimal
+from typing import Annotated, Any, cast
+
+import strawberry
+from strawberry.scalars import JSON
+
+from app.graphql.errors import NotFoundError, PermissionDeniedError, ValidationError, VersionConflictError
+from app.graphql.kit import graphql_enum
+from app.graphql.pagination import Connection
+from app.orders.fields import InvoiceType as InvoiceTypeEnum
+from app.orders.fields import LineKind as LineKindEnum
+from app.orders.fields import PaymentMethod as PaymentMethodEnum
+from app.orders.fields import PlanKind as PlanKindEnum
+from app.orders.fields import StockState as StockStateEnum
+
+OrderLineKind = graphql_enum(
+    LineKindEnum, "A product sold, or a trade-in (以旧换新) with a negative amount.", "OrderLineKind"
+)
+InvoiceType = graphql_enum(InvoiceTypeEnum, "No invoice, an ordinary or a special VAT invoice.")
+OrderStock = graphql_enum(StockStateEnum, "Where the order's goods stand in the stock ledger.", "OrderStock")
+PaymentMethod = graphql_enum(PaymentMethodEnum, "Cash, bank transfer, WeChat Pay, Alipay or card.")
+PaymentPlanKind = graphql_enum(PlanKindEnum, "A deposit, an instalment or the balance.", "PaymentPlanKind")
+
+
+def _id(value: Any) -> strawberry.ID | None:
+    return strawberry.ID(str(value)) if value is not None else None
+
+
+@strawberry.type(description="One line of an order: amount = quantity × unitPrice × (1 − discount/100).")
+class OrderLine:
+    id: strawberry.ID
+    kind: OrderLineKind  # type: ignore[valid-type]
+    product_id: strawberry.ID | None
+    description: str | None = strawberry.field(description="A trade-in's old unit (brand, model, age).")
+    quantity: int
+    unit_price: Decimal
+    discount: Decimal = strawberry.field(description="Percent off, 0 to 100.")
+    amount: Decimal = strawberry.field(description="Negative for a trade-in.")
+    serial_numbers: list[str] = strawberry.field(description="The units shipped on this line.")
+
+    @classmethod
+    def from_model(cls, r: Any) -> OrderLine:
+        return cls(
+            id=strawberry.ID(str(r.id)),
+            kind=LineKindEnum(r.kind),
+            product_id=_id(r.product_id),
+            description=r.description,
+            quantity=r.quantity,
+            unit_price=r.unit_price,
+            discount=r.discount,
+            amount=r.amount,
+            serial_numbers=list(r.serial_numbers or []),
+        )
+
+
+@strawberry.type(description="A sale to a customer, on the tenant's order workflow.")
+class Order:
+    id: strawberry.ID
+    number: str
+    status: str = strawberry.field(description="The workflow state key (draft, submitted, approved...).")
+    customer_id: strawberry.ID
+    warehouse_id: strawberry.ID = strawberry.field(
+        description="Where the goods are reserved and shipped from."
+    )
+    owner_id: strawberry.ID | None
+    total: Decimal = strawberry.field(description="The sum of the lines' amounts.")
+    max_discount: Decimal = strawberry.field(description="The largest line discount, in percent.")
+    paid: Decimal
+    owed: Decimal = strawberry.field(description="total − paid, never below zero.")
+    stock: OrderStock  # type: ignore[valid-type]
+    invoice_type: InvoiceType  # type: ignore[valid-type]
+    invoice_title: str | None = strawberry.field(description="发票抬头.")
+    invoice_tax_no: str | None = strawberry.field(description="纳税人识别号.")
+    note: str | None
+    lines: list[OrderLine]
+    custom_fields: JSON = strawberry.field(description="Values of the tenant's custom fields, by key.")
+    version: int
+    created_at: datetime
+    updated_at: datetime
+
+    @classmethod
+    def from_model(cls, r: Any, lines: list[Any]) -> Order:
+        return cls(
+            id=strawberry.ID(str(r.id)),
+            number=r.number,
+            status=r.status,
+            customer_id=strawberry.ID(str(r.customer_id)),
+            warehouse_id=strawberry.ID(str(r.warehouse_id)),
+            owner_id=_id(r.owner_id),
+            total=r.total,
+            max_discount=r.max_discount,
+            paid=r.paid,
+            owed=max(r.total - r.paid, Decimal("0.00")),
+            stock=StockStateEnum(r.stock),
+            invoice_type=InvoiceTypeEnum(r.invoice_type),
+            invoice_title=r.invoice_title,
+            invoice_tax_no=r.invoice_tax_no,
+            note=r.note,
+            lines=[OrderLine.from_model(line) for line in lines],
+            custom_fields=cast(JSON, dict(r.custom or {})),
+            version=r.version,
+            created_at=r.created_at,
+            updated_at=r.updated_at,
+        )
+
+
+@strawberry.type
+class OrderConnection(Connection[Order]):
+    pass
+
+
+@strawberry.input
+class OrderFilter:
+    customer_id: strawberry.ID | None = None
+    status: str | None = strawberry.field(default=None, description="A workflow state key.")
+    search: str | None = strawberry.field(default=None, description="Order number, invoice title or note.")
+
+
+@strawberry.input(
+    description="A product line (productId, quantity, optional unitPrice and discount) or a trade-in."
+)
+class OrderLineInput:
+    kind: OrderLineKind | None = strawberry.UNSET  # type: ignore[valid-type]
+    product_id: strawberry.ID | None = strawberry.UNSET
+    quantity: int | None = strawberry.UNSET
+    unit_price: Decimal | None = strawberry.field(
+        default=strawberry.UNSET, description="Empty: the product's list price. A trade-in's value."
+    )
+    discount: Decimal | None = strawberry.UNSET
+    description: str | None = strawberry.UNSET
+
+
+@strawberry.input
+class CreateOrderInput:
+    customer_id: strawberry.ID
+    warehouse_id: strawberry.ID
+    lines: list[OrderLineInput]
+    invoice_type: InvoiceType | None = strawberry.UNSET  # type: ignore[valid-type]
+    invoice_title: str | None = strawberry.UNSET
+    invoice_tax_no: str | None = strawberry.UNSET
+    note: str | None = strawberry.UNSET
+    custom_fields: JSON | None = strawberry.UNSET
+
+
+@strawberry.input(description="Lines, customer and warehouse change only while the order is a draft.")
+class UpdateOrderInput:
+    id: strawberry.ID
+    version: int = strawberry.field(description="The version you read; a newer one is a conflict.")
+    customer_id: strawberry.ID | None = strawberry.UNSET
+    warehouse_id: strawberry.ID | None = strawberry.UNSET
+    lines: list[OrderLineInput] | None = strawberry.UNSET
+    invoice_type: InvoiceType | None = strawberry.UNSET  # type: ignore[valid-type]
+    invoice_title: str | None = strawberry.UNSET
+    invoice_tax_no: str | None = strawberry.UNSET
+    note: str | None = strawberry.UNSET
+    custom_fields: JSON | None = strawberry.UNSET
+
+
+@strawberry.type
+class OrderPayload:
+    order: Order
+
+
+OrderResult = Annotated[Order | NotFoundError | PermissionDeniedError, strawberry.union("OrderResult")]
+OrderMutationResult = Annotated[
+    OrderPayload | ValidationError | NotFoundError | PermissionDeniedError | VersionConflictError,
+    strawberry.union("OrderMutationResult"),
+]
+
+
+@strawberry.type(description="Money received against an order (回款).")
+class Payment:
+    id: strawberry.ID
+    order_id: strawberry.ID
+    customer_id: strawberry.ID
+    amount: Decimal
+    method: PaymentMethod  # type: ignore[valid-type]
+    received_on: date
+    reference: str | None = strawberry.field(description="The bank's or the wallet's transaction number.")
+    overpayment: bool = strawberry.field(description="Taken beyond what the order owed, knowingly.")
+    note: str | None
+    created_at: datetime
+
+    @classmethod
+    def from_model(cls, r: Any) -> Payment:
+        return cls(
+            id=strawberry.ID(str(r.id)),
+            order_id=strawberry.ID(str(r.order_id)),
+            customer_id=strawberry.ID(str(r.customer_id)),
+            amount=r.amount,
+            method=PaymentMethodEnum(r.method),
+            received_on=r.received_on,
+            reference=r.reference,
+            overpayment=r.overpayment,
+            note=r.note,
+            created_at=r.created_at,
+        )
+
+
+@strawberry.type(description="What the customer is to pay and when.")
+class PaymentPlanLine:
+    kind: PaymentPlanKind  # type: ignore[valid-type]
+    due_on: date
+    amount: Decimal
+
+    @classmethod
+    def from_model(cls, r: Any) -> PaymentPlanLine:
+        return cls(kind=PlanKindEnum(r.kind), due_on=r.due_on, amount=r.amount)
+
+
+@strawberry.type(description="An order's payment plan and the payments received, oldest first.")
+class OrderPayments:
+    order: Order
+    plan: list[PaymentPlanLine]
+    payments: list[Payment]
+
+
+OrderPaymentsResult = Annotated[
+    OrderPayments | NotFoundError | PermissionDeniedError, strawberry.union("OrderPaymentsResult")
+]
+
+
+@strawberry.input
+class RecordPaymentInput:
+    order_id: strawberry.ID
+    amount: Decimal
+    method: PaymentMethod  # type: ignore[valid-type]
+    received_on: date | None = strawberry.field(default=strawberry.UNSET, description="Default: today.")
+    reference: str | None = strawberry.UNSET
+    overpayment: bool | None = strawberry.field(
+        default=strawberry.UNSET, description="Accept more than the order owes."
+    )
+    note: str | None = strawberry.UNSET
+
+
+@strawberry.type
+class PaymentPayload:
+    payment: Payment
+    order: Order
+
+
+PaymentMutationResult = Annotated[
+    PaymentPayload | ValidationError | NotFoundError | PermissionDeniedError,
+    strawberry.union("PaymentMutationResult"),
+]
+
+
+@strawberry.input
+class PaymentPlanLineInput:
+    kind: PaymentPlanKind  # type: ignore[valid-type]
+    due_on: date
+    amount: Decimal
+
+
+@strawberry.input(description="The whole plan; its amounts add up to the order total.")
+class SetPaymentPlanInput:
+    order_id: strawberry.ID
+    version: int
+    lines: list[PaymentPlanLineInput]
+
+
+@strawberry.type(description="What one customer owes on approved orders, and how much of it is overdue.")
+class Receivable:
+    customer_id: strawberry.ID
+    customer_name: str
+    total: Decimal
+    paid: Decimal
+    balance: Decimal
+    overdue: Decimal = strawberry.field(description="Due by the payment plans before today and not yet paid.")
+    orders: int

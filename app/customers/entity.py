@@ -29,5 +29,7 @@ SPEC = register(
         customizable=True,
         workflow_field="status",
         default_workflow=default_lifecycle,
+        # Merging two customers (app.duplicates.merge) and its undo.
+        actions={"merge": N_("Merge"), "unmerge": N_("Undo merge")},
     )
 )

@@ -120,18 +120,34 @@ class CustomerQueries:
 
 @strawberry.type
 class CustomerMutations:
-    @strawberry.mutation(description="Create a customer; the caller owns it unless ownerId says otherwise.")
-    async def create_customer(self, info: CustomerInfo, input: CreateCustomerInput) -> CustomerMutationResult:
+    @strawberry.mutation(
+        description="Create a customer; the caller owns it unless ownerId says otherwise. A customer "
+        "matching an existing one (撞单) is a DuplicateCustomerError; confirmDuplicates saves it anyway "
+        "where the tenant warns rather than refuses."
+    )
+    async def create_customer(
+        self, info: CustomerInfo, input: CreateCustomerInput, confirm_duplicates: bool = False
+    ) -> CustomerMutationResult:
         return await _save(
-            info, lambda session, actor: customers.create_customer(session, actor, input.to_domain())
+            info,
+            lambda session, actor: customers.create_customer(
+                session, actor, input.to_domain(), confirm_duplicates=confirm_duplicates
+            ),
         )
 
     @strawberry.mutation(description="Change some fields of a customer, given the version you read.")
-    async def update_customer(self, info: CustomerInfo, input: UpdateCustomerInput) -> CustomerMutationResult:
+    async def update_customer(
+        self, info: CustomerInfo, input: UpdateCustomerInput, confirm_duplicates: bool = False
+    ) -> CustomerMutationResult:
         return await _save(
             info,
             lambda session, actor: customers.update_customer(
-                session, actor, _uuid(input.id), input.version, input.to_domain()
+                session,
+                actor,
+                _uuid(input.id),
+                input.version,
+                input.to_domain(),
+                confirm_duplicates=confirm_duplicates,
             ),
         )
 

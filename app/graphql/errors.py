@@ -14,6 +14,7 @@ import strawberry
 from graphql import GraphQLError
 
 from app import domain
+from app.kit.duplicates import DuplicateFound
 
 # Service field names whose GraphQL spelling is not the camelCase of the name.
 _INPUT_NAMES: dict[str, tuple[str, ...]] = {
@@ -77,7 +78,30 @@ class VersionConflictError(Error):
     changed_at: datetime | None
 
 
-ErrorType = ValidationError | NotFoundError | PermissionDeniedError | VersionConflictError
+@strawberry.type(description="An existing customer the input matches (撞单).")
+class DuplicateMatch:
+    field: str = strawberry.field(description="The input field that matched: mobile, email or name.")
+    owner_name: str | None = strawberry.field(description="Whose customer it is: ask them for a transfer.")
+    customer_id: strawberry.ID | None = strawberry.field(
+        description="Only when the customer is within your data scope; otherwise you learn only the owner."
+    )
+    customer_name: str | None = strawberry.field(
+        description="Only when the customer is within your data scope."
+    )
+
+
+@strawberry.type(
+    description="The input matches existing customers; nothing was written. When confirmable (the tenant "
+    "warns rather than refuses), send it again with confirmDuplicates: true to save it anyway."
+)
+class DuplicateCustomerError(Error):
+    matches: list[DuplicateMatch]
+    confirmable: bool
+
+
+ErrorType = (
+    ValidationError | NotFoundError | PermissionDeniedError | VersionConflictError | DuplicateCustomerError
+)
 
 
 def error_type(exc: domain.DomainError, *, input_prefix: tuple[str, ...] = ("input",)) -> ErrorType:
@@ -91,6 +115,22 @@ def error_type(exc: domain.DomainError, *, input_prefix: tuple[str, ...] = ("inp
         )
         return ValidationError(
             message=message, fields=[FieldError(path=list(input_prefix), code=exc.code, message=message)]
+        )
+    if isinstance(exc, DuplicateFound):
+        owners = ", ".join(sorted({m.owner_name or "nobody" for m in exc.matches}))
+        return DuplicateCustomerError(
+            message=f"Matches a customer of {owners}; nothing was written."
+            + (" Send it again with confirmDuplicates: true to save it anyway." if exc.confirmable else ""),
+            matches=[
+                DuplicateMatch(
+                    field=_camel(m.field),
+                    owner_name=m.owner_name,
+                    customer_id=strawberry.ID(str(m.record_id)) if m.visible else None,
+                    customer_name=m.title if m.visible else None,
+                )
+                for m in exc.matches
+            ],
+            confirmable=exc.confirmable,
         )
     if isinstance(exc, domain.ValidationFailed):
         return ValidationError(

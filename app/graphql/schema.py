@@ -13,6 +13,7 @@ from strawberry.types import ExecutionContext
 from app.graphql.accounts import AccountQueries
 from app.graphql.contacts import ContactMutations
 from app.graphql.custom_fields import CustomFieldMutations, CustomFieldQueries
+from app.graphql.customer360 import Customer360Mutations, Customer360Queries
 from app.graphql.customers import CustomerMutations, CustomerQueries
 from app.graphql.errors import is_unexpected
 from app.graphql.followups import FollowUpMutations, FollowUpQueries
@@ -37,6 +38,7 @@ class Query(
     StaffQueries,
     OrderQueries,
     InventoryQueries,
+    Customer360Queries,
 ):
     pass
 
@@ -52,6 +54,7 @@ class Mutation(
     StaffMutations,
     OrderMutations,
     InventoryMutations,
+    Customer360Mutations,
 ):
     pass
 

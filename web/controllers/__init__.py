@@ -4,8 +4,8 @@ from web.controllers.audit import AuditController
 from web.controllers.auth import AuthController
 from web.controllers.customers import CustomersController
 from web.controllers.exports import ExportsController
-from web.controllers.imports import ImportsController
 from web.controllers.home import HomeController
+from web.controllers.imports import ImportsController
 from web.controllers.operator import OperatorController
 from web.controllers.signup import SignupController
 from web.controllers.tokens import TokensController
@@ -58,3 +58,7 @@ ROUTES += [WorkController, NotificationsController]
 from web.controllers.search import SearchController  # noqa: E402
 
 ROUTES += [SearchController]
+
+from web.controllers.customer360 import DuplicatesController, TimelineController  # noqa: E402
+
+ROUTES += [TimelineController, DuplicatesController]

@@ -43,6 +43,7 @@ from web.controllers.common import (
     is_htmx,
     page,
 )
+from web.controllers.customer360 import confirmed, duplicate_errors, duplicate_notice
 from web.controllers.labels import CHOICES, choice_label, field_label
 from web.kit.lists import (
     ASSIGN_OWNER,
@@ -354,11 +355,19 @@ class CustomersController(Controller):
                     typed = await custom_field_web.with_custom_values(
                         attempt.session, customers.ENTITY, data, input_of(data)
                     )
-                    customer = await customers.create_customer(attempt.session, actor, typed)
+                    customer = await customers.create_customer(
+                        attempt.session, actor, typed, confirm_duplicates=confirmed(data)
+                    )
                     attempt.remember({"id": str(customer.id), "name": customer.name})
         except ValidationFailed as exc:  # nothing was written, and the token is free again
             ctx = await form_context(
-                request, db_session, actor, values=data, customer=None, errors=friendly_errors(exc)
+                request,
+                db_session,
+                actor,
+                values=data,
+                customer=None,
+                errors=friendly_errors(exc) | duplicate_errors(exc),
+                duplicates=duplicate_notice(exc),
             )
             return render_form(request, ctx, status=422)
         created = attempt.replay or attempt.response or {}
@@ -456,20 +465,28 @@ class CustomersController(Controller):
                 await custom_field_web.with_custom_values(
                     db_session, customers.ENTITY, data, input_of(data, updating=True)
                 ),
+                confirm_duplicates=confirmed(data),
             )
         except (ValidationFailed, VersionConflict) as exc:
             await db_session.rollback()
             current = await customers.get_customer(db_session, actor, customer_id)
             errors, conflict, status = {}, None, 409
             if isinstance(exc, ValidationFailed):
-                errors, status = friendly_errors(exc), 422
+                errors, status = friendly_errors(exc) | duplicate_errors(exc), 422
             else:
                 conflict = _("%(who)s changed this customer at %(when)s, after you opened the form.") % {
                     "who": exc.changed_by or _("Someone"),
                     "when": fmt_datetime(exc.changed_at),
                 }
             ctx = await form_context(
-                request, db_session, actor, values=data, customer=current, errors=errors, conflict=conflict
+                request,
+                db_session,
+                actor,
+                values=data,
+                customer=current,
+                errors=errors,
+                conflict=conflict,
+                duplicates=duplicate_notice(exc),
             )
             return render_form(request, ctx, status=status)
         message = _("Customer %(name)s saved.") % {"name": customer.name}

@@ -24,13 +24,20 @@ from app.customers.filters import CUSTOMER_FILTERS
 from app.customers.validation import CustomerInput
 from app.domain import ValidationFailed
 from app.graphql.context import GraphQLContext
-from app.graphql.errors import NotFoundError, PermissionDeniedError, ValidationError, VersionConflictError
+from app.graphql.errors import (
+    DuplicateCustomerError,
+    NotFoundError,
+    PermissionDeniedError,
+    ValidationError,
+    VersionConflictError,
+)
 from app.graphql.kit import graphql_enum
 from app.graphql.loaders import NOTHING_PRELOADED, Related
 from app.graphql.pagination import Connection
 from app.graphql.types.accounts import StaffMember
 from app.graphql.types.contacts import Contact, CustomerAddress
 from app.graphql.types.custom_fields import CustomFieldFilterInput
+from app.graphql.types.timeline import TimelineConnection
 from app.graphql.types.workflows import StageChange, WorkflowState, builtin_stage, stage_changes, stage_of
 
 # The domain's enums (app.customers.fields) are the GraphQL enums: declared once, cannot drift.
@@ -148,6 +155,22 @@ class Customer:
     async def stage_history(self, info: Info[GraphQLContext, None]) -> list[StageChange]:
         return await stage_changes(info, "customer", self.customer_id)
 
+    @strawberry.field(
+        description="Everything that happened to the customer, newest first: edits, stage moves, notes, "
+        "changes to contacts and addresses, merges, and what other modules add (timelineKinds). kinds "
+        "narrows it; first is 1 to 100."
+    )
+    async def timeline(
+        self,
+        info: Info[GraphQLContext, None],
+        first: int = 20,
+        after: str | None = None,
+        kinds: list[str] | None = None,
+    ) -> TimelineConnection:
+        from app.graphql.customer360 import timeline_connection  # its resolvers use this module's types
+
+        return await timeline_connection(info, self.customer_id, first, after, kinds)
+
     @classmethod
     def from_model(cls, c: models.Customer, related: Related = NOTHING_PRELOADED) -> Customer:
         """Copied eagerly: the record may be expired by a later rollback in the same request."""
@@ -195,7 +218,12 @@ CustomerResult = Annotated[
     Customer | NotFoundError | PermissionDeniedError, strawberry.union("CustomerResult")
 ]
 CustomerMutationResult = Annotated[
-    CustomerPayload | ValidationError | NotFoundError | PermissionDeniedError | VersionConflictError,
+    CustomerPayload
+    | ValidationError
+    | NotFoundError
+    | PermissionDeniedError
+    | VersionConflictError
+    | DuplicateCustomerError,
     strawberry.union("CustomerMutationResult"),
 ]
 

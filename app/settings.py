@@ -103,7 +103,9 @@ class Settings:
         default_factory=lambda: int(os.environ.get("EXPORT_BATCH_PAUSE_MS", "0"))
     )
     # Reminder sweep (follow-ups, tasks): rows per transaction, and an optional pause between batches.
-    reminder_batch_size: int = field(default_factory=lambda: int(os.environ.get("REMINDER_BATCH_SIZE", "500")))
+    reminder_batch_size: int = field(
+        default_factory=lambda: int(os.environ.get("REMINDER_BATCH_SIZE", "500"))
+    )
     reminder_batch_pause_ms: int = field(
         default_factory=lambda: int(os.environ.get("REMINDER_BATCH_PAUSE_MS", "0"))
     )

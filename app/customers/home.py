@@ -48,9 +48,20 @@ async def first_steps(session: AsyncSession, actor: Actor) -> CardData | None:
     )
 
 
+async def _counts(session: AsyncSession, actor: Actor) -> stats.StatusCounts:
+    """The customers in the viewer's scope by stage, and how many of them are the viewer's own: one
+    scan for three cards, kept for the request's session."""
+    memo = session.info.setdefault("customer_home_counts", {})
+    if actor.user_id not in memo:
+        memo[actor.user_id] = await stats.status_counts(
+            session, await owners_for(session, actor), actor.user_id
+        )
+    return memo[actor.user_id]  # type: ignore[no-any-return]
+
+
 async def my_customers(session: AsyncSession, actor: Actor) -> CardData:
     return CardData(
-        value=await stats.count_owned_by(session, actor.user_id),
+        value=(await _counts(session, actor)).owned,
         caption=N_("customers you own"),
         link=f"/customers?owner={actor.user_id}",
     )
@@ -59,15 +70,14 @@ async def my_customers(session: AsyncSession, actor: Actor) -> CardData:
 async def scope_customers(session: AsyncSession, actor: Actor) -> CardData | None:
     if actor.data_scope == SCOPE_OWN:
         return None  # the same number as "my customers"
-    owners = await owners_for(session, actor)
     caption = (
         N_("customers of the whole company") if actor.data_scope == SCOPE_ALL else N_("customers of my team")
     )
-    return CardData(value=await stats.count_visible(session, owners), caption=caption, link="/customers")
+    return CardData(value=(await _counts(session, actor)).total, caption=caption, link="/customers")
 
 
 async def by_stage(session: AsyncSession, actor: Actor) -> CardData:
-    counts = await stats.count_by_status(session, await owners_for(session, actor))
+    counts = (await _counts(session, actor)).by_status
     series = tuple((SPEC.choice_label("status", status) or status, n) for status, n in counts)
     return CardData(series=series, chart="pie", empty=N_("No customers yet."))
 
@@ -91,12 +101,34 @@ async def recent_changes(session: AsyncSession, actor: Actor) -> CardData:
 
 
 READ = "customers:read"
+# Counting a big dealer's customers is a scan: a viewer's numbers may be a minute old.
+COUNTS_CACHE = 60
 for card in (
     HomeCard("first_steps", N_("Getting started"), LIST, first_steps, order=0, wide=True),
-    HomeCard("my_customers", N_("My customers"), STAT, my_customers, READ, order=10),
-    HomeCard("scope_customers", N_("Customers"), STAT, scope_customers, READ, order=11),
-    HomeCard("customers_by_stage", N_("Customers by stage"), CHART, by_stage, READ, order=20),
-    HomeCard("new_customers_per_week", N_("New customers per week"), CHART, new_per_week, READ, order=21),
+    HomeCard(
+        "my_customers", N_("My customers"), STAT, my_customers, READ, order=10, cache_seconds=COUNTS_CACHE
+    ),
+    HomeCard(
+        "scope_customers", N_("Customers"), STAT, scope_customers, READ, order=11, cache_seconds=COUNTS_CACHE
+    ),
+    HomeCard(
+        "customers_by_stage",
+        N_("Customers by stage"),
+        CHART,
+        by_stage,
+        READ,
+        order=20,
+        cache_seconds=COUNTS_CACHE,
+    ),
+    HomeCard(
+        "new_customers_per_week",
+        N_("New customers per week"),
+        CHART,
+        new_per_week,
+        READ,
+        order=21,
+        cache_seconds=COUNTS_CACHE,
+    ),
     HomeCard("recent_customer_changes", N_("Recent activity"), LIST, recent_changes, READ, order=30),
 ):
     register_card(card)

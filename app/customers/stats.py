@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import uuid
 from collections.abc import Sequence
+from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 
 from sqlalchemy import ColumnElement, Date, cast, func, select, true
@@ -19,23 +20,34 @@ def _live(owners: Sequence[uuid.UUID] | None) -> list[ColumnElement[bool]]:
     return [Customer.deleted_at.is_(None), scope]
 
 
-async def count_owned_by(session: AsyncSession, owner_id: uuid.UUID) -> int:
-    query = select(func.count()).where(Customer.owner_id == owner_id, Customer.deleted_at.is_(None))
-    return int(await session.scalar(query) or 0)
+@dataclass(frozen=True)
+class StatusCounts:
+    by_status: list[tuple[str, int]]  # most customers first
+    total: int
+    owned: int  # of them, the viewer's own
 
 
-async def count_visible(session: AsyncSession, owners: Sequence[uuid.UUID] | None) -> int:
-    return int(await session.scalar(select(func.count()).where(*_live(owners))) or 0)
-
-
-async def count_by_status(session: AsyncSession, owners: Sequence[uuid.UUID] | None) -> list[tuple[str, int]]:
+async def status_counts(
+    session: AsyncSession, owners: Sequence[uuid.UUID] | None, viewer: uuid.UUID
+) -> StatusCounts:
+    """Customers in scope by stage, and those the viewer owns, in one scan."""
     query = (
-        select(Customer.status, func.count())
+        select(Customer.status, func.count(), func.count().filter(Customer.owner_id == viewer))
         .where(*_live(owners))
         .group_by(Customer.status)
         .order_by(func.count().desc())
     )
-    return [(status, int(n)) for status, n in (await session.execute(query)).all()]
+    rows = (await session.execute(query)).all()
+    by_status = [(status, int(n)) for status, n, _ in rows]
+    owned = sum(int(mine) for _, _, mine in rows)
+    if owners is not None and viewer not in owners:
+        owned = await count_owned_by(session, viewer)
+    return StatusCounts(by_status=by_status, total=sum(n for _, n in by_status), owned=owned)
+
+
+async def count_owned_by(session: AsyncSession, owner_id: uuid.UUID) -> int:
+    query = select(func.count()).where(Customer.owner_id == owner_id, Customer.deleted_at.is_(None))
+    return int(await session.scalar(query) or 0)
 
 
 async def new_per_week(

@@ -21,6 +21,7 @@ from app.graphql.inventory import InventoryMutations, InventoryQueries
 from app.graphql.orders import OrderMutations, OrderQueries
 from app.graphql.protection import EXTENSIONS, QuietExecutor
 from app.graphql.roles import RoleMutations, RoleQueries
+from app.graphql.search import SearchQueries
 from app.graphql.staff import StaffMutations, StaffQueries
 from app.graphql.workflows import WorkflowMutations, WorkflowQueries
 
@@ -36,6 +37,7 @@ class Query(
     WorkflowQueries,
     FollowUpQueries,
     StaffQueries,
+    SearchQueries,
     OrderQueries,
     InventoryQueries,
     Customer360Queries,

@@ -14,10 +14,11 @@ approve" or "tickets breaching SLA" is one declaration in that module; the home 
 
 from __future__ import annotations
 
+import json
 from collections.abc import Awaitable, Callable
-from dataclasses import dataclass, field
+from dataclasses import asdict, dataclass, field
 from datetime import datetime
-from typing import Any
+from typing import Any, Protocol
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
@@ -54,6 +55,8 @@ class HomeCard:
     permission: str | None = None  # shown only to holders; None: everyone signed in
     order: int = 100
     wide: bool = False  # spans two columns on wide screens
+    # Seconds a viewer's card may be served from the cache (numbers over a big table); 0: never.
+    cache_seconds: int = 0
     extra: dict[str, Any] = field(default_factory=dict)
 
 
@@ -82,12 +85,54 @@ def cards_for(actor: Actor) -> list[HomeCard]:
     return sorted(allowed, key=lambda c: (c.order, c.key))
 
 
-async def home_cards(session: AsyncSession, actor: Actor) -> list[ShownCard]:
+class CardCache(Protocol):
+    """Where cards with ``cache_seconds`` keep their data (Redis in the admin). A cache that fails
+    answers None and forgets: the card is then loaded from the database, never left out."""
+
+    async def get(self, key: str) -> str | None: ...
+
+    async def set(self, key: str, value: str, seconds: int) -> None: ...
+
+
+async def home_cards(
+    session: AsyncSession, actor: Actor, cache: CardCache | None = None, cache_key: str = ""
+) -> list[ShownCard]:
     """Every card the actor may see, loaded one after another on the request's session (one
-    statement at a time); cards with nothing to show are left out."""
+    statement at a time); cards with nothing to show are left out. With a ``cache``, a card that
+    allows it is served from ``cache_key``:``card.key`` (``cache_key`` names the tenant and viewer)."""
     shown: list[ShownCard] = []
     for card in cards_for(actor):
-        data = await card.load(session, actor)
+        key = f"{cache_key}:{card.key}"
+        data: CardData | None = None
+        cached = await cache.get(key) if cache is not None and card.cache_seconds else None
+        if cached is not None:
+            data = load_card_data(cached)
+        else:
+            data = await card.load(session, actor)
+            if cache is not None and card.cache_seconds:
+                await cache.set(key, dump_card_data(data), card.cache_seconds)
         if data is not None:
             shown.append(ShownCard(card, data))
     return shown
+
+
+def dump_card_data(data: CardData | None) -> str:
+    if data is None:
+        return "null"
+    found = asdict(data)
+    found["rows"] = [
+        {**row, "when": row["when"].isoformat() if row["when"] else None} for row in found["rows"]
+    ]
+    return json.dumps(found, ensure_ascii=False)
+
+
+def load_card_data(text: str) -> CardData | None:
+    found = json.loads(text)
+    if found is None:
+        return None
+    rows = tuple(
+        CardRow(**{**row, "when": datetime.fromisoformat(row["when"]) if row["when"] else None})
+        for row in found.pop("rows")
+    )
+    series = tuple((label, value) for label, value in found.pop("series"))
+    return CardData(**found, rows=rows, series=series)

@@ -124,3 +124,45 @@ async def test_first_steps_link_only_to_pages_this_installation_serves(
         assert (await (await logged_in(app, tenant, "owner")).get(href)).status_code == 200, href
     # A typed path parameter is no wildcard: "/customers/import" is not a customer's page.
     assert not _route_pattern("/customers/{customer_id:uuid}").fullmatch("/customers/import")
+
+
+async def test_counts_are_served_from_the_cache_for_a_minute(app: Litestar, tenant: TenantKit) -> None:
+    """Counting a big dealer's customers is a scan: the owner's numbers may be a minute old."""
+    await add_customer(app, tenant, "sales_a", "张三丰")
+    client = await logged_in(app, tenant, "owner")
+    assert stat((await client.get("/")).text, "scope_customers") == "1"
+    await add_customer(app, tenant, "sales_a", "张无忌")
+    page = (await client.get("/")).text
+    assert stat(page, "scope_customers") == "1"  # from the cache
+    assert "张无忌" in page  # recent activity is read every time
+    # Another viewer has their own cache entry.
+    manager = await (await logged_in(app, tenant, "manager_a")).get("/")
+    assert stat(manager.text, "scope_customers") == "2"
+
+
+async def test_the_home_page_renders_with_redis_down(app: Litestar, tenant: TenantKit) -> None:
+    from redis.asyncio import Redis
+
+    from web.controllers.home import RedisCardCache
+
+    unreachable = RedisCardCache(Redis.from_url("redis://127.0.0.1:1/0", socket_connect_timeout=0.2))
+    assert await unreachable.get("home:x") is None
+    await unreachable.set("home:x", "{}", 60)  # skipped, not raised
+    async with app.state.db.tenant_session(tenant.schema) as session:
+        shown = await home.home_cards(session, await actor(app, tenant, "owner"), unreachable, "home:x")
+    assert "my_customers" in [s.card.key for s in shown]
+
+
+def test_card_data_survives_the_cache() -> None:
+    from datetime import UTC, datetime
+
+    from app.kit.home import CardRow, dump_card_data, load_card_data
+
+    data = CardData(
+        value=3,
+        series=(("潜在", 2), ("成交", 1)),
+        chart="pie",
+        rows=(CardRow("张三丰", "/customers/x", when=datetime(2026, 11, 27, 9, tzinfo=UTC)),),
+    )
+    assert load_card_data(dump_card_data(data)) == data
+    assert load_card_data(dump_card_data(None)) is None

@@ -9,9 +9,10 @@ from __future__ import annotations
 
 import uuid
 from dataclasses import dataclass
+from pathlib import Path
 
 import pytest
-from crm_testkit import TenantKit, actor, logged_in
+from crm_testkit import TenantKit, actor, integrator, logged_in, token_for
 from litestar import Litestar
 
 from app.contacts.service import ContactService
@@ -176,3 +177,52 @@ async def test_another_dealers_customers_are_never_found(
         page = await client.get("/search", params={"q": q})
         assert page.status_code == 200 and str(secret) not in page.text and "search-empty" in page.text
     assert await _search(app, other, "owner", "oymm") == {"customer": ["欧阳秘密"]}
+
+
+OPERATION = (
+    Path(__file__).resolve().parents[2] / "graphql" / "operations" / "GlobalSearch.graphql"
+).read_text()
+
+
+async def test_the_graphql_search_finds_what_the_palette_finds(
+    app: Litestar, tenant: TenantKit, book: Book
+) -> None:
+    """The example operation GlobalSearch, for an integrator's token: same groups, same scope."""
+    owner = integrator(app, tenant.host, await token_for(app, tenant, "owner"))
+    found = await owner.gql(OPERATION, {"query": "zsf", "first": 5})
+    assert found == {
+        "data": {
+            "search": [
+                {
+                    "entity": "customer",
+                    "hits": [
+                        {
+                            "id": str(book.zhang),
+                            "title": "张三丰",
+                            "subtitle": "13812345678",
+                            "url": f"/customers/{book.zhang}",
+                        }
+                    ],
+                }
+            ]
+        }
+    }
+    zhang = integrator(app, tenant.host, await token_for(app, tenant, "sales_a"))
+    assert (await zhang.gql(OPERATION, {"query": "李四海"}))["data"]["search"] == []
+
+
+@pytest.mark.parametrize(
+    ("variables", "path"),
+    [
+        ({"query": "张" * 1000}, ["query"]),
+        ({"query": "张\x07"}, ["query"]),
+        ({"query": "张", "first": 0}, ["first"]),
+    ],
+)
+async def test_the_graphql_search_refuses_bad_arguments_with_their_path(
+    app: Litestar, tenant: TenantKit, variables: dict[str, object], path: list[str]
+) -> None:
+    owner = integrator(app, tenant.host, await token_for(app, tenant, "owner"))
+    answer = await owner.gql(OPERATION, variables)
+    error = answer["errors"][0]["extensions"]
+    assert error["code"] == "BAD_USER_INPUT" and error["fields"][0]["path"] == path

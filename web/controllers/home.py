@@ -3,6 +3,7 @@ home page, made of the cards the modules declare (``app.kit.home``) that their r
 
 from __future__ import annotations
 
+import logging
 import re
 from collections.abc import AsyncIterator
 from dataclasses import replace
@@ -18,6 +19,8 @@ from app.http.auth import provide_actor, provide_optional_actor
 from app.i18n import gettext as _
 from app.kit.home import CHART, LIST, STAT, ShownCard, home_cards
 from web.controllers.common import page
+
+log = logging.getLogger("dealercrm.home")
 
 
 async def provide_home_session(request: Request[Any, Any, Any]) -> AsyncIterator[AsyncSession | None]:
@@ -59,6 +62,28 @@ def _route_patterns(app: Any) -> list[re.Pattern[str]]:
     return _PATTERNS[id(app)]
 
 
+class RedisCardCache:
+    """Home cards' cached data in Redis. With Redis down the page still renders: a failed read is
+    a miss and a failed write is skipped (Redis is never the only way to serve a read)."""
+
+    def __init__(self, redis: Any) -> None:
+        self.redis = redis
+
+    async def get(self, key: str) -> str | None:
+        try:
+            found = await self.redis.get(key)
+        except Exception:  # noqa: BLE001 (any Redis failure is a miss)
+            log.warning("home card cache unavailable", exc_info=True)
+            return None
+        return found.decode() if isinstance(found, bytes) else found
+
+    async def set(self, key: str, value: str, seconds: int) -> None:
+        try:
+            await self.redis.set(key, value, ex=seconds)
+        except Exception:  # noqa: BLE001
+            log.warning("home card cache unavailable", exc_info=True)
+
+
 class HomeController(Controller):
     path = "/"
     dependencies = {"home_session": Provide(provide_home_session)}
@@ -74,7 +99,10 @@ class HomeController(Controller):
         if actor is None:
             actor = await provide_actor(request, None)  # raises: to the login (or the second factor)
         cards = []
-        for shown in await home_cards(home_session, actor):
+        tenant = request.scope["state"]["tenant"]
+        cache = RedisCardCache(request.app.state.redis)
+        cache_key = f"home:{tenant.schema_name}:{actor.user_id}"
+        for shown in await home_cards(home_session, actor, cache, cache_key):
             data = replace(
                 shown.data,
                 rows=tuple(row for row in shown.data.rows if routable(request, row.url)),

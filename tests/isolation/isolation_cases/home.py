@@ -6,7 +6,7 @@ explicitly), and the home page's numbers are A's."""
 
 from __future__ import annotations
 
-from isolation_world import MARKER_MOBILE, MARKER_NAME, TENANT, GraphQLCase, RouteCase
+from isolation_world import MARKER_NAME, TENANT, GraphQLCase, RouteCase
 
 ROUTE_CASES: dict[tuple[str, str], RouteCase] = {
     ("GET", "/search"): RouteCase(TENANT),
@@ -14,6 +14,8 @@ ROUTE_CASES: dict[tuple[str, str], RouteCase] = {
 }
 
 GRAPHQL_CASES: dict[str, GraphQLCase] = {}
-
-# What A types into the search (used by the search tests against the isolation world).
-SEARCHES = (MARKER_NAME, MARKER_MOBILE[3:], "欧阳")
+# A searches for B's marker customer by name: nothing may come back.
+GRAPHQL_CASES["search"] = (
+    "query($q: String!) { search(query: $q, first: 20) { entity hits { id title subtitle url } } }",
+    lambda w: {"q": MARKER_NAME},
+)

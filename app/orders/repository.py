@@ -123,3 +123,18 @@ async def receivables(
         query = query.where(Order.owner_id.in_(list(visible)))
     rows = await session.execute(query)
     return [(r[0], r[1], Decimal(r[2]), Decimal(r[3]), Decimal(r[4]), int(r[5])) for r in rows.all()]
+
+
+async def names(
+    session: AsyncSession,
+    customer_ids: Sequence[uuid.UUID],
+    warehouse_ids: Sequence[uuid.UUID],
+    product_ids: Sequence[uuid.UUID],
+) -> dict[uuid.UUID, str]:
+    """Id → name of the customers, warehouses and products an order page shows."""
+    found: dict[uuid.UUID, str] = {}
+    for model, ids in ((Customer, customer_ids), (Warehouse, warehouse_ids), (Product, product_ids)):
+        if ids:
+            rows = await session.execute(select(model.id, model.name).where(model.id.in_(set(ids))))
+            found.update({row[0]: row[1] for row in rows.all()})
+    return found

@@ -205,6 +205,30 @@ class OrderService(EntityService[Order]):
         """Lines of orders the caller has already been allowed to see."""
         return await repo.lines_of(self.session, order_ids)
 
+    async def names(self, orders: Sequence[Order], lines: Sequence[OrderLine] = ()) -> dict[uuid.UUID, str]:
+        """Names of the customers, warehouses and products of orders the caller has seen."""
+        return await repo.names(
+            self.session,
+            [o.customer_id for o in orders],
+            [o.warehouse_id for o in orders],
+            [line.product_id for line in lines if line.product_id],
+        )
+
+    async def moves(self, order: Order) -> list[tuple[str, dict[str, str]]]:
+        """The stages the order may move to from where it is: (key, labels by locale)."""
+        workflow = await workflows.current(self.session, self.spec.key)
+        found = []
+        for move in workflow.definition.moves_from(order.status):
+            state = workflow.definition.state(move.target)
+            if state is not None:
+                found.append((state.key, dict(state.label)))
+        return found
+
+    async def stages(self) -> list[tuple[str, dict[str, str]]]:
+        """Every stage of the order workflow, in order: (key, labels by locale)."""
+        workflow = await workflows.current(self.session, self.spec.key)
+        return [(s.key, dict(s.label)) for s in workflow.definition.states]
+
 
 def order_conditions(
     *, customer_id: uuid.UUID | None = None, status: str | None = None, search: str | None = None

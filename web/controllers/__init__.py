@@ -62,3 +62,7 @@ ROUTES += [SearchController]
 from web.controllers.customer360 import DuplicatesController, TimelineController  # noqa: E402
 
 ROUTES += [TimelineController, DuplicatesController]
+
+from web.controllers.orders import OrdersController  # noqa: E402
+
+ROUTES += [OrdersController]

@@ -10,7 +10,7 @@ import uuid
 from decimal import Decimal
 from typing import Any
 
-from isolation_world import MARKER_MOBILE, MARKER_NAME, GraphQLCase, RouteCase, World
+from isolation_world import MARKER_MOBILE, MARKER_NAME, TENANT, GraphQLCase, RouteCase, World
 from litestar import Litestar
 from sqlalchemy import func, select
 
@@ -20,7 +20,13 @@ from app.orders.models import Order, Payment
 from app.orders.payments import PaymentService
 from app.orders.service import OrderService
 
-ROUTE_CASES: dict[tuple[str, str], RouteCase] = {}
+_ORDER_PAGE = "/orders/{order_id:uuid}"
+ROUTE_CASES: dict[tuple[str, str], RouteCase] = {
+    ("GET", "/orders"): RouteCase(TENANT),
+    ("GET", _ORDER_PAGE): RouteCase(TENANT),
+    ("POST", f"{_ORDER_PAGE}/move"): RouteCase(TENANT, {"to": "cancelled", "version": "2"}),
+    ("POST", f"{_ORDER_PAGE}/payments"): RouteCase(TENANT, {"amount": "1", "method": "cash"}),
+}
 
 _ORDER = "query($id: ID!) { order(id: $id) { __typename ... on Order { number invoiceTitle note } } }"
 

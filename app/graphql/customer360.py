@@ -86,7 +86,7 @@ class Customer360Queries:
                 found = await scan.duplicate_candidates(
                     session,
                     context.actor,
-                    reasons=[r.value for r in reasons] if reasons else None,
+                    reasons=[str(r) for r in reasons] if reasons else None,
                     first=first,
                 )
             except DomainError as exc:

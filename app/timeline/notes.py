@@ -2,9 +2,9 @@
 
 Notes are a child entity on the kit (visible with their customer; created, edited, deleted and
 audited by the kit's verbs), shown on the customer's timeline rather than as a section of their own.
-A colleague named as ``@孙浩`` (an active staff member's name) is recorded in ``mentions`` and an
-outbox event ``note.mentioned`` is written in the same transaction: the notification centre
-(app.notifications) delivers it; until it subscribes, the outbox keeps the mentions.
+A colleague named as ``@孙浩`` (an active staff member's name) is recorded in ``mentions`` and
+told through the notification centre (app.notifications, kind ``note.mentioned``) in the same
+transaction as the note: both are saved, or neither.
 """
 
 from __future__ import annotations
@@ -23,12 +23,13 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from app.accounts.models import User
 from app.customers.models import Customer
 from app.domain import Actor, FieldError, NotFound, ValidationFailed
-from app.events import service as events
 from app.kit.enums import N_
 from app.kit.fields import Fields, Ref, Text
 from app.kit.registry import EntitySpec, register
 from app.kit.scope import ParentScope
 from app.kit.service import EntityService
+from app.notifications.kinds import IN_APP, Kind, register_kind
+from app.notifications.service import notify
 from app.storage import tenant_files
 from app.timeline.models import CustomerNote
 
@@ -40,6 +41,11 @@ ATTACHMENTS_AREA = "attachments"
 _EXTENSION_RE = re.compile(r"^\.[a-z0-9]{1,8}$")
 # "@" then a name: CJK characters, letters, digits, dots, hyphens (up to the next space or punctuation).
 MENTION_RE = re.compile(r"@([\w\u4e00-\u9fff.\-]{1,60})")
+
+MENTIONED = register_kind(
+    Kind("note.mentioned", N_("A colleague mentioned me in a note"), "customers", (IN_APP,))
+)
+MENTIONED_TITLE = N_("%(who)s mentioned you in a note on %(customer)s")
 
 SPEC = register(
     EntitySpec(
@@ -105,16 +111,16 @@ class NoteService(EntityService[CustomerNote]):
         before = set() if creating else set(getattr(self, "_mentioned_before", ()))
         new = [m for m in record.mentions or [] if m not in before and m != self.actor.user_id]
         if new:
-            # The notification centre's hook: the outbox delivers it once, even if a worker dies.
-            events.emit(
+            customer = self.parent or await self.session.get(Customer, record.customer_id)
+            await notify(
                 self.session,
-                "note.mentioned",
-                {
-                    "note_id": str(record.id),
-                    "customer_id": str(record.customer_id),
-                    "by": str(self.actor.user_id),
-                    "user_ids": [str(m) for m in new],
-                },
+                new,
+                MENTIONED,
+                MENTIONED_TITLE,
+                body=(record.body or "")[:200],
+                params={"who": self.actor.name, "customer": customer.name if customer else ""},
+                link=f"/customers/{record.customer_id}#timeline",
+                dedupe_key=f"note:{record.id}:v{record.version}",
             )
 
     async def snapshot(self, record: CustomerNote) -> dict[str, Any]:

@@ -14,7 +14,7 @@ from app.customers import service as customers
 from app.customers.models import Customer
 from app.customers.validation import CustomerInput
 from app.domain import NotFound, ValidationFailed
-from app.events.models import OutboxEvent
+from app.notifications.models import Notification
 from app.storage import tenant_files
 from app.timeline import notes, registry
 from app.timeline.models import CustomerNote
@@ -100,8 +100,12 @@ async def test_a_mention_records_the_colleague_and_writes_the_notification_hook(
             "@刘洋，客户要特价，@不存在的人 请看",
         )
         assert note.mentions == [tenant.people["manager_a"]]
-        event = await session.scalar(select(OutboxEvent).where(OutboxEvent.topic == "note.mentioned"))
-        assert event is not None and event.payload["user_ids"] == [str(tenant.people["manager_a"])]
+        told = (await session.scalars(select(Notification))).all()
+        # 刘洋 hears about it in the notification centre, linked to the customer's timeline.
+        assert [(n.recipient_id, n.kind, n.link) for n in told] == [
+            (tenant.people["manager_a"], "note.mentioned", f"/customers/{customer.id}#timeline")
+        ]
+        assert told[0].params == {"who": "张伟", "customer": "刘德华"}
 
 
 async def test_attachments_are_stored_per_tenant_and_read_only_through_a_visible_note(

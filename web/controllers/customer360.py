@@ -102,10 +102,10 @@ def _kinds_of(request: Request[Any, Any, Any]) -> list[str]:
     return [k for k in request.query_params.getall("kind", []) if k]
 
 
-def _uploads(data: dict[str, Any]) -> list[notes.Upload]:
+def _uploads(data: dict[str, Any]) -> list[UploadFile]:
     raw = data.get("files")
     files = raw if isinstance(raw, list) else [raw] if raw is not None else []
-    return [f for f in files if isinstance(f, UploadFile)]  # type: ignore[misc]
+    return [f for f in files if isinstance(f, UploadFile)]
 
 
 async def _read(files: list[UploadFile]) -> list[notes.Upload]:

@@ -66,3 +66,7 @@ ROUTES += [TimelineController, DuplicatesController]
 from web.controllers.orders import OrdersController  # noqa: E402
 
 ROUTES += [OrdersController]
+
+from web.controllers.inventory import CatalogController, InventoryController  # noqa: E402
+
+ROUTES += [InventoryController, CatalogController]

@@ -9,7 +9,7 @@ from __future__ import annotations
 import uuid
 from typing import Any
 
-from isolation_world import MARKER_MOBILE, MARKER_NAME, GraphQLCase, RouteCase, World
+from isolation_world import MARKER_MOBILE, MARKER_NAME, TENANT, GraphQLCase, RouteCase, World
 from litestar import Litestar
 from sqlalchemy import func, select
 
@@ -21,7 +21,17 @@ from app.inventory.stock import StockService
 
 MARKER_SERIAL = f"SN{MARKER_MOBILE}"
 
-ROUTE_CASES: dict[tuple[str, str], RouteCase] = {}
+ROUTE_CASES: dict[tuple[str, str], RouteCase] = {
+    # A's own pages: B's marker product, warehouse and serial number never appear.
+    ("GET", "/inventory"): RouteCase(TENANT),
+    ("GET", "/inventory/receive"): RouteCase(TENANT),
+    ("GET", "/inventory/serials"): RouteCase(TENANT),
+    ("GET", "/inventory/replenishment"): RouteCase(TENANT),
+    ("GET", "/catalog/products"): RouteCase(TENANT),
+    # B's product by id reads as absent; receiving into B's warehouse names no warehouse of A's.
+    ("GET", "/catalog/products/{product_id:uuid}"): RouteCase(TENANT),
+    ("POST", "/inventory/receive"): RouteCase(TENANT, {"quantity": "1", "serial_numbers": "X1"}),
+}
 
 
 def _move(field: str, input_type: str, body: str) -> GraphQLCase:

@@ -23,16 +23,35 @@
       },
     };
   }
+  // An example's "# Variables: {...}" comment (it may run over several comment lines) fills the
+  // variables editor, so the picked operation runs as it is.
+  function exampleVariables(query) {
+    const lines = query.split("\n");
+    const start = lines.findIndex((line) => /^#\s*Variables:/.test(line));
+    if (start < 0) return undefined;
+    let text = "";
+    for (let i = start; i < lines.length && lines[i].startsWith("#"); i++) {
+      text += " " + lines[i].replace(/^#\s*(Variables:)?/, "");
+      try {
+        return JSON.stringify(JSON.parse(text), null, 2);
+      } catch (error) {
+        // not complete yet: read the next comment line
+      }
+    }
+    return undefined;
+  }
   const reactRoot = ReactDOM.createRoot(root);
   function show(name) {
     const op = byName[name] || operations[0];
-    const tab = op ? [{ query: op.query }] : undefined;
+    const variables = op ? exampleVariables(op.query) : undefined;
+    const tab = op ? [{ query: op.query, variables: variables }] : undefined;
     reactRoot.render(
       React.createElement(GraphiQL, {
         key: name,
         fetcher: fetcher,
         defaultTabs: tab,
-        defaultQuery: op ? op.query : undefined,
+        query: op ? op.query : undefined,
+        variables: variables,
         storage: memoryStorage(),
         shouldPersistHeaders: false,
         defaultEditorToolsVisibility: "variables",

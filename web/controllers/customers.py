@@ -65,12 +65,12 @@ CUSTOMER_LIST = ListSpec(
     filters=CUSTOMER_FILTERS,
     service=CustomerService,
     columns=(
-        Column("name", N_("Name"), sort="name", title=True),
+        Column("name", N_("Name"), sort="name", title=True, cls="name-cell"),
         Column("mobile", N_("Mobile"), cls="mono"),
         Column("place", N_("City / district"), wide_only=True),
         Column("status", N_("Status")),
         Column("tier", N_("Tier"), wide_only=True),
-        Column("tags", N_("Tags"), wide_only=True),
+        Column("tags", N_("Tags"), wide_only=True, cls="tags-cell"),
         Column("owner_id", N_("Owner")),
         Column("updated_at", N_("Updated"), sort="updated_at", wide_only=True, cls="muted"),
     ),
@@ -298,14 +298,11 @@ class CustomersController(Controller):
 
     @post("/bulk", operation_id="BulkCustomerAction", name="customers.bulk")
     async def bulk_action(
-        self, request: Request[Any, Any, Any], db_session: AsyncSession, actor: Actor, data: FormData
+        self, request: Request[Any, Any, Any], db_session: AsyncSession, actor: Actor
     ) -> Response[Any] | Redirect:
         """Delete, restore, give to another owner or tag the ticked customers, one at a time through
         the service (permission, scope, audit and undo per customer); the toast counts what was done."""
-        form = await request.form()
-        given = [*form.getall("ids", []), *request.query_params.getall("ids", [])]
-        verb = {**data, "verb": data.get("verb") or request.query_params.get("verb") or ""}
-        return await run_bulk(request, CUSTOMER_LIST, db_session, actor, verb, given)
+        return await run_bulk(request, CUSTOMER_LIST, db_session, actor)
 
     @get("/divisions", operation_id="CustomerDivisionOptions", name="customers.divisions")
     async def division_options(

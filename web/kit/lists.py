@@ -11,7 +11,7 @@ capped count shown as "10,000+"), and runs bulk verbs one record at a time throu
 from __future__ import annotations
 
 import uuid
-from collections.abc import Awaitable, Callable, Iterable, Mapping, Sequence
+from collections.abc import Awaitable, Callable, Mapping, Sequence
 from dataclasses import dataclass, field, replace
 from typing import Any
 from urllib.parse import urlencode
@@ -430,15 +430,14 @@ def bulk_message(outcome: bulk.BulkOutcome) -> str:
 
 
 async def run_bulk(
-    request: Request[Any, Any, Any],
-    spec: ListSpec,
-    session: Any,
-    actor: Actor,
-    data: Mapping[str, Any],
-    ids_given: Iterable[str],
+    request: Request[Any, Any, Any], spec: ListSpec, session: Any, actor: Actor
 ) -> Response[Any] | Redirect:
-    """Run the posted bulk verb on the selected records; HTMX gets a toast (with undo for a delete)
-    and the list refreshes; a plain form post goes back to the list."""
+    """Run the posted bulk verb on the ticked records (``ids``, repeated or comma-separated, in the
+    form or the query string: the undo toast posts the latter); HTMX gets a toast (with undo after
+    a delete) and the list refreshes; a plain form post goes back to the list."""
+    form = await request.form()
+    data = {k: str(form.get(k) or request.query_params.get(k) or "") for k in ("verb", "value", "next")}
+    ids_given = [*form.getall("ids", []), *request.query_params.getall("ids", [])]
     verb = next((v for v in spec.bulk if v.key == (data.get("verb") or "")), None)
     ids = bulk.parse_ids(ids_given)
     back = str(data.get("next") or "")

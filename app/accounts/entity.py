@@ -29,7 +29,7 @@ USER = register(
             "email": N_("Email"),
             "name": N_("Name"),
             "role_id": N_("Role"),
-            "team_id": N_("Team"),
+            "team_id": N_("Staff team"),
             "is_active": N_("Active"),
             "handover_to": N_("Handed over to"),
             "handed_over": N_("Records handed over"),

@@ -157,7 +157,7 @@ async def test_deactivating_a_leaver_from_their_page_hands_over_their_customers(
     zhang = await logged_in(app, tenant, "sales_a")
     owner = await logged_in(app, tenant, "owner")
     page = await owner.get(f"/settings/staff/{tenant.people['sales_a']}")
-    assert "1 客户" in page.text and "交接给" in page.text
+    assert "1 个客户" in page.text and "交接给" in page.text
     missing = await owner.post_form(
         f"/settings/staff/{tenant.people['sales_a']}/deactivate", {"handover_to": ""}
     )

@@ -68,11 +68,13 @@ def origin(request: Request[Any, Any, Any]) -> str:
 
 def owned_text(counts: dict[str, int]) -> str:
     """ "12 Customers, 3 Orders": what a leaver owns, in the reader's language."""
+    chinese = locale_var.get() == "zh_CN"
     parts = []
     for key, n in counts.items():
         spec = entity(key)
-        parts.append(f"{n:,} {_(spec.plural) if spec else key}")
-    return ("、" if locale_var.get() == "zh_CN" else ", ").join(parts)
+        label = _(spec.plural) if spec else key
+        parts.append(f"{n:,} 个{label}" if chinese else f"{n:,} {label}")
+    return ("、" if chinese else ", ").join(parts)
 
 
 async def _list_context(

@@ -6,7 +6,7 @@ import uuid
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import DateTime, ForeignKey, Index, String, func, text
+from sqlalchemy import DateTime, ForeignKey, Index, String, func, literal, text
 from sqlalchemy.dialects.postgresql import JSONB, UUID
 from sqlalchemy.orm import Mapped, mapped_column
 
@@ -21,7 +21,11 @@ COMPANY_KEY_PATTERN = r"有限责任公司|股份有限公司|有限公司|[[:sp
 
 
 def company_key(column: Any) -> Any:
-    return func.regexp_replace(func.lower(column), COMPANY_KEY_PATTERN, "", "g")
+    # Constants, not bound parameters: the planner matches the expression index only when the
+    # query's expression is the index's, constants included.
+    return func.regexp_replace(
+        func.lower(column), *(literal(v, literal_execute=True) for v in (COMPANY_KEY_PATTERN, "", "g"))
+    )
 
 
 _customers = Customer.__table__.c

@@ -6,6 +6,7 @@ Every number is read in the viewer's data scope, so a salesperson sees their own
 
 from __future__ import annotations
 
+import uuid
 from datetime import UTC, datetime, timedelta
 from zoneinfo import ZoneInfo
 
@@ -48,14 +49,20 @@ async def first_steps(session: AsyncSession, actor: Actor) -> CardData | None:
     )
 
 
+async def _owners(session: AsyncSession, actor: Actor) -> list[uuid.UUID] | None:
+    """The viewer's data scope, looked up once for all the cards of a request."""
+    memo = session.info.setdefault("customer_home_owners", {})
+    if actor.user_id not in memo:
+        memo[actor.user_id] = await owners_for(session, actor)
+    return memo[actor.user_id]  # type: ignore[no-any-return]
+
+
 async def _counts(session: AsyncSession, actor: Actor) -> stats.StatusCounts:
     """The customers in the viewer's scope by stage, and how many of them are the viewer's own: one
     scan for three cards, kept for the request's session."""
     memo = session.info.setdefault("customer_home_counts", {})
     if actor.user_id not in memo:
-        memo[actor.user_id] = await stats.status_counts(
-            session, await owners_for(session, actor), actor.user_id
-        )
+        memo[actor.user_id] = await stats.status_counts(session, await _owners(session, actor), actor.user_id)
     return memo[actor.user_id]  # type: ignore[no-any-return]
 
 
@@ -86,14 +93,14 @@ async def new_per_week(session: AsyncSession, actor: Actor) -> CardData:
     today = datetime.now(BEIJING).date()
     first = stats.week_start(today) - timedelta(weeks=WEEKS - 1)
     since = datetime(first.year, first.month, first.day, tzinfo=BEIJING).astimezone(UTC)
-    counts = await stats.new_per_week(session, await owners_for(session, actor), since)
+    counts = await stats.new_per_week(session, await _owners(session, actor), since)
     weeks = [first + timedelta(weeks=i) for i in range(WEEKS)]
     series = tuple((f"{day:%m-%d}", counts.get(day, 0)) for day in weeks)
     return CardData(series=series, chart="bar", caption=N_("by the week's Monday"))
 
 
 async def recent_changes(session: AsyncSession, actor: Actor) -> CardData:
-    changed = await stats.recently_changed(session, await owners_for(session, actor), RECENT)
+    changed = await stats.recently_changed(session, await _owners(session, actor), RECENT)
     rows = tuple(
         CardRow(name, SPEC.page.format(id=cid) if SPEC.page else None, when=at) for cid, name, at in changed
     )

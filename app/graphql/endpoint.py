@@ -61,6 +61,9 @@ _Base: Any = make_graphql_controller(
     context_getter=context_getter,
     graphql_ide=None,
     allow_queries_via_get=False,
+    # File uploads (importCustomers) as GraphQL multipart requests; the CSRF middleware still
+    # guards cookie-authenticated ones, integrators send a bearer token.
+    multipart_uploads_enabled=True,
 )
 
 

@@ -17,6 +17,7 @@ from app.graphql.customer360 import Customer360Mutations, Customer360Queries
 from app.graphql.customers import CustomerMutations, CustomerQueries
 from app.graphql.errors import is_unexpected
 from app.graphql.followups import FollowUpMutations, FollowUpQueries
+from app.graphql.imports import ImportMutations, ImportQueries
 from app.graphql.inventory import InventoryMutations, InventoryQueries
 from app.graphql.orders import OrderMutations, OrderQueries
 from app.graphql.protection import EXTENSIONS, QuietExecutor
@@ -41,6 +42,7 @@ class Query(
     OrderQueries,
     InventoryQueries,
     Customer360Queries,
+    ImportQueries,
 ):
     pass
 
@@ -57,6 +59,7 @@ class Mutation(
     OrderMutations,
     InventoryMutations,
     Customer360Mutations,
+    ImportMutations,
 ):
     pass
 

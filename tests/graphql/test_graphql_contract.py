@@ -41,6 +41,7 @@ RUN_ELSEWHERE |= {"SetPaymentPlan", "RecordPayment", "OrderPayments", "Receivabl
 RUN_ELSEWHERE |= {"GetCustomerTimeline", "AddCustomerNote", "DuplicateCandidates"}  # tests/customer360
 RUN_ELSEWHERE |= {"CreateCustomerCheckingDuplicates", "MergeCustomers", "UndoMerge"}  # tests/customer360
 RUN_ELSEWHERE |= {"GlobalSearch"}  # tests/search
+RUN_ELSEWHERE |= {"ImportCustomers", "ImportJob", "UndoImport"}  # tests/imports
 
 
 def test_schema_file_matches_the_code() -> None:

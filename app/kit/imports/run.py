@@ -292,9 +292,10 @@ async def _rows(db: Database, schema: str, job: ImportBatch, attempt: int, chunk
             spec, service_cls.fields, dict(declared.choices), job.mapping, definitions, staff
         )
         service = service_cls(session, actor)
-        # "Create" means: create even where a record matches; a tenant that refuses duplicates
-        # still refuses them (those rows are rejected with the reason).
-        service.accept_duplicates = job.policy == "create"
+        # A file cannot answer the duplicate warning: under the tenant's "warn" policy its rows are
+        # saved (the audit record names the match); under "refuse" they are rejected with the reason.
+        # Matches on the import's own key (the mobile) follow the batch's policy before that.
+        service.accept_duplicates = True
         importer = RowImporter(service, spec, converter, job)
         chunk: list[tuple[int, list[Any]]] = []
         for line, cells in table.rows():

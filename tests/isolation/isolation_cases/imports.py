@@ -30,7 +30,21 @@ ROUTE_CASES: dict[tuple[str, str], RouteCase] = {
     ("POST", f"{_BATCH}/undo"): RouteCase(TENANT),
 }
 
-GRAPHQL_CASES: dict[str, GraphQLCase] = {}
+GRAPHQL_CASES: dict[str, GraphQLCase] = {
+    "importJob": (
+        "query($id: ID!) { importJob(id: $id) { id fileName status } }",
+        lambda w: {"id": w.extra["batch_id"]},
+    ),
+    # A JSON request cannot carry a file: refused before anything is stored.
+    "importCustomers": (
+        "mutation($f: Upload!) { importCustomers(file: $f) { __typename } }",
+        lambda w: {"f": None},
+    ),
+    "undoImport": (
+        "mutation($id: ID!) { undoImport(id: $id) { __typename ... on ImportJobPayload { job { id } } } }",
+        lambda w: {"id": w.extra["b_done_import_id"]},
+    ),
+}
 
 
 async def seed(app: Litestar, world: World, session: Any, b_owner: Any) -> dict[str, str]:

@@ -12,7 +12,7 @@ import re
 import secrets
 import uuid
 from collections.abc import Mapping, Sequence
-from datetime import UTC, datetime
+from datetime import datetime
 from decimal import Decimal
 from typing import Any
 
@@ -21,7 +21,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from app.customers.models import Customer
 from app.domain import FieldError, ValidationFailed
-from app.kit.fields import Choice, Errors, Fields, Ref, Text
+from app.kit.fields import LOCAL_TZ, Choice, Errors, Fields, Ref, Text
 from app.kit.scope import OwnerScope
 from app.kit.service import EntityService, batch, json_ready
 from app.orders import repository as repo
@@ -37,8 +37,8 @@ TAX_NO_RE = re.compile(r"^[0-9A-Z]{15,20}$")  # 统一社会信用代码 (18) or
 
 
 def new_number() -> str:
-    """SO-20261127-7F3A9C: the day and six random hex digits (unique index; a clash is refused)."""
-    return f"SO-{datetime.now(UTC):%Y%m%d}-{secrets.token_hex(3).upper()}"
+    """SO-20261127-7F3A9C: the dealer's day (China time) and six random hex digits (unique index)."""
+    return f"SO-{datetime.now(LOCAL_TZ):%Y%m%d}-{secrets.token_hex(3).upper()}"
 
 
 class OrderService(EntityService[Order]):

@@ -8,7 +8,7 @@ import uuid
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 
-from sqlalchemy import and_, func, literal, or_, select, tuple_, update
+from sqlalchemy import and_, func, literal, or_, select, true, tuple_, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from app.catalog.models import Product
@@ -282,6 +282,7 @@ async def replenishment(
             func.sum(-StockMovement.on_hand_delta).label("outbound"),
         )
         .where(StockMovement.at >= since, StockMovement.kind.in_(OUTBOUND))
+        .where(StockMovement.warehouse_id == warehouse_id if warehouse_id is not None else true())
         .group_by(StockMovement.product_id, StockMovement.warehouse_id)
         .subquery()
     )

@@ -131,7 +131,7 @@ async def test_salespeople_cannot_open_the_editor(app: Litestar, tenant: TenantK
         await seller.post_form("/workflows/customer", _form(await _current(app, tenant)))
     ).status_code == 403
     assert 'href="/workflows"' not in (await seller.get("/customers")).text
-    assert (await (await logged_in(app, tenant, "manager_a")).get("/workflows/order")).status_code == 404
+    assert (await (await logged_in(app, tenant, "manager_a")).get("/workflows/product")).status_code == 404
 
 
 async def test_the_stage_card_moves_a_customer_and_shows_refusals_in_place(

@@ -9,7 +9,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import func, select, tuple_
+from sqlalchemy import func, literal, select, tuple_
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from app.customers.service import CustomerService
@@ -109,21 +109,36 @@ async def customer_timeline(
     branches = [
         registered[name].rows(customer_id, frozenset(keys)) for name, keys in sorted(by_source.items())
     ]
-    timeline = sources.union(branches).subquery("timeline")
-    query = select(timeline).where(timeline.c.kind.in_(sorted(wanted)))
-    paged = query
+    cursor: tuple[Any, uuid.UUID] | None = None
     if after:
         try:
-            value, ident = decode_cursor(after, ORDER, timeline.c)
+            cursor = decode_cursor(after, ORDER, branches[0].subquery().c)
         except BadCursor as exc:
             raise ValidationFailed([FieldError("after", "invalid_cursor", str(exc))]) from exc
-        paged = paged.where(tuple_(timeline.c.at, timeline.c.id) < tuple_(value, ident))
+    # Each source gives its own newest ``first + 1`` entries after the cursor (a top-N sort of one
+    # customer's rows, the costly columns built for those only); the page is the newest of those.
+    newest = []
+    for branch in branches:
+        part = branch.subquery()
+        query = select(part).where(part.c.kind.in_(sorted(wanted)))
+        if cursor is not None:
+            query = query.where(tuple_(part.c.at, part.c.id) < tuple_(*cursor))
+        newest.append(query.order_by(part.c.at.desc(), part.c.id.desc()).limit(first + 1))
+    timeline = sources.union(newest).subquery("timeline")
     rows = (
-        await session.execute(paged.order_by(timeline.c.at.desc(), timeline.c.id.desc()).limit(first + 1))
+        await session.execute(
+            select(timeline).order_by(timeline.c.at.desc(), timeline.c.id.desc()).limit(first + 1)
+        )
     ).all()
+    # The total: each source's rows counted without building them, up to the cap, in one statement.
     cap = get_settings().search_count_cap
-    counted = query.with_only_columns(timeline.c.id).limit(cap + 1).subquery()
-    total = int(await session.scalar(select(func.count()).select_from(counted)) or 0)
+    counts = [
+        select(func.count())
+        .select_from(branch.with_only_columns(literal(1)).limit(cap + 1).subquery())
+        .scalar_subquery()
+        for branch in branches
+    ]
+    total = int(sum((await session.execute(select(*counts))).one()))
     items = [_entry(r) for r in rows[:first]]
     return Page(
         items=items,

@@ -36,6 +36,7 @@ from app.demo.generator import (
     StaffMember,
     fake_customers,
 )
+from app.demo.stock import ensure_demo_stock
 from app.platform.audit import PlatformActor
 from app.platform.lifecycle import change_plan
 from app.platform.models import PlatformOperator
@@ -111,6 +112,7 @@ async def seed_demo(db: Database, *, customers: int = 2500, reset: bool = False,
         home=DEMO_HOME,
         echo=echo,
     )
+    await ensure_demo_stock(db, tenant.schema_name, users[STAFF[0]["email"]], echo=echo)
     echo(
         f"demo: {result.existing + result.added} customers ({result.added} added in {result.seconds:.1f}s); "
         f"log in at demo.{get_settings().base_domain} as {STAFF[0]['email']} / {DEMO_PASSWORD}"

@@ -28,11 +28,13 @@ def _cli(*args: str) -> str:
     return done.stdout.decode()
 
 
-def _gql(url: str, token: str, query: str, variables: dict[str, object]) -> dict[str, object]:
+def _gql(server: str, slug: str, token: str, query: str, variables: dict[str, object]) -> dict[str, object]:
+    # httpx does not resolve *.localhost as browsers do: the dealer's host goes in the Host header.
     response = httpx.post(
-        f"{url}/graphql",
+        f"{server.format(host='127.0.0.1')}/graphql",
         json={"query": query, "variables": variables},
-        headers={"Authorization": f"Bearer {token}"},
+        headers={"Authorization": f"Bearer {token}", "Host": f"{slug}.localhost"},
+        timeout=120,  # the machine may be busy with other suites
     )
     return response.json()["data"]  # type: ignore[no-any-return]
 
@@ -45,7 +47,8 @@ def test_receive_by_scanning_then_see_the_stock(server: str, chromium, width: in
     token = _cli("token", "create", "--tenant", slug, "--user", owner).strip().split()[-1]
     tenant = server.format(host=f"{slug}.localhost")
     _gql(
-        tenant,
+        server,
+        slug,
         token,
         "mutation($i: CreateProductInput!) { createProduct(input: $i) { __typename } }",
         {
@@ -58,7 +61,8 @@ def test_receive_by_scanning_then_see_the_stock(server: str, chromium, width: in
         },
     )
     _gql(
-        tenant,
+        server,
+        slug,
         token,
         "mutation($i: CreateWarehouseInput!) { createWarehouse(input: $i) { __typename } }",
         {"i": {"code": "XH", "name": "西湖门店", "kind": "SHOP"}},

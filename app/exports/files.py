@@ -76,6 +76,30 @@ def _label(enum: type[LabeledEnum], value: str | None) -> str:
     return translate(member.label, FILE_LOCALE) if member is not None else value
 
 
+# After the custom fields: a customer's contacts and addresses, one cell each ("；" between records).
+CHILD_HEADERS = ("联系人", "地址")
+
+
+def contacts_cell(contacts: Sequence[Any]) -> str:
+    """张三（采购经理）13800138000 <a@b.cn>；... — the primary contact first."""
+    parts = []
+    for c in sorted(contacts, key=lambda c: not getattr(c, "is_primary", False)):
+        text = c.name + (f"（{c.title}）" if c.title else "")
+        text += "".join(f" {v}" for v in (c.mobile, f"<{c.email}>" if c.email else None) if v)
+        parts.append(text)
+    return "；".join(parts)
+
+
+def addresses_cell(addresses: Sequence[Any], kind_label: Any) -> str:
+    """[送货] 广东省深圳市南山区科技园一路1号 李四 13800138000；... — the default address first."""
+    parts = []
+    for a in sorted(addresses, key=lambda a: not getattr(a, "is_default", False)):
+        place = "".join(v for v in (a.province, a.city, a.district, a.detail) if v)
+        who = " ".join(v for v in (a.recipient, a.phone) if v)
+        parts.append(f"[{kind_label(a.kind)}] {place}" + (f" {who}" if who else ""))
+    return "；".join(parts)
+
+
 def customer_row(customer: Customer, tags: Sequence[str], owner_names: dict[uuid.UUID, str]) -> list[Any]:
     """One customer in header order; text is raw here and neutralised by the writer."""
     return [

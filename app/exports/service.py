@@ -34,8 +34,19 @@ from app.customfields import service as custom_fields
 from app.db import Database
 from app.domain import Actor, FieldError, NotFound, PermissionDenied, QuotaExceeded, ValidationFailed
 from app.exports import repository as repo
-from app.exports.files import CONTENT_TYPES, FILE_TZ, FORMATS, customer_row, row_writer
+from app.exports.files import (
+    CHILD_HEADERS,
+    CONTENT_TYPES,
+    FILE_TZ,
+    FORMATS,
+    addresses_cell,
+    contacts_cell,
+    customer_row,
+    row_writer,
+)
 from app.exports.models import ExportJob, ExportStatus
+from app.i18n import translate
+from app.kit.service import service_for
 from app.observability import scrub_text
 from app.platform.quotas import ensure_storage_room
 from app.runtime import QUEUE_NAME
@@ -385,7 +396,8 @@ async def _write_file(
         if requester is None or not requester.is_active or CUSTOMERS_EXPORT not in requester.role.permissions:
             raise RequesterRefused(job.requested_by)
         # The requester's scope as it is now: a salesperson moved to another team exports that team's list.
-        owners = await visible_owner_ids(read, actor_for(requester, via="system"))
+        requester_actor = actor_for(requester, via="system")
+        owners = await visible_owner_ids(read, requester_actor)
         filters = await _checked_custom(read, filters_from_json(job.filters))
         columns = await custom_fields.active_definitions(read, "customer")
         await report(total=await customers_repo.count(read, filters, owners))
@@ -393,19 +405,50 @@ async def _write_file(
         names: dict[uuid.UUID, str] = {}
         done = 0
         with files.write_atomic(file_name) as out:
-            writer = row_writer(job.format, out, [d.label_zh for d in columns])
+            writer = row_writer(job.format, out, [*(d.label_zh for d in columns), *CHILD_HEADERS])
             async for batch in customers_repo.stream(read, filters, owners, batch=batch_size):
                 tags = await customers_repo.tags_by_customer(read, [c.id for c in batch])
+                children = await _children(read, requester_actor, [c.id for c in batch])
                 unknown = [c.owner_id for c in batch if c.owner_id and c.owner_id not in names]
                 if unknown:
                     names.update(await staff_names(read, unknown))
                 await read.commit()  # no transaction stays open across the whole export
                 for customer in batch:
                     row = customer_row(customer, [t.name for t in tags[customer.id]], names)
-                    writer.write(row + custom_fields.export_cells(columns, customer.custom or {}))
+                    writer.write(
+                        row
+                        + custom_fields.export_cells(columns, customer.custom or {})
+                        + [
+                            contacts_cell(children["contact"].get(customer.id, [])),
+                            addresses_cell(children["address"].get(customer.id, []), _address_kind),
+                        ]
+                    )
                 done += len(batch)
                 await report(done=done)
                 if pause_ms:
                     await asyncio.sleep(pause_ms / 1000)
             await asyncio.to_thread(writer.close)  # zipping a big XLSX must not stall the worker's loop
         return done
+
+
+async def _children(
+    session: AsyncSession, actor: Actor, customer_ids: list[uuid.UUID]
+) -> dict[str, dict[Any, list[Any]]]:
+    """The live contacts and addresses of a batch of customers, through their kit services (in the
+    requester's scope, one query each)."""
+    found: dict[str, dict[Any, list[Any]]] = {}
+    for key in ("contact", "address"):
+        service = service_for(key)(session, actor)
+        found[key] = (
+            await service.for_parents(customer_ids)
+            if service.actor.can(f"{service.spec.module}:read")
+            else {}
+        )
+    return found
+
+
+def _address_kind(kind: str | None) -> str:
+    from app.addresses.fields import AddressKind
+
+    member = AddressKind.parse(kind) if kind else None
+    return translate(member.label, "zh_CN") if member is not None else (kind or "")

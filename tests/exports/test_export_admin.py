@@ -226,8 +226,12 @@ async def test_export_button_carries_the_lists_filters(app: Litestar, tenant: Te
     class Request:
         scope: dict[str, object] = {"state": {"csrf_token": "tok"}}
 
+    class Page:
+        total = 3  # the button is offered only for a list with rows
+
     class View:
         query = parse_list_query(CUSTOMER_LIST, CustomerFilter, params, 100)
+        page = Page()
 
     html = template.render(request=Request(), view=View(), actor=await actor(app, tenant, "sales_a"))
     # The list's own (checked) parameter names, read back by the same filter spec; paging and sort stay.

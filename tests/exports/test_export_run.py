@@ -23,9 +23,13 @@ from app.customers.repository import CustomerFilter
 from app.customers.validation import CustomerInput
 from app.exports import repository as repo
 from app.exports import service as exports
-from app.exports.files import HEADERS
+from app.exports.files import CHILD_HEADERS
+from app.exports.files import HEADERS as BUILT_IN
 from app.exports.models import ExportJob, ExportStatus
 from app.settings import get_settings
+
+# The built-in columns, then (no custom fields here) the contacts and addresses.
+HEADERS = (*BUILT_IN, *CHILD_HEADERS)
 
 
 async def add(app: Litestar, kit: TenantKit, by: str, name: str, **fields: object) -> uuid.UUID:

@@ -121,13 +121,19 @@ class ExportsController(Controller):
         """The actor's exports with progress and download links (everyone's for administrators)."""
         ctx = _page(request, actor, problems=[], started=request.query_params.get("started"))
         ctx.update(await _rows_context(db_session, actor))
+        # "Export started" only while that export is still waiting or running (issue 8: it stayed).
+        ctx["started"] = next(
+            (r["job"].id for r in ctx["rows"] if str(r["job"].id) == ctx["started"] and r["active"]), None
+        )
         return Template("exports/list.html", context=ctx, headers={"Vary": "HX-Request"})
 
     @get("/rows", operation_id="ExportRows", name="exports.rows")
     async def rows(self, request: Request[Any, Any, Any], db_session: AsyncSession, actor: Actor) -> Template:
-        """The table body alone, polled by HTMX while an export is waiting or running."""
+        """The table body alone, polled by HTMX while an export is waiting or running; the last poll
+        also takes the "Export started" notice away."""
         ctx = _page(request, actor)
         ctx.update(await _rows_context(db_session, actor))
+        ctx["close_notice"] = not ctx["polling"]
         return Template("exports/_rows.html", context=ctx)
 
     @post("/", operation_id="RequestExport", name="exports.request")

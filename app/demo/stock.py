@@ -41,7 +41,7 @@ PRODUCTS = (
 
 
 async def ensure_demo_stock(
-    db: Any, schema: str, owner_id: uuid.UUID, echo: Callable[[str], None] = print
+    db: Any, schema: str, owner_id: uuid.UUID, echo: Callable[[str], object] = print
 ) -> None:
     rng = random.Random(20261127)
     async with db.tenant_session(schema) as session:

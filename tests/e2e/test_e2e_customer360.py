@@ -1,0 +1,73 @@
+"""The customer's timeline and duplicate control in a real browser, at desktop and phone width.
+
+The owner of a new dealer adds a customer, writes a quick note with a file on its timeline, then
+enters a second customer with the same mobile: the form warns (撞单) and saves once confirmed, and
+the duplicates page lists the pair.
+"""
+
+from __future__ import annotations
+
+import os
+import secrets
+import subprocess
+import sys
+
+import pytest
+from e2e_pages import shot
+from playwright.sync_api import expect
+
+pytestmark = pytest.mark.e2e
+PASSWORD = "correct-horse-9"
+
+
+def _cli(*args: str) -> None:
+    env = {**os.environ, "SECURE_COOKIES": "0", "BASE_DOMAIN": "localhost"}
+    subprocess.run([sys.executable, "-m", "app.cli", *args], env=env, check=True, capture_output=True)
+
+
+@pytest.mark.parametrize("width", [1280, 375], ids=["desktop", "phone"])
+def test_note_on_the_timeline_and_a_duplicate_warned(server: str, chromium, width: int) -> None:  # type: ignore[no-untyped-def]
+    slug = f"e2e-360-{secrets.token_hex(2)}"
+    _cli("tenant", "create", slug, "--name", "西湖家电", "--admin-email", f"owner@{slug}.example",
+         "--admin-password", PASSWORD)  # fmt: skip
+    tenant = server.format(host=f"{slug}.localhost")
+    context = chromium.new_context(viewport={"width": width, "height": 900}, locale="zh-CN")
+    page = context.new_page()
+    page.set_default_timeout(15_000)
+    page.goto(f"{tenant}/login")
+    page.fill("input[name=email]", f"owner@{slug}.example")
+    page.fill("input[name=password]", PASSWORD)
+    page.click("form button[type=submit]")
+    page.wait_for_url(f"{tenant}/")
+
+    page.goto(f"{tenant}/customers/new")
+    page.fill("input[name=name]", "王秀英")
+    page.fill("input[name=mobile]", "13912345678")
+    page.click("form button[type=submit]")
+    page.wait_for_url("**/customers/*")
+    timeline = page.locator("section#timeline")
+    expect(timeline).to_contain_text("时间线")
+    timeline.locator("textarea[name=body]").fill("客户想换海尔冰箱，周末来店里看")
+    timeline.locator("input[type=file]").set_input_files(
+        files=[{"name": "报价单.txt", "mimeType": "text/plain", "buffer": "海尔冰箱 3999 元".encode()}]
+    )
+    timeline.locator("button.primary").click()
+    expect(page.locator("section#timeline .tl-entry.tl-note")).to_contain_text("周末来店里看")
+    expect(page.locator("section#timeline")).to_contain_text("报价单.txt")
+    shot(page, f"30-customer-timeline-{width}")
+
+    page.goto(f"{tenant}/customers/new")
+    page.fill("input[name=name]", "王秀")
+    page.fill("input[name=mobile]", "139 1234 5678")
+    page.click("form button[type=submit]")
+    warning = page.locator("#duplicate-warning")
+    expect(warning).to_contain_text("王秀英")
+    shot(page, f"31-duplicate-warning-{width}")
+    warning.locator("input[name=confirm_duplicates]").check()
+    page.click("form button[type=submit]")
+    page.wait_for_url("**/customers/*")
+
+    page.goto(f"{tenant}/duplicates")
+    expect(page.locator(".dup-pair")).to_contain_text("王秀英")
+    shot(page, f"32-duplicates-{width}")
+    context.close()

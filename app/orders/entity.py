@@ -123,3 +123,6 @@ ORDER = register(
         title=lambda o: o.number,
     )
 )
+
+# Orders on their customer's timeline (registered once the declaration exists).
+from app.orders import timeline as _timeline  # noqa: E402,F401

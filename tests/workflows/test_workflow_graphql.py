@@ -199,7 +199,7 @@ async def test_update_workflow_refusals_are_typed(app: Litestar, tenant: TenantK
 async def test_out_of_scope_customers_and_unknown_entities_read_as_not_found(
     app: Litestar, tenant: TenantKit
 ) -> None:
-    """李娜's customer is outside 张伟's scope, "product" runs on no workflow, a malformed id names nothing."""
+    """李娜's customer is outside 张伟's scope, "product" has no workflow, a malformed id names nothing."""
     other = await _customer(app, tenant, "sales_b", name="李娜的客户")
     seller = await _client(app, tenant, "sales_a")
     result = await seller.gql(

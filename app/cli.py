@@ -18,8 +18,8 @@ from typing import Any
 from app.backups.cli import add_backup_parser, add_export_parser, backup_command, tenant_export
 from app.inventory.cli import add_stock_parsers, stock_command
 from app.platform.cli import LIFECYCLE_COMMANDS, add_lifecycle_parsers, lifecycle_command
-from app.staff.cli import add_user_parser, user_command
 from app.settings import get_settings
+from app.staff.cli import add_user_parser, user_command
 
 
 def _fail(message: str, code: int = 1) -> int:

@@ -9,8 +9,8 @@ from app.addresses import service as _addresses  # noqa: F401
 from app.catalog import service as _catalog  # noqa: F401
 from app.contacts import service as _contacts  # noqa: F401
 from app.customers import entity as _customers  # noqa: F401
-from app.customers import imports as _customer_imports  # noqa: F401
 from app.customers import home as _customer_home  # noqa: F401
+from app.customers import imports as _customer_imports  # noqa: F401
 from app.customers import search as _customer_search  # noqa: F401
 from app.customfields import entity as _customfields  # noqa: F401
 from app.exports import entity as _exports  # noqa: F401

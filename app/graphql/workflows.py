@@ -7,7 +7,7 @@ per entity at import, so their annotations must be real objects.
 
 import uuid
 from collections.abc import Awaitable, Callable
-from typing import Annotated, Any
+from typing import Annotated, Any, cast
 
 import strawberry
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -152,7 +152,8 @@ async def _update_workflow(info: WorkflowInfo, input: UpdateWorkflowInput) -> Up
             return states_in_use(exc)
         except DomainError as exc:
             await session.rollback()
-            return error_type(exc)
+            # A workflow edit raises no duplicate (撞单) error, the one member this union lacks.
+            return cast(UpdateWorkflowResult, error_type(exc))
     return WorkflowPayload(workflow=Workflow.of(saved))
 
 

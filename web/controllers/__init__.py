@@ -46,27 +46,28 @@ from web.controllers.roles import RolesController  # noqa: E402
 
 ROUTES += [RolesController]
 
-from web.controllers.staff import StaffController, TeamsController  # noqa: E402
-from web.controllers.staff_links import StaffLinksController  # noqa: E402
+from web.controllers.search import SearchController  # noqa: E402
 
-ROUTES += [StaffController, TeamsController, StaffLinksController]
+ROUTES += [SearchController]
+
 from web.controllers.notifications import NotificationsController  # noqa: E402
 from web.controllers.work import WorkController  # noqa: E402
 
 ROUTES += [WorkController, NotificationsController]
 
-from web.controllers.search import SearchController  # noqa: E402
+from web.controllers.staff import StaffController, TeamsController  # noqa: E402
+from web.controllers.staff_links import StaffLinksController  # noqa: E402
 
-ROUTES += [SearchController]
+ROUTES += [StaffController, TeamsController, StaffLinksController]
 
 from web.controllers.customer360 import DuplicatesController, TimelineController  # noqa: E402
 
 ROUTES += [TimelineController, DuplicatesController]
 
-from web.controllers.orders import OrdersController  # noqa: E402
-
-ROUTES += [OrdersController]
-
 from web.controllers.inventory import CatalogController, InventoryController  # noqa: E402
 
 ROUTES += [InventoryController, CatalogController]
+
+from web.controllers.orders import OrdersController  # noqa: E402
+
+ROUTES += [OrdersController]

@@ -18,6 +18,15 @@ def shot(page: Any, name: str) -> None:
     page.screenshot(path=str(SCREENSHOTS / f"{name}.png"), full_page=True)
 
 
+def sign_in(page: Any, tenant: str, email: str, password: str = "correct-horse-9") -> None:
+    """Log in through the form and land on the home page (the dealer's ``tenant`` base URL)."""
+    page.goto(f"{tenant}/login")
+    page.fill("input[name=email]", email)
+    page.fill("input[name=password]", password)
+    page.click("form button[type=submit]")
+    page.wait_for_url(f"{tenant}/")
+
+
 def verification_link(email: str) -> str:
     """The link in the newest verification mail to ``email`` (public.outbox_mail, recording adapter)."""
 

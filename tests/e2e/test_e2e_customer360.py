@@ -13,7 +13,7 @@ import subprocess
 import sys
 
 import pytest
-from e2e_pages import shot
+from e2e_pages import shot, sign_in
 from playwright.sync_api import expect
 
 pytestmark = pytest.mark.e2e
@@ -34,11 +34,7 @@ def test_note_on_the_timeline_and_a_duplicate_warned(server: str, chromium, widt
     context = chromium.new_context(viewport={"width": width, "height": 900}, locale="zh-CN")
     page = context.new_page()
     page.set_default_timeout(15_000)
-    page.goto(f"{tenant}/login")
-    page.fill("input[name=email]", f"owner@{slug}.example")
-    page.fill("input[name=password]", PASSWORD)
-    page.click("form button[type=submit]")
-    page.wait_for_url(f"{tenant}/")
+    sign_in(page, tenant, f"owner@{slug}.example")
 
     page.goto(f"{tenant}/customers/new")
     page.fill("input[name=name]", "王秀英")

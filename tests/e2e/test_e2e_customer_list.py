@@ -14,7 +14,7 @@ import subprocess
 import sys
 
 import pytest
-from e2e_pages import shot
+from e2e_pages import shot, sign_in
 from playwright.sync_api import expect
 
 pytestmark = pytest.mark.e2e
@@ -38,11 +38,7 @@ def test_the_customer_list_at_desktop_and_phone_width(server: str, chromium, wid
     context = chromium.new_context(viewport={"width": width, "height": 900}, locale="zh-CN")
     page = context.new_page()
     page.set_default_timeout(15_000)
-    page.goto(f"{tenant}/login")
-    page.fill("input[name=email]", f"owner@{slug}.example")
-    page.fill("input[name=password]", PASSWORD)
-    page.click("form button[type=submit]")
-    page.wait_for_url(f"{tenant}/")
+    sign_in(page, tenant, f"owner@{slug}.example")
 
     page.goto(f"{tenant}/customers")
     expect(page.locator(".empty-state")).to_contain_text("还没有客户")

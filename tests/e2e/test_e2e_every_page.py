@@ -13,9 +13,10 @@ import re
 import secrets
 import subprocess
 import sys
+from typing import Any
 
 import pytest
-from e2e_pages import shot
+from e2e_pages import shot, sign_in
 
 pytestmark = pytest.mark.e2e
 PASSWORD = "correct-horse-9"
@@ -36,18 +37,14 @@ def _new_dealer(server: str) -> tuple[str, str]:
 @pytest.mark.parametrize("width", [1280, 375], ids=["desktop", "phone"])
 def test_every_sidebar_page_opens_titled_and_without_sideways_scrolling(
     server: str,
-    chromium,  # type: ignore[no-untyped-def]
+    chromium: Any,
     width: int,
 ) -> None:
     slug, tenant = _new_dealer(server)
     context = chromium.new_context(viewport={"width": width, "height": 900}, locale="zh-CN")
     page = context.new_page()
     page.set_default_timeout(15_000)
-    page.goto(f"{tenant}/login")
-    page.fill("input[name=email]", f"owner@{slug}.example")
-    page.fill("input[name=password]", PASSWORD)
-    page.click("form button[type=submit]")
-    page.wait_for_url(f"{tenant}/")
+    sign_in(page, tenant, f"owner@{slug}.example")
 
     paths = page.eval_on_selector_all(
         ".sidebar nav a[href^='/']", "links => links.map(a => a.getAttribute('href'))"

@@ -13,7 +13,7 @@ import subprocess
 import sys
 
 import pytest
-from e2e_pages import shot
+from e2e_pages import shot, sign_in
 from playwright.sync_api import expect
 
 pytestmark = pytest.mark.e2e
@@ -44,11 +44,7 @@ def test_home_charts_and_the_palette(server: str, chromium, width: int) -> None:
         "console",
         lambda message: refused.append(message.text) if "Content Security Policy" in message.text else None,
     )
-    page.goto(f"{tenant}/login")
-    page.fill("input[name=email]", f"owner@{slug}.example")
-    page.fill("input[name=password]", PASSWORD)
-    page.click("form button[type=submit]")
-    page.wait_for_url(f"{tenant}/")
+    sign_in(page, tenant, f"owner@{slug}.example")
 
     # A new dealer's home says what to do first.
     expect(page.locator("#card-first_steps")).to_contain_text("创建第一位客户")

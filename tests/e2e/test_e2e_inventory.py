@@ -15,7 +15,7 @@ import sys
 
 import httpx
 import pytest
-from e2e_pages import shot
+from e2e_pages import shot, sign_in
 from playwright.sync_api import expect
 
 pytestmark = pytest.mark.e2e
@@ -70,11 +70,7 @@ def test_receive_by_scanning_then_see_the_stock(server: str, chromium, width: in
     context = chromium.new_context(viewport={"width": width, "height": 900}, locale="zh-CN")
     page = context.new_page()
     page.set_default_timeout(15_000)
-    page.goto(f"{tenant}/login")
-    page.fill("input[name=email]", owner)
-    page.fill("input[name=password]", PASSWORD)
-    page.click("form button[type=submit]")
-    page.wait_for_url(f"{tenant}/")
+    sign_in(page, tenant, owner)
 
     page.goto(f"{tenant}/inventory/receive")
     page.select_option("select[name=warehouse_id]", label="西湖门店")

@@ -18,7 +18,7 @@ from concurrent.futures import ThreadPoolExecutor
 
 import asyncpg
 import pytest
-from e2e_pages import shot
+from e2e_pages import shot, sign_in
 from playwright.sync_api import expect
 
 pytestmark = pytest.mark.e2e
@@ -72,11 +72,7 @@ def test_invite_join_and_a_leavers_handover(server: str, chromium, width: int) -
     context = chromium.new_context(viewport={"width": width, "height": 900}, locale="zh-CN")
     page = context.new_page()
     page.set_default_timeout(15_000)
-    page.goto(f"{tenant}/login")
-    page.fill("input[name=email]", f"owner@{slug}.example")
-    page.fill("input[name=password]", PASSWORD)
-    page.click("form button[type=submit]")
-    page.wait_for_url(f"{tenant}/")
+    sign_in(page, tenant, f"owner@{slug}.example")
     # 张伟 owns a customer (made by the owner, given to him in the form).
     page.goto(f"{tenant}/customers/new")
     page.fill("input[name=name]", "李红梅")

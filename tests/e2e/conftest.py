@@ -11,6 +11,7 @@ import os
 import socket
 import subprocess
 import sys
+import tempfile
 import time
 from collections.abc import Iterator
 from pathlib import Path
@@ -34,11 +35,14 @@ def server() -> Iterator[str]:
     port = _free_port()
     env = {**os.environ, "SECURE_COOKIES": "0", "BASE_DOMAIN": "localhost"}
     subprocess.run([sys.executable, "-m", "app.cli", "migrate"], env=env, check=True, capture_output=True)
+    # The server's log goes to a file, not a pipe: nobody reads a pipe while the tests run, and a
+    # full one (64 KB of request logs) blocks the server in the middle of a request.
+    log = tempfile.TemporaryFile()
     process = subprocess.Popen(
         [sys.executable, "-m", "app.cli", "serve", "--host", "127.0.0.1", "--port", str(port)],
         env=env,
         stdout=subprocess.DEVNULL,
-        stderr=subprocess.PIPE,
+        stderr=log,
     )
     # Generous: under pytest-xdist the other worker keeps both cores busy while this one starts.
     deadline = time.monotonic() + 90
@@ -52,13 +56,12 @@ def server() -> Iterator[str]:
             time.sleep(0.2)
     if not started:
         process.kill()
-        raise RuntimeError(
-            "the web server did not start: "
-            + (process.stderr.read() if process.stderr else b"").decode()[-2000:]
-        )
+        log.seek(0)
+        raise RuntimeError("the web server did not start: " + log.read().decode(errors="replace")[-2000:])
     yield f"http://{{host}}:{port}"
     process.terminate()
     process.wait(timeout=10)
+    log.close()
 
 
 @pytest.fixture(scope="module")

@@ -4,8 +4,10 @@ PostgreSQL keeps a lock on each relation a transaction touched until it ends, in
 shared by every session and sized by ``max_locks_per_transaction`` when the server starts. With
 the default 64, ``dealercrm migrate`` failed at ~6,650 tenants ("out of shared memory"), having
 read every tenant's revision in one transaction (issue 12). Here a cluster of the test's own runs
-with ``max_locks_per_transaction = 10`` and 20 connections: its lock table holds a few hundred
-locks in all, so a few hundred tenants are to it what 50,000 are to a server on default settings.
+with ``max_locks_per_transaction = 10`` and 40 connections: its lock table holds about 540 locks
+in all (10 x every backend slot), enough to provision one full tenant (some 160 relations since the
+modules arrived) but not to touch 600 tenants in one transaction, so 600 tenants are to it what
+50,000 are to a server on default settings.
 Each pass below must finish over all of them; before passes committed per batch, migrate, its
 dry run and the usage refresh failed with "out of shared memory".
 
@@ -34,7 +36,7 @@ from tenancy import migrate, registry
 from tenancy.models import TenantStatus
 
 FULL_TENANTS = 3
-THIN_TENANTS = 300
+THIN_TENANTS = 600
 TENANTS = FULL_TENANTS + THIN_TENANTS
 READ_BY_PASSES = ("users", "customers", "tenant_settings", "alembic_version")
 REPO = Path(__file__).resolve().parents[2]
@@ -60,10 +62,10 @@ def upgrade() -> None:
 
 @pytest.fixture(scope="module")
 def small_lock_table() -> Iterator[str]:
-    """A cluster whose lock table holds about 10 x (20 + 4) entries plus a little slack."""
+    """A cluster whose lock table holds about 10 x (40 + 14 other backend slots) entries."""
     with throwaway_cluster(
         max_locks_per_transaction="10",
-        max_connections="20",
+        max_connections="40",
         max_worker_processes="2",
         autovacuum_max_workers="1",
     ) as url:
@@ -76,7 +78,7 @@ async def _no_seed(conn: object, schema: str) -> None:
 
 @pytest.fixture(scope="module")
 async def many_tenants(small_lock_table: str) -> AsyncIterator[Database]:
-    """303 registered tenants on the small lock table, every one at the head revision."""
+    """603 registered tenants on the small lock table, every one at the head revision."""
     db = Database(small_lock_table.replace("postgresql://", "postgresql+asyncpg://"), pool_size=2)
     await migrate.upgrade_platform(db.engine)
     full = [f"lock-full-{i}" for i in range(FULL_TENANTS)]
@@ -130,7 +132,7 @@ async def test_dealercrm_migrate_and_its_dry_run_work_when_the_tenants_outnumber
     many_tenants: Database, small_lock_table: str
 ) -> None:
     """``dealercrm migrate --dry-run`` and ``dealercrm migrate``, as an operator runs them, read the
-    revision of all 303 tenants (two locks each: more than the whole lock table holds) and exit 0."""
+    revision of all 603 tenants (two locks each: more than the whole lock table holds) and exit 0."""
     dry = _dealercrm(small_lock_table, "migrate", "--dry-run")
     assert dry.returncode == 0, dry.stderr[-2000:]
     assert f"0 of {TENANTS} tenants have pending revisions" in dry.stdout
@@ -144,7 +146,7 @@ async def test_a_new_revision_reaches_every_tenant_when_they_outnumber_the_lock_
     many_tenants: Database, tmp_path: Path
 ) -> None:
     """A rehearsed revision (a column and an index on ``customers``) is planned for, applied to and
-    read back from every one of the 303 tenants."""
+    read back from every one of the 603 tenants."""
     location = tmp_path / "tenant"
     shutil.copytree(migrate.MIGRATIONS_DIR / "tenant", location, ignore=shutil.ignore_patterns("__pycache__"))
     (location / "versions" / "test_locks_1.py").write_text(
@@ -178,7 +180,7 @@ async def test_a_new_revision_reaches_every_tenant_when_they_outnumber_the_lock_
 async def test_the_usage_refresh_measures_every_tenant_when_they_outnumber_the_lock_table(
     many_tenants: Database, tmp_path: Path
 ) -> None:
-    """The operators' usage numbers: three tables and their indexes per tenant, 303 tenants, no
+    """The operators' usage numbers: three tables and their indexes per tenant, 603 tenants, no
     tenant left unmeasured."""
     import redis.asyncio as aioredis
 
@@ -197,7 +199,7 @@ async def test_the_usage_refresh_measures_every_tenant_when_they_outnumber_the_l
 async def test_the_backup_schedule_sweeps_every_tenant_when_they_outnumber_the_lock_table(
     many_tenants: Database,
 ) -> None:
-    """The hourly sweep finds all 303 tenants overdue (created two days ago, never backed up) and
+    """The hourly sweep finds all 603 tenants overdue (created two days ago, never backed up) and
     raises an alert for each. (It reads only platform tables and alerts in a transaction per
     tenant, so it was bounded already; this keeps it so.)"""
     from app.backups.schedule import sweep_and_schedule

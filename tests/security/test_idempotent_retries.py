@@ -12,6 +12,7 @@ from __future__ import annotations
 import asyncio
 import json
 import re
+import secrets
 import uuid
 
 from crm_testkit import TenantKit, integrator, logged_in, token_for
@@ -25,7 +26,10 @@ from app.idempotency.models import IdempotencyKey
 CREATE = operation("CreateCustomer")
 
 
-def _create(name: str, mobile: str = "13912345678") -> dict:
+def _create(name: str, mobile: str | None = None) -> dict:
+    """A createCustomer request; each gets a mobile of its own, so the duplicate control (撞单)
+    has nothing to say about requests that differ only in their idempotency key."""
+    mobile = mobile or f"139{secrets.randbelow(10**8):08d}"
     return {"query": CREATE, "variables": {"input": {"name": name, "mobile": mobile}}}
 
 
@@ -40,11 +44,12 @@ async def test_a_retried_mutation_with_the_same_key_returns_the_first_result_and
     """Same key, same request: the first answer again (marked as a replay), one customer."""
     client = integrator(app, tenant.host, await token_for(app, tenant, "sales_a"))
     key = {"Idempotency-Key": str(uuid.uuid4())}
-    first = await client.post("/graphql", json=_create("重试客户"), headers=key)
+    request = _create("重试客户")
+    first = await client.post("/graphql", json=request, headers=key)
     assert first.status_code == 200, first.text
     created = first.json()["data"]["createCustomer"]
     assert created["__typename"] == "CustomerPayload"
-    retry = await client.post("/graphql", json=_create("重试客户"), headers=key)
+    retry = await client.post("/graphql", json=request, headers=key)
     assert retry.status_code == 200
     assert retry.json() == first.json()
     assert retry.headers["Idempotent-Replayed"] == "true"
@@ -84,7 +89,8 @@ async def test_keys_are_per_actor_and_expire_after_a_day(app: Litestar, tenant: 
     key = {"Idempotency-Key": "same-key"}
     zhang = integrator(app, tenant.host, await token_for(app, tenant, "sales_a"))
     wang = integrator(app, tenant.host, await token_for(app, tenant, "sales_a2"))
-    await zhang.post("/graphql", json=_create("张的客户"), headers=key)
+    zhangs = _create("张的客户")
+    await zhang.post("/graphql", json=zhangs, headers=key)
     await wang.post("/graphql", json=_create("张的客户"), headers=key)
     assert await _customers(app, tenant) == ["张的客户", "张的客户"]
     async with app.state.db.tenant_session(tenant.schema) as session:
@@ -108,9 +114,8 @@ async def test_concurrent_retries_with_one_key_create_one_customer(app: Litestar
     """Five copies of one request sent at once: one customer, five identical answers."""
     client = integrator(app, tenant.host, await token_for(app, tenant, "sales_a"))
     key = {"Idempotency-Key": str(uuid.uuid4())}
-    answers = await asyncio.gather(
-        *(client.post("/graphql", json=_create("并发客户"), headers=key) for _ in range(5))
-    )
+    request = _create("并发客户")
+    answers = await asyncio.gather(*(client.post("/graphql", json=request, headers=key) for _ in range(5)))
     assert {a.status_code for a in answers} == {200}
     assert len({a.text for a in answers}) == 1
     assert await _customers(app, tenant) == ["并发客户"]

@@ -89,3 +89,22 @@ document.addEventListener("click", (event) => {
 document.addEventListener("keydown", (event) => {
   if (event.key === "Escape") { const d = document.getElementById("drawer"); if (d) d.innerHTML = ""; }
 });
+// A plain form that asks first: <form data-confirm="…"> (inline onsubmit handlers are refused by the CSP).
+document.addEventListener("submit", (event) => {
+  const form = event.target;
+  if (form instanceof HTMLFormElement && form.dataset.confirm && !window.confirm(form.dataset.confirm)) {
+    event.preventDefault();
+  }
+}, true);
+// A filter that applies itself: <select data-autosubmit> submits its form when it changes.
+document.addEventListener("change", (event) => {
+  const field = event.target;
+  if (field instanceof HTMLElement && field.hasAttribute("data-autosubmit") && field.form) field.form.submit();
+});
+// A scanner ends each number with Enter: in <textarea data-scanner> that is a new line, never a submit.
+document.addEventListener("keydown", (event) => {
+  const field = event.target;
+  if (event.key === "Enter" && field instanceof HTMLElement && field.hasAttribute("data-scanner")) {
+    event.stopPropagation();
+  }
+}, true);

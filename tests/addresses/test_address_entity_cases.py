@@ -3,6 +3,7 @@ rules: official province/city/district, and one default address per customer."""
 
 from __future__ import annotations
 
+import secrets
 import uuid
 from typing import Any
 
@@ -19,7 +20,8 @@ WEST_LAKE = {"province": "浙江省", "city": "杭州市", "district": "西湖�
 
 async def _customer(app: Litestar, kit: TenantKit, who: str) -> uuid.UUID:
     async with app.state.db.tenant_session(kit.schema) as session:
-        data = CustomerInput(name="李红梅", mobile="13700001111")
+        # A mobile of its own each time: the duplicate control (撞单) refuses a second one.
+        data = CustomerInput(name="李红梅", mobile=f"137{secrets.randbelow(10**8):08d}")
         return (await customers.create_customer(session, await actor(app, kit, who), data)).id
 
 

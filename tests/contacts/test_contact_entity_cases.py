@@ -3,6 +3,7 @@ only company customers have contacts, and a customer has one primary contact."""
 
 from __future__ import annotations
 
+import secrets
 import uuid
 from typing import Any
 
@@ -19,7 +20,9 @@ from app.domain import ValidationFailed
 
 async def _customer(app: Litestar, kit: TenantKit, who: str, **fields: Any) -> uuid.UUID:
     async with app.state.db.tenant_session(kit.schema) as session:
-        data = CustomerInput(**{"name": "杭州西湖家电有限公司", "kind": "company", **fields})
+        # A company of its own each time: the duplicate control (撞单) refuses a second one by name.
+        name = f"杭州西湖家电{secrets.token_hex(2)}有限公司"
+        data = CustomerInput(**{"name": name, "kind": "company", **fields})
         return (await customers.create_customer(session, await actor(app, kit, who), data)).id
 
 

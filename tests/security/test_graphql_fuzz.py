@@ -42,6 +42,18 @@ schemathesis.graphql.scalar(
     ),
 )
 
+# Money and quantities (the Decimal scalar): strings of numbers, in range and out, and junk.
+schemathesis.graphql.scalar(
+    "Decimal",
+    st.one_of(
+        st.decimals(min_value=-(10**9), max_value=10**9, allow_nan=False, places=2).map(str),
+        st.text(max_size=12),
+    ).map(nodes.String),
+)
+
+# A file upload (GraphQL multipart) cannot be written inline in a query: null stands in for it.
+schemathesis.graphql.scalar("Upload", st.just(nodes.Null))
+
 
 def generated_cases(introspection: dict[str, Any], per_field: int) -> list[Any]:
     """Queries and mutations (each root field) that schemathesis generates from the schema."""

@@ -242,7 +242,10 @@ VIEW = CustomFieldView()
 
 def _entity_key(raw: str | None) -> str:
     keys = [s.key for s in customizable()]
-    return raw if raw in keys else (keys[0] if keys else "customer")
+    if raw in keys:
+        return str(raw)
+    # Customers first: the entity a dealer customizes most (others are chosen on the page).
+    return "customer" if "customer" in keys or not keys else keys[0]
 
 
 def _draft_of(data: Mapping[str, str], *, creating: bool) -> FieldDraft:

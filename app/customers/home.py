@@ -113,10 +113,24 @@ COUNTS_CACHE = 60
 for card in (
     HomeCard("first_steps", N_("Getting started"), LIST, first_steps, order=0, wide=True),
     HomeCard(
-        "my_customers", N_("My customers"), STAT, my_customers, READ, order=10, cache_seconds=COUNTS_CACHE
+        "my_customers",
+        N_("My customers"),
+        STAT,
+        my_customers,
+        READ,
+        order=10,
+        cache_seconds=COUNTS_CACHE,
+        version=stats.data_version,
     ),
     HomeCard(
-        "scope_customers", N_("Customers"), STAT, scope_customers, READ, order=11, cache_seconds=COUNTS_CACHE
+        "scope_customers",
+        N_("Customers"),
+        STAT,
+        scope_customers,
+        READ,
+        order=11,
+        cache_seconds=COUNTS_CACHE,
+        version=stats.data_version,
     ),
     HomeCard(
         "customers_by_stage",
@@ -126,6 +140,7 @@ for card in (
         READ,
         order=20,
         cache_seconds=COUNTS_CACHE,
+        version=stats.data_version,
     ),
     HomeCard(
         "new_customers_per_week",
@@ -135,6 +150,7 @@ for card in (
         READ,
         order=21,
         cache_seconds=COUNTS_CACHE,
+        version=stats.data_version,
     ),
     HomeCard("recent_customer_changes", N_("Recent activity"), LIST, recent_changes, READ, order=30),
 ):

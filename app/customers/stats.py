@@ -71,6 +71,12 @@ async def recently_changed(
     return [(cid, name, at) for cid, name, at in (await session.execute(query)).all()]
 
 
+async def data_version(session: AsyncSession) -> str:
+    """A stamp that every customer write changes (each one sets ``updated_at``): one index probe."""
+    newest = await session.scalar(select(func.max(Customer.updated_at)))
+    return newest.isoformat() if newest is not None else "-"
+
+
 async def has_customers(session: AsyncSession) -> bool:
     """Whether the tenant has any customer at all (the recycle bin included)."""
     return bool(await session.scalar(select(select(Customer.id).exists())))

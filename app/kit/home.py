@@ -57,6 +57,9 @@ class HomeCard:
     wide: bool = False  # spans two columns on wide screens
     # Seconds a viewer's card may be served from the cache (numbers over a big table); 0: never.
     cache_seconds: int = 0
+    # What the cached data was read at: a cheap stamp (the newest ``updated_at`` of the table the card
+    # counts) that any write changes, so a viewer never sees numbers from before their own edit.
+    version: Callable[[AsyncSession], Awaitable[str]] | None = None
     extra: dict[str, Any] = field(default_factory=dict)
 
 
@@ -101,8 +104,13 @@ async def home_cards(
     statement at a time); cards with nothing to show are left out. With a ``cache``, a card that
     allows it is served from ``cache_key``:``card.key`` (``cache_key`` names the tenant and viewer)."""
     shown: list[ShownCard] = []
+    versions: dict[Any, str] = {}
     for card in cards_for(actor):
         key = f"{cache_key}:{card.key}"
+        if card.version is not None and cache is not None and card.cache_seconds:
+            if card.version not in versions:
+                versions[card.version] = await card.version(session)
+            key = f"{key}:{versions[card.version]}"
         data: CardData | None = None
         cached = await cache.get(key) if cache is not None and card.cache_seconds else None
         if cached is not None:

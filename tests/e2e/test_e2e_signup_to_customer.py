@@ -65,11 +65,11 @@ def test_signup_login_create_search_edit(server: str, chromium, width: int) -> N
 
     # Find it by two characters with the live search.
     page.goto(f"{tenant}/customers")
-    page.fill("input[name=q]", "没有这人")
+    page.fill("#filters input[name=q]", "没有这人")
     page.wait_for_url("**q=*")
     # Locator assertions, not wait_for_function: the app's CSP allows no eval, for tests too.
     expect(page.locator("#results")).not_to_contain_text("欧阳明远")
-    page.fill("input[name=q]", "明远")
+    page.fill("#filters input[name=q]", "明远")
     expect(page.locator("#results")).to_contain_text("欧阳明远")
     assert "q=%E6%98%8E%E8%BF%9C" in page.url or "q=明远" in page.url  # the search stays in the URL
     shot(page, f"04-search-{width}")

@@ -16,9 +16,12 @@ from app.followups import models as _followups  # noqa: F401
 from app.idempotency import models as _idempotency  # noqa: F401
 from app.inventory import models as _inventory  # noqa: F401
 from app.kit.imports import models as _imports  # noqa: F401
+from app.leads import models as _leads  # noqa: F401
 from app.notifications import models as _notifications  # noqa: F401
 from app.orders import models as _orders  # noqa: F401
 from app.platform import models as _platform  # noqa: F401
+from app.pricing import models as _pricing  # noqa: F401
+from app.quotes import models as _quotes  # noqa: F401
 from app.staff import models as _staff  # noqa: F401
 from app.tenant_settings import models as _tenant_settings  # noqa: F401
 from app.timeline import models as _timeline  # noqa: F401

@@ -81,10 +81,18 @@ _MOVE_STOCK = (*_SEE_STOCK, "inventory:create")
 # and service staff sell and record payments; a manager also approves large or discounted orders.
 _SELL = ("orders:read", "orders:create", "orders:edit")
 _ORDERS_ALL = (*_SELL, "orders:delete", "orders:approve")
+# Leads and the shared pool (tenant migration 0021 granted these to existing roles by the same
+# templates): salespeople work leads and claim from the pool; managers set rules, pools and caps.
+_WORK_LEADS = ("leads:read", "leads:create", "leads:edit", "pools:read")
+_LEADS_ALL = (*_WORK_LEADS, "leads:delete", "leads:import", "leads:manage", "pools:manage")
 
 DEFAULT_ROLES: tuple[DefaultRole, ...] = (
-    DefaultRole("owner", "所有者", (*_EVERYTHING, *_CATALOG_ALL, *_STOCK_ALL, *_ORDERS_ALL), SCOPE_ALL),
-    DefaultRole("admin", "管理员", (*_EVERYTHING, *_CATALOG_ALL, *_STOCK_ALL, *_ORDERS_ALL), SCOPE_ALL),
+    DefaultRole(
+        "owner", "所有者", (*_EVERYTHING, *_CATALOG_ALL, *_STOCK_ALL, *_ORDERS_ALL, *_LEADS_ALL), SCOPE_ALL
+    ),
+    DefaultRole(
+        "admin", "管理员", (*_EVERYTHING, *_CATALOG_ALL, *_STOCK_ALL, *_ORDERS_ALL, *_LEADS_ALL), SCOPE_ALL
+    ),
     DefaultRole(
         "manager",
         "经理",
@@ -99,13 +107,21 @@ DEFAULT_ROLES: tuple[DefaultRole, ...] = (
             *_CATALOG_ALL,
             *_STOCK_ALL,
             *_ORDERS_ALL,
+            *_LEADS_ALL,
         ),
         SCOPE_TEAM,
     ),
-    DefaultRole("sales", "销售", (*_CUSTOMER_WORK, *_SEE_STOCK, *_SELL), SCOPE_OWN),
-    DefaultRole("service", "售后客服", (*_CUSTOMER_WORK, TOKENS_CREATE, *_MOVE_STOCK, *_SELL), SCOPE_ALL),
+    DefaultRole("sales", "销售", (*_CUSTOMER_WORK, *_SEE_STOCK, *_SELL, *_WORK_LEADS), SCOPE_OWN),
+    DefaultRole(
+        "service", "售后客服", (*_CUSTOMER_WORK, TOKENS_CREATE, *_MOVE_STOCK, *_SELL, *_WORK_LEADS), SCOPE_ALL
+    ),
     DefaultRole("technician", "技师", (CUSTOMERS_READ, *_MOVE_STOCK), SCOPE_OWN),
-    DefaultRole("marketing", "市场", (CUSTOMERS_READ, CUSTOMERS_EXPORT, "catalog:read"), SCOPE_ALL),
-    DefaultRole("viewer", "只读", (CUSTOMERS_READ, *_SEE_STOCK, "orders:read"), SCOPE_ALL),
+    DefaultRole(
+        "marketing",
+        "市场",
+        (CUSTOMERS_READ, CUSTOMERS_EXPORT, "catalog:read", "leads:read", "leads:create", "leads:import"),
+        SCOPE_ALL,
+    ),
+    DefaultRole("viewer", "只读", (CUSTOMERS_READ, *_SEE_STOCK, "orders:read", "leads:read"), SCOPE_ALL),
 )
 TEMPLATES: dict[str, DefaultRole] = {r.key: r for r in DEFAULT_ROLES}

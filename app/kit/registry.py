@@ -99,6 +99,16 @@ def register(spec: EntitySpec) -> EntitySpec:
     return spec
 
 
+def add_actions(key: str, actions: dict[str, str]) -> None:
+    """Label audit actions another module records on ``key``'s records (the pool's claim and release
+    of a customer): the audit log and the timeline name them like the entity's own."""
+    spec = _entities[key]
+    for action, label in actions.items():
+        if spec.actions.get(action, label) != label:
+            raise ValueError(f"action {action!r} of {key!r} labelled twice")
+        spec.actions[action] = label
+
+
 def entity(key: str) -> EntitySpec | None:
     return _entities.get(key)
 

@@ -1,0 +1,143 @@
+"""The cron sweep of leads and pools, per tenant, each batch one transaction (like the reminders in
+``app.followups.reminders``):
+
+- leads past their first-response time: the owner is told once (``overdue_notified_at`` set in the
+  same transaction, the notification's natural key ``lead_overdue:<id>:<respond_by>``);
+- the return rule (when the tenant sets one): an owner is warned once per deadline M days before it
+  (``pool_entries.warned_for`` holds the deadline warned about, the key ``pool_warning:<id>:<deadline>``),
+  and a customer idle N days goes back to its home pool (its owner cleared in the same statement
+  batch, so a second sweep finds nothing to return), audited as the system.
+"""
+
+from __future__ import annotations
+
+import uuid
+from dataclasses import dataclass
+from datetime import UTC, datetime, timedelta
+
+from app.accounts.models import User
+from app.db import Database
+from app.domain import Actor
+from app.kit.fields import LOCAL_TZ
+from app.leads import repository as repo
+from app.leads.entity import (
+    LEAD_OVERDUE,
+    LEAD_OVERDUE_TITLE,
+    POOL_RETURNED,
+    POOL_RETURNED_TITLE,
+    POOL_WARNING,
+    POOL_WARNING_BODY,
+    POOL_WARNING_TITLE,
+)
+from app.leads.pools import move_to_pool
+from app.leads.settings import lead_settings
+from app.notifications.service import Note, send_notes
+
+# The rule acts as the system: audit records name no staff member.
+SYSTEM = Actor(
+    user_id=uuid.UUID(int=0),
+    name="系统",
+    email="system",
+    role_key="system",
+    permissions=frozenset(),
+    data_scope="all",
+    via="system",
+)
+
+
+@dataclass
+class PoolSweep:
+    overdue: int = 0
+    warned: int = 0
+    returned: int = 0
+
+
+async def sweep_tenant(
+    db: Database, schema: str, *, now: datetime | None = None, batch: int = 500
+) -> PoolSweep:
+    run = PoolSweep()
+    moment = now or datetime.now(UTC)
+    while True:
+        async with db.tenant_session(schema) as session:
+            leads = await repo.overdue_leads(session, moment, batch)
+            if not leads:
+                break
+            notes = [
+                Note(
+                    lead.owner_id,
+                    LEAD_OVERDUE_TITLE,
+                    params={"lead": lead.name},
+                    link=f"/leads/{lead.id}",
+                    dedupe_key=f"lead_overdue:{lead.id}:{lead.respond_by}",
+                )
+                for lead in leads
+                if lead.owner_id is not None
+            ]
+            await send_notes(session, LEAD_OVERDUE, notes)
+            for lead in leads:
+                lead.overdue_notified_at = moment
+            await session.commit()
+            run.overdue += len(leads)
+    async with db.tenant_session(schema) as session:
+        settings = await lead_settings(session)
+    if not settings.return_days:
+        return run
+    idle_since = moment - timedelta(days=settings.return_days)
+    if settings.warn_days:
+        warn_since = moment - timedelta(days=settings.return_days - settings.warn_days)
+        after: uuid.UUID | None = None
+        while True:
+            async with db.tenant_session(schema) as session:
+                rows = await repo.warnable_customers(session, idle_since, warn_since, after, batch)
+                if not rows:
+                    break
+                notes = []
+                for customer, activity, warned in rows:
+                    deadline = activity + timedelta(days=settings.return_days)
+                    if warned == deadline or not await repo.mark_warned(session, customer.id, deadline):
+                        continue
+                    notes.append(
+                        Note(
+                            customer.owner_id,
+                            POOL_WARNING_TITLE,
+                            POOL_WARNING_BODY,
+                            {
+                                "customer": customer.name,
+                                "on": deadline.astimezone(LOCAL_TZ).strftime("%m-%d"),
+                            },
+                            f"/customers/{customer.id}",
+                            f"pool_warning:{customer.id}:{deadline.isoformat()}",
+                        )
+                    )
+                await send_notes(session, POOL_WARNING, notes)
+                await session.commit()
+                run.warned += len(notes)
+                after = rows[-1][0].id
+    while True:
+        async with db.tenant_session(schema) as session:
+            rows = await repo.idle_customers(session, idle_since, batch)
+            if not rows:
+                break
+            notes = []
+            moved = 0
+            for customer, activity in rows:
+                owner = await session.get(User, customer.owner_id)
+                pool = await repo.home_pool(session, owner.team_id if owner else None, customer.province)
+                if pool is None:
+                    return run  # no pool set up: nothing can return
+                previous = customer.owner_id
+                await move_to_pool(session, SYSTEM, customer, pool, "return_to_pool")
+                moved += 1
+                notes.append(
+                    Note(
+                        previous,
+                        POOL_RETURNED_TITLE,
+                        params={"customer": customer.name},
+                        link="/pools",
+                        dedupe_key=f"pool_returned:{customer.id}:{activity.isoformat()}",
+                    )
+                )
+            await send_notes(session, POOL_RETURNED, notes)
+            await session.commit()
+            run.returned += moved
+    return run

@@ -18,6 +18,7 @@ from app.inventory import models as _inventory  # noqa: F401
 from app.kit.imports import models as _imports  # noqa: F401
 from app.leads import models as _leads  # noqa: F401
 from app.notifications import models as _notifications  # noqa: F401
+from app.opportunities import models as _opportunities  # noqa: F401
 from app.orders import models as _orders  # noqa: F401
 from app.platform import models as _platform  # noqa: F401
 from app.pricing import models as _pricing  # noqa: F401

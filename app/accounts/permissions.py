@@ -85,13 +85,25 @@ _ORDERS_ALL = (*_SELL, "orders:delete", "orders:approve")
 # templates): salespeople work leads and claim from the pool; managers set rules, pools and caps.
 _WORK_LEADS = ("leads:read", "leads:create", "leads:edit", "pools:read")
 _LEADS_ALL = (*_WORK_LEADS, "leads:delete", "leads:import", "leads:manage", "pools:manage")
+# The pipeline and contracts (tenant migration 0022 granted these to existing roles by the same
+# templates): salespeople work their own deals and contracts; a manager also sets the targets.
+_DEALS = ("opportunities:read", "opportunities:create", "opportunities:edit")
+_CONTRACTS = ("contracts:read", "contracts:create", "contracts:edit")
+_PIPELINE_ALL = (*_DEALS, "opportunities:delete", "opportunities:manage", *_CONTRACTS, "contracts:delete")
+_SEE_PIPELINE = ("opportunities:read", "contracts:read")
 
 DEFAULT_ROLES: tuple[DefaultRole, ...] = (
     DefaultRole(
-        "owner", "所有者", (*_EVERYTHING, *_CATALOG_ALL, *_STOCK_ALL, *_ORDERS_ALL, *_LEADS_ALL), SCOPE_ALL
+        "owner",
+        "所有者",
+        (*_EVERYTHING, *_CATALOG_ALL, *_STOCK_ALL, *_ORDERS_ALL, *_LEADS_ALL, *_PIPELINE_ALL),
+        SCOPE_ALL,
     ),
     DefaultRole(
-        "admin", "管理员", (*_EVERYTHING, *_CATALOG_ALL, *_STOCK_ALL, *_ORDERS_ALL, *_LEADS_ALL), SCOPE_ALL
+        "admin",
+        "管理员",
+        (*_EVERYTHING, *_CATALOG_ALL, *_STOCK_ALL, *_ORDERS_ALL, *_LEADS_ALL, *_PIPELINE_ALL),
+        SCOPE_ALL,
     ),
     DefaultRole(
         "manager",
@@ -108,12 +120,18 @@ DEFAULT_ROLES: tuple[DefaultRole, ...] = (
             *_STOCK_ALL,
             *_ORDERS_ALL,
             *_LEADS_ALL,
+            *_PIPELINE_ALL,
         ),
         SCOPE_TEAM,
     ),
-    DefaultRole("sales", "销售", (*_CUSTOMER_WORK, *_SEE_STOCK, *_SELL, *_WORK_LEADS), SCOPE_OWN),
     DefaultRole(
-        "service", "售后客服", (*_CUSTOMER_WORK, TOKENS_CREATE, *_MOVE_STOCK, *_SELL, *_WORK_LEADS), SCOPE_ALL
+        "sales", "销售", (*_CUSTOMER_WORK, *_SEE_STOCK, *_SELL, *_WORK_LEADS, *_DEALS, *_CONTRACTS), SCOPE_OWN
+    ),
+    DefaultRole(
+        "service",
+        "售后客服",
+        (*_CUSTOMER_WORK, TOKENS_CREATE, *_MOVE_STOCK, *_SELL, *_WORK_LEADS, *_SEE_PIPELINE),
+        SCOPE_ALL,
     ),
     DefaultRole("technician", "技师", (CUSTOMERS_READ, *_MOVE_STOCK), SCOPE_OWN),
     DefaultRole(
@@ -122,6 +140,11 @@ DEFAULT_ROLES: tuple[DefaultRole, ...] = (
         (CUSTOMERS_READ, CUSTOMERS_EXPORT, "catalog:read", "leads:read", "leads:create", "leads:import"),
         SCOPE_ALL,
     ),
-    DefaultRole("viewer", "只读", (CUSTOMERS_READ, *_SEE_STOCK, "orders:read", "leads:read"), SCOPE_ALL),
+    DefaultRole(
+        "viewer",
+        "只读",
+        (CUSTOMERS_READ, *_SEE_STOCK, "orders:read", "leads:read", *_SEE_PIPELINE),
+        SCOPE_ALL,
+    ),
 )
 TEMPLATES: dict[str, DefaultRole] = {r.key: r for r in DEFAULT_ROLES}

@@ -126,6 +126,9 @@ class State:
     category: str
     position: int
     on_enter: tuple[Action, ...] = ()
+    # The chance in percent that a record in this state is won (a sales pipeline's stages); None:
+    # the entity does not weigh its records.
+    probability: int | None = None
 
     def label_in(self, locale: str) -> str:
         return self.label.get(locale) or self.label.get("zh_CN") or self.key
@@ -139,6 +142,8 @@ class State:
         }
         if self.on_enter:
             out["on_enter"] = [a.as_json() for a in self.on_enter]
+        if self.probability is not None:
+            out["probability"] = self.probability
         return out
 
 
@@ -406,6 +411,12 @@ def parse(
         position = rs.get("position", i)
         if not isinstance(position, int) or isinstance(position, bool):
             position = i
+        probability = rs.get("probability")
+        if probability is not None and (
+            not isinstance(probability, int) or isinstance(probability, bool) or not 0 <= probability <= 100
+        ):
+            p.add(f"{path}.probability", "out_of_range", "must be a whole number between 0 and 100")
+            probability = None
         states.append(
             State(
                 key=key,
@@ -413,11 +424,12 @@ def parse(
                 category=str(category or StateCategory.OPEN),
                 position=position,
                 on_enter=tuple(a for a in actions if a is not None),
+                probability=probability,
             )
         )
     # Positions are the order the admin sees; renumbered 0..n-1 so gaps and ties never matter.
     states = [
-        State(s.key, s.label, s.category, n, s.on_enter)
+        State(s.key, s.label, s.category, n, s.on_enter, s.probability)
         for n, s in enumerate(sorted(states, key=lambda s: s.position))
     ]
     raw_moves = raw.get("transitions") or []
@@ -467,6 +479,7 @@ def load(document: dict[str, Any]) -> Definition:
             category=s.get("category", "open"),
             position=int(s.get("position", i)),
             on_enter=tuple(_load_action(a) for a in s.get("on_enter") or ()),
+            probability=s.get("probability"),
         )
         for i, s in enumerate(document.get("states") or ())
     )

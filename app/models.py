@@ -4,6 +4,7 @@ from app.accounts import models as _accounts  # noqa: F401
 from app.addresses import models as _addresses  # noqa: F401
 from app.audit import models as _audit  # noqa: F401
 from app.backups import models as _backups  # noqa: F401
+from app.batches import models as _batches  # noqa: F401
 from app.catalog import models as _catalog  # noqa: F401
 from app.contacts import models as _contacts  # noqa: F401
 from app.customers import models as _customers  # noqa: F401
@@ -23,6 +24,7 @@ from app.orders import models as _orders  # noqa: F401
 from app.platform import models as _platform  # noqa: F401
 from app.pricing import models as _pricing  # noqa: F401
 from app.quotes import models as _quotes  # noqa: F401
+from app.saved_views import models as _saved_views  # noqa: F401
 from app.staff import models as _staff  # noqa: F401
 from app.tenant_settings import models as _tenant_settings  # noqa: F401
 from app.timeline import models as _timeline  # noqa: F401

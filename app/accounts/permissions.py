@@ -22,6 +22,8 @@ CUSTOMERS_DELETE = "customers:delete"
 CUSTOMERS_EXPORT = "customers:export"
 CUSTOMERS_IMPORT = "customers:import"
 CUSTOMERS_REVEAL = "customers:reveal"
+# Tags (rename, merge, colour, delete) and the list views shared with a team or a role (migration 0016).
+CUSTOMERS_MANAGE = "customers:manage"
 AUDIT_READ = "audit:read"
 STAFF_MANAGE = "staff:manage"
 ROLES_MANAGE = "roles:manage"
@@ -58,6 +60,7 @@ _CUSTOMERS_ALL = (
     CUSTOMERS_EXPORT,
     CUSTOMERS_IMPORT,
     CUSTOMERS_REVEAL,
+    CUSTOMERS_MANAGE,
 )
 _EVERYTHING = (
     *_CUSTOMERS_ALL,
@@ -113,6 +116,7 @@ DEFAULT_ROLES: tuple[DefaultRole, ...] = (
             CUSTOMERS_DELETE,
             CUSTOMERS_EXPORT,
             CUSTOMERS_IMPORT,
+            CUSTOMERS_MANAGE,
             AUDIT_READ,
             TOKENS_CREATE,
             WORKFLOWS_MANAGE,

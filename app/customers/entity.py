@@ -12,7 +12,11 @@ from app.kit.registry import EntitySpec, NavItem, register
 ENTITY = "customer"
 
 MODULE = register_module(
-    "customers", N_("Customers"), ("read", "create", "edit", "delete", "export", "import", "reveal")
+    "customers",
+    N_("Customers"),
+    ("read", "create", "edit", "delete", "export", "import", "reveal", "manage"),
+    # Tags (rename, merge, colour, delete) and the views shared with a team or a role.
+    {"manage": N_("Manage tags and shared views")},
 )
 
 SPEC = register(
@@ -27,6 +31,7 @@ SPEC = register(
         page="/customers/{id}",
         nav=NavItem("customers", N_("Customers"), "/customers", "customers:read", order=10),
         customizable=True,
+        pinyin_sort=("name",),
         workflow_field="status",
         default_workflow=default_lifecycle,
         # Merging two customers (app.duplicates.merge) and its undo.

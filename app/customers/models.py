@@ -10,6 +10,7 @@ from sqlalchemy.dialects.postgresql import ARRAY, JSONB, UUID
 from sqlalchemy.orm import Mapped, mapped_column
 
 from app.db import TenantBase, created_at_col, uuid_pk
+from app.kit.pinyin_sort import pinyin_column
 
 
 class Customer(TenantBase):
@@ -17,6 +18,8 @@ class Customer(TenantBase):
 
     id: Mapped[uuid.UUID] = uuid_pk()
     name: Mapped[str] = mapped_column(String(100))
+    # The name's pinyin sort key (安 before 张), kept by app.kit.pinyin_sort.
+    name_pinyin: Mapped[str] = pinyin_column("name")
     kind: Mapped[str] = mapped_column(String(16))  # individual | company
     gender: Mapped[str | None] = mapped_column(String(8))  # male | female | unknown
     mobile: Mapped[str | None] = mapped_column(String(20))
@@ -51,6 +54,7 @@ class Customer(TenantBase):
         Index("ix_customers_created_at_id", "created_at", "id"),
         Index("ix_customers_updated_at_id", "updated_at", "id"),
         Index("ix_customers_name_id", "name", "id"),
+        Index("ix_customers_name_pinyin_id", "name_pinyin", "id"),
         Index("ix_customers_status", "status"),
         # Custom-field equality filters (custom @> {"key": value}); ranges cast per field (app.customfields).
         Index(

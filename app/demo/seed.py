@@ -37,6 +37,7 @@ from app.demo.generator import (
     fake_customers,
 )
 from app.demo.stock import ensure_demo_stock
+from app.kit.pinyin_sort import sort_key
 from app.platform.audit import PlatformActor
 from app.platform.lifecycle import change_plan
 from app.platform.models import PlatformOperator
@@ -66,6 +67,7 @@ _CUSTOMER_COLUMNS = (
     *_FIELDS,
     "search_grams",
     "search_text",
+    "name_pinyin",
     "version",
     "created_at",
     "created_by",
@@ -305,6 +307,7 @@ async def _copy_batch(
                 *(row[name] for name in _FIELDS),  # type: ignore[literal-required]
                 customer.search_grams,
                 customer.search_text,
+                sort_key(customer.name),  # COPY fills no column defaults: the pinyin sort key
                 1,
                 row["created_at"],
                 author,

@@ -18,6 +18,7 @@ from typing import Any, Generic, TypeVar
 from sqlalchemy import Date, DateTime, Integer, Select, func, select, tuple_
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from app.kit.pinyin_sort import sort_attribute
 from app.text_input import problem as text_problem
 
 T = TypeVar("T")
@@ -55,7 +56,12 @@ def _json_value(value: Any) -> Any:
 
 def encode_cursor(record: Any, order: Order) -> str:
     raw = json.dumps(
-        [order.field, _json_value(getattr(record, order.field)), str(record.id)], ensure_ascii=False
+        [
+            order.field,
+            _json_value(getattr(record, sort_attribute(type(record), order.field))),
+            str(record.id),
+        ],
+        ensure_ascii=False,
     ).encode()
     return base64.urlsafe_b64encode(raw).decode().rstrip("=")
 
@@ -69,7 +75,7 @@ def decode_cursor(cursor: str, order: Order, model: Any) -> tuple[Any, uuid.UUID
         raise BadCursor("malformed cursor") from exc
     if name != order.field:
         raise BadCursor("cursor belongs to another ordering")
-    column_type = getattr(model, order.field).type
+    column_type = getattr(model, sort_attribute(model, order.field)).type
     try:
         if isinstance(column_type, DateTime):
             value = datetime.fromisoformat(value)
@@ -106,7 +112,8 @@ async def keyset_page(
 ) -> Page[Any]:
     """One page of ``query`` (already filtered and scoped) after ``after`` (or the page just before
     ``before``), plus the capped total."""
-    sort_col = getattr(model, order.field)
+    # A name sorted in pinyin orders by its key column (app.kit.pinyin_sort).
+    sort_col = getattr(model, sort_attribute(model, order.field))
     paged = query
     key = tuple_(sort_col, model.id)
     # Backwards: walk the reversed order from ``before``, then put the rows back in list order.

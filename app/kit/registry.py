@@ -18,6 +18,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
+from app.kit import pinyin_sort
 from app.kit.enums import LabeledEnum
 
 
@@ -68,6 +69,9 @@ class EntitySpec:
     # Position of its section on the parent's page, and which parents show it (default: all).
     section_order: int = 100
     shown_on: Callable[[Any], bool] | None = None
+    # Text fields whose list sorts in pinyin order (安 before 张): each keeps a ``<field>_pinyin``
+    # column (app.kit.pinyin_sort.pinyin_column), filled on every write.
+    pinyin_sort: tuple[str, ...] = ()
 
     def shows_on(self, parent: Any) -> bool:
         return self.shown_on is None or bool(self.shown_on(parent))
@@ -96,6 +100,9 @@ def register(spec: EntitySpec) -> EntitySpec:
     if existing is not None and existing is not spec:
         raise ValueError(f"entity {spec.key!r} registered twice")
     _entities[spec.key] = spec
+    if spec.model is not None:
+        for name in spec.pinyin_sort:
+            pinyin_sort.track(spec.model, name)
     return spec
 
 

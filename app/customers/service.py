@@ -33,7 +33,7 @@ from app.customfields import service as custom_fields
 from app.domain import Actor, FieldError, ValidationFailed
 from app.duplicates.rules import CUSTOMER_RULES
 from app.kit.fields import Choice, Day, Email, Fields, Mobile, Ref, Tags, Text
-from app.kit.service import EntityService
+from app.kit.service import Built, EntityService
 from app.platform import quotas
 from app.search.grams import build_document
 from app.settings import get_settings
@@ -152,6 +152,9 @@ class CustomerService(EntityService[Customer]):
     async def after_write(self, record: Customer, values: dict[str, Any], *, creating: bool) -> None:
         if creating or ("tags" in values and values["tags"] != getattr(self, "_before_tags", None)):
             await repo.replace_tags(self.session, record.id, values.get("tags") or [])
+
+    async def after_create_many(self, built: Sequence[Built]) -> None:
+        await repo.add_tags_many(self.session, {b.record.id: b.values.get("tags") or [] for b in built})
 
     async def before_delete(self, record: Customer, *, deleted: bool) -> None:
         if not deleted:

@@ -35,6 +35,7 @@ from app.customfields.models import CustomFieldDefinition
 from app.customfields.types import FILTER_OPS, TYPES, CustomCondition, ValueProblem, option_values
 from app.domain import Actor, FieldError, NotFound, PermissionDenied, ValidationFailed, VersionConflict
 from app.events import service as events
+from app.kit.memo import remembered
 from app.kit.registry import EntitySpec, entity
 from app.text_input import problem as text_problem
 
@@ -148,8 +149,13 @@ async def list_definitions(
 
 
 async def active_definitions(session: AsyncSession, entity_key: str) -> list[CustomFieldDefinition]:
-    """For entity services, which have checked their own permission already."""
-    return list(await repo.definitions(session, entity_key))
+    """For entity services, which have checked their own permission already (read once per
+    ``app.kit.memo.memoized`` transaction: an import checks every row against the same fields)."""
+
+    async def load() -> list[CustomFieldDefinition]:
+        return list(await repo.definitions(session, entity_key))
+
+    return await remembered(session, ("custom_fields", entity_key), load)
 
 
 async def get_definition(

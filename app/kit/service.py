@@ -28,8 +28,9 @@ from app.customfields import service as custom_fields
 from app.domain import Actor, FieldError, NotFound, PermissionDenied, ValidationFailed, VersionConflict
 from app.duplicates.policy import DuplicatePolicy, duplicate_policy
 from app.events import service as events
-from app.kit.duplicates import DuplicateFound, MatchRule, find_matches
+from app.kit.duplicates import DuplicateFound, MatchCache, MatchRule, find_matches
 from app.kit.fields import UNSET, Errors, Fields
+from app.kit.memo import remembered
 from app.kit.paging import BadCursor, Order, Page, keyset_page
 from app.kit.registry import EntitySpec
 from app.kit.scope import OwnerScope, ParentScope, Scope, owners_for
@@ -86,6 +87,16 @@ class Cleaned:
     stage: Any = UNSET
 
 
+@dataclass
+class Built:
+    """A new record as ``EntityService.build`` made it, not yet written."""
+
+    record: Any
+    values: dict[str, Any]
+    duplicates_accepted: list[Any] = field(default_factory=list)
+    snapshot: dict[str, Any] | None = None  # the audited view (bulk only)
+
+
 def json_ready(value: Any) -> Any:
     if isinstance(value, uuid.UUID):
         return str(value)
@@ -134,6 +145,8 @@ class EntityService(Generic[M]):
         self.parent: Any = None  # a child's parent record, once create has checked it
         self.accept_duplicates = False  # the actor saw the duplicate warning and confirmed
         self.duplicates_accepted: list[Any] = []  # matches saved past a warning (audited)
+        # An import's chunk: the duplicate rules' answers for all its rows, read at once.
+        self.duplicate_cache: MatchCache | None = None
 
     # -- permission and scope --------------------------------------------------------------------
 
@@ -273,10 +286,12 @@ class EntityService(Generic[M]):
             await self.owners(),
             self.spec.title_of,
             self.model,
+            cache=self.duplicate_cache,
         )
         if not matches:
             return
-        confirmable = await duplicate_policy(self.session) is DuplicatePolicy.WARN
+        policy = await remembered(self.session, "duplicate_policy", lambda: duplicate_policy(self.session))
+        confirmable = policy is DuplicatePolicy.WARN
         if not (confirmable and self.accept_duplicates):
             raise DuplicateFound(matches, confirmable=confirmable)
         self.duplicates_accepted = matches
@@ -340,7 +355,12 @@ class EntityService(Generic[M]):
             return UNSET
         try:
             wanted = None if requested in (UNSET, None, "") else str(requested)
-            return await workflows.initial_state(self.session, self.spec, wanted)
+            # Once per import chunk (app.kit.memo): its first read holds the workflow's share lock.
+            return await remembered(
+                self.session,
+                ("initial_state", self.spec.key, wanted),
+                lambda: workflows.initial_state(self.session, self.spec, wanted),
+            )
         except ValidationFailed as exc:
             errors.items.extend(exc.errors)
             return UNSET
@@ -419,35 +439,74 @@ class EntityService(Generic[M]):
     async def create(self, raw: Mapping[str, Any]) -> M:
         self.require("create")
         async with unit_of_work(self.session):
-            cleaned = await self.clean(raw)
-            values = cleaned.values
-            if isinstance(self.scope, ParentScope):
-                # A child is created only under a live parent the actor can see.
-                self.parent = await self.live_parent(values[self.scope.foreign_key])
-            await self.before_create(values)
-            await self.check_duplicates(values)
-            await self._first_takes_the_flag(values)
-            extra: dict[str, Any] = {}
-            if self.spec.customizable:
-                extra["custom"] = cleaned.custom
-            if self.spec.workflow_field:
-                extra[self.spec.workflow_field] = cleaned.stage
-            columns = {k: v for k, v in values.items() if k in self.columns()}
-            record = self.model(
-                **columns, **extra, version=1, created_by=self.actor.user_id, updated_by=self.actor.user_id
-            )
-            self.index(record, cleaned.search_text)
+            built = await self.build(raw)
+            record: Any = built.record
             self.session.add(record)
             await self.session.flush()
-            await self._flag_moves(record, values)
-            await self.after_write(record, values, creating=True)
+            await self._flag_moves(record, built.values)
+            await self.after_write(record, built.values, creating=True)
             self._audit(record, "create", None, await self.snapshot(record))
             self._emit(record, "created")
-        return record
+        return record  # type: ignore[no-any-return]
+
+    async def build(self, raw: Mapping[str, Any], *, bulk: bool = False) -> Built:
+        """Everything ``create`` does before it writes: the input checked (``ValidationFailed``),
+        the parent, the hooks, the duplicate control, the record built and indexed. With ``bulk``
+        (an import's chunk, written by ``app.kit.bulk_create``) the record gets its id here and
+        its audited view is taken now, while the hooks' per-record state is this record's."""
+        self.duplicates_accepted = []  # the matches of this record, not of the previous one
+        cleaned = await self.clean(raw)
+        values = cleaned.values
+        if isinstance(self.scope, ParentScope):
+            # A child is created only under a live parent the actor can see.
+            self.parent = await self.live_parent(values[self.scope.foreign_key])
+        await self.before_create(values)
+        await self.check_duplicates(values)
+        await self._first_takes_the_flag(values)
+        extra: dict[str, Any] = {}
+        if self.spec.customizable:
+            extra["custom"] = cleaned.custom
+        if self.spec.workflow_field:
+            extra[self.spec.workflow_field] = cleaned.stage
+        if bulk:
+            extra["id"] = uuid.uuid4()
+        columns = {k: v for k, v in values.items() if k in self.columns()}
+        record = self.model(
+            **columns, **extra, version=1, created_by=self.actor.user_id, updated_by=self.actor.user_id
+        )
+        self.index(record, cleaned.search_text)
+        built = Built(record, values, list(self.duplicates_accepted))
+        if bulk:
+            built.snapshot = await self.snapshot(record)
+        return built
+
+    @classmethod
+    def writes_in_bulk(cls) -> bool:
+        """Whether ``build`` + ``app.kit.bulk_create.write_built`` create records exactly as
+        ``create`` does: not for children (the parent's flag), nor for an entity whose
+        ``after_write`` has no ``after_create_many`` beside it, nor for duplicate rules without a
+        batched form (``MatchRule.many``)."""
+        hooks_batched = (
+            cls.after_write is EntityService.after_write
+            or cls.after_create_many is not EntityService.after_create_many
+        )
+        return (
+            hooks_batched
+            and not isinstance(cls.scope, ParentScope)
+            and cls.one_per_parent is None
+            and all(rule.many is not None for rule in cls.duplicate_rules)
+        )
+
+    async def after_create_many(self, built: Sequence[Built]) -> None:
+        """``after_write`` for many new records at once, once they are inserted (an entity with
+        its own ``after_write`` declares this to be written in bulk)."""
+        for item in built:
+            await self.after_write(item.record, item.values, creating=True)
 
     async def update(self, record_id: uuid.UUID, version: int, raw: Mapping[str, Any]) -> M:
         self.require("edit")
         async with unit_of_work(self.session):
+            self.duplicates_accepted = []
             record: Any = await self._load(record_id, for_update=True)
             if record.deleted_at is not None:
                 raise NotFound(self.spec.key, record_id)

@@ -8,7 +8,7 @@ from collections.abc import Sequence
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import func, or_, select, update
+from sqlalchemy import func, insert, or_, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from app.kit.imports.models import ImportBatch, ImportRow, ImportStatus, ImportTemplate, RowAction
@@ -79,6 +79,12 @@ async def add_counts(
         values[column.key] = column + counts.get(action, 0)
     values["rows_done"] = ImportBatch.rows_done + sum(counts.values())
     return await fenced(session, batch_id, attempt, **values)
+
+
+async def add_rows(session: AsyncSession, rows: Sequence[dict[str, Any]]) -> None:
+    """A chunk's ``import_rows`` lines in one statement."""
+    if rows:
+        await session.execute(insert(ImportRow), list(rows))
 
 
 async def last_row(session: AsyncSession, batch_id: uuid.UUID) -> int:

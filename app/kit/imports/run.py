@@ -34,7 +34,7 @@ from app.domain import Actor, FieldError, NotFound, PermissionDenied, QuotaExcee
 from app.kit.fields import Errors
 from app.kit.imports import repository as repo
 from app.kit.imports.convert import RowConverter, StaffIndex
-from app.kit.imports.models import ImportBatch, ImportRow, ImportStatus, RowAction
+from app.kit.imports.models import ImportBatch, ImportStatus, RowAction
 from app.kit.imports.reader import Table, cell_text
 from app.kit.imports.service import AREA, ENTITY, _spec, get_batch, utcnow
 from app.kit.imports.spec import ImportSpec
@@ -174,11 +174,18 @@ class RowImporter:
         self.converter = converter
         self.batch = batch
         self.created: dict[tuple[str, Any], Any] = {}  # match key → record created by this batch
+        # Chunks written in bulk (app.kit.imports.bulk) when the entity's creates allow it.
+        self.bulk = type(service).writes_in_bulk()
 
-    async def apply(self, cells: list[Any]) -> Outcome:
+    def convert(self, cells: list[Any]) -> tuple[dict[str, Any], list[FieldError]]:
+        """The row as input, and what only the file can get wrong (formulas, unknown staff)."""
         problems = _formula_cells(cells, self.batch.headers, self.batch.mapping)
         raw, found = self.converter.convert(cells)
         problems.extend(found)
+        return raw, problems
+
+    async def apply(self, cells: list[Any]) -> Outcome:
+        raw, problems = self.convert(cells)
         if problems:
             return Outcome(RowAction.REJECTED, problems=problems)
         policy = self.batch.policy
@@ -190,25 +197,42 @@ class RowImporter:
             return Outcome(RowAction.SKIPPED if policy == "skip" else RowAction.REJECTED, problems=[problem])
         try:
             if existing is None:
-                record = await self.service.create(raw)
+                record = await self.verbs().create(raw)
                 for key in _match_values(self.service, self.spec, raw):
                     self.created[key] = record
                 return Outcome(RowAction.CREATED, record)
             if policy == "skip":
-                problem = FieldError(self.spec.match[0], "duplicate", "matches an existing record")
-                return Outcome(RowAction.SKIPPED, existing, problems=[problem])
-            before = row_image(existing)
-            if self.spec.extra_state is not None:
-                before["_extra"] = (await self.spec.extra_state[0](self.service.session, [existing.id])).get(
-                    existing.id
-                )
-            record = await self.service.update(existing.id, existing.version, raw)
-            return Outcome(RowAction.UPDATED, record, before=before)
+                return self.skipped(existing)
+            return await self.update(existing, raw)
+        except ValidationFailed as exc:
+            return Outcome(RowAction.REJECTED, problems=list(exc.errors))
+
+    def verbs(self) -> EntityService[Any]:
+        """A service of its own for one verb (as a request has): hooks keep per-record state."""
+        service = type(self.service)(self.service.session, self.service.actor)
+        service.accept_duplicates = self.service.accept_duplicates
+        service._owners = self.service._owners
+        return service
+
+    def skipped(self, existing: Any) -> Outcome:
+        problem = FieldError(self.spec.match[0], "duplicate", "matches an existing record")
+        return Outcome(RowAction.SKIPPED, existing, problems=[problem])
+
+    async def update(self, existing: Any, raw: dict[str, Any]) -> Outcome:
+        """The matching record updated by the entity's verb, its prior state kept for undo."""
+        before = row_image(existing)
+        if self.spec.extra_state is not None:
+            before["_extra"] = (await self.spec.extra_state[0](self.service.session, [existing.id])).get(
+                existing.id
+            )
+        try:
+            record = await self.verbs().update(existing.id, existing.version, raw)
         except ValidationFailed as exc:
             return Outcome(RowAction.REJECTED, problems=list(exc.errors))
         except NotFound:
             problem = FieldError(self.spec.match[0], "not_found", "the matching record is gone")
             return Outcome(RowAction.REJECTED, problems=[problem])
+        return Outcome(RowAction.UPDATED, record, before=before)
 
 
 def _problems(items: Sequence[FieldError] | None) -> list[dict[str, str]] | None:
@@ -322,6 +346,12 @@ async def _chunk(
     attempt: int,
     chunk: list[tuple[int, list[Any]]],
 ) -> dict[str, int]:
+    """One chunk in one transaction: in bulk when the entity allows it (``app.kit.imports.bulk``),
+    else row by row through the verbs."""
+    if importer.bulk:
+        from app.kit.imports.bulk import bulk_chunk
+
+        return await bulk_chunk(session, importer, job, attempt, chunk)
     counts: dict[str, int] = {}
     importer.created.clear()  # records of earlier chunks are found by the query again
     importer.service._owners = False  # scope as it is now (a team change mid-import applies)
@@ -329,27 +359,31 @@ async def _chunk(
         # The fence first: it locks the batch row, so a superseding attempt waits for this chunk.
         if not await repo.fenced(session, job.id, attempt, heartbeat_at=utcnow()):
             raise Superseded(job.id)
+        journal = []
         async with quotas.reserved(session, importer.spec.quota, len(chunk)):
             for line, cells in chunk:
                 outcome = await importer.apply(cells)
                 counts[outcome.action] = counts.get(outcome.action, 0) + 1
-                session.add(
-                    ImportRow(
-                        batch_id=job.id,
-                        row_no=line,
-                        action=outcome.action,
-                        record_id=getattr(outcome.record, "id", None),
-                        before=outcome.before,
-                        version_after=getattr(outcome.record, "version", None)
-                        if outcome.action in (RowAction.CREATED, RowAction.UPDATED)
-                        else None,
-                        problems=_problems(outcome.problems),
-                        cells=[cell_text(c) for c in cells] if outcome.action == RowAction.REJECTED else None,
-                    )
-                )
+                journal.append(journal_line(job, line, cells, outcome))
+        await repo.add_rows(session, journal)
         if not await repo.add_counts(session, job.id, attempt, counts, utcnow()):
             raise Superseded(job.id)
     return counts
+
+
+def journal_line(job: ImportBatch, line: int, cells: Sequence[Any], outcome: Outcome) -> dict[str, Any]:
+    """What one row did, as its ``import_rows`` line (undo and the rejects file read these)."""
+    written = outcome.action in (RowAction.CREATED, RowAction.UPDATED)
+    return {
+        "batch_id": job.id,
+        "row_no": line,
+        "action": outcome.action,
+        "record_id": getattr(outcome.record, "id", None),
+        "before": outcome.before,
+        "version_after": getattr(outcome.record, "version", None) if written else None,
+        "problems": _problems(outcome.problems),
+        "cells": [cell_text(c) for c in cells] if outcome.action == RowAction.REJECTED else None,
+    }
 
 
 # -- undo -------------------------------------------------------------------------------------------

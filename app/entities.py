@@ -14,6 +14,8 @@ from app.customers import imports as _customer_imports  # noqa: F401
 from app.customers import search as _customer_search  # noqa: F401
 from app.customfields import entity as _customfields  # noqa: F401
 from app.exports import entity as _exports  # noqa: F401
+from app.deliveries import service as _deliveries  # noqa: F401
+from app.erp import webhooks as _erp  # noqa: F401
 from app.followups import home as _followups_home  # noqa: F401
 from app.followups import service as _followups  # noqa: F401
 from app.inventory import service as _inventory  # noqa: F401
@@ -27,3 +29,4 @@ from app.timeline import notes as _notes  # noqa: F401
 from app.workflows import entity as _workflows  # noqa: F401
 
 __all__ = ["entities", "entity"]
+from app.stocktake import service as _stocktake  # noqa: F401

@@ -204,6 +204,15 @@ def refuse_unsafe_production(settings: Settings) -> None:
     if settings.environment == "production" and (
         settings.secret_key == DEV_SECRET_KEY or len(settings.secret_key) < SECRET_KEY_MIN_LENGTH
     ):
+    # Visits a delivery/installation team takes per time slot unless its capacity is set.
+    booking_slot_capacity: int = field(
+        default_factory=lambda: int(os.environ.get("BOOKING_SLOT_CAPACITY", "4"))
+    )
+    # Webhook URLs may name private or loopback addresses (a test's local receiver; never production).
+    webhook_allow_private_targets: bool = field(
+        default_factory=lambda: _env_bool("WEBHOOK_ALLOW_PRIVATE_TARGETS", False)
+    )
+    webhook_timeout_seconds: float = 10.0
         raise SystemExit(
             f"refusing to start: ENVIRONMENT=production needs SECRET_KEY set to a random value of at "
             f"least {SECRET_KEY_MIN_LENGTH} characters (the development default "

@@ -152,3 +152,20 @@ DEFAULT_ROLES: tuple[DefaultRole, ...] = (
     ),
 )
 TEMPLATES: dict[str, DefaultRole] = {r.key: r for r in DEFAULT_ROLES}
+# Deliveries and installations, webhooks (tenant migration 0020 granted these to existing roles by
+# the same templates): sales and the service desk book visits, technicians work on theirs, managers
+# set team capacity; webhooks and ERP endpoints are the owner's and admin's.
+_DELIVERIES_ALL = ("deliveries:read", "deliveries:create", "deliveries:edit", "deliveries:manage")
+_FULFILMENT: dict[str, tuple[str, ...]] = {
+    "owner": (*_DELIVERIES_ALL, "integrations:manage"),
+    "admin": (*_DELIVERIES_ALL, "integrations:manage"),
+    "manager": _DELIVERIES_ALL,
+    "sales": ("deliveries:read", "deliveries:create"),
+    "service": ("deliveries:read", "deliveries:create", "deliveries:edit"),
+    "technician": ("deliveries:read", "deliveries:edit"),
+    "viewer": ("deliveries:read",),
+}
+DEFAULT_ROLES = tuple(
+    DefaultRole(r.key, r.name, (*r.permissions, *_FULFILMENT.get(r.key, ())), r.data_scope)
+    for r in DEFAULT_ROLES
+)

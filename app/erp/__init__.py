@@ -1,0 +1,1 @@
+"""ERP sync: outbound signed webhooks from the outbox, inbound idempotent upserts by external id."""

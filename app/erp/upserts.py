@@ -1,0 +1,210 @@
+"""Inbound ERP sync: products and stock levels upserted by the ERP's own ids, idempotently.
+
+Each row is its own savepoint inside one transaction: a malformed row is reported with its field
+errors and the rest of the batch goes through. A row equal to the last one applied for that
+external id (same digest) changes nothing, so re-sending a whole batch writes nothing. Stock levels
+are set by posting the difference as an adjustment through the ledger (reason "ERP 同步"), so the
+ledger stays the truth and a level equal to the ERP's is left alone.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import uuid
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+from typing import Any
+
+from sqlalchemy import select
+from sqlalchemy.dialects.postgresql import insert
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from app.catalog.models import Product
+from app.catalog.service import ProductService
+from app.domain import Actor, DomainError, FieldError, NotFound, PermissionDenied, ValidationFailed
+from app.erp.models import ExternalRef
+from app.inventory.entity import INVENTORY_MANAGE
+from app.inventory.models import StockLevel, Warehouse
+from app.inventory.stock import Source, StockService
+from app.kit.fields import Errors, Text
+from app.kit.numbers import Whole
+from app.kit.service import batch
+
+MAX_ROWS = 500
+PRODUCT_FIELDS = (
+    "sku",
+    "name",
+    "model",
+    "unit",
+    "list_price",
+    "cost",
+    "warranty_months",
+    "serial_tracked",
+    "specs",
+)
+SYNC_REASON = "ERP 同步"
+
+
+@dataclass
+class RowOutcome:
+    index: int
+    external_id: str | None
+    status: str  # created | updated | unchanged | error
+    record_id: uuid.UUID | None = None
+    errors: list[FieldError] = field(default_factory=list)
+
+
+def digest(row: Mapping[str, Any]) -> str:
+    return hashlib.sha256(
+        json.dumps(row, sort_keys=True, default=str, ensure_ascii=False).encode()
+    ).hexdigest()
+
+
+def _too_many(rows: Sequence[Any]) -> None:
+    if not rows:
+        raise ValidationFailed([FieldError("rows", "required", "send at least one row")])
+    if len(rows) > MAX_ROWS:
+        raise ValidationFailed([FieldError("rows", "too_many", f"at most {MAX_ROWS} rows at once")])
+
+
+def _external_id(errors: Errors, raw: Any) -> str | None:
+    return Text(required=True, max_length=100).clean(errors, "external_id", raw)
+
+
+async def _ref(session: AsyncSession, entity: str, external_id: str) -> ExternalRef | None:
+    return await session.get(ExternalRef, (entity, external_id))
+
+
+async def _remember(
+    session: AsyncSession, entity: str, external_id: str, record_id: uuid.UUID, seen: str
+) -> None:
+    statement = insert(ExternalRef).values(
+        entity=entity, external_id=external_id, record_id=record_id, digest=seen, synced_at=datetime.now(UTC)
+    )
+    await session.execute(
+        statement.on_conflict_do_update(
+            index_elements=["entity", "external_id"],
+            set_={"record_id": record_id, "digest": seen, "synced_at": datetime.now(UTC)},
+        )
+    )
+
+
+def _prefixed(index: int, exc: DomainError) -> list[FieldError]:
+    if isinstance(exc, ValidationFailed):
+        return [FieldError(e.field, e.code, e.message) for e in exc.errors]
+    if isinstance(exc, NotFound):
+        return [FieldError("external_id", "not_found", str(exc))]
+    return [FieldError("external_id", exc.code, str(exc))]
+
+
+async def upsert_products(
+    session: AsyncSession, actor: Actor, rows: Sequence[Mapping[str, Any]]
+) -> list[RowOutcome]:
+    """Create or update products by the ERP's id; the catalog's own checks apply to every row."""
+    if not (actor.can("catalog:create") and actor.can("catalog:edit")):
+        raise PermissionDenied("catalog:edit" if actor.can("catalog:create") else "catalog:create")
+    _too_many(rows)
+    outcomes: list[RowOutcome] = []
+    async with batch(session):
+        for index, row in enumerate(rows):
+            errors = Errors()
+            external = _external_id(errors, row.get("external_id"))
+            if errors.items or external is None:
+                outcomes.append(RowOutcome(index, external, "error", errors=errors.items))
+                continue
+            values = {k: row[k] for k in PRODUCT_FIELDS if k in row and row[k] is not None}
+            seen = digest(values)
+            try:
+                async with session.begin_nested():
+                    ref = await _ref(session, "product", external)
+                    product = await session.get(Product, ref.record_id) if ref else None
+                    if (
+                        product is not None
+                        and product.deleted_at is None
+                        and ref is not None
+                        and ref.digest == seen
+                    ):
+                        outcomes.append(RowOutcome(index, external, "unchanged", product.id))
+                        continue
+                    service = ProductService(session, actor)
+                    if product is None or product.deleted_at is not None:
+                        product = await service.create(values)
+                        status = "created"
+                    else:
+                        product = await service.update(product.id, product.version, values)
+                        status = "updated"
+                    await _remember(session, "product", external, product.id, seen)
+                outcomes.append(RowOutcome(index, external, status, product.id))
+            except DomainError as exc:
+                outcomes.append(RowOutcome(index, external, "error", errors=_prefixed(index, exc)))
+    return outcomes
+
+
+async def upsert_stock_levels(
+    session: AsyncSession, actor: Actor, rows: Sequence[Mapping[str, Any]]
+) -> list[RowOutcome]:
+    """Set on-hand quantities from the ERP (product by its ERP id, warehouse by code): the
+    difference is posted as an adjustment; an equal level is left alone."""
+    if not actor.can(INVENTORY_MANAGE):
+        raise PermissionDenied(INVENTORY_MANAGE)
+    _too_many(rows)
+    outcomes: list[RowOutcome] = []
+    async with batch(session):
+        for index, row in enumerate(rows):
+            errors = Errors()
+            external = Text(required=True, max_length=100).clean(
+                errors, "product_external_id", row.get("product_external_id")
+            )
+            code = Text(required=True, max_length=30).clean(
+                errors, "warehouse_code", row.get("warehouse_code")
+            )
+            on_hand = Whole(required=True, minimum=0, maximum=1_000_000).clean(
+                errors, "on_hand", row.get("on_hand")
+            )
+            ref = await _ref(session, "product", external) if external else None
+            product = await session.get(Product, ref.record_id) if ref else None
+            if external and (product is None or product.deleted_at is not None):
+                errors.add(
+                    "product_external_id", "unknown_product", "no product has this ERP id; upsert it first"
+                )
+            warehouse = (
+                await session.scalar(
+                    select(Warehouse).where(Warehouse.code == code, Warehouse.deleted_at.is_(None))
+                )
+                if code
+                else None
+            )
+            if code and warehouse is None:
+                errors.add("warehouse_code", "unknown_warehouse", "no warehouse has this code")
+            if product is not None and product.serial_tracked:
+                errors.add(
+                    "product_external_id",
+                    "serials_not_tracked",
+                    "serial-numbered stock is received unit by unit",
+                )
+            if errors.items or product is None or warehouse is None or on_hand is None:
+                outcomes.append(RowOutcome(index, external, "error", errors=errors.items))
+                continue
+            current = await session.scalar(
+                select(StockLevel.on_hand).where(
+                    StockLevel.product_id == product.id, StockLevel.warehouse_id == warehouse.id
+                )
+            )
+            change = on_hand - int(current or 0)
+            if change == 0:
+                outcomes.append(RowOutcome(index, external, "unchanged", product.id))
+                continue
+            try:
+                await StockService(session, actor).adjust(
+                    product_id=product.id,
+                    warehouse_id=warehouse.id,
+                    change=change,
+                    reason=SYNC_REASON,
+                    source=Source("erp", external or ""),
+                )
+                outcomes.append(RowOutcome(index, external, "updated", product.id))
+            except DomainError as exc:
+                outcomes.append(RowOutcome(index, external, "error", errors=_prefixed(index, exc)))
+    return outcomes

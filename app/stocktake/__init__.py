@@ -1,0 +1,1 @@
+"""Stocktake: count sheets per warehouse, variances against the ledger, approval, adjustments."""

@@ -26,6 +26,8 @@ from app.roles import entity as _roles  # noqa: F401
 from app.staff import entity as _staff  # noqa: F401
 from app.tenant_settings import entity as _settings  # noqa: F401
 from app.timeline import notes as _notes  # noqa: F401
+from app.pricing import service as _pricing  # noqa: F401
+from app.quotes import service as _quotes  # noqa: F401
 from app.workflows import entity as _workflows  # noqa: F401
 
 __all__ = ["entities", "entity"]

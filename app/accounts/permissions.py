@@ -82,8 +82,9 @@ _SEE_STOCK = ("catalog:read", "inventory:read")
 _MOVE_STOCK = (*_SEE_STOCK, "inventory:create")
 # Orders (tenant migration 0015 granted these to existing roles by the same templates): salespeople
 # and service staff sell and record payments; a manager also approves large or discounted orders.
-_SELL = ("orders:read", "orders:create", "orders:edit")
-_ORDERS_ALL = (*_SELL, "orders:delete", "orders:approve")
+# Whoever sells also quotes (tenant migration 0019 granted the quotes permissions the same way).
+_SELL = ("orders:read", "orders:create", "orders:edit", "quotes:read", "quotes:create", "quotes:edit")
+_ORDERS_ALL = (*_SELL, "orders:delete", "orders:approve", "quotes:delete")
 # Leads and the shared pool (tenant migration 0021 granted these to existing roles by the same
 # templates): salespeople work leads and claim from the pool; managers set rules, pools and caps.
 _WORK_LEADS = ("leads:read", "leads:create", "leads:edit", "pools:read")
@@ -147,7 +148,7 @@ DEFAULT_ROLES: tuple[DefaultRole, ...] = (
     DefaultRole(
         "viewer",
         "只读",
-        (CUSTOMERS_READ, *_SEE_STOCK, "orders:read", "leads:read", *_SEE_PIPELINE),
+        (CUSTOMERS_READ, *_SEE_STOCK, "orders:read", "quotes:read", "leads:read", *_SEE_PIPELINE),
         SCOPE_ALL,
     ),
 )

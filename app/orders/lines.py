@@ -148,8 +148,14 @@ def amount_of(kind: str, quantity: int, unit_price: Decimal, discount: Decimal) 
     return -amount if kind == LineKind.TRADE_IN else amount
 
 
-def price(lines: Sequence[LineInput], products: Mapping[uuid.UUID, Product], errors: Errors) -> Priced:
-    """Each line priced (the list price unless one was given); unknown products are field errors."""
+def price(
+    lines: Sequence[LineInput],
+    products: Mapping[uuid.UUID, Product],
+    errors: Errors,
+    prices: Mapping[uuid.UUID, Decimal] | None = None,
+) -> Priced:
+    """Each line priced (unless one was given: the customer's price list's price, else the
+    product's list price); unknown products are field errors."""
     priced = Priced()
     for i, line in enumerate(lines):
         unit_price = line.unit_price
@@ -159,7 +165,7 @@ def price(lines: Sequence[LineInput], products: Mapping[uuid.UUID, Product], err
                 errors.add(f"lines.{i}.product_id", "unknown_product", "is not a product of this catalog")
                 continue
             if unit_price is None:
-                unit_price = product.list_price
+                unit_price = (prices or {}).get(product.id, product.list_price)
             if unit_price is None:
                 errors.add(f"lines.{i}.unit_price", "no_price", "the product has no list price")
                 continue

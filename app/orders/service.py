@@ -29,7 +29,7 @@ from app.orders.entity import ORDER
 from app.orders.fields import InvoiceType, StockState
 from app.orders.lines import Lines, Priced, price
 from app.orders.models import Order, OrderLine
-from app.orders.stock import OrderStock
+from app.pricing.service import customer_prices
 from app.search.grams import build_document, build_query
 from app.workflows import service as workflows
 
@@ -86,7 +86,10 @@ class OrderService(EntityService[Order]):
         lines = values.get("lines")
         if lines is not None:
             ids = [line.product_id for line in lines if line.product_id is not None]
-            self._priced = price(lines, await repo.live_products(self.session, ids), errors)
+            prices = await customer_prices(
+                self.session, customer_id or getattr(record, "customer_id", None), ids
+            )
+            self._priced = price(lines, await repo.live_products(self.session, ids), errors, prices)
         errors.raise_if_any()
         if self._priced is not None:
             values["total"] = self._priced.total

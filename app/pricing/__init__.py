@@ -1,0 +1,1 @@
+"""Price lists: retail, member, wholesale and tenant-defined prices per product, valid for a period."""

@@ -20,6 +20,7 @@ from app.followups import home as _followups_home  # noqa: F401
 from app.followups import service as _followups  # noqa: F401
 from app.inventory import service as _inventory  # noqa: F401
 from app.kit.registry import entities, entity
+from app.opportunities import contracts as _contracts  # noqa: F401
 from app.opportunities import service as _opportunities  # noqa: F401
 from app.orders import payments as _orders  # noqa: F401
 from app.roles import entity as _roles  # noqa: F401

@@ -5,13 +5,16 @@ from __future__ import annotations
 
 import uuid
 from collections.abc import Sequence
+from datetime import date
+from decimal import Decimal
 
-from sqlalchemy import delete, select
+from sqlalchemy import Date, delete, func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from app.accounts.models import Team, User
 from app.catalog.models import Product
 from app.customers.models import Customer
-from app.opportunities.models import OpportunityProduct
+from app.opportunities.models import Opportunity, OpportunityProduct, SalesTarget
 
 
 async def live_products(session: AsyncSession, ids: Sequence[uuid.UUID]) -> dict[uuid.UUID, Product]:
@@ -59,3 +62,92 @@ async def names(
             rows = await session.execute(select(model.id, model.name).where(model.id.in_(set(ids))))
             found.update({row[0]: row[1] for row in rows.all()})
     return found
+
+
+async def pipeline_sums(
+    session: AsyncSession, owners: Sequence[uuid.UUID] | None, first: date, last: date
+) -> list[tuple[uuid.UUID | None, date, str, int | None, Decimal, int]]:
+    """Live deals expected to close in ``first``..``last``, summed per (owner, month, stage, own
+    probability): (owner, first day of month, stage, probability or None, amount, count).
+    ``owners``: whose deals count (None: everyone's)."""
+    month = func.date_trunc("month", Opportunity.expected_close).cast(Date)
+    query = (
+        select(
+            Opportunity.owner_id,
+            month,
+            Opportunity.stage,
+            Opportunity.probability,
+            func.sum(Opportunity.amount),
+            func.count(Opportunity.id),
+        )
+        .where(
+            Opportunity.deleted_at.is_(None),
+            Opportunity.expected_close >= first,
+            Opportunity.expected_close <= last,
+        )
+        .group_by(Opportunity.owner_id, month, Opportunity.stage, Opportunity.probability)
+    )
+    if owners is not None:
+        query = query.where(Opportunity.owner_id.in_(list(owners)))
+    rows = await session.execute(query)
+    return [(r[0], r[1], r[2], r[3], Decimal(r[4]), int(r[5])) for r in rows.all()]
+
+
+async def stage_columns(
+    session: AsyncSession, owners: Sequence[uuid.UUID] | None, stage_keys: Sequence[str], per_stage: int
+) -> dict[str, tuple[list[Opportunity], int, Decimal]]:
+    """The board: per stage, its newest-moved deals (at most ``per_stage``), the count and the sum."""
+    found: dict[str, tuple[list[Opportunity], int, Decimal]] = {}
+    scope = [Opportunity.deleted_at.is_(None)]
+    if owners is not None:
+        scope.append(Opportunity.owner_id.in_(list(owners)))
+    totals = await session.execute(
+        select(Opportunity.stage, func.count(Opportunity.id), func.coalesce(func.sum(Opportunity.amount), 0))
+        .where(*scope, Opportunity.stage.in_(list(stage_keys)))
+        .group_by(Opportunity.stage)
+    )
+    sums = {r[0]: (int(r[1]), Decimal(r[2])) for r in totals.all()}
+    for key in stage_keys:
+        count, total = sums.get(key, (0, Decimal("0.00")))
+        cards: list[Opportunity] = []
+        if count:
+            rows = await session.scalars(
+                select(Opportunity)
+                .where(*scope, Opportunity.stage == key)
+                .order_by(Opportunity.stage_entered_at.desc(), Opportunity.id)
+                .limit(per_stage)
+            )
+            cards = list(rows.all())
+        found[key] = (cards, count, total)
+    return found
+
+
+async def targets_between(session: AsyncSession, first: date, last: date) -> list[SalesTarget]:
+    rows = await session.scalars(
+        select(SalesTarget)
+        .where(SalesTarget.month >= first, SalesTarget.month <= last)
+        .order_by(SalesTarget.month)
+    )
+    return list(rows.all())
+
+
+async def target_of(
+    session: AsyncSession, month: date, user_id: uuid.UUID | None, team_id: uuid.UUID | None
+) -> SalesTarget | None:
+    query = select(SalesTarget).where(SalesTarget.month == month).with_for_update()
+    if user_id is not None:
+        query = query.where(SalesTarget.user_id == user_id)
+    else:
+        query = query.where(SalesTarget.team_id == team_id)
+    return await session.scalar(query)
+
+
+async def staff(session: AsyncSession) -> list[tuple[uuid.UUID, str, uuid.UUID | None, bool]]:
+    """Every staff member: (id, name, team id, active)."""
+    rows = await session.execute(select(User.id, User.name, User.team_id, User.is_active).order_by(User.name))
+    return [(r[0], r[1], r[2], bool(r[3])) for r in rows.all()]
+
+
+async def teams(session: AsyncSession) -> dict[uuid.UUID, str]:
+    rows = await session.execute(select(Team.id, Team.name))
+    return {r[0]: r[1] for r in rows.all()}

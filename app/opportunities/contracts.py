@@ -1,0 +1,168 @@
+"""Contracts on the entity kit and their workflow (草拟 → 已签订 → 履行中 → 已到期 / 已终止).
+
+Rules that are the contract's own: the customer must be one the actor can see, and the opportunity
+or order it comes from must be that customer's; a contract cannot end before it starts; the
+number is the dealer's own (unique among live contracts) or made up (HT-20261127-7F3A9C); a
+contract is signed only once its signing date is known (the workflow's guard).
+"""
+
+from __future__ import annotations
+
+import secrets
+import uuid
+from collections.abc import Mapping, Sequence
+from datetime import date, datetime
+from typing import Any
+
+from sqlalchemy import ColumnElement, select
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from app.customers.models import Customer
+from app.domain import FieldError, ValidationFailed
+from app.kit.fields import LOCAL_TZ, Day, Errors, Fields, Ref, Text
+from app.kit.numbers import Money
+from app.kit.scope import OwnerScope
+from app.kit.service import EntityService, json_ready
+from app.opportunities.entity import CONTRACT
+from app.opportunities.models import Contract, Opportunity
+from app.orders.models import Order
+from app.search.grams import build_document, build_query
+
+
+def new_number() -> str:
+    """HT-20261127-7F3A9C: the dealer's day (China time) and six random hex digits."""
+    return f"HT-{datetime.now(LOCAL_TZ):%Y%m%d}-{secrets.token_hex(3).upper()}"
+
+
+class ContractService(EntityService[Contract]):
+    spec = CONTRACT
+    model = Contract
+    fields = Fields(
+        {
+            "number": Text(max_length=40),
+            "title": Text(required=True, max_length=120),
+            "customer_id": Ref(required=True),
+            "opportunity_id": Ref(),
+            "order_id": Ref(),
+            "amount": Money(required=True),
+            "signed_on": Day(),
+            "starts_on": Day(required=True),
+            "ends_on": Day(),
+            "note": Text(max_length=2000, multiline=True),
+        }
+    )
+    scope = OwnerScope()
+    sort_fields = ("created_at", "updated_at", "amount", "ends_on")
+
+    def __init__(self, session: AsyncSession, actor: Any) -> None:
+        super().__init__(session, actor)
+
+    async def _check(self, values: dict[str, Any], record: Contract | None) -> None:
+        errors = Errors()
+
+        def now(name: str) -> Any:
+            return values[name] if name in values else getattr(record, name, None)
+
+        customer_id = now("customer_id")
+        owners = await self.owners()
+        if "customer_id" in values and customer_id is not None:
+            visible = await self.session.scalar(
+                select(Customer.id).where(
+                    Customer.id == customer_id,
+                    Customer.deleted_at.is_(None),
+                    OwnerScope().condition(Customer, owners),
+                )
+            )
+            if visible is None:
+                errors.add("customer_id", "unknown_customer", "is not a customer you can see")
+        for name, model, code in (
+            ("opportunity_id", Opportunity, "unknown_opportunity"),
+            ("order_id", Order, "unknown_order"),
+        ):
+            ref = values.get(name)
+            if ref is None:
+                continue
+            found = await self.session.scalar(
+                select(model.customer_id).where(
+                    model.id == ref, model.deleted_at.is_(None), OwnerScope().condition(model, owners)
+                )
+            )
+            if found is None or found != customer_id:
+                errors.add(name, code, "is not one of this customer's that you can see")
+        starts, ends = now("starts_on"), now("ends_on")
+        if isinstance(starts, date) and isinstance(ends, date) and ends < starts:
+            errors.add("ends_on", "ends_before_start", "a contract cannot end before it starts")
+        number = values.get("number")
+        if number:
+            query = select(Contract.id).where(Contract.number == number, Contract.deleted_at.is_(None))
+            if record is not None:
+                query = query.where(Contract.id != record.id)
+            if await self.session.scalar(query.limit(1)) is not None:
+                errors.add("number", "duplicate_number", "another contract has this number")
+        errors.raise_if_any()
+
+    async def before_create(self, values: dict[str, Any]) -> None:
+        await self._check(values, None)
+        if not values.get("number"):
+            values["number"] = new_number()
+        values["owner_id"] = self.actor.user_id
+        values["attachments"] = []
+
+    async def before_update(self, record: Contract, values: dict[str, Any]) -> None:
+        if "number" in values and not values["number"]:
+            values.pop("number")
+        await self._check(values, record)
+
+    def index(self, record: Contract, extra_text: Sequence[str] = ()) -> None:
+        doc = build_document([record.number, record.title, record.note, *extra_text])
+        record.search_text, record.search_grams = doc.text, doc.grams
+
+    async def snapshot(self, record: Contract) -> dict[str, Any]:
+        data = {
+            name: json_ready(getattr(record, name))
+            for name in (
+                "number", "title", "customer_id", "opportunity_id", "order_id", "status", "amount",
+                "signed_on", "starts_on", "ends_on", "note", "owner_id",
+            )
+        }  # fmt: skip
+        for key, value in sorted((record.custom or {}).items()):
+            data[f"custom.{key}"] = value
+        data["version"] = record.version
+        return data
+
+    async def update(self, record_id: uuid.UUID, version: int, raw: Mapping[str, Any]) -> Contract:
+        """Edit a contract; its status moves only through ``transition``."""
+        return await super().update(record_id, version, {k: v for k, v in raw.items() if k != "status"})
+
+
+def contract_conditions(
+    *,
+    customer_id: uuid.UUID | None = None,
+    opportunity_id: uuid.UUID | None = None,
+    status: str | None = None,
+    ends_before: date | None = None,
+    search: str | None = None,
+) -> list[ColumnElement[bool]]:
+    """A contract list's filter as query conditions; bad values are field errors."""
+    conditions: list[ColumnElement[bool]] = []
+    if customer_id is not None:
+        conditions.append(Contract.customer_id == customer_id)
+    if opportunity_id is not None:
+        conditions.append(Contract.opportunity_id == opportunity_id)
+    if status is not None:
+        if len(status) > 32:
+            raise ValidationFailed(
+                [FieldError("status", "invalid_choice", "is not a status of this workflow")]
+            )
+        conditions.append(Contract.status == status)
+    if ends_before is not None:
+        conditions.append(Contract.ends_on <= ends_before)
+    if search and search.strip():
+        if len(search) > 100:
+            raise ValidationFailed([FieldError("search", "too_long", "must be at most 100 characters")])
+        built = build_query(search)
+        if built is not None:
+            if built.grams:
+                conditions.append(Contract.search_grams.contains(built.grams))
+            conditions += [Contract.search_text.like(p) for p in built.like_patterns]
+    return conditions

@@ -8,6 +8,7 @@ from app.accounts import entity as _accounts  # noqa: F401
 from app.addresses import service as _addresses  # noqa: F401
 from app.catalog import service as _catalog  # noqa: F401
 from app.contacts import service as _contacts  # noqa: F401
+from app.customers import batches as _customer_batches  # noqa: F401
 from app.customers import entity as _customers  # noqa: F401
 from app.customers import home as _customer_home  # noqa: F401
 from app.customers import imports as _customer_imports  # noqa: F401

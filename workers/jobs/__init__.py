@@ -5,6 +5,7 @@ from typing import Any
 from arq.worker import func
 
 from workers.jobs.backups import backup_tenant
+from workers.jobs.batches import run_batch
 from workers.jobs.exports import export_customers
 from workers.jobs.imports import import_rows
 
@@ -17,4 +18,6 @@ JOBS: list[Any] = [
     func(backup_tenant, name="backup_tenant", keep_result=0, max_tries=1),
     # Outcome in import_batches; a rerun resumes after the last committed chunk.
     func(import_rows, name="import_rows", keep_result=0, max_tries=20),
+    # Outcome in batch_jobs; a rerun resumes after the last committed chunk.
+    func(run_batch, name="run_batch", keep_result=0, max_tries=20),
 ]

@@ -29,12 +29,17 @@ class Actor:
     token_scopes: frozenset[str] | None = None
     # The API token's name ("ERP 同步") when the request came with one: the audit log says so.
     token_name: str | None = None
+    # Set when the system acts on this person's behalf (a workflow's entry action moving stock they
+    # could not move themselves): what it does. The audit log names both.
+    system_action: str | None = None
 
     def can(self, permission: str) -> bool:
         return permission in self.permissions
 
     @property
     def label(self) -> str:
+        if self.system_action:
+            return f"{self.name} <{self.email}> · system: {self.system_action}"
         if self.via == "token" and self.token_name:
             return f"{self.name} <{self.email}> · API: {self.token_name}"
         return f"{self.name} <{self.email}>"

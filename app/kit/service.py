@@ -533,10 +533,19 @@ class EntityService(Generic[M]):
             self._emit(record, "updated", version=record.version)
         return record  # type: ignore[no-any-return]
 
-    async def transition(self, record_id: uuid.UUID, to: str, version: int, note: str | None = None) -> M:
+    async def transition(
+        self,
+        record_id: uuid.UUID,
+        to: str,
+        version: int,
+        note: str | None = None,
+        *,
+        extras: Mapping[str, Any] | None = None,
+    ) -> M:
         """Move a record to another state of the tenant's workflow, given the version the caller
         read; refused with ``NotAllowedTransition`` (naming the allowed moves) or ``GuardFailed``
-        (naming the missing field or the role needed)."""
+        (naming the missing field or the role needed). ``extras`` reach the state's
+        module-registered entry actions (``app.workflows.actions``)."""
         self.require("edit")
         assert self.spec.workflow_field, f"{self.spec.key} runs on no workflow"
         async with unit_of_work(self.session):
@@ -544,7 +553,9 @@ class EntityService(Generic[M]):
             if record.deleted_at is not None:
                 raise NotFound(self.spec.key, record_id)
             await self._check_version(record, version)
-            await workflows.transition(self.session, self.actor, self.spec, record, to, version, note=note)
+            await workflows.transition(
+                self.session, self.actor, self.spec, record, to, version, note=note, extras=extras
+            )
         return record  # type: ignore[no-any-return]
 
     @classmethod

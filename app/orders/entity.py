@@ -62,11 +62,27 @@ def approval_guards() -> list[dict[str, Any]]:
     ]
 
 
+# What entering a stage does to the order's stock (entry actions registered by app.orders.stock).
+STOCK_ACTIONS = {
+    "approved": "stock.reserve",
+    "shipped": "stock.issue",
+    "cancelled": "stock.release",
+    "returned": "stock.return",
+}
+
+
 def default_order_workflow() -> dict[str, Any]:
-    """The order workflow as a definition document; approval guarded by ``approval_guards``."""
+    """The order workflow as a definition document; approval guarded by ``approval_guards``, the
+    stock moving with the stages through their entry actions (``STOCK_ACTIONS``)."""
     return {
         "states": [
-            {"key": key, "label": {"zh_CN": zh, "en": en}, "category": category, "position": i}
+            {
+                "key": key,
+                "label": {"zh_CN": zh, "en": en},
+                "category": category,
+                "position": i,
+                **({"on_enter": [{"kind": STOCK_ACTIONS[key]}]} if key in STOCK_ACTIONS else {}),
+            }
             for i, (key, zh, en, category) in enumerate(STAGES)
         ],
         "transitions": [
@@ -125,4 +141,6 @@ ORDER = register(
 )
 
 # Orders on their customer's timeline (registered once the declaration exists).
+# The stock entry actions the default workflow names (registered once the declaration exists).
+from app.orders import stock as _stock  # noqa: E402,F401
 from app.orders import timeline as _timeline  # noqa: E402,F401

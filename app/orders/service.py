@@ -194,14 +194,20 @@ class OrderService(EntityService[Order]):
         version: int,
         note: str | None = None,
         serials: Mapping[Any, Sequence[str]] | None = None,
+        *,
+        extras: Mapping[str, Any] | None = None,
     ) -> Order:
         """Move an order through its workflow (guards applied: large or discounted orders need
-        ``orders:approve``) and its stock with it, in one transaction: approving reserves, shipping
-        issues (``serials``: line id → serial numbers; the oldest units in stock otherwise),
-        cancelling releases, a return brings the goods back. A refusal leaves everything as it was."""
+        ``orders:approve``) and its stock with it, in one transaction: by default approving
+        reserves, shipping issues (``serials``: line id → serial numbers; the oldest units in stock
+        otherwise), cancelling releases, a return brings the goods back. A refusal leaves
+        everything as it was."""
         async with batch(self.session):
-            record = await super().transition(record_id, to, version, note)
-            await OrderStock(self.session, self.actor).follow(record, serials or {})
+            # The stock moves are the stages' entry actions (app.orders.stock): the default workflow
+            # puts them on approved, shipped, cancelled and returned; the tenant may move them.
+            record = await super().transition(
+                record_id, to, version, note, extras={**(extras or {}), "serials": serials or {}}
+            )
         return record
 
     async def lines(self, order_ids: Sequence[uuid.UUID]) -> dict[uuid.UUID, list[OrderLine]]:

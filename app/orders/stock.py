@@ -1,23 +1,30 @@
-"""What an order's move does to stock, through the ledger's verbs (``app.inventory.stock``):
+"""What an order's move does to stock: four workflow entry actions, registered for orders
+(``app.workflows.actions``) and run through the ledger's verbs (``app.inventory.stock``):
 
-| entering    | when the order's stock is | does                                              |
-|-------------|---------------------------|---------------------------------------------------|
-| approved    | not reserved              | reserve every product line in the order's warehouse |
-| shipped     | reserved                  | issue the reserved units, choosing serial numbers   |
-| cancelled   | reserved                  | release the reservation                            |
-| returned    | shipped                   | return the shipped units (the same serial numbers)  |
+| action          | when the order's stock is | does                                                 |
+|-----------------|---------------------------|------------------------------------------------------|
+| stock.reserve   | not reserved              | reserve every product line in the order's warehouse   |
+| stock.issue     | reserved (or not reserved)| issue the units, choosing serial numbers              |
+| stock.release   | reserved                  | release the reservation                               |
+| stock.return    | shipped                   | return the shipped units (the same serial numbers)    |
 
-The order's ``stock`` column says where its goods stand, so a tenant that renames or skips stages
-never reserves twice or releases what it never reserved. Each ledger verb joins the order's
-transaction as a savepoint (the order verb runs them in a kit ``batch``): when one fails (not enough
-stock, a serial number not in stock) the move and every earlier movement roll back together. Of two
+The default order workflow puts them on 已审批, 已发货, 已取消 and 已退货; a tenant can put them on any
+stage, so renaming or replacing a stage keeps the stock moving, and removing the action stops it.
+The order's ``stock`` column says where its goods stand, so an action on an unexpected stage never
+reserves twice or releases what was never reserved. Each ledger verb joins the order's transaction
+as a savepoint (the order verb runs the move in a kit ``batch``): when one fails (not enough stock,
+a serial number not in stock) the move and every earlier movement roll back together. Of two
 approvals racing for the last unit, the ledger's conditional update lets one win; the other is
 refused with ``insufficient_stock`` on the line.
+
+Who moves the stock: the person moving the order may hold no inventory permission (a salesperson
+approving a small order). The order's workflow authorises the move, so the ledger verbs run as an
+explicit system action on their behalf (``ActionRun.system_actor``): the movements name the person,
+and the audit record says "system: order→approved stock.reserve".
 """
 
 from __future__ import annotations
 
-import dataclasses
 from collections.abc import Mapping, Sequence
 from typing import Any
 
@@ -26,36 +33,47 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from app.domain import Actor, FieldError, ValidationFailed
 from app.inventory.entity import INVENTORY_MOVE
 from app.inventory.stock import Source, StockService
+from app.kit.enums import N_
 from app.orders import repository as repo
 from app.orders.fields import LineKind, StockState
 from app.orders.models import Order, OrderLine
+from app.workflows.actions import ActionKindSpec, ActionRun, register_action
 
 
 class OrderStock:
+    """The ledger verbs an order's entry actions run, as ``actor`` (a system actor, see above)."""
+
     def __init__(self, session: AsyncSession, actor: Actor) -> None:
         self.session = session
-        # The order's workflow authorises its stock moves: a salesperson approving a small order
-        # reserves stock without holding the inventory permission; the ledger still names them.
-        self.stock = StockService(
-            session, dataclasses.replace(actor, permissions=actor.permissions | {INVENTORY_MOVE})
-        )
+        self.stock = StockService(session, actor)
 
-    async def follow(self, order: Order, serials: Mapping[Any, Sequence[str]]) -> None:
-        target, state = order.status, order.stock
-        if target == "approved" and state == StockState.NONE:
+    async def reserve(self, order: Order) -> None:
+        if order.stock == StockState.NONE:
             await self._each(order, self._reserve)
             order.stock = StockState.RESERVED.value
-        elif target == "shipped" and state == StockState.RESERVED:
+            await self.session.flush()
+
+    async def issue(self, order: Order, serials: Mapping[Any, Sequence[str]]) -> None:
+        if order.stock in (StockState.NONE, StockState.RESERVED):
+            reserved = order.stock == StockState.RESERVED
             given = {str(k): list(v) for k, v in serials.items()}
-            await self._each(order, lambda i, line: self._ship(order, i, line, given.get(str(line.id))))
+            await self._each(
+                order, lambda i, line: self._ship(order, i, line, given.get(str(line.id)), reserved)
+            )
             order.stock = StockState.SHIPPED.value
-        elif target == "cancelled" and state == StockState.RESERVED:
+            await self.session.flush()
+
+    async def release(self, order: Order) -> None:
+        if order.stock == StockState.RESERVED:
             await self._each(order, self._release)
             order.stock = StockState.NONE.value
-        elif target == "returned" and state == StockState.SHIPPED:
+            await self.session.flush()
+
+    async def return_(self, order: Order) -> None:
+        if order.stock == StockState.SHIPPED:
             await self._each(order, self._return)
             order.stock = StockState.RETURNED.value
-        await self.session.flush()
+            await self.session.flush()
 
     async def _each(self, order: Order, step: Any) -> None:
         lines = (await repo.lines_of(self.session, [order.id]))[order.id]
@@ -90,7 +108,9 @@ class OrderStock:
             source=self._source(),
         )
 
-    async def _ship(self, order: Order, i: int, line: OrderLine, given: list[str] | None) -> None:
+    async def _ship(
+        self, order: Order, i: int, line: OrderLine, given: list[str] | None, reserved: bool
+    ) -> None:
         assert line.product_id is not None
         numbers: list[str] | None = None
         product = (await repo.live_products(self.session, [line.product_id])).get(line.product_id)
@@ -105,7 +125,7 @@ class OrderStock:
             warehouse_id=order.warehouse_id,
             quantity=line.quantity,
             serials=numbers,
-            reserved=True,
+            reserved=reserved,
             source=self._source(),
         )
         line.serial_numbers = list(numbers or [])
@@ -124,3 +144,64 @@ def _on_line(i: int, error: FieldError) -> FieldError:
     """A ledger error on ``quantity`` or ``serial_numbers.0`` as the order line's (``lines.2.quantity``)."""
     name = error.field if error.field == "quantity" or error.field.startswith("serial") else ""
     return FieldError(f"lines.{i}.{name}" if name else f"lines.{i}", error.code, error.message)
+
+
+# -- the entry actions ----------------------------------------------------------------------------
+
+
+def _stock_of(run: ActionRun) -> OrderStock:
+    return OrderStock(run.session, run.system_actor(INVENTORY_MOVE))
+
+
+async def _reserve_action(run: ActionRun) -> None:
+    await _stock_of(run).reserve(run.record)
+
+
+async def _issue_action(run: ActionRun) -> None:
+    await _stock_of(run).issue(run.record, run.extras.get("serials") or {})
+
+
+async def _release_action(run: ActionRun) -> None:
+    await _stock_of(run).release(run.record)
+
+
+async def _return_action(run: ActionRun) -> None:
+    await _stock_of(run).return_(run.record)
+
+
+STOCK_RESERVE = register_action(
+    ActionKindSpec(
+        "stock.reserve",
+        N_("Reserve the order's stock"),
+        _reserve_action,
+        entities=("order",),
+        description=N_("Promise every product line's units in the order's warehouse."),
+    )
+)
+STOCK_ISSUE = register_action(
+    ActionKindSpec(
+        "stock.issue",
+        N_("Ship the order's stock"),
+        _issue_action,
+        entities=("order",),
+        description=N_("Take the units out of the warehouse, choosing serial numbers."),
+    )
+)
+STOCK_RELEASE = register_action(
+    ActionKindSpec(
+        "stock.release",
+        N_("Release the order's reservation"),
+        _release_action,
+        entities=("order",),
+        description=N_("Give reserved units back to the warehouse's available stock."),
+    )
+)
+STOCK_RETURN = register_action(
+    ActionKindSpec(
+        "stock.return",
+        N_("Take the order's goods back into stock"),
+        _return_action,
+        entities=("order",),
+        description=N_("Bring the shipped units back, with their serial numbers."),
+    )
+)

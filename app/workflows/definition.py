@@ -14,7 +14,8 @@ Guards: ``required`` (a built-in or custom field is not empty), ``role`` (the ac
 ``role`` or the permission ``permission``), ``condition`` (``field op value``). Any guard may carry a
 ``when`` condition: it then applies only to records meeting it ("above 50,000 a manager decides").
 Actions on entering a state: ``set_field`` (a choice field or a custom field), ``notify``,
-``create_task``, ``emit`` (a domain event).
+``create_task``, ``emit`` (a domain event), and the kinds modules register for their entities
+(``app.workflows.actions``: an order's ``stock.reserve``), which take no parameters.
 
 ``parse`` checks a raw document (from the admin or GraphQL) and returns the typed definition, or
 raises ``ValidationFailed`` listing every problem with a path (``states.2.key``) and a code.
@@ -30,6 +31,7 @@ from typing import Any
 from app.domain import FieldError, ValidationFailed
 from app.kit.enums import N_, LabeledEnum
 from app.kit.registry import EntitySpec
+from app.workflows.actions import action_kind, registered_kinds
 
 
 class StateCategory(LabeledEnum):
@@ -339,7 +341,11 @@ def _action(p: _Problems, path: str, raw: Any, spec: EntitySpec, roles: set[str]
             p.add(f"{path}.topic", "invalid_topic", "must look like customer.vip_won (lowercase, dotted)")
             return None
         return Action(kind, topic=topic)
-    p.add(f"{path}.kind", "invalid_choice", f"must be one of {', '.join(ActionKind.values())}")
+    registered = action_kind(raw.get("kind"))
+    if registered is not None and registered.applies_to(spec.key):
+        return Action(registered.kind)  # a module's kind takes no parameters
+    kinds = [*ActionKind.values(), *(k.kind for k in registered_kinds(spec.key))]
+    p.add(f"{path}.kind", "invalid_choice", f"must be one of {', '.join(kinds)}")
     return None
 
 

@@ -7,7 +7,7 @@ caller's transaction: the entity's verb (``transition_customer``) owns the unit 
 from __future__ import annotations
 
 import uuid
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any
@@ -21,6 +21,7 @@ from app.kit.permissions import is_known
 from app.kit.registry import EntitySpec, entity
 from app.workflows import engine
 from app.workflows import repository as repo
+from app.workflows.actions import ActionRun, action_kind
 from app.workflows.definition import Definition, State, default_of, load, parse
 from app.workflows.errors import NotAllowedTransition, StatesInUse
 from app.workflows.models import StageHistory, Workflow
@@ -187,8 +188,32 @@ def _record_move(
     return changed
 
 
+async def _run_registered(
+    session: AsyncSession,
+    actor: Actor,
+    spec: EntitySpec,
+    record: Any,
+    source: str | None,
+    state: State,
+    extras: Mapping[str, Any],
+) -> None:
+    """Await the state's module-registered entry actions, in their order (``app.workflows.actions``);
+    a kind no longer registered is skipped (its module is gone), a refusal refuses the move."""
+    for action in state.on_enter:
+        kind = action_kind(action.kind)
+        if kind is not None and kind.applies_to(spec.key):
+            await kind.run(ActionRun(session, actor, spec, record, action, source, state.key, extras))
+
+
 async def enter_state(
-    session: AsyncSession, actor: Actor, spec: EntitySpec, record: Any, source: str, target: str
+    session: AsyncSession,
+    actor: Actor,
+    spec: EntitySpec,
+    record: Any,
+    source: str,
+    target: str,
+    *,
+    extras: Mapping[str, Any] | None = None,
 ) -> Moved:
     """A state change made as part of another edit (the entity's update form): the same move and
     guard checks as ``transition``, with entry actions and history; the caller audits the edit."""
@@ -197,6 +222,7 @@ async def enter_state(
     state = workflow.definition.state(target)
     assert state is not None
     changed = _record_move(session, actor, spec, record, workflow, source, state, None)
+    await _run_registered(session, actor, spec, record, source, state, extras or {})
     events.emit(session, f"{spec.key}.transitioned", {"id": str(record.id), "from": source, "to": target})
     return Moved(source, target, workflow.version, changed)
 
@@ -210,10 +236,12 @@ async def transition(
     version: int,
     *,
     note: str | None = None,
+    extras: Mapping[str, Any] | None = None,
 ) -> Moved:
     """Move ``record`` (loaded for update, visible to the actor, permission checked by the verb) to
     ``to_state``: check the move and its guards, apply the entry actions, record history, audit
-    and emit ``<entity>.transitioned``, in the caller's transaction (the caller commits)."""
+    and emit ``<entity>.transitioned``, in the caller's transaction (the caller commits).
+    ``extras`` go to the module-registered entry actions (an order's serial numbers to ship)."""
     assert spec.workflow_field is not None
     if getattr(record, "deleted_at", None) is not None:
         raise NotFound(spec.key, record.id)
@@ -231,6 +259,7 @@ async def transition(
         raise NotAllowedTransition(spec.key, workflow.definition.state(source), to_state, allowed, target)
     engine.check_move(workflow.definition, spec, actor, record, source, to_state)
     changed = _record_move(session, actor, spec, record, workflow, source, target, note or None)
+    await _run_registered(session, actor, spec, record, source, target, extras or {})
     before_version = record.version
     record.version += 1
     if hasattr(record, "updated_at"):

@@ -16,10 +16,12 @@ import strawberry
 from strawberry.scalars import JSON
 from strawberry.types import Info
 
+import app.entities  # noqa: F401  (every module's entry-action kinds registered)
 from app.graphql.context import GraphQLContext
 from app.graphql.errors import Error
 from app.workflows import definition as wf
 from app.workflows import service as workflows
+from app.workflows.actions import registered_kinds
 from app.workflows.errors import GuardFailed, NotAllowedTransition, StatesInUse, refusal_text
 from app.workflows.models import StageHistory
 
@@ -35,7 +37,20 @@ StateCategory = _api_enum(
     "StateCategory", wf.StateCategory, "What reaching a state means: open, won, lost..."
 )
 GuardKind = _api_enum("GuardKind", wf.GuardKind, "REQUIRED field, ROLE (or permission), or a CONDITION.")
-ActionKind = _api_enum("ActionKind", wf.ActionKind, "What entering a state does.")
+# The engine's own kinds and those modules register (STOCK_RESERVE is stored as stock.reserve);
+# app.entities is imported first so every module has registered its kinds.
+_action_kinds: Any = enum.Enum(  # type: ignore[misc]
+    "ActionKind",
+    {
+        **{m.value.upper(): m.value for m in wf.ActionKind},
+        **{k.kind.replace(".", "_").upper(): k.kind for k in registered_kinds()},
+    },
+)
+ActionKind = strawberry.enum(
+    _action_kinds,
+    description="What entering a state does: the engine's kinds, and those modules add for their "
+    "entities (STOCK_RESERVE, STOCK_ISSUE, STOCK_RELEASE, STOCK_RETURN on orders).",
+)
 
 
 # -- output ---------------------------------------------------------------------------------------

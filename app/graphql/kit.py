@@ -62,8 +62,15 @@ def values_of(data: Any) -> dict[str, Any]:
     return values
 
 
-async def mutate(info: Info[GraphQLContext, None], verb: Verb, payload: Callable[[Any], Any]) -> Any:
-    """Run one verb (it owns its unit of work); a domain refusal becomes the typed error."""
+async def mutate(
+    info: Info[GraphQLContext, None],
+    verb: Verb,
+    payload: Callable[[Any], Any],
+    *,
+    input_prefix: tuple[str, ...] = ("input",),
+) -> Any:
+    """Run one verb (it owns its unit of work); a domain refusal becomes the typed error, its field
+    paths under ``input_prefix`` (``()`` for a mutation whose arguments are top-level)."""
     context = info.context
     if refusal := read_only_refusal(context.actor):
         return refusal
@@ -72,5 +79,5 @@ async def mutate(info: Info[GraphQLContext, None], verb: Verb, payload: Callable
             record = await verb(session, context.actor)
         except DomainError as exc:
             await session.rollback()  # whatever the verb had begun (kit verbs roll back themselves)
-            return error_type(exc)
+            return error_type(exc, input_prefix=input_prefix)
     return payload(record)

@@ -19,6 +19,7 @@ from app.graphql.errors import is_unexpected
 from app.graphql.followups import FollowUpMutations, FollowUpQueries
 from app.graphql.imports import ImportMutations, ImportQueries
 from app.graphql.inventory import InventoryMutations, InventoryQueries
+from app.graphql.leads import LeadMutations, LeadQueries
 from app.graphql.orders import OrderMutations, OrderQueries
 from app.graphql.protection import EXTENSIONS, QuietExecutor
 from app.graphql.roles import RoleMutations, RoleQueries
@@ -43,6 +44,7 @@ class Query(
     InventoryQueries,
     Customer360Queries,
     ImportQueries,
+    LeadQueries,
 ):
     pass
 
@@ -60,6 +62,7 @@ class Mutation(
     InventoryMutations,
     Customer360Mutations,
     ImportMutations,
+    LeadMutations,
 ):
     pass
 

@@ -24,6 +24,7 @@ from app.kit.registry import entities, entity
 from app.opportunities import contracts as _contracts  # noqa: F401
 from app.opportunities import service as _opportunities  # noqa: F401
 from app.orders import payments as _orders  # noqa: F401
+from app.privacy import entity as _privacy  # noqa: F401
 from app.roles import entity as _roles  # noqa: F401
 from app.staff import entity as _staff  # noqa: F401
 from app.tenant_settings import entity as _settings  # noqa: F401

@@ -26,6 +26,7 @@ from app.opportunities import models as _opportunities  # noqa: F401
 from app.orders import models as _orders  # noqa: F401
 from app.platform import models as _platform  # noqa: F401
 from app.pricing import models as _pricing  # noqa: F401
+from app.privacy import models as _privacy  # noqa: F401
 from app.quotes import models as _quotes  # noqa: F401
 from app.saved_views import models as _saved_views  # noqa: F401
 from app.staff import models as _staff  # noqa: F401

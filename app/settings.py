@@ -120,6 +120,14 @@ class Settings:
         default_factory=lambda: Path(os.environ.get("BACKUP_DIR") or _data_dir() / "backups").resolve()
     )
     backup_master_key: str | None = field(default_factory=lambda: os.environ.get("BACKUP_MASTER_KEY") or None)
+    # Sensitive personal data (app/privacy/keys.py): the master key that wraps each tenant's data
+    # keys (base64 of 32 bytes; outside production a key file under DATA_DIR is made once when
+    # unset, production refuses to start without it), and retired master keys still accepted while
+    # ``dealercrm keys rotate`` re-wraps the data keys under the current one.
+    data_master_key: str | None = field(default_factory=lambda: os.environ.get("DATA_MASTER_KEY") or None)
+    data_master_keys_retired: tuple[str, ...] = field(
+        default_factory=lambda: _env_list("DATA_MASTER_KEYS_RETIRED")
+    )
     backup_keep_daily: int = field(default_factory=lambda: int(os.environ.get("BACKUP_KEEP_DAILY", "7")))
     backup_keep_weekly: int = field(default_factory=lambda: int(os.environ.get("BACKUP_KEEP_WEEKLY", "4")))
     backup_keep_monthly: int = field(default_factory=lambda: int(os.environ.get("BACKUP_KEEP_MONTHLY", "12")))

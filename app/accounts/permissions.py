@@ -70,6 +70,8 @@ _EVERYTHING = (
     SETTINGS_MANAGE,
     TOKENS_CREATE,
     WORKFLOWS_MANAGE,
+    # A person's data export, erasure and the retention rule (PIPL; tenant migration 0018 grants it).
+    "privacy:manage",
 )
 # Salespeople work their own customers but neither export them nor make API tokens: dealers forbid
 # a leaving salesperson taking the customer list with them.

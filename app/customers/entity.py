@@ -8,6 +8,7 @@ from app.customers.models import Customer
 from app.kit.enums import N_
 from app.kit.permissions import register_module
 from app.kit.registry import EntitySpec, NavItem, register
+from app.kit.sensitive import BankCardNumber, IdCardNumber, SensitiveFields, register_sensitive
 
 ENTITY = "customer"
 
@@ -35,6 +36,26 @@ SPEC = register(
         workflow_field="status",
         default_workflow=default_lifecycle,
         # Merging two customers (app.duplicates.merge) and its undo.
-        actions={"merge": N_("Merge"), "unmerge": N_("Undo merge")},
+        actions={
+            "merge": N_("Merge"),
+            "unmerge": N_("Undo merge"),
+            # Sensitive data and PIPL (app.privacy).
+            "reveal": N_("Revealed sensitive data"),
+            "sensitive_update": N_("Changed sensitive data"),
+            "erase": N_("Erased personal data"),
+        },
     )
+)
+
+# ID card and bank card numbers: sealed by app.privacy, shown masked, revealed with customers:reveal,
+# saved only under the customer's "sensitive data" consent.
+SENSITIVE = register_sensitive(
+    ENTITY,
+    SensitiveFields(
+        fields={
+            "id_card": IdCardNumber(label=N_("ID card number")),
+            "bank_card": BankCardNumber(label=N_("Bank card number")),
+        },
+        subject=lambda customer: customer.id,
+    ),
 )

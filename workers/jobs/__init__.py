@@ -8,6 +8,7 @@ from workers.jobs.backups import backup_tenant
 from workers.jobs.batches import run_batch
 from workers.jobs.exports import export_customers
 from workers.jobs.imports import import_rows
+from workers.jobs.privacy import export_subject_data
 
 JOBS: list[Any] = [
     # The outcome lives in export_jobs, so arq keeps no result: a kept result would block
@@ -20,4 +21,6 @@ JOBS: list[Any] = [
     func(import_rows, name="import_rows", keep_result=0, max_tries=20),
     # Outcome in batch_jobs; a rerun resumes after the last committed chunk.
     func(run_batch, name="run_batch", keep_result=0, max_tries=20),
+    # Outcome in subject_exports; a rerun of a done export does nothing.
+    func(export_subject_data, name="export_subject_data", keep_result=0, max_tries=5),
 ]

@@ -16,6 +16,7 @@ def _purpose_label(purpose: str) -> str:
     member = ConsentPurpose.parse(purpose)
     return member.label if member is not None else purpose
 
+
 MODULE = register_module(
     "privacy",
     N_("Personal data"),
@@ -40,8 +41,6 @@ CONSENT = register(
         actions={"give": N_("Consent given"), "withdraw": N_("Consent withdrawn")},
         page="/customers/{customer_id}",
         title=lambda c: _purpose_label(c.purpose),
-            ConsentPurpose.parse(c.purpose).label if ConsentPurpose.parse(c.purpose) else c.purpose
-        ),
         staff_fields=(),
     )
 )

@@ -56,6 +56,8 @@ LEAD = register(
             "already_converted": N_("This lead was converted already."),
             "no_candidate": N_("No active staff member matches the assignment rules."),
             "unknown_owner": N_("Choose an active staff member."),
+            "contact_required": N_("Give a mobile number or an e-mail address."),
+            "stale_form": N_("This form has expired; please send it again."),
         },
         actions={"assign": N_("Assign"), "convert": N_("Convert to customer")},
         page="/leads/{id}",

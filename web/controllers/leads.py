@@ -1,0 +1,316 @@
+"""The lead pages (list with search, status and overdue filters; a new lead; a lead with its convert
+and assign buttons), the pool page (公海: pools, their customers with claim buttons, and for managers
+the pools and the rule), and the public web form (no login, embeddable).
+
+Thin: parse the query or form, call the lead, pool and web-form services, render. A refusal shows the
+page again with the reason (422); a duplicate on conversion shows whose customer it matches.
+"""
+
+from __future__ import annotations
+
+import uuid
+from dataclasses import asdict
+from datetime import UTC, datetime
+from typing import Any
+
+from litestar import Controller, Request, get, post
+from litestar.response import Redirect, Template
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from app.accounts.service import staff_names
+from app.domain import Actor, NotFound, ValidationFailed
+from app.http.auth import client_ip, current_tenant
+from app.i18n import gettext as _
+from app.kit.duplicates import DuplicateFound
+from app.leads.entity import LEAD, POOLS_MANAGE
+from app.leads.fields import LeadStatus
+from app.leads.pools import PoolService
+from app.leads.service import LeadService, lead_conditions
+from app.leads.settings import lead_settings, update_lead_settings
+from app.leads.webform import FORM_FIELDS, HONEYPOT, RateLimited, form_token, submit
+from web.controllers.common import DOMAIN_ERROR_HANDLERS, FormData, page
+from web.kit.forms import messages
+
+
+def _uuid(raw: str | None) -> uuid.UUID | None:
+    try:
+        return uuid.UUID(str(raw))
+    except ValueError:
+        return None
+
+
+class LeadsController(Controller):
+    path = "/leads"
+    exception_handlers = DOMAIN_ERROR_HANDLERS
+
+    @get("/", operation_id="LeadListPage", name="leads.list")
+    async def list_page(
+        self, request: Request[Any, Any, Any], db_session: AsyncSession, actor: Actor
+    ) -> Template:
+        """Leads the actor can see, newest first; search, status, overdue only."""
+        q = (request.query_params.get("q") or "").strip()
+        status = (request.query_params.get("status") or "").strip()
+        overdue = request.query_params.get("overdue") == "1"
+        after = request.query_params.get("after") or None
+        service = LeadService(db_session, actor)
+        problems: list[str] = []
+        try:
+            found = await service.page(
+                lead_conditions(search=q, status=status or None, overdue=overdue), first=20, after=after
+            )
+        except ValidationFailed:
+            problems.append(_("Nothing matches these filters."))
+            found = await service.page(first=20)
+        names = await staff_names(db_session, [r.owner_id for r in found.items if r.owner_id])
+        ctx = page(
+            request,
+            actor,
+            nav="leads",
+            q=q,
+            status=status,
+            overdue=overdue,
+            leads=found,
+            names=names,
+            problems=problems,
+            spec=LEAD,
+            statuses=[(m.value, _(m.label)) for m in LeadStatus],
+            now=datetime.now(UTC),
+        )
+        return Template("leads/list.html", context=ctx)
+
+    @get("/new", operation_id="NewLeadPage", name="leads.new")
+    async def new_page(self, request: Request[Any, Any, Any], actor: Actor) -> Template:
+        """The form for a lead entered by staff."""
+        LeadService(None, actor).require("create")  # type: ignore[arg-type]
+        return Template("leads/new.html", context=page(request, actor, nav="leads", values={}, errors={}))
+
+    @post("/new", operation_id="CreateLeadForm", name="leads.create")
+    async def create(
+        self, request: Request[Any, Any, Any], db_session: AsyncSession, actor: Actor, data: FormData
+    ) -> Template | Redirect:
+        """Save a lead; the tenant's rules pick its owner."""
+        values = {k: v for k, v in data.items() if k in FORM_FIELDS and v.strip()}
+        try:
+            lead = await LeadService(db_session, actor).create(values)
+        except ValidationFailed as exc:
+            ctx = page(request, actor, nav="leads", values=data, errors=messages(LEAD, exc))
+            return Template("leads/new.html", context=ctx, status_code=422)
+        return Redirect(f"/leads/{lead.id}")
+
+    async def _detail(
+        self,
+        request: Request[Any, Any, Any],
+        db_session: AsyncSession,
+        actor: Actor,
+        lead_id: uuid.UUID,
+        *,
+        problem: str | None = None,
+        duplicate: DuplicateFound | None = None,
+        status_code: int = 200,
+    ) -> Template:
+        lead = await LeadService(db_session, actor).get(lead_id)
+        names = await staff_names(db_session, [lead.owner_id] if lead.owner_id else [])
+        ctx = page(
+            request,
+            actor,
+            nav="leads",
+            lead=lead,
+            names=names,
+            spec=LEAD,
+            problem=problem,
+            duplicate=duplicate,
+            overdue=bool(
+                lead.respond_by and lead.responded_at is None and lead.status in ("new", "contacted")
+            ),
+        )
+        return Template("leads/detail.html", context=ctx, status_code=status_code)
+
+    @get("/{lead_id:uuid}", operation_id="LeadPage", name="leads.detail")
+    async def detail(
+        self, request: Request[Any, Any, Any], db_session: AsyncSession, actor: Actor, lead_id: uuid.UUID
+    ) -> Template:
+        """One lead: its details, its owner and timer, convert and assign."""
+        return await self._detail(request, db_session, actor, lead_id)
+
+    @post("/{lead_id:uuid}/convert", operation_id="ConvertLeadForm", name="leads.convert")
+    async def convert(
+        self,
+        request: Request[Any, Any, Any],
+        db_session: AsyncSession,
+        actor: Actor,
+        lead_id: uuid.UUID,
+        data: FormData,
+    ) -> Template | Redirect:
+        """Make the lead a customer; a match with an existing one is shown, not merged."""
+        try:
+            done = await LeadService(db_session, actor).convert(
+                lead_id, int(data.get("version") or 0), confirm_duplicates=data.get("confirm") == "1"
+            )
+        except DuplicateFound as exc:
+            return await self._detail(request, db_session, actor, lead_id, duplicate=exc, status_code=422)
+        except ValidationFailed as exc:
+            problem = next(iter(messages(LEAD, exc).values()), "")
+            return await self._detail(request, db_session, actor, lead_id, problem=problem, status_code=422)
+        return Redirect(f"/customers/{done.customer.id}")
+
+    @post("/{lead_id:uuid}/assign", operation_id="AssignLeadForm", name="leads.assign")
+    async def assign(
+        self,
+        request: Request[Any, Any, Any],
+        db_session: AsyncSession,
+        actor: Actor,
+        lead_id: uuid.UUID,
+        data: FormData,
+    ) -> Template | Redirect:
+        """Hand the lead on by the tenant's rules (or to the person chosen)."""
+        try:
+            await LeadService(db_session, actor).assign(
+                lead_id, int(data.get("version") or 0), _uuid(data.get("owner_id"))
+            )
+        except ValidationFailed as exc:
+            problem = next(iter(messages(LEAD, exc).values()), "")
+            return await self._detail(request, db_session, actor, lead_id, problem=problem, status_code=422)
+        return Redirect(f"/leads/{lead_id}")
+
+
+class PoolsController(Controller):
+    path = "/pools"
+    exception_handlers = DOMAIN_ERROR_HANDLERS
+
+    async def _page(
+        self,
+        request: Request[Any, Any, Any],
+        db_session: AsyncSession,
+        actor: Actor,
+        *,
+        problem: str | None = None,
+        errors: dict[str, str] | None = None,
+        status_code: int = 200,
+    ) -> Template:
+        service = PoolService(db_session, actor)
+        views = await service.pools()
+        chosen = _uuid(request.query_params.get("pool")) or (views[0].pool.id if views else None)
+        if chosen is not None and chosen not in {v.pool.id for v in views}:
+            raise NotFound("pool", chosen)
+        customers = await service.customers(chosen, first=50) if chosen else None
+        ctx = page(
+            request,
+            actor,
+            nav="pools",
+            pools=views,
+            chosen=chosen,
+            customers=customers,
+            problem=problem,
+            errors=errors or {},
+            manage=actor.can(POOLS_MANAGE),
+            settings=asdict(await lead_settings(db_session)),
+        )
+        return Template("pools/list.html", context=ctx, status_code=status_code)
+
+    @get("/", operation_id="PoolPage", name="pools.list")
+    async def list_page(
+        self, request: Request[Any, Any, Any], db_session: AsyncSession, actor: Actor
+    ) -> Template:
+        """The pools and one pool's customers (basic data only), with claim buttons."""
+        return await self._page(request, db_session, actor)
+
+    @post("/claim", operation_id="ClaimCustomerForm", name="pools.claim")
+    async def claim(
+        self, request: Request[Any, Any, Any], db_session: AsyncSession, actor: Actor, data: FormData
+    ) -> Template | Redirect:
+        """Claim one customer; over the cap or beaten to it, the page says why."""
+        customer_id = _uuid(data.get("customer_id"))
+        if customer_id is None:
+            raise NotFound("customer", data.get("customer_id"))
+        try:
+            await PoolService(db_session, actor).claim(customer_id)
+        except ValidationFailed as exc:
+            return await self._page(
+                request, db_session, actor, problem=exc.errors[0].message, status_code=422
+            )
+        return Redirect(f"/customers/{customer_id}")
+
+    @post("/", operation_id="CreatePoolForm", name="pools.create")
+    async def create_pool(
+        self, request: Request[Any, Any, Any], db_session: AsyncSession, actor: Actor, data: FormData
+    ) -> Template | Redirect:
+        """A new pool (managers)."""
+        try:
+            pool = await PoolService(db_session, actor).create_pool(
+                data.get("name") or "", province=data.get("province") or None
+            )
+        except ValidationFailed as exc:
+            return await self._page(request, db_session, actor, errors=messages(LEAD, exc), status_code=422)
+        return Redirect(f"/pools?pool={pool.id}")
+
+    @post("/settings", operation_id="PoolSettingsForm", name="pools.settings")
+    async def save_settings(
+        self, request: Request[Any, Any, Any], db_session: AsyncSession, actor: Actor, data: FormData
+    ) -> Template | Redirect:
+        """The cap, the return rule and the lead timer (managers)."""
+        try:
+            await update_lead_settings(db_session, actor, dict(data))
+        except ValidationFailed as exc:
+            await db_session.rollback()
+            return await self._page(request, db_session, actor, errors=messages(LEAD, exc), status_code=422)
+        return Redirect("/pools")
+
+
+class LeadFormController(Controller):
+    """The public web form: on the dealer's host, no login, framable by the dealer's own site."""
+
+    path = "/lead-form"
+
+    @get("/", operation_id="PublicLeadForm", name="leadform.show")
+    async def show(self, request: Request[Any, Any, Any]) -> Template:
+        """The form, with a freshly signed token."""
+        tenant = current_tenant(request)
+        token = form_token(request.app.state.settings.secret_key, tenant.slug)
+        ctx = page(request, None, token=token, values={}, errors={}, honeypot=HONEYPOT, sent=False)
+        return Template("leads/public_form.html", context=ctx)
+
+    @post("/", operation_id="PublicLeadFormSubmit", name="leadform.submit")
+    async def send(
+        self, request: Request[Any, Any, Any], db_session: AsyncSession, data: FormData
+    ) -> Template:
+        """Record a submission as a lead (bots are answered like people and recorded as nothing)."""
+        tenant = current_tenant(request)
+        secret = request.app.state.settings.secret_key
+        try:
+            await submit(
+                db_session,
+                request.app.state.redis,
+                secret=secret,
+                tenant_slug=tenant.slug,
+                form=dict(data),
+                ip=client_ip(request),
+            )
+        except RateLimited as exc:
+            ctx = page(
+                request,
+                None,
+                token=form_token(secret, tenant.slug),
+                values=data,
+                honeypot=HONEYPOT,
+                errors={"form": _("Too many submissions from your network; please try again later.")},
+                sent=False,
+            )
+            return Template(
+                "leads/public_form.html",
+                context=ctx,
+                status_code=429,
+                headers={"Retry-After": str(exc.retry_after)},
+            )
+        except ValidationFailed as exc:
+            ctx = page(
+                request,
+                None,
+                token=form_token(secret, tenant.slug),
+                values=data,
+                honeypot=HONEYPOT,
+                errors=messages(LEAD, exc),
+                sent=False,
+            )
+            return Template("leads/public_form.html", context=ctx, status_code=422)
+        ctx = page(request, None, token="", values={}, errors={}, honeypot=HONEYPOT, sent=True)
+        return Template("leads/public_form.html", context=ctx)

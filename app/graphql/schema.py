@@ -17,6 +17,7 @@ from app.graphql.customer360 import Customer360Mutations, Customer360Queries
 from app.graphql.customers import CustomerMutations, CustomerQueries
 from app.graphql.errors import is_unexpected
 from app.graphql.followups import FollowUpMutations, FollowUpQueries
+from app.graphql.fulfilment import FulfilmentMutations, FulfilmentQueries
 from app.graphql.imports import ImportMutations, ImportQueries
 from app.graphql.inventory import InventoryMutations, InventoryQueries
 from app.graphql.leads import LeadMutations, LeadQueries
@@ -47,6 +48,7 @@ class Query(
     LeadQueries,
 ):
     pass
+    FulfilmentQueries,
 
 
 @strawberry.type
@@ -69,6 +71,7 @@ class Mutation(
 
 class CrmSchema(strawberry.Schema):
     def process_errors(
+    FulfilmentMutations,
         self, errors: list[GraphQLError], execution_context: ExecutionContext | None = None
     ) -> None:
         """Report unexpected exceptions once, with their real traceback (the client sees them masked).

@@ -71,3 +71,7 @@ ROUTES += [InventoryController, CatalogController]
 from web.controllers.orders import OrdersController  # noqa: E402
 
 ROUTES += [OrdersController]
+
+from web.controllers.leads import LeadFormController, LeadsController, PoolsController  # noqa: E402
+
+ROUTES += [LeadsController, PoolsController, LeadFormController]

@@ -50,6 +50,9 @@ CSRF_FIELD = "_csrf"
 GRAPHQL_PATH = "/graphql"
 # Paths served the same on every host, before any tenant lookup.
 HOSTLESS_PREFIXES = ("/healthz", "/readyz", "/metrics", "/static/")
+# Public forms embedded on dealers' own sites (app.leads.webform): no cookie rides on them, each form
+# carries its own signed token instead of the CSRF token, and other sites may frame them.
+PUBLIC_FORM_PATHS = ("/lead-form",)
 _REQUEST_ID_RE = re.compile(r"^[A-Za-z0-9._-]{8,64}$")
 
 
@@ -299,8 +302,9 @@ class CsrfMiddleware:
             await self._issue_token(scope, receive, send, jar.get(CSRF_COOKIE), credential)
             return
         authorization = header(scope, b"authorization") or ""
-        if credential is None and (
-            authorization.lower().startswith("bearer ") or scope["path"] == GRAPHQL_PATH
+        if scope["path"] in PUBLIC_FORM_PATHS or (
+            credential is None
+            and (authorization.lower().startswith("bearer ") or scope["path"] == GRAPHQL_PATH)
         ):
             # No ambient credential to ride on: the API authenticates (and refuses) on its own.
             await self.app(scope, receive, send)
@@ -509,20 +513,22 @@ class SecurityHeadersMiddleware:
             await self.app(scope, receive, send)
             return
         cacheable = scope["path"].startswith(CACHEABLE_PREFIXES)
+        framable = scope["path"] in PUBLIC_FORM_PATHS
 
         async def with_headers(message: dict[str, Any]) -> None:
             if message["type"] == "http.response.start":
                 headers = message.setdefault("headers", [])
                 present = {key.lower() for key, _ in headers}
                 headers.extend(
-                    [
-                        (b"x-content-type-options", b"nosniff"),
-                        (b"x-frame-options", b"DENY"),
-                        (b"referrer-policy", b"same-origin"),
-                    ]
+                    [(b"x-content-type-options", b"nosniff"), (b"referrer-policy", b"same-origin")]
                 )
+                if not framable:
+                    headers.append((b"x-frame-options", b"DENY"))
                 if b"content-security-policy" not in present:
-                    headers.append((b"content-security-policy", CONTENT_SECURITY_POLICY.encode()))
+                    policy = CONTENT_SECURITY_POLICY
+                    if framable:
+                        policy = policy.replace("frame-ancestors 'none'", "frame-ancestors *")
+                    headers.append((b"content-security-policy", policy.encode()))
                 if not cacheable:
                     headers[:] = [
                         (k, v) for k, v in headers if k.lower() not in (b"cache-control", b"pragma")

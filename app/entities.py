@@ -13,6 +13,8 @@ from app.customers import entity as _customers  # noqa: F401
 from app.customers import home as _customer_home  # noqa: F401
 from app.customers import imports as _customer_imports  # noqa: F401
 from app.customers import search as _customer_search  # noqa: F401
+from app.customers import tags as _customer_tags  # noqa: F401
+from app.customers import views as _customer_views  # noqa: F401
 from app.customfields import entity as _customfields  # noqa: F401
 from app.exports import entity as _exports  # noqa: F401
 from app.deliveries import service as _deliveries  # noqa: F401
@@ -26,6 +28,7 @@ from app.opportunities import service as _opportunities  # noqa: F401
 from app.orders import payments as _orders  # noqa: F401
 from app.privacy import entity as _privacy  # noqa: F401
 from app.roles import entity as _roles  # noqa: F401
+from app.saved_views import entity as _saved_views  # noqa: F401
 from app.staff import entity as _staff  # noqa: F401
 from app.tenant_settings import entity as _settings  # noqa: F401
 from app.timeline import notes as _notes  # noqa: F401

@@ -26,6 +26,7 @@ from app.graphql.protection import EXTENSIONS, QuietExecutor
 from app.graphql.roles import RoleMutations, RoleQueries
 from app.graphql.search import SearchQueries
 from app.graphql.staff import StaffMutations, StaffQueries
+from app.graphql.views import ListToolMutations, ListToolQueries
 from app.graphql.workflows import WorkflowMutations, WorkflowQueries
 
 log = logging.getLogger("dealercrm.graphql")
@@ -46,6 +47,7 @@ class Query(
     Customer360Queries,
     ImportQueries,
     LeadQueries,
+    ListToolQueries,
 ):
     pass
     FulfilmentQueries,
@@ -65,6 +67,7 @@ class Mutation(
     Customer360Mutations,
     ImportMutations,
     LeadMutations,
+    ListToolMutations,
 ):
     pass
 

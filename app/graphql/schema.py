@@ -21,6 +21,7 @@ from app.graphql.fulfilment import FulfilmentMutations, FulfilmentQueries
 from app.graphql.imports import ImportMutations, ImportQueries
 from app.graphql.inventory import InventoryMutations, InventoryQueries
 from app.graphql.leads import LeadMutations, LeadQueries
+from app.graphql.opportunities import OpportunityMutations, OpportunityQueries
 from app.graphql.orders import OrderMutations, OrderQueries
 from app.graphql.protection import EXTENSIONS, QuietExecutor
 from app.graphql.roles import RoleMutations, RoleQueries
@@ -47,6 +48,7 @@ class Query(
     Customer360Queries,
     ImportQueries,
     LeadQueries,
+    OpportunityQueries,
     ListToolQueries,
 ):
     pass
@@ -67,6 +69,7 @@ class Mutation(
     Customer360Mutations,
     ImportMutations,
     LeadMutations,
+    OpportunityMutations,
     ListToolMutations,
 ):
     pass

@@ -23,6 +23,7 @@ from app.graphql.inventory import InventoryMutations, InventoryQueries
 from app.graphql.leads import LeadMutations, LeadQueries
 from app.graphql.opportunities import OpportunityMutations, OpportunityQueries
 from app.graphql.orders import OrderMutations, OrderQueries
+from app.graphql.privacy import PrivacyMutations, PrivacyQueries
 from app.graphql.protection import EXTENSIONS, QuietExecutor
 from app.graphql.roles import RoleMutations, RoleQueries
 from app.graphql.search import SearchQueries
@@ -46,6 +47,7 @@ class Query(
     OrderQueries,
     InventoryQueries,
     Customer360Queries,
+    PrivacyQueries,
     ImportQueries,
     LeadQueries,
     OpportunityQueries,
@@ -67,6 +69,7 @@ class Mutation(
     OrderMutations,
     InventoryMutations,
     Customer360Mutations,
+    PrivacyMutations,
     ImportMutations,
     LeadMutations,
     OpportunityMutations,

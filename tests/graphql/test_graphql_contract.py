@@ -22,6 +22,9 @@ CONTRACT = OPERATIONS.parent
 REGENERATE = ".venv/bin/python -m app.graphql.export > graphql/schema.graphql"
 # Example operations run by their own area's tests (each of those asserts it ran all of its files).
 RUN_ELSEWHERE = {"GetWorkflow", "UpdateWorkflow", "TransitionCustomer"}  # tests/workflows
+RUN_ELSEWHERE |= {"RecordConsent", "WithdrawConsent", "GetCustomerPrivacy", "UpdateSensitive"}  # tests/privacy
+RUN_ELSEWHERE |= {"RevealSensitive", "CustomersBySensitiveValue", "RequestDataExport", "DataExport"}  # tests/privacy
+RUN_ELSEWHERE |= {"EraseCustomer"}  # tests/privacy
 RUN_ELSEWHERE |= {"ListRoles", "ListPermissions", "CreateRole", "UpdateRole"}  # tests/roles
 RUN_ELSEWHERE |= {"CreateContact", "UpdateContact", "CreateCustomerAddress"}  # tests/contacts
 RUN_ELSEWHERE |= {"GetCustomerContactsAndAddresses"}  # tests/contacts

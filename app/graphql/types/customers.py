@@ -10,7 +10,7 @@ import enum
 import uuid
 from collections.abc import Awaitable
 from datetime import date, datetime
-from typing import Annotated, Any, cast
+from typing import TYPE_CHECKING, Annotated, Any, cast
 
 import strawberry
 from strawberry.scalars import JSON
@@ -38,6 +38,9 @@ from app.graphql.types.accounts import StaffMember
 from app.graphql.types.contacts import Contact, CustomerAddress
 from app.graphql.types.custom_fields import CustomFieldFilterInput
 from app.graphql.types.timeline import TimelineConnection
+
+if TYPE_CHECKING:
+    from app.graphql.privacy import Consent, MaskedSensitiveValue
 from app.graphql.types.workflows import StageChange, WorkflowState, builtin_stage, stage_changes, stage_of
 
 # The domain's enums (app.customers.fields) are the GraphQL enums: declared once, cannot drift.
@@ -170,6 +173,20 @@ class Customer:
         from app.graphql.customer360 import timeline_connection  # its resolvers use this module's types
 
         return await timeline_connection(info, self.customer_id, first, after, kinds)
+
+    @strawberry.field(description="Consents per purpose, newest first (withdrawn ones stay, as evidence).")
+    async def consents(self, info: Info[GraphQLContext, None]) -> list[Annotated[Consent, strawberry.lazy("app.graphql.privacy")]]:
+        from app.graphql.privacy import customer_consents  # its types import this module's
+
+        return await customer_consents(info, self.customer_id)  # type: ignore[return-value]
+
+    @strawberry.field(description="ID card and bank card numbers, masked; revealSensitive shows one (audited).")
+    async def sensitive_fields(
+        self, info: Info[GraphQLContext, None]
+    ) -> list[Annotated[MaskedSensitiveValue, strawberry.lazy("app.graphql.privacy")]]:
+        from app.graphql.privacy import customer_sensitive
+
+        return await customer_sensitive(info, self.customer_id)  # type: ignore[return-value]
 
     @classmethod
     def from_model(cls, c: models.Customer, related: Related = NOTHING_PRELOADED) -> Customer:

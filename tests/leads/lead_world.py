@@ -13,7 +13,7 @@ from sqlalchemy import select
 
 from app.accounts.models import User
 from app.customers.service import CustomerService
-from app.leads.models import LeadRule, Pool
+from app.leads.models import LeadRule
 from app.leads.pools import PoolService
 from app.leads.settings import update_lead_settings
 

@@ -108,9 +108,7 @@ async def test_a_pooled_customer_is_claimed_from_the_pool_page(app: Litestar, te
     zhang = await logged_in(app, tenant, "sales_a")
     shown = await zhang.get("/pools")
     assert shown.status_code == 200 and "公海里的王先生" in shown.text
-    claimed = await zhang.post_form("/pools/claim", {"customer_id": str(customer)})
+    claimed = await zhang.post_form(f"/pools/claim/{customer}", {})
     assert claimed.status_code == 302 and claimed.headers["location"] == f"/customers/{customer}"
-    again = await (await logged_in(app, tenant, "sales_a2")).post_form(
-        "/pools/claim", {"customer_id": str(customer)}
-    )
+    again = await (await logged_in(app, tenant, "sales_a2")).post_form(f"/pools/claim/{customer}", {})
     assert again.status_code == 422 and "张伟" in again.text

@@ -85,7 +85,11 @@ async def test_pools_claim_and_release_through_the_api(app: Litestar, tenant: Te
         )
     )["data"]["poolCustomers"]
     assert listed["edges"][0]["node"] == {"id": str(customer), "name": "公海里的客户", "city": "广州市"}
-    claim = "mutation($c: ID!) { claimCustomer(customerId: $c) { __typename ... on CustomerMovePayload { customer { mobile } } ... on ValidationError { fields { path code message } } } }"
+    claim = (
+        "mutation($c: ID!) { claimCustomer(customerId: $c) { __typename "
+        "... on CustomerMovePayload { customer { mobile } } "
+        "... on ValidationError { fields { path code message } } } }"
+    )
     won = (await client.gql(claim, {"c": str(customer)}))["data"]["claimCustomer"]
     assert won["__typename"] == "CustomerMovePayload" and won["customer"]["mobile"]
     other = integrator(app, tenant.host, await token_for(app, tenant, "sales_a2"))

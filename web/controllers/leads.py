@@ -214,14 +214,11 @@ class PoolsController(Controller):
         """The pools and one pool's customers (basic data only), with claim buttons."""
         return await self._page(request, db_session, actor)
 
-    @post("/claim", operation_id="ClaimCustomerForm", name="pools.claim")
+    @post("/claim/{customer_id:uuid}", operation_id="ClaimCustomerForm", name="pools.claim")
     async def claim(
-        self, request: Request[Any, Any, Any], db_session: AsyncSession, actor: Actor, data: FormData
+        self, request: Request[Any, Any, Any], db_session: AsyncSession, actor: Actor, customer_id: uuid.UUID
     ) -> Template | Redirect:
         """Claim one customer; over the cap or beaten to it, the page says why."""
-        customer_id = _uuid(data.get("customer_id"))
-        if customer_id is None:
-            raise NotFound("customer", data.get("customer_id"))
         try:
             await PoolService(db_session, actor).claim(customer_id)
         except ValidationFailed as exc:

@@ -64,6 +64,7 @@ def _redis_settings() -> RedisSettings:
 def _cron_jobs() -> list[Any]:
     from workers.jobs.backups import sweep_backups
     from workers.jobs.exports import sweep_exports
+    from workers.jobs.fulfilment import sweep_outbound
     from workers.jobs.imports import sweep_imports
     from workers.jobs.lifecycle import (
         expire_trials,
@@ -78,6 +79,8 @@ def _cron_jobs() -> list[Any]:
         # Every minute; at start-up too, so a restarted worker picks up what its predecessor dropped.
         cron(sweep_exports, second=15, run_at_startup=True, unique=True),
         cron(sweep_imports, second=45, run_at_startup=True, unique=True),
+        # Every minute (and at start-up): webhook relay and deliveries, customers' SMS.
+        cron(sweep_outbound, second=25, run_at_startup=True, unique=True),
         # Every minute (and at start-up): follow-up and task reminders, then notification delivery.
         cron(sweep_reminders, second=40, run_at_startup=True, unique=True, timeout=3000),
         # Hourly: schedule due tenants' backups, clear killed runs' leftovers, alert on missing ones.

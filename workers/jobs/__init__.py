@@ -7,6 +7,7 @@ from arq.worker import func
 from workers.jobs.backups import backup_tenant
 from workers.jobs.batches import run_batch
 from workers.jobs.exports import export_customers
+from workers.jobs.fulfilment import deliver_webhook
 from workers.jobs.imports import import_rows
 from workers.jobs.privacy import export_subject_data
 
@@ -23,4 +24,7 @@ JOBS: list[Any] = [
     func(run_batch, name="run_batch", keep_result=0, max_tries=20),
     # Outcome in subject_exports; a rerun of a done export does nothing.
     func(export_subject_data, name="export_subject_data", keep_result=0, max_tries=5),
+    # Outcome in webhook_deliveries; job id webhook:<schema>:<id>:<attempt>. A failed attempt is
+    # scheduled with backoff in PostgreSQL and enqueued again by the next outbound sweep.
+    func(deliver_webhook, name="deliver_webhook", keep_result=0, max_tries=1),
 ]

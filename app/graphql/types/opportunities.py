@@ -1,0 +1,367 @@
+"""Opportunities, the pipeline's stages, contracts, sales targets and the forecast as the API shows
+and accepts them."""
+
+from __future__ import annotations
+
+from datetime import date, datetime
+from decimal import Decimal
+from typing import Annotated, Any, cast
+
+import strawberry
+from strawberry.scalars import JSON
+
+from app.graphql.errors import NotFoundError, PermissionDeniedError, ValidationError, VersionConflictError
+from app.graphql.pagination import Connection
+
+
+def _id(value: Any) -> strawberry.ID | None:
+    return strawberry.ID(str(value)) if value is not None else None
+
+
+@strawberry.type(description="A stage of the tenant's sales pipeline, with its win probability.")
+class PipelineStage:
+    key: str
+    label: str = strawberry.field(description="The label in the reader's language.")
+    category: str = strawberry.field(description="open, won or lost.")
+    probability: int = strawberry.field(description="Percent; a deal's own probability overrides it.")
+
+
+@strawberry.type(description="A catalog product the customer is interested in.")
+class OpportunityProduct:
+    product_id: strawberry.ID
+    quantity: int
+    unit_price: Decimal
+
+    @classmethod
+    def from_model(cls, r: Any) -> OpportunityProduct:
+        return cls(product_id=strawberry.ID(str(r.product_id)), quantity=r.quantity, unit_price=r.unit_price)
+
+
+@strawberry.type(description="A deal in the sales pipeline (商机), on the tenant's pipeline workflow.")
+class Opportunity:
+    id: strawberry.ID
+    name: str
+    customer_id: strawberry.ID
+    owner_id: strawberry.ID | None
+    stage: str = strawberry.field(description="The pipeline stage key (qualify, needs, proposal...).")
+    amount: Decimal
+    expected_close: date | None
+    probability: int | None = strawberry.field(description="The deal's own win probability, if set.")
+    win_probability: int = strawberry.field(
+        description="The probability that counts: its own, else its stage's."
+    )
+    weighted_amount: Decimal = strawberry.field(description="amount × winProbability / 100.")
+    competitor: str | None
+    lost_reason: str | None
+    note: str | None
+    lead_id: strawberry.ID | None
+    order_id: strawberry.ID | None = strawberry.field(description="The order it became, once won.")
+    products: list[OpportunityProduct]
+    stage_entered_at: datetime
+    custom_fields: JSON
+    version: int
+    created_at: datetime
+    updated_at: datetime
+
+    @classmethod
+    def from_model(cls, r: Any, products: list[Any], stage_probability: int) -> Opportunity:
+        won = r.probability if r.probability is not None else stage_probability
+        return cls(
+            id=strawberry.ID(str(r.id)),
+            name=r.name,
+            customer_id=strawberry.ID(str(r.customer_id)),
+            owner_id=_id(r.owner_id),
+            stage=r.stage,
+            amount=r.amount,
+            expected_close=r.expected_close,
+            probability=r.probability,
+            win_probability=won,
+            weighted_amount=(r.amount * won / 100).quantize(Decimal("0.01")),
+            competitor=r.competitor,
+            lost_reason=r.lost_reason,
+            note=r.note,
+            lead_id=_id(r.lead_id),
+            order_id=_id(r.order_id),
+            products=[OpportunityProduct.from_model(p) for p in products],
+            stage_entered_at=r.stage_entered_at,
+            custom_fields=cast(JSON, dict(r.custom or {})),
+            version=r.version,
+            created_at=r.created_at,
+            updated_at=r.updated_at,
+        )
+
+
+@strawberry.type
+class OpportunityConnection(Connection[Opportunity]):
+    pass
+
+
+@strawberry.type(description="A stay of a deal in one stage: when it entered, when it left, who moved it on.")
+class StageStay:
+    stage: str
+    entered_at: datetime
+    left_at: datetime | None
+    days: float
+    moved_by: str | None
+
+
+@strawberry.input
+class OpportunityFilter:
+    customer_id: strawberry.ID | None = None
+    owner_id: strawberry.ID | None = None
+    stage: str | None = strawberry.field(default=None, description="A pipeline stage key.")
+    close_from: date | None = None
+    close_to: date | None = None
+    search: str | None = strawberry.field(default=None, description="Name, competitor or note.")
+
+
+@strawberry.input(description="A product of interest; empty unitPrice: the list price.")
+class OpportunityProductInput:
+    product_id: strawberry.ID
+    quantity: int = 1
+    unit_price: Decimal | None = strawberry.UNSET
+
+
+@strawberry.input
+class CreateOpportunityInput:
+    name: str
+    customer_id: strawberry.ID
+    amount: Decimal | None = strawberry.field(
+        default=strawberry.UNSET, description="Empty: the products of interest at their prices."
+    )
+    expected_close: date | None = strawberry.UNSET
+    probability: int | None = strawberry.field(
+        default=strawberry.UNSET, description="0 to 100; empty: the stage's."
+    )
+    competitor: str | None = strawberry.UNSET
+    products: list[OpportunityProductInput] | None = strawberry.UNSET
+    note: str | None = strawberry.UNSET
+    owner_id: strawberry.ID | None = strawberry.field(
+        default=strawberry.UNSET, description="A colleague in your scope; empty: you."
+    )
+    lead_id: strawberry.ID | None = strawberry.field(
+        default=strawberry.UNSET, description="The lead it came from."
+    )
+    custom_fields: JSON | None = strawberry.UNSET
+
+
+@strawberry.input(description="The stage moves only through moveOpportunity / transitionOpportunity.")
+class UpdateOpportunityInput:
+    id: strawberry.ID
+    version: int = strawberry.field(description="The version you read; a newer one is a conflict.")
+    name: str | None = strawberry.UNSET
+    customer_id: strawberry.ID | None = strawberry.UNSET
+    amount: Decimal | None = strawberry.UNSET
+    expected_close: date | None = strawberry.UNSET
+    probability: int | None = strawberry.UNSET
+    competitor: str | None = strawberry.UNSET
+    lost_reason: str | None = strawberry.UNSET
+    products: list[OpportunityProductInput] | None = strawberry.UNSET
+    note: str | None = strawberry.UNSET
+    owner_id: strawberry.ID | None = strawberry.UNSET
+    custom_fields: JSON | None = strawberry.UNSET
+
+
+@strawberry.type
+class OpportunityPayload:
+    opportunity: Opportunity
+
+
+OpportunityResult = Annotated[
+    Opportunity | NotFoundError | PermissionDeniedError, strawberry.union("OpportunityResult")
+]
+OpportunityMutationResult = Annotated[
+    OpportunityPayload | ValidationError | NotFoundError | PermissionDeniedError | VersionConflictError,
+    strawberry.union("OpportunityMutationResult"),
+]
+
+
+@strawberry.type(description="A sales contract (合同) with a customer, on the tenant's contract workflow.")
+class Contract:
+    id: strawberry.ID
+    number: str
+    title: str
+    customer_id: strawberry.ID
+    opportunity_id: strawberry.ID | None
+    order_id: strawberry.ID | None
+    owner_id: strawberry.ID | None
+    status: str = strawberry.field(description="The workflow state key (draft, signed, active...).")
+    amount: Decimal
+    signed_on: date | None
+    starts_on: date
+    ends_on: date | None
+    note: str | None
+    custom_fields: JSON
+    version: int
+    created_at: datetime
+    updated_at: datetime
+
+    @classmethod
+    def from_model(cls, r: Any) -> Contract:
+        return cls(
+            id=strawberry.ID(str(r.id)),
+            number=r.number,
+            title=r.title,
+            customer_id=strawberry.ID(str(r.customer_id)),
+            opportunity_id=_id(r.opportunity_id),
+            order_id=_id(r.order_id),
+            owner_id=_id(r.owner_id),
+            status=r.status,
+            amount=r.amount,
+            signed_on=r.signed_on,
+            starts_on=r.starts_on,
+            ends_on=r.ends_on,
+            note=r.note,
+            custom_fields=cast(JSON, dict(r.custom or {})),
+            version=r.version,
+            created_at=r.created_at,
+            updated_at=r.updated_at,
+        )
+
+
+@strawberry.type
+class ContractConnection(Connection[Contract]):
+    pass
+
+
+@strawberry.input
+class ContractFilter:
+    customer_id: strawberry.ID | None = None
+    opportunity_id: strawberry.ID | None = None
+    status: str | None = None
+    ends_before: date | None = strawberry.field(default=None, description="Contracts ending on or before.")
+    search: str | None = strawberry.field(default=None, description="Number, title or note.")
+
+
+@strawberry.input
+class CreateContractInput:
+    title: str
+    customer_id: strawberry.ID
+    amount: Decimal
+    starts_on: date
+    number: str | None = strawberry.field(default=strawberry.UNSET, description="Empty: HT-<date>-<hex>.")
+    opportunity_id: strawberry.ID | None = strawberry.UNSET
+    order_id: strawberry.ID | None = strawberry.UNSET
+    signed_on: date | None = strawberry.UNSET
+    ends_on: date | None = strawberry.UNSET
+    note: str | None = strawberry.UNSET
+    custom_fields: JSON | None = strawberry.UNSET
+
+
+@strawberry.input
+class UpdateContractInput:
+    id: strawberry.ID
+    version: int
+    title: str | None = strawberry.UNSET
+    number: str | None = strawberry.UNSET
+    customer_id: strawberry.ID | None = strawberry.UNSET
+    opportunity_id: strawberry.ID | None = strawberry.UNSET
+    order_id: strawberry.ID | None = strawberry.UNSET
+    amount: Decimal | None = strawberry.UNSET
+    signed_on: date | None = strawberry.UNSET
+    starts_on: date | None = strawberry.UNSET
+    ends_on: date | None = strawberry.UNSET
+    note: str | None = strawberry.UNSET
+    custom_fields: JSON | None = strawberry.UNSET
+
+
+@strawberry.type
+class ContractPayload:
+    contract: Contract
+
+
+ContractResult = Annotated[
+    Contract | NotFoundError | PermissionDeniedError, strawberry.union("ContractResult")
+]
+ContractMutationResult = Annotated[
+    ContractPayload | ValidationError | NotFoundError | PermissionDeniedError | VersionConflictError,
+    strawberry.union("ContractMutationResult"),
+]
+
+
+@strawberry.type(description="A month's revenue target of one salesperson or one team.")
+class SalesTarget:
+    id: strawberry.ID
+    month: date = strawberry.field(description="The first day of the month.")
+    user_id: strawberry.ID | None
+    team_id: strawberry.ID | None
+    amount: Decimal
+    version: int
+
+    @classmethod
+    def from_model(cls, r: Any) -> SalesTarget:
+        return cls(
+            id=strawberry.ID(str(r.id)),
+            month=r.month,
+            user_id=_id(r.user_id),
+            team_id=_id(r.team_id),
+            amount=r.amount,
+            version=r.version,
+        )
+
+
+@strawberry.input(description="Give userId or teamId; a second target for the same month replaces the first.")
+class SetSalesTargetInput:
+    month: str = strawberry.field(description="YYYY-MM.")
+    amount: Decimal
+    user_id: strawberry.ID | None = strawberry.UNSET
+    team_id: strawberry.ID | None = strawberry.UNSET
+
+
+@strawberry.type
+class SalesTargetPayload:
+    target: SalesTarget
+
+
+SetSalesTargetResult = Annotated[
+    SalesTargetPayload | ValidationError | PermissionDeniedError, strawberry.union("SetSalesTargetResult")
+]
+
+
+@strawberry.type(description="One month of a person's, a team's or the total forecast.")
+class ForecastMonth:
+    month: date
+    target: Decimal | None
+    weighted: Decimal = strawberry.field(description="Σ amount × win probability (won deals in full).")
+    won: Decimal
+    open: Decimal = strawberry.field(description="The open deals' amounts, unweighted.")
+    deals: int
+    gap: Decimal | None = strawberry.field(description="target − weighted.")
+
+
+@strawberry.type
+class ForecastRow:
+    id: strawberry.ID | None = strawberry.field(
+        description="The person or team (none: the total or no team)."
+    )
+    name: str
+    team_id: strawberry.ID | None
+    months: list[ForecastMonth]
+
+    @classmethod
+    def from_row(cls, row: Any, months: list[date]) -> ForecastRow:
+        cells = []
+        for month in months:
+            c = row.months[month]
+            cells.append(
+                ForecastMonth(
+                    month=month,
+                    target=c.target,
+                    weighted=c.weighted,
+                    won=c.won,
+                    open=c.open,
+                    deals=c.deals,
+                    gap=c.gap,
+                )
+            )
+        return cls(id=_id(row.key), name=row.name, team_id=_id(row.team_id), months=cells)
+
+
+@strawberry.type(
+    description="The weighted pipeline by expected close month against the targets, in your scope."
+)
+class Forecast:
+    months: list[date]
+    people: list[ForecastRow]
+    teams: list[ForecastRow]
+    total: ForecastRow

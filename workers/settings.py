@@ -72,6 +72,7 @@ def _cron_jobs() -> list[Any]:
         purge_unverified_tenants,
         refresh_tenant_usage,
     )
+    from workers.jobs.leads import sweep_leads_and_pools
     from workers.jobs.reminders import sweep_reminders
 
     return [
@@ -83,6 +84,8 @@ def _cron_jobs() -> list[Any]:
         cron(sweep_outbound, second=25, run_at_startup=True, unique=True),
         # Every minute (and at start-up): follow-up and task reminders, then notification delivery.
         cron(sweep_reminders, second=40, run_at_startup=True, unique=True, timeout=3000),
+        # Every 5 minutes (and at start-up): overdue leads, then the pool's warnings and returns.
+        cron(sweep_leads_and_pools, minute=set(range(1, 60, 5)), second=20, run_at_startup=True, unique=True),
         # Hourly: schedule due tenants' backups, clear killed runs' leftovers, alert on missing ones.
         cron(sweep_backups, minute=7, second=0, unique=True),
         # Tenant lifecycle: the console's usage cache every 10 minutes, trial expiry every 10

@@ -66,13 +66,13 @@ def _cron_jobs() -> list[Any]:
     from workers.jobs.exports import sweep_exports
     from workers.jobs.fulfilment import sweep_outbound
     from workers.jobs.imports import sweep_imports
+    from workers.jobs.leads import sweep_leads_and_pools
     from workers.jobs.lifecycle import (
         expire_trials,
         purge_deleted_tenants,
         purge_unverified_tenants,
         refresh_tenant_usage,
     )
-    from workers.jobs.leads import sweep_leads_and_pools
     from workers.jobs.reminders import sweep_reminders
 
     return [

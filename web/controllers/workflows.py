@@ -1,7 +1,9 @@
 """The workflow editor: an entity's stages (rename in Chinese and English, add, reorder, category,
-remove) and the allowed moves as a matrix, with optional guards per move (required fields, a role,
-a condition). Each save is a new version (``app.workflows.service.update_workflow``); a refusal
-re-shows the form with what was typed and a message per problem.
+remove), the allowed moves as a matrix, with optional guards per move (required fields, a role,
+a condition), and each stage's entry actions (add, remove, reorder; the engine's kinds and those
+modules register for the entity, such as an order's stock moves). Each save is a new version
+(``app.workflows.service.update_workflow``, audited); a refusal re-shows the form with what was
+typed and a message per problem, beside the stage or action it concerns.
 """
 
 from __future__ import annotations
@@ -20,7 +22,17 @@ from app.i18n import gettext as _
 from app.i18n import locale_var
 from app.kit.registry import workflow_driven
 from app.workflows import service as workflows
-from app.workflows.definition import OPERATORS, Definition, GuardKind, StateCategory, Transition, number
+from app.workflows.actions import registered_kinds
+from app.workflows.definition import (
+    OPERATORS,
+    Action,
+    ActionKind,
+    Definition,
+    GuardKind,
+    StateCategory,
+    Transition,
+    number,
+)
 from app.workflows.errors import StatesInUse
 from app.workflows.permissions import WORKFLOWS_MANAGE
 from web.controllers.common import DOMAIN_ERROR_HANDLERS, FormData, error_text, page
@@ -45,11 +57,39 @@ ERROR_MESSAGES = {
     "not_a_number": N_("This comparison needs a number."),
     "required": N_("The Chinese name is required."),
 }
+# Codes of an entry action's problems (``states.<i>.on_enter.<j>.<param>``).
+ACTION_ERROR_MESSAGES = {
+    "invalid_field": N_("Name the field to set by its key (not the stage)."),
+    "not_settable": N_("Only choice fields and custom fields can be set."),
+    "invalid_choice": N_("Choose one of the listed values."),
+    "unknown_role": N_("Send it to the owner or to a role."),
+    "required": N_("Write the text of the notification or task."),
+    "out_of_range": N_("Days until due: 0 to 365."),
+    "invalid_topic": N_("Event names look like order.vip_won: lowercase words joined by dots."),
+    "invalid": N_("This value cannot be used here."),
+}
 STATES_IN_USE = N_(
     "These stages still have records (%(detail)s). Move the records to another stage before removing it."
 )
 CATEGORY_LABELS = {c.value: c.label for c in StateCategory}
 OPERATOR_LABELS = {op: op for op in OPERATORS}
+
+
+@dataclass
+class ActionRow:
+    """One entry action as the editor shows it; which parameters apply depends on ``kind``."""
+
+    kind: str
+    order: str
+    field: str = ""
+    value: str = ""
+    to: str = ""
+    text: str = ""
+    due: str = ""
+    topic: str = ""
+    remove: bool = False
+    new: bool = False
+    errors: list[str] = dataclasses.field(default_factory=list)
 
 
 @dataclass
@@ -62,6 +102,10 @@ class StageRow:
     existing: bool
     remove: bool = False
     errors: list[str] = dataclasses.field(default_factory=list)
+    actions: list[ActionRow] = dataclasses.field(default_factory=list)
+    new_action: ActionRow | None = None  # the add row, as typed (shown again on a refusal)
+    # The actions in the order the document lists them (``on_enter.<j>`` of an error).
+    sent: list[ActionRow] = dataclasses.field(default_factory=list)
 
 
 @dataclass
@@ -94,11 +138,40 @@ def _guard_row(move: Transition) -> GuardRow:
     return row
 
 
+def _shown(value: Any) -> str:
+    if value is None:
+        return ""
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    return str(value)
+
+
+def _action_row(action: Action, j: int) -> ActionRow:
+    return ActionRow(
+        kind=action.kind,
+        order=str(j + 1),
+        field=action.field or "",
+        value=_shown(action.value),
+        to=action.to or "",
+        text=action.text or "",
+        due=_shown(action.due_in_days),
+        topic=action.topic or "",
+    )
+
+
 def _rows_of(
     definition: Definition,
 ) -> tuple[list[StageRow], set[tuple[str, str]], dict[tuple[str, str], GuardRow]]:
     stages = [
-        StageRow(s.key, s.label_in("zh_CN"), s.label.get("en", ""), s.category, str(i + 1), existing=True)
+        StageRow(
+            s.key,
+            s.label_in("zh_CN"),
+            s.label.get("en", ""),
+            s.category,
+            str(i + 1),
+            existing=True,
+            actions=[_action_row(a, j) for j, a in enumerate(s.on_enter)],
+        )
         for i, s in enumerate(definition.states)
     ]
     moves = {(t.source, t.target) for t in definition.transitions}
@@ -121,6 +194,41 @@ def _value(raw: str) -> Any:
     return int(found) if found == found.to_integral_value() and "." not in text else float(found)
 
 
+def _typed_action(data: dict[str, str], prefix: str, kind: str, order: str, *, new: bool) -> ActionRow:
+    def get(name: str) -> str:
+        return data.get(prefix + name, "")
+
+    return ActionRow(
+        kind=kind,
+        order=data.get(prefix + "order", order) or order,
+        field=get("field"),
+        value=get("value"),
+        to=get("to"),
+        text=get("text"),
+        due=get("due"),
+        topic=get("topic"),
+        remove=bool(get("remove")),
+        new=new,
+    )
+
+
+def _form_actions(
+    data: dict[str, str], key: str, saved: tuple[Action, ...]
+) -> tuple[list[ActionRow], ActionRow | None]:
+    """A stage's entry actions as typed: one row per saved action (its kind comes from the saved
+    version, never from the browser) and the add row when a kind is chosen there."""
+    if not data.get("actions_shown"):
+        # A form without the actions section (an older page): the saved actions stay as they are.
+        return [_action_row(a, j) for j, a in enumerate(saved)], None
+    rows = [
+        _typed_action(data, f"a:{key}:{j}:", action.kind, str(j + 1), new=False)
+        for j, action in enumerate(saved)
+    ]
+    kind = (data.get(f"a:{key}:new:kind") or "").strip()
+    new = _typed_action(data, f"a:{key}:new:", kind, str(len(rows) + 1), new=True) if kind else None
+    return rows, new
+
+
 def _form_rows(
     data: dict[str, str], current: Definition
 ) -> tuple[list[StageRow], set[tuple[str, str]], dict[tuple[str, str], GuardRow]]:
@@ -129,6 +237,7 @@ def _form_rows(
     stages: list[StageRow] = []
     for i, state in enumerate(current.states):
         p = f"s{i}_"
+        actions, new_action = _form_actions(data, state.key, state.on_enter)
         stages.append(
             StageRow(
                 key=state.key,
@@ -138,6 +247,8 @@ def _form_rows(
                 order=data.get(p + "order", str(i + 1)),
                 existing=True,
                 remove=bool(data.get(p + "remove")),
+                actions=actions,
+                new_action=new_action,
             )
         )
     new_key = (data.get("new_key") or "").strip()
@@ -188,24 +299,60 @@ def _in_order(stages: list[StageRow]) -> list[StageRow]:
     return [row for _i, row in sorted(kept, key=order)]
 
 
+def _actions_in_order(row: StageRow) -> list[ActionRow]:
+    """A stage's kept actions and its new one, in the order typed (a new action goes before one
+    with the same number: the admin typed where it should be; other ties: as listed)."""
+    kept = [a for a in row.actions if not a.remove] + ([row.new_action] if row.new_action else [])
+
+    def order(item: tuple[int, ActionRow]) -> tuple[float, int, int]:
+        found = number(item[1].order)
+        return (float(found) if found is not None else 1e9, 0 if item[1].new else 1, item[0])
+
+    return [a for _i, a in sorted(enumerate(kept), key=order)]
+
+
+def _action_document(row: ActionRow) -> dict[str, Any]:
+    """An action row as the definition document has it (parse checks it)."""
+    out: dict[str, Any] = {"kind": row.kind}
+    if row.kind == ActionKind.SET_FIELD:
+        text = row.value.strip()
+        value: Any = {"true": True, "false": False}.get(text, _value(text)) if text else None
+        out |= {"field": row.field.strip(), "value": value}
+    elif row.kind in (ActionKind.NOTIFY, ActionKind.CREATE_TASK):
+        out |= {"to": row.to.strip() or "owner", "text": row.text}
+        due = row.due.strip()
+        if row.kind == ActionKind.CREATE_TASK and due:
+            out["due_in_days"] = int(due) if due.isdigit() else due
+    elif row.kind == ActionKind.EMIT:
+        out["topic"] = row.topic.strip()
+    return out
+
+
 def _document(
     stages: list[StageRow],
     moves: set[tuple[str, str]],
     guards: dict[tuple[str, str], GuardRow],
     current: Definition,
 ) -> dict[str, Any]:
-    """The definition document from the rows; entry actions of kept stages come from the saved version."""
+    """The definition document from the rows (a new stage gets its entry actions once saved)."""
     states = []
     for position, row in enumerate(_in_order(stages)):
-        saved = current.state(row.key) if row.existing else None
         state: dict[str, Any] = {
             "key": row.key.strip(),
             "label": {"zh_CN": row.zh.strip(), "en": row.en.strip()},
             "category": row.category,
             "position": position,
         }
-        if saved is not None and saved.on_enter:
-            state["on_enter"] = [a.as_json() for a in saved.on_enter]
+        saved = current.state(row.key) if row.existing else None
+        # Rows made from the saved actions give them back unchanged (kept parameters included).
+        row.sent = _actions_in_order(row) if saved is not None else []
+        if row.sent:
+            untouched = [_action_row(a, j) for j, a in enumerate(saved.on_enter)] if saved else []
+            state["on_enter"] = (
+                [a.as_json() for a in saved.on_enter]
+                if saved is not None and row.sent == untouched
+                else [_action_document(a) for a in row.sent]
+            )
         states.append(state)
     alive = {s["key"] for s in states}
     transitions = []
@@ -240,7 +387,17 @@ def _messages(exc: ValidationFailed, stages: list[StageRow], labels: dict[str, s
         text = _message(error, exc, labels)
         parts = error.field.split(".")
         if parts[0] == "states" and len(parts) > 1 and parts[1].isdigit() and int(parts[1]) < len(ordered):
-            ordered[int(parts[1])].errors.append(text)
+            stage = ordered[int(parts[1])]
+            if (
+                len(parts) > 3
+                and parts[2] == "on_enter"
+                and parts[3].isdigit()
+                and int(parts[3]) < len(stage.sent)
+            ):
+                stage.sent[int(parts[3])].errors.append(text)
+                text = f"{stage.zh or stage.key}: {text}"
+            else:
+                stage.errors.append(text)
         if text not in shown:
             shown.append(text)
     return shown
@@ -253,9 +410,20 @@ def _message(error: FieldError, exc: ValidationFailed, labels: dict[str, str]) -
             for k, n in exc.counts.items()
         ]
         return _(STATES_IN_USE) % {"detail": "、".join(parts)}
+    if ".on_enter." in error.field and error.code in ACTION_ERROR_MESSAGES:
+        return _(ACTION_ERROR_MESSAGES[error.code])
     if error.code in ERROR_MESSAGES:
         return _(ERROR_MESSAGES[error.code])
     return error_text(error.code, error.message)
+
+
+def _action_kinds(entity: str) -> list[tuple[str, str, str]]:
+    """(kind, label, description) of the entry actions this entity's workflow may use."""
+    found = [(k.value, _(k.label), "") for k in ActionKind]
+    found += [
+        (k.kind, _(k.label), _(k.description) if k.description else "") for k in registered_kinds(entity)
+    ]
+    return found
 
 
 def _entity_label(key: str) -> str:
@@ -298,6 +466,7 @@ class WorkflowsController(Controller):
             from app.accounts import service as accounts
 
             editor = (await accounts.staff_names(db_session, [current.updated_by])).get(current.updated_by)
+        kinds = _action_kinds(entity)
         ctx = page(
             request,
             actor,
@@ -318,6 +487,9 @@ class WorkflowsController(Controller):
             editor=editor,
             updated_at=fmt_datetime(current.updated_at) if current.updated_at else "",
             kept_json=lambda rows: json.dumps(rows, ensure_ascii=False),
+            action_kinds=kinds,
+            action_labels={kind: label for kind, label, _help in kinds},
+            action_help={kind: text for kind, _label, text in kinds},
         )
         return Template("workflows/edit.html", context=ctx, status_code=status)
 

@@ -15,7 +15,7 @@ from typing import Any
 
 from sqlalchemy import insert
 
-from app.audit.models import AuditRecord
+from app.audit import service as audit
 from app.events.models import OutboxEvent
 from app.kit.service import Built, EntityService
 
@@ -70,7 +70,6 @@ async def write_built(service: EntityService[Any], built: Sequence[Built]) -> No
         await session.execute(insert(model.__table__), rows)
     await service.after_create_many(built)
     key = service.spec.key
-    label = actor.label[:120]
     audit_rows = []
     for item in built:
         after = item.snapshot
@@ -78,19 +77,9 @@ async def write_built(service: EntityService[Any], built: Sequence[Built]) -> No
             # Saved past a duplicate warning: the record says which records it matched.
             after = {**after, "duplicate_of": sorted({str(m.record_id) for m in item.duplicates_accepted})}
         audit_rows.append(
-            {
-                "actor_id": actor.user_id if actor.via != "system" else None,
-                "actor_label": label,
-                "entity": key,
-                "entity_id": str(item.record.id),
-                "action": "create",
-                "before": None,
-                "after": after,
-                "ip": actor.ip,
-                "request_id": actor.request_id,
-            }
+            audit.row(actor, entity=key, entity_id=item.record.id, action="create", before=None, after=after)
         )
-    await session.execute(insert(AuditRecord), audit_rows)
+    await audit.record_many(session, audit_rows)
     await session.execute(
         insert(OutboxEvent),
         [{"topic": f"{key}.created", "payload": {"id": str(item.record.id)}} for item in built],

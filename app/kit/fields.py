@@ -11,6 +11,7 @@ import uuid
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, timedelta
+from functools import lru_cache
 from typing import Any
 from zoneinfo import ZoneInfo
 
@@ -76,6 +77,7 @@ class Text(FieldType):
         return value
 
 
+@lru_cache(maxsize=4096)  # an import reads each row's number several times (match, rules, clean)
 def normalize_mobile(raw: str) -> str | None:
     """A valid mainland-China mobile as 11 digits, or None."""
     digits = re.sub(r"[\s\-()]", "", raw)

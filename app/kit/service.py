@@ -470,7 +470,8 @@ class EntityService(Generic[M]):
             extra[self.spec.workflow_field] = cleaned.stage
         if bulk:
             extra["id"] = uuid.uuid4()
-        columns = {k: v for k, v in values.items() if k in self.columns()}
+        names = self.columns()
+        columns = {k: v for k, v in values.items() if k in names}
         record = self.model(
             **columns, **extra, version=1, created_by=self.actor.user_id, updated_by=self.actor.user_id
         )

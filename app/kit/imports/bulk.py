@@ -21,6 +21,7 @@ from typing import TYPE_CHECKING, Any
 from sqlalchemy import inspect, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from app.accounts import repository as accounts_repo
 from app.domain import FieldError, ValidationFailed
 from app.kit.bulk_create import write_built
 from app.kit.duplicates import MatchCache
@@ -118,6 +119,8 @@ async def bulk_chunk(
         # The fence first: it locks the batch row, so a superseding attempt waits for this chunk.
         if not await repo.fenced(session, job.id, attempt, heartbeat_at=utcnow()):
             raise Superseded(job.id)
+        # Staff held for the chunk: owner checks find them in the session (no query per row).
+        staff = await accounts_repo.list_users(session)
         with memoized(session):
             async with quotas.reserved(session, spec.quota, len(chunk)):
                 rows = [(line, cells, *importer.convert(cells)) for line, cells in chunk]
@@ -150,6 +153,7 @@ async def bulk_chunk(
         await repo.add_rows(session, journal)
         if not await repo.add_counts(session, job.id, attempt, counts, utcnow()):
             raise Superseded(job.id)
+    del staff
     return counts
 
 

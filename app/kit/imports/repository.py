@@ -87,6 +87,25 @@ async def add_rows(session: AsyncSession, rows: Sequence[dict[str, Any]]) -> Non
         await session.execute(insert(ImportRow), list(rows))
 
 
+async def touched(session: AsyncSession, batch_id: uuid.UUID) -> tuple[set[uuid.UUID], dict[uuid.UUID, int]]:
+    """The records the batch created, and the version each record was left at by its last line."""
+    lines = (ImportRow.batch_id == batch_id, ImportRow.record_id.is_not(None))
+    created = set(
+        (
+            await session.scalars(
+                select(ImportRow.record_id).where(*lines, ImportRow.action == RowAction.CREATED)
+            )
+        ).all()
+    )
+    last = await session.execute(
+        select(ImportRow.record_id, ImportRow.version_after)
+        .where(*lines, ImportRow.action.in_([RowAction.CREATED, RowAction.UPDATED]))
+        .distinct(ImportRow.record_id)
+        .order_by(ImportRow.record_id, ImportRow.row_no.desc())
+    )
+    return created, {record_id: version for record_id, version in last.tuples().all()}  # type: ignore[misc]
+
+
 async def last_row(session: AsyncSession, batch_id: uuid.UUID) -> int:
     """The last file line a committed chunk handled (a resumed run starts after it)."""
     return int(

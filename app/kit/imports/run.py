@@ -49,7 +49,7 @@ from tenancy.registry import list_tenants
 log = logging.getLogger("dealercrm.imports")
 
 JOB_NAME = "import_rows"
-CHUNK_ROWS = 500
+CHUNK_ROWS = 1000
 STALE_AFTER = timedelta(seconds=120)
 REQUEUE_AFTER = timedelta(seconds=60)
 AUTO_ATTEMPTS_LIMIT = 5
@@ -409,30 +409,42 @@ async def undo_import(session: AsyncSession, actor: Actor, batch_id: uuid.UUID) 
     spec, declared, service_cls = _spec(job.entity)
     model: Any = service_cls.model
     removed = restored = kept = 0
+    # Per record: whether the import created it, and the version its last line left it at. A row
+    # may touch a record an earlier row of the file created or updated: the record is removed, or
+    # put back as the first line found it, unless someone changed it after the import's last write.
+    created, last_version = await repo.touched(session, job.id)
+    seen: set[uuid.UUID] = set()
     after = 0
     while rows := await repo.rows(session, job.id, [RowAction.CREATED, RowAction.UPDATED], after=after):
         after = rows[-1].row_no
-        ids = [r.record_id for r in rows if r.record_id is not None]
+        firsts = []  # each record's first line: it holds the record as it was before the import
+        for line in rows:
+            if line.record_id is not None and line.record_id not in seen:
+                seen.add(line.record_id)
+                firsts.append(line)
+        ids = [r.record_id for r in firsts]
         current = {
             rec.id: rec
             for rec in (await session.scalars(select(model).where(model.id.in_(ids)).with_for_update())).all()
         }
         gone: list[uuid.UUID] = []
-        for row in rows:
+        entries: list[dict[str, Any]] = []
+        for row in firsts:
             record = current.get(row.record_id)
-            if record is None or record.version != row.version_after:
+            if record is None or record.version != last_version.get(record.id):
                 kept += 1
                 continue
-            if row.action == RowAction.CREATED:
+            if record.id in created:
                 gone.append(record.id)
-                audit.record(
-                    session,
-                    actor,
-                    entity=declared.key,
-                    entity_id=record.id,
-                    action="delete",
-                    before={"import": str(job.id)},
-                    after=None,
+                entries.append(
+                    audit.row(
+                        actor,
+                        entity=declared.key,
+                        entity_id=record.id,
+                        action="delete",
+                        before={"import": str(job.id)},
+                        after=None,
+                    )
                 )
                 continue
             image = dict(row.before or {})
@@ -441,14 +453,15 @@ async def undo_import(session: AsyncSession, actor: Actor, batch_id: uuid.UUID) 
             record.version = record.version + 1
             if spec.extra_state is not None:
                 await spec.extra_state[1](session, record.id, extra)
-            audit.record(
-                session,
-                actor,
-                entity=declared.key,
-                entity_id=record.id,
-                action="update",
-                before={"import": str(job.id)},
-                after={"restored_version": image.get("version")},
+            entries.append(
+                audit.row(
+                    actor,
+                    entity=declared.key,
+                    entity_id=record.id,
+                    action="update",
+                    before={"import": str(job.id)},
+                    after={"restored_version": image.get("version")},
+                )
             )
             restored += 1
         if gone:
@@ -456,6 +469,7 @@ async def undo_import(session: AsyncSession, actor: Actor, batch_id: uuid.UUID) 
                 delete(model).where(model.id.in_(gone)).execution_options(synchronize_session=False)
             )
             removed += len(gone)
+        await audit.record_many(session, entries)
     before = {"status": job.status}
     job.status = ImportStatus.UNDONE
     job.attempts = job.attempts + 1  # a stalled run that wakes up finds itself superseded

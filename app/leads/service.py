@@ -26,8 +26,10 @@ from app.leads.fields import LIMITS, OPEN_STATUSES, LeadSource, LeadStatus, Rule
 from app.leads.models import Lead, LeadRule
 from app.leads.settings import lead_settings
 from app.notifications.service import notify
+from app.opportunities.service import OpportunityService
 from app.search.grams import build_document, build_query
 
+OPPORTUNITIES_CREATE = "opportunities:create"
 # Who may be given leads when a rule names no team: staff whose role may work them.
 WORKS_LEADS = "leads:edit"
 
@@ -234,10 +236,12 @@ class LeadService(EntityService[Lead]):
         *,
         confirm_duplicates: bool = False,
         customer: dict[str, Any] | None = None,
+        with_opportunity: bool = True,
     ) -> Conversion:
-        """Make the lead a customer (owned by the lead's owner) in one transaction: the customer's
-        duplicate control runs as for any new customer, so a match raises ``DuplicateFound`` and
-        nothing is written. A converted lead cannot be converted again."""
+        """Make the lead a customer (owned by the lead's owner) and an opportunity for it (when the
+        actor may open one) in one transaction: the customer's duplicate control runs as for any new
+        customer, so a match raises ``DuplicateFound`` and nothing is written. A converted lead cannot
+        be converted again."""
         self.require("edit")
         async with batch(self.session):
             record: Any = await self._load(lead_id, for_update=True)
@@ -264,6 +268,18 @@ class LeadService(EntityService[Lead]):
                 raw.update(province=record.province, city=record.city, district=record.district)
             raw.update(customer or {})
             made: Customer = await customers.create(raw)
+            opportunity = None
+            if with_opportunity and self.actor.can(OPPORTUNITIES_CREATE):
+                opportunity = await OpportunityService(self.session, self.actor).create(
+                    {
+                        "name": f"{record.product_category or record.name} · {made.name}"[:120],
+                        "customer_id": made.id,
+                        "owner_id": made.owner_id,
+                        "lead_id": record.id,
+                        "note": record.message,
+                    }
+                )
+                record.opportunity_id = opportunity.id
             now = datetime.now(UTC)
             record.status = LeadStatus.CONVERTED.value
             record.converted_at = now
@@ -273,7 +289,7 @@ class LeadService(EntityService[Lead]):
             self._touch(record)
             self._audit(record, "convert", before, await self.snapshot(record))
             self._emit(record, "converted", customer_id=str(made.id))
-        return Conversion(lead=record, customer=made)
+        return Conversion(lead=record, customer=made, opportunity=opportunity)
 
     def _touch(self, record: Any) -> None:
         record.version += 1
@@ -285,6 +301,7 @@ class LeadService(EntityService[Lead]):
 class Conversion:
     lead: Lead
     customer: Customer
+    opportunity: Any = None  # the opportunity opened with it (when the actor may open one)
 
 
 def lead_conditions(

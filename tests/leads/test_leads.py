@@ -137,6 +137,9 @@ async def test_conversion_makes_a_customer_once_and_a_duplicate_is_shown_not_mer
         assert done.customer.name == "钱氏电器有限公司" and done.customer.kind == "company"
         assert done.customer.owner_id == zhang.user_id
         assert done.lead.status == "converted" and done.lead.customer_id == done.customer.id
+        # An opportunity for the customer opens with it, tied to the lead.
+        assert done.opportunity is not None and done.lead.opportunity_id == done.opportunity.id
+        assert done.opportunity.customer_id == done.customer.id and done.opportunity.lead_id == lead_id
         with pytest.raises(ValidationFailed) as twice:
             await service.convert(lead_id, 2)
         assert twice.value.errors[0].code == "already_converted"

@@ -49,6 +49,7 @@ class Lead:
     responded_at: datetime | None
     overdue: bool = strawberry.field(description="Past respondBy without a first response.")
     customer_id: strawberry.ID | None = strawberry.field(description="The customer it became.")
+    opportunity_id: strawberry.ID | None = strawberry.field(description="The opportunity opened with it.")
     version: int
     created_at: datetime
     updated_at: datetime
@@ -75,6 +76,7 @@ class Lead:
             responded_at=r.responded_at,
             overdue=bool(r.respond_by and r.responded_at is None and r.respond_by < datetime.now(UTC)),
             customer_id=_id(r.customer_id),
+            opportunity_id=_id(r.opportunity_id),
             version=r.version,
             created_at=r.created_at,
             updated_at=r.updated_at,

@@ -29,8 +29,25 @@ def company_key(column: Any) -> Any:
 
 
 _customers = Customer.__table__.c
-# Declared here, on the customers table: the duplicate checks on create and edit are index lookups.
-Index("ix_customers_mobile", _customers.mobile, postgresql_where=_customers.mobile.is_not(None))
+# Declared here, on the customers table: the duplicate checks on create and edit are index lookups,
+# and the likely-duplicates scan (app.duplicates.scan) reads its groups from covering indexes of live
+# customers in key order (an index-only scan, no sort, none of the wide rows; migration 0023).
+_SCAN_COLUMNS = ["created_at", "id", "owner_id"]
+Index(
+    "ix_customers_live_mobile",
+    _customers.mobile,
+    postgresql_include=_SCAN_COLUMNS,
+    postgresql_where=text("deleted_at IS NULL AND mobile IS NOT NULL"),
+)
+Index(
+    "ix_customers_live_name_place",
+    _customers.name,
+    _customers.province,
+    _customers.city,
+    _customers.district,
+    postgresql_include=_SCAN_COLUMNS,
+    postgresql_where=text("deleted_at IS NULL AND district IS NOT NULL"),
+)
 Index(
     "ix_customers_email_lower",
     func.lower(_customers.email),

@@ -26,6 +26,7 @@ from app.kit.registry import entities, entity
 from app.leads import pools as _pools  # noqa: F401
 from app.leads import service as _leads  # noqa: F401
 from app.opportunities import contracts as _contracts  # noqa: F401
+from app.opportunities import home as _opportunities_home  # noqa: F401
 from app.opportunities import service as _opportunities  # noqa: F401
 from app.orders import payments as _orders  # noqa: F401
 from app.privacy import entity as _privacy  # noqa: F401

@@ -128,7 +128,7 @@ OPPORTUNITY = register(
             "stage": N_("Stage"),
             "amount": N_("Amount"),
             "expected_close": N_("Expected close date"),
-            "probability": N_("Win probability (%)"),
+            "probability": N_("Win probability"),
             "competitor": N_("Competitor"),
             "lost_reason": N_("Lost reason"),
             "products": N_("Products of interest"),

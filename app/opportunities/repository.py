@@ -110,7 +110,7 @@ async def stage_columns(
     for key in stage_keys:
         count, total = sums.get(key, (0, Decimal("0.00")))
         cards: list[Opportunity] = []
-        if count:
+        if count and per_stage:
             rows = await session.scalars(
                 select(Opportunity)
                 .where(*scope, Opportunity.stage == key)

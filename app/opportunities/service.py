@@ -240,6 +240,16 @@ class OpportunityService(EntityService[Opportunity]):
                 found.append(stage_of(state))
         return found
 
+    async def board(self, per_stage: int = 50) -> list[Column]:
+        """The kanban: every stage of the pipeline with its visible deals (the most recently moved
+        first, at most ``per_stage``), their count and their sum."""
+        self.require("read")
+        stages = await self.stages()
+        found = await repo.stage_columns(
+            self.session, await self.owners(), [s.key for s in stages], per_stage
+        )
+        return [Column(stage, *found[stage.key]) for stage in stages]
+
     async def history(self, deal: Opportunity) -> list[StageStay]:
         """The deal's stays in each stage, oldest first, with how long each lasted (the current
         one until now)."""
@@ -287,6 +297,14 @@ class OpportunityService(EntityService[Opportunity]):
                 self._audit(locked, "convert", before, await self.snapshot(locked))
                 self._emit(locked, "converted", order_id=str(order.id))
         return order
+
+
+@dataclass(frozen=True)
+class Column:
+    stage: Stage
+    deals: list[Opportunity]
+    count: int
+    total: Decimal
 
 
 @dataclass(frozen=True)

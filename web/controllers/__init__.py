@@ -72,6 +72,10 @@ from web.controllers.orders import OrdersController  # noqa: E402
 
 ROUTES += [OrdersController]
 
+from web.controllers.opportunities import ContractsController, OpportunitiesController  # noqa: E402
+
+ROUTES += [OpportunitiesController, ContractsController]
+
 from web.controllers.leads import LeadFormController, LeadsController, PoolsController  # noqa: E402
 
 ROUTES += [LeadsController, PoolsController, LeadFormController]

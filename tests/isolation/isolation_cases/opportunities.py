@@ -11,7 +11,7 @@ import uuid
 from decimal import Decimal
 from typing import Any
 
-from isolation_world import MARKER_MOBILE, MARKER_NAME, GraphQLCase, RouteCase, World
+from isolation_world import MARKER_MOBILE, MARKER_NAME, TENANT, GraphQLCase, RouteCase, World
 from litestar import Litestar
 from sqlalchemy import func, select
 
@@ -24,7 +24,18 @@ from app.opportunities.service import OpportunityService
 MARKER_AMOUNT = "98765.43"  # B's target: never in A's numbers
 
 _DEAL_PAGE = "/opportunities/{opportunity_id:uuid}"
-ROUTE_CASES: dict[tuple[str, str], RouteCase] = {}
+ROUTE_CASES: dict[tuple[str, str], RouteCase] = {
+    ("GET", "/opportunities"): RouteCase(TENANT),
+    ("GET", "/opportunities/list"): RouteCase(TENANT),
+    ("GET", "/opportunities/forecast"): RouteCase(TENANT),
+    ("POST", "/opportunities/targets"): RouteCase(
+        TENANT, {"holder": "user:", "month": "2026-12", "amount": "1"}
+    ),
+    ("GET", _DEAL_PAGE): RouteCase(TENANT),
+    ("POST", f"{_DEAL_PAGE}/move"): RouteCase(TENANT, {"to": "won", "version": "1"}),
+    ("POST", f"{_DEAL_PAGE}/order"): RouteCase(TENANT, {"warehouse_id": ""}),
+    ("GET", "/contracts"): RouteCase(TENANT),
+}
 
 _DEAL = "query($id: ID!) { opportunity(id: $id) { __typename ... on Opportunity { name competitor } } }"
 

@@ -1,0 +1,318 @@
+"""The pipeline pages: the kanban board (drag a card to another stage; on a phone, a stage select),
+the list, a deal with its products, stage history and moves, turning a won deal into an order, the
+forecast against the targets (managers set them there), and the contracts list.
+
+Thin: parse the query or form, call the services, render. A refused move answers 422 with the
+reason: the board's script puts the card back where it was and shows the reason; without script the
+board is shown again with it.
+"""
+
+from __future__ import annotations
+
+import uuid
+from datetime import date
+from typing import Any
+
+from litestar import Controller, Request, get, post
+from litestar.response import Redirect, Template
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from app.domain import Actor, ValidationFailed
+from app.i18n import gettext as _
+from app.inventory.service import WarehouseService
+from app.opportunities.contracts import ContractService, contract_conditions
+from app.opportunities.entity import CONTRACT, OPPORTUNITIES_MANAGE, OPPORTUNITY
+from app.opportunities.forecast import SalesTargets, add_months
+from app.opportunities.service import OpportunityService, opportunity_conditions, weighted
+from app.workflows.errors import GuardFailed, NotAllowedTransition, refusal_text
+from web.controllers.common import DOMAIN_ERROR_HANDLERS, FormData, page
+from web.kit.forms import messages
+
+
+def _locale(request: Request[Any, Any, Any]) -> str:
+    return str(request.scope.get("state", {}).get("locale") or "zh_CN")
+
+
+def _version(data: FormData) -> int:
+    try:
+        return int(data.get("version") or 0)
+    except ValueError:
+        return 0
+
+
+class OpportunitiesController(Controller):
+    path = "/opportunities"
+    exception_handlers = DOMAIN_ERROR_HANDLERS
+
+    async def _board(
+        self,
+        request: Request[Any, Any, Any],
+        db_session: AsyncSession,
+        actor: Actor,
+        *,
+        problem: str | None = None,
+        status_code: int = 200,
+    ) -> Template:
+        service = OpportunityService(db_session, actor)
+        columns = await service.board()
+        deals = [d for c in columns for d in c.deals]
+        locale = _locale(request)
+        ctx = page(
+            request,
+            actor,
+            nav="opportunities",
+            columns=columns,
+            names=await service.names(deals),
+            stages=[(c.stage.key, c.stage.label_in(locale)) for c in columns],
+            locale=locale,
+            problem=problem,
+            can_edit=actor.can("opportunities:edit"),
+            weighted=weighted,
+        )
+        return Template("opportunities/board.html", context=ctx, status_code=status_code)
+
+    @get("/", operation_id="OpportunityBoardPage", name="opportunities.board")
+    async def board(
+        self, request: Request[Any, Any, Any], db_session: AsyncSession, actor: Actor
+    ) -> Template:
+        """The kanban: a column per pipeline stage with its deals, their count and sum."""
+        return await self._board(request, db_session, actor)
+
+    @get("/list", operation_id="OpportunityListPage", name="opportunities.list")
+    async def list_page(
+        self, request: Request[Any, Any, Any], db_session: AsyncSession, actor: Actor
+    ) -> Template:
+        """Deals the actor can see, newest first; search by name, competitor or note, filter by stage."""
+        q = (request.query_params.get("q") or "").strip()
+        stage = (request.query_params.get("stage") or "").strip()
+        after = request.query_params.get("after") or None
+        service = OpportunityService(db_session, actor)
+        locale = _locale(request)
+        stages = {s.key: s for s in await service.stages()}
+        problems: list[str] = []
+        if stage and stage not in stages:
+            problems.append(_("Unknown stage; showing every stage."))
+            stage = ""
+        try:
+            found = await service.page(
+                opportunity_conditions(stage=stage or None, search=q), first=20, after=after
+            )
+        except ValidationFailed:
+            problems.append(_("Nothing matches these filters."))
+            found = await service.page(first=20)
+        ctx = page(
+            request,
+            actor,
+            nav="opportunities",
+            q=q,
+            stage=stage,
+            deals=found,
+            names=await service.names(found.items),
+            stages=[(k, s.label_in(locale)) for k, s in stages.items()],
+            probability={k: s.probability for k, s in stages.items()},
+            problems=problems,
+        )
+        return Template("opportunities/list.html", context=ctx)
+
+    async def _detail(
+        self,
+        request: Request[Any, Any, Any],
+        db_session: AsyncSession,
+        actor: Actor,
+        deal_id: uuid.UUID,
+        *,
+        problem: str | None = None,
+        status_code: int = 200,
+    ) -> Template:
+        service = OpportunityService(db_session, actor)
+        deal = await service.get(deal_id)
+        products = (await service.products([deal.id]))[deal.id]
+        locale = _locale(request)
+        stages = {s.key: s for s in await service.stages()}
+        stage = stages.get(deal.stage)
+        warehouses = []
+        if (
+            stage is not None
+            and stage.category == "won"
+            and deal.order_id is None
+            and actor.can("orders:create")
+        ):
+            warehouses = [
+                (w.id, w.name) for w in (await WarehouseService(db_session, actor).page(first=100)).items
+            ]
+        ctx = page(
+            request,
+            actor,
+            nav="opportunities",
+            d=deal,
+            products=products,
+            names=await service.names([deal], products),
+            stage=stage.label_in(locale) if stage else deal.stage,
+            labels={k: s.label_in(locale) for k, s in stages.items()},
+            win=deal.probability if deal.probability is not None else (stage.probability if stage else 0),
+            moves=[(s.key, s.label_in(locale), s.category) for s in await service.moves(deal)],
+            stays=await service.history(deal),
+            warehouses=warehouses,
+            can_edit=actor.can("opportunities:edit"),
+            problem=problem,
+        )
+        return Template("opportunities/detail.html", context=ctx, status_code=status_code)
+
+    @get("/{opportunity_id:uuid}", operation_id="OpportunityPage", name="opportunities.detail")
+    async def detail(
+        self,
+        request: Request[Any, Any, Any],
+        db_session: AsyncSession,
+        actor: Actor,
+        opportunity_id: uuid.UUID,
+    ) -> Template:
+        """One deal: customer, amount and probability, products of interest, stage history, moves."""
+        return await self._detail(request, db_session, actor, opportunity_id)
+
+    @post("/{opportunity_id:uuid}/move", operation_id="MoveOpportunityPage", name="opportunities.move")
+    async def move(
+        self,
+        request: Request[Any, Any, Any],
+        db_session: AsyncSession,
+        actor: Actor,
+        opportunity_id: uuid.UUID,
+        data: FormData,
+    ) -> Template | Redirect:
+        """Move a deal to another stage (the board's drag and drop, a phone's stage select, the deal's
+        page), given the version shown; a lost deal takes its reason."""
+        back = data.get("back") or ""
+        try:
+            deal = await OpportunityService(db_session, actor).move(
+                opportunity_id,
+                str(data.get("to") or ""),
+                _version(data),
+                lost_reason=(data.get("lost_reason") or "").strip() or None,
+            )
+        except (NotAllowedTransition, GuardFailed) as exc:
+            reason = refusal_text(exc)
+        except ValidationFailed as exc:
+            reason = "；".join(dict.fromkeys(messages(OPPORTUNITY, exc).values()))
+        else:
+            if request.headers.get("hx-request"):
+                return Template(
+                    "opportunities/moved.html", context={"version": deal.version}, status_code=200
+                )
+            target = "/opportunities" if back == "board" else f"/opportunities/{opportunity_id}"
+            return Redirect(target, status_code=303)
+        if request.headers.get("hx-request"):
+            return Template("opportunities/refused.html", context={"reason": reason}, status_code=422)
+        if back == "board":
+            return await self._board(request, db_session, actor, problem=reason, status_code=422)
+        return await self._detail(request, db_session, actor, opportunity_id, problem=reason, status_code=422)
+
+    @post("/{opportunity_id:uuid}/order", operation_id="OpportunityToOrder", name="opportunities.order")
+    async def to_order(
+        self,
+        request: Request[Any, Any, Any],
+        db_session: AsyncSession,
+        actor: Actor,
+        opportunity_id: uuid.UUID,
+        data: FormData,
+    ) -> Template | Redirect:
+        """Create the order of a won deal, shipped from the chosen warehouse."""
+        try:
+            order = await OpportunityService(db_session, actor).convert_to_order(
+                opportunity_id, data.get("warehouse_id") or None
+            )
+        except ValidationFailed as exc:
+            text = "；".join(dict.fromkeys(messages(OPPORTUNITY, exc).values()))
+            return await self._detail(
+                request, db_session, actor, opportunity_id, problem=text, status_code=422
+            )
+        return Redirect(f"/orders/{order.id}", status_code=303)
+
+    async def _forecast(
+        self,
+        request: Request[Any, Any, Any],
+        db_session: AsyncSession,
+        actor: Actor,
+        *,
+        errors: dict[str, str] | None = None,
+        form: dict[str, str] | None = None,
+        status_code: int = 200,
+    ) -> Template:
+        today = date.today()
+        first = date(today.year, today.month, 1)
+        targets = SalesTargets(db_session, actor)
+        found = await targets.forecast(first, 3)
+        can_manage = actor.can(OPPORTUNITIES_MANAGE)
+        ctx = page(
+            request,
+            actor,
+            nav="forecast",
+            f=found,
+            can_manage=can_manage,
+            people=[(r.key, r.name) for r in found.people if r.key is not None],
+            teams=[(r.key, r.name) for r in found.teams if r.key is not None],
+            months=[add_months(first, i) for i in range(3)],
+            errors=errors or {},
+            form=form or {},
+        )
+        return Template("opportunities/forecast.html", context=ctx, status_code=status_code)
+
+    @get("/forecast", operation_id="ForecastPage", name="opportunities.forecast")
+    async def forecast(
+        self, request: Request[Any, Any, Any], db_session: AsyncSession, actor: Actor
+    ) -> Template:
+        """This month and the next two: weighted pipeline, won and target per person, team and total."""
+        return await self._forecast(request, db_session, actor)
+
+    @post("/targets", operation_id="SetSalesTargetPage", name="opportunities.target")
+    async def set_target(
+        self, request: Request[Any, Any, Any], db_session: AsyncSession, actor: Actor, data: FormData
+    ) -> Template | Redirect:
+        """Set a month's target of a salesperson or team the manager manages."""
+        holder = data.get("holder") or ""
+        kind, _sep, holder_id = holder.partition(":")
+        raw = {"month": data.get("month"), "amount": data.get("amount")}
+        raw["user_id" if kind == "user" else "team_id"] = holder_id or None
+        try:
+            await SalesTargets(db_session, actor).set_target(raw)
+        except ValidationFailed as exc:
+            return await self._forecast(
+                request,
+                db_session,
+                actor,
+                errors=messages(OPPORTUNITY, exc),
+                form={k: str(v or "") for k, v in data.items()},
+                status_code=422,
+            )
+        return Redirect("/opportunities/forecast", status_code=303)
+
+
+class ContractsController(Controller):
+    path = "/contracts"
+    exception_handlers = DOMAIN_ERROR_HANDLERS
+
+    @get("/", operation_id="ContractListPage", name="contracts.list")
+    async def list_page(
+        self, request: Request[Any, Any, Any], db_session: AsyncSession, actor: Actor
+    ) -> Template:
+        """Contracts the actor can see, newest first; search by number, title or note."""
+        q = (request.query_params.get("q") or "").strip()
+        after = request.query_params.get("after") or None
+        service = ContractService(db_session, actor)
+        problems: list[str] = []
+        try:
+            found = await service.page(contract_conditions(search=q), first=20, after=after)
+        except ValidationFailed:
+            problems.append(_("Nothing matches these filters."))
+            found = await service.page(first=20)
+        deals = OpportunityService(db_session, actor)
+        names = await deals.names([c for c in found.items])  # type: ignore[arg-type]
+        ctx = page(
+            request,
+            actor,
+            nav="contracts",
+            q=q,
+            contracts=found,
+            names=names,
+            problems=problems,
+            spec=CONTRACT,
+        )
+        return Template("contracts/list.html", context=ctx)

@@ -25,6 +25,7 @@ from app.graphql.opportunities import OpportunityMutations, OpportunityQueries
 from app.graphql.orders import OrderMutations, OrderQueries
 from app.graphql.privacy import PrivacyMutations, PrivacyQueries
 from app.graphql.protection import EXTENSIONS, QuietExecutor
+from app.graphql.quotes import QuoteMutations, QuoteQueries
 from app.graphql.roles import RoleMutations, RoleQueries
 from app.graphql.search import SearchQueries
 from app.graphql.staff import StaffMutations, StaffQueries
@@ -45,6 +46,7 @@ class Query(
     StaffQueries,
     SearchQueries,
     OrderQueries,
+    QuoteQueries,
     InventoryQueries,
     Customer360Queries,
     PrivacyQueries,
@@ -67,6 +69,7 @@ class Mutation(
     FollowUpMutations,
     StaffMutations,
     OrderMutations,
+    QuoteMutations,
     InventoryMutations,
     Customer360Mutations,
     PrivacyMutations,

@@ -33,6 +33,8 @@ PRICE_LIST = register(
             "price_list_expired": N_("This price list is not valid on this date."),
             "unknown_price_list": N_("Choose a price list from the list."),
             "repeated_product": N_("This product is already priced on this list."),
+            "invalid_amount": N_("Enter an amount in yuan, such as 3999.00."),
+            "unknown_product": N_("Choose a product from the catalog."),
         },
         page="/price-lists/{id}",
         nav=NavItem("price_lists", N_("Price lists"), "/price-lists", CATALOG_READ, order=31),

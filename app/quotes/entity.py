@@ -82,6 +82,8 @@ QUOTE = register(
             "already_converted": N_("This quote has already become an order."),
             "quote_expired": N_("This quote is past its validity date."),
             "in_the_past": N_("The validity date is in the past."),
+            "invalid_amount": N_("Enter an amount in yuan, such as 3999.00."),
+            "invalid_number": N_("Enter a number."),
         },
         actions={"convert": N_("Convert to an order")},
         page="/quotes/{id}",

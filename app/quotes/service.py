@@ -13,6 +13,7 @@ from __future__ import annotations
 import secrets
 import uuid
 from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
 from datetime import datetime, timedelta
 from decimal import ROUND_HALF_UP, Decimal
 from typing import Any
@@ -27,7 +28,7 @@ from app.kit.fields import LOCAL_TZ, Day, Errors, Fields, Ref, Text
 from app.kit.scope import OwnerScope
 from app.kit.service import EntityService, batch, json_ready
 from app.orders.fields import LineKind
-from app.orders.lines import FEN, Lines, Percent, Priced, price
+from app.orders.lines import FEN, Lines, Percent, Priced, PricedLine, price
 from app.orders.models import Order
 from app.orders.repository import live_products
 from app.orders.service import OrderService
@@ -54,6 +55,14 @@ def tax_in(total: Decimal, rate: Decimal) -> Decimal:
     """The VAT inside a tax-inclusive total (含税价): total − total / (1 + rate)."""
     net = (total * Decimal(100) / (Decimal(100) + rate)).quantize(FEN, rounding=ROUND_HALF_UP)
     return total - net
+
+
+@dataclass
+class Preview:
+    lines: list[PricedLine]  # empty while the input has problems
+    total: Decimal
+    tax: Decimal
+    problems: list[FieldError]
 
 
 class QuoteService(EntityService[Quote]):
@@ -245,6 +254,25 @@ class QuoteService(EntityService[Quote]):
             self._emit(quote, "converted", order_id=str(order.id))
             await self.session.flush()
         return quote, order
+
+    async def preview(self, raw: Mapping[str, Any]) -> Preview:
+        """What a quote form would save, priced without saving: each line's price (the customer's
+        list or the one chosen, else the list price), the total and its VAT, and the problems."""
+        self.require("read")
+        self._priced = None
+        problems: list[FieldError] = []
+        try:
+            cleaned = await self.clean(raw)
+            values = cleaned.values
+            if values.get("valid_until") is None:
+                values["valid_until"] = today() + timedelta(days=DEFAULT_VALID_DAYS)
+            await self._check(values, None)
+        except ValidationFailed as exc:
+            problems = list(exc.errors)
+        priced: list[PricedLine] = self._priced.lines if self._priced is not None and not problems else []
+        total = sum((line.amount for line in priced), Decimal("0.00"))
+        rate = Percent().clean(Errors(), "tax_rate", raw.get("tax_rate")) or DEFAULT_TAX_RATE
+        return Preview(priced, total, tax_in(total, rate), problems)
 
     # -- reads ------------------------------------------------------------------------------------
 

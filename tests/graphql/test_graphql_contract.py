@@ -48,6 +48,8 @@ RUN_ELSEWHERE |= {"ImportCustomers", "ImportJob", "UndoImport"}  # tests/imports
 RUN_ELSEWHERE |= {"ListOpportunities", "CreateOpportunity", "MoveOpportunity"}  # tests/opportunities
 RUN_ELSEWHERE |= {"PipelineStages", "Forecast", "SetSalesTarget", "CreateContract"}  # tests/opportunities
 RUN_ELSEWHERE |= {"CreateOrderFromOpportunity"}  # tests/opportunities
+RUN_ELSEWHERE |= {"ListQuotes", "GetQuote", "CreateQuote", "UpdateQuote"}  # tests/quotes
+RUN_ELSEWHERE |= {"TransitionQuote", "ConvertQuoteToOrder", "ListPriceLists", "CreatePriceList"}  # tests/quotes
 
 
 def test_schema_file_matches_the_code() -> None:

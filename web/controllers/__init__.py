@@ -79,3 +79,6 @@ ROUTES += [OpportunitiesController, ContractsController]
 from web.controllers.leads import LeadFormController, LeadsController, PoolsController  # noqa: E402
 
 ROUTES += [LeadsController, PoolsController, LeadFormController]
+from web.controllers.price_lists import PriceListsController  # noqa: E402
+from web.controllers.quotes import QuotesController  # noqa: E402
+ROUTES += [QuotesController, PriceListsController]

@@ -1,0 +1,488 @@
+"""The quote pages: the list (search, stage), the quote form with its lines editor (HTMX: add and
+remove lines, a product picker with search, prices and totals recomputed as lines change), a quote
+with its stage moves, its PDF on the dealer's letterhead, and converting it to an order.
+
+Thin: parse the query or form, call the quote service, render. A refused save, move or conversion
+shows the page again with the reasons (422); nothing half-saved.
+"""
+
+from __future__ import annotations
+
+import re
+import uuid
+from typing import Any
+
+from litestar import Controller, Request, Response, get, post
+from litestar.response import Redirect, Template
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from app.catalog import service as catalog
+from app.catalog.service import ProductService
+from app.customers.repository import CustomerFilter
+from app.customers.service import CustomerService, list_customers
+from app.domain import Actor, NotFound, ValidationFailed, VersionConflict
+from app.i18n import gettext as _
+from app.inventory.service import WarehouseService
+from app.kit.paging import Order
+from app.orders.entity import ORDER
+from app.orders.fields import InvoiceType
+from app.pricing.service import PriceListService, today
+from app.quotes.entity import CONVERTIBLE, QUOTE, QUOTES_EDIT
+from app.quotes.pdf import render
+from app.quotes.service import QuoteService, quote_conditions
+from app.workflows.errors import GuardFailed, NotAllowedTransition, refusal_text
+from web.controllers.common import DOMAIN_ERROR_HANDLERS, FormData, page
+from web.kit.forms import messages
+
+LINE_FIELD = re.compile(r"^lines-(\d{1,3})-(product_id|quantity|unit_price|discount)$")
+LINE_KEYS = ("product_id", "quantity", "unit_price", "discount")
+QUOTE_FIELDS = ("customer_id", "price_list_id", "valid_until", "tax_rate", "note")
+MAX_FORM_LINES = 100
+
+
+def _STALE() -> str:  # noqa: N802 (reads like the message it is)
+    return _("Someone else saved this quote after you opened it; reload to see their changes.")
+
+
+def _label(labels: dict[str, str], locale: Any) -> str:
+    return labels.get(str(locale or "zh_CN")) or labels.get("zh_CN") or ""
+
+
+def form_lines(data: dict[str, str]) -> list[dict[str, str]]:
+    """The lines editor's rows (``lines-3-quantity``) in order; a row without a product is dropped
+    when it is otherwise empty too (the blank row the editor keeps at the end)."""
+    rows: dict[int, dict[str, str]] = {}
+    for key, value in data.items():
+        match = LINE_FIELD.match(key)
+        if match and int(match.group(1)) < MAX_FORM_LINES:
+            rows.setdefault(int(match.group(1)), {})[match.group(2)] = (value or "").strip()
+    found = []
+    for _i, row in sorted(rows.items()):
+        if not any(row.get(k) for k in LINE_KEYS):
+            continue
+        found.append({k: row.get(k, "") for k in LINE_KEYS})
+    return found
+
+
+def quote_input(data: dict[str, str]) -> dict[str, Any]:
+    values: dict[str, Any] = {k: (data.get(k) or "").strip() for k in QUOTE_FIELDS if k in data}
+    values["lines"] = [
+        {k: v for k, v in line.items() if v != "" or k == "product_id"} for line in form_lines(data)
+    ]
+    return values
+
+
+def line_errors(exc_errors: list[Any]) -> dict[str, str]:
+    """``lines.2.quantity`` → message, for the editor's cells; the first per cell."""
+    found: dict[str, str] = {}
+    for error in exc_errors:
+        if error.field.startswith("lines."):
+            single = ValidationFailed([error])
+            found.setdefault(error.field, next(iter(messages(QUOTE, single).values())))
+    return found
+
+
+async def _customer_options(
+    session: AsyncSession, actor: Actor, q: str = "", chosen: str = ""
+) -> list[tuple[str, str]]:
+    """Customers the actor can see matching ``q`` (the newest 20), the chosen one first."""
+    found = await list_customers(session, actor, CustomerFilter(search=q or None), first=20)
+    options = [(str(c.id), f"{c.name} {c.mobile or ''}".strip()) for c in found.items]
+    chosen_id = _uuid(chosen)
+    if chosen_id is not None and chosen not in dict(options):
+        try:
+            customer = await CustomerService(session, actor).get(chosen_id)
+        except NotFound:
+            return options
+        options.insert(0, (chosen, f"{customer.name} {customer.mobile or ''}".strip()))
+    return options
+
+
+def _uuid(raw: str) -> uuid.UUID | None:
+    try:
+        return uuid.UUID(raw) if raw else None
+    except ValueError:
+        return None
+
+
+async def product_options(
+    session: AsyncSession, actor: Actor, q: str = "", first: int = 50
+) -> list[tuple[str, str]]:
+    """Products matching ``q`` (20), or the first ``first`` by name, as (id, name model · list price)."""
+    service = ProductService(session, actor)
+    if q:
+        conditions = await catalog.product_conditions(session, search=q)
+        found = await service.page(conditions, first=20)
+    else:
+        found = await service.page(order=Order("name", descending=False), first=first)
+    return [(str(p.id), f"{p.name} {p.model or ''} · ¥{p.list_price or 0:,.2f}".strip()) for p in found.items]
+
+
+class QuotesController(Controller):
+    path = "/quotes"
+    exception_handlers = DOMAIN_ERROR_HANDLERS
+
+    @get("/", operation_id="QuoteListPage", name="quotes.list")
+    async def list_page(
+        self, request: Request[Any, Any, Any], db_session: AsyncSession, actor: Actor
+    ) -> Template:
+        """Quotes the actor can see, newest first; search by number or note, filter by stage."""
+        q = (request.query_params.get("q") or "").strip()
+        status = (request.query_params.get("status") or "").strip()
+        after = request.query_params.get("after") or None
+        service = QuoteService(db_session, actor)
+        locale = request.scope.get("state", {}).get("locale")
+        stages = [(key, _label(labels, locale)) for key, labels in await service.stages()]
+        problems: list[str] = []
+        if status and status not in dict(stages):
+            problems.append(_("Unknown stage; showing every stage."))
+            status = ""
+        try:
+            found = await service.page(
+                quote_conditions(status=status or None, search=q), first=20, after=after
+            )
+        except ValidationFailed:
+            problems.append(_("Nothing matches these filters."))
+            found = await service.page(first=20)
+        ctx = page(
+            request,
+            actor,
+            nav="quotes",
+            q=q,
+            status=status,
+            quotes=found,
+            names=await service.names(found.items),
+            problems=problems,
+            stages=stages,
+            can_edit=actor.can(QUOTES_EDIT) and actor.can("quotes:create"),
+            today=today(),
+        )
+        return Template("quotes/list.html", context=ctx)
+
+    # -- the form ---------------------------------------------------------------------------------
+
+    async def _form(
+        self,
+        request: Request[Any, Any, Any],
+        db_session: AsyncSession,
+        actor: Actor,
+        *,
+        values: dict[str, Any],
+        record: Any = None,
+        errors: dict[str, str] | None = None,
+        conflict: str | None = None,
+        status_code: int = 200,
+    ) -> Template:
+        service = QuoteService(db_session, actor)
+        ctx = page(
+            request,
+            actor,
+            nav="quotes",
+            record=record,
+            values=values,
+            errors=errors or {},
+            conflict=conflict,
+            customers=await _customer_options(db_session, actor, chosen=str(values.get("customer_id") or "")),
+            price_lists=[
+                (str(p.id), p.name) for p in await PriceListService(db_session, actor).valid_lists(today())
+            ]
+            if actor.can("catalog:read")
+            else [],
+            **await self._editor(db_session, actor, service, values),
+        )
+        return Template("quotes/form.html", context=ctx, status_code=status_code)
+
+    async def _editor(
+        self, db_session: AsyncSession, actor: Actor, service: QuoteService, values: dict[str, Any]
+    ) -> dict[str, Any]:
+        """The lines editor's context: rows as typed, their prices and the totals when they check out."""
+        rows = list(values.get("lines") or [])
+        preview = await service.preview(values) if rows else None
+        priced = preview.lines if preview else []
+        return {
+            "rows": rows,
+            "priced": priced if len(priced) == len(rows) else [],
+            "preview": preview,
+            "line_errors": line_errors(preview.problems) if preview else {},
+            "products": await product_options(db_session, actor),
+        }
+
+    @get("/new", operation_id="NewQuoteForm", name="quotes.new")
+    async def new_form(
+        self, request: Request[Any, Any, Any], db_session: AsyncSession, actor: Actor
+    ) -> Template:
+        """An empty quote with one blank line (a customer given as ?customer_id= is chosen)."""
+        QuoteService(db_session, actor).require("create")
+        customer = request.query_params.get("customer_id") or ""
+        return await self._form(request, db_session, actor, values={"customer_id": customer, "lines": []})
+
+    @post("/lines", operation_id="QuoteLinesEditor", name="quotes.lines")
+    async def lines_editor(
+        self, request: Request[Any, Any, Any], db_session: AsyncSession, actor: Actor, data: FormData
+    ) -> Template:
+        """The lines editor again (HTMX): a line added or removed, prices and totals recomputed."""
+        service = QuoteService(db_session, actor)
+        service.require("read")
+        values = quote_input(data)
+        rows = values["lines"]
+        remove = request.query_params.get("remove")
+        if remove is not None and remove.isdigit() and int(remove) < len(rows):
+            rows.pop(int(remove))
+        if request.query_params.get("add") and len(rows) < MAX_FORM_LINES:
+            rows.append({"product_id": "", "quantity": "1"})
+        ctx = page(request, actor, values=values, **await self._editor(db_session, actor, service, values))
+        return Template("quotes/_lines.html", context=ctx)
+
+    @get("/pick/customers", operation_id="QuoteCustomerOptions", name="quotes.pick_customers")
+    async def pick_customers(
+        self, request: Request[Any, Any, Any], db_session: AsyncSession, actor: Actor
+    ) -> Template:
+        """Customers the actor can see matching ``q``, as the options of the customer select."""
+        q = (request.query_params.get("q") or request.query_params.get("customer_q") or "").strip()[:100]
+        options = await _customer_options(db_session, actor, q)
+        return Template("quotes/_options.html", context={"options": options})
+
+    @get("/pick/products", operation_id="QuoteProductOptions", name="quotes.pick_products")
+    async def pick_products(
+        self, request: Request[Any, Any, Any], db_session: AsyncSession, actor: Actor
+    ) -> Template:
+        """Products matching ``q`` (SKU, name, model, pinyin initials), as a line's product options."""
+        q = (request.query_params.get("q") or "").strip()[:100]
+        options = await product_options(db_session, actor, q)
+        return Template("quotes/_options.html", context={"options": options})
+
+    @post("/", operation_id="CreateQuotePage", name="quotes.create")
+    async def create(
+        self, request: Request[Any, Any, Any], db_session: AsyncSession, actor: Actor, data: FormData
+    ) -> Template | Redirect:
+        """Save a new quote (a draft) and show it."""
+        values = quote_input(data)
+        try:
+            record = await QuoteService(db_session, actor).create(values)
+        except ValidationFailed as exc:
+            return await self._form(
+                request, db_session, actor, values=values, errors=messages(QUOTE, exc), status_code=422
+            )
+        return Redirect(f"/quotes/{record.id}", status_code=303)
+
+    @get("/{quote_id:uuid}/edit", operation_id="EditQuoteForm", name="quotes.edit")
+    async def edit_form(
+        self, request: Request[Any, Any, Any], db_session: AsyncSession, actor: Actor, quote_id: uuid.UUID
+    ) -> Template:
+        """The quote's form with its lines, at the version it was opened."""
+        service = QuoteService(db_session, actor)
+        record = await service.get(quote_id)
+        lines = (await service.lines([record.id]))[record.id]
+        values: dict[str, Any] = {
+            "customer_id": str(record.customer_id),
+            "price_list_id": str(record.price_list_id or ""),
+            "valid_until": record.valid_until.isoformat(),
+            "tax_rate": str(record.tax_rate),
+            "note": record.note or "",
+            "version": str(record.version),
+            "lines": [
+                {
+                    "product_id": str(line.product_id or ""),
+                    "quantity": str(line.quantity),
+                    "unit_price": str(line.unit_price),
+                    "discount": str(line.discount) if line.discount else "",
+                }
+                for line in lines
+                if line.product_id
+            ],
+        }
+        return await self._form(request, db_session, actor, values=values, record=record)
+
+    @post("/{quote_id:uuid}", operation_id="UpdateQuotePage", name="quotes.update")
+    async def update(
+        self,
+        request: Request[Any, Any, Any],
+        db_session: AsyncSession,
+        actor: Actor,
+        quote_id: uuid.UUID,
+        data: FormData,
+    ) -> Template | Redirect:
+        """Save the quote's changes against the version the form was opened at."""
+        service = QuoteService(db_session, actor)
+        values = quote_input(data)
+        try:
+            version = int(data.get("version") or 0)
+        except ValueError:
+            version = 0
+        try:
+            await service.update(quote_id, version, values)
+        except (ValidationFailed, VersionConflict) as exc:
+            record = await QuoteService(db_session, actor).get(quote_id)
+            values["version"] = str(version)
+            if isinstance(exc, VersionConflict):
+                conflict = _(
+                    "Someone else saved this quote after you opened it; reload to see their changes."
+                )
+                return await self._form(
+                    request,
+                    db_session,
+                    actor,
+                    values=values,
+                    record=record,
+                    conflict=conflict,
+                    status_code=409,
+                )
+            return await self._form(
+                request,
+                db_session,
+                actor,
+                values=values,
+                record=record,
+                errors=messages(QUOTE, exc),
+                status_code=422,
+            )
+        return Redirect(f"/quotes/{quote_id}", status_code=303)
+
+    # -- one quote --------------------------------------------------------------------------------
+
+    async def _detail(
+        self,
+        request: Request[Any, Any, Any],
+        db_session: AsyncSession,
+        actor: Actor,
+        quote_id: uuid.UUID,
+        *,
+        problem: str | None = None,
+        status_code: int = 200,
+    ) -> Template:
+        service = QuoteService(db_session, actor)
+        record = await service.get(quote_id)
+        lines = (await service.lines([record.id]))[record.id]
+        locale = request.scope.get("state", {}).get("locale")
+        stages = {key: _label(labels, locale) for key, labels in await service.stages()}
+        warehouses = []
+        if actor.can("orders:create") and record.status in CONVERTIBLE and record.order_id is None:
+            found = await WarehouseService(db_session, actor).page(
+                order=Order("code", descending=False), first=100
+            )
+            warehouses = [(str(w.id), w.name) for w in found.items]
+        ctx = page(
+            request,
+            actor,
+            nav="quotes",
+            q=record,
+            lines=lines,
+            names=await service.names([record], lines),
+            stage=stages.get(record.status, record.status),
+            moves=[(key, _label(labels, locale)) for key, labels in await service.moves(record)],
+            can_edit=actor.can(QUOTES_EDIT),
+            warehouses=warehouses,
+            invoice_types=InvoiceType.labels(),
+            expired=record.valid_until < today(),
+            problem=problem,
+        )
+        return Template("quotes/detail.html", context=ctx, status_code=status_code)
+
+    @get("/{quote_id:uuid}", operation_id="QuotePage", name="quotes.detail")
+    async def detail(
+        self, request: Request[Any, Any, Any], db_session: AsyncSession, actor: Actor, quote_id: uuid.UUID
+    ) -> Template:
+        """One quote: customer, lines, totals with VAT, stage moves, the PDF and the conversion."""
+        return await self._detail(request, db_session, actor, quote_id)
+
+    @post("/{quote_id:uuid}/move", operation_id="MoveQuote", name="quotes.move")
+    async def move(
+        self,
+        request: Request[Any, Any, Any],
+        db_session: AsyncSession,
+        actor: Actor,
+        quote_id: uuid.UUID,
+        data: FormData,
+    ) -> Template | Redirect:
+        """Move the quote to another stage (sent, accepted, rejected...), given the version shown."""
+        try:
+            version = int(data.get("version") or 0)
+        except ValueError:
+            version = 0
+        try:
+            await QuoteService(db_session, actor).transition(quote_id, str(data.get("to") or ""), version)
+        except (NotAllowedTransition, GuardFailed) as exc:
+            return await self._detail(
+                request, db_session, actor, quote_id, problem=refusal_text(exc), status_code=422
+            )
+        except ValidationFailed as exc:
+            text = "；".join(dict.fromkeys(messages(QUOTE, exc).values()))
+            return await self._detail(request, db_session, actor, quote_id, problem=text, status_code=422)
+        except VersionConflict:
+            return await self._detail(request, db_session, actor, quote_id, problem=_STALE(), status_code=409)
+        return Redirect(f"/quotes/{quote_id}", status_code=303)
+
+    @post("/{quote_id:uuid}/convert", operation_id="ConvertQuotePage", name="quotes.convert")
+    async def convert(
+        self,
+        request: Request[Any, Any, Any],
+        db_session: AsyncSession,
+        actor: Actor,
+        quote_id: uuid.UUID,
+        data: FormData,
+    ) -> Template | Redirect:
+        """Turn the quote into a draft order in one step and show the order."""
+        try:
+            version = int(data.get("version") or 0)
+        except ValueError:
+            version = 0
+        fields = {k: data.get(k) for k in ("warehouse_id", "invoice_type", "invoice_title", "invoice_tax_no")}
+        fields = {k: v for k, v in fields.items() if v}
+        try:
+            _quote, order = await QuoteService(db_session, actor).convert_to_order(quote_id, version, fields)
+        except ValidationFailed as exc:
+            text = "；".join(dict.fromkeys({**messages(ORDER, exc), **messages(QUOTE, exc)}.values()))
+            return await self._detail(request, db_session, actor, quote_id, problem=text, status_code=422)
+        except VersionConflict:
+            return await self._detail(request, db_session, actor, quote_id, problem=_STALE(), status_code=409)
+        return Redirect(f"/orders/{order.id}", status_code=303)
+
+    @get("/{quote_id:uuid}/pdf", operation_id="QuotePdf", name="quotes.pdf")
+    async def pdf(
+        self, request: Request[Any, Any, Any], db_session: AsyncSession, actor: Actor, quote_id: uuid.UUID
+    ) -> Response[bytes]:
+        """The quote as a PDF on the dealer's letterhead (A4, Chinese)."""
+        service = QuoteService(db_session, actor)
+        record = await service.get(quote_id)
+        locale = request.scope.get("state", {}).get("locale")
+        stages = {key: _label(labels, locale) for key, labels in await service.stages()}
+        tenant = request.scope.get("state", {}).get("tenant")
+        printable = await service.printable(
+            quote_id, getattr(tenant, "name", "") or "", stages.get(record.status, record.status)
+        )
+        body = render(printable, pdf_labels())
+        filename = f"{printable.number}.pdf"
+        return Response(
+            body,
+            media_type="application/pdf",
+            headers={"Content-Disposition": f'inline; filename="{filename}"'},
+        )
+
+
+def pdf_labels() -> dict[str, str]:
+    """The words the PDF prints, in the request's language."""
+    return {
+        "title": _("Quotation"),
+        "address": _("Address"),
+        "phone": _("Phone"),
+        "number": _("Quote number"),
+        "written_on": _("Date"),
+        "customer": _("Customer"),
+        "valid_until": _("Valid until"),
+        "salesperson": _("Salesperson"),
+        "price_list": _("Price list"),
+        "status": _("Quote status"),
+        "product": _("Product"),
+        "quantity": _("Quantity"),
+        "unit_price": _("Unit price"),
+        "discount": _("Discount"),
+        "amount": _("Line total"),
+        "trade_in": _("Trade-in"),
+        "total": _("Total (VAT included)"),
+        "in_words": _("In words"),
+        "tax": _("Of which VAT at %(rate)s%%"),
+        "note": _("Note"),
+        "terms": _(
+            "Prices include VAT. Valid until the date above; stock is reserved once an order is approved."
+        ),
+    }

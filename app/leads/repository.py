@@ -43,7 +43,7 @@ async def candidates(session: AsyncSession, team_id: uuid.UUID | None, permissio
     query = (
         select(User.id)
         .join(Role, Role.id == User.role_id)
-        .where(User.is_active.is_(True), Role.permissions.any(permission))
+        .where(User.is_active.is_(True), Role.permissions.contains([permission]))
         .order_by(User.name, User.id)
     )
     if team_id is not None:
@@ -57,7 +57,7 @@ async def open_lead_counts(session: AsyncSession, people: Sequence[uuid.UUID]) -
         .where(Lead.owner_id.in_(people), Lead.status.in_(OPEN_STATUSES), Lead.deleted_at.is_(None))
         .group_by(Lead.owner_id)
     )
-    return {owner: int(n) for owner, n in (await session.execute(query)).all()}
+    return {owner: int(n) for owner, n in (await session.execute(query)).all() if owner is not None}
 
 
 async def active_user(session: AsyncSession, user_id: uuid.UUID) -> User | None:
@@ -107,7 +107,7 @@ async def pool_sizes(session: AsyncSession) -> dict[uuid.UUID, int]:
         .where(Customer.owner_id.is_(None), Customer.deleted_at.is_(None), PoolEntry.pool_id.is_not(None))
         .group_by(PoolEntry.pool_id)
     )
-    return {pool: int(n) for pool, n in (await session.execute(query)).all()}
+    return {pool: int(n) for pool, n in (await session.execute(query)).all() if pool is not None}
 
 
 async def last_contacts(
@@ -176,7 +176,7 @@ async def home_pool(session: AsyncSession, team_id: uuid.UUID | None, province: 
         if province and pool.province == province and pool.team_id is None:
             return pool
     general = [p for p in found if p.team_id is None and not p.province]
-    return (general or found or [None])[0]
+    return (general or found)[0] if found else None
 
 
 # -- the return rule --------------------------------------------------------------------------------

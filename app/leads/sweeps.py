@@ -93,6 +93,8 @@ async def sweep_tenant(
                     break
                 notes = []
                 for customer, activity, warned in rows:
+                    if customer.owner_id is None:
+                        continue
                     deadline = activity + timedelta(days=settings.return_days)
                     if warned == deadline or not await repo.mark_warned(session, customer.id, deadline):
                         continue
@@ -115,20 +117,22 @@ async def sweep_tenant(
                 after = rows[-1][0].id
     while True:
         async with db.tenant_session(schema) as session:
-            rows = await repo.idle_customers(session, idle_since, batch)
-            if not rows:
+            idle = await repo.idle_customers(session, idle_since, batch)
+            if not idle:
                 break
-            notes = []
+            returned: list[Note] = []
             moved = 0
-            for customer, activity in rows:
+            for customer, activity in idle:
                 owner = await session.get(User, customer.owner_id)
                 pool = await repo.home_pool(session, owner.team_id if owner else None, customer.province)
                 if pool is None:
                     return run  # no pool set up: nothing can return
                 previous = customer.owner_id
+                if previous is None:
+                    continue
                 await move_to_pool(session, SYSTEM, customer, pool, "return_to_pool")
                 moved += 1
-                notes.append(
+                returned.append(
                     Note(
                         previous,
                         POOL_RETURNED_TITLE,
@@ -137,7 +141,7 @@ async def sweep_tenant(
                         dedupe_key=f"pool_returned:{customer.id}:{activity.isoformat()}",
                     )
                 )
-            await send_notes(session, POOL_RETURNED, notes)
+            await send_notes(session, POOL_RETURNED, returned)
             await session.commit()
             run.returned += moved
     return run

@@ -90,20 +90,21 @@ async def add_rows(session: AsyncSession, rows: Sequence[dict[str, Any]]) -> Non
 async def touched(session: AsyncSession, batch_id: uuid.UUID) -> tuple[set[uuid.UUID], dict[uuid.UUID, int]]:
     """The records the batch created, and the version each record was left at by its last line."""
     lines = (ImportRow.batch_id == batch_id, ImportRow.record_id.is_not(None))
-    created = set(
-        (
-            await session.scalars(
-                select(ImportRow.record_id).where(*lines, ImportRow.action == RowAction.CREATED)
-            )
-        ).all()
+    found = await session.scalars(
+        select(ImportRow.record_id).where(*lines, ImportRow.action == RowAction.CREATED)
     )
+    created = {record_id for record_id in found.all() if record_id is not None}
     last = await session.execute(
         select(ImportRow.record_id, ImportRow.version_after)
         .where(*lines, ImportRow.action.in_([RowAction.CREATED, RowAction.UPDATED]))
         .distinct(ImportRow.record_id)
         .order_by(ImportRow.record_id, ImportRow.row_no.desc())
     )
-    return created, {record_id: version for record_id, version in last.tuples().all()}  # type: ignore[misc]
+    return created, {
+        record_id: version
+        for record_id, version in last.tuples().all()
+        if record_id is not None and version is not None
+    }
 
 
 async def last_row(session: AsyncSession, batch_id: uuid.UUID) -> int:

@@ -112,3 +112,23 @@ async def test_a_pooled_customer_is_claimed_from_the_pool_page(app: Litestar, te
     assert claimed.status_code == 302 and claimed.headers["location"] == f"/customers/{customer}"
     again = await (await logged_in(app, tenant, "sales_a2")).post_form(f"/pools/claim/{customer}", {})
     assert again.status_code == 422 and "张伟" in again.text
+
+
+async def test_a_customer_is_released_from_its_page_and_another_salesperson_cannot(
+    app: Litestar, tenant: TenantKit
+) -> None:
+    await add_pool(app, tenant, "公海")
+    async with app.state.db.tenant_session(tenant.schema) as session:
+        customer = await CustomerService(session, await actor(app, tenant, "sales_a")).create(
+            {"name": "不再跟的客户", "mobile": mobile()}
+        )
+        customer_id = customer.id
+    zhang = await logged_in(app, tenant, "sales_a")
+    page = await zhang.get(f"/customers/{customer_id}")
+    assert page.status_code == 200 and "放回公海" in page.text
+    li_na = await logged_in(app, tenant, "sales_b")
+    assert (await li_na.post_form(f"/pools/release/{customer_id}", {})).status_code == 404
+    released = await zhang.post_form(f"/pools/release/{customer_id}", {})
+    assert released.status_code == 302
+    assert "不再跟的客户" in (await zhang.get("/pools")).text
+    assert (await zhang.get(f"/customers/{customer_id}")).status_code == 404

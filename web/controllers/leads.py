@@ -227,6 +227,19 @@ class PoolsController(Controller):
             )
         return Redirect(f"/customers/{customer_id}")
 
+    @post("/release/{customer_id:uuid}", operation_id="ReleaseCustomerForm", name="pools.release")
+    async def release(
+        self, request: Request[Any, Any, Any], db_session: AsyncSession, actor: Actor, customer_id: uuid.UUID
+    ) -> Template | Redirect:
+        """Give one's customer back to its home pool (from the customer's page)."""
+        try:
+            await PoolService(db_session, actor).release(customer_id)
+        except ValidationFailed as exc:
+            return await self._page(
+                request, db_session, actor, problem=exc.errors[0].message, status_code=422
+            )
+        return Redirect("/pools")
+
     @post("/", operation_id="CreatePoolForm", name="pools.create")
     async def create_pool(
         self, request: Request[Any, Any, Any], db_session: AsyncSession, actor: Actor, data: FormData

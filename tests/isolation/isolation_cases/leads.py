@@ -31,6 +31,7 @@ ROUTE_CASES: dict[tuple[str, str], RouteCase] = {
     ("GET", "/pools"): RouteCase(TENANT),
     ("POST", "/pools"): RouteCase(TENANT, {"name": "甲方公海"}),
     ("POST", "/pools/claim/{customer_id:uuid}"): RouteCase(TENANT),
+    ("POST", "/pools/release/{customer_id:uuid}"): RouteCase(TENANT),
     ("POST", "/pools/settings"): RouteCase(TENANT, {"claim_cap": "5"}),
     ("GET", "/lead-form"): RouteCase(PUBLIC),
     ("POST", "/lead-form"): RouteCase(PUBLIC, {"name": "路人", "mobile": "13700000002"}),

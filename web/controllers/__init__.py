@@ -82,3 +82,7 @@ ROUTES += [LeadsController, PoolsController, LeadFormController]
 from web.controllers.price_lists import PriceListsController  # noqa: E402
 from web.controllers.quotes import QuotesController  # noqa: E402
 ROUTES += [QuotesController, PriceListsController]
+
+from web.controllers.deliveries import DeliveriesController  # noqa: E402
+
+ROUTES += [DeliveriesController]

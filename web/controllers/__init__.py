@@ -86,3 +86,7 @@ ROUTES += [QuotesController, PriceListsController]
 from web.controllers.deliveries import DeliveriesController  # noqa: E402
 
 ROUTES += [DeliveriesController]
+
+from web.controllers.privacy import PrivacyController, PrivacyPagesController  # noqa: E402
+
+ROUTES += [PrivacyController, PrivacyPagesController]

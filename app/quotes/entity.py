@@ -84,6 +84,8 @@ QUOTE = register(
             "in_the_past": N_("The validity date is in the past."),
             "invalid_amount": N_("Enter an amount in yuan, such as 3999.00."),
             "invalid_number": N_("Enter a number."),
+            "invalid_image": N_("The logo must be a PNG or JPEG image."),
+            "too_large": N_("The logo must be at most 200 KB."),
         },
         actions={"convert": N_("Convert to an order")},
         page="/quotes/{id}",

@@ -169,3 +169,30 @@ async def test_quote_service_is_what_the_pages_call(app: Litestar, tenant: Tenan
     async with app.state.db.tenant_session(tenant.schema) as session:
         service = QuoteService(session, await actor(app, tenant, "viewer"))
         assert (await service.page()).items == []
+
+
+async def test_the_owner_sets_the_letterhead_and_a_salesperson_cannot(
+    app: Litestar, tenant: TenantKit
+) -> None:
+    owner = await logged_in(app, tenant, "owner")
+    assert (await owner.get("/quotes/letterhead")).status_code == 200
+    token = await owner.ensure_csrf()
+    not_an_image = await owner.post(
+        "/quotes/letterhead",
+        data={"address": "杭州市西湖区", "phone": "0571-1"},
+        files={"logo": ("logo.png", b"GIF89a not a png", "image/png")},
+        headers={"X-CSRF-Token": token, "HX-Request": "true"},
+    )
+    assert not_an_image.status_code == 422 and form_errors(not_an_image.text) == [
+        "标志必须是 PNG 或 JPEG 图片。"
+    ]
+    png = b"\x89PNG\r\n\x1a\n" + b"\x00" * 32
+    saved = await owner.post(
+        "/quotes/letterhead",
+        data={"address": "杭州市西湖区", "phone": "0571-1"},
+        files={"logo": ("logo.png", png, "image/png")},
+        headers={"X-CSRF-Token": token, "HX-Request": "true"},
+    )
+    assert saved.status_code == 200 and "删除当前标志" in saved.text
+    zhang = await logged_in(app, tenant, "sales_a")
+    assert (await zhang.get("/quotes/letterhead")).status_code == 403

@@ -10,17 +10,21 @@ from __future__ import annotations
 
 import re
 import uuid
-from typing import Any
+from typing import Annotated, Any
 
 from litestar import Controller, Request, Response, get, post
+from litestar.datastructures import UploadFile
+from litestar.enums import RequestEncodingType
+from litestar.params import Body
 from litestar.response import Redirect, Template
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from app.accounts.permissions import SETTINGS_MANAGE
 from app.catalog import service as catalog
 from app.catalog.service import ProductService
 from app.customers.repository import CustomerFilter
 from app.customers.service import CustomerService, list_customers
-from app.domain import Actor, NotFound, ValidationFailed, VersionConflict
+from app.domain import Actor, NotFound, PermissionDenied, ValidationFailed, VersionConflict
 from app.i18n import gettext as _
 from app.inventory.service import WarehouseService
 from app.kit.paging import Order
@@ -28,6 +32,7 @@ from app.orders.entity import ORDER
 from app.orders.fields import InvoiceType
 from app.pricing.service import PriceListService, today
 from app.quotes.entity import CONVERTIBLE, QUOTE, QUOTES_EDIT
+from app.quotes.letterhead import MAX_LOGO_BYTES, letterhead, set_letterhead
 from app.quotes.pdf import render
 from app.quotes.service import QuoteService, quote_conditions
 from app.workflows.errors import GuardFailed, NotAllowedTransition, refusal_text
@@ -38,6 +43,7 @@ LINE_FIELD = re.compile(r"^lines-(\d{1,3})-(product_id|quantity|unit_price|disco
 LINE_KEYS = ("product_id", "quantity", "unit_price", "discount")
 QUOTE_FIELDS = ("customer_id", "price_list_id", "valid_until", "tax_rate", "note")
 MAX_FORM_LINES = 100
+MultipartData = Annotated[dict[str, Any], Body(media_type=RequestEncodingType.MULTI_PART)]
 
 
 def _STALE() -> str:  # noqa: N802 (reads like the message it is)
@@ -337,6 +343,61 @@ class QuotesController(Controller):
                 status_code=422,
             )
         return Redirect(f"/quotes/{quote_id}", status_code=303)
+
+    # -- the letterhead ---------------------------------------------------------------------------
+
+    @get("/letterhead", operation_id="QuoteLetterheadForm", name="quotes.letterhead")
+    async def letterhead_form(
+        self, request: Request[Any, Any, Any], db_session: AsyncSession, actor: Actor
+    ) -> Template:
+        """The address, phone and logo printed on quotes (settings:manage)."""
+        if not actor.can(SETTINGS_MANAGE):
+            raise PermissionDenied(SETTINGS_MANAGE)
+        found = await letterhead(db_session)
+        values = {"address": found.address, "phone": found.phone}
+        return self._letterhead_page(request, actor, values, has_logo=bool(found.logo_png))
+
+    def _letterhead_page(
+        self,
+        request: Request[Any, Any, Any],
+        actor: Actor,
+        values: dict[str, str],
+        *,
+        has_logo: bool,
+        errors: dict[str, str] | None = None,
+        saved: bool = False,
+        status_code: int = 200,
+    ) -> Template:
+        ctx = page(
+            request, actor, nav="quotes", values=values, has_logo=has_logo, errors=errors or {}, saved=saved
+        )
+        return Template("quotes/letterhead.html", context=ctx, status_code=status_code)
+
+    @post("/letterhead", operation_id="SaveQuoteLetterhead", name="quotes.letterhead_save")
+    async def letterhead_save(
+        self, request: Request[Any, Any, Any], db_session: AsyncSession, actor: Actor, data: MultipartData
+    ) -> Template:
+        """Keep the letterhead; a new logo (PNG or JPEG) replaces the old, "remove" takes it off."""
+        upload = data.get("logo")
+        logo: bytes | None = None
+        if isinstance(upload, UploadFile):
+            logo = (await upload.read(MAX_LOGO_BYTES + 1)) or None
+        if data.get("remove_logo"):
+            logo = b""
+        values = {"address": str(data.get("address") or ""), "phone": str(data.get("phone") or "")}
+        try:
+            found = await set_letterhead(db_session, actor, values["address"], values["phone"], logo)
+        except ValidationFailed as exc:
+            current = await letterhead(db_session)
+            return self._letterhead_page(
+                request,
+                actor,
+                values,
+                has_logo=bool(current.logo_png),
+                errors=messages(QUOTE, exc),
+                status_code=422,
+            )
+        return self._letterhead_page(request, actor, values, has_logo=bool(found.logo_png), saved=True)
 
     # -- one quote --------------------------------------------------------------------------------
 

@@ -34,6 +34,8 @@ ROUTE_CASES: dict[tuple[str, str], RouteCase] = {
     ("GET", f"{_QUOTE}/pdf"): RouteCase(TENANT),
     ("POST", f"{_QUOTE}/move"): RouteCase(TENANT, {"to": "sent", "version": "1"}),
     ("POST", f"{_QUOTE}/convert"): RouteCase(TENANT, {"version": "1"}),
+    ("GET", "/quotes/letterhead"): RouteCase(TENANT),
+    ("POST", "/quotes/letterhead"): RouteCase(TENANT, {"address": "被篡改"}),
     ("GET", "/price-lists"): RouteCase(TENANT),
     ("GET", "/price-lists/new"): RouteCase(TENANT),
     ("POST", "/price-lists"): RouteCase(TENANT, {"name": "被篡改"}),

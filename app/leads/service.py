@@ -62,6 +62,16 @@ async def pick_owner(session: AsyncSession, values: dict[str, Any]) -> Pick | No
     return None
 
 
+async def least_loaded(session: AsyncSession) -> Pick | None:
+    """Whoever works leads and has the fewest open ones: where a lead nobody entered (the web form)
+    goes when no rule matches, so no lead waits unseen."""
+    people = await repo.candidates(session, None, WORKS_LEADS)
+    if not people:
+        return None
+    load = await repo.open_lead_counts(session, people)
+    return Pick(min(people, key=lambda p: load.get(p, 0)), None, "")
+
+
 def _matches(rule: LeadRule, values: dict[str, Any]) -> bool:
     for name in ("province", "city", "product_category"):
         wanted = getattr(rule, name)
@@ -125,6 +135,8 @@ class LeadService(EntityService[Lead]):
         team_id = None
         if owner_id is None:
             pick = await pick_owner(self.session, context)
+            if pick is None and self.actor.via == "system":
+                pick = await least_loaded(self.session)
             if pick is not None:
                 owner_id, team_id = pick.owner_id, pick.team_id
             elif self.actor.via != "system":
@@ -213,7 +225,7 @@ class LeadService(EntityService[Lead]):
             values: dict[str, Any] = {}
             context = {k: getattr(record, k) for k in ("province", "city", "product_category")}
             if owner_id is None:
-                pick = await pick_owner(self.session, context)
+                pick = await pick_owner(self.session, context) or await least_loaded(self.session)
                 if pick is None:
                     raise ValidationFailed(
                         [FieldError("owner_id", "no_candidate", "no active staff member matches the rules")]

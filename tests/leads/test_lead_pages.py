@@ -46,6 +46,11 @@ async def test_the_public_form_keeps_people_and_turns_bots_away(app: Litestar, t
     sent = await visitor.post("/lead-form", data=person)
     assert sent.status_code == 200 and "谢谢" in sent.text or "Thank you" in sent.text
     assert await _lead_count(app, tenant) == 1
+    async with app.state.db.tenant_session(tenant.schema) as session:
+        lead = await session.scalar(select(Lead))
+        # No rule yet: the lead goes to whoever works leads with the fewest open ones, its timer running.
+        assert lead is not None and lead.source == "web_form" and lead.owner_id is not None
+        assert lead.respond_by is not None
 
     # Sent at once after showing (a bot): answered like a person, nothing recorded.
     hasty = await visitor.post("/lead-form", data={**person, "mobile": mobile(), "token": token.group(1)})

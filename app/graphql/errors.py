@@ -180,6 +180,21 @@ def client_error(exc: domain.DomainError) -> ClientError:
     return ClientError(str(exc), exc.code.upper())
 
 
+def filter_error(exc: domain.ValidationFailed) -> ClientError:
+    """A list's bad ``filter`` argument, each field error's path under ``filter`` (a service names
+    ``search``; the integrator sent ``filter.search``)."""
+    return client_error(
+        domain.ValidationFailed(
+            [
+                e
+                if e.field.startswith("filter.")
+                else domain.FieldError(f"filter.{e.field}", e.code, e.message)
+                for e in exc.errors
+            ]
+        )
+    )
+
+
 def is_unexpected(error: GraphQLError) -> bool:
     """An exception nobody meant to show the client: masked in the response, reported to Sentry.
 

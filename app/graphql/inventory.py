@@ -13,7 +13,7 @@ from app.catalog import service as catalog
 from app.catalog.service import ProductService
 from app.domain import Actor, DomainError, FieldError, ValidationFailed
 from app.graphql.context import GraphQLContext
-from app.graphql.errors import client_error, error_type
+from app.graphql.errors import client_error, error_type, filter_error
 from app.graphql.kit import mutate, record_id, values_of
 from app.graphql.pagination import Edge, PageInfo
 from app.graphql.types.catalog import (
@@ -127,13 +127,16 @@ class InventoryQueries:
         given = filter or ProductFilter()
         async with context.db() as session:
             try:
-                conditions = await catalog.product_conditions(
-                    session,
-                    search=given.search,
-                    category_id=_optional_id(given.category_id, "filter.categoryId"),
-                    brand_id=_optional_id(given.brand_id, "filter.brandId"),
-                    kind=given.kind,
-                )
+                try:
+                    conditions = await catalog.product_conditions(
+                        session,
+                        search=given.search,
+                        category_id=_optional_id(given.category_id, "filter.categoryId"),
+                        brand_id=_optional_id(given.brand_id, "filter.brandId"),
+                        kind=given.kind,
+                    )
+                except ValidationFailed as exc:
+                    raise filter_error(exc) from None
                 page = await ProductService(session, context.actor).page(conditions, first=first, after=after)
             except DomainError as exc:
                 raise client_error(exc) from None

@@ -11,7 +11,7 @@ from strawberry.types import Info
 
 from app.domain import Actor, DomainError, FieldError, ValidationFailed
 from app.graphql.context import GraphQLContext
-from app.graphql.errors import client_error, error_type
+from app.graphql.errors import client_error, error_type, filter_error
 from app.graphql.kit import mutate, record_id, values_of
 from app.graphql.pagination import Edge, PageInfo
 from app.graphql.types.orders import (
@@ -83,11 +83,14 @@ class OrderQueries:
         given = filter or OrderFilter()
         async with context.db() as session:
             try:
-                conditions = order_conditions(
-                    customer_id=_optional_id(given.customer_id, "filter.customerId"),
-                    status=given.status,
-                    search=given.search,
-                )
+                try:
+                    conditions = order_conditions(
+                        customer_id=_optional_id(given.customer_id, "filter.customerId"),
+                        status=given.status,
+                        search=given.search,
+                    )
+                except ValidationFailed as exc:
+                    raise filter_error(exc) from None
                 service = OrderService(session, context.actor)
                 page = await service.page(conditions, first=first, after=after)
                 lines = await service.lines([o.id for o in page.items])

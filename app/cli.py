@@ -18,6 +18,7 @@ from typing import Any
 from app.backups.cli import add_backup_parser, add_export_parser, backup_command, tenant_export
 from app.inventory.cli import add_stock_parsers, stock_command
 from app.platform.cli import LIFECYCLE_COMMANDS, add_lifecycle_parsers, lifecycle_command
+from app.privacy.cli import add_keys_parser, keys_command
 from app.settings import get_settings
 from app.staff.cli import add_user_parser, user_command
 
@@ -298,6 +299,7 @@ def build_parser() -> argparse.ArgumentParser:
     add_export_parser(tenant)
     add_lifecycle_parsers(tenant)
     add_backup_parser(sub)
+    add_keys_parser(sub)
     add_user_parser(sub)
 
     token = sub.add_parser("token", help="personal access tokens").add_subparsers(
@@ -372,6 +374,8 @@ def _run(args: argparse.Namespace) -> int:
                     return asyncio.run(_with_db(lambda db: lifecycle_command(db, args)))
                 case action:
                     return asyncio.run(_with_db(lambda db: _tenant_status(db, args.slug, action)))
+        case "keys":
+            return asyncio.run(_with_db(lambda db: keys_command(db, args)))
         case "backup":
             return asyncio.run(_with_db(lambda db: backup_command(db, args)))
         case "user":

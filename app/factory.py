@@ -39,6 +39,7 @@ from app.http.middleware import (
 )
 from app.i18n import load_catalogs
 from app.observability import configure_logging, init_sentry
+from app.privacy.keys import refuse_missing_master_key
 from app.runtime import QUEUE_NAME, resolve_service_urls
 from app.settings import Settings, get_settings, refuse_unsafe_production
 
@@ -102,6 +103,7 @@ def create_app(
 ) -> Litestar:
     settings = settings or get_settings()
     refuse_unsafe_production(settings)
+    refuse_missing_master_key(settings)
     configure_logging()
     init_sentry(settings.sentry_dsn, settings.environment)
     if translations_dir:

@@ -14,6 +14,7 @@ from arq.connections import RedisSettings
 from app.db import Database
 from app.i18n import load_catalogs
 from app.observability import configure_logging, init_sentry
+from app.privacy.keys import refuse_missing_master_key
 from app.runtime import QUEUE_NAME, resolve_service_urls
 from app.settings import get_settings, refuse_unsafe_production
 
@@ -43,6 +44,7 @@ TRANSLATIONS = Path(__file__).resolve().parents[1] / "web" / "translations"
 async def startup(ctx: dict[str, Any]) -> None:
     settings = get_settings()
     refuse_unsafe_production(settings)
+    refuse_missing_master_key(settings)
     configure_logging()
     load_catalogs(TRANSLATIONS)
     init_sentry(settings.sentry_dsn, settings.environment)

@@ -137,3 +137,16 @@ async def test_a_customer_is_released_from_its_page_and_another_salesperson_cann
     assert released.status_code == 302
     assert "不再跟的客户" in (await zhang.get("/pools")).text
     assert (await zhang.get(f"/customers/{customer_id}")).status_code == 404
+
+
+async def test_managers_keep_the_assignment_rules(app: Litestar, tenant: TenantKit) -> None:
+    liu = await logged_in(app, tenant, "manager_a")
+    refused = await liu.post_form("/leads/rules", {"name": "", "strategy": "sideways", "team_id": "nonsense"})
+    assert refused.status_code == 422
+    added = await liu.post_form("/leads/rules", {"name": "杭州冰箱", "city": "杭州市", "strategy": "load"})
+    assert added.status_code == 302
+    shown = await liu.get("/leads/rules")
+    assert "杭州冰箱" in shown.text and "按负载" in shown.text
+    # A salesperson may not change who gets the leads.
+    zhang = await logged_in(app, tenant, "sales_a")
+    assert (await zhang.get("/leads/rules")).status_code == 403

@@ -22,8 +22,9 @@ from app.domain import Actor, NotFound, ValidationFailed
 from app.http.auth import client_ip, current_tenant
 from app.i18n import gettext as _
 from app.kit.duplicates import DuplicateFound
+from app.leads import rules as lead_rules
 from app.leads.entity import LEAD, POOLS_MANAGE
-from app.leads.fields import LeadStatus
+from app.leads.fields import LeadStatus, RuleStrategy
 from app.leads.pools import PoolService
 from app.leads.service import LeadService, lead_conditions
 from app.leads.settings import lead_settings, update_lead_settings
@@ -124,6 +125,58 @@ class LeadsController(Controller):
             ),
         )
         return Template("leads/detail.html", context=ctx, status_code=status_code)
+
+    async def _rules(
+        self,
+        request: Request[Any, Any, Any],
+        db_session: AsyncSession,
+        actor: Actor,
+        *,
+        errors: dict[str, str] | None = None,
+        values: dict[str, str] | None = None,
+        status_code: int = 200,
+    ) -> Template:
+        found = await lead_rules.rules(db_session, actor)
+        teams = await lead_rules.teams(db_session, actor)
+        ctx = page(
+            request,
+            actor,
+            nav="leads",
+            rules=found,
+            teams=teams,
+            team_names={t.id: t.name for t in teams},
+            strategies=[(m.value, _(m.label)) for m in RuleStrategy],
+            errors=errors or {},
+            values=values or {},
+        )
+        return Template("leads/rules.html", context=ctx, status_code=status_code)
+
+    @get("/rules", operation_id="LeadRulesPage", name="leads.rules")
+    async def rules_page(
+        self, request: Request[Any, Any, Any], db_session: AsyncSession, actor: Actor
+    ) -> Template:
+        """The tenant's assignment rules, in the order they are tried, and a form for another."""
+        return await self._rules(request, db_session, actor)
+
+    @post("/rules", operation_id="AddLeadRuleForm", name="leads.rules.add")
+    async def add_rule(
+        self, request: Request[Any, Any, Any], db_session: AsyncSession, actor: Actor, data: FormData
+    ) -> Template | Redirect:
+        """Add a rule."""
+        try:
+            await lead_rules.add_rule(db_session, actor, dict(data))
+        except ValidationFailed as exc:
+            errors = messages(LEAD, exc)
+            return await self._rules(request, db_session, actor, errors=errors, values=data, status_code=422)
+        return Redirect("/leads/rules")
+
+    @post("/rules/{rule_id:uuid}/delete", operation_id="RemoveLeadRuleForm", name="leads.rules.remove")
+    async def remove_rule(
+        self, request: Request[Any, Any, Any], db_session: AsyncSession, actor: Actor, rule_id: uuid.UUID
+    ) -> Redirect:
+        """Remove a rule."""
+        await lead_rules.remove_rule(db_session, actor, rule_id)
+        return Redirect("/leads/rules")
 
     @get("/{lead_id:uuid}", operation_id="LeadPage", name="leads.detail")
     async def detail(

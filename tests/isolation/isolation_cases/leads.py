@@ -16,7 +16,8 @@ from sqlalchemy import func, select
 
 from app.customers.models import Customer
 from app.customers.service import CustomerService
-from app.leads.models import Lead, Pool
+from app.leads import rules as lead_rules
+from app.leads.models import Lead, LeadRule, Pool
 from app.leads.pools import PoolService
 from app.leads.service import LeadService
 
@@ -28,6 +29,9 @@ ROUTE_CASES: dict[tuple[str, str], RouteCase] = {
     ("GET", _LEAD): RouteCase(TENANT),
     ("POST", f"{_LEAD}/convert"): RouteCase(TENANT, {"version": "1"}),
     ("POST", f"{_LEAD}/assign"): RouteCase(TENANT, {"version": "1"}),
+    ("GET", "/leads/rules"): RouteCase(TENANT),
+    ("POST", "/leads/rules"): RouteCase(TENANT, {"name": "甲方规则"}),
+    ("POST", "/leads/rules/{rule_id:uuid}/delete"): RouteCase(TENANT),
     ("GET", "/pools"): RouteCase(TENANT),
     ("POST", "/pools"): RouteCase(TENANT, {"name": "甲方公海"}),
     ("POST", "/pools/claim/{customer_id:uuid}"): RouteCase(TENANT),
@@ -76,6 +80,7 @@ GRAPHQL_CASES: dict[str, GraphQLCase] = {
 
 
 async def seed(app: Litestar, world: World, session: Any, b_owner: Any) -> dict[str, str]:
+    rule = await lead_rules.add_rule(session, b_owner, {"name": MARKER_NAME, "city": "广州市"})
     lead = await LeadService(session, b_owner).create(
         {"name": MARKER_NAME, "mobile": "13987654322", "message": MARKER_NAME}
     )
@@ -85,7 +90,12 @@ async def seed(app: Litestar, world: World, session: Any, b_owner: Any) -> dict[
         {"name": MARKER_NAME + "公海", "mobile": "13987654323"}
     )
     await pools.release(pooled.id, pool.id)
-    return {"lead_id": str(lead.id), "pool_id": str(pool.id), "pooled_customer_id": str(pooled.id)}
+    return {
+        "lead_id": str(lead.id),
+        "pool_id": str(pool.id),
+        "pooled_customer_id": str(pooled.id),
+        "rule_id": str(rule.id),
+    }
 
 
 async def untouched(session: Any, world: World) -> list[str]:
@@ -98,6 +108,8 @@ async def untouched(session: Any, world: World) -> list[str]:
     pooled = await session.get(Customer, uuid.UUID(world.extra["pooled_customer_id"]))
     if pooled is None or pooled.owner_id is not None:
         problems.append("B's pooled customer was claimed")
+    if await session.get(LeadRule, uuid.UUID(world.extra["rule_id"])) is None:
+        problems.append("B's assignment rule was removed")
     if await session.scalar(select(func.count()).select_from(Pool)) != 1:
         problems.append("B's pools changed")
     return problems

@@ -13,7 +13,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
 
-from sqlalchemy import ColumnElement, Select, func, literal, select, union_all
+from sqlalchemy import ColumnElement, Select, func, literal, select, tuple_, union_all
 from sqlalchemy.dialects.postgresql import aggregate_order_by
 from sqlalchemy.ext.asyncio import AsyncSession
 
@@ -57,6 +57,10 @@ def _groups(reason: DuplicateReason, visible: ColumnElement[bool]) -> Select[*tu
     else:
         keys = [company_key(Customer.name)]
         where.append(Customer.kind == "company")
+    # The keys held more than once, counted first (an index-only scan of live customers in key
+    # order, migration 0023); only their few groups then gather ids in order. Gathering every
+    # group's ids, as nearly all are single customers, cost three times as much at 200,000.
+    repeated = select(*keys).where(*where).group_by(*keys).having(func.count() > 1)
     return (
         select(
             literal(reason.value).label("reason"),
@@ -65,9 +69,8 @@ def _groups(reason: DuplicateReason, visible: ColumnElement[bool]) -> Select[*tu
             ).label("ids"),
             func.max(Customer.created_at).label("newest"),
         )
-        .where(*where)
+        .where(*where, tuple_(*keys).in_(repeated))
         .group_by(*keys)
-        .having(func.count() > 1)
     )
 
 

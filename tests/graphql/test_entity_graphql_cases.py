@@ -1,4 +1,4 @@
-"""Products, orders and follow-ups through the API keep the generic entity promises
+"""Customers, products, orders and follow-ups through the API keep the generic entity promises
 (tests/graphql_entity_cases.py), as contacts and addresses do: create and update, a bad input as a
 typed error naming its path, a stale version, read-only role and token refused, another team's
 manager (for scoped records) and another dealer finding nothing; the top-level lists refuse a bad
@@ -92,3 +92,18 @@ class TestFollowUpThroughTheApi(GraphQLEntityCases):
 
     def valid_input(self, context: dict[str, Any]) -> dict[str, Any]:
         return {"customerId": context["customer"], "channel": "CALL", "summary": "电话回访，客户考虑换空调"}
+
+
+class TestCustomerThroughTheApi(GraphQLEntityCases):
+    create, update, delete, restore = "createCustomer", "updateCustomer", "deleteCustomer", "restoreCustomer"
+    payload_field, payload_type, selection = "customer", "CustomerPayload", "name"
+    update_input = {"notes": "想换一台变频空调"}
+    bad_input = {"mobile": "1380013"}
+    bad_field = (["input", "mobile"], "invalid_mobile")
+    list_query, list_filter_type = "customers", "CustomerFilter"
+    bad_filter = {"search": "李" * 201}  # the customer search takes up to 200
+    bad_filter_field = (["filter", "search"], "too_long")
+
+    def valid_input(self, context: dict[str, Any]) -> dict[str, Any]:
+        # Each customer its own mobile: the duplicate control (撞单) refuses a repeat.
+        return {"name": f"李红梅{secrets.token_hex(2)}", "mobile": f"137{secrets.randbelow(10**8):08d}"}

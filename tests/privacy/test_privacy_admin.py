@@ -44,6 +44,9 @@ async def test_consent_id_number_reveal_export_and_erase_from_the_customer_page(
         {"purpose": "sensitive_data", "channel": "in_store", "policy_version": "2026-01"},
     )
     assert given.status_code == 200 and "已生效" in given.text
+    # The consent is an entry of the customer's timeline, purpose and channel named.
+    timeline = (await sales.get(f"/customers/{customer}/timeline?kind=consent")).text
+    assert "已同意 · 敏感个人信息" in timeline and "门店签字" in timeline and "2026-01" in timeline
     saved = await sales.htmx("POST", f"{url}/sensitive", {"id_card": GOOD_ID})
     assert saved.status_code == 200 and "110105********002X" in saved.text and GOOD_ID not in saved.text
     # 张伟 sees no reveal button and is refused if he posts anyway.

@@ -26,6 +26,7 @@ from app.http.auth import current_tenant
 from app.i18n import gettext as _
 from app.kit.duplicates import DuplicateFound, Match
 from app.kit.registry import entity
+from app.privacy.fields import ConsentChannel, ConsentPurpose
 from app.timeline import notes
 from app.timeline.service import Entry, customer_timeline, entry_kinds
 from web.controllers.audit import action_label, entity_label
@@ -87,6 +88,20 @@ def describe(entry: Entry) -> dict[str, Any]:
         return {"headline": _("moved the stage: %(move)s") % {"move": moved}, "body": data.get("note")}
     if entry.kind == "merge":
         return {"headline": _("Merge"), "merge": data}
+    if entry.kind == "consent":
+        # A consent given or withdrawn: the purpose in the headline, the channel and policy below.
+        after = data.get("after") or {}
+        purpose, channel = (
+            ConsentPurpose.parse(after.get("purpose")),
+            ConsentChannel.parse(after.get("withdraw_channel") or after.get("channel")),
+        )
+        headline = action_label(data.get("action") or "", "consent")
+        if purpose is not None:
+            headline += f" · {_(purpose.label)}"
+        body = " · ".join(
+            x for x in (_(channel.label) if channel else "", after.get("policy_version") or "") if x
+        )
+        return {"headline": headline, "body": body}
     key = data.get("entity") or ""
     spec = entity(key)
     fields = [

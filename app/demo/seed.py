@@ -36,6 +36,7 @@ from app.demo.generator import (
     StaffMember,
     fake_customers,
 )
+from app.demo.pipeline import ensure_demo_pipeline
 from app.demo.stock import ensure_demo_stock
 from app.kit.pinyin_sort import sort_key
 from app.platform.audit import PlatformActor
@@ -115,6 +116,7 @@ async def seed_demo(db: Database, *, customers: int = 2500, reset: bool = False,
         echo=echo,
     )
     await ensure_demo_stock(db, tenant.schema_name, users[STAFF[0]["email"]], echo=echo)
+    await ensure_demo_pipeline(db, tenant.schema_name, users, echo=echo)
     echo(
         f"demo: {result.existing + result.added} customers ({result.added} added in {result.seconds:.1f}s); "
         f"log in at demo.{get_settings().base_domain} as {STAFF[0]['email']} / {DEMO_PASSWORD}"

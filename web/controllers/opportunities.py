@@ -304,7 +304,7 @@ class ContractsController(Controller):
             problems.append(_("Nothing matches these filters."))
             found = await service.page(first=20)
         deals = OpportunityService(db_session, actor)
-        names = await deals.names([c for c in found.items])  # type: ignore[arg-type]
+        names = await deals.names(found.items)  # type: ignore[arg-type]  # contracts name their customer alike
         ctx = page(
             request,
             actor,

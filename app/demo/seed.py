@@ -36,8 +36,8 @@ from app.demo.generator import (
     StaffMember,
     fake_customers,
 )
-from app.demo.pipeline import ensure_demo_pipeline
 from app.demo.leads import ensure_demo_leads
+from app.demo.pipeline import ensure_demo_pipeline
 from app.demo.stock import ensure_demo_stock
 from app.kit.pinyin_sort import sort_key
 from app.platform.audit import PlatformActor

@@ -6,6 +6,8 @@
   check on create, edit and import (the check only ever asks for live customers), and the
   likely-duplicates scan's "same mobile" groups read in key order with the columns it needs.
 - ``ix_customers_live_name_place``: the scan's "same name in the same district" groups, likewise.
+- ``ix_customers_live_company_key`` replaces ``ix_customers_company_key``: company names for the check
+  and the scan's "same company" groups, index-only (``name`` included for the expression).
 
 Revision ID: 0023
 Revises: 0022
@@ -23,6 +25,9 @@ branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 
 _SCAN_COLUMNS = ["created_at", "id", "owner_id"]
+# Frozen copy of app.duplicates.models.COMPANY_KEY_PATTERN as of this revision.
+COMPANY_KEY_PATTERN = r"有限责任公司|股份有限公司|有限公司|[[:space:]()（）\[\]【】]"
+COMPANY_KEY = f"regexp_replace(lower(name), '{COMPANY_KEY_PATTERN}', '', 'g')"
 
 
 def upgrade() -> None:
@@ -50,9 +55,26 @@ def upgrade() -> None:
         postgresql_include=_SCAN_COLUMNS,
         postgresql_where=sa.text("deleted_at IS NULL AND district IS NOT NULL"),
     )
+    op.create_index(
+        "ix_customers_live_company_key",
+        "customers",
+        [sa.text(COMPANY_KEY)],
+        schema="tenant",
+        postgresql_include=["name", *_SCAN_COLUMNS],
+        postgresql_where=sa.text("kind = 'company' AND deleted_at IS NULL"),
+    )
+    op.drop_index("ix_customers_company_key", table_name="customers", schema="tenant")
 
 
 def downgrade() -> None:
+    op.create_index(
+        "ix_customers_company_key",
+        "customers",
+        [sa.text(COMPANY_KEY)],
+        schema="tenant",
+        postgresql_where=sa.text("kind = 'company'"),
+    )
+    op.drop_index("ix_customers_live_company_key", table_name="customers", schema="tenant")
     op.drop_index("ix_customers_live_name_place", table_name="customers", schema="tenant")
     op.create_index(
         "ix_customers_mobile",

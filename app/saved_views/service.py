@@ -160,7 +160,10 @@ async def _check(
                 errors.extend(FieldError("filters.custom", p.code, p.message) for p in problems)
         values["filters"] = given
     if data.sort is not None:
-        sorts = service_for(spec.key).sort_fields
+        try:
+            sorts: tuple[str, ...] = tuple(service_for(spec.key).sort_fields)
+        except KeyError:  # a list whose entity has no kit service sorts by nothing saved
+            sorts = ()
         if data.sort and data.sort not in sorts:
             errors.append(FieldError("sort", "invalid_choice", f"must be one of {', '.join(sorts)}"))
         values["sort"] = data.sort or None

@@ -124,9 +124,9 @@ async def test_bulk_delete_counts_refusals_and_can_be_undone(app: Litestar, tena
     assert (await load(app, tenant, theirs)).deleted_at is None
     assert "customers-changed" in _toast(response)
 
-    # The undo link restores exactly the two that were deleted.
+    # The undo link (the batch's undo) restores exactly the two that were deleted.
     restored = await manager.htmx("POST", undo["url"])  # type: ignore[index]
-    assert restored.status_code == 200 and "已完成 2 条" in _toast(restored)["toast"]  # type: ignore[operator]
+    assert restored.status_code == 200 and "恢复 2 条" in _toast(restored)["toast"]  # type: ignore[operator]
     assert (await load(app, tenant, mine)).deleted_at is None
     assert (await load(app, tenant, ours)).deleted_at is None
 
@@ -151,10 +151,11 @@ async def test_bulk_owner_change_and_tag_go_through_the_service(app: Litestar, t
     admin = await logged_in(app, tenant, "admin")
     given = [str(first), str(second)]
     owner = str(tenant.people["sales_a2"])
+    # Each batch is one job, undoable from its toast.
     moved = await admin.htmx("POST", "/customers/bulk", {"verb": "owner", "value": owner, "ids": given})
-    assert _toast(moved)["toast"] == "已完成 2 条"
+    assert _toast(moved)["toast-undo"]["message"] == "已完成 2 条"  # type: ignore[index]
     tagged = await admin.htmx("POST", "/customers/bulk", {"verb": "add_tags", "value": "团购", "ids": given})
-    assert _toast(tagged)["toast"] == "已完成 2 条"
+    assert _toast(tagged)["toast-undo"]["message"] == "已完成 2 条"  # type: ignore[index]
     for customer_id in (first, second):
         record = await load(app, tenant, customer_id)
         assert record.owner_id == tenant.people["sales_a2"] and record.version == 3

@@ -90,3 +90,7 @@ ROUTES += [DeliveriesController]
 from web.controllers.privacy import PrivacyController, PrivacyPagesController  # noqa: E402
 
 ROUTES += [PrivacyController, PrivacyPagesController]
+
+from web.controllers.list_tools import BatchesController, SavedViewsController, TagsController  # noqa: E402
+
+ROUTES += [SavedViewsController, BatchesController, TagsController]

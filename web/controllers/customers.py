@@ -48,13 +48,16 @@ from web.controllers.labels import CHOICES, choice_label, field_label
 from web.kit.lists import (
     ASSIGN_OWNER,
     DELETE,
+    MOVE_STAGE,
     RESTORE,
     Column,
     ListSpec,
     ListView,
     add_to_list,
+    list_extras,
     load_page,
     parse_list_query,
+    remove_from_list,
     run_bulk,
 )
 from web.templating import fmt_datetime
@@ -75,11 +78,19 @@ CUSTOMER_LIST = ListSpec(
         Column("updated_at", N_("Updated"), sort="updated_at", wide_only=True, cls="muted"),
     ),
     sorts={"created_at": N_("Created"), "updated_at": N_("Updated"), "name": N_("Name")},
-    bulk=(DELETE, RESTORE, ASSIGN_OWNER, add_to_list("tags", N_("Add tag"), LIMITS["tag"])),
+    bulk=(
+        DELETE,
+        RESTORE,
+        ASSIGN_OWNER,
+        add_to_list("tags", N_("Add tag"), LIMITS["tag"]),
+        remove_from_list("tags", N_("Remove tag")),
+        MOVE_STAGE,
+    ),
     new_label=N_("New customer"),
     empty_label=N_("No customers yet."),
     row_prefix="customer",
     custom_after="tags",
+    filter_type=CustomerFilter,
 )
 
 FORM_FIELDS = tuple(f for f in CustomerInput.__dataclass_fields__ if f != "custom")  # custom.<key>: see below
@@ -276,6 +287,7 @@ class CustomersController(Controller):
                 [c.owner_id for c in rows if c.owner_id]
                 + custom_field_web.staff_ids(definitions, [c.custom or {} for c in rows]),
             ),
+            **await list_extras(db_session, actor, CUSTOMER_LIST, query),
         )
         ctx = context(
             request,

@@ -14,19 +14,25 @@ import uuid
 from collections.abc import Awaitable, Callable, Mapping, Sequence
 from dataclasses import dataclass, field, replace
 from typing import Any
-from urllib.parse import urlencode
+from urllib.parse import parse_qsl, urlencode
 
 from litestar import Request, Response
 from litestar.response import Redirect
 
-from app.domain import Actor, FieldError, ValidationFailed
+from app.batches import run as batch_runs
+from app.batches import service as batches
+from app.customfields import service as custom_fields
+from app.domain import Actor, DomainError, FieldError, PermissionDenied, ValidationFailed
 from app.i18n import gettext as _
+from app.i18n import locale_var
 from app.kit import bulk
 from app.kit.enums import N_
 from app.kit.filters import AnyOf, DateRange, FilterSpec, Flag, OneOf, Owner, Parsed, Search, Tag
 from app.kit.paging import Order, Page
 from app.kit.registry import EntitySpec
 from app.kit.service import EntityService
+from app.saved_views import service as saved_views
+from app.workflows import service as workflows
 from web.kit.responses import htmx_done, htmx_undo
 
 PAGE_SIZES = (10, 20, 50, 100)
@@ -59,9 +65,12 @@ class BulkVerb:
     input: str = ""
     in_trash: bool = False  # offered in the recycle bin instead of the live list
     run: Callable[[str], bulk.Verb] | None = None  # from the posted input to the verb
+    # The batch action (app.batches) this verb is when the entity has a batch target: then it runs
+    # as one audited job, on the ticked rows or on all rows matching the filter, with an undo.
+    batch: str | None = None
 
 
-DELETE = BulkVerb("delete", N_("Delete"), "delete", run=lambda _value: bulk.delete)
+DELETE = BulkVerb("delete", N_("Delete"), "delete", run=lambda _value: bulk.delete, batch="delete")
 RESTORE = BulkVerb("restore", N_("Restore"), "delete", in_trash=True, run=lambda _value: bulk.restore)
 
 
@@ -72,7 +81,9 @@ def _owner_verb(value: str) -> bulk.Verb:
         return bulk.assign_owner(None)
 
 
-ASSIGN_OWNER = BulkVerb("owner", N_("Change owner"), "edit", input="owner", run=_owner_verb)
+ASSIGN_OWNER = BulkVerb("owner", N_("Change owner"), "edit", input="owner", run=_owner_verb, batch="owner")
+# Move to another stage of the entity's workflow (batch only: guards apply per record).
+MOVE_STAGE = BulkVerb("stage", N_("Move stage"), "edit", input="stage", batch="stage")
 
 
 def add_to_list(name: str, label: str, max_length: int) -> BulkVerb:
@@ -82,7 +93,12 @@ def add_to_list(name: str, label: str, max_length: int) -> BulkVerb:
         word = value.strip()
         return bulk.add_to(name, [word] if word and len(word) <= max_length else [])
 
-    return BulkVerb(f"add_{name}", label, "edit", input="text", run=run)
+    return BulkVerb(f"add_{name}", label, "edit", input="text", run=run, batch=f"add_{name}")
+
+
+def remove_from_list(name: str, label: str) -> BulkVerb:
+    """A verb removing a word from a list field (batch only): "remove tag" on customers."""
+    return BulkVerb(f"remove_{name}", label, "edit", input="text", batch=f"remove_{name}")
 
 
 @dataclass(frozen=True)
@@ -101,6 +117,14 @@ class ListSpec:
     empty_label: str = N_("Nothing here yet.")  # msgid: no records at all
     row_prefix: str = ""  # row ids: "customer-<id>"
     custom_after: str | None = None  # the column the custom-field columns follow (default: the last)
+    # The entity's filter value type (CustomerFilter): with it, batch verbs can take "all N matching".
+    filter_type: type | None = None
+
+    def __post_init__(self) -> None:
+        # Saved views of this list are checked against its filters and columns (app.saved_views).
+        saved_views.declare_list(
+            self.entity.key, filters=self.filters, columns=[c.name for c in self.columns]
+        )
 
     @property
     def default_sort(self) -> str:
@@ -133,7 +157,7 @@ class ListQuery:
     @property
     def filtered(self) -> bool:
         """Any condition besides the view (recycle bin), sort and size."""
-        return any(k not in ("trashed", "sort", "dir", "size") for k in self.kept)
+        return any(k not in ("trashed", "sort", "dir", "size", "view") for k in self.kept)
 
     def url(self, **changes: Any) -> str:
         params = {**self.kept, **{k: (str(v) if v is not None else None) for k, v in changes.items()}}
@@ -231,6 +255,8 @@ def parse_list_query(
     kept = dict(parsed.kept)
     if "trashed" in kept:
         kept["trashed"] = "1"
+    if (chosen := _view_id(params.get("view"))) is not None:
+        kept["view"] = str(chosen)  # the saved view whose tab is open (its columns apply)
     sort = (params.get("sort") or spec.default_sort).strip()
     if sort not in spec.sorts:
         problems.append(_("Unknown sort order; sorted by creation time instead."))
@@ -310,6 +336,43 @@ class ListView:
     options: Mapping[str, Sequence[tuple[str, str]]] = field(default_factory=dict)  # filter → choices
     staff: Sequence[Any] = ()  # people a record may be given to (owner filter, change owner)
     names: Mapping[Any, str] = field(default_factory=dict)  # staff id → name (owner, staff fields)
+    saved_views: Sequence[Any] = ()  # the tabs above the list (app.saved_views), ``saved_view_tabs``
+    active_view: Any = None  # the saved view whose tab is open: its columns apply
+    active_editable: bool = False  # the actor may delete the open view
+    stages: Sequence[tuple[str, str]] = ()  # the workflow's stages, for "move stage"
+
+    def __post_init__(self) -> None:
+        chosen = getattr(self.active_view, "columns", None)
+        if chosen:
+            # The view's columns, the card's title column always kept.
+            self.columns = [c for c in self.columns if c.name in chosen or c.title]
+            self.custom_columns = [d for d in self.custom_definitions if f"cf.{d.key}" in chosen]
+
+    @property
+    def shown_columns(self) -> list[str]:
+        """What "save this view" stores as its columns: what the list shows now."""
+        return [c.name for c in self.columns] + [f"cf.{d.key}" for d in self.custom_columns]
+
+    def view_url(self, saved: Any) -> str:
+        """A saved view's tab: the list with its filters, its sort and its id."""
+        params = dict(saved.filters or {})
+        if saved.sort:
+            params["sort"] = saved.sort
+        if saved.descending is not None:
+            params["dir"] = "desc" if saved.descending else "asc"
+        params["view"] = str(saved.id)
+        if self.query.trashed:
+            params["trashed"] = "1"
+        return self.spec.path + "?" + urlencode(params)
+
+    @property
+    def batch_ready(self) -> bool:
+        """Batch verbs run as jobs with an undo, and may take every row matching the filter."""
+        return batches.target_for(self.spec.entity.key) is not None
+
+    @property
+    def matching_total(self) -> int:
+        return self.page.total if self.page else 0
 
     @property
     def custom_after(self) -> str | None:
@@ -407,7 +470,21 @@ class ListView:
 
     @property
     def active_filters(self) -> int:
-        return sum(1 for k in self.query.kept if k not in ("trashed", "sort", "dir", "size"))
+        return sum(1 for k in self.query.kept if k not in ("trashed", "sort", "dir", "size", "view"))
+
+
+def refusal_text(reasons: Mapping[str, int]) -> str:
+    """ "not found or not yours: 2, a workflow rule refused it: 1"."""
+    words = {
+        bulk.NOT_FOUND: _("not found or not yours"),
+        bulk.FORBIDDEN: _("no permission"),
+        bulk.INVALID: _("not accepted"),
+        bulk.CONFLICT: _("changed by someone else"),
+        "guard_failed": _("a workflow condition is not met"),
+        "not_allowed_transition": _("the workflow has no such move"),
+    }
+    ordered = sorted(reasons.items(), key=lambda item: -item[1])
+    return _(", ").join(f"{words.get(r, r)}: {n}" for r, n in ordered)
 
 
 def bulk_message(outcome: bulk.BulkOutcome) -> str:
@@ -415,13 +492,7 @@ def bulk_message(outcome: bulk.BulkOutcome) -> str:
     done = _("%(n)s done") % {"n": len(outcome.done)}
     if not outcome.refused:
         return done
-    reasons = {
-        bulk.NOT_FOUND: _("not found or not yours"),
-        bulk.FORBIDDEN: _("no permission"),
-        bulk.INVALID: _("not accepted"),
-        bulk.CONFLICT: _("changed by someone else"),
-    }
-    why = _(", ").join(f"{reasons.get(r, r)}: {n}" for r, n in outcome.reasons().most_common())
+    why = refusal_text(outcome.reasons())
     return _("%(done)s, %(refused)s refused (%(why)s).") % {
         "done": done,
         "refused": len(outcome.refused),
@@ -439,9 +510,12 @@ async def run_bulk(
     data = {k: str(form.get(k) or request.query_params.get(k) or "") for k in ("verb", "value", "next")}
     ids_given = [*form.getall("ids", []), *request.query_params.getall("ids", [])]
     verb = next((v for v in spec.bulk if v.key == (data.get("verb") or "")), None)
-    ids = bulk.parse_ids(ids_given)
     back = str(data.get("next") or "")
     back = back if back.startswith(spec.path) and not back.startswith("//") else spec.path
+    target = batches.target_for(spec.entity.key)
+    if verb is not None and verb.batch and target is not None and verb.batch in target.actions:
+        return await _run_batch(request, spec, session, actor, verb, form, ids_given, back)
+    ids = bulk.parse_ids(ids_given)
     if verb is None or verb.run is None or not ids:
         message = _("Choose an action and at least one row.")
         if request.headers.get("HX-Request"):
@@ -458,6 +532,141 @@ async def run_bulk(
         undo_url = f"{spec.path}/bulk?verb=restore&ids=" + ",".join(str(i) for i in outcome.done)
         return htmx_undo(message, undo_url, _("Undo"), **events)
     return htmx_done(message, **events)
+
+
+def _view_id(raw: Any) -> uuid.UUID | None:
+    try:
+        return uuid.UUID(str(raw or "").strip())
+    except ValueError:
+        return None
+
+
+def batch_change(verb: BulkVerb, value: str) -> batches.Change:
+    """The batch change a bulk verb and its posted input ask for."""
+    action = verb.batch or verb.key
+    if action == batches.OWNER:
+        return batches.Change(action, owner_id=_view_id(value))
+    if action in (batches.ADD_TAGS, batches.REMOVE_TAGS):
+        return batches.Change(action, tags=(value.strip(),) if value.strip() else ())
+    if action == batches.STAGE:
+        return batches.Change(action, stage=value.strip() or None)
+    return batches.Change(action)
+
+
+def batch_message(job: Any) -> str:
+    """ "3 done, 2 refused (the workflow has no such move: 2)." for a finished batch."""
+    done = _("%(n)s done") % {"n": job.done}
+    refused = sum((job.refused or {}).values())
+    if not refused:
+        return done
+    return _("%(done)s, %(refused)s refused (%(why)s).") % {
+        "done": done,
+        "refused": refused,
+        "why": refusal_text(job.refused),
+    }
+
+
+async def _run_batch(
+    request: Request[Any, Any, Any],
+    spec: ListSpec,
+    session: Any,
+    actor: Actor,
+    verb: BulkVerb,
+    form: Any,
+    ids_given: list[str],
+    back: str,
+) -> Response[Any] | Redirect:
+    """A bulk verb as one audited batch job (app.batches) on the ticked rows, or on every row matching
+    the list's filter ("all N matching"); the toast offers the undo."""
+    hx = bool(request.headers.get("HX-Request"))
+    change = batch_change(verb, str(form.get("value") or request.query_params.get("value") or ""))
+    everything = str(form.get("all") or "") == "1" and spec.filter_type is not None
+    try:
+        if everything:
+            assert spec.filter_type is not None
+            params = dict(parse_qsl(str(form.get("query") or "").lstrip("?")))
+            definitions = (
+                await custom_fields.active_definitions(session, spec.entity.key)
+                if spec.entity.customizable
+                else []
+            )
+            filters = filters_from_form(spec.filters, spec.filter_type, definitions, params, {})
+            if params.get("trashed") and hasattr(filters, "trashed"):
+                filters = replace(filters, trashed=True)
+            job = await batches.start(session, actor, spec.entity.key, change, filters=filters)
+        else:
+            ids = [i for i in (_view_id(part) for raw in ids_given for part in str(raw).split(",")) if i]
+            job = await batches.start(session, actor, spec.entity.key, change, ids=ids)
+        tenant = request.scope["state"]["tenant"]
+        job = await batch_runs.dispatch(
+            session, actor, job, getattr(request.app.state, "arq", None), tenant.schema_name
+        )
+    except DomainError as exc:
+        await session.rollback()
+        ticked = [] if everything else bulk.parse_ids(ids_given)
+        reason = _whole_batch_reason(exc)
+        if ticked and reason:
+            # Refused for every ticked row alike (no permission, a bad tag): counted as the rows.
+            message = bulk_message(bulk.BulkOutcome(refused=[(i, reason) for i in ticked]))
+        else:
+            message = _("Nothing was changed: %(why)s") % {"why": _batch_refusal(exc)}
+        return htmx_done(message) if hx else Redirect(back, status_code=303)
+    if not hx:
+        return Redirect(back, status_code=303)
+    events = {spec.changed_event: job.done}
+    if job.status != batches.BatchStatus.DONE:
+        return htmx_done(
+            _("%(n)s records are being changed in the background; the list updates when it is done.")
+            % {"n": job.total},
+            **events,
+        )
+    if batches.can_undo(job):
+        return htmx_undo(batch_message(job), f"/batches/{job.id}/undo", _("Undo"), **events)
+    return htmx_done(batch_message(job), **events)
+
+
+def _whole_batch_reason(exc: DomainError) -> str | None:
+    if isinstance(exc, PermissionDenied):
+        return bulk.FORBIDDEN
+    if isinstance(exc, ValidationFailed) and exc.errors and exc.errors[0].field.startswith("change."):
+        return bulk.INVALID
+    return None
+
+
+def _batch_refusal(exc: DomainError) -> str:
+    if isinstance(exc, PermissionDenied):
+        return _("you do not have the permission for this action.")
+    if isinstance(exc, ValidationFailed) and exc.errors:
+        code = exc.errors[0].code
+        if code == "too_many":
+            return _("at most %(n)s records at once; narrow the filter.") % {"n": f"{batches.BATCH_MAX:,}"}
+        if code == "empty":
+            return _("no rows to change.")
+        if code == "required":
+            return _("choose what to change them to.")
+    return _("the request was not accepted.")
+
+
+async def list_extras(session: Any, actor: Actor, spec: ListSpec, query: ListQuery) -> dict[str, Any]:
+    """What a kit list adds to its ``ListView`` for saved views and batch verbs: the views' tabs, the
+    open view (``?view=<id>``, one the actor may see, else none) and the workflow's stages."""
+    extras: dict[str, Any] = {}
+    try:
+        found = await saved_views.list_views(session, actor, spec.entity.key)
+    except DomainError:
+        found = []
+    extras["saved_views"] = found
+    chosen = _view_id(query.kept.get("view"))
+    active = next((v for v in found if v.id == chosen), None)
+    if chosen is not None and active is None:
+        query.kept.pop("view", None)
+    extras["active_view"] = active
+    extras["active_editable"] = bool(active and saved_views.may_edit(actor, active, spec.entity))
+    if spec.entity.workflow_field and any(v.batch == batches.STAGE for v in spec.bulk):
+        current = await workflows.current(session, spec.entity.key)
+        locale = locale_var.get()
+        extras["stages"] = [(s.key, s.label_in(locale)) for s in current.definition.states]
+    return extras
 
 
 def filters_from_form(
@@ -492,8 +701,12 @@ __all__ = [
     "ListQuery",
     "ListSpec",
     "ListView",
+    "MOVE_STAGE",
     "add_to_list",
+    "batch_change",
+    "remove_from_list",
     "filters_from_form",
+    "list_extras",
     "load_page",
     "parse_list_query",
     "replace",

@@ -9,7 +9,7 @@ from __future__ import annotations
 import uuid
 from typing import Any
 
-from isolation_world import MARKER_NAME, MARKER_TAG, GraphQLCase, RouteCase, World
+from isolation_world import MARKER_NAME, MARKER_TAG, TENANT, GraphQLCase, RouteCase, World
 from litestar import Litestar
 from sqlalchemy import select
 
@@ -20,13 +20,21 @@ from app.customers.models import Tag
 from app.saved_views import service as views
 from app.saved_views.models import SavedView
 
-ROUTE_CASES: dict[tuple[str, str], RouteCase] = {}
+ROUTE_CASES: dict[tuple[str, str], RouteCase] = {
+    ("POST", "/views"): RouteCase(TENANT, {"entity": "customer", "name": "甲方视图", "list": "/customers"}),
+    ("POST", "/views/{view_id:uuid}/delete"): RouteCase(TENANT),
+    ("POST", "/batches/{job_id:uuid}/undo"): RouteCase(TENANT),
+    ("GET", "/settings/tags"): RouteCase(TENANT),
+    ("POST", "/settings/tags/{tag_id:uuid}"): RouteCase(TENANT, {"name": "被篡改", "color": "red"}),
+    ("POST", "/settings/tags/{tag_id:uuid}/merge"): RouteCase(TENANT, {"into": "{tag_id}"}),
+    ("POST", "/settings/tags/{tag_id:uuid}/delete"): RouteCase(TENANT),
+}
 
 GRAPHQL_CASES: dict[str, GraphQLCase] = {
     "savedViews": ('{ savedViews(entity: "customer") { name filters } }', lambda w: {}),
     "batchJob": (
         "query($id: ID!) { batchJob(id: $id) { status total } }",
-        lambda w: {"id": w.extra["batch_job_id"]},
+        lambda w: {"id": w.extra["job_id"]},
     ),
     "managedTags": ("{ managedTags { name customerCount } }", lambda w: {}),
     "createSavedView": (
@@ -48,7 +56,7 @@ GRAPHQL_CASES: dict[str, GraphQLCase] = {
     ),
     "undoBatch": (
         "mutation($id: ID!) { undoBatch(id: $id) { __typename } }",
-        lambda w: {"id": w.extra["batch_job_id"]},
+        lambda w: {"id": w.extra["job_id"]},
     ),
     "updateTag": (
         'mutation($id: ID!) { updateTag(id: $id, name: "被篡改") { __typename } }',
@@ -74,7 +82,7 @@ async def seed(app: Litestar, world: World, session: Any, b_owner: Any) -> dict[
     )
     job = await dispatch(session, b_owner, job, None, "")
     tag_id = await session.scalar(select(Tag.id).where(Tag.name == MARKER_TAG))
-    return {"view_id": str(view.id), "batch_job_id": str(job.id), "tag_id": str(tag_id)}
+    return {"view_id": str(view.id), "job_id": str(job.id), "tag_id": str(tag_id)}
 
 
 async def untouched(session: Any, world: World) -> list[str]:
@@ -82,7 +90,7 @@ async def untouched(session: Any, world: World) -> list[str]:
     view = await session.get(SavedView, uuid.UUID(world.extra["view_id"]))
     if view is None or view.version != 1 or view.name != MARKER_NAME[:20]:
         problems.append("B's saved view changed")
-    job = await session.get(BatchJob, uuid.UUID(world.extra["batch_job_id"]))
+    job = await session.get(BatchJob, uuid.UUID(world.extra["job_id"]))
     if job is None or job.status != "done":
         problems.append("B's batch job changed")
     tag = await session.get(Tag, uuid.UUID(world.extra["tag_id"]))

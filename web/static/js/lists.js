@@ -13,9 +13,12 @@
     if (!form) return;
     const all = Array.from(boxes(form));
     const ticked = all.filter((b) => b.checked).length;
-    form.classList.toggle("idle", ticked === 0);
+    // "All N matching": the batch takes every row the filter matches, ticked or not.
+    const matching = form.querySelector("[data-select-matching]");
+    const everything = Boolean(matching && matching.checked);
+    form.classList.toggle("idle", ticked === 0 && !everything);
     const count = form.querySelector("[data-selected-count]");
-    if (count) count.textContent = ticked ? (form.dataset.selectedText || "").replace("%n", ticked) || String(ticked) : "";
+    if (count) count.textContent = everything ? "" : ticked ? (form.dataset.selectedText || "").replace("%n", ticked) || String(ticked) : "";
     document.querySelectorAll(`[data-select-all="${form.id}"]`).forEach((box) => {
       box.checked = all.length > 0 && ticked === all.length;
       box.indeterminate = ticked > 0 && ticked < all.length;
@@ -35,7 +38,7 @@
     if (all) {
       boxes(bulkForm(all.dataset.selectAll)).forEach((b) => { b.checked = all.checked; });
     }
-    if (all || target.matches("input[name=ids]") || target.matches("[data-bulk-verb]")) refresh();
+    if (all || target.matches("input[name=ids]") || target.matches("[data-bulk-verb]") || target.matches("[data-select-matching]")) refresh();
   });
   document.addEventListener("click", (event) => {
     const toggle = event.target.closest && event.target.closest(".filter-toggle");

@@ -135,11 +135,13 @@ class LeadService(EntityService[Lead]):
         team_id = None
         if owner_id is None:
             pick = await pick_owner(self.session, context)
-            if pick is None and self.actor.via == "system":
+            works_leads = self.actor.via != "system" and self.actor.can(WORKS_LEADS)
+            if pick is None and not works_leads:
+                # The web form, or marketing importing a list: whoever works leads and has fewest.
                 pick = await least_loaded(self.session)
             if pick is not None:
                 owner_id, team_id = pick.owner_id, pick.team_id
-            elif self.actor.via != "system":
+            elif works_leads:
                 owner_id = self.actor.user_id
         else:
             await self._check_owner(owner_id)

@@ -23,6 +23,7 @@ from app.followups import home as _followups_home  # noqa: F401
 from app.followups import service as _followups  # noqa: F401
 from app.inventory import service as _inventory  # noqa: F401
 from app.kit.registry import entities, entity
+from app.leads import imports as _lead_imports  # noqa: F401
 from app.leads import pools as _pools  # noqa: F401
 from app.leads import service as _leads  # noqa: F401
 from app.opportunities import contracts as _contracts  # noqa: F401

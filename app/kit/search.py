@@ -21,12 +21,13 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
 
-from sqlalchemy import ColumnElement, or_, select, text
+from sqlalchemy import ColumnElement, and_, or_, select, text
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import load_only
 
 from app.domain import Actor, FieldError, ValidationFailed
 from app.kit.registry import EntitySpec, entity
+from app.kit.sensitive import exact_matches
 from app.search.grams import build_query, escape_like, normalize
 
 # A query longer than this is no name, phone or initials anyone types; it is refused with a message.
@@ -146,11 +147,11 @@ async def _search_one(
     service = service_for(spec.key)(session, actor)
     wanted = {"name", *source.columns, *source.subtitle, *_page_fields(spec)}
     columns = [getattr(model, name) for name in sorted(wanted) if hasattr(model, name)]
-    statement = (
-        select(model)
-        .options(load_only(*columns))
-        .where(model.deleted_at.is_(None), *_conditions(model, source, query))
-    )
+    matched: ColumnElement[bool] = and_(*_conditions(model, source, query))
+    if exact := await exact_matches(session, spec.key, query):
+        # A full ID card number finds its customer through the keyed hash (app.kit.sensitive).
+        matched = or_(matched, model.id.in_(exact))
+    statement = select(model).options(load_only(*columns)).where(model.deleted_at.is_(None), matched)
     statement = (await service.visible(statement)).limit(CANDIDATES)
     records = (await session.scalars(statement)).all()
     needle = normalize(query).strip()

@@ -14,7 +14,7 @@ from __future__ import annotations
 
 import re
 import uuid
-from collections.abc import Callable
+from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 from datetime import date
 from typing import Any
@@ -140,3 +140,21 @@ def sensitive_fields(entity: str) -> SensitiveFields | None:
 
 def entities_with_sensitive_fields() -> tuple[str, ...]:
     return tuple(_declared)
+
+
+# How the global search finds a record by a full sensitive value (a keyed hash, app.privacy):
+# registered by the module that stores the values, so the kit needs no import of it.
+ExactFinder = Callable[[Any, str, str], Awaitable[list[uuid.UUID]]]
+_finders: list[ExactFinder] = []
+
+
+def register_exact_finder(finder: ExactFinder) -> None:
+    _finders[:] = [finder]
+
+
+async def exact_matches(session: Any, entity: str, query: str) -> list[uuid.UUID]:
+    """Records of ``entity`` whose sensitive field holds exactly ``query`` (none when the entity
+    declares no sensitive field or the query is no valid value of one)."""
+    if not _finders or entity not in _declared:
+        return []
+    return await _finders[0](session, entity, query)

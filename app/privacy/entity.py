@@ -69,4 +69,5 @@ PRIVACY_SETTINGS = register(
     )
 )
 
+from app.privacy import sensitive as _sensitive  # noqa: E402,F401  (the global search's exact-value hook)
 from app.privacy import timeline as _timeline  # noqa: E402,F401  (registers the consent kind)

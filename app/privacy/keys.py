@@ -168,6 +168,13 @@ async def _add_key(session: AsyncSession, master: MasterKey, purpose: str, versi
     )
 
 
+async def existing_keyring(session: AsyncSession) -> Keyring | None:
+    """The tenant's keys, or None while it has none (for reads that must not write)."""
+    if await session.scalar(select(DataKey.id).limit(1)) is None:
+        return None
+    return await keyring(session)
+
+
 async def keyring(session: AsyncSession) -> Keyring:
     """The tenant's keys, made on first use (a concurrent first use keeps whichever row won)."""
     current, known = master_keys()

@@ -18,11 +18,11 @@ from app.audit import service as audit
 from app.domain import Actor, FieldError, NotFound, PermissionDenied, ValidationFailed
 from app.kit.fields import Errors
 from app.kit.registry import entity as entity_spec
-from app.kit.sensitive import SensitiveFields, sensitive_fields
+from app.kit.sensitive import SensitiveFields, register_exact_finder, sensitive_fields
 from app.kit.service import service_for, unit_of_work
 from app.privacy import consents
 from app.privacy import repository as repo
-from app.privacy.keys import keyring
+from app.privacy.keys import existing_keyring, keyring
 
 
 @dataclass(frozen=True)
@@ -224,3 +224,26 @@ async def reencrypt_batch(session: AsyncSession, newest: int, limit: int) -> int
         context = _context(row.entity, row.record_id, row.field)
         row.ciphertext, row.key_version = ring.seal(ring.open(row.ciphertext, context), context)
     return len(rows)
+
+
+async def _exact_ids(session: AsyncSession, entity: str, query: str) -> list[uuid.UUID]:
+    """The global search's hook: a query that is a valid value of a sensitive field (a full ID
+    number) finds its records by keyed hash; anything else finds nothing here."""
+    declared = sensitive_fields(entity)
+    if declared is None:
+        return []
+    ring = None
+    found: list[uuid.UUID] = []
+    for name, field_type in declared.fields.items():
+        errors = Errors()
+        value = field_type.clean(errors, name, query)
+        if value is None or errors.items:
+            continue
+        ring = ring or await existing_keyring(session)
+        if ring is None:
+            return []
+        found += await repo.records_by_hash(session, entity, name, ring.digest(value, f"{entity}:{name}"))
+    return found
+
+
+register_exact_finder(_exact_ids)

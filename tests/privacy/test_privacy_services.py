@@ -27,6 +27,7 @@ from app.customers.models import Customer
 from app.customers.validation import CustomerInput
 from app.domain import NotFound, PermissionDenied, ValidationFailed
 from app.inventory.models import Warehouse
+from app.kit.search import search
 from app.kit.sensitive import id_card_checksum_ok, luhn_ok
 from app.orders.models import Order
 from app.privacy import consents, erasure, keys, sensitive, subject_export
@@ -128,6 +129,11 @@ async def test_the_number_is_sealed_shown_masked_found_by_hash_and_revealed_only
         ] == [customer]
         with pytest.raises(ValidationFailed):
             await sensitive.find_by_value(session, owner, "customer", "id_card", GOOD_ID[:10])
+        # The top bar's search finds the customer by the full number too, never by a part of it.
+        groups = await search(session, owner, GOOD_ID)
+        assert [h.id for g in groups if g.entity == "customer" for h in g.hits] == [str(customer)]
+        assert not [g for g in await search(session, owner, GOOD_ID[:12]) if g.entity == "customer"]
+        assert not [g for g in await search(session, sales_b, GOOD_ID) if g.entity == "customer"]
         assert await sensitive.find_by_value(session, sales_b, "customer", "id_card", GOOD_ID) == []
         # Another team's customer reads like absent, for masking and revealing alike.
         with pytest.raises(NotFound):

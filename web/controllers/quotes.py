@@ -253,7 +253,9 @@ class QuotesController(Controller):
         self, request: Request[Any, Any, Any], db_session: AsyncSession, actor: Actor
     ) -> Template:
         """Products matching ``q`` (SKU, name, model, pinyin initials), as a line's product options."""
-        q = (request.query_params.get("q") or "").strip()[:100]
+        # Each line's search box has its own name (pq-3): a form holds one value per name.
+        typed = [v for k, v in request.query_params.items() if k == "q" or k.startswith("pq-")]
+        q = next((v.strip() for v in typed if v and v.strip()), "")[:100]
         options = await product_options(db_session, actor, q)
         return Template("quotes/_options.html", context={"options": options})
 

@@ -86,7 +86,7 @@ class TechnicianScope:
     def condition(self, model: Any, owners: Sequence[uuid.UUID] | None) -> ColumnElement[bool]:
         if owners is None:
             return true()
-        return model.technician_ids.op("&&")(func.cast(list(owners), model.technician_ids.type))
+        return model.technician_ids.overlap(list(owners))  # type: ignore[no-any-return]
 
 
 @dataclass(frozen=True)
@@ -137,7 +137,7 @@ class BookingService(EntityService[Booking]):
             Booking.deleted_at.is_(None), Booking.scheduled_on >= first, Booking.scheduled_on <= last
         )
         if mine:
-            query = query.where(Booking.technician_ids.any(self.actor.user_id))
+            query = query.where(Booking.technician_ids.contains([self.actor.user_id]))
         if team_id is not None:
             query = query.where(Booking.team_id == team_id)
         slot_order = func.array_position(list(TimeSlot.values()), Booking.slot)

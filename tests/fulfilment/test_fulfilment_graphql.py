@@ -16,7 +16,10 @@ UPSERT_PRODUCTS = """
 mutation($rows: [ProductUpsertInput!]!) {
   upsertProducts(input: $rows) {
     __typename
-    ... on UpsertPayload { created updated unchanged failed rows { index externalId status id errors { path code } } }
+    ... on UpsertPayload {
+      created updated unchanged failed
+      rows { index externalId status id errors { path code } }
+    }
     ... on PermissionDeniedError { permission }
     ... on ValidationError { fields { path code } }
   }
@@ -152,8 +155,10 @@ async def test_a_count_sheet_through_the_api(app: Litestar, tenant: TenantKit) -
             {"path": ["input", "serialNumbers", "1"], "code": "unknown_serial"}
         ]
         for query in (
-            'mutation($c: ID!) { scanStockCount(input: {countId: $c, serialNumbers: ["HR001", "HR002"]}) { __typename } }',
-            "mutation($c: ID!, $p: ID!) { countStock(input: {countId: $c, productId: $p, quantity: 8}) { __typename } }",
+            'mutation($c: ID!) { scanStockCount(input: {countId: $c, serialNumbers: ["HR001", "HR002"]}) '
+            "{ __typename } }",
+            "mutation($c: ID!, $p: ID!) { countStock(input: {countId: $c, productId: $p, quantity: 8}) "
+            "{ __typename } }",
         ):
             done = await manager.gql(query, {"c": sheet["id"], "p": str(dealer.filters)})
             assert "StockCountPayload" in str(done), done

@@ -95,7 +95,8 @@ def default_order_workflow() -> dict[str, Any]:
 ORDER = register(
     EntitySpec(
         key="order",
-        label=N_("Order"),
+        # Not "Order": that msgid is also the position and sort-direction columns (顺序).
+        label=N_("Sales order"),
         plural=N_("Orders"),
         module="orders",
         model=Order,

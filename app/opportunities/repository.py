@@ -107,18 +107,31 @@ async def stage_columns(
         .group_by(Opportunity.stage)
     )
     sums = {r[0]: (int(r[1]), Decimal(r[2])) for r in totals.all()}
+    cards: dict[str, list[Opportunity]] = {key: [] for key in stage_keys}
+    if per_stage and any(count for count, _total in sums.values()):
+        # Each column's newest-moved cards in one statement (a window per stage), not one per stage.
+        rank = (
+            func.row_number()
+            .over(
+                partition_by=Opportunity.stage,
+                order_by=(Opportunity.stage_entered_at.desc(), Opportunity.id),
+            )
+            .label("rank")
+        )
+        ranked = (
+            select(Opportunity.id, rank).where(*scope, Opportunity.stage.in_(list(stage_keys))).subquery()
+        )
+        rows = await session.scalars(
+            select(Opportunity)
+            .join(ranked, ranked.c.id == Opportunity.id)
+            .where(ranked.c.rank <= per_stage)
+            .order_by(Opportunity.stage_entered_at.desc(), Opportunity.id)
+        )
+        for deal in rows.all():
+            cards[deal.stage].append(deal)
     for key in stage_keys:
         count, total = sums.get(key, (0, Decimal("0.00")))
-        cards: list[Opportunity] = []
-        if count and per_stage:
-            rows = await session.scalars(
-                select(Opportunity)
-                .where(*scope, Opportunity.stage == key)
-                .order_by(Opportunity.stage_entered_at.desc(), Opportunity.id)
-                .limit(per_stage)
-            )
-            cards = list(rows.all())
-        found[key] = (cards, count, total)
+        found[key] = (cards[key], count, total)
     return found
 
 

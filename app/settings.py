@@ -204,14 +204,6 @@ class Settings:
     unverified_tenant_hours: int = field(
         default_factory=lambda: int(os.environ.get("UNVERIFIED_TENANT_HOURS", "48"))
     )
-
-
-def refuse_unsafe_production(settings: Settings) -> None:
-    """Stop the process with one clear line when production runs on the development SECRET_KEY or a
-    short one (sessions, CSRF tokens and signed links all rest on it). Called at every start-up."""
-    if settings.environment == "production" and (
-        settings.secret_key == DEV_SECRET_KEY or len(settings.secret_key) < SECRET_KEY_MIN_LENGTH
-    ):
     # Visits a delivery/installation team takes per time slot unless its capacity is set.
     booking_slot_capacity: int = field(
         default_factory=lambda: int(os.environ.get("BOOKING_SLOT_CAPACITY", "4"))
@@ -221,6 +213,14 @@ def refuse_unsafe_production(settings: Settings) -> None:
         default_factory=lambda: _env_bool("WEBHOOK_ALLOW_PRIVATE_TARGETS", False)
     )
     webhook_timeout_seconds: float = 10.0
+
+
+def refuse_unsafe_production(settings: Settings) -> None:
+    """Stop the process with one clear line when production runs on the development SECRET_KEY or a
+    short one (sessions, CSRF tokens and signed links all rest on it). Called at every start-up."""
+    if settings.environment == "production" and (
+        settings.secret_key == DEV_SECRET_KEY or len(settings.secret_key) < SECRET_KEY_MIN_LENGTH
+    ):
         raise SystemExit(
             f"refusing to start: ENVIRONMENT=production needs SECRET_KEY set to a random value of at "
             f"least {SECRET_KEY_MIN_LENGTH} characters (the development default "

@@ -154,7 +154,6 @@ DEFAULT_ROLES: tuple[DefaultRole, ...] = (
         SCOPE_ALL,
     ),
 )
-TEMPLATES: dict[str, DefaultRole] = {r.key: r for r in DEFAULT_ROLES}
 # Deliveries and installations, webhooks (tenant migration 0020 granted these to existing roles by
 # the same templates): sales and the service desk book visits, technicians work on theirs, managers
 # set team capacity; webhooks and ERP endpoints are the owner's and admin's.
@@ -172,3 +171,4 @@ DEFAULT_ROLES = tuple(
     DefaultRole(r.key, r.name, (*r.permissions, *_FULFILMENT.get(r.key, ())), r.data_scope)
     for r in DEFAULT_ROLES
 )
+TEMPLATES: dict[str, DefaultRole] = {r.key: r for r in DEFAULT_ROLES}

@@ -48,6 +48,7 @@ class Query(
     OrderQueries,
     QuoteQueries,
     InventoryQueries,
+    FulfilmentQueries,
     Customer360Queries,
     PrivacyQueries,
     ImportQueries,
@@ -56,7 +57,6 @@ class Query(
     ListToolQueries,
 ):
     pass
-    FulfilmentQueries,
 
 
 @strawberry.type
@@ -71,6 +71,7 @@ class Mutation(
     OrderMutations,
     QuoteMutations,
     InventoryMutations,
+    FulfilmentMutations,
     Customer360Mutations,
     PrivacyMutations,
     ImportMutations,
@@ -83,7 +84,6 @@ class Mutation(
 
 class CrmSchema(strawberry.Schema):
     def process_errors(
-    FulfilmentMutations,
         self, errors: list[GraphQLError], execution_context: ExecutionContext | None = None
     ) -> None:
         """Report unexpected exceptions once, with their real traceback (the client sees them masked).

@@ -7,12 +7,15 @@ of that chunk, and the next attempt finishes without a duplicate."""
 from __future__ import annotations
 
 import uuid
+from pathlib import Path
 from typing import Any
 
 import pytest
 from crm_testkit import TenantKit, actor
 from import_helpers import csv_bytes, reload, run, upload
 from litestar import Litestar
+from openpyxl import Workbook
+from openpyxl.styles import Font
 from sqlalchemy import func, select
 
 from app.audit.models import AuditRecord
@@ -28,6 +31,7 @@ from app.kit.imports import repository
 from app.kit.imports import run as runs
 from app.kit.imports import service as imports
 from app.kit.imports.models import ImportBatch, ImportRow, ImportStatus
+from app.kit.imports.reader import Table
 
 HEADER = ["客户名称", "类型", "手机号码", "邮箱", "省份", "城市", "区县", "生日", "标签", "客户级别"]
 HEADER += ["负责人", "备注", "购买渠道"]
@@ -332,3 +336,19 @@ async def _imported(app: Litestar, kit: TenantKit) -> int:
             )
             or 0
         )
+
+
+def test_an_xlsx_upload_counts_its_rows_as_the_run_reads_them(tmp_path: Path) -> None:
+    """The upload counts an XLSX's rows from the sheet's XML (no cell values): blank rows, cells of
+    spaces and styled empty cells are left out, as the run leaves them out."""
+    book = Workbook()
+    sheet = book.active
+    for row in (["姓名", "手机"], ["甲", 13800138000], [None, None], ["  ", None], [None, 0]):
+        sheet.append(row)
+    sheet["A7"].font = Font(bold=True)  # styled, empty
+    sheet.append(["乙", None])
+    sheet.append([False, None])
+    path = tmp_path / "客户.xlsx"
+    book.save(path)
+    table = Table(path)
+    assert table.count() == sum(1 for _ in table.rows()) == 4

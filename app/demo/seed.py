@@ -38,6 +38,7 @@ from app.demo.generator import (
 )
 from app.demo.leads import ensure_demo_leads
 from app.demo.pipeline import ensure_demo_pipeline
+from app.demo.privacy import ensure_demo_privacy
 from app.demo.quotes import ensure_demo_quotes
 from app.demo.stock import ensure_demo_stock
 from app.kit.pinyin_sort import sort_key
@@ -118,6 +119,7 @@ async def seed_demo(db: Database, *, customers: int = 2500, reset: bool = False,
         echo=echo,
     )
     await ensure_demo_stock(db, tenant.schema_name, users[STAFF[0]["email"]], echo=echo)
+    await ensure_demo_privacy(db, tenant.schema_name, users[STAFF[0]["email"]], echo=echo)
     await ensure_demo_leads(db, tenant.schema_name, users, echo=echo)
     await ensure_demo_pipeline(db, tenant.schema_name, users, echo=echo)
     await ensure_demo_quotes(db, tenant.schema_name, users[STAFF[0]["email"]], echo=echo)

@@ -31,7 +31,7 @@ from app.kit.search import search
 from app.kit.sensitive import id_card_checksum_ok, luhn_ok
 from app.orders.models import Order
 from app.privacy import consents, erasure, keys, sensitive, subject_export
-from app.privacy.models import DataKey, SensitiveValue, SubjectExport
+from app.privacy.models import Consent, DataKey, SensitiveValue, SubjectExport
 from app.settings import get_settings
 
 ID_WEIGHTS = (7, 9, 10, 5, 8, 4, 2, 1, 6, 3, 7, 9, 10, 5, 8, 4, 2)
@@ -371,3 +371,21 @@ async def test_another_tenant_sees_none_of_it(
             with pytest.raises(NotFound):
                 await call
         assert (await session.scalar(select(SubjectExport))) is None
+
+
+async def test_the_demo_dealer_gets_consents_and_sealed_id_numbers_once(
+    app: Litestar, tenant: TenantKit
+) -> None:
+    import random
+
+    from app.demo.privacy import demo_id_number, ensure_demo_privacy
+
+    assert all(id_card_checksum_ok(demo_id_number(random.Random(i))) for i in range(50))
+    for _ in range(4):
+        await _customer(app, tenant)
+    await ensure_demo_privacy(app.state.db, tenant.schema, tenant.people["owner"], echo=lambda _: None)
+    await ensure_demo_privacy(app.state.db, tenant.schema, tenant.people["owner"], echo=lambda _: None)
+    async with app.state.db.tenant_session(tenant.schema) as session:
+        given = (await session.scalars(select(Consent.purpose))).all()
+        assert given.count("marketing_sms") == 4 and given.count("sensitive_data") == 2
+        assert len((await session.scalars(select(SensitiveValue.record_id))).all()) == 2

@@ -19,6 +19,7 @@ from app.customers.repository import CustomerFilter
 from app.customers.service import ENTITY, CustomerService
 from app.customfields import service as custom_fields
 from app.domain import Actor, ValidationFailed
+from app.kit.service import EntityService
 
 
 async def matching_ids(
@@ -48,6 +49,12 @@ async def matching_ids(
     return list((await session.scalars(query)).all())
 
 
+async def check_owner(service: EntityService[Any], owner_id: uuid.UUID) -> None:
+    """Who may receive customers: an active staff member within the actor's scope (the service's rule)."""
+    assert isinstance(service, CustomerService)
+    await service._check_owner(owner_id)
+
+
 TARGET = register_target(
     BatchTarget(
         spec=SPEC,
@@ -56,5 +63,6 @@ TARGET = register_target(
         matching=matching_ids,
         tag_field="tags",
         tag_max_length=LIMITS["tag"],
+        check_owner=check_owner,
     )
 )

@@ -164,3 +164,14 @@ async def staff(session: AsyncSession) -> list[tuple[uuid.UUID, str, uuid.UUID |
 async def teams(session: AsyncSession) -> dict[uuid.UUID, str]:
     rows = await session.execute(select(Team.id, Team.name))
     return {r[0]: r[1] for r in rows.all()}
+
+
+async def recent_customers(
+    session: AsyncSession, owners: Sequence[uuid.UUID] | None, limit: int = 200
+) -> list[tuple[uuid.UUID, str]]:
+    """The live customers a deal may be opened for (``owners``' or everyone's), recently changed first."""
+    query = select(Customer.id, Customer.name).where(Customer.deleted_at.is_(None))
+    if owners is not None:
+        query = query.where(Customer.owner_id.in_(list(owners)))
+    rows = await session.execute(query.order_by(Customer.updated_at.desc()).limit(limit))
+    return [(r[0], r[1]) for r in rows.all()]

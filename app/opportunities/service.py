@@ -240,6 +240,11 @@ class OpportunityService(EntityService[Opportunity]):
                 found.append(stage_of(state))
         return found
 
+    async def customer_choices(self) -> list[tuple[uuid.UUID, str]]:
+        """Customers the actor may open a deal for (the new-deal form's list), recently changed first."""
+        self.require("create")
+        return await repo.recent_customers(self.session, await self.owners())
+
     async def board(self, per_stage: int = 50) -> list[Column]:
         """The kanban: every stage of the pipeline with its visible deals (the most recently moved
         first, at most ``per_stage``), their count and their sum."""

@@ -6,7 +6,7 @@ team) finds none of it."""
 
 from __future__ import annotations
 
-from crm_testkit import TenantKit, logged_in
+from crm_testkit import TenantKit, form_errors, logged_in
 from litestar import Litestar
 from pipeline_world import deal, deals, open_pipeline
 
@@ -83,3 +83,30 @@ async def test_forecast_page_and_targets(app: Litestar, tenant: TenantKit) -> No
     mine = await zhang.get("/opportunities/forecast")
     assert mine.status_code == 200 and "/opportunities/targets" not in mine.text
     assert (await zhang.get("/contracts")).status_code == 200
+
+
+async def test_a_new_deal_from_the_form(app: Litestar, tenant: TenantKit) -> None:
+    world = await open_pipeline(app, tenant)
+    zhang = await logged_in(app, tenant, "sales_a")
+    form = await zhang.get(f"/opportunities/new?customer_id={world.customers['sales_a']}")
+    assert form.status_code == 200 and "赵敏" in form.text
+    # 李娜's customer is not offered, and posting it anyway reads like no customer at all.
+    assert "孙悦" not in form.text
+    refused = await zhang.post_form(
+        "/opportunities/new",
+        {"name": "", "customer_id": str(world.customers["sales_b"]), "probability": "150"},
+    )
+    assert refused.status_code == 422
+    assert len(form_errors(refused.text)) == 2  # the name and the probability
+    foreign = await zhang.post_form(
+        "/opportunities/new", {"name": "偷单", "customer_id": str(world.customers["sales_b"])}
+    )
+    assert foreign.status_code == 422
+    assert form_errors(foreign.text) == ["请选择您可见的客户。"]
+    made = await zhang.post_form(
+        "/opportunities/new",
+        {"name": "厨房电器换新", "customer_id": str(world.customers["sales_a"]), "amount": "12000"},
+    )
+    assert made.status_code == 303
+    page = await zhang.get(made.headers["location"])
+    assert "厨房电器换新" in page.text and "初步接洽" in page.text

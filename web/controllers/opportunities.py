@@ -78,6 +78,54 @@ class OpportunitiesController(Controller):
         """The kanban: a column per pipeline stage with its deals, their count and sum."""
         return await self._board(request, db_session, actor)
 
+    async def _new(
+        self,
+        request: Request[Any, Any, Any],
+        db_session: AsyncSession,
+        actor: Actor,
+        *,
+        form: dict[str, str],
+        errors: dict[str, str] | None = None,
+        status_code: int = 200,
+    ) -> Template:
+        service = OpportunityService(db_session, actor)
+        ctx = page(
+            request,
+            actor,
+            nav="opportunities",
+            customers=await service.customer_choices(),
+            form=form,
+            errors=errors or {},
+        )
+        return Template("opportunities/new.html", context=ctx, status_code=status_code)
+
+    @get("/new", operation_id="NewOpportunityPage", name="opportunities.new")
+    async def new(self, request: Request[Any, Any, Any], db_session: AsyncSession, actor: Actor) -> Template:
+        """The new-deal form (a customer may be chosen already: ``?customer_id=``)."""
+        return await self._new(
+            request, db_session, actor, form={"customer_id": request.query_params.get("customer_id") or ""}
+        )
+
+    @post("/new", operation_id="CreateOpportunityPage", name="opportunities.create")
+    async def create(
+        self, request: Request[Any, Any, Any], db_session: AsyncSession, actor: Actor, data: FormData
+    ) -> Template | Redirect:
+        """Open a deal for a customer the actor can see, in the pipeline's first stage."""
+        names = ("name", "customer_id", "amount", "expected_close", "probability", "competitor", "note")
+        raw = {k: (data.get(k) or "").strip() or None for k in names}
+        try:
+            deal = await OpportunityService(db_session, actor).create(raw)
+        except ValidationFailed as exc:
+            return await self._new(
+                request,
+                db_session,
+                actor,
+                form={k: str(data.get(k) or "") for k in names},
+                errors=messages(OPPORTUNITY, exc),
+                status_code=422,
+            )
+        return Redirect(f"/opportunities/{deal.id}", status_code=303)
+
     @get("/list", operation_id="OpportunityListPage", name="opportunities.list")
     async def list_page(
         self, request: Request[Any, Any, Any], db_session: AsyncSession, actor: Actor

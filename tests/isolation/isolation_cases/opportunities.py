@@ -27,6 +27,8 @@ _DEAL_PAGE = "/opportunities/{opportunity_id:uuid}"
 ROUTE_CASES: dict[tuple[str, str], RouteCase] = {
     ("GET", "/opportunities"): RouteCase(TENANT),
     ("GET", "/opportunities/list"): RouteCase(TENANT),
+    ("GET", "/opportunities/new"): RouteCase(TENANT),
+    ("POST", "/opportunities/new"): RouteCase(TENANT, {"name": "偷看", "customer_id": "{customer_id}"}),
     ("GET", "/opportunities/forecast"): RouteCase(TENANT),
     ("POST", "/opportunities/targets"): RouteCase(
         TENANT, {"holder": "user:", "month": "2026-12", "amount": "1"}

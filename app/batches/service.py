@@ -468,7 +468,7 @@ async def _owner_chunk(
             .returning(model.id, model.version)
             .execution_options(synchronize_session=False)
         )
-        versions = dict(changed.tuples().all())
+        versions: dict[uuid.UUID, int] = dict(changed.tuples().all())
         for item in moving:
             old = found[item.record_id].owner_id
             item.state, item.after_version = ItemState.DONE, versions[item.record_id]

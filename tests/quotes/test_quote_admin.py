@@ -196,3 +196,39 @@ async def test_the_owner_sets_the_letterhead_and_a_salesperson_cannot(
     assert saved.status_code == 200 and "删除当前标志" in saved.text
     zhang = await logged_in(app, tenant, "sales_a")
     assert (await zhang.get("/quotes/letterhead")).status_code == 403
+
+
+async def test_the_manager_adds_and_edits_a_product_in_the_admin(app: Litestar, tenant: TenantKit) -> None:
+    liu = await logged_in(app, tenant, "manager_a")
+    form = await liu.get("/catalog/products/new")
+    assert (
+        form.status_code == 200
+        and 'name="energy_grade"' in form.text
+        and 'name="serial_tracked"' in form.text
+    )
+    refused = await liu.post_form(
+        "/catalog/products/new", {"sku": "", "name": "美的空调", "list_price": "abc"}
+    )
+    assert refused.status_code == 422 and len(form_errors(refused.text)) == 2
+    saved = await liu.post_form(
+        "/catalog/products/new",
+        {"sku": "MD-KFR-35", "name": "美的空调", "model": "KFR-35GW", "kind": "appliance", "unit": "台",
+         "list_price": "3299", "warranty_months": "72", "serial_tracked": "on", "energy_grade": "1"},
+    )  # fmt: skip
+    assert saved.status_code == 303
+    location = saved.headers["location"]
+    product_id = uuid.UUID(location.rsplit("/", 1)[-1])
+    edit = await liu.get(f"/catalog/products/{product_id}/edit")
+    assert edit.status_code == 200 and 'value="3299.00"' in edit.text
+    stale = await liu.post_form(f"/catalog/products/{product_id}/edit", {"version": "0", "name": "旧"})
+    assert stale.status_code == 409
+    changed = await liu.post_form(
+        f"/catalog/products/{product_id}/edit",
+        {"version": "1", "sku": "MD-KFR-35", "name": "美的空调 新风", "kind": "appliance", "unit": "台",
+         "serial_tracked": "on", "list_price": "3399"},
+    )  # fmt: skip
+    assert changed.status_code == 303
+    assert "美的空调 新风" in (await liu.get(location)).text
+    # A salesperson sees products but does not add them.
+    zhang = await logged_in(app, tenant, "sales_a")
+    assert (await zhang.get("/catalog/products/new")).status_code == 403

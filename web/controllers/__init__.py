@@ -81,11 +81,9 @@ from web.controllers.leads import LeadFormController, LeadsController, PoolsCont
 ROUTES += [LeadsController, PoolsController, LeadFormController]
 from web.controllers.price_lists import PriceListsController  # noqa: E402
 from web.controllers.quotes import QuotesController  # noqa: E402
-ROUTES += [QuotesController, PriceListsController]
+from web.controllers.product_form import ProductFormController  # noqa: E402
 
-from web.controllers.deliveries import DeliveriesController  # noqa: E402
-
-ROUTES += [DeliveriesController]
+ROUTES += [QuotesController, PriceListsController, ProductFormController]
 
 from web.controllers.privacy import PrivacyController, PrivacyPagesController  # noqa: E402
 

@@ -36,6 +36,12 @@ ROUTE_CASES: dict[tuple[str, str], RouteCase] = {
     ("POST", f"{_QUOTE}/convert"): RouteCase(TENANT, {"version": "1"}),
     ("GET", "/quotes/letterhead"): RouteCase(TENANT),
     ("POST", "/quotes/letterhead"): RouteCase(TENANT, {"address": "被篡改"}),
+    ("GET", "/catalog/products/new"): RouteCase(TENANT),
+    ("POST", "/catalog/products/new"): RouteCase(TENANT, {"sku": "X-1", "name": "被篡改"}),
+    ("GET", "/catalog/products/{product_id:uuid}/edit"): RouteCase(TENANT),
+    ("POST", "/catalog/products/{product_id:uuid}/edit"): RouteCase(
+        TENANT, {"version": "1", "name": "被篡改"}
+    ),
     ("GET", "/price-lists"): RouteCase(TENANT),
     ("GET", "/price-lists/new"): RouteCase(TENANT),
     ("POST", "/price-lists"): RouteCase(TENANT, {"name": "被篡改"}),

@@ -85,6 +85,10 @@ from web.controllers.product_form import ProductFormController  # noqa: E402
 
 ROUTES += [QuotesController, PriceListsController, ProductFormController]
 
+from web.controllers.deliveries import DeliveriesController  # noqa: E402
+
+ROUTES += [DeliveriesController]
+
 from web.controllers.privacy import PrivacyController, PrivacyPagesController  # noqa: E402
 
 ROUTES += [PrivacyController, PrivacyPagesController]

@@ -28,6 +28,7 @@ from app.graphql.types.catalog import (
     ProductPayload,
     ProductResult,
     UpdateProductInput,
+    UpdateWarehouseInput,
     Warehouse,
     WarehouseMutationResult,
     WarehousePayload,
@@ -307,6 +308,18 @@ class InventoryMutations:
     @strawberry.mutation(description="Add a warehouse (a shop, the central warehouse, a technician's van).")
     async def create_warehouse(self, info: KitInfo, input: CreateWarehouseInput) -> WarehouseMutationResult:
         return await mutate(info, lambda s, a: WarehouseService(s, a).create(values_of(input)), _warehouse)
+
+    @strawberry.mutation(description="Change some fields of a warehouse, given the version you read.")
+    async def update_warehouse(self, info: KitInfo, input: UpdateWarehouseInput) -> WarehouseMutationResult:
+        return await mutate(
+            info,
+            lambda s, a: WarehouseService(s, a).update(
+                record_id(input.id, "warehouse"),
+                input.version,
+                {k: v for k, v in values_of(input).items() if k not in ("id", "version")},
+            ),
+            _warehouse,
+        )
 
     @strawberry.mutation(
         description="Goods arrive in a warehouse; serial-tracked products list one number per unit."

@@ -107,3 +107,17 @@ class TestCustomerThroughTheApi(GraphQLEntityCases):
     def valid_input(self, context: dict[str, Any]) -> dict[str, Any]:
         # Each customer its own mobile: the duplicate control (撞单) refuses a repeat.
         return {"name": f"李红梅{secrets.token_hex(2)}", "mobile": f"137{secrets.randbelow(10**8):08d}"}
+
+
+class TestWarehouseThroughTheApi(GraphQLEntityCases):
+    # The API had no updateWarehouse until these cases asked for one.
+    create, update = "createWarehouse", "updateWarehouse"
+    payload_field, payload_type, selection = "warehouse", "WarehousePayload", "code name"
+    update_input = {"name": "西湖旗舰店", "kind": "CENTRAL"}
+    bad_input = {"code": ""}
+    bad_field = (["input", "code"], "required")
+    writer, deleter = "manager_a", "manager_a"
+    scoped = False  # every shop sees every warehouse
+
+    def valid_input(self, context: dict[str, Any]) -> dict[str, Any]:
+        return {"code": f"WH-{secrets.token_hex(3)}", "name": "西湖门店", "kind": "SHOP"}

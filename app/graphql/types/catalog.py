@@ -217,6 +217,17 @@ class CreateWarehouseInput:
     keeper_id: strawberry.ID | None = strawberry.UNSET
 
 
+@strawberry.input(description="Change some fields of a warehouse, given the version you read.")
+class UpdateWarehouseInput:
+    id: strawberry.ID
+    version: int
+    code: str | None = strawberry.UNSET
+    name: str | None = strawberry.UNSET
+    kind: WarehouseKind | None = strawberry.UNSET  # type: ignore[valid-type]
+    address: str | None = strawberry.UNSET
+    keeper_id: strawberry.ID | None = strawberry.UNSET
+
+
 @strawberry.type
 class WarehousePayload:
     warehouse: Warehouse

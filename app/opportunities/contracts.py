@@ -27,6 +27,7 @@ from app.opportunities.entity import CONTRACT
 from app.opportunities.models import Contract, Opportunity
 from app.orders.models import Order
 from app.search.grams import build_document, build_query
+from app.workflows import service as workflows
 
 
 def new_number() -> str:
@@ -129,6 +130,11 @@ class ContractService(EntityService[Contract]):
             data[f"custom.{key}"] = value
         data["version"] = record.version
         return data
+
+    async def statuses(self, locale: str) -> dict[str, str]:
+        """Every status of the contract workflow: key → label in ``locale``."""
+        workflow = await workflows.current(self.session, self.spec.key)
+        return {s.key: s.label_in(locale) for s in workflow.definition.states}
 
     async def update(self, record_id: uuid.UUID, version: int, raw: Mapping[str, Any]) -> Contract:
         """Edit a contract; its status moves only through ``transition``."""

@@ -84,3 +84,17 @@ async def test_contracts_of_another_team_or_dealer_are_invisible(
         with pytest.raises(NotFound):
             await stranger.get(contract_id)
         await stranger.session.close()
+
+
+async def test_the_contracts_page_lists_the_salesperson_s_contracts(app: Litestar, tenant: TenantKit) -> None:
+    from crm_testkit import logged_in
+
+    world = await open_pipeline(app, tenant)
+    book = await contracts(app, tenant, "sales_a")
+    await book.create(contract(world, title="赵敏家电采购合同"))
+    await book.session.close()
+    zhang = await logged_in(app, tenant, "sales_a")
+    page = await zhang.get("/contracts")
+    assert page.status_code == 200 and "赵敏家电采购合同" in page.text and "草拟" in page.text
+    li = await logged_in(app, tenant, "sales_b")
+    assert "赵敏家电采购合同" not in (await li.get("/contracts")).text

@@ -360,6 +360,7 @@ class ContractsController(Controller):
             q=q,
             contracts=found,
             names=names,
+            statuses=await service.statuses(_locale(request)),
             problems=problems,
             spec=CONTRACT,
         )

@@ -105,6 +105,8 @@ class CustomerService(EntityService[Customer]):
     sort_fields = SORT_FIELDS
     # 撞单: mobile, e-mail and company name checked on create and edit (app.duplicates.rules).
     duplicate_rules = CUSTOMER_RULES
+    # Imports build a chunk's customers before writing them: no hook reads other customers.
+    bulk_creates = True
 
     def __init__(self, session: AsyncSession, actor: Actor) -> None:
         super().__init__(session, actor)

@@ -132,6 +132,10 @@ class EntityService(Generic[M]):
     # Duplicate control (app.kit.duplicates): rules checked on create and edit under the tenant's
     # policy; a service built with ``accept_duplicates`` saves past a "warn" policy's matches.
     duplicate_rules: ClassVar[tuple[MatchRule, ...]] = ()
+    # An import may create this entity's records in bulk (``writes_in_bulk``): every row of a chunk
+    # is built before any is written, so the entity opts in only when its hooks read nothing of its
+    # own table that an earlier row of the chunk would have added (a least-loaded owner would).
+    bulk_creates: ClassVar[bool] = False
 
     def __init_subclass__(cls, **kwargs: Any) -> None:
         super().__init_subclass__(**kwargs)
@@ -484,15 +488,16 @@ class EntityService(Generic[M]):
     @classmethod
     def writes_in_bulk(cls) -> bool:
         """Whether ``build`` + ``app.kit.bulk_create.write_built`` create records exactly as
-        ``create`` does: not for children (the parent's flag), nor for an entity whose
-        ``after_write`` has no ``after_create_many`` beside it, nor for duplicate rules without a
-        batched form (``MatchRule.many``)."""
+        ``create`` does: only for an entity that opts in (``bulk_creates``), never for children
+        (the parent's flag), nor for an entity whose ``after_write`` has no ``after_create_many``
+        beside it, nor for duplicate rules without a batched form (``MatchRule.many``)."""
         hooks_batched = (
             cls.after_write is EntityService.after_write
             or cls.after_create_many is not EntityService.after_create_many
         )
         return (
-            hooks_batched
+            cls.bulk_creates
+            and hooks_batched
             and not isinstance(cls.scope, ParentScope)
             and cls.one_per_parent is None
             and all(rule.many is not None for rule in cls.duplicate_rules)

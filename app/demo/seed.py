@@ -288,8 +288,18 @@ def _fresh_customers(
                 return
 
 
+# The demo's tags in colour, as a dealer would set them on the tag page (/settings/tags).
+_TAG_COLOURS = ("green", "blue", "gold", "purple", "cyan", "orange", "magenta", "red")
+
+
 async def _ensure_tags(session: AsyncSession, names: Sequence[str]) -> dict[str, uuid.UUID]:
-    await session.execute(pg_insert(Tag).values([{"name": name} for name in names]).on_conflict_do_nothing())
+    await session.execute(
+        pg_insert(Tag)
+        .values(
+            [{"name": name, "color": _TAG_COLOURS[i % len(_TAG_COLOURS)]} for i, name in enumerate(names)]
+        )
+        .on_conflict_do_nothing()
+    )
     rows = await session.execute(select(Tag.name, Tag.id).where(Tag.name.in_(names)))
     return {name: tag_id for name, tag_id in rows.all()}
 

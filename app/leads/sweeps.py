@@ -29,6 +29,7 @@ from app.leads.entity import (
     POOL_WARNING_BODY,
     POOL_WARNING_TITLE,
 )
+from app.leads.models import Pool
 from app.leads.pools import move_to_pool
 from app.leads.settings import lead_settings
 from app.notifications.service import Note, send_notes
@@ -115,16 +116,22 @@ async def sweep_tenant(
                 await session.commit()
                 run.warned += len(notes)
                 after = rows[-1][0].id
+    homes: dict[tuple[uuid.UUID | None, str | None], Pool | None] = {}
     while True:
         async with db.tenant_session(schema) as session:
             idle = await repo.idle_customers(session, idle_since, batch)
+            homes.clear()  # pools are read again in each batch's own session
             if not idle:
                 break
             returned: list[Note] = []
             moved = 0
             for customer, activity in idle:
+                # Owners and home pools repeat across a batch: looked up once each.
                 owner = await session.get(User, customer.owner_id)
-                pool = await repo.home_pool(session, owner.team_id if owner else None, customer.province)
+                key = (owner.team_id if owner else None, customer.province)
+                if key not in homes:
+                    homes[key] = await repo.home_pool(session, *key)
+                pool = homes[key]
                 if pool is None:
                     return run  # no pool set up: nothing can return
                 previous = customer.owner_id

@@ -271,7 +271,11 @@ class QuoteService(EntityService[Quote]):
             problems = list(exc.errors)
         priced: list[PricedLine] = self._priced.lines if self._priced is not None and not problems else []
         total = sum((line.amount for line in priced), Decimal("0.00"))
-        rate = Percent().clean(Errors(), "tax_rate", raw.get("tax_rate")) or DEFAULT_TAX_RATE
+        given = raw.get("tax_rate")
+        blank = given is None or (isinstance(given, str) and not given.strip())
+        rate = (
+            DEFAULT_TAX_RATE if blank else (Percent().clean(Errors(), "tax_rate", given) or Decimal("0.00"))
+        )
         return Preview(priced, total, tax_in(total, rate), problems)
 
     # -- reads ------------------------------------------------------------------------------------

@@ -86,8 +86,10 @@ from web.controllers.product_form import ProductFormController  # noqa: E402
 ROUTES += [QuotesController, PriceListsController, ProductFormController]
 
 from web.controllers.deliveries import DeliveriesController  # noqa: E402
+from web.controllers.stocktake import StocktakeController  # noqa: E402
 
 ROUTES += [DeliveriesController]
+ROUTES += [StocktakeController]
 
 from web.controllers.privacy import PrivacyController, PrivacyPagesController  # noqa: E402
 

@@ -28,6 +28,7 @@ from app.stocktake.models import StockCount
 from app.stocktake.service import StockCountService
 
 _VISIT = "/deliveries/{booking_id:uuid}"
+_SHEET = "/inventory/counts/{count_id:uuid}"
 ROUTE_CASES: dict[tuple[str, str], RouteCase] = {
     ("GET", "/deliveries"): RouteCase(TENANT),
     ("GET", "/deliveries/my-day"): RouteCase(TENANT),
@@ -36,6 +37,12 @@ ROUTE_CASES: dict[tuple[str, str], RouteCase] = {
     ("POST", f"{_VISIT}/notes"): RouteCase(TENANT, {"notes": "被篡改"}),
     ("POST", f"{_VISIT}/photos"): RouteCase(TENANT, {"photo": "x"}),
     ("GET", f"{_VISIT}/photos/{{index:int}}"): RouteCase(TENANT),
+    ("GET", "/inventory/counts"): RouteCase(TENANT),
+    ("POST", "/inventory/counts"): RouteCase(TENANT, {"warehouse_id": "b-warehouse"}),
+    ("GET", _SHEET): RouteCase(TENANT),
+    ("POST", f"{_SHEET}/scan"): RouteCase(TENANT, {"serial_numbers": "X"}),
+    ("POST", f"{_SHEET}/count"): RouteCase(TENANT, {"product_id": "x", "quantity": "0"}),
+    ("POST", f"{_SHEET}/approve"): RouteCase(TENANT, {"version": "1"}),
 }
 
 _COUNT = (

@@ -154,9 +154,7 @@ async def test_webhook_urls_must_be_public_http(app: Litestar, tenant: TenantKit
                 await hooks.create({"name": "ERP", "url": url, "events": ["order.approved"]})
             assert codes(caught.value) == [("url", code)], url
         with pytest.raises(ValidationFailed) as caught:
-            await hooks.create(
-                {"name": "ERP", "url": "https://8.8.8.8/h", "events": ["order.exploded", ""]}
-            )
+            await hooks.create({"name": "ERP", "url": "https://8.8.8.8/h", "events": ["order.exploded", ""]})
         assert codes(caught.value) == [("events.0", "unknown_event")]
         # Integrations are the owner's and admin's: a manager may not register a URL.
         with pytest.raises(PermissionDenied):

@@ -9,8 +9,8 @@ from app.catalog import models as _catalog  # noqa: F401
 from app.contacts import models as _contacts  # noqa: F401
 from app.customers import models as _customers  # noqa: F401
 from app.customfields import models as _customfields  # noqa: F401
-from app.deliveries import models as _deliveries  # noqa: F401
 from app.db import PlatformBase, TenantBase
+from app.deliveries import models as _deliveries  # noqa: F401
 from app.duplicates import models as _duplicates  # noqa: F401
 from app.erp import models as _erp  # noqa: F401
 from app.events import models as _events  # noqa: F401
@@ -30,8 +30,8 @@ from app.privacy import models as _privacy  # noqa: F401
 from app.quotes import models as _quotes  # noqa: F401
 from app.saved_views import models as _saved_views  # noqa: F401
 from app.staff import models as _staff  # noqa: F401
-from app.tenant_settings import models as _tenant_settings  # noqa: F401
 from app.stocktake import models as _stocktake  # noqa: F401
+from app.tenant_settings import models as _tenant_settings  # noqa: F401
 from app.timeline import models as _timeline  # noqa: F401
 from app.workflows import models as _workflows  # noqa: F401
 

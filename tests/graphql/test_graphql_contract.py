@@ -22,8 +22,18 @@ CONTRACT = OPERATIONS.parent
 REGENERATE = ".venv/bin/python -m app.graphql.export > graphql/schema.graphql"
 # Example operations run by their own area's tests (each of those asserts it ran all of its files).
 RUN_ELSEWHERE = {"GetWorkflow", "UpdateWorkflow", "TransitionCustomer"}  # tests/workflows
-RUN_ELSEWHERE |= {"RecordConsent", "WithdrawConsent", "GetCustomerPrivacy", "UpdateSensitive"}  # tests/privacy
-RUN_ELSEWHERE |= {"RevealSensitive", "CustomersBySensitiveValue", "RequestDataExport", "DataExport"}  # tests/privacy
+RUN_ELSEWHERE |= {
+    "RecordConsent",
+    "WithdrawConsent",
+    "GetCustomerPrivacy",
+    "UpdateSensitive",
+}  # tests/privacy
+RUN_ELSEWHERE |= {
+    "RevealSensitive",
+    "CustomersBySensitiveValue",
+    "RequestDataExport",
+    "DataExport",
+}  # tests/privacy
 RUN_ELSEWHERE |= {"EraseCustomer"}  # tests/privacy
 RUN_ELSEWHERE |= {"ListRoles", "ListPermissions", "CreateRole", "UpdateRole"}  # tests/roles
 RUN_ELSEWHERE |= {"CreateContact", "UpdateContact", "CreateCustomerAddress"}  # tests/contacts
@@ -49,7 +59,12 @@ RUN_ELSEWHERE |= {"ListOpportunities", "CreateOpportunity", "MoveOpportunity"}  
 RUN_ELSEWHERE |= {"PipelineStages", "Forecast", "SetSalesTarget", "CreateContract"}  # tests/opportunities
 RUN_ELSEWHERE |= {"CreateOrderFromOpportunity"}  # tests/opportunities
 RUN_ELSEWHERE |= {"ListQuotes", "GetQuote", "CreateQuote", "UpdateQuote"}  # tests/quotes
-RUN_ELSEWHERE |= {"TransitionQuote", "ConvertQuoteToOrder", "ListPriceLists", "CreatePriceList"}  # tests/quotes
+RUN_ELSEWHERE |= {
+    "TransitionQuote",
+    "ConvertQuoteToOrder",
+    "ListPriceLists",
+    "CreatePriceList",
+}  # tests/quotes
 
 
 def test_schema_file_matches_the_code() -> None:

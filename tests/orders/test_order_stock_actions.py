@@ -201,7 +201,8 @@ async def _stored(app: Litestar, schema: str) -> list[tuple[int, bool, dict[str,
     async with app.state.db.engine.connect() as conn:
         rows = await conn.execute(
             text(
-                f"SELECT version, is_current, definition FROM {schema}.workflows WHERE entity = 'order' ORDER BY 1"
+                f"SELECT version, is_current, definition FROM {schema}.workflows "
+                "WHERE entity = 'order' ORDER BY 1"
             )
         )
         return [(r.version, r.is_current, r.definition) for r in rows]

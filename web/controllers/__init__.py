@@ -79,21 +79,21 @@ ROUTES += [OpportunitiesController, ContractsController]
 from web.controllers.leads import LeadFormController, LeadsController, PoolsController  # noqa: E402
 
 ROUTES += [LeadsController, PoolsController, LeadFormController]
+
 from web.controllers.price_lists import PriceListsController  # noqa: E402
-from web.controllers.quotes import QuotesController  # noqa: E402
 from web.controllers.product_form import ProductFormController  # noqa: E402
+from web.controllers.quotes import QuotesController  # noqa: E402
 
 ROUTES += [QuotesController, PriceListsController, ProductFormController]
-
-from web.controllers.deliveries import DeliveriesController  # noqa: E402
-from web.controllers.stocktake import StocktakeController  # noqa: E402
-
-ROUTES += [DeliveriesController]
-ROUTES += [StocktakeController]
 
 from web.controllers.privacy import PrivacyController, PrivacyPagesController  # noqa: E402
 
 ROUTES += [PrivacyController, PrivacyPagesController]
+
+from web.controllers.deliveries import DeliveriesController  # noqa: E402
+from web.controllers.stocktake import StocktakeController  # noqa: E402
+
+ROUTES += [DeliveriesController, StocktakeController]
 
 from web.controllers.list_tools import BatchesController, SavedViewsController, TagsController  # noqa: E402
 

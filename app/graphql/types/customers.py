@@ -175,12 +175,16 @@ class Customer:
         return await timeline_connection(info, self.customer_id, first, after, kinds)
 
     @strawberry.field(description="Consents per purpose, newest first (withdrawn ones stay, as evidence).")
-    async def consents(self, info: Info[GraphQLContext, None]) -> list[Annotated[Consent, strawberry.lazy("app.graphql.privacy")]]:
+    async def consents(
+        self, info: Info[GraphQLContext, None]
+    ) -> list[Annotated[Consent, strawberry.lazy("app.graphql.privacy")]]:
         from app.graphql.privacy import customer_consents  # its types import this module's
 
         return await customer_consents(info, self.customer_id)  # type: ignore[return-value]
 
-    @strawberry.field(description="ID card and bank card numbers, masked; revealSensitive shows one (audited).")
+    @strawberry.field(
+        description="ID card and bank card numbers, masked; revealSensitive shows one (audited)."
+    )
     async def sensitive_fields(
         self, info: Info[GraphQLContext, None]
     ) -> list[Annotated[MaskedSensitiveValue, strawberry.lazy("app.graphql.privacy")]]:

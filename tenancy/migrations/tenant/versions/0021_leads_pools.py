@@ -72,7 +72,8 @@ def upgrade() -> None:
             "source IN ('admin', 'import', 'web_form', 'api')", name=op.f("ck_leads_source_allowed")
         ),
         sa.CheckConstraint(
-            "status IN ('new', 'contacted', 'converted', 'disqualified')", name=op.f("ck_leads_status_allowed")
+            "status IN ('new', 'contacted', 'converted', 'disqualified')",
+            name=op.f("ck_leads_status_allowed"),
         ),
         sa.ForeignKeyConstraint(["team_id"], [f"{S}.teams.id"], name=op.f("fk_leads_team_id_teams")),
         sa.ForeignKeyConstraint(

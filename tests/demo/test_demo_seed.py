@@ -38,6 +38,8 @@ from tenancy.naming import schema_for
 
 SCHEMA = schema_for(seed.DEMO_SLUG)
 SEEDED = 300
+# The demo's web-form leads: two of them are converted into customers, on top of the seeded book.
+CONVERTED = 2
 CHINESE_NAME = re.compile(r"^[\u4e00-\u9fff]{2,4}$")
 
 
@@ -123,8 +125,18 @@ async def test_the_platform_operator_can_log_in(app: Litestar, first_run: list[s
 
 
 async def test_customers_look_like_a_real_dealers_book(session: Any) -> None:
-    rows = (await session.scalars(select(Customer))).all()
-    assert len(rows) == SEEDED
+    everyone = (await session.scalars(select(Customer))).all()
+    assert len(everyone) == SEEDED + CONVERTED
+    converted = set(
+        (
+            await session.execute(text(f"SELECT customer_id FROM {SCHEMA}.leads WHERE status = 'converted'"))
+        ).scalars()
+    )
+    assert len(converted) == CONVERTED
+    # The seeded book (the converted leads are what the web form collected: a name and a mobile).
+    rows = [c for c in everyone if c.id not in converted]
+    pooled = set((await session.execute(text(f"SELECT customer_id FROM {SCHEMA}.pool_entries"))).scalars())
+    assert 3 <= len(pooled) <= 15
     individuals = [c for c in rows if c.kind == "individual"]
     companies = [c for c in rows if c.kind == "company"]
     assert len(individuals) > 200 and companies
@@ -135,8 +147,10 @@ async def test_customers_look_like_a_real_dealers_book(session: Any) -> None:
         assert phonenumbers.number_type(number) == phonenumbers.PhoneNumberType.MOBILE, c.mobile
         assert divisions.is_valid(c.province, c.city, c.district), (c.province, c.city, c.district)
         assert c.status in STATUSES and c.tier in TIERS and c.source in SOURCES
-        assert c.version == 1 and c.updated_at == c.created_at and c.deleted_at is None
-    assert len({c.mobile for c in rows}) == SEEDED
+        # Untouched since the seed wrote them, but for the few it then released to the shared pool.
+        assert c.version == (2 if c.id in pooled else 1) and c.deleted_at is None
+        assert (c.updated_at == c.created_at) == (c.id not in pooled)
+    assert len({c.mobile for c in everyone}) == SEEDED + CONVERTED
     assert sum(c.address_detail is not None for c in rows) > 0.85 * SEEDED
     # A Hangzhou shop: most customers live in the city, a few come from far away.
     located = [c for c in rows if c.province]
@@ -235,7 +249,7 @@ async def test_a_second_run_adds_nothing(app: Litestar, first_run: list[str]) ->
     lines: list[str] = []
     await seed.seed_demo(app.state.db, customers=SEEDED, echo=lines.append)
     assert await _counts(app) == before
-    assert "customers: 300 present, none to add" in lines
+    assert f"customers: {SEEDED + CONVERTED} present, none to add" in lines
     assert "demo: all 14 staff present" in lines
 
 
@@ -267,7 +281,8 @@ async def test_a_larger_count_tops_up_the_same_book(app: Litestar, session: Any)
     added = [c for c in rows if c.id not in first_ids]
     assert all(phonenumbers.is_valid_number(phonenumbers.parse(c.mobile, "CN")) for c in added)
     assert all(c.search_grams and c.version == 1 for c in added)
-    assert lines[-1].startswith(f"demo: {SEEDED + 40} customers (40 added")
+    # The two converted leads count towards the asked-for total.
+    assert lines[-1].startswith(f"demo: {SEEDED + 40} customers ({40 - CONVERTED} added")
 
 
 async def test_reset_drops_the_tenant_and_seeds_it_afresh(app: Litestar, first_run: list[str]) -> None:
@@ -282,10 +297,15 @@ async def test_reset_drops_the_tenant_and_seeds_it_afresh(app: Litestar, first_r
     await seed.seed_demo(app.state.db, customers=50, reset=True, echo=lines.append)
     assert lines[0] == "demo: dropped tenant 'demo'"
     counts = await _counts(app)
-    assert counts["customers"] == 50 and counts["users"] == len(STAFF) and counts["tenants"] == 1
+    assert counts["customers"] == 50 + CONVERTED and counts["users"] == len(STAFF) and counts["tenants"] == 1
     # The audit record of the typed-in customer went with the old schema (the new one's audit log
-    # holds only what the seed itself recorded: its stock movements, none about customers).
-    assert counts["customer_audit"] == 0 and counts["operators"] >= 1
+    # holds only what the seed itself recorded: stock movements, lead conversions, pool moves).
+    assert counts["operators"] >= 1
+    async with app.state.db.engine.connect() as conn:
+        about_typed_in = await conn.scalar(
+            text(f"SELECT count(*) FROM {SCHEMA}.audit_log WHERE entity_id = :id"), {"id": str(typed_in.id)}
+        )
+    assert about_typed_in == 0
     async with app.state.db.tenant_session(SCHEMA) as s:
         assert await s.get(Customer, typed_in.id) is None
     async with app.state.db.platform_session() as s:

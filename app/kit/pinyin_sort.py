@@ -90,4 +90,8 @@ def track(model: type, field: str) -> None:
 
 def sort_attribute(model: Any, field: str) -> str:
     """The attribute a list sorted by ``field`` orders by: its key column when it has one."""
-    return key_column_name(field) if (model, field) in _tracked else field
+    try:
+        tracked = (model, field) in _tracked
+    except TypeError:  # not a mapped class (a subquery's columns, as the timeline pages): no key column
+        return field
+    return key_column_name(field) if tracked else field

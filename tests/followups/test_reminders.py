@@ -124,7 +124,7 @@ async def test_switched_off_in_the_app_it_is_listed_but_the_bell_is_quiet(
         with pytest.raises(ValidationFailed):
             await notifications.set_preferences(session, zhang, {("no.such.kind", "email"): True})
         rows = {row.kind.key: row.channels for row in await notifications.preferences(session, zhang)}
-        assert rows["follow_up.due"] == {"in_app": False, "email": False}
+        assert rows["follow_up.due"] == {"in_app": False, "email": False, "sms": False}
         assert rows["task.assigned"]["in_app"] is True
     await due_follow_ups(app, tenant, "sales_a", 2)
     await remind_tenant(app.state.db, tenant.schema)

@@ -65,8 +65,8 @@ async def test_the_matrix_shows_each_modules_own_actions_and_saves_a_post(
     form = await owner.get(f"/roles/{sales.id}")
     assert form.status_code == 200
     assert _checked(form.text) == set(sales.permissions)
-    # Only the module's actions get a checkbox: there is no customers:manage nor tokens:read.
-    assert 'value="customers:export"' in form.text and 'value="customers:manage"' not in form.text
+    # Only the module's actions get a checkbox: there is no customers:approve nor tokens:read.
+    assert 'value="customers:export"' in form.text and 'value="customers:approve"' not in form.text
     assert 'value="tokens:create"' in form.text and 'value="tokens:read"' not in form.text
     assert 'name="data_scope" value="own" checked' in form.text and "本团队" in form.text
 

@@ -34,7 +34,7 @@ async def test_the_catalog_lists_modules_with_their_actions_in_chinese(
     modules = {m["key"]: m for m in result["data"]["permissions"]}
     customers = [p["name"] for p in modules["customers"]["permissions"]]
     assert customers[:3] == ["customers:read", "customers:create", "customers:edit"]
-    assert "customers:export" in customers and "customers:manage" not in customers
+    assert "customers:export" in customers and "customers:approve" not in customers
     assert [p["name"] for p in modules["tokens"]["permissions"]] == ["tokens:create"]
     assert modules["tokens"]["permissions"][0]["label"] == "创建 API 令牌"
     assert modules["roles"]["label"] == "角色权限"

@@ -31,13 +31,15 @@ BACKEND_MEMORY = text(
 
 @pytest.fixture(scope="module")
 async def twelve_schemas(app: Litestar) -> AsyncIterator[list[str]]:
-    async with app.state.db.engine.begin() as conn:
-        for schema in SCHEMAS:
+    # One transaction per schema: a full tenant is some 75 tables, and a dozen of them at once
+    # would hold more locks than the server's lock table has room for.
+    for schema in SCHEMAS:
+        async with app.state.db.engine.begin() as conn:
             await migrate.drop_schema(conn, schema)
             await migrate.create_schema_at_head(conn, schema, tenant_metadata)
     yield SCHEMAS
-    async with app.state.db.engine.begin() as conn:
-        for schema in SCHEMAS:
+    for schema in SCHEMAS:
+        async with app.state.db.engine.begin() as conn:
             await migrate.drop_schema(conn, schema)
 
 

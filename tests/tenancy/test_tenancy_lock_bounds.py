@@ -4,9 +4,10 @@ PostgreSQL keeps a lock on each relation a transaction touched until it ends, in
 shared by every session and sized by ``max_locks_per_transaction`` when the server starts. With
 the default 64, ``dealercrm migrate`` failed at ~6,650 tenants ("out of shared memory"), having
 read every tenant's revision in one transaction (issue 12). Here a cluster of the test's own runs
-with ``max_locks_per_transaction = 10`` and 40 connections: its lock table holds about 540 locks
-in all (10 x every backend slot), enough to provision one full tenant (some 160 relations since the
-modules arrived) but not to touch 600 tenants in one transaction, so 600 tenants are to it what
+with ``max_locks_per_transaction = 10`` and 100 connections: its lock table holds about 1,140
+locks in all (10 x every backend slot), enough to provision and to drop one full tenant (some 75
+tables with their indexes, constraints and types since the modules arrived; dropping one locks
+every object) but not to touch 600 tenants in one transaction, so 600 tenants are to it what
 50,000 are to a server on default settings.
 Each pass below must finish over all of them; before passes committed per batch, migrate, its
 dry run and the usage refresh failed with "out of shared memory".
@@ -65,7 +66,7 @@ def small_lock_table() -> Iterator[str]:
     """A cluster whose lock table holds about 10 x (40 + 14 other backend slots) entries."""
     with throwaway_cluster(
         max_locks_per_transaction="10",
-        max_connections="40",
+        max_connections="100",
         max_worker_processes="2",
         autovacuum_max_workers="1",
     ) as url:

@@ -3,7 +3,9 @@
 The page is requested through the whole app in-process (ASGI: tenant resolution, session cookie,
 CSRF, templates), as the owner 王建国 (data scope all) and as the salesperson 张伟 (own scope),
 after a warm-up. Each home card's ``load`` is also timed alone on a fresh session, so a slow card
-names itself. Target: owner p95 under 150 ms. The tenant ``bench-search`` (bench/common.py) is
+names itself. The page is timed twice: warm (the counting cards served from their cache) and
+cold, where a customer is edited before every request so that every cached card recounts, as
+the first view after any write does. Target: owner p95 under 150 ms. The tenant ``bench-search`` (bench/common.py) is
 seeded on first use and reused afterwards.
 
     .venv/bin/python bench/home.py [--requests 100] [--customers 200000]
@@ -23,6 +25,7 @@ from common import (
     actor_of,
     bench_app,
     ensure_search_tenant,
+    raw_connection,
     summary,
     write_result,
 )
@@ -47,15 +50,22 @@ async def signed_in(app: Any, email: str) -> httpx.AsyncClient:
     return client
 
 
-async def time_page(client: httpx.AsyncClient, requests: int) -> list[float]:
+async def time_page(client: httpx.AsyncClient, requests: int, schema: str, cold: bool) -> list[float]:
     for _ in range(5):  # warm-up: statements prepared, templates compiled
         assert (await client.get("/")).status_code == 200
+    connection = await raw_connection()
     timings = []
     for _ in range(requests):
+        if cold:  # a write moves the customers' version: every cached count is stale
+            await connection.execute(
+                f'UPDATE "{schema}".customers SET updated_at = now() '
+                f'WHERE id = (SELECT id FROM "{schema}".customers LIMIT 1)'
+            )
         started = time.perf_counter()
         response = await client.get("/")
         timings.append(time.perf_counter() - started)
         assert response.status_code == 200
+    await connection.close()
     return timings
 
 
@@ -83,24 +93,27 @@ async def run(requests: int, customers: int) -> dict[str, Any]:
         result: dict[str, Any] = {"customers": customers, "requests": requests}
         for label, email in (("owner", OWNER), ("sales", SALES)):
             client = await signed_in(app, email)
-            result[f"{label}_page_ms"] = summary(await time_page(client, requests), 1000)
+            result[f"{label}_page_ms"] = summary(await time_page(client, requests, schema, False), 1000)
+            result[f"{label}_cold_page_ms"] = summary(await time_page(client, requests, schema, True), 1000)
             await client.aclose()
             result[f"{label}_cards_ms"] = await time_cards(app, schema, email, max(10, requests // 5))
-        result["target"] = {"p95_ms": TARGET_P95_MS, "met": result["owner_page_ms"]["p95"] < TARGET_P95_MS}
+        worst = max(result["owner_page_ms"]["p95"], result["owner_cold_page_ms"]["p95"])
+        result["target"] = {"p95_ms": TARGET_P95_MS, "met": worst < TARGET_P95_MS}
         return result
 
 
 def report(result: dict[str, Any]) -> None:
     print(f"home: {result['customers']:,} customers, {result['requests']} requests per person")
     for label in ("owner", "sales"):
-        ms = result[f"{label}_page_ms"]
-        print(
-            f"  {label:<6} page   p50 {ms['p50']:7.2f} ms  p95 {ms['p95']:7.2f} ms  max {ms['max']:7.2f} ms"
-        )
+        for kind in ("page", "cold_page"):
+            ms = result[f"{label}_{kind}_ms"]
+            print(
+                f"  {label:<6} {kind:<10} p50 {ms['p50']:7.2f} ms  p95 {ms['p95']:7.2f} ms  max {ms['max']:7.2f} ms"
+            )
         for key, card in result[f"{label}_cards_ms"].items():
             print(f"    card {key:<26} p50 {card['p50']:7.2f} ms  p95 {card['p95']:7.2f} ms")
     met = "met" if result["target"]["met"] else "MISSED"
-    print(f"  target owner p95 < {TARGET_P95_MS:.0f} ms: {met}")
+    print(f"  target owner p95 < {TARGET_P95_MS:.0f} ms, warm and cold: {met}")
 
 
 def main() -> None:

@@ -240,8 +240,10 @@ class EntityService(Generic[M]):
         first: int = 20,
         after: str | None = None,
         trashed: bool = False,
+        before: str | None = None,
     ) -> Page[M]:
-        """One page of visible records matching ``conditions``; bad paging input is a field error."""
+        """One page of visible records matching ``conditions`` (after ``after``, or the page just
+        before ``before``); bad paging input is a field error."""
         self.require("read")
         settings = get_settings()
         order = order or Order()
@@ -260,10 +262,12 @@ class EntityService(Generic[M]):
                 order,
                 limit=first,
                 after=after,
+                before=before,
                 count_cap=settings.search_count_cap,
             )
         except BadCursor as exc:
-            raise ValidationFailed([FieldError("after", "invalid_cursor", str(exc))]) from exc
+            field = "before" if before and not after else "after"
+            raise ValidationFailed([FieldError(field, "invalid_cursor", str(exc))]) from exc
 
     # -- hooks -----------------------------------------------------------------------------------
 

@@ -162,3 +162,59 @@ async def stream(
         if not page.has_next:
             return
         after = page.end_cursor
+
+
+def page_of(
+    records: list[Any],
+    order: Order,
+    *,
+    first: int,
+    after: str | None = None,
+    before: str | None = None,
+) -> Page[Any]:
+    """One keyset page of a whole small list a service returned (staff: a plan's seats), sorted by
+    ``order`` (then id), with the same cursors and page shape as ``keyset_page``; a cursor naming a
+    row no longer in the list is ``BadCursor``. Empty values come first going up, last going down."""
+
+    def key(record: Any) -> tuple[Any, ...]:
+        value = getattr(record, sort_attribute(type(record), order.field), None)
+        if isinstance(value, str):
+            value = value.casefold()
+        return (value is not None, value if value is not None else 0, str(record.id))
+
+    ordered = sorted(records, key=key, reverse=order.descending)
+
+    def position(cursor: str) -> int:
+        try:
+            padded = cursor + "=" * (-len(cursor) % 4)
+            name, _value, ident = json.loads(base64.urlsafe_b64decode(padded.encode()))
+        except Exception as exc:
+            raise BadCursor("malformed cursor") from exc
+        if name != order.field:
+            raise BadCursor("cursor belongs to another ordering")
+        found = next((i for i, r in enumerate(ordered) if str(r.id) == str(ident)), None)
+        if found is None:
+            raise BadCursor("cursor row is gone")
+        return found
+
+    if after:
+        start = position(after) + 1
+        items = ordered[start : start + first]
+        has_next, has_previous = start + first < len(ordered), True
+    elif before:
+        end = position(before)
+        start = max(0, end - first)
+        items = ordered[start:end]
+        has_next, has_previous = True, start > 0
+    else:
+        items = ordered[:first]
+        has_next, has_previous = len(ordered) > first, False
+    return Page(
+        items=items,
+        total=len(ordered),
+        total_capped=False,
+        has_next=has_next,
+        end_cursor=encode_cursor(items[-1], order) if items else None,
+        start_cursor=encode_cursor(items[0], order) if items else None,
+        has_previous=has_previous,
+    )

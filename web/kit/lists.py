@@ -1,11 +1,40 @@
 """Top-level list pages from an entity's declaration: query string, table, pager, filters, bulk.
 
-An entity's list is a ``ListSpec`` (its filter spec, its columns and which are sortable, its bulk
-verbs) plus a cell macro for the columns only it knows how to show. The kit parses the query string
-through the entity's filter spec (``app.kit.filters``: one message per bad value, the list still
-shown), pages by keyset forwards and backwards with the position ("第 41–60 条 / 共 N 条", a
-capped count shown as "10,000+"), and runs bulk verbs one record at a time through the service
-(``app.kit.bulk``). Templates: ``web/templates/kit/list.html``.
+An entity's list is a ``ListSpec`` (its filter spec, its columns and which are sortable, its row
+actions, its bulk verbs) plus a cell macro for the columns only it knows how to show. The kit parses
+the query string through the entity's filter spec (``app.kit.filters``: one message per bad value,
+the list still shown), pages by keyset forwards and backwards with the position ("第 41–60 条 / 共 N
+条", a capped count shown as "10,000+"), and runs bulk verbs one record at a time through the
+service (``app.kit.bulk``). Templates: ``web/templates/kit/list.html`` (macros) and
+``web/templates/kit/list_page.html`` (a whole page to extend).
+
+How a list adopts the kit (products, leads, staff, price lists, stock counts do exactly this):
+
+1. Filters, in the app layer (``app/<area>/filters.py``): a ``FilterSpec`` and the frozen dataclass
+   it builds (every field defaults to "no condition"), plus the service call that turns that value
+   into a ``Page``: ``async def fetch(filters, *, order, first, after, before) -> Page``. An
+   ``EntityService`` lists with ``service.page(conditions, order=, first=, after=, before=)``; a
+   service that returns a whole small list (staff) pages it with ``app.kit.paging.page_of``.
+2. The ``ListSpec`` in the controller: ``entity`` (its ``EntitySpec``: module for permissions, key
+   for saved views), ``path``, ``filters``, ``columns`` (``Column(name, label, sort=..., title=True,
+   wide_only=True)``), ``sorts`` (field → label; the first is the default; they must be the
+   service's ``sort_fields``), ``ascending``, ``actions`` (``RowAction``s: a link, a drawer, or a
+   posted button; default View / Edit / Delete / Restore at ``{path}/{id}...``), ``bulk`` (``()``
+   unless the service has the verbs and a ``{path}/bulk`` route runs ``run_bulk``), ``views``
+   (saved-view tabs: ``False`` unless the page shows ``saved_view_tabs``), ``defaults`` (a filter's
+   value when the query string has none: staff show "on staff" unless asked otherwise),
+   ``new_url`` / ``new_in_drawer`` (the empty list's create button), ``search_hint``.
+3. The route: ``view = await open_list(request, session, actor, SPEC, Filter, fetch, options=...)``
+   then ``return list_response(request, view, "<area>/list.html", "<area>/_results.html", ctx)``
+   (the results fragment alone for HTMX searches and page links, 400 when a value was ignored).
+4. Templates: ``<area>/_results.html`` defines ``cell(column, row)`` and calls ``results(view,
+   cell)`` from ``kit/list.html``; ``<area>/list.html`` extends ``kit/list_page.html`` (blocks
+   ``title``, ``heading``, ``head_actions``, ``above``, ``below``) and sets ``results_template``.
+   A filter with choices that are records (a team, a warehouse) is an ``Owner`` filter whose
+   choices come in ``options={name: [(id, label), ...]}``; a ``Flag`` other than ``trashed`` is a
+   checkbox.
+5. Tests: the generic cases of ``tests/web/list_kit_cases.py`` (bad filter value, paging both ways,
+   sort, empty list, scope where the entity is owned).
 """
 
 from __future__ import annotations
@@ -17,7 +46,7 @@ from typing import Any
 from urllib.parse import parse_qsl, urlencode
 
 from litestar import Request, Response
-from litestar.response import Redirect
+from litestar.response import Redirect, Template
 
 from app.batches import run as batch_runs
 from app.batches import service as batches
@@ -102,12 +131,49 @@ def remove_from_list(name: str, label: str) -> BulkVerb:
 
 
 @dataclass(frozen=True)
+class RowAction:
+    """One action in a row's sticky action column (and on its card).
+
+    ``href``: formatted with ``path`` (the list's) and ``id`` (the row's); ``permission``: the
+    entity module's action ("edit") or a whole permission ("pools:read"), None for everyone who sees
+    the list; ``post``: a button posting a form with the CSRF token (``hx``: through HTMX, the
+    answer is a toast and the list refreshes), else a link; ``drawer``: the link opens in the
+    drawer; ``in_trash``: shown in the recycle bin instead of the live list."""
+
+    key: str
+    label: str  # msgid
+    href: str = "{path}/{id}"
+    permission: str | None = None
+    post: bool = False
+    hx: bool = False
+    drawer: bool = False
+    danger: bool = False
+    primary: bool = False
+    in_trash: bool = False
+
+    def url(self, path: str, row: Any) -> str:
+        return self.href.format(path=path, id=row.id)
+
+
+VIEW_ROW = RowAction("view", N_("View"))
+EDIT_ROW = RowAction("edit", N_("Edit"), "{path}/{id}/edit", "edit", drawer=True)
+DELETE_ROW = RowAction(
+    "delete", N_("Delete"), "{path}/{id}/delete", "delete", post=True, hx=True, danger=True
+)
+RESTORE_ROW = RowAction(
+    "restore", N_("Restore"), "{path}/{id}/restore", "delete", post=True, hx=True, in_trash=True
+)
+STANDARD_ACTIONS = (VIEW_ROW, EDIT_ROW, DELETE_ROW, RESTORE_ROW)
+
+
+@dataclass(frozen=True)
 class ListSpec:
     entity: EntitySpec
     path: str  # "/customers"
     filters: FilterSpec
     columns: tuple[Column, ...]
-    service: Callable[..., EntityService[Any]]
+    # The entity's service class, for bulk verbs (``run_bulk``); None when the list has none.
+    service: Callable[..., EntityService[Any]] | None = None
     # Sortable fields → label msgid (the sort chooser); the first is the default.
     sorts: dict[str, str] = field(default_factory=dict)
     ascending: tuple[str, ...] = ("name",)  # sorted A to Z by default (the rest newest first)
@@ -119,12 +185,27 @@ class ListSpec:
     custom_after: str | None = None  # the column the custom-field columns follow (default: the last)
     # The entity's filter value type (CustomerFilter): with it, batch verbs can take "all N matching".
     filter_type: type | None = None
+    # What each row offers in its action column (``RowAction``); the title cell links to the record.
+    actions: tuple[RowAction, ...] = STANDARD_ACTIONS
+    # Saved-view tabs (``saved_view_tabs``): the entity's one list that offers them declares them.
+    views: bool = True
+    # A filter's query value when the URL has none (staff: "active"); such a filter has no "All"
+    # choice of its own, so its enum names every choice.
+    defaults: Mapping[str, str] = field(default_factory=dict)
+    new_url: str | None = None  # the create button of an empty list (default ``{path}/new``)
+    new_in_drawer: bool = True  # the create form opens in the drawer (else its own page)
+    search_hint: str = N_("Name, mobile or address")  # msgid: the search box's placeholder
 
     def __post_init__(self) -> None:
-        # Saved views of this list are checked against its filters and columns (app.saved_views).
-        saved_views.declare_list(
-            self.entity.key, filters=self.filters, columns=[c.name for c in self.columns]
-        )
+        if self.views:
+            # Saved views of this list are checked against its filters and columns (app.saved_views).
+            saved_views.declare_list(
+                self.entity.key, filters=self.filters, columns=[c.name for c in self.columns]
+            )
+
+    @property
+    def create_url(self) -> str:
+        return self.new_url or f"{self.path}/new"
 
     @property
     def default_sort(self) -> str:
@@ -232,7 +313,12 @@ def parse_list_query(
     custom_label: Callable[[Any], str] | None = None,
 ) -> ListQuery:
     """The query string through the entity's filter spec, plus sort, page size and page position."""
+    if spec.defaults:
+        params = _Defaulted(params, spec.defaults)
     parsed = spec.filters.from_params(params, definitions)
+    for name, value in spec.defaults.items():
+        if parsed.kept.get(name) == value:
+            parsed.kept.pop(name)  # the default is no condition of the reader's (links stay short)
     problems: list[str] = []
     for error in parsed.errors:
         problems.append(problem_text(spec, error, parsed.given.get(error.field)))
@@ -302,6 +388,26 @@ def parse_list_query(
         problems=problems,
         parsed=parsed,
     )
+
+
+class _Defaulted:
+    """Query parameters with a list's defaults for the names the URL does not give."""
+
+    def __init__(self, params: Any, defaults: Mapping[str, str]) -> None:
+        self.params = params
+        self.defaults = defaults
+
+    def get(self, name: str, default: Any = None) -> Any:
+        value = self.params.get(name)
+        if value is None:
+            return self.defaults.get(name, default)
+        return value
+
+    def getall(self, name: str, default: Any = None) -> list[Any]:
+        found = list(self.params.getall(name, [])) if hasattr(self.params, "getall") else []
+        if not found and name in self.defaults:
+            return [self.defaults[name]]
+        return found
 
 
 async def load_page(query: ListQuery, fetch: Callable[..., Awaitable[Page[Any]]]) -> Page[Any] | None:
@@ -387,7 +493,17 @@ class ListView:
         return self.page.items if self.page else []
 
     def can(self, action: str) -> bool:
-        return self.actor.can(f"{self.spec.entity.module}:{action}")
+        """The entity module's ``action`` ("edit"), or a whole permission ("pools:read")."""
+        return self.actor.can(action if ":" in action else f"{self.spec.entity.module}:{action}")
+
+    @property
+    def row_actions(self) -> list[RowAction]:
+        """The row actions this reader may use here (the live list or the recycle bin)."""
+        return [
+            a
+            for a in self.spec.actions
+            if a.in_trash == self.query.trashed and (a.permission is None or self.can(a.permission))
+        ]
 
     @property
     def bulk_verbs(self) -> list[BulkVerb]:
@@ -428,6 +544,9 @@ class ListView:
         for f in self.spec.filters:
             label = _(f.label)
             if isinstance(f, Flag):
+                if f.name != "trashed":  # the recycle bin is a tab; other switches are checkboxes
+                    value = kept.get(f.query_name)
+                    fields.append({"kind": "check", "name": f.query_name, "label": label, "value": value})
                 continue
             if isinstance(f, Search):
                 fields.append(
@@ -453,17 +572,20 @@ class ListView:
                 if isinstance(f, OneOf):
                     assert f.enum is not None
                     choices = [(m.value, _(m.label)) for m in f.enum]
-                elif isinstance(f, Owner):
+                elif isinstance(f, Owner) and f.name not in self.options:
                     choices = [(str(p.id), p.name) for p in self.staff]
                 else:
+                    # Records to choose from (a team, a warehouse), or the entity's own tags.
                     choices = list(self.options.get(f.name, ()))
+                default = self.spec.defaults.get(f.query_name)
                 fields.append(
                     {
                         "kind": "select",
                         "name": f.query_name,
                         "label": label,
-                        "value": kept.get(f.query_name, ""),
+                        "value": kept.get(f.query_name, default or ""),
                         "choices": choices,
+                        "blank": default is None,  # "All": no condition (a default names its own)
                     }
                 )
         return fields
@@ -471,6 +593,55 @@ class ListView:
     @property
     def active_filters(self) -> int:
         return sum(1 for k in self.query.kept if k not in ("trashed", "sort", "dir", "size", "view"))
+
+
+async def open_list(
+    request: Request[Any, Any, Any],
+    session: Any,
+    actor: Actor,
+    spec: ListSpec,
+    target: type,
+    fetch: Callable[..., Awaitable[Page[Any]]],
+    **extra: Any,
+) -> ListView:
+    """The list a request asks for: its query checked, its page loaded, its saved views (when the
+    list has them); ``extra`` goes to the ``ListView`` (``options``, ``staff``, ``names``)."""
+    query = parse_list_query(spec, target, request.query_params, request.app.state.settings.page_size_max)
+    found = await load_page(query, fetch)
+    return ListView(
+        spec=spec,
+        query=query,
+        page=found,
+        actor=actor,
+        columns=spec.columns,
+        **extra,
+        **await list_extras(session, actor, spec, query),
+    )
+
+
+def results_only(request: Request[Any, Any, Any]) -> bool:
+    """HTMX asks for the results alone (a search, a page link, a refresh after a change)."""
+    hx: Any = getattr(request, "htmx", None)
+    return bool(hx and hx.target == "results" and not hx.history_restore_request)
+
+
+def list_response(
+    request: Request[Any, Any, Any],
+    view: ListView,
+    page_template: str,
+    results_template: str,
+    context: dict[str, Any],
+) -> Template:
+    """The whole page, or the results fragment for HTMX; 400 when a value of the query was ignored
+    (the list still shown with a message); the address bar keeps the canonical query."""
+    headers = {"Vary": "HX-Request"}
+    status = 400 if view.query.problems else 200
+    ctx = {**context, "view": view, "query": view.query}
+    if results_only(request):
+        if request.htmx.trigger != "results":  # type: ignore[attr-defined]
+            headers["HX-Push-Url"] = view.query.current_url()
+        return Template(results_template, context=ctx, status_code=status, headers=headers)
+    return Template(page_template, context=ctx, status_code=status, headers=headers)
 
 
 def refusal_text(reasons: Mapping[str, int]) -> str:
@@ -516,14 +687,13 @@ async def run_bulk(
     if verb is not None and verb.batch and target is not None and verb.batch in target.actions:
         return await _run_batch(request, spec, session, actor, verb, form, ids_given, back)
     ids = bulk.parse_ids(ids_given)
-    if verb is None or verb.run is None or not ids:
+    if verb is None or verb.run is None or not ids or spec.service is None:
         message = _("Choose an action and at least one row.")
         if request.headers.get("HX-Request"):
             return htmx_done(message)
         return Redirect(back, status_code=303)
-    outcome = await bulk.apply(
-        lambda: spec.service(session, actor), ids, verb.run(str(data.get("value") or ""))
-    )
+    service = spec.service
+    outcome = await bulk.apply(lambda: service(session, actor), ids, verb.run(str(data.get("value") or "")))
     message = bulk_message(outcome)
     events = {spec.changed_event: len(outcome.done)}
     if not request.headers.get("HX-Request"):
@@ -652,7 +822,7 @@ async def list_extras(session: Any, actor: Actor, spec: ListSpec, query: ListQue
     open view (``?view=<id>``, one the actor may see, else none) and the workflow's stages."""
     extras: dict[str, Any] = {}
     try:
-        found = await saved_views.list_views(session, actor, spec.entity.key)
+        found = await saved_views.list_views(session, actor, spec.entity.key) if spec.views else []
     except DomainError:
         found = []
     extras["saved_views"] = found
@@ -702,6 +872,11 @@ __all__ = [
     "ListSpec",
     "ListView",
     "MOVE_STAGE",
+    "STANDARD_ACTIONS",
+    "RowAction",
+    "list_response",
+    "open_list",
+    "results_only",
     "add_to_list",
     "batch_change",
     "remove_from_list",

@@ -10,11 +10,8 @@ transaction as the note: both are saved, or neither.
 from __future__ import annotations
 
 import re
-import secrets
 import uuid
 from collections.abc import Sequence
-from dataclasses import dataclass
-from pathlib import PurePath
 from typing import Any
 
 from sqlalchemy import select
@@ -22,7 +19,9 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from app.accounts.models import User
 from app.customers.models import Customer
-from app.domain import Actor, FieldError, NotFound, ValidationFailed
+from app.domain import Actor
+from app.kit import attachments as files
+from app.kit.attachments import Upload
 from app.kit.enums import N_
 from app.kit.fields import Fields, Ref, Text
 from app.kit.registry import EntitySpec, register
@@ -30,15 +29,14 @@ from app.kit.scope import ParentScope
 from app.kit.service import EntityService
 from app.notifications.kinds import IN_APP, Kind, register_kind
 from app.notifications.service import notify
-from app.storage import tenant_files
 from app.timeline.models import CustomerNote
 
 NOTE_MAX_LENGTH = 2000
-MAX_ATTACHMENTS = 5
-MAX_ATTACHMENT_BYTES = 10 * 1024 * 1024
-ATTACHMENTS_AREA = "attachments"
-# Stored names keep a short, harmless extension so a download gets the right type.
-_EXTENSION_RE = re.compile(r"^\.[a-z0-9]{1,8}$")
+# A note's files (app.kit.attachments): five of at most 10 MB, under the tenant's "attachments".
+NOTE_FILES = files.declare("note", files.AttachmentRule(area="attachments", max_files=5))
+MAX_ATTACHMENTS = NOTE_FILES.max_files
+MAX_ATTACHMENT_BYTES = NOTE_FILES.max_bytes
+ATTACHMENTS_AREA = NOTE_FILES.area
 # "@" then a name: CJK characters, letters, digits, dots, hyphens (up to the next space or punctuation).
 MENTION_RE = re.compile(r"@([\w\u4e00-\u9fff.\-]{1,60})")
 
@@ -71,15 +69,6 @@ SPEC = register(
         title=lambda note: (note.body or "")[:40],
     )
 )
-
-
-@dataclass(frozen=True)
-class Upload:
-    """A file as the admin or the API received it."""
-
-    filename: str
-    content_type: str
-    data: bytes
 
 
 class NoteService(EntityService[CustomerNote]):
@@ -162,23 +151,7 @@ async def mentioned(session: AsyncSession, body: str) -> list[uuid.UUID]:
 
 def check_uploads(uploads: Sequence[Upload]) -> list[Upload]:
     """The files worth storing (empty file fields of a form are skipped); every problem at once."""
-    files = [u for u in uploads if u.filename]
-    errors: list[FieldError] = []
-    if len(files) > MAX_ATTACHMENTS:
-        errors.append(FieldError("attachments", "too_many_files", f"at most {MAX_ATTACHMENTS} files"))
-    for i, upload in enumerate(files):
-        if len(upload.data) > MAX_ATTACHMENT_BYTES:
-            errors.append(FieldError(f"attachments.{i}", "file_too_large", "must be at most 10 MB"))
-        elif not upload.data:
-            errors.append(FieldError(f"attachments.{i}", "empty_file", "is empty"))
-    if errors:
-        raise ValidationFailed(errors)
-    return files
-
-
-def _stored_name(filename: str) -> str:
-    suffix = PurePath(filename).suffix.lower()
-    return secrets.token_hex(16) + (suffix if _EXTENSION_RE.match(suffix) else "")
+    return files.check_uploads(uploads, NOTE_FILES)
 
 
 async def add_note(
@@ -195,40 +168,16 @@ async def add_note(
     removed again, so a refused note leaves nothing behind."""
     service = NoteService(session, actor)
     service.require("create")
-    files = check_uploads(uploads)
-    store = tenant_files(schema, ATTACHMENTS_AREA)
-    stored: list[dict[str, Any]] = []
-    try:
-        for upload in files:
-            name = _stored_name(upload.filename)
-            with store.write_atomic(name) as handle:
-                handle.write(upload.data)
-            stored.append(
-                {
-                    "name": PurePath(upload.filename.replace("\\", "/")).name[:200] or name,
-                    "file": name,
-                    "size": len(upload.data),
-                    "type": (upload.content_type or "application/octet-stream")[:100],
-                }
-            )
+    with files.stored(schema, check_uploads(uploads), NOTE_FILES) as stored:
         service.attachments = stored
         return await service.create({"customer_id": customer_id, "body": body})
-    except BaseException:
-        for item in stored:
-            store.remove(item["file"])
-        raise
 
 
 async def attachment(
     session: AsyncSession, actor: Actor, schema: str, note_id: uuid.UUID, index: int
 ) -> tuple[dict[str, Any], Any]:
     """One attachment of a note the actor can see: its description and an open binary file."""
-    note = await NoteService(session, actor).get(note_id)
-    files = note.attachments or []
-    if note.deleted_at is not None or not 0 <= index < len(files):
-        raise NotFound("note", note_id)
-    item = files[index]
-    try:
-        return item, tenant_files(schema, ATTACHMENTS_AREA).open(item["file"])
-    except FileNotFoundError as exc:
-        raise NotFound("note", note_id) from exc
+    return await files.open_file(NoteService(session, actor), schema, note_id, index)
+
+
+__all__ = ["ATTACHMENTS_AREA", "MAX_ATTACHMENTS", "MAX_ATTACHMENT_BYTES", "NOTE_FILES", "Upload", "add_note"]

@@ -97,6 +97,8 @@ class Contract(OwnedMixin, SearchMixin, RecordMixin, TenantBase):
     note: Mapped[str | None] = mapped_column(Text)
     # [{"name": "合同.pdf", "file": "<stored name>", "size": 1234, "type": "application/pdf"}]
     attachments: Mapped[list[dict[str, Any]]] = mapped_column(JSONB, default=list)
+    # The end date the owner was told about (the expiry sweep: once per end date).
+    expiry_reminded_on: Mapped[date | None] = mapped_column(Date)
 
     __table_args__ = (
         search_index("contracts"),

@@ -9,7 +9,7 @@ from collections.abc import Sequence
 
 from alembic import op
 
-from tenancy.migrations.common import tenant_schema
+from tenancy.migrations.tenant.helpers import quoted_schema
 
 revision: str = "0003"
 down_revision: str | None = "0002"
@@ -33,15 +33,11 @@ APPEND_ONLY_TRIGGER = (
 )
 
 
-def _schema() -> str:
-    return '"' + tenant_schema().replace('"', '""') + '"'
-
-
 def upgrade() -> None:
-    op.execute(APPEND_ONLY_FUNCTION.format(schema=_schema()))
-    op.execute(APPEND_ONLY_TRIGGER.format(schema=_schema()))
+    op.execute(APPEND_ONLY_FUNCTION.format(schema=quoted_schema()))
+    op.execute(APPEND_ONLY_TRIGGER.format(schema=quoted_schema()))
 
 
 def downgrade() -> None:
-    op.execute(f"DROP TRIGGER IF EXISTS audit_log_append_only ON {_schema()}.audit_log")
-    op.execute(f"DROP FUNCTION IF EXISTS {_schema()}.audit_log_append_only()")
+    op.execute(f"DROP TRIGGER IF EXISTS audit_log_append_only ON {quoted_schema()}.audit_log")
+    op.execute(f"DROP FUNCTION IF EXISTS {quoted_schema()}.audit_log_append_only()")

@@ -12,15 +12,12 @@ import sqlalchemy as sa
 from alembic import op
 
 from tenancy.migrations.common import tenant_schema
+from tenancy.migrations.tenant.helpers import quoted_schema
 
 revision: str = "0004"
 down_revision: str | None = "0003"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
-
-
-def _schema() -> str:
-    return '"' + tenant_schema().replace('"', '""') + '"'
 
 
 def upgrade() -> None:
@@ -40,11 +37,12 @@ def upgrade() -> None:
     # Tokens made before scopes and expiry existed keep working as they did (read and write) but no
     # longer forever: they expire 90 days after this upgrade, the default for new tokens.
     op.execute(
-        f"UPDATE {_schema()}.api_tokens SET scopes = ARRAY['read', 'write']::varchar(60)[] "
+        f"UPDATE {quoted_schema()}.api_tokens SET scopes = ARRAY['read', 'write']::varchar(60)[] "
         "WHERE cardinality(scopes) = 0"
     )
     op.execute(
-        f"UPDATE {_schema()}.api_tokens SET expires_at = now() + interval '90 days' WHERE expires_at IS NULL"
+        f"UPDATE {quoted_schema()}.api_tokens SET expires_at = now() + interval '90 days' "
+        "WHERE expires_at IS NULL"
     )
     op.create_table(
         "login_locks",

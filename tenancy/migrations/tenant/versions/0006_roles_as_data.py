@@ -8,9 +8,9 @@ role's key names its template. The permission strings move to the catalog's mode
   leaving salesperson taking the customer list);
 - granted by template key (``GRANTS``): permissions this release adds.
 
-A later release that adds permissions copies ``_apply`` with its own literal ``GRANTS``: that is how
-new permissions reach existing tenants' roles with defined defaults, never silently absent. The
-mapping is literal here because migrations never import application code; tests/roles checks that
+A later release that adds permissions calls ``grant_permissions`` (tenancy/migrations/tenant/
+helpers.py) with its own literal ``GRANTS``: that is how new permissions reach existing tenants'
+roles with defined defaults, never silently absent. The mapping is literal here because migrations never import application code; tests/roles checks that
 an old tenant ends up with exactly the new templates (app.accounts.permissions.DEFAULT_ROLES).
 
 Revision ID: 0006
@@ -24,6 +24,7 @@ import sqlalchemy as sa
 from alembic import op
 
 from tenancy.migrations.common import tenant_schema
+from tenancy.migrations.tenant.helpers import grant_permissions, quoted_schema, revoke_permissions
 
 revision: str = "0006"
 down_revision: str | None = "0005"
@@ -52,17 +53,13 @@ GRANTS: dict[str, tuple[str, ...]] = {
 }
 
 
-def _schema() -> str:
-    return '"' + tenant_schema().replace('"', '""') + '"'
-
-
 def _apply(
     renames: dict[str, tuple[str, ...]],
     revokes: dict[str, tuple[str, ...]],
     grants: dict[str, tuple[str, ...]],
 ) -> None:
     """Rewrite every role's permission strings; revokes and grants go by the role's template."""
-    roles = f"{_schema()}.roles"
+    roles = f"{quoted_schema()}.roles"
     for old, new in renames.items():
         # The replacement strings join the others, without duplicates (stored sorted).
         op.execute(
@@ -79,13 +76,7 @@ def _apply(
                 "WHERE template = ANY(CAST(:keys AS varchar(40)[])) AND :p = ANY(permissions)"
             ).bindparams(p=permission, keys=list(keys))
         )
-    for permission, keys in grants.items():
-        op.execute(
-            sa.text(
-                f"UPDATE {roles} SET permissions = permissions || CAST(ARRAY[:p] AS varchar(60)[]) "
-                "WHERE template = ANY(CAST(:keys AS varchar(40)[])) AND NOT (:p = ANY(permissions))"
-            ).bindparams(p=permission, keys=list(keys))
-        )
+    grant_permissions(grants)
 
 
 def upgrade() -> None:
@@ -98,7 +89,7 @@ def upgrade() -> None:
     op.add_column("roles", sa.Column("updated_by", sa.UUID(), nullable=True), schema=schema)
     op.execute(
         sa.text(
-            f"UPDATE {_schema()}.roles SET template = key WHERE key = ANY(CAST(:keys AS varchar(40)[]))"
+            f"UPDATE {quoted_schema()}.roles SET template = key WHERE key = ANY(CAST(:keys AS varchar(40)[]))"
         ).bindparams(keys=list(TEMPLATE_KEYS))
     )
     _apply(RENAMES, REVOKES, GRANTS)
@@ -107,13 +98,8 @@ def upgrade() -> None:
 def downgrade() -> None:
     """Back to the old strings; salespeople get export and their tokens back as the old defaults had."""
     schema = tenant_schema()
-    roles = f"{_schema()}.roles"
-    for permission in GRANTS:
-        op.execute(
-            sa.text(
-                f"UPDATE {roles} SET permissions = array_remove(permissions, CAST(:p AS varchar(60)))"
-            ).bindparams(p=permission)
-        )
+    revoke_permissions(GRANTS)
+    roles = f"{quoted_schema()}.roles"
     op.execute(
         sa.text(
             f"UPDATE {roles} SET permissions = permissions || "

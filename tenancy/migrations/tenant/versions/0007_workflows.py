@@ -19,7 +19,7 @@ import sqlalchemy as sa
 from alembic import op
 from sqlalchemy.dialects import postgresql
 
-from tenancy.migrations.common import tenant_schema
+from tenancy.migrations.tenant.helpers import quoted_schema, revoke_permissions
 
 revision: str = "0007"
 down_revision: str | None = "0006"
@@ -54,10 +54,6 @@ CUSTOMER_WORKFLOW = {
     ],
     "transitions": [{"from": a, "to": b} for a, b in _MOVES],
 }
-
-
-def _schema() -> str:
-    return '"' + tenant_schema().replace('"', '""') + '"'
 
 
 def upgrade() -> None:
@@ -106,14 +102,14 @@ def upgrade() -> None:
     )
     op.execute(
         sa.text(
-            f"INSERT INTO {_schema()}.workflows (entity, version, is_current, definition) "
+            f"INSERT INTO {quoted_schema()}.workflows (entity, version, is_current, definition) "
             "VALUES ('customer', 1, true, CAST(:definition AS jsonb))"
         ).bindparams(definition=json.dumps(CUSTOMER_WORKFLOW, ensure_ascii=False))
     )
     # Stored sorted and without duplicates, like every permission rewrite since 0006.
     op.execute(
         sa.text(
-            f"UPDATE {_schema()}.roles SET permissions = ARRAY(SELECT DISTINCT p FROM unnest("
+            f"UPDATE {quoted_schema()}.roles SET permissions = ARRAY(SELECT DISTINCT p FROM unnest("
             "array_append(permissions, CAST(:p AS varchar(60)))) AS p ORDER BY p) "
             "WHERE template = ANY(CAST(:keys AS varchar(40)[])) AND NOT (:p = ANY(permissions))"
         ).bindparams(p=PERMISSION, keys=list(GRANTED_TO_TEMPLATES))
@@ -121,11 +117,7 @@ def upgrade() -> None:
 
 
 def downgrade() -> None:
-    op.execute(
-        sa.text(
-            f"UPDATE {_schema()}.roles SET permissions = array_remove(permissions, CAST(:p AS varchar(60)))"
-        ).bindparams(p=PERMISSION)
-    )
+    revoke_permissions([PERMISSION])
     op.drop_index("ix_stage_history_record", table_name="stage_history", schema="tenant")
     op.drop_table("stage_history", schema="tenant")
     op.drop_index("ix_workflows_current", table_name="workflows", schema="tenant")

@@ -17,8 +17,13 @@ import sqlalchemy as sa
 from alembic import op
 from sqlalchemy.dialects import postgresql
 
-from tenancy.migrations.common import tenant_schema
 from tenancy.migrations.tenant.frozen import record_columns_v1
+from tenancy.migrations.tenant.helpers import (
+    drop_tables,
+    grant_permissions,
+    quoted_schema,
+    revoke_permissions,
+)
 
 revision: str = "0011"
 down_revision: str | None = "0010"
@@ -49,10 +54,6 @@ LEDGER_TRIGGER = (
     "CREATE TRIGGER stock_movements_append_only BEFORE UPDATE OR DELETE ON {schema}.stock_movements "
     "FOR EACH ROW EXECUTE FUNCTION {schema}.stock_movements_append_only()"
 )
-
-
-def _schema() -> str:
-    return '"' + tenant_schema().replace('"', '""') + '"'
 
 
 def upgrade() -> None:
@@ -314,27 +315,14 @@ def upgrade() -> None:
         schema="tenant",
     )
 
-    op.execute(LEDGER_FUNCTION.format(schema=_schema()))
-    op.execute(LEDGER_TRIGGER.format(schema=_schema()))
-    roles = f"{_schema()}.roles"
-    for permission, keys in GRANTS.items():
-        op.execute(
-            sa.text(
-                f"UPDATE {roles} SET permissions = permissions || CAST(ARRAY[:p] AS varchar(60)[]) "
-                "WHERE template = ANY(CAST(:keys AS varchar(40)[])) AND NOT (:p = ANY(permissions))"
-            ).bindparams(p=permission, keys=list(keys))
-        )
+    op.execute(LEDGER_FUNCTION.format(schema=quoted_schema()))
+    op.execute(LEDGER_TRIGGER.format(schema=quoted_schema()))
+    grant_permissions(GRANTS)
 
 
 def downgrade() -> None:
-    roles = f"{_schema()}.roles"
-    for permission in GRANTS:
-        op.execute(
-            sa.text(
-                f"UPDATE {roles} SET permissions = array_remove(permissions, CAST(:p AS varchar(60)))"
-            ).bindparams(p=permission)
-        )
-    for table in (
+    revoke_permissions(GRANTS)
+    drop_tables(
         "stock_movements",
         "stock_levels",
         "serial_units",
@@ -343,6 +331,5 @@ def downgrade() -> None:
         "products",
         "product_categories",
         "brands",
-    ):
-        op.drop_table(table, schema="tenant")
-    op.execute(f"DROP FUNCTION IF EXISTS {_schema()}.stock_movements_append_only()")
+    )
+    op.execute(f"DROP FUNCTION IF EXISTS {quoted_schema()}.stock_movements_append_only()")

@@ -12,13 +12,12 @@ from alembic import op
 from sqlalchemy.dialects import postgresql
 
 from tenancy.migrations.tenant.frozen import record_columns_v1
+from tenancy.migrations.tenant.helpers import S
 
 revision: str = "0012"
 down_revision: str | None = "0011"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
-
-S = "tenant"
 
 
 def upgrade() -> None:

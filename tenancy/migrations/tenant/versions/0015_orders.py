@@ -16,15 +16,18 @@ import sqlalchemy as sa
 from alembic import op
 from sqlalchemy.dialects import postgresql
 
-from tenancy.migrations.common import tenant_schema
 from tenancy.migrations.tenant.frozen import record_columns_v1
+from tenancy.migrations.tenant.helpers import (
+    S,
+    drop_tables,
+    grant_permissions,
+    revoke_permissions,
+)
 
 revision: str = "0015"
 down_revision: str | None = "0014"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
-
-S = "tenant"
 
 # permission → template keys whose roles get it (as app.accounts.permissions.DEFAULT_ROLES has them).
 GRANTS: dict[str, tuple[str, ...]] = {
@@ -34,10 +37,6 @@ GRANTS: dict[str, tuple[str, ...]] = {
     "orders:delete": ("owner", "admin", "manager"),
     "orders:approve": ("owner", "admin", "manager"),
 }
-
-
-def _schema() -> str:
-    return '"' + tenant_schema().replace('"', '""') + '"'
 
 
 def upgrade() -> None:
@@ -170,23 +169,9 @@ def upgrade() -> None:
     op.create_index("ix_payments_order_id", "payments", ["order_id"], schema=S)
     op.create_index("ix_payments_customer_id", "payments", ["customer_id"], schema=S)
 
-    roles = f"{_schema()}.roles"
-    for permission, keys in GRANTS.items():
-        op.execute(
-            sa.text(
-                f"UPDATE {roles} SET permissions = permissions || CAST(ARRAY[:p] AS varchar(60)[]) "
-                "WHERE template = ANY(CAST(:keys AS varchar(40)[])) AND NOT (:p = ANY(permissions))"
-            ).bindparams(p=permission, keys=list(keys))
-        )
+    grant_permissions(GRANTS)
 
 
 def downgrade() -> None:
-    roles = f"{_schema()}.roles"
-    for permission in GRANTS:
-        op.execute(
-            sa.text(
-                f"UPDATE {roles} SET permissions = array_remove(permissions, CAST(:p AS varchar(60)))"
-            ).bindparams(p=permission)
-        )
-    for table in ("payments", "payment_plan_lines", "order_lines", "orders"):
-        op.drop_table(table, schema=S)
+    revoke_permissions(GRANTS)
+    drop_tables("payments", "payment_plan_lines", "order_lines", "orders")

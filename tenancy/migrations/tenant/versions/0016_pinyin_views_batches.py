@@ -23,13 +23,12 @@ from pypinyin import lazy_pinyin
 from sqlalchemy.dialects import postgresql
 
 from tenancy.migrations.common import tenant_schema
+from tenancy.migrations.tenant.helpers import S, grant_permissions, quoted_schema, revoke_permissions
 
 revision: str = "0016"
 down_revision: str | None = "0015"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
-
-S = "tenant"
 
 GRANTS: dict[str, tuple[str, ...]] = {"customers:manage": ("owner", "admin", "manager")}
 
@@ -72,14 +71,10 @@ def _sort_key(value: str | None) -> str:
     return (" ".join(tokens) + " !" + text)[:1000]
 
 
-def _schema() -> str:
-    return '"' + tenant_schema().replace('"', '""') + '"'
-
-
 def _fill_keys() -> None:
     """Every existing customer's key, a thousand rows per statement (keyset over id)."""
     bind = op.get_bind()
-    table = f"{_schema()}.customers"
+    table = f"{quoted_schema()}.customers"
     last = None
     while True:
         rows = bind.execute(
@@ -181,24 +176,11 @@ def upgrade() -> None:
         schema=S,
     )
 
-    roles = f"{_schema()}.roles"
-    for permission, keys in GRANTS.items():
-        op.execute(
-            sa.text(
-                f"UPDATE {roles} SET permissions = permissions || CAST(ARRAY[:p] AS varchar(60)[]) "
-                "WHERE template = ANY(CAST(:keys AS varchar(40)[])) AND NOT (:p = ANY(permissions))"
-            ).bindparams(p=permission, keys=list(keys))
-        )
+    grant_permissions(GRANTS)
 
 
 def downgrade() -> None:
-    roles = f"{_schema()}.roles"
-    for permission in GRANTS:
-        op.execute(
-            sa.text(
-                f"UPDATE {roles} SET permissions = array_remove(permissions, CAST(:p AS varchar(60)))"
-            ).bindparams(p=permission)
-        )
+    revoke_permissions(GRANTS)
     op.drop_table("batch_job_items", schema=S)
     op.drop_table("batch_jobs", schema=S)
     op.drop_table("saved_views", schema=S)

@@ -21,7 +21,7 @@ from typing import Any
 import sqlalchemy as sa
 from alembic import op
 
-from tenancy.migrations.common import tenant_schema
+from tenancy.migrations.tenant.helpers import quoted_schema
 
 revision: str = "0017"
 down_revision: str | None = "0016"
@@ -35,10 +35,6 @@ STOCK_ACTIONS = {
     "cancelled": "stock.release",
     "returned": "stock.return",
 }
-
-
-def _schema() -> str:
-    return '"' + tenant_schema().replace('"', '""') + '"'
 
 
 def _with_actions(definition: dict[str, Any]) -> dict[str, Any]:
@@ -65,7 +61,7 @@ def _without_actions(definition: dict[str, Any]) -> dict[str, Any]:
 
 
 def _rewrite(change: Any) -> None:
-    table = f"{_schema()}.workflows"
+    table = f"{quoted_schema()}.workflows"
     bind = op.get_bind()
     row = bind.execute(
         sa.text(f"SELECT id, version, definition FROM {table} WHERE entity = 'order' AND is_current")

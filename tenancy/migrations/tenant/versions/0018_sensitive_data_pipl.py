@@ -17,20 +17,19 @@ from collections.abc import Sequence
 import sqlalchemy as sa
 from alembic import op
 
-from tenancy.migrations.common import tenant_schema
+from tenancy.migrations.tenant.helpers import (
+    S,
+    drop_tables,
+    grant_permissions,
+    revoke_permissions,
+)
 
 revision: str = "0018"
 down_revision: str | None = "0017"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 
-S = "tenant"
-
 GRANTS: dict[str, tuple[str, ...]] = {"privacy:manage": ("owner", "admin")}
-
-
-def _schema() -> str:
-    return '"' + tenant_schema().replace('"', '""') + '"'
 
 
 def _now() -> sa.Column:
@@ -143,30 +142,16 @@ def upgrade() -> None:
         schema=S,
     )
 
-    roles = f"{_schema()}.roles"
-    for permission, keys in GRANTS.items():
-        op.execute(
-            sa.text(
-                f"UPDATE {roles} SET permissions = permissions || CAST(ARRAY[:p] AS varchar(60)[]) "
-                "WHERE template = ANY(CAST(:keys AS varchar(40)[])) AND NOT (:p = ANY(permissions))"
-            ).bindparams(p=permission, keys=list(keys))
-        )
+    grant_permissions(GRANTS)
 
 
 def downgrade() -> None:
-    roles = f"{_schema()}.roles"
-    for permission in GRANTS:
-        op.execute(
-            sa.text(
-                f"UPDATE {roles} SET permissions = array_remove(permissions, CAST(:p AS varchar(60)))"
-            ).bindparams(p=permission)
-        )
-    for table in (
+    revoke_permissions(GRANTS)
+    drop_tables(
         "privacy_settings",
         "erasures",
         "subject_exports",
         "consents",
         "sensitive_values",
         "data_keys",
-    ):
-        op.drop_table(table, schema=S)
+    )

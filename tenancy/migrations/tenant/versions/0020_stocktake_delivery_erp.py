@@ -17,15 +17,18 @@ import sqlalchemy as sa
 from alembic import op
 from sqlalchemy.dialects import postgresql
 
-from tenancy.migrations.common import tenant_schema
 from tenancy.migrations.tenant.frozen import record_columns_v1
+from tenancy.migrations.tenant.helpers import (
+    S,
+    drop_tables,
+    grant_permissions,
+    revoke_permissions,
+)
 
 revision: str = "0020"
 down_revision: str | None = "0019"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
-
-S = "tenant"
 
 # permission → template keys whose roles get it (as app.accounts.permissions.DEFAULT_ROLES has them).
 GRANTS: dict[str, tuple[str, ...]] = {
@@ -45,10 +48,6 @@ TABLES = (
     "webhook_endpoints",
     "external_refs",
 )
-
-
-def _schema() -> str:
-    return '"' + tenant_schema().replace('"', '""') + '"'
 
 
 def upgrade() -> None:
@@ -293,23 +292,9 @@ def upgrade() -> None:
         schema=S,
     )
 
-    roles = f"{_schema()}.roles"
-    for permission, keys in GRANTS.items():
-        op.execute(
-            sa.text(
-                f"UPDATE {roles} SET permissions = permissions || CAST(ARRAY[:p] AS varchar(60)[]) "
-                "WHERE template = ANY(CAST(:keys AS varchar(40)[])) AND NOT (:p = ANY(permissions))"
-            ).bindparams(p=permission, keys=list(keys))
-        )
+    grant_permissions(GRANTS)
 
 
 def downgrade() -> None:
-    roles = f"{_schema()}.roles"
-    for permission in GRANTS:
-        op.execute(
-            sa.text(
-                f"UPDATE {roles} SET permissions = array_remove(permissions, CAST(:p AS varchar(60)))"
-            ).bindparams(p=permission)
-        )
-    for table in TABLES:
-        op.drop_table(table, schema=S)
+    revoke_permissions(GRANTS)
+    drop_tables(*TABLES)

@@ -15,15 +15,18 @@ import sqlalchemy as sa
 from alembic import op
 from sqlalchemy.dialects import postgresql
 
-from tenancy.migrations.common import tenant_schema
 from tenancy.migrations.tenant.frozen import record_columns_v1
+from tenancy.migrations.tenant.helpers import (
+    S,
+    drop_tables,
+    grant_permissions,
+    revoke_permissions,
+)
 
 revision: str = "0021"
 down_revision: str | None = "0020"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
-
-S = "tenant"
 
 # permission → template keys whose roles get it (as app.accounts.permissions.DEFAULT_ROLES has them).
 GRANTS: dict[str, tuple[str, ...]] = {
@@ -36,10 +39,6 @@ GRANTS: dict[str, tuple[str, ...]] = {
     "pools:read": ("owner", "admin", "manager", "sales", "service"),
     "pools:manage": ("owner", "admin", "manager"),
 }
-
-
-def _schema() -> str:
-    return '"' + tenant_schema().replace('"', '""') + '"'
 
 
 def upgrade() -> None:
@@ -159,23 +158,9 @@ def upgrade() -> None:
     op.create_index("ix_pool_entries_pool_id", "pool_entries", ["pool_id"], schema=S)
     op.create_index("ix_pool_entries_claimed_by", "pool_entries", ["claimed_by"], schema=S)
 
-    roles = f"{_schema()}.roles"
-    for permission, keys in GRANTS.items():
-        op.execute(
-            sa.text(
-                f"UPDATE {roles} SET permissions = permissions || CAST(ARRAY[:p] AS varchar(60)[]) "
-                "WHERE template = ANY(CAST(:keys AS varchar(40)[])) AND NOT (:p = ANY(permissions))"
-            ).bindparams(p=permission, keys=list(keys))
-        )
+    grant_permissions(GRANTS)
 
 
 def downgrade() -> None:
-    roles = f"{_schema()}.roles"
-    for permission in GRANTS:
-        op.execute(
-            sa.text(
-                f"UPDATE {roles} SET permissions = array_remove(permissions, CAST(:p AS varchar(60)))"
-            ).bindparams(p=permission)
-        )
-    for table in ("pool_entries", "pools", "lead_rules", "leads"):
-        op.drop_table(table, schema=S)
+    revoke_permissions(GRANTS)
+    drop_tables("pool_entries", "pools", "lead_rules", "leads")

@@ -196,7 +196,7 @@ async def attach(
     record: Any = await service.get(record_id)
     files = check_uploads(uploads, rule, already=len(getattr(record, rule.column) or []))
     if not files:
-        raise ValidationFailed([FieldError("attachments", "required", "choose a file")])
+        raise ValidationFailed([FieldError("attachments", "no_file", "choose a file")])
     with stored(schema, files, rule) as items:
 
         def add(before: list[dict[str, Any]]) -> list[dict[str, Any]]:

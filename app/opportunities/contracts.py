@@ -3,7 +3,9 @@
 Rules that are the contract's own: the customer must be one the actor can see, and the opportunity
 or order it comes from must be that customer's; a contract cannot end before it starts; the
 number is the dealer's own (unique among live contracts) or made up (HT-20261127-7F3A9C); a
-contract is signed only once its signing date is known (the workflow's guard).
+contract is signed only once its signing date is known (the workflow's guard). A contract carries up
+to ten files of 20 MB (``app.kit.attachments``, under the tenant's ``contracts`` folder). A new
+contract may start from an opportunity or an order the actor can see: its customer and amount.
 """
 
 from __future__ import annotations
@@ -18,16 +20,23 @@ from sqlalchemy import ColumnElement, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from app.customers.models import Customer
-from app.domain import FieldError, ValidationFailed
+from app.kit import attachments
+from app.kit.attachments import AttachmentRule, Upload
+from app.kit.conditions import search_conditions, state_condition
 from app.kit.fields import LOCAL_TZ, Day, Errors, Fields, Ref, Text
 from app.kit.numbers import Money
 from app.kit.scope import OwnerScope
 from app.kit.service import EntityService, json_ready
+from app.opportunities import repository as repo
 from app.opportunities.entity import CONTRACT
 from app.opportunities.models import Contract, Opportunity
 from app.orders.models import Order
-from app.search.grams import build_document, build_query
+from app.search.grams import build_document
 from app.workflows import service as workflows
+
+CONTRACT_FILES = attachments.declare(
+    "contract", AttachmentRule(area="contracts", max_files=10, max_bytes=20 * 1024 * 1024)
+)
 
 
 def new_number() -> str:
@@ -140,6 +149,81 @@ class ContractService(EntityService[Contract]):
         """Edit a contract; its status moves only through ``transition``."""
         return await super().update(record_id, version, {k: v for k, v in raw.items() if k != "status"})
 
+    async def moves(self, contract: Contract, locale: str) -> list[tuple[str, str, str]]:
+        """(status, label in ``locale``, category) of each status the contract may move to now."""
+        workflow = await workflows.current(self.session, self.spec.key)
+        found = []
+        for move in workflow.definition.moves_from(contract.status):
+            state = workflow.definition.state(move.target)
+            if state is not None:
+                found.append((state.key, state.label_in(locale), str(state.category)))
+        return found
+
+    async def linked(self, contracts: Sequence[Contract]) -> dict[uuid.UUID, str]:
+        """Id → what a page shows of the customers, opportunities and orders the contracts name."""
+        return await repo.contract_links(
+            self.session,
+            [c.customer_id for c in contracts],
+            [c.opportunity_id for c in contracts if c.opportunity_id],
+            [c.order_id for c in contracts if c.order_id],
+        )
+
+    async def customer_choices(self) -> list[tuple[uuid.UUID, str]]:
+        """Customers the actor may make a contract with (the form's list), recently changed first."""
+        return await repo.recent_customers(self.session, await self.owners())
+
+    async def prefill(self, *, opportunity_id: Any = None, order_id: Any = None) -> dict[str, str]:
+        """A new contract's form from an opportunity or an order the actor can see: its customer,
+        amount and a title; nothing (an empty form) for one they cannot see or a bad id."""
+        self.require("create")
+        owners = await self.owners()
+        for ref, model, name, title, permission in (
+            (opportunity_id, Opportunity, "opportunity_id", Opportunity.name, "opportunities:read"),
+            (order_id, Order, "order_id", Order.number, "orders:read"),
+        ):
+            if not self.actor.can(permission):
+                continue
+            try:
+                record_id = uuid.UUID(str(ref)) if ref else None
+            except ValueError:
+                record_id = None
+            if record_id is None:
+                continue
+            amount = Opportunity.amount if model is Opportunity else Order.total
+            row = (
+                await self.session.execute(
+                    select(model.customer_id, amount, title).where(
+                        model.id == record_id,
+                        model.deleted_at.is_(None),
+                        OwnerScope().condition(model, owners),
+                    )
+                )
+            ).first()
+            if row is not None:
+                return {
+                    "customer_id": str(row[0]),
+                    "amount": str(row[1]),
+                    "title": str(row[2])[:120],
+                    name: str(record_id),
+                }
+        return {}
+
+    # -- files (app.kit.attachments) -------------------------------------------------------------
+
+    async def attach(
+        self, schema: str, record_id: uuid.UUID, version: int, uploads: Sequence[Upload]
+    ) -> Contract:
+        """Add files to a contract, given the version the actor saw (an edit: audited)."""
+        return await attachments.attach(self, schema, record_id, version, uploads)  # type: ignore[no-any-return]
+
+    async def detach(self, schema: str, record_id: uuid.UUID, version: int, file: str) -> Contract:
+        """Remove one file from a contract, given the version the actor saw."""
+        return await attachments.detach(self, schema, record_id, version, file)  # type: ignore[no-any-return]
+
+    async def open_file(self, schema: str, record_id: uuid.UUID, index: int) -> tuple[dict[str, Any], Any]:
+        """One file of a contract the actor can see, open for reading."""
+        return await attachments.open_file(self, schema, record_id, index)
+
 
 def contract_conditions(
     *,
@@ -155,20 +239,8 @@ def contract_conditions(
         conditions.append(Contract.customer_id == customer_id)
     if opportunity_id is not None:
         conditions.append(Contract.opportunity_id == opportunity_id)
-    if status is not None:
-        if len(status) > 32:
-            raise ValidationFailed(
-                [FieldError("status", "invalid_choice", "is not a status of this workflow")]
-            )
-        conditions.append(Contract.status == status)
+    conditions += state_condition(Contract.status, status, "status")
     if ends_before is not None:
         conditions.append(Contract.ends_on <= ends_before)
-    if search and search.strip():
-        if len(search) > 100:
-            raise ValidationFailed([FieldError("search", "too_long", "must be at most 100 characters")])
-        built = build_query(search)
-        if built is not None:
-            if built.grams:
-                conditions.append(Contract.search_grams.contains(built.grams))
-            conditions += [Contract.search_text.like(p) for p in built.like_patterns]
+    conditions += search_conditions(Contract, search)
     return conditions

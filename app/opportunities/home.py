@@ -1,5 +1,6 @@
-"""Home-page cards of the pipeline (``app.kit.home``): my pipeline by stage, and this month's
-forecast against the target, in the viewer's scope."""
+"""Home-page cards of the pipeline (``app.kit.home``): my pipeline by stage, this month's forecast
+against the target, and the contracts ending within the tenant's notice period, in the viewer's
+scope."""
 
 from __future__ import annotations
 
@@ -9,8 +10,9 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from app.domain import Actor
 from app.kit.enums import N_
-from app.kit.home import CHART, CardData, HomeCard, register_card
-from app.opportunities.entity import OPPORTUNITIES_READ
+from app.kit.home import CHART, LIST, CardData, HomeCard, register_card
+from app.opportunities.entity import CONTRACTS_READ, OPPORTUNITIES_READ
+from app.opportunities.expiry import expiring_soon
 from app.opportunities.forecast import SalesTargets
 from app.opportunities.service import OpportunityService
 
@@ -59,5 +61,15 @@ register_card(
         load=forecast_vs_target,
         permission=OPPORTUNITIES_READ,
         order=31,
+    )
+)
+register_card(
+    HomeCard(
+        key="contracts_expiring",
+        title=N_("Contracts ending soon"),
+        kind=LIST,
+        load=expiring_soon,
+        permission=CONTRACTS_READ,
+        order=33,
     )
 )

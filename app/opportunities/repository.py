@@ -7,14 +7,16 @@ import uuid
 from collections.abc import Sequence
 from datetime import date
 from decimal import Decimal
+from typing import Any
 
-from sqlalchemy import Date, delete, func, select
+from sqlalchemy import ColumnElement, Date, delete, func, or_, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from app.accounts.models import Team, User
 from app.catalog.models import Product
 from app.customers.models import Customer
-from app.opportunities.models import Opportunity, OpportunityProduct, SalesTarget
+from app.opportunities.models import Contract, Opportunity, OpportunityProduct, SalesTarget
+from app.orders.models import Order
 
 
 async def live_products(session: AsyncSession, ids: Sequence[uuid.UUID]) -> dict[uuid.UUID, Product]:
@@ -175,3 +177,88 @@ async def recent_customers(
         query = query.where(Customer.owner_id.in_(list(owners)))
     rows = await session.execute(query.order_by(Customer.updated_at.desc()).limit(limit))
     return [(r[0], r[1]) for r in rows.all()]
+
+
+# -- contracts ----------------------------------------------------------------------------------------
+
+
+async def contract_links(
+    session: AsyncSession,
+    customer_ids: Sequence[uuid.UUID],
+    opportunity_ids: Sequence[uuid.UUID],
+    order_ids: Sequence[uuid.UUID],
+) -> dict[uuid.UUID, str]:
+    """Id → name of the customers and opportunities, number of the orders, that contracts name."""
+    found = await names(session, customer_ids)
+    for column, label, ids in (
+        (Opportunity.id, Opportunity.name, opportunity_ids),
+        (Order.id, Order.number, order_ids),
+    ):
+        if ids:
+            rows = await session.execute(select(column, label).where(column.in_(set(ids))))
+            found.update({row[0]: row[1] for row in rows.all()})
+    return found
+
+
+def _expiring(today: date, last: date, states: Sequence[str]) -> list[ColumnElement[bool]]:
+    """Signed, live contracts in one of ``states`` ending between ``today`` and ``last``."""
+    return [
+        Contract.deleted_at.is_(None),
+        Contract.ends_on.is_not(None),
+        Contract.ends_on >= today,
+        Contract.ends_on <= last,
+        Contract.signed_on.is_not(None),
+        Contract.status.in_(list(states)),
+    ]
+
+
+async def claim_expiring(
+    session: AsyncSession, today: date, last: date, states: Sequence[str], limit: int
+) -> list[Any]:
+    """Contracts ending soon whose owner was not told about this end date yet, locked for this
+    transaction (rows another sweep holds are skipped): (id, owner, number, title, ends on, customer)."""
+    query = (
+        select(
+            Contract.id,
+            Contract.owner_id,
+            Contract.number,
+            Contract.title,
+            Contract.ends_on,
+            Customer.name,
+        )
+        .join(Customer, Customer.id == Contract.customer_id)
+        .where(
+            *_expiring(today, last, states),
+            or_(Contract.expiry_reminded_on.is_(None), Contract.expiry_reminded_on != Contract.ends_on),
+        )
+        .order_by(Contract.ends_on, Contract.id)
+        .limit(limit)
+        .with_for_update(of=Contract, skip_locked=True)
+    )
+    return list((await session.execute(query)).all())
+
+
+async def mark_expiry_reminded(session: AsyncSession, ids: Sequence[uuid.UUID]) -> None:
+    await session.execute(
+        update(Contract).where(Contract.id.in_(list(ids))).values(expiry_reminded_on=Contract.ends_on)
+    )
+
+
+async def expiring_contracts(
+    session: AsyncSession,
+    today: date,
+    last: date,
+    states: Sequence[str],
+    owners: Sequence[uuid.UUID] | None,
+    limit: int,
+) -> list[Any]:
+    """The soonest-ending contracts of ``owners`` (None: everyone's): (id, number, title, ends on,
+    customer)."""
+    query = (
+        select(Contract.id, Contract.number, Contract.title, Contract.ends_on, Customer.name)
+        .join(Customer, Customer.id == Contract.customer_id)
+        .where(*_expiring(today, last, states))
+    )
+    if owners is not None:
+        query = query.where(Contract.owner_id.in_(list(owners)))
+    return list((await session.execute(query.order_by(Contract.ends_on, Contract.id).limit(limit))).all())

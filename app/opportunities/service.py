@@ -21,6 +21,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from app.customers.models import Customer
 from app.domain import Actor, FieldError, NotFound, ValidationFailed
+from app.kit.conditions import search_conditions, state_condition
 from app.kit.fields import Day, Errors, Fields, Ref, Text
 from app.kit.numbers import Money, Whole
 from app.kit.scope import OwnerScope
@@ -29,7 +30,7 @@ from app.opportunities import repository as repo
 from app.opportunities.entity import OPPORTUNITY
 from app.opportunities.models import Opportunity, OpportunityProduct
 from app.opportunities.products import Interest, ProductsOfInterest
-from app.search.grams import build_document, build_query
+from app.search.grams import build_document
 from app.workflows import service as workflows
 from app.workflows.definition import State, StateCategory
 from app.workflows.errors import GuardFailed, NotAllowedTransition
@@ -343,20 +344,10 @@ def opportunity_conditions(
         conditions.append(Opportunity.customer_id == customer_id)
     if owner_id is not None:
         conditions.append(Opportunity.owner_id == owner_id)
-    if stage is not None:
-        if len(stage) > 32:
-            raise ValidationFailed([FieldError("stage", "invalid_choice", "is not a stage of this pipeline")])
-        conditions.append(Opportunity.stage == stage)
+    conditions += state_condition(Opportunity.stage, stage, "stage")
     if close_from is not None:
         conditions.append(Opportunity.expected_close >= close_from)
     if close_to is not None:
         conditions.append(Opportunity.expected_close <= close_to)
-    if search and search.strip():
-        if len(search) > 100:
-            raise ValidationFailed([FieldError("search", "too_long", "must be at most 100 characters")])
-        built = build_query(search)
-        if built is not None:
-            if built.grams:
-                conditions.append(Opportunity.search_grams.contains(built.grams))
-            conditions += [Opportunity.search_text.like(p) for p in built.like_patterns]
+    conditions += search_conditions(Opportunity, search)
     return conditions

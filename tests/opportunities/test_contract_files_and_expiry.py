@@ -1,0 +1,232 @@
+"""A contract's files (the kit's attachments) and its expiry reminder.
+
+Files: up to ten of 20 MB per contract, stored under the tenant's folder, added and removed as
+audited edits of the version the person saw; a refused upload leaves no file behind; another team
+or dealer cannot read them. Expiry: the tenant says how many days before its end a contract's owner
+is told (30 unless changed); the sweep tells each signed, running contract's owner once per end
+date, however often it runs, and again only when the contract is extended.
+"""
+
+from __future__ import annotations
+
+from datetime import date, timedelta
+
+import pytest
+from crm_testkit import TenantKit, actor
+from litestar import Litestar
+from pipeline_world import codes, contracts, open_pipeline
+from sqlalchemy import select
+
+from app.audit.models import AuditRecord
+from app.domain import NotFound, PermissionDenied, ValidationFailed, VersionConflict
+from app.kit.attachments import Upload
+from app.notifications.models import Notification
+from app.opportunities import expiry
+from app.opportunities.contracts import CONTRACT_FILES
+from app.opportunities.models import Contract
+
+TODAY = date(2026, 11, 28)
+
+
+def contract(world, who: str = "sales_a", **extra):  # type: ignore[no-untyped-def]
+    return {
+        "title": "全屋家电采购合同",
+        "customer_id": world.customers[who],
+        "amount": "36000",
+        "starts_on": "2026-01-01",
+        "ends_on": "2026-12-20",
+        **extra,
+    }
+
+
+def pdf(name: str = "合同正本.pdf", size: int = 64) -> Upload:
+    return Upload(name, "application/pdf", b"%PDF-1.7" + b"x" * size)
+
+
+async def test_files_are_attached_read_and_removed_as_audited_edits(app: Litestar, tenant: TenantKit) -> None:
+    world = await open_pipeline(app, tenant)
+    book = await contracts(app, tenant, "sales_a")
+    created = await book.create(contract(world))
+    contract_id = created.id
+    changed = await book.attach(tenant.schema, contract_id, 1, [pdf(), pdf("../../补充协议.docx")])
+    assert changed.version == 2
+    assert [a["name"] for a in changed.attachments] == ["合同正本.pdf", "补充协议.docx"]
+    store = CONTRACT_FILES.store(tenant.schema)
+    stored = [a["file"] for a in changed.attachments]
+    assert all(store.exists(name) for name in stored) and stored[1].endswith(".docx")
+    item, handle = await book.open_file(tenant.schema, contract_id, 1)
+    with handle:
+        assert item["name"] == "补充协议.docx" and handle.read().startswith(b"%PDF")
+    removed = await book.detach(tenant.schema, contract_id, 2, stored[0])
+    assert [a["name"] for a in removed.attachments] == ["补充协议.docx"] and removed.version == 3
+    assert not store.exists(stored[0]) and store.exists(stored[1])
+    entries = (
+        await book.session.scalars(
+            select(AuditRecord).where(AuditRecord.entity_id == str(contract_id)).order_by(AuditRecord.id)
+        )
+    ).all()
+    assert [e.after.get("attachments") for e in entries if e.action == "update"] == [
+        ["合同正本.pdf", "补充协议.docx"],
+        ["补充协议.docx"],
+    ]
+    await book.session.close()
+
+
+async def test_bad_uploads_are_refused_and_leave_nothing_behind(app: Litestar, tenant: TenantKit) -> None:
+    world = await open_pipeline(app, tenant)
+    book = await contracts(app, tenant, "sales_a")
+    contract_id = (await book.create(contract(world))).id
+    folder = CONTRACT_FILES.store(tenant.schema).folder
+    before = set(folder.glob("*")) if folder.exists() else set()
+    with pytest.raises(ValidationFailed) as caught:
+        await book.attach(tenant.schema, contract_id, 1, [pdf(f"{i}.pdf") for i in range(11)])
+    assert codes(caught.value) == [("attachments", "too_many_files")]
+    too_big = Upload("扫描件.pdf", "application/pdf", b"x" * (CONTRACT_FILES.max_bytes + 1))
+    with pytest.raises(ValidationFailed) as caught:
+        await book.attach(tenant.schema, contract_id, 1, [pdf(), too_big, Upload("空.pdf", "", b"")])
+    assert codes(caught.value) == [("attachments.1", "file_too_large"), ("attachments.2", "empty_file")]
+    with pytest.raises(ValidationFailed) as caught:
+        await book.attach(tenant.schema, contract_id, 1, [Upload("", "", b"")])
+    assert codes(caught.value) == [("attachments", "no_file")]
+    # A stale page: the files were written, then the version check refused; they are gone again.
+    await book.update(contract_id, 1, {"note": "客户要求加急"})
+    with pytest.raises(VersionConflict):
+        await book.attach(tenant.schema, contract_id, 1, [pdf()])
+    after = set(folder.glob("*")) if folder.exists() else set()
+    assert after == before
+    fresh = await book.get(contract_id)
+    assert fresh.attachments == [] and fresh.version == 2
+    with pytest.raises(NotFound):
+        await book.detach(tenant.schema, contract_id, 2, "0" * 32 + ".pdf")
+    await book.session.close()
+
+
+async def test_another_team_or_dealer_cannot_read_or_change_the_files(
+    app: Litestar, tenant: TenantKit, other_tenant: TenantKit
+) -> None:
+    world = await open_pipeline(app, tenant)
+    book = await contracts(app, tenant, "sales_a")
+    contract_id = (await book.create(contract(world))).id
+    changed = await book.attach(tenant.schema, contract_id, 1, [pdf()])
+    stored = changed.attachments[0]["file"]
+    await book.session.close()
+    for kit, who in ((tenant, "sales_b"), (other_tenant, "owner")):
+        stranger = await contracts(app, kit, who)
+        with pytest.raises(NotFound):
+            await stranger.open_file(kit.schema, contract_id, 0)
+        with pytest.raises(NotFound):
+            await stranger.detach(kit.schema, contract_id, 2, stored)
+        with pytest.raises(NotFound):
+            await stranger.attach(kit.schema, contract_id, 2, [pdf()])
+        await stranger.session.close()
+    assert CONTRACT_FILES.store(tenant.schema).exists(stored)
+
+
+async def _signed(book, world, **extra):  # type: ignore[no-untyped-def]
+    created = await book.create(contract(world, signed_on="2025-12-20", **extra))
+    return await book.transition(created.id, "signed", created.version)
+
+
+async def _expiring_notes(app: Litestar, kit: TenantKit) -> list[tuple[str, str]]:
+    async with app.state.db.tenant_session(kit.schema) as session:
+        rows = await session.execute(
+            select(Notification.recipient_id, Notification.dedupe_key).where(
+                Notification.kind == "contract.expiring"
+            )
+        )
+        return [(str(r[0]), r[1]) for r in rows.all()]
+
+
+async def test_owners_are_told_once_per_end_date_within_the_notice_period(
+    app: Litestar, tenant: TenantKit
+) -> None:
+    world = await open_pipeline(app, tenant)
+    book = await contracts(app, tenant, "sales_a")
+    soon = await _signed(book, world, ends_on=(TODAY + timedelta(days=22)).isoformat())
+    later = await _signed(book, world, ends_on=(TODAY + timedelta(days=45)).isoformat())
+    draft = await book.create(contract(world, ends_on=(TODAY + timedelta(days=5)).isoformat()))
+    ended = await _signed(book, world, ends_on=(TODAY + timedelta(days=3)).isoformat())
+    await book.transition(ended.id, "terminated", ended.version)
+    soon_id, later_id, draft_id = soon.id, later.id, draft.id
+    await book.session.close()
+    db = app.state.db
+    assert await expiry.remind_expiring(db, tenant.schema, today=TODAY) == 1
+    # Run again (a restarted worker, the next hour): nobody is told twice.
+    assert await expiry.remind_expiring(db, tenant.schema, today=TODAY) == 0
+    owner = str(tenant.people["sales_a"])
+    ends = (TODAY + timedelta(days=22)).isoformat()
+    assert await _expiring_notes(app, tenant) == [(owner, f"contract:{soon_id}:ends:{ends}")]
+    # A longer notice period reaches the later contract; the draft and the terminated one never.
+    manager = await actor(app, tenant, "owner")
+    async with db.tenant_session(tenant.schema) as session:
+        assert await expiry.set_remind_days(session, manager, "60") == 60
+    assert await expiry.remind_expiring(db, tenant.schema, today=TODAY) == 1
+    keys = {key for _who, key in await _expiring_notes(app, tenant)}
+    assert any(str(later_id) in key for key in keys) and not any(str(draft_id) in key for key in keys)
+    # Extended by a year: told again when the new end date nears, not before.
+    book = await contracts(app, tenant, "sales_a")
+    current = await book.get(soon_id)
+    new_end = TODAY + timedelta(days=22 + 365)
+    await book.update(soon_id, current.version, {"ends_on": new_end.isoformat()})
+    await book.session.close()
+    assert await expiry.remind_expiring(db, tenant.schema, today=TODAY) == 0
+    assert await expiry.remind_expiring(db, tenant.schema, today=new_end - timedelta(days=10)) == 1
+    async with db.tenant_session(tenant.schema) as session:
+        row = await session.get(Contract, soon_id)
+        assert row is not None and row.expiry_reminded_on == new_end
+
+
+async def test_a_reminder_sweep_killed_mid_batch_reminds_that_batch_on_the_next_run(
+    app: Litestar, tenant: TenantKit, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    world = await open_pipeline(app, tenant)
+    book = await contracts(app, tenant, "sales_a")
+    for i in range(3):
+        await _signed(book, world, ends_on=(TODAY + timedelta(days=10 + i)).isoformat())
+    await book.session.close()
+
+    async def killed(*args, **kwargs):  # type: ignore[no-untyped-def]
+        raise RuntimeError("worker killed")
+
+    real = expiry.repo.mark_expiry_reminded
+    monkeypatch.setattr(expiry.repo, "mark_expiry_reminded", killed)
+    with pytest.raises(RuntimeError):
+        await expiry.remind_expiring(app.state.db, tenant.schema, today=TODAY, batch=2)
+    assert await _expiring_notes(app, tenant) == []  # the batch's notifications rolled back with it
+    monkeypatch.setattr(expiry.repo, "mark_expiry_reminded", real)
+    assert await expiry.remind_expiring(app.state.db, tenant.schema, today=TODAY, batch=2) == 3
+    notes = await _expiring_notes(app, tenant)
+    assert len(notes) == 3 and len({key for _who, key in notes}) == 3
+
+
+async def test_the_notice_period_is_the_managers_to_set_within_reason(
+    app: Litestar, tenant: TenantKit
+) -> None:
+    owner = await actor(app, tenant, "owner")
+    sales = await actor(app, tenant, "sales_a")
+    async with app.state.db.tenant_session(tenant.schema) as session:
+        assert await expiry.remind_days(session) == 30
+        for bad in ("0", "366", "七天", "", "-5", "1e3"):
+            with pytest.raises(ValidationFailed) as caught:
+                await expiry.set_remind_days(session, owner, bad)
+            assert codes(caught.value) == [("remind_days", "bad_remind_days")]
+        with pytest.raises(PermissionDenied):
+            await expiry.set_remind_days(session, sales, "7")
+        assert await expiry.set_remind_days(session, owner, " 7 ") == 7
+        assert await expiry.remind_days(session) == 7
+
+
+async def test_the_home_card_lists_the_viewer_s_contracts_ending_soon(
+    app: Litestar, tenant: TenantKit
+) -> None:
+    world = await open_pipeline(app, tenant)
+    today = expiry.today_local()
+    book = await contracts(app, tenant, "sales_a")
+    await _signed(book, world, number="HT-SOON-001", ends_on=(today + timedelta(days=9)).isoformat())
+    await book.session.close()
+    async with app.state.db.tenant_session(tenant.schema) as session:
+        mine = await expiry.expiring_soon(session, await actor(app, tenant, "sales_a"))
+        theirs = await expiry.expiring_soon(session, await actor(app, tenant, "sales_b"))
+    assert mine is not None and [r.text.split(" · ")[1] for r in mine.rows] == ["HT-SOON-001"]
+    assert mine.rows[0].url and mine.rows[0].url.startswith("/contracts/")
+    assert theirs is not None and theirs.rows == () and theirs.empty

@@ -3,12 +3,9 @@
 from __future__ import annotations
 
 from app.kit.enums import N_, LabeledEnum
+from app.kit.lines import LineKind  # a line of a sale: the kit's, shared with quotes
 
-
-class LineKind(LabeledEnum):
-    PRODUCT = "product", N_("Product")
-    # 以旧换新: the customer's old unit taken in part-payment; its amount is negative.
-    TRADE_IN = "trade_in", N_("Trade-in")
+__all__ = ["InvoiceType", "LineKind", "PaymentMethod", "PlanKind", "StockState"]
 
 
 class InvoiceType(LabeledEnum):

@@ -3,7 +3,11 @@ kept equal to the lines; the workflow's moves carry the stock with them (``app.o
 
 Rules that are the order's own: the customer must be one the actor can see and the warehouse a live
 one; lines and the customer change only while the order is in its workflow's first stage and holds
-no stock; an invoice needs its title (and, for a special VAT invoice, the taxpayer ID).
+no stock; an invoice needs its title (and, for a special VAT invoice, the taxpayer ID); a delivery
+address chosen from the customer's addresses is written at the top of the note.
+
+The lines are the kit's (``app.kit.lines``): priced from the customer's price list, else the list
+price; trade-ins negative; the total kept equal to the lines.
 """
 
 from __future__ import annotations
@@ -21,13 +25,15 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from app.customers.models import Customer
 from app.domain import FieldError, ValidationFailed
+from app.i18n import gettext as _
 from app.kit.fields import LOCAL_TZ, Choice, Errors, Fields, Ref, Text
+from app.kit.lines import LineItems, Lines, Preview, Priced, SellsLines
 from app.kit.scope import OwnerScope
 from app.kit.service import EntityService, batch, json_ready
+from app.orders import lines as order_lines
 from app.orders import repository as repo
 from app.orders.entity import ORDER
 from app.orders.fields import InvoiceType, StockState
-from app.orders.lines import Lines, Priced, price
 from app.orders.models import Order, OrderLine
 from app.pricing.service import customer_prices
 from app.search.grams import build_document, build_query
@@ -41,9 +47,10 @@ def new_number() -> str:
     return f"SO-{datetime.now(LOCAL_TZ):%Y%m%d}-{secrets.token_hex(3).upper()}"
 
 
-class OrderService(EntityService[Order]):
+class OrderService(SellsLines, EntityService[Order]):
     spec = ORDER
     model = Order
+    line_items = LineItems(OrderLine, "order_id", extra={"serial_numbers": list})
     fields = Fields(
         {
             "customer_id": Ref(required=True),
@@ -53,6 +60,8 @@ class OrderService(EntityService[Order]):
             "invoice_title": Text(max_length=100),
             "invoice_tax_no": Text(max_length=20),
             "note": Text(max_length=1000, multiline=True),
+            # Not a column: the chosen address of the customer, written at the top of the note.
+            "delivery_address_id": Ref(),
         },
         defaults={"invoice_type": InvoiceType.NONE.value},
     )
@@ -65,35 +74,51 @@ class OrderService(EntityService[Order]):
 
     # -- checks -----------------------------------------------------------------------------------
 
+    async def _visible_customer(self, customer_id: uuid.UUID) -> bool:
+        found = await self.session.scalar(
+            select(Customer.id).where(
+                Customer.id == customer_id,
+                Customer.deleted_at.is_(None),
+                OwnerScope().condition(Customer, await self.owners()),
+            )
+        )
+        return found is not None
+
     async def _check(self, values: dict[str, Any], record: Order | None) -> None:
         errors = Errors()
         customer_id = values.get("customer_id")
-        if customer_id is not None:
-            customer = await self.session.scalar(
-                select(Customer.id).where(
-                    Customer.id == customer_id,
-                    Customer.deleted_at.is_(None),
-                    OwnerScope().condition(Customer, await self.owners()),
-                )
-            )
-            if customer is None:
-                # Another salesperson's customer reads exactly like an absent one.
-                errors.add("customer_id", "unknown_customer", "is not a customer you can see")
+        if customer_id is not None and not await self._visible_customer(customer_id):
+            # Another salesperson's customer reads exactly like an absent one.
+            errors.add("customer_id", "unknown_customer", "is not a customer you can see")
         warehouse_id = values.get("warehouse_id")
         if warehouse_id is not None and await repo.live_warehouse(self.session, warehouse_id) is None:
             errors.add("warehouse_id", "unknown_warehouse", "is not a warehouse of this tenant")
         self._check_invoice(values, record, errors)
+        await self._delivery_address(values, record, errors)
         lines = values.get("lines")
         if lines is not None:
             ids = [line.product_id for line in lines if line.product_id is not None]
             prices = await customer_prices(
                 self.session, customer_id or getattr(record, "customer_id", None), ids
             )
-            self._priced = price(lines, await repo.live_products(self.session, ids), errors, prices)
+            await self.price_lines(values, errors, prices)
         errors.raise_if_any()
-        if self._priced is not None:
-            values["total"] = self._priced.total
-            values["max_discount"] = self._priced.max_discount
+        self.totals_into(values)
+
+    async def _delivery_address(self, values: dict[str, Any], record: Order | None, errors: Errors) -> None:
+        """A chosen address of the order's customer, written as the note's first line."""
+        address_id = values.pop("delivery_address_id", None)
+        if address_id is None:
+            return
+        customer_id = values.get("customer_id") or getattr(record, "customer_id", None)
+        text = await order_lines.address_text(self.session, customer_id, address_id) if customer_id else None
+        if text is None:
+            errors.add("delivery_address_id", "unknown_address", "is not an address of this customer")
+            return
+        note = values["note"] if "note" in values else getattr(record, "note", None)
+        label = _("Delivery address")
+        kept = [line for line in (note or "").splitlines() if not line.startswith(f"{label}：")]
+        values["note"] = "\n".join([f"{label}：{text}", *kept])[:1000]
 
     def _check_invoice(self, values: dict[str, Any], record: Order | None, errors: Errors) -> None:
         def now(name: str) -> Any:
@@ -129,26 +154,6 @@ class OrderService(EntityService[Order]):
                 )
         await self._check(values, record)
 
-    async def after_write(self, record: Order, values: dict[str, Any], *, creating: bool) -> None:
-        if self._priced is None:
-            return
-        rows = [
-            OrderLine(
-                order_id=record.id,
-                position=i,
-                kind=line.kind,
-                product_id=line.product_id,
-                description=line.description,
-                quantity=line.quantity,
-                unit_price=line.unit_price,
-                discount=line.discount,
-                amount=line.amount,
-                serial_numbers=[],
-            )
-            for i, line in enumerate(self._priced.lines)
-        ]
-        await repo.replace_lines(self.session, record.id, rows)
-
     def index(self, record: Order, extra_text: Sequence[str] = ()) -> None:
         doc = build_document([record.number, record.invoice_title, record.note, *extra_text])
         record.search_text, record.search_grams = doc.text, doc.grams
@@ -161,20 +166,9 @@ class OrderService(EntityService[Order]):
                 "stock", "invoice_type", "invoice_title", "invoice_tax_no", "note", "owner_id",
             )
         }  # fmt: skip
-        lines = (await repo.lines_of(self.session, [record.id]))[record.id] if record.id else []
-        if self._priced is not None:
-            lines = []  # the lines being written replace the stored ones
-            data["lines"] = [
-                [line.kind, json_ready(line.product_id), line.description, line.quantity,
-                 str(line.unit_price), str(line.discount), str(line.amount)]
-                for line in self._priced.lines
-            ]  # fmt: skip
-        elif lines:
-            data["lines"] = [
-                [line.kind, json_ready(line.product_id), line.description, line.quantity,
-                 str(line.unit_price), str(line.discount), str(line.amount)]
-                for line in lines
-            ]  # fmt: skip
+        lines = await self.lines_snapshot(record)
+        if lines:
+            data["lines"] = lines
         for key, value in sorted((record.custom or {}).items()):
             data[f"custom.{key}"] = value
         data["version"] = record.version
@@ -210,9 +204,26 @@ class OrderService(EntityService[Order]):
             )
         return record
 
-    async def lines(self, order_ids: Sequence[uuid.UUID]) -> dict[uuid.UUID, list[OrderLine]]:
-        """Lines of orders the caller has already been allowed to see."""
-        return await repo.lines_of(self.session, order_ids)
+    async def preview(self, raw: Mapping[str, Any]) -> Preview:
+        """What an order form would save, priced without saving: each line's price (the customer's
+        price list, else the list price), the total and the VAT it includes, and the problems."""
+        self.require("read")
+        self._priced = None
+        problems: list[FieldError] = []
+        try:
+            values = (await self.clean(raw)).values
+            await self._check(values, None)
+        except ValidationFailed as exc:
+            problems = list(exc.errors)
+        return self.preview_of(problems)
+
+    async def customer_defaults(self, customer_id: uuid.UUID) -> order_lines.CustomerDefaults:
+        """What a new order for a customer the caller can see starts with: the invoice details of
+        their last order (else a company's name as the title) and their addresses to deliver to."""
+        self.require("read")
+        if not await self._visible_customer(customer_id):
+            return order_lines.CustomerDefaults()
+        return await order_lines.customer_defaults(self.session, customer_id)
 
     async def names(self, orders: Sequence[Order], lines: Sequence[OrderLine] = ()) -> dict[uuid.UUID, str]:
         """Names of the customers, warehouses and products of orders the caller has seen."""

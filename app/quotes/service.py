@@ -13,9 +13,8 @@ from __future__ import annotations
 import secrets
 import uuid
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass
 from datetime import datetime, timedelta
-from decimal import ROUND_HALF_UP, Decimal
+from decimal import Decimal
 from typing import Any
 
 from sqlalchemy import ColumnElement, select
@@ -25,12 +24,20 @@ from app.accounts import repository as accounts_repo
 from app.customers.models import Customer
 from app.domain import FieldError, NotFound, ValidationFailed
 from app.kit.fields import LOCAL_TZ, Day, Errors, Fields, Ref, Text
+from app.kit.lines import (
+    DEFAULT_TAX_RATE,
+    LineItems,
+    LineKind,
+    Lines,
+    Percent,
+    Preview,
+    Priced,
+    SellsLines,
+    tax_in,
+)
 from app.kit.scope import OwnerScope
 from app.kit.service import EntityService, batch, json_ready
-from app.orders.fields import LineKind
-from app.orders.lines import FEN, Lines, Percent, Priced, PricedLine, price
 from app.orders.models import Order
-from app.orders.repository import live_products
 from app.orders.service import OrderService
 from app.pricing.models import PriceList
 from app.pricing.service import list_for_customer, prices_on, today, usable_list
@@ -43,7 +50,8 @@ from app.search.grams import build_document, build_query
 from app.workflows import service as workflows
 
 DEFAULT_VALID_DAYS = 30
-DEFAULT_TAX_RATE = Decimal("13.00")  # 增值税 on appliances
+
+__all__ = ["DEFAULT_TAX_RATE", "Preview", "QuoteService", "quote_conditions", "tax_in"]
 
 
 def new_number() -> str:
@@ -51,23 +59,10 @@ def new_number() -> str:
     return f"QT-{datetime.now(LOCAL_TZ):%Y%m%d}-{secrets.token_hex(3).upper()}"
 
 
-def tax_in(total: Decimal, rate: Decimal) -> Decimal:
-    """The VAT inside a tax-inclusive total (含税价): total − total / (1 + rate)."""
-    net = (total * Decimal(100) / (Decimal(100) + rate)).quantize(FEN, rounding=ROUND_HALF_UP)
-    return total - net
-
-
-@dataclass
-class Preview:
-    lines: list[PricedLine]  # empty while the input has problems
-    total: Decimal
-    tax: Decimal
-    problems: list[FieldError]
-
-
-class QuoteService(EntityService[Quote]):
+class QuoteService(SellsLines, EntityService[Quote]):
     spec = QUOTE
     model = Quote
+    line_items = LineItems(QuoteLine, "quote_id")
     fields = Fields(
         {
             "customer_id": Ref(required=True),
@@ -125,14 +120,12 @@ class QuoteService(EntityService[Quote]):
             prices = await prices_on(
                 self.session, None if errors.has("price_list_id") else price_list_id, ids
             )
-            self._priced = price(lines, await live_products(self.session, ids), errors, prices)
+            await self.price_lines(values, errors, prices)
         errors.raise_if_any()
         rate = now("tax_rate")
         if rate is None:
             rate = values["tax_rate"] = DEFAULT_TAX_RATE
-        if self._priced is not None:
-            values["total"] = self._priced.total
-            values["max_discount"] = self._priced.max_discount
+        self.totals_into(values)
         total = values.get("total", getattr(record, "total", Decimal("0.00")))
         values["tax"] = tax_in(total, rate)
 
@@ -153,25 +146,6 @@ class QuoteService(EntityService[Quote]):
                 )
         await self._check(values, record)
 
-    async def after_write(self, record: Quote, values: dict[str, Any], *, creating: bool) -> None:
-        if self._priced is None:
-            return
-        rows = [
-            QuoteLine(
-                quote_id=record.id,
-                position=i,
-                kind=line.kind,
-                product_id=line.product_id,
-                description=line.description,
-                quantity=line.quantity,
-                unit_price=line.unit_price,
-                discount=line.discount,
-                amount=line.amount,
-            )
-            for i, line in enumerate(self._priced.lines)
-        ]
-        await repo.replace_lines(self.session, record.id, rows)
-
     def index(self, record: Quote, extra_text: Sequence[str] = ()) -> None:
         doc = build_document([record.number, record.note, *extra_text])
         record.search_text, record.search_grams = doc.text, doc.grams
@@ -184,16 +158,9 @@ class QuoteService(EntityService[Quote]):
                 "tax", "max_discount", "note", "order_id", "owner_id",
             )
         }  # fmt: skip
-        if self._priced is not None:
-            rows: Sequence[Any] = self._priced.lines
-        else:
-            rows = (await repo.lines_of(self.session, [record.id]))[record.id] if record.id else []
-        if rows:
-            data["lines"] = [
-                [line.kind, json_ready(line.product_id), line.description, line.quantity,
-                 str(line.unit_price), str(line.discount), str(line.amount)]
-                for line in rows
-            ]  # fmt: skip
+        lines = await self.lines_snapshot(record)
+        if lines:
+            data["lines"] = lines
         for key, value in sorted((record.custom or {}).items()):
             data[f"custom.{key}"] = value
         data["version"] = record.version
@@ -225,7 +192,7 @@ class QuoteService(EntityService[Quote]):
                 raise ValidationFailed([FieldError("status", "not_convertible", "is not sent or accepted")])
             if quote.valid_until < today():
                 raise ValidationFailed([FieldError("valid_until", "quote_expired", "the quote has expired")])
-            lines = (await repo.lines_of(self.session, [quote.id]))[quote.id]
+            lines = (await self.lines([quote.id]))[quote.id]
             carried = [
                 {
                     "kind": line.kind,
@@ -269,20 +236,14 @@ class QuoteService(EntityService[Quote]):
             await self._check(values, None)
         except ValidationFailed as exc:
             problems = list(exc.errors)
-        priced: list[PricedLine] = self._priced.lines if self._priced is not None and not problems else []
-        total = sum((line.amount for line in priced), Decimal("0.00"))
         given = raw.get("tax_rate")
         blank = given is None or (isinstance(given, str) and not given.strip())
         rate = (
             DEFAULT_TAX_RATE if blank else (Percent().clean(Errors(), "tax_rate", given) or Decimal("0.00"))
         )
-        return Preview(priced, total, tax_in(total, rate), problems)
+        return self.preview_of(problems, rate)
 
     # -- reads ------------------------------------------------------------------------------------
-
-    async def lines(self, quote_ids: Sequence[uuid.UUID]) -> dict[uuid.UUID, list[QuoteLine]]:
-        """Lines of quotes the caller has already been allowed to see."""
-        return await repo.lines_of(self.session, quote_ids)
 
     async def names(self, quotes: Sequence[Quote], lines: Sequence[QuoteLine] = ()) -> dict[uuid.UUID, str]:
         """Names of the customers, price lists and products of quotes the caller has seen."""
@@ -310,7 +271,7 @@ class QuoteService(EntityService[Quote]):
     async def printable(self, record_id: uuid.UUID, tenant_name: str, status_label: str) -> PrintedQuote:
         """What the PDF prints of a quote the caller may see, with the dealer's letterhead."""
         quote = await self.get(record_id)
-        lines = (await repo.lines_of(self.session, [quote.id]))[quote.id]
+        lines = (await self.lines([quote.id]))[quote.id]
         products = await repo.products(self.session, [line.product_id for line in lines if line.product_id])
         names = await self.names([quote])
         customer = await self.session.get(Customer, quote.customer_id)

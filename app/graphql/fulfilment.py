@@ -3,20 +3,19 @@
 from __future__ import annotations
 
 import uuid
+from collections.abc import Awaitable
 from datetime import date
 from typing import Annotated, Any
 
 import strawberry
 from sqlalchemy.ext.asyncio import AsyncSession
-from strawberry.types import Info
 
 from app.deliveries.service import BookingService, today
 from app.domain import Actor, DomainError, FieldError, NotFound, ValidationFailed
 from app.erp import upserts
 from app.erp.webhooks import WEBHOOK_EVENTS, WebhookEndpointService
-from app.graphql.context import GraphQLContext
-from app.graphql.errors import client_error, error_type, field_path
-from app.graphql.kit import mutate, read_only_refusal, record_id, values_of
+from app.graphql.errors import error_type, field_path
+from app.graphql.kit import EntityFace, KitInfo, mutate, optional_id, query, shown, values_of
 from app.graphql.types.fulfilment import (
     BookDeliveryInput,
     Booking,
@@ -51,32 +50,37 @@ from app.kit.paging import Order
 from app.stocktake.models import StockCount as Model
 from app.stocktake.service import StockCountService
 
-KitInfo = Info[GraphQLContext, None]
+
+async def _count(session: AsyncSession, actor: Actor, count: Any) -> StockCount:
+    return StockCount.from_model(count, await StockCountService(session, actor).lines(count.id))
 
 
-def _optional_id(raw: Any, field: str) -> uuid.UUID | None:
-    if raw is None:
-        return None
-    try:
-        return uuid.UUID(str(raw))
-    except ValueError as exc:
-        raise ValidationFailed([FieldError(field, "invalid_id", "is not a valid id")]) from exc
+async def _recount(service: StockCountService, count_id: uuid.UUID, step: Awaitable[Any]) -> Any:
+    """A step that changes a sheet's lines, then the sheet."""
+    await step
+    return await service.get(count_id)
 
 
-async def _count(session: AsyncSession, actor: Actor, count: Any) -> StockCountPayload:
-    service = StockCountService(session, actor)
-    return StockCountPayload(stock_count=StockCount.from_model(count, await service.lines(count.id)))
+STOCK_COUNTS = EntityFace(
+    "stock_count", StockCountService, _count, lambda count: StockCountPayload(stock_count=count)
+)
+WEBHOOK_ENDPOINTS = EntityFace(
+    "webhook_endpoint",
+    WebhookEndpointService,
+    shown(WebhookEndpoint.from_model),
+    lambda endpoint: WebhookEndpointPayload(endpoint=endpoint, secret=None),
+)
 
 
-def _booking(record: Any) -> BookingPayload:
-    return BookingPayload(booking=Booking.from_model(record))
+def _bookings(info: KitInfo) -> EntityFace:
+    """Visits text the customer in the dealer's name, so their service needs the request's tenant."""
 
+    def service(session: AsyncSession, actor: Actor) -> BookingService:
+        booking = BookingService(session, actor)
+        booking.dealer_name = str(getattr(getattr(info.context, "tenant", None), "name", "") or "")
+        return booking
 
-def _booking_service(session: AsyncSession, info: KitInfo, actor: Actor) -> BookingService:
-    service = BookingService(session, actor)
-    tenant = getattr(info.context, "tenant", None)
-    service.dealer_name = str(getattr(tenant, "name", "") or "")
-    return service
+    return EntityFace("booking", service, shown(Booking.from_model), lambda b: BookingPayload(booking=b))
 
 
 @strawberry.type
@@ -85,28 +89,19 @@ class FulfilmentQueries:
     async def stock_counts(
         self, info: KitInfo, warehouse_id: strawberry.ID | None = None
     ) -> list[StockCount]:
-        context = info.context
-        async with context.db() as session:
-            try:
-                service = StockCountService(session, context.actor)
-                wanted = _optional_id(warehouse_id, "warehouseId")
-                page = await service.page(
-                    [Model.warehouse_id == wanted] if wanted else [], order=Order(), first=100
-                )
-                return [StockCount.from_model(c, await service.lines(c.id)) for c in page.items]
-            except DomainError as exc:
-                raise client_error(exc) from None
+        async def load(session: AsyncSession, actor: Actor) -> list[StockCount]:
+            service = StockCountService(session, actor)
+            wanted = optional_id(warehouse_id, "warehouseId")
+            page = await service.page(
+                [Model.warehouse_id == wanted] if wanted else [], order=Order(), first=100
+            )
+            return [StockCount.from_model(c, await service.lines(c.id)) for c in page.items]
+
+        return await query(info, load)
 
     @strawberry.field(description="One count sheet with its lines.")
     async def stock_count(self, info: KitInfo, id: strawberry.ID) -> StockCountResult:
-        context = info.context
-        async with context.db() as session:
-            try:
-                service = StockCountService(session, context.actor)
-                found = await service.get(record_id(id, "stock_count"))
-                return StockCount.from_model(found, await service.lines(found.id))
-            except DomainError as exc:
-                return error_type(exc, input_prefix=())  # type: ignore[return-value]
+        return await STOCK_COUNTS.one(info, id)
 
     @strawberry.field(description="Visits from one day to another (at most 31 days), by date and slot.")
     async def bookings(
@@ -117,26 +112,18 @@ class FulfilmentQueries:
         team_id: strawberry.ID | None = None,
         mine: Annotated[bool, strawberry.argument(description="Only visits I am assigned to.")] = False,
     ) -> list[Booking]:
-        context = info.context
         first = from_ or today()
-        async with context.db() as session:
-            try:
-                found = await BookingService(session, context.actor).between(
-                    first, to or first, mine=mine, team_id=_optional_id(team_id, "teamId")
-                )
-            except DomainError as exc:
-                raise client_error(exc) from None
+        found = await query(
+            info,
+            lambda s, a: BookingService(s, a).between(
+                first, to or first, mine=mine, team_id=optional_id(team_id, "teamId")
+            ),
+        )
         return [Booking.from_model(b) for b in found]
 
     @strawberry.field(description="One visit.")
     async def booking(self, info: KitInfo, id: strawberry.ID) -> BookingResult:
-        context = info.context
-        async with context.db() as session:
-            try:
-                found = await BookingService(session, context.actor).get(record_id(id, "booking"))
-            except DomainError as exc:
-                return error_type(exc, input_prefix=())  # type: ignore[return-value]
-        return Booking.from_model(found)
+        return await _bookings(info).one(info, id)
 
     @strawberry.field(description="The events a webhook endpoint can pick.")
     def webhook_events(self) -> list[WebhookEvent]:
@@ -144,12 +131,7 @@ class FulfilmentQueries:
 
     @strawberry.field(description="The dealer's webhook endpoints (at most 100).")
     async def webhook_endpoints(self, info: KitInfo) -> list[WebhookEndpoint]:
-        context = info.context
-        async with context.db() as session:
-            try:
-                page = await WebhookEndpointService(session, context.actor).page(first=100)
-            except DomainError as exc:
-                raise client_error(exc) from None
+        page = await query(info, lambda s, a: WebhookEndpointService(s, a).page(first=100))
         return [WebhookEndpoint.from_model(e) for e in page.items]
 
     @strawberry.field(description="The webhook delivery log, newest first; first is 1 to 100.")
@@ -160,14 +142,12 @@ class FulfilmentQueries:
         status: str | None = None,
         first: int = 50,
     ) -> list[WebhookDelivery]:
-        context = info.context
-        async with context.db() as session:
-            try:
-                found = await WebhookEndpointService(session, context.actor).deliveries(
-                    endpoint_id=_optional_id(endpoint_id, "endpointId"), status=status, first=first
-                )
-            except DomainError as exc:
-                raise client_error(exc) from None
+        found = await query(
+            info,
+            lambda s, a: WebhookEndpointService(s, a).deliveries(
+                endpoint_id=optional_id(endpoint_id, "endpointId"), status=status, first=first
+            ),
+        )
         return [WebhookDelivery.from_model(d) for d in found]
 
 
@@ -177,33 +157,29 @@ class FulfilmentMutations:
         description="Open a count sheet: the ledger's snapshot now, a line per product held."
     )
     async def open_stock_count(self, info: KitInfo, input: OpenStockCountInput) -> StockCountMutationResult:
-        async def run(session: AsyncSession, actor: Actor) -> StockCountPayload:
-            count = await StockCountService(session, actor).open(
+        return await STOCK_COUNTS.run(
+            info,
+            lambda counts: counts.open(
                 warehouse_id=input.warehouse_id, category_id=input.category_id, note=input.note
-            )
-            return await _count(session, actor, count)
-
-        return await mutate(info, run, lambda payload: payload)  # type: ignore[no-any-return]
+            ),
+        )
 
     @strawberry.mutation(description="Record how many units of a product were found.")
     async def count_stock(self, info: KitInfo, input: CountStockInput) -> StockCountMutationResult:
-        async def run(session: AsyncSession, actor: Actor) -> StockCountPayload:
-            service = StockCountService(session, actor)
-            ident = record_id(input.count_id, "stock_count")
-            await service.count_quantity(ident, product_id=input.product_id, quantity=input.quantity)
-            return await _count(session, actor, await service.get(ident))
+        def verb(counts: StockCountService) -> Awaitable[Any]:
+            ident = STOCK_COUNTS.id_of(input.count_id)
+            step = counts.count_quantity(ident, product_id=input.product_id, quantity=input.quantity)
+            return _recount(counts, ident, step)
 
-        return await mutate(info, run, lambda payload: payload)  # type: ignore[no-any-return]
+        return await STOCK_COUNTS.run(info, verb)
 
     @strawberry.mutation(description="Count serial-numbered units by their numbers.")
     async def scan_stock_count(self, info: KitInfo, input: ScanStockCountInput) -> StockCountMutationResult:
-        async def run(session: AsyncSession, actor: Actor) -> StockCountPayload:
-            service = StockCountService(session, actor)
-            ident = record_id(input.count_id, "stock_count")
-            await service.scan(ident, input.serial_numbers)
-            return await _count(session, actor, await service.get(ident))
+        def verb(counts: StockCountService) -> Awaitable[Any]:
+            ident = STOCK_COUNTS.id_of(input.count_id)
+            return _recount(counts, ident, counts.scan(ident, input.serial_numbers))
 
-        return await mutate(info, run, lambda payload: payload)  # type: ignore[no-any-return]
+        return await STOCK_COUNTS.run(info, verb)
 
     @strawberry.mutation(
         description="Approve a count: its differences are posted as adjustments, all or none."
@@ -211,39 +187,32 @@ class FulfilmentMutations:
     async def approve_stock_count(
         self, info: KitInfo, id: strawberry.ID, version: int
     ) -> StockCountMutationResult:
-        async def run(session: AsyncSession, actor: Actor) -> StockCountPayload:
-            count = await StockCountService(session, actor).approve(record_id(id, "stock_count"), version)
-            return await _count(session, actor, count)
-
-        return await mutate(info, run, lambda payload: payload)  # type: ignore[no-any-return]
+        return await STOCK_COUNTS.run(info, lambda counts: counts.approve(STOCK_COUNTS.id_of(id), version))
 
     @strawberry.mutation(description="Book a delivery and/or installation visit for an approved order.")
     async def book_delivery(self, info: KitInfo, input: BookDeliveryInput) -> BookingMutationResult:
         values = values_of(input)
         values["technician_ids"] = [str(t) for t in input.technician_ids]
-        return await mutate(info, lambda s, a: _booking_service(s, info, a).book(values), _booking)  # type: ignore[no-any-return]
+        return await _bookings(info).run(info, lambda bookings: bookings.book(values))
 
     @strawberry.mutation(description="Move a visit to another day or slot (and team or technicians).")
     async def reschedule_booking(self, info: KitInfo, input: RescheduleBookingInput) -> BookingMutationResult:
         values = values_of(input)
         if input.technician_ids is not None:
             values["technician_ids"] = [str(t) for t in input.technician_ids]
-        return await mutate(  # type: ignore[no-any-return]
-            info,
-            lambda s, a: _booking_service(s, info, a).reschedule(
-                record_id(input.id, "booking"), input.version, values
-            ),
-            _booking,
+        face = _bookings(info)
+        return await face.run(
+            info, lambda bookings: bookings.reschedule(face.id_of(input.id), input.version, values)
         )
 
     @strawberry.mutation(description="On the way, done, failed (with a reason) or cancelled.")
     async def set_booking_status(self, info: KitInfo, input: SetBookingStatusInput) -> BookingMutationResult:
-        return await mutate(  # type: ignore[no-any-return]
+        face = _bookings(info)
+        return await face.run(
             info,
-            lambda s, a: _booking_service(s, info, a).set_status(
-                record_id(input.id, "booking"), input.version, input.status, input.reason
+            lambda bookings: bookings.set_status(
+                face.id_of(input.id), input.version, input.status, input.reason
             ),
-            _booking,
         )
 
     @strawberry.mutation(
@@ -259,7 +228,7 @@ class FulfilmentMutations:
                 endpoint=WebhookEndpoint.from_model(created), secret=service.new_secret
             )
 
-        return await mutate(info, run, lambda payload: payload)  # type: ignore[no-any-return]
+        return await mutate(info, run, lambda payload: payload)
 
     @strawberry.mutation(
         description="Change a webhook endpoint (URL, events, on/off), given the version read."
@@ -267,16 +236,7 @@ class FulfilmentMutations:
     async def update_webhook_endpoint(
         self, info: KitInfo, input: UpdateWebhookEndpointInput
     ) -> WebhookEndpointMutationResult:
-        values = values_of(input)
-        values.pop("id", None)
-        values.pop("version", None)
-        return await mutate(  # type: ignore[no-any-return]
-            info,
-            lambda s, a: WebhookEndpointService(s, a).update(
-                record_id(input.id, "webhook_endpoint"), input.version, values
-            ),
-            lambda r: WebhookEndpointPayload(endpoint=WebhookEndpoint.from_model(r), secret=None),
-        )
+        return await WEBHOOK_ENDPOINTS.update(info, input)
 
     @strawberry.mutation(description="Send a delivered or failed webhook delivery again.")
     async def replay_webhook_delivery(
@@ -288,7 +248,7 @@ class FulfilmentMutations:
             except ValueError as exc:
                 raise NotFound("webhook_delivery", id) from exc
 
-        return await mutate(  # type: ignore[no-any-return]
+        return await mutate(
             info,
             lambda s, a: WebhookEndpointService(s, a).replay(ident()),
             lambda d: WebhookDeliveryPayload(delivery=WebhookDelivery.from_model(d)),
@@ -311,22 +271,15 @@ class FulfilmentMutations:
         return await _upsert(info, lambda s, a: upserts.upsert_stock_levels(s, a, rows))
 
 
+def _rows_refused(exc: DomainError) -> Any:
+    """A refusal of the rows as a whole (too many) names the input list itself."""
+    if not isinstance(exc, ValidationFailed):
+        return None
+    fields = [FieldError("input" if e.field == "rows" else e.field, e.code, e.message) for e in exc.errors]
+    return error_type(ValidationFailed(fields), input_prefix=())
+
+
 async def _upsert(info: KitInfo, verb: Any) -> Any:
-    context = info.context
-    if refusal := read_only_refusal(context.actor):
-        return refusal
-    async with context.db() as session:
-        try:
-            outcomes = await verb(session, context.actor)
-        except DomainError as exc:
-            await session.rollback()
-            if isinstance(exc, ValidationFailed):
-                exc = ValidationFailed(
-                    [
-                        FieldError("input" if e.field == "rows" else e.field, e.code, e.message)
-                        for e in exc.errors
-                    ]
-                )
-                return error_type(exc, input_prefix=())
-            return error_type(exc)
-    return UpsertPayload.from_outcomes(outcomes, field_path)
+    return await mutate(
+        info, verb, lambda outcomes: UpsertPayload.from_outcomes(outcomes, field_path), typed=_rows_refused
+    )

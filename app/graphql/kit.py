@@ -1,29 +1,50 @@
 """What every entity's GraphQL face shares: running a verb as a mutation, inputs as service data,
-ids that read like absent records when malformed, and enums made from the domain's ``LabeledEnum``.
+ids that read like absent records when malformed, reads as queries (a refusal a GraphQL error, or
+a typed one inside a result union), connections from a page, and enums made from the domain's
+``LabeledEnum``.
 
     @strawberry.mutation
     async def create_contact(self, info: Info, input: CreateContactInput) -> ContactMutationResult:
         return await mutate(info, lambda s, a: ContactService(s, a).create(values_of(input)),
                             lambda r: ContactPayload(contact=Contact.from_model(r)))
+
+An entity with the usual verbs declares its face once (``EntityFace``) and its resolvers become
+one line each:
+
+    QUOTES = EntityFace("quote", QuoteService, _quote, lambda q: QuotePayload(quote=q), ("lines",))
+    ...
+    async def quote(self, info: Info, id: strawberry.ID) -> QuoteResult:
+        return await QUOTES.one(info, id)
+    async def update_quote(self, info: Info, input: UpdateQuoteInput) -> QuoteMutationResult:
+        return await QUOTES.update(info, input)
 """
 
 from __future__ import annotations
 
+import inspect
 import uuid
-from collections.abc import Awaitable, Callable
+from collections.abc import Awaitable, Callable, Iterable
+from dataclasses import dataclass
 from typing import Any, TypeVar
 
 import strawberry
 from sqlalchemy.ext.asyncio import AsyncSession
 from strawberry.types import Info
 
-from app.domain import Actor, DomainError, NotFound
+from app.domain import Actor, DomainError, FieldError, NotFound, ValidationFailed
 from app.graphql.context import GraphQLContext
-from app.graphql.errors import PermissionDeniedError, error_type
+from app.graphql.errors import PermissionDeniedError, client_error, error_type, filter_error
+from app.graphql.pagination import Edge, PageInfo
 from app.kit.enums import LabeledEnum
+from app.kit.paging import Page
 
 E = TypeVar("E", bound=type[LabeledEnum])
+T = TypeVar("T")
+C = TypeVar("C")
+KitInfo = Info[GraphQLContext, None]
 Verb = Callable[[AsyncSession, Actor], Awaitable[Any]]
+# (session, actor, record) -> what the API shows of it (a child query or two for its lines, say).
+Render = Callable[[AsyncSession, Actor, Any], Awaitable[Any]]
 
 
 def graphql_enum(domain_enum: E, description: str | None = None, name: str | None = None) -> E:
@@ -52,6 +73,17 @@ def record_id(raw: Any, entity: str) -> uuid.UUID:
         raise NotFound(entity, raw) from exc
 
 
+def optional_id(raw: Any, field: str) -> uuid.UUID | None:
+    """An optional id argument (a filter's ``customerId``): absent is None; malformed is a bad
+    argument named by ``field`` (``filter.customerId``), not an empty result."""
+    if raw is None or raw is strawberry.UNSET:
+        return None
+    try:
+        return uuid.UUID(str(raw))
+    except ValueError as exc:
+        raise ValidationFailed([FieldError(field, "invalid_id", "is not a valid id")]) from exc
+
+
 def values_of(data: Any) -> dict[str, Any]:
     """A strawberry input as service data: the fields that were given, ids as text."""
     values: dict[str, Any] = {}
@@ -62,15 +94,86 @@ def values_of(data: Any) -> dict[str, Any]:
     return values
 
 
+def input_values(data: Any, *children: str) -> dict[str, Any]:
+    """A create or update input as a verb's data: the given fields without the ``id`` and
+    ``version`` the verb takes apart, custom fields under the service's name ``custom``, and each
+    named child list (``lines``, ``items``) as a list of dicts."""
+    values = values_of(data)
+    values.pop("id", None)
+    values.pop("version", None)
+    if "custom_fields" in values:
+        values["custom"] = values.pop("custom_fields")
+    for name in children:
+        if isinstance(values.get(name), list):
+            values[name] = [values_of(item) for item in values[name]]
+    return values
+
+
+def page_info(page: Page[Any], after: str | None) -> PageInfo:
+    """Forward keyset paging: a previous page exists when the page was asked for with ``after``."""
+    return PageInfo(
+        has_next_page=page.has_next,
+        has_previous_page=after is not None,
+        start_cursor=None,
+        end_cursor=page.end_cursor,
+    )
+
+
+def connection(kind: Callable[..., C], page: Page[Any], after: str | None, nodes: Iterable[Any]) -> C:
+    """A ``Connection`` subclass holding ``nodes`` (the page's records as the API shows them)."""
+    return kind(
+        edges=[Edge(cursor=page.end_cursor or "", node=node) for node in nodes],
+        page_info=page_info(page, after),
+        total_count=page.total,
+        total_count_is_capped=page.total_capped,
+    )
+
+
+async def filtered(build: Callable[[], Any]) -> Any:
+    """A list's conditions from its ``filter`` argument (``build`` gives them, or an awaitable of
+    them): a refusal names the filter's path (``["filter", "search"]``), whatever the service calls
+    the field."""
+    try:
+        built = build()
+        return await built if inspect.isawaitable(built) else built
+    except ValidationFailed as exc:
+        raise filter_error(exc) from None
+
+
+async def query(info: KitInfo, load: Verb) -> Any:
+    """A read whose result is no union: a domain refusal (a bad argument, a missing permission)
+    becomes a GraphQL error with its code."""
+    context = info.context
+    async with context.db() as session:
+        try:
+            return await load(session, context.actor)
+        except DomainError as exc:
+            raise client_error(exc) from None
+
+
+async def query_one(info: KitInfo, load: Verb) -> Any:
+    """A read whose result is a union (``QuoteResult``): a refusal is the typed error, paths
+    top-level (the arguments are)."""
+    context = info.context
+    async with context.db() as session:
+        try:
+            return await load(session, context.actor)
+        except DomainError as exc:
+            return error_type(exc, input_prefix=())
+
+
 async def mutate(
     info: Info[GraphQLContext, None],
     verb: Verb,
     payload: Callable[[Any], Any],
     *,
     input_prefix: tuple[str, ...] = ("input",),
+    typed: Callable[[DomainError], Any] | None = None,
 ) -> Any:
     """Run one verb (it owns its unit of work); a domain refusal becomes the typed error, its field
-    paths under ``input_prefix`` (``()`` for a mutation whose arguments are top-level)."""
+    paths under ``input_prefix`` (``()`` for a mutation whose arguments are top-level). ``typed``
+    gives the error type of a refusal only this mutation's union knows (a refused workflow move),
+    or None to leave it to the common ones."""
     context = info.context
     if refusal := read_only_refusal(context.actor):
         return refusal
@@ -79,5 +182,68 @@ async def mutate(
             record = await verb(session, context.actor)
         except DomainError as exc:
             await session.rollback()  # whatever the verb had begun (kit verbs roll back themselves)
-            return error_type(exc, input_prefix=input_prefix)
+            special = typed(exc) if typed is not None else None
+            return special if special is not None else error_type(exc, input_prefix=input_prefix)
     return payload(record)
+
+
+def shown(convert: Callable[[Any], Any]) -> Render:
+    """A ``Render`` for a record shown by itself (``Product.from_model``), without child queries."""
+
+    async def render(session: AsyncSession, actor: Actor, record: Any) -> Any:
+        return convert(record)
+
+    return render
+
+
+@dataclass(frozen=True)
+class EntityFace:
+    """One entity's usual verbs as resolvers, declared once: its key (for ids that name nothing),
+    its service, how a record is shown and how a shown record travels in a mutation's payload.
+
+    ``one`` is the by-id query, ``create``/``update`` the mutations taking an ``input`` (its
+    ``children`` lists as dicts), ``transition`` the verb ``transition_mutation`` runs.
+    """
+
+    key: str
+    service: Callable[[AsyncSession, Actor], Any]
+    render: Render
+    payload: Callable[[Any], Any]
+    children: tuple[str, ...] = ()
+
+    def values(self, data: Any) -> dict[str, Any]:
+        return input_values(data, *self.children)
+
+    def id_of(self, raw: Any) -> uuid.UUID:
+        return record_id(raw, self.key)
+
+    async def get(self, session: AsyncSession, actor: Actor, raw_id: Any) -> Any:
+        """The shown record with this id (``NotFound`` for a malformed one)."""
+        record = await self.service(session, actor).get(self.id_of(raw_id))
+        return await self.render(session, actor, record)
+
+    async def one(self, info: KitInfo, id: Any) -> Any:
+        return await query_one(info, lambda s, a: self.get(s, a, id))
+
+    async def apply(self, session: AsyncSession, actor: Actor, verb: Callable[[Any], Awaitable[Any]]) -> Any:
+        """``verb(service)`` changes a record (the verb owns its unit of work); the record as shown."""
+        record = await verb(self.service(session, actor))
+        return await self.render(session, actor, record)
+
+    async def run(self, info: KitInfo, verb: Callable[[Any], Awaitable[Any]], **options: Any) -> Any:
+        """Any verb of the service as a mutation (``options`` as ``mutate`` takes them)."""
+        return await mutate(info, lambda s, a: self.apply(s, a, verb), self.payload, **options)
+
+    async def create(self, info: KitInfo, input: Any) -> Any:
+        return await self.run(info, lambda service: service.create(self.values(input)))
+
+    async def update(self, info: KitInfo, input: Any) -> Any:
+        return await self.run(
+            info,
+            lambda service: service.update(self.id_of(input.id), input.version, self.values(input)),
+        )
+
+    async def transition(
+        self, session: AsyncSession, actor: Actor, id: uuid.UUID, to: str, version: int, note: str | None
+    ) -> Any:
+        return await self.apply(session, actor, lambda service: service.transition(id, to, version, note))

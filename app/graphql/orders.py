@@ -2,18 +2,24 @@
 
 from __future__ import annotations
 
-import uuid
 from typing import Any
 
 import strawberry
 from sqlalchemy.ext.asyncio import AsyncSession
-from strawberry.types import Info
 
-from app.domain import Actor, DomainError, FieldError, ValidationFailed
-from app.graphql.context import GraphQLContext
-from app.graphql.errors import client_error, error_type, filter_error
-from app.graphql.kit import mutate, record_id, values_of
-from app.graphql.pagination import Edge, PageInfo
+from app.domain import Actor
+from app.graphql.kit import (
+    EntityFace,
+    KitInfo,
+    connection,
+    filtered,
+    mutate,
+    optional_id,
+    query,
+    query_one,
+    record_id,
+    values_of,
+)
 from app.graphql.types.orders import (
     CreateOrderInput,
     Order,
@@ -38,39 +44,13 @@ from app.orders.entity import ORDER
 from app.orders.payments import PaymentService
 from app.orders.service import OrderService, order_conditions
 
-KitInfo = Info[GraphQLContext, None]
-
-
-def _optional_id(raw: Any, field: str) -> uuid.UUID | None:
-    if raw is None:
-        return None
-    try:
-        return uuid.UUID(str(raw))
-    except ValueError as exc:
-        raise ValidationFailed([FieldError(field, "invalid_id", "is not a valid id")]) from exc
-
-
-def _order_values(data: Any) -> dict[str, Any]:
-    values = values_of(data)
-    values.pop("id", None)
-    values.pop("version", None)
-    if "custom_fields" in values:
-        values["custom"] = values.pop("custom_fields")
-    if isinstance(values.get("lines"), list):
-        values["lines"] = [values_of(line) for line in values["lines"]]
-    return values
-
 
 async def _order(session: AsyncSession, actor: Actor, record: Any) -> Order:
     lines = await OrderService(session, actor).lines([record.id])
     return Order.from_model(record, lines[record.id])
 
 
-async def _transition(
-    session: AsyncSession, actor: Actor, order_id: uuid.UUID, to: str, version: int, note: str | None
-) -> Order:
-    record = await OrderService(session, actor).transition(order_id, to, version, note)
-    return await _order(session, actor, record)
+ORDERS = EntityFace("order", OrderService, _order, lambda order: OrderPayload(order=order), ("lines",))
 
 
 @strawberry.type
@@ -79,74 +59,47 @@ class OrderQueries:
     async def orders(
         self, info: KitInfo, first: int = 20, after: str | None = None, filter: OrderFilter | None = None
     ) -> OrderConnection:
-        context = info.context
         given = filter or OrderFilter()
-        async with context.db() as session:
-            try:
-                try:
-                    conditions = order_conditions(
-                        customer_id=_optional_id(given.customer_id, "filter.customerId"),
-                        status=given.status,
-                        search=given.search,
-                    )
-                except ValidationFailed as exc:
-                    raise filter_error(exc) from None
-                service = OrderService(session, context.actor)
-                page = await service.page(conditions, first=first, after=after)
-                lines = await service.lines([o.id for o in page.items])
-            except DomainError as exc:
-                raise client_error(exc) from None
-        edges = [
-            Edge(cursor=page.end_cursor or "", node=Order.from_model(o, lines[o.id])) for o in page.items
-        ]
-        return OrderConnection(
-            edges=edges,
-            page_info=PageInfo(
-                has_next_page=page.has_next,
-                has_previous_page=after is not None,
-                start_cursor=None,
-                end_cursor=page.end_cursor,
-            ),
-            total_count=page.total,
-            total_count_is_capped=page.total_capped,
-        )
+
+        async def load(session: AsyncSession, actor: Actor) -> OrderConnection:
+            conditions = await filtered(
+                lambda: order_conditions(
+                    customer_id=optional_id(given.customer_id, "filter.customerId"),
+                    status=given.status,
+                    search=given.search,
+                )
+            )
+            service = OrderService(session, actor)
+            page = await service.page(conditions, first=first, after=after)
+            lines = await service.lines([o.id for o in page.items])
+            return connection(
+                OrderConnection, page, after, (Order.from_model(o, lines[o.id]) for o in page.items)
+            )
+
+        return await query(info, load)
 
     @strawberry.field(description="One order by id, with its lines.")
     async def order(self, info: KitInfo, id: strawberry.ID) -> OrderResult:
-        context = info.context
-        async with context.db() as session:
-            try:
-                record = await OrderService(session, context.actor).get(record_id(id, "order"))
-                return await _order(session, context.actor, record)
-            except DomainError as exc:
-                return error_type(exc, input_prefix=())  # type: ignore[return-value]
+        return await ORDERS.one(info, id)
 
     @strawberry.field(description="An order's payment plan and the payments received (回款).")
     async def order_payments(self, info: KitInfo, order_id: strawberry.ID) -> OrderPaymentsResult:
-        context = info.context
-        async with context.db() as session:
-            try:
-                order_uuid = record_id(order_id, "order")
-                payments = PaymentService(session, context.actor)
-                plan = await payments.plan(order_uuid)
-                received = await payments.payments(order_uuid)
-                order = await _order(session, context.actor, await payments.orders.get(order_uuid))
-            except DomainError as exc:
-                return error_type(exc, input_prefix=())  # type: ignore[return-value]
-        return OrderPayments(
-            order=order,
-            plan=[PaymentPlanLine.from_model(p) for p in plan],
-            payments=[Payment.from_model(p) for p in received],
-        )
+        async def load(session: AsyncSession, actor: Actor) -> OrderPayments:
+            order_uuid = record_id(order_id, "order")
+            payments = PaymentService(session, actor)
+            plan = await payments.plan(order_uuid)
+            received = await payments.payments(order_uuid)
+            return OrderPayments(
+                order=await _order(session, actor, await payments.orders.get(order_uuid)),
+                plan=[PaymentPlanLine.from_model(p) for p in plan],
+                payments=[Payment.from_model(p) for p in received],
+            )
+
+        return await query_one(info, load)
 
     @strawberry.field(description="What each customer owes on approved orders (your scope), largest first.")
     async def receivables(self, info: KitInfo) -> list[Receivable]:
-        context = info.context
-        async with context.db() as session:
-            try:
-                rows = await PaymentService(session, context.actor).receivables()
-            except DomainError as exc:
-                raise client_error(exc) from None
+        rows = await query(info, lambda s, a: PaymentService(s, a).receivables())
         return [
             Receivable(
                 customer_id=strawberry.ID(str(r.customer_id)),
@@ -165,25 +118,13 @@ class OrderQueries:
 class OrderMutations:
     @strawberry.mutation(description="Start an order (a draft) for a customer you can see.")
     async def create_order(self, info: KitInfo, input: CreateOrderInput) -> OrderMutationResult:
-        async def run(session: AsyncSession, actor: Actor) -> Order:
-            return await _order(
-                session, actor, await OrderService(session, actor).create(_order_values(input))
-            )
-
-        return await mutate(info, run, lambda order: OrderPayload(order=order))  # type: ignore[no-any-return]
+        return await ORDERS.create(info, input)
 
     @strawberry.mutation(description="Change an order, given the version you read (lines only in a draft).")
     async def update_order(self, info: KitInfo, input: UpdateOrderInput) -> OrderMutationResult:
-        async def run(session: AsyncSession, actor: Actor) -> Order:
-            service = OrderService(session, actor)
-            record = await service.update(record_id(input.id, "order"), input.version, _order_values(input))
-            return await _order(session, actor, record)
+        return await ORDERS.update(info, input)
 
-        return await mutate(info, run, lambda order: OrderPayload(order=order))  # type: ignore[no-any-return]
-
-    transition_order = transition_mutation(
-        ORDER, _transition, OrderPayload, lambda order: OrderPayload(order=order)
-    )
+    transition_order = transition_mutation(ORDER, ORDERS.transition, OrderPayload, ORDERS.payload)
 
     @strawberry.mutation(description="Record money received against an order (回款).")
     async def record_payment(self, info: KitInfo, input: RecordPaymentInput) -> PaymentMutationResult:
@@ -195,7 +136,7 @@ class OrderMutations:
             order = await _order(session, actor, await payments.orders.get(order_id))
             return PaymentPayload(payment=Payment.from_model(payment), order=order)
 
-        return await mutate(info, run, lambda payload: payload)  # type: ignore[no-any-return]
+        return await mutate(info, run, lambda payload: payload)
 
     @strawberry.mutation(description="Replace an order's payment plan (deposit, instalments, balance).")
     async def set_payment_plan(self, info: KitInfo, input: SetPaymentPlanInput) -> OrderMutationResult:
@@ -206,4 +147,4 @@ class OrderMutations:
             await payments.set_plan(order_id, input.version, lines)
             return await _order(session, actor, await payments.orders.get(order_id))
 
-        return await mutate(info, run, lambda order: OrderPayload(order=order))  # type: ignore[no-any-return]
+        return await mutate(info, run, ORDERS.payload)

@@ -7,7 +7,7 @@ per entity at import, so their annotations must be real objects.
 
 import uuid
 from collections.abc import Awaitable, Callable
-from typing import Annotated, Any, cast
+from typing import Annotated, Any
 
 import strawberry
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -16,16 +16,10 @@ from strawberry.types.field import StrawberryField
 
 from app.customers import service as customers
 from app.customers.entity import SPEC as CUSTOMER
-from app.domain import Actor, DomainError, NotFound
+from app.domain import Actor
 from app.graphql.context import GraphQLContext
-from app.graphql.errors import (
-    NotFoundError,
-    PermissionDeniedError,
-    ValidationError,
-    VersionConflictError,
-    error_type,
-)
-from app.graphql.kit import read_only_refusal
+from app.graphql.errors import NotFoundError, PermissionDeniedError, ValidationError, VersionConflictError
+from app.graphql.kit import mutate, query_one, record_id
 from app.graphql.types.customers import Customer, CustomerPayload
 from app.graphql.types.workflows import (
     GuardFailedError,
@@ -34,12 +28,12 @@ from app.graphql.types.workflows import (
     UpdateWorkflowInput,
     Workflow,
     WorkflowPayload,
-    refusal,
+    move_refusal,
     states_in_use,
 )
 from app.kit.registry import EntitySpec
 from app.workflows import service as workflows
-from app.workflows.errors import GuardFailed, NotAllowedTransition, StatesInUse
+from app.workflows.errors import StatesInUse
 
 WorkflowInfo = Info[GraphQLContext, None]
 # (session, actor, record id, to, version, note) -> the moved record; the verb commits.
@@ -83,25 +77,18 @@ def transition_mutation(
     async def resolve(
         info: WorkflowInfo, id: strawberry.ID, to: str, version: int, note: str | None = None
     ) -> Any:
-        context = info.context
-        if (denied := read_only_refusal(context.actor)) is not None:
-            return denied
-        async with context.db() as session:
-            try:
-                try:
-                    record_id = uuid.UUID(str(id))
-                except ValueError as exc:
-                    raise NotFound(spec.key, id) from exc
-                record = await verb(session, context.actor, record_id, to, version, note)
-            except (NotAllowedTransition, GuardFailed) as exc:
-                await session.rollback()
-                return refusal(exc)
-            except DomainError as exc:
-                await session.rollback()
-                return error_type(exc, input_prefix=())
-        if after is not None:
-            after(context, record)
-        return payload(record)
+        def shown(record: Any) -> Any:
+            if after is not None:
+                after(info.context, record)
+            return payload(record)
+
+        return await mutate(
+            info,
+            lambda s, a: verb(s, a, record_id(id, spec.key), to, version, note),
+            shown,
+            input_prefix=(),
+            typed=move_refusal,
+        )
 
     resolve.__annotations__["return"] = result
     return strawberry.mutation(
@@ -129,32 +116,20 @@ TRANSITIONS: dict[str, StrawberryField] = {
 class WorkflowQueries:
     @strawberry.field(description="The current workflow of an entity (e.g. customer): its stages and moves.")
     async def workflow(self, info: WorkflowInfo, entity: str) -> WorkflowResult:
-        context = info.context
-        async with context.db() as session:
-            try:
-                current = await workflows.get_workflow(session, context.actor, entity)
-            except DomainError as exc:
-                return error_type(exc, input_prefix=())  # type: ignore[return-value]
-        return Workflow.of(current)
+        async def load(session: AsyncSession, actor: Actor) -> Workflow:
+            return Workflow.of(await workflows.get_workflow(session, actor, entity))
+
+        return await query_one(info, load)  # type: ignore[no-any-return]
 
 
 async def _update_workflow(info: WorkflowInfo, input: UpdateWorkflowInput) -> UpdateWorkflowResult:
-    context = info.context
-    if (denied := read_only_refusal(context.actor)) is not None:
-        return denied
-    async with context.db() as session:
-        try:
-            saved = await workflows.update_workflow(
-                session, context.actor, input.entity, input.document(), input.version
-            )
-        except StatesInUse as exc:
-            await session.rollback()
-            return states_in_use(exc)
-        except DomainError as exc:
-            await session.rollback()
-            # A workflow edit raises no duplicate (撞单) error, the one member this union lacks.
-            return cast(UpdateWorkflowResult, error_type(exc))
-    return WorkflowPayload(workflow=Workflow.of(saved))
+    # A workflow edit raises no duplicate (撞单) error, the one common error type this union lacks.
+    return await mutate(  # type: ignore[no-any-return]
+        info,
+        lambda s, a: workflows.update_workflow(s, a, input.entity, input.document(), input.version),
+        lambda saved: WorkflowPayload(workflow=Workflow.of(saved)),
+        typed=lambda exc: states_in_use(exc) if isinstance(exc, StatesInUse) else None,
+    )
 
 
 WorkflowMutations = strawberry.type(

@@ -236,6 +236,11 @@ class StatesInUseError(Error):
     total: int
 
 
+def move_refusal(exc: Exception) -> NotAllowedTransitionError | GuardFailedError | None:
+    """A refused workflow move as its typed error (for ``mutate(typed=...)``); None for any other."""
+    return refusal(exc) if isinstance(exc, NotAllowedTransition | GuardFailed) else None
+
+
 def refusal(exc: NotAllowedTransition | GuardFailed) -> NotAllowedTransitionError | GuardFailedError:
     message = refusal_text(exc)
     if isinstance(exc, NotAllowedTransition):

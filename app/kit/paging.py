@@ -19,6 +19,7 @@ from sqlalchemy import Date, DateTime, Integer, Select, func, select, tuple_
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from app.kit.pinyin_sort import sort_attribute
+from app.kit.pinyin_sort import sort_key as pinyin_key
 from app.text_input import problem as text_problem
 
 T = TypeVar("T")
@@ -179,7 +180,7 @@ def page_of(
     def key(record: Any) -> tuple[Any, ...]:
         value = getattr(record, sort_attribute(type(record), order.field), None)
         if isinstance(value, str):
-            value = value.casefold()
+            value = pinyin_key(value)  # 安 before 丁 before 张, as the database's lists sort
         return (value is not None, value if value is not None else 0, str(record.id))
 
     ordered = sorted(records, key=key, reverse=order.descending)

@@ -17,6 +17,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from app.catalog import service as catalog
 from app.catalog.entity import PRODUCT
+from app.catalog.filters import PRODUCT_FILTERS, ProductFilter, list_products
 from app.catalog.service import ProductService
 from app.domain import Actor, PermissionDenied, ValidationFailed
 from app.i18n import gettext as _
@@ -25,12 +26,44 @@ from app.inventory.entity import INVENTORY_MOVE, INVENTORY_READ, STOCK_MOVEMENT
 from app.inventory.fields import MovementKind, SerialStatus
 from app.inventory.service import WarehouseService
 from app.inventory.stock import StockService
+from app.kit.enums import N_
 from app.kit.paging import Order
 from web.controllers.common import DOMAIN_ERROR_HANDLERS, FormData, page
 from web.kit.forms import messages
+from web.kit.lists import VIEW_ROW, Column, ListSpec, RowAction, list_response, open_list, results_only
 
 # A scanner types the number and presses Enter: one number per line (commas and spaces also split).
 SERIAL_SPLIT = re.compile(r"[\s,，;；]+")
+
+
+PRODUCT_LIST = ListSpec(
+    entity=PRODUCT,
+    path="/catalog/products",
+    filters=PRODUCT_FILTERS,
+    columns=(
+        Column("name", N_("Product name"), sort="name", title=True, cls="name-cell"),
+        Column("sku", N_("SKU"), sort="sku", cls="mono"),
+        Column("model", N_("Model"), wide_only=True),
+        Column("kind", N_("Product kind")),
+        Column("list_price", N_("List price"), cls="num"),
+    ),
+    sorts={
+        "name": N_("Product name"),
+        "sku": N_("SKU"),
+        "updated_at": N_("Updated"),
+        "created_at": N_("Created"),
+    },
+    ascending=("name", "sku"),
+    page_size=50,
+    actions=(VIEW_ROW, RowAction("edit", N_("Edit"), "{path}/{id}/edit", "edit")),
+    bulk=(),
+    views=False,
+    new_label=N_("New product"),
+    new_in_drawer=False,
+    empty_label=N_("No products yet."),
+    row_prefix="product",
+    search_hint=N_("SKU, name, model or pinyin initials"),
+)
 
 
 def kind_label(kind: str) -> str:
@@ -200,21 +233,20 @@ class CatalogController(Controller):
     async def products(
         self, request: Request[Any, Any, Any], db_session: AsyncSession, actor: Actor
     ) -> Template:
-        """The catalog: search by SKU, name, model or pinyin initials; 50 a page."""
-        q = (request.query_params.get("q") or "").strip()
-        after = request.query_params.get("after") or None
-        problems: list[str] = []
-        service = ProductService(db_session, actor)
-        try:
-            conditions = await catalog.product_conditions(db_session, search=q)
-            found = await service.page(
-                conditions, order=Order("name", descending=False), first=50, after=after
-            )
-        except ValidationFailed:
-            problems.append(_("Nothing matches these filters."))
-            found = await service.page(order=Order("name", descending=False), first=50)
-        ctx = page(request, actor, nav="products", q=q, products=found, problems=problems, spec=PRODUCT)
-        return Template("inventory/products.html", context=ctx)
+        """The catalog on the list kit: search by SKU, name, model or pinyin initials, kind, brand,
+        category (with its subcategories); sortable, 50 a page."""
+
+        async def fetch(filters: ProductFilter, **paging: Any) -> Any:
+            return await list_products(db_session, actor, filters, **paging)
+
+        view = await open_list(request, db_session, actor, PRODUCT_LIST, ProductFilter, fetch)
+        if not results_only(request):  # the filter bar's choices (a fragment has no filter bar)
+            view.options = {
+                "brand_id": [(str(b.id), b.name) for b in await catalog.brands(db_session, actor)],
+                "category_id": [(str(c.id), c.name) for c in await catalog.categories(db_session, actor)],
+            }
+        ctx = page(request, actor, nav="products", spec=PRODUCT)
+        return list_response(request, view, "products/list.html", "products/_results.html", ctx)
 
     @get("/{product_id:uuid}", operation_id="ProductPage", name="catalog.product")
     async def product(

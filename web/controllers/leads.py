@@ -17,20 +17,47 @@ from litestar import Controller, Request, get, post
 from litestar.response import Redirect, Template
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from app.accounts.service import staff_names
+from app.accounts.service import assignable_owners, staff_names
 from app.domain import Actor, NotFound, ValidationFailed
 from app.http.auth import client_ip, current_tenant
 from app.i18n import gettext as _
 from app.kit.duplicates import DuplicateFound
+from app.kit.enums import N_
 from app.leads import rules as lead_rules
 from app.leads.entity import LEAD, POOLS_MANAGE
-from app.leads.fields import LeadStatus, RuleStrategy
+from app.leads.fields import RuleStrategy
+from app.leads.filters import LEAD_FILTERS, LeadFilter, list_leads
 from app.leads.pools import PoolService
-from app.leads.service import LeadService, lead_conditions
+from app.leads.service import LeadService
 from app.leads.settings import lead_settings, update_lead_settings
 from app.leads.webform import FORM_FIELDS, HONEYPOT, RateLimited, form_token, submit
 from web.controllers.common import DOMAIN_ERROR_HANDLERS, FormData, page
 from web.kit.forms import messages
+from web.kit.lists import VIEW_ROW, Column, ListSpec, list_response, open_list, results_only
+
+LEAD_LIST = ListSpec(
+    entity=LEAD,
+    path="/leads",
+    filters=LEAD_FILTERS,
+    columns=(
+        Column("name", N_("Name"), sort="name", title=True, cls="name-cell"),
+        Column("status", N_("Lead status")),
+        Column("owner_id", N_("Owner")),
+        Column("product_category", N_("Product interest"), wide_only=True),
+        Column("source", N_("Lead source"), wide_only=True),
+        Column("respond_by", N_("Respond by"), wide_only=True, cls="muted"),
+        Column("created_at", N_("Created"), sort="created_at", wide_only=True, cls="muted"),
+    ),
+    sorts={"created_at": N_("Created"), "updated_at": N_("Updated"), "name": N_("Name")},
+    actions=(VIEW_ROW,),
+    bulk=(),
+    views=False,
+    new_label=N_("New lead"),
+    new_in_drawer=False,
+    empty_label=N_("No leads yet."),
+    row_prefix="lead",
+    search_hint=N_("Name, phone, company or region"),
+)
 
 
 def _uuid(raw: str | None) -> uuid.UUID | None:
@@ -48,36 +75,18 @@ class LeadsController(Controller):
     async def list_page(
         self, request: Request[Any, Any, Any], db_session: AsyncSession, actor: Actor
     ) -> Template:
-        """Leads the actor can see, newest first; search, status, overdue only."""
-        q = (request.query_params.get("q") or "").strip()
-        status = (request.query_params.get("status") or "").strip()
-        overdue = request.query_params.get("overdue") == "1"
-        after = request.query_params.get("after") or None
-        service = LeadService(db_session, actor)
-        problems: list[str] = []
-        try:
-            found = await service.page(
-                lead_conditions(search=q, status=status or None, overdue=overdue), first=20, after=after
-            )
-        except ValidationFailed:
-            problems.append(_("Nothing matches these filters."))
-            found = await service.page(first=20)
-        names = await staff_names(db_session, [r.owner_id for r in found.items if r.owner_id])
-        ctx = page(
-            request,
-            actor,
-            nav="leads",
-            q=q,
-            status=status,
-            overdue=overdue,
-            leads=found,
-            names=names,
-            problems=problems,
-            spec=LEAD,
-            statuses=[(m.value, _(m.label)) for m in LeadStatus],
-            now=datetime.now(UTC),
-        )
-        return Template("leads/list.html", context=ctx)
+        """Leads the actor can see on the list kit, newest first: search, status, owner, overdue only;
+        sortable by name, creation and update."""
+
+        async def fetch(filters: LeadFilter, **paging: Any) -> Any:
+            return await list_leads(db_session, actor, filters, **paging)
+
+        view = await open_list(request, db_session, actor, LEAD_LIST, LeadFilter, fetch)
+        if not results_only(request):
+            view.staff = await assignable_owners(db_session, actor)
+        view.names = await staff_names(db_session, [r.owner_id for r in view.rows if r.owner_id])
+        ctx = page(request, actor, nav="leads", now=datetime.now(UTC))
+        return list_response(request, view, "leads/list.html", "leads/_results.html", ctx)
 
     @get("/new", operation_id="NewLeadPage", name="leads.new")
     async def new_page(self, request: Request[Any, Any, Any], actor: Actor) -> Template:

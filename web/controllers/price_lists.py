@@ -19,17 +19,47 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from app.customers.fields import CustomerTier
 from app.domain import Actor, ValidationFailed, VersionConflict
 from app.i18n import gettext as _
-from app.kit.paging import Order
+from app.kit.enums import N_
 from app.pricing.entity import PRICE_LIST
 from app.pricing.fields import PriceListKind
+from app.pricing.filters import PRICE_LIST_FILTERS, PriceListFilter, list_price_lists
 from app.pricing.service import PriceListService, today
 from web.controllers.common import DOMAIN_ERROR_HANDLERS, FormData, page
 from web.controllers.quotes import product_options
 from web.kit.forms import messages
+from web.kit.lists import VIEW_ROW, Column, ListSpec, list_response, open_list
 
 ITEM_FIELD = re.compile(r"^items-(\d{1,4})-(product_id|price)$")
 LIST_FIELDS = ("name", "kind", "tier", "valid_from", "valid_to", "note")
 SPARE_ROWS = 3
+
+PRICE_LIST_LIST = ListSpec(
+    entity=PRICE_LIST,
+    path="/price-lists",
+    filters=PRICE_LIST_FILTERS,
+    columns=(
+        Column("name", N_("Price list name"), sort="name", title=True, cls="name-cell"),
+        Column("kind", N_("Price list kind")),
+        Column("tier", N_("For customers of tier")),
+        Column("valid_from", N_("Valid from"), sort="valid_from"),
+        Column("valid_to", N_("Valid to")),
+    ),
+    sorts={
+        "valid_from": N_("Valid from"),
+        "name": N_("Price list name"),
+        "updated_at": N_("Updated"),
+        "created_at": N_("Created"),
+    },
+    page_size=50,
+    actions=(VIEW_ROW,),  # a price list's page is its form (editable by those who may)
+    bulk=(),
+    views=False,
+    new_label=N_("New price list"),
+    new_in_drawer=False,
+    empty_label=N_("No price lists yet: every product sells at its list price."),
+    row_prefix="price-list",
+    search_hint=N_("Price list name"),
+)
 
 
 def list_input(data: dict[str, str]) -> dict[str, Any]:
@@ -55,24 +85,23 @@ class PriceListsController(Controller):
     async def list_page(
         self, request: Request[Any, Any, Any], db_session: AsyncSession, actor: Actor
     ) -> Template:
-        """Every price list, the newest period first, marked when it is valid today."""
-        service = PriceListService(db_session, actor)
-        after = request.query_params.get("after") or None
-        try:
-            found = await service.page(order=Order("valid_from", descending=True), first=50, after=after)
-        except ValidationFailed:
-            found = await service.page(order=Order("valid_from", descending=True), first=50)
+        """Every price list on the list kit, the newest period first, marked when it is valid
+        today: search by name, kind, tier; sortable."""
+
+        async def fetch(filters: PriceListFilter, **paging: Any) -> Any:
+            return await list_price_lists(db_session, actor, filters, **paging)
+
+        view = await open_list(request, db_session, actor, PRICE_LIST_LIST, PriceListFilter, fetch)
         ctx = page(
             request,
             actor,
             nav="price_lists",
-            lists=found,
             today=today(),
             kinds=PriceListKind.labels(),
             tiers=CustomerTier.labels(),
             can_edit=actor.can("catalog:edit") and actor.can("catalog:create"),
         )
-        return Template("price_lists/list.html", context=ctx)
+        return list_response(request, view, "price_lists/list.html", "price_lists/_results.html", ctx)
 
     async def _form(
         self,

@@ -10,6 +10,7 @@ from litestar import Controller, Request, get, post
 from litestar.response import Redirect, Template
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from app.accounts.entity import USER
 from app.accounts.models import User
 from app.domain import Actor, ValidationFailed
 from app.i18n import gettext as _
@@ -19,8 +20,39 @@ from app.kit.registry import entity
 from app.mail import mailer_for
 from app.staff import links
 from app.staff import service as staff
+from app.staff.filters import STAFF_FILTERS, StaffFilter, list_staff_page
 from app.staff.service import StaffChange, StaffData
 from web.controllers.common import DOMAIN_ERROR_HANDLERS, FormData, error_text, page
+from web.kit.lists import Column, ListSpec, RowAction, list_response, open_list, results_only
+
+STAFF_LIST = ListSpec(
+    entity=USER,
+    path="/settings/staff",
+    filters=STAFF_FILTERS,
+    columns=(
+        Column("name", N_("Name"), sort="name", title=True, cls="name-cell"),
+        Column("email", N_("Email"), sort="email"),
+        Column("role_id", N_("Role")),
+        Column("team_id", N_("Staff team")),
+        Column("status", N_("Status")),
+        Column("last_login_at", N_("Last login"), sort="last_login_at", wide_only=True, cls="muted"),
+    ),
+    sorts={
+        "name": N_("Name"),
+        "email": N_("Email"),
+        "last_login_at": N_("Last login"),
+        "created_at": N_("Created"),
+    },
+    ascending=("name", "email"),
+    page_size=50,
+    actions=(RowAction("manage", N_("Manage")),),
+    bulk=(),
+    views=False,
+    defaults={"show": "active"},  # on staff unless asked otherwise
+    empty_label=N_("Nobody here."),
+    row_prefix="staff",
+    search_hint=N_("Name or email"),
+)
 
 # Messages for the codes only the staff pages raise (the shared ones come from web.controllers.common).
 MESSAGES = {
@@ -77,32 +109,6 @@ def owned_text(counts: dict[str, int]) -> str:
     return ("、" if chinese else ", ").join(parts)
 
 
-async def _list_context(
-    request: Request[Any, Any, Any], session: AsyncSession, actor: Actor, **extra: Any
-) -> dict[str, Any]:
-    show = request.query_params.get("show", "active")
-    active = {"active": True, "deactivated": False}.get(show)
-    team_filter = request.query_params.get("team") or ""
-    team_id = staff.as_uuid(team_filter)
-    people = await staff.list_staff(session, actor, active=active, team_id=team_id)
-    teams = await staff.list_teams(session, actor)
-    roles = {r.id: r for r in await staff.list_roles(session, actor)}
-    return page(
-        request,
-        actor,
-        nav="staff",
-        people=people,
-        teams=teams,
-        team_names={t.id: t.name for t in teams},
-        managers={t.manager_id for t in teams if t.manager_id},
-        show=show,
-        team_filter=team_filter if team_id else "",
-        invitations=await links.pending_invitations(session, actor),
-        role_names={**{r.id: r.name for r in roles.values()}, **{p.role_id: p.role.name for p in people}},
-        **extra,
-    )
-
-
 async def _form_context(
     request: Request[Any, Any, Any], session: AsyncSession, actor: Actor, **extra: Any
 ) -> dict[str, Any]:
@@ -124,9 +130,26 @@ class StaffController(Controller):
     async def list_page(
         self, request: Request[Any, Any, Any], db_session: AsyncSession, actor: Actor
     ) -> Template:
-        """Staff (active, deactivated or all, by team) and the invitations still pending."""
-        ctx = await _list_context(request, db_session, actor)
-        return Template("staff/list.html", context=ctx)
+        """Staff on the list kit (on staff, deactivated or all; a team; a search over name and e-mail;
+        sortable) and the invitations still pending."""
+
+        async def fetch(filters: StaffFilter, **paging: Any) -> Any:
+            return await list_staff_page(db_session, actor, filters, **paging)
+
+        view = await open_list(request, db_session, actor, STAFF_LIST, StaffFilter, fetch)
+        teams = await staff.list_teams(db_session, actor)
+        view.options = {"team_id": [(str(t.id), t.name) for t in teams]}
+        roles = await staff.list_roles(db_session, actor)
+        ctx = page(
+            request,
+            actor,
+            nav="staff",
+            team_names={t.id: t.name for t in teams},
+            managers={t.manager_id for t in teams if t.manager_id},
+            invitations=[] if results_only(request) else await links.pending_invitations(db_session, actor),
+            role_names={**{r.id: r.name for r in roles}, **{p.role_id: p.role.name for p in view.rows}},
+        )
+        return list_response(request, view, "staff/list.html", "staff/_results.html", ctx)
 
     @get("/new", operation_id="NewStaffForm", name="staff.new")
     async def new_form(

@@ -16,12 +16,36 @@ from app.catalog.models import Product
 from app.domain import Actor, ValidationFailed, VersionConflict
 from app.inventory.entity import INVENTORY_MANAGE
 from app.inventory.service import WarehouseService
+from app.kit.enums import N_
 from app.kit.paging import Order
 from app.stocktake.entity import STOCK_COUNT
 from app.stocktake.fields import CountStatus
+from app.stocktake.filters import STOCK_COUNT_FILTERS, StockCountFilter, list_counts
 from app.stocktake.service import StockCountService
 from web.controllers.common import DOMAIN_ERROR_HANDLERS, FormData, page
 from web.kit.forms import messages
+from web.kit.lists import VIEW_ROW, Column, ListSpec, list_response, open_list
+
+COUNT_LIST = ListSpec(
+    entity=STOCK_COUNT,
+    path="/inventory/counts",
+    filters=STOCK_COUNT_FILTERS,
+    columns=(
+        Column("number", N_("Count number"), title=True, cls="mono"),
+        Column("warehouse_id", N_("Warehouse")),
+        Column("status", N_("Count status")),
+        Column("created_at", N_("Created"), sort="created_at", wide_only=True, cls="muted"),
+    ),
+    sorts={"created_at": N_("Created"), "updated_at": N_("Updated")},
+    ascending=(),
+    page_size=50,
+    actions=(VIEW_ROW,),
+    bulk=(),
+    views=False,
+    empty_label=N_("No stock counts yet."),
+    row_prefix="count",
+    search_hint=N_("Count number"),
+)
 
 
 class StocktakeController(Controller):
@@ -43,22 +67,27 @@ class StocktakeController(Controller):
         problem: str | None = None,
         status_code: int = 200,
     ) -> Template:
-        counts = await StockCountService(db_session, actor).page(first=50)
+        async def fetch(filters: StockCountFilter, **paging: Any) -> Any:
+            return await list_counts(db_session, actor, filters, **paging)
+
+        view = await open_list(request, db_session, actor, COUNT_LIST, StockCountFilter, fetch)
         warehouses = await WarehouseService(db_session, actor).page(
             order=Order("code", descending=False), first=100
         )
+        view.options = {"warehouse_id": [(str(w.id), w.name) for w in warehouses.items]}
         ctx = page(
             request,
             actor,
             nav="inventory",
             tab="counts",
-            counts=counts.items,
             warehouses=warehouses.items,
             names={w.id: w.name for w in warehouses.items},
             statuses=CountStatus.labels(),
             problem=problem,
         )
-        return Template("inventory/counts.html", context=ctx, status_code=status_code)
+        return list_response(
+            request, view, "stocktake/list.html", "stocktake/_results.html", ctx, status_code if problem else None
+        )
 
     @post("/", operation_id="OpenStockCount", name="stocktake.open")
     async def open_sheet(

@@ -631,11 +631,13 @@ def list_response(
     page_template: str,
     results_template: str,
     context: dict[str, Any],
+    status: int | None = None,
 ) -> Template:
     """The whole page, or the results fragment for HTMX; 400 when a value of the query was ignored
-    (the list still shown with a message); the address bar keeps the canonical query."""
+    (the list still shown with a message), else ``status`` (a refused form above the list: 422) or
+    200; the address bar keeps the canonical query."""
     headers = {"Vary": "HX-Request"}
-    status = 400 if view.query.problems else 200
+    status = status or (400 if view.query.problems else 200)
     ctx = {**context, "view": view, "query": view.query}
     if results_only(request):
         if request.htmx.trigger != "results":  # type: ignore[attr-defined]

@@ -2,12 +2,15 @@
 audit log), stage moves (the workflow history), quick notes, merges.
 
 Child entities declared with ``parent="customer"`` (contacts, addresses, and every later one) get a
-kind each, read from the audit log, without registering anything themselves.
+kind each, read from the audit log, without registering anything themselves. A module whose records
+point at the customer but are not its children (orders, visits, consents) registers its audited
+changes as a kind of their own with ``register_audited``.
 """
 
 from __future__ import annotations
 
 import uuid
+from collections.abc import Callable, Mapping
 from typing import Any
 
 from sqlalchemy import Select, String, case, cast, func, literal, or_, select, union_all
@@ -76,19 +79,70 @@ def _audit_rows(customer_id: uuid.UUID, wanted: frozenset[str]) -> Select[Any]:
         kind=case((AuditRecord.entity == CUSTOMER, literal(RECORD)), else_=AuditRecord.entity),
         actor_id=AuditRecord.actor_id,
         actor_label=AuditRecord.actor_label,
-        data=func.jsonb_build_object(
-            "entity",
-            AuditRecord.entity,
-            "entity_id",
-            AuditRecord.entity_id,
-            "action",
-            AuditRecord.action,
-            "before",
-            AuditRecord.before,
-            "after",
-            AuditRecord.after,
-        ),
+        data=_audit_data(),
     )
+
+
+def _audit_data(named: Mapping[str, Any] | None = None) -> Any:
+    """An audit record as the timeline's generic audit rendering reads it; ``named`` (key → column)
+    joins both snapshots, so an entry names its record even where the change did not carry the name,
+    and the name never reads as a changed field."""
+    before: Any = AuditRecord.before
+    after: Any = AuditRecord.after
+    if named:
+        names = func.jsonb_build_object(*(part for key, column in named.items() for part in (key, column)))
+        before, after = before.op("||")(names), after.op("||")(names)
+    return func.jsonb_build_object(
+        "entity",
+        AuditRecord.entity,
+        "entity_id",
+        AuditRecord.entity_id,
+        "action",
+        AuditRecord.action,
+        "before",
+        before,
+        "after",
+        after,
+    )
+
+
+def audited_rows(
+    entity: str, model: Any, named: Mapping[str, Any] | None = None
+) -> Callable[[uuid.UUID, frozenset[str]], Select[Any]]:
+    """A source: the audited changes of ``entity`` records (``model``, with a ``customer_id``) of the
+    customer, each an entry of kind ``entity``."""
+
+    def rows(customer_id: uuid.UUID, wanted: frozenset[str]) -> Select[Any]:
+        return _columns(
+            select()
+            .select_from(AuditRecord)
+            .join(model, cast(model.id, String) == AuditRecord.entity_id)
+            .where(AuditRecord.entity == entity, model.customer_id == customer_id),
+            id=entry_id(f"{entity}:", AuditRecord.id),
+            at=AuditRecord.at,
+            kind=literal(entity),
+            actor_id=AuditRecord.actor_id,
+            actor_label=AuditRecord.actor_label,
+            data=_audit_data(named),
+        )
+
+    return rows
+
+
+def register_audited(
+    entity: str,
+    model: Any,
+    *,
+    source: str,
+    label: str,
+    icon: str,
+    order: int,
+    named: Mapping[str, Any] | None = None,
+) -> EntryKind:
+    """Show the audited changes of a module's records on their customer's timeline: a source
+    (``audited_rows``) and a kind ``entity`` of it, for the filter."""
+    register_source(TimelineSource(source, audited_rows(entity, model, named)))
+    return register_kind(EntryKind(entity, label, icon, source=source, order=order))
 
 
 def _stage_rows(customer_id: uuid.UUID, wanted: frozenset[str]) -> Select[Any]:

@@ -1,18 +1,19 @@
 """The reminder sweep: each due follow-up and task tells its owner once.
 
-Per batch, in one transaction: lock due rows that are not reminded yet (``FOR UPDATE SKIP
-LOCKED``), write their notifications (and the deliveries of the owners' outside channels), set
-``reminded_at``, commit. A sweep killed mid-batch rolls back, so that batch is reminded by the next
-run; a concurrent sweep skips locked rows; and the notification's natural key
-(``follow_up:<id>:<time>``) makes a repeat a no-op even if both guards failed.
+Per batch, in one transaction (``app.kit.sweeps.notify_due``): lock due rows that are not reminded
+yet (``FOR UPDATE SKIP LOCKED``), write their notifications (and the deliveries of the owners'
+outside channels), set ``reminded_at``, commit. A sweep killed mid-batch rolls back, so that batch
+is reminded by the next run; a concurrent sweep skips locked rows; and the notification's natural
+key (``follow_up:<id>:<time>``) makes a repeat a no-op even if both guards failed.
 """
 
 from __future__ import annotations
 
-import asyncio
 import logging
+import uuid
 from dataclasses import dataclass
 from datetime import UTC, datetime
+from typing import Any
 
 from app.db import Database
 from app.followups import repository as repo
@@ -24,7 +25,8 @@ from app.followups.notices import (
     TASK_DUE_TITLE,
 )
 from app.kit.fields import LOCAL_TZ
-from app.notifications.service import Note, send_notes
+from app.kit.sweeps import notify_due
+from app.notifications.service import Note
 from tenancy.models import TenantStatus
 from tenancy.registry import list_tenants
 
@@ -41,56 +43,51 @@ def _local(moment: datetime) -> str:
     return moment.astimezone(LOCAL_TZ).strftime("%m-%d %H:%M")
 
 
+def _follow_up_note(row: Any, owner: uuid.UUID) -> Note:
+    return Note(
+        owner,
+        FOLLOW_UP_DUE_TITLE,
+        FOLLOW_UP_DUE_BODY,
+        {"customer": row.name, "at": _local(row.next_at)},
+        f"/customers/{row.customer_id}#follow-ups",
+        f"follow_up:{row.id}:{row.next_at.isoformat()}",
+    )
+
+
+def _task_note(row: Any, owner: uuid.UUID) -> Note:
+    return Note(
+        owner,
+        TASK_DUE_TITLE,
+        params={"task": row.title},
+        link=f"/work#task-{row.id}",
+        dedupe_key=f"task:{row.id}:{row.due_at.isoformat()}",
+    )
+
+
 async def remind_tenant(
     db: Database, schema: str, *, now: datetime | None = None, batch: int = 500, pause_ms: int = 0
 ) -> ReminderRun:
     """Remind every due follow-up and task of one tenant, batch by batch (each batch commits)."""
-    run = ReminderRun()
     moment = now or datetime.now(UTC)
-    while True:
-        async with db.tenant_session(schema) as session:
-            rows = await repo.claim_due_follow_ups(session, moment, batch)
-            if not rows:
-                break
-            notes = [
-                Note(
-                    row.owner_id,
-                    FOLLOW_UP_DUE_TITLE,
-                    FOLLOW_UP_DUE_BODY,
-                    {"customer": row.name, "at": _local(row.next_at)},
-                    f"/customers/{row.customer_id}#follow-ups",
-                    f"follow_up:{row.id}:{row.next_at.isoformat()}",
-                )
-                for row in rows
-                if row.owner_id is not None
-            ]
-            await send_notes(session, FOLLOW_UP_DUE, notes)
-            await repo.mark_follow_ups_reminded(session, [row.id for row in rows], moment)
-            await session.commit()
-            run.follow_ups += len(rows)
-        if pause_ms:
-            await asyncio.sleep(pause_ms / 1000)
-    while True:
-        async with db.tenant_session(schema) as session:
-            rows = await repo.claim_due_tasks(session, moment, batch)
-            if not rows:
-                break
-            notes = [
-                Note(
-                    row.owner_id,
-                    TASK_DUE_TITLE,
-                    params={"task": row.title},
-                    link=f"/work#task-{row.id}",
-                    dedupe_key=f"task:{row.id}:{row.due_at.isoformat()}",
-                )
-                for row in rows
-                if row.owner_id is not None
-            ]
-            await send_notes(session, TASK_DUE, notes)
-            await repo.mark_tasks_reminded(session, [row.id for row in rows], moment)
-            await session.commit()
-            run.tasks += len(rows)
-    return run
+
+    follow_ups = await notify_due(
+        db,
+        schema,
+        FOLLOW_UP_DUE,
+        claim=lambda session: repo.claim_due_follow_ups(session, moment, batch),
+        note=_follow_up_note,
+        mark=lambda session, rows: repo.mark_follow_ups_reminded(session, [row.id for row in rows], moment),
+        pause_ms=pause_ms,
+    )
+    tasks = await notify_due(
+        db,
+        schema,
+        TASK_DUE,
+        claim=lambda session: repo.claim_due_tasks(session, moment, batch),
+        note=_task_note,
+        mark=lambda session, rows: repo.mark_tasks_reminded(session, [row.id for row in rows], moment),
+    )
+    return ReminderRun(follow_ups=follow_ups, tasks=tasks)
 
 
 async def active_tenants(db: Database) -> list[tuple[str, str]]:

@@ -51,8 +51,9 @@ from app.stocktake.models import StockCount as Model
 from app.stocktake.service import StockCountService
 
 
-async def _count(session: AsyncSession, actor: Actor, count: Any) -> StockCount:
-    return StockCount.from_model(count, await StockCountService(session, actor).lines(count.id))
+async def _counts(session: AsyncSession, actor: Actor, counts: list[Any]) -> list[StockCount]:
+    service = StockCountService(session, actor)
+    return [StockCount.from_model(c, await service.lines(c.id)) for c in counts]
 
 
 async def _recount(service: StockCountService, count_id: uuid.UUID, step: Awaitable[Any]) -> Any:
@@ -62,7 +63,7 @@ async def _recount(service: StockCountService, count_id: uuid.UUID, step: Awaita
 
 
 STOCK_COUNTS = EntityFace(
-    "stock_count", StockCountService, _count, lambda count: StockCountPayload(stock_count=count)
+    "stock_count", StockCountService, _counts, lambda count: StockCountPayload(stock_count=count)
 )
 WEBHOOK_ENDPOINTS = EntityFace(
     "webhook_endpoint",
@@ -90,12 +91,10 @@ class FulfilmentQueries:
         self, info: KitInfo, warehouse_id: strawberry.ID | None = None
     ) -> list[StockCount]:
         async def load(session: AsyncSession, actor: Actor) -> list[StockCount]:
-            service = StockCountService(session, actor)
             wanted = optional_id(warehouse_id, "warehouseId")
-            page = await service.page(
-                [Model.warehouse_id == wanted] if wanted else [], order=Order(), first=100
-            )
-            return [StockCount.from_model(c, await service.lines(c.id)) for c in page.items]
+            conditions = [Model.warehouse_id == wanted] if wanted else []
+            page = await StockCountService(session, actor).page(conditions, order=Order(), first=100)
+            return await _counts(session, actor, page.items)
 
         return await query(info, load)
 

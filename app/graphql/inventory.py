@@ -13,8 +13,6 @@ from app.domain import Actor
 from app.graphql.kit import (
     EntityFace,
     KitInfo,
-    connection,
-    filtered,
     mutate,
     optional_id,
     page_info,
@@ -65,9 +63,21 @@ from app.inventory.service import WarehouseService
 from app.inventory.stock import Moved, Source, StockService
 from app.kit.paging import Order
 
+# Input fields whose stock verb argument has another name.
+_STOCK_ARGUMENTS = {
+    "serial_numbers": "serials",
+    "from_reservation": "reserved",
+    "used_in_service": "consumed",
+}
 
-def _source(source: SourceDocumentInput | None) -> Source | None:
-    return Source(source.type, source.id) if source else None
+
+def _stock_args(input: Any) -> dict[str, Any]:
+    """A stock movement's input as the ledger verb's keyword arguments."""
+    args = {_STOCK_ARGUMENTS.get(name, name): value for name, value in vars(input).items()}
+    if "source" in args:
+        source: SourceDocumentInput | None = args["source"]
+        args["source"] = Source(source.type, source.id) if source else None
+    return args
 
 
 PRODUCTS = EntityFace(
@@ -112,21 +122,19 @@ class InventoryQueries:
         self, info: KitInfo, first: int = 20, after: str | None = None, filter: ProductFilter | None = None
     ) -> ProductConnection:
         given = filter or ProductFilter()
-
-        async def load(session: AsyncSession, actor: Actor) -> ProductConnection:
-            conditions = await filtered(
-                lambda: catalog.product_conditions(
-                    session,
-                    search=given.search,
-                    category_id=optional_id(given.category_id, "filter.categoryId"),
-                    brand_id=optional_id(given.brand_id, "filter.brandId"),
-                    kind=given.kind,
-                )
-            )
-            page = await ProductService(session, actor).page(conditions, first=first, after=after)
-            return connection(ProductConnection, page, after, map(Product.from_model, page.items))
-
-        return await query(info, load)
+        return await PRODUCTS.page(
+            info,
+            ProductConnection,
+            first,
+            after,
+            lambda session: catalog.product_conditions(
+                session,
+                search=given.search,
+                category_id=optional_id(given.category_id, "filter.categoryId"),
+                brand_id=optional_id(given.brand_id, "filter.brandId"),
+                kind=given.kind,
+            ),
+        )
 
     @strawberry.field(description="One product by id.")
     async def product(self, info: KitInfo, id: strawberry.ID) -> ProductResult:
@@ -239,110 +247,38 @@ class InventoryMutations:
         description="Goods arrive in a warehouse; serial-tracked products list one number per unit."
     )
     async def receive_stock(self, info: KitInfo, input: ReceiveStockInput) -> StockMovedResult:
-        return await _move(
-            info,
-            lambda stock: stock.receive(
-                product_id=input.product_id,
-                warehouse_id=input.warehouse_id,
-                quantity=input.quantity,
-                serials=input.serial_numbers,
-                reason=input.reason,
-                source=_source(input.source),
-            ),
-        )
+        return await _move(info, lambda stock: stock.receive(**_stock_args(input)))
 
     @strawberry.mutation(description="Goods leave a warehouse: shipped to a customer or used in service.")
     async def issue_stock(self, info: KitInfo, input: IssueStockInput) -> StockMovedResult:
-        return await _move(
-            info,
-            lambda stock: stock.issue(
-                product_id=input.product_id,
-                warehouse_id=input.warehouse_id,
-                quantity=input.quantity,
-                serials=input.serial_numbers,
-                reserved=input.from_reservation,
-                consumed=input.used_in_service,
-                reason=input.reason,
-                source=_source(input.source),
-            ),
-        )
+        return await _move(info, lambda stock: stock.issue(**_stock_args(input)))
 
     @strawberry.mutation(description="Goods move from one warehouse to another.")
     async def transfer_stock(self, info: KitInfo, input: TransferStockInput) -> StockMovedResult:
-        return await _move(
-            info,
-            lambda stock: stock.transfer(
-                product_id=input.product_id,
-                from_warehouse_id=input.from_warehouse_id,
-                to_warehouse_id=input.to_warehouse_id,
-                quantity=input.quantity,
-                serials=input.serial_numbers,
-                reason=input.reason,
-            ),
-        )
+        return await _move(info, lambda stock: stock.transfer(**_stock_args(input)))
 
     @strawberry.mutation(description="Shipped goods come back into a warehouse (a customer's return).")
     async def return_stock(self, info: KitInfo, input: ReturnStockInput) -> StockMovedResult:
-        return await _move(
-            info,
-            lambda stock: stock.return_(
-                product_id=input.product_id,
-                warehouse_id=input.warehouse_id,
-                quantity=input.quantity,
-                serials=input.serial_numbers,
-                reason=input.reason,
-                source=_source(input.source),
-            ),
-        )
+        return await _move(info, lambda stock: stock.return_(**_stock_args(input)))
 
     @strawberry.mutation(description="Correct stock to what is really there; a reason is required.")
     async def adjust_stock(self, info: KitInfo, input: AdjustStockInput) -> StockMovedResult:
-        return await _move(
-            info,
-            lambda stock: stock.adjust(
-                product_id=input.product_id,
-                warehouse_id=input.warehouse_id,
-                change=input.change,
-                serials=input.serial_numbers,
-                reason=input.reason,
-            ),
-        )
+        return await _move(info, lambda stock: stock.adjust(**_stock_args(input)))
 
     @strawberry.mutation(description="Promise units to a document; they stay on hand but are not available.")
     async def reserve_stock(self, info: KitInfo, input: ReserveStockInput) -> StockMovedResult:
-        return await _move(
-            info,
-            lambda stock: stock.reserve(
-                product_id=input.product_id,
-                warehouse_id=input.warehouse_id,
-                quantity=input.quantity,
-                source=_source(input.source),
-            ),
-        )
+        return await _move(info, lambda stock: stock.reserve(**_stock_args(input)))
 
     @strawberry.mutation(description="Take back a promise made with reserveStock.")
     async def release_stock(self, info: KitInfo, input: ReserveStockInput) -> StockMovedResult:
-        return await _move(
-            info,
-            lambda stock: stock.release(
-                product_id=input.product_id,
-                warehouse_id=input.warehouse_id,
-                quantity=input.quantity,
-                source=_source(input.source),
-            ),
-        )
+        return await _move(info, lambda stock: stock.release(**_stock_args(input)))
 
     @strawberry.mutation(
         description="Set a product's low-stock threshold and reorder lead time in a warehouse."
     )
     async def set_stock_thresholds(self, info: KitInfo, input: SetStockThresholdsInput) -> StockLevelResult:
         async def run(session: AsyncSession, actor: Actor) -> StockLevelPayload:
-            level = await StockService(session, actor).set_thresholds(
-                product_id=input.product_id,
-                warehouse_id=input.warehouse_id,
-                low_stock_threshold=input.low_stock_threshold,
-                lead_time_days=input.lead_time_days,
-            )
+            level = await StockService(session, actor).set_thresholds(**_stock_args(input))
             page = await reports.levels(
                 session, actor, product_id=level.product_id, warehouse_id=level.warehouse_id
             )

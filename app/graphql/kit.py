@@ -43,8 +43,9 @@ T = TypeVar("T")
 C = TypeVar("C")
 KitInfo = Info[GraphQLContext, None]
 Verb = Callable[[AsyncSession, Actor], Awaitable[Any]]
-# (session, actor, record) -> what the API shows of it (a child query or two for its lines, say).
-Render = Callable[[AsyncSession, Actor, Any], Awaitable[Any]]
+# (session, actor, records) -> what the API shows of them, in order (one child query for a whole
+# page's lines, say).
+Render = Callable[[AsyncSession, Actor, list[Any]], Awaitable[list[Any]]]
 
 
 def graphql_enum(domain_enum: E, description: str | None = None, name: str | None = None) -> E:
@@ -188,10 +189,10 @@ async def mutate(
 
 
 def shown(convert: Callable[[Any], Any]) -> Render:
-    """A ``Render`` for a record shown by itself (``Product.from_model``), without child queries."""
+    """A ``Render`` for records shown by themselves (``Product.from_model``), without child queries."""
 
-    async def render(session: AsyncSession, actor: Actor, record: Any) -> Any:
-        return convert(record)
+    async def render(session: AsyncSession, actor: Actor, records: list[Any]) -> list[Any]:
+        return [convert(record) for record in records]
 
     return render
 
@@ -199,10 +200,11 @@ def shown(convert: Callable[[Any], Any]) -> Render:
 @dataclass(frozen=True)
 class EntityFace:
     """One entity's usual verbs as resolvers, declared once: its key (for ids that name nothing),
-    its service, how a record is shown and how a shown record travels in a mutation's payload.
+    its service, how records are shown and how a shown record travels in a mutation's payload.
 
-    ``one`` is the by-id query, ``create``/``update`` the mutations taking an ``input`` (its
-    ``children`` lists as dicts), ``transition`` the verb ``transition_mutation`` runs.
+    ``page`` is the list query, ``one`` the by-id query, ``create``/``update`` the mutations taking
+    an ``input`` (its ``children`` lists as dicts), ``run`` any other verb of the service as a
+    mutation, ``transition`` the verb ``transition_mutation`` runs.
     """
 
     key: str
@@ -217,18 +219,37 @@ class EntityFace:
     def id_of(self, raw: Any) -> uuid.UUID:
         return record_id(raw, self.key)
 
+    async def show(self, session: AsyncSession, actor: Actor, record: Any) -> Any:
+        return (await self.render(session, actor, [record]))[0]
+
+    async def page(
+        self,
+        info: KitInfo,
+        kind: Callable[..., C],
+        first: int,
+        after: str | None,
+        conditions: Callable[[AsyncSession], Any] | None = None,
+    ) -> C:
+        """A page of the records the caller may see as the ``kind`` connection; ``conditions``
+        (given the session, it may be awaitable) from the list's filter, refused by its path."""
+
+        async def load(session: AsyncSession, actor: Actor) -> C:
+            found = [] if conditions is None else [await filtered(lambda: conditions(session))]
+            page = await self.service(session, actor).page(*found, first=first, after=after)
+            return connection(kind, page, after, await self.render(session, actor, list(page.items)))
+
+        return await query(info, load)  # type: ignore[no-any-return]
+
     async def get(self, session: AsyncSession, actor: Actor, raw_id: Any) -> Any:
         """The shown record with this id (``NotFound`` for a malformed one)."""
-        record = await self.service(session, actor).get(self.id_of(raw_id))
-        return await self.render(session, actor, record)
+        return await self.show(session, actor, await self.service(session, actor).get(self.id_of(raw_id)))
 
     async def one(self, info: KitInfo, id: Any) -> Any:
         return await query_one(info, lambda s, a: self.get(s, a, id))
 
     async def apply(self, session: AsyncSession, actor: Actor, verb: Callable[[Any], Awaitable[Any]]) -> Any:
         """``verb(service)`` changes a record (the verb owns its unit of work); the record as shown."""
-        record = await verb(self.service(session, actor))
-        return await self.render(session, actor, record)
+        return await self.show(session, actor, await verb(self.service(session, actor)))
 
     async def run(self, info: KitInfo, verb: Callable[[Any], Awaitable[Any]], **options: Any) -> Any:
         """Any verb of the service as a mutation (``options`` as ``mutate`` takes them)."""
@@ -239,8 +260,7 @@ class EntityFace:
 
     async def update(self, info: KitInfo, input: Any) -> Any:
         return await self.run(
-            info,
-            lambda service: service.update(self.id_of(input.id), input.version, self.values(input)),
+            info, lambda service: service.update(self.id_of(input.id), input.version, self.values(input))
         )
 
     async def transition(

@@ -15,15 +15,13 @@ from app.graphql.errors import NotFoundError, PermissionDeniedError, ValidationE
 from app.graphql.kit import (
     EntityFace,
     KitInfo,
-    connection,
-    filtered,
     mutate,
     optional_id,
     query,
-    record_id,
     shown,
     values_of,
 )
+from app.graphql.orders import ORDERS
 from app.graphql.types.opportunities import (
     Contract,
     ContractConnection,
@@ -50,7 +48,7 @@ from app.graphql.types.opportunities import (
     UpdateContractInput,
     UpdateOpportunityInput,
 )
-from app.graphql.types.orders import Order, OrderMutationResult, OrderPayload
+from app.graphql.types.orders import Order, OrderMutationResult
 from app.graphql.types.workflows import GuardFailedError, NotAllowedTransitionError, move_refusal
 from app.graphql.workflows import transition_mutation
 from app.i18n import locale_var
@@ -59,7 +57,6 @@ from app.opportunities.contracts import ContractService, contract_conditions
 from app.opportunities.entity import CONTRACT, OPPORTUNITY
 from app.opportunities.forecast import SalesTargets, parse_month
 from app.opportunities.service import OpportunityService, opportunity_conditions
-from app.orders.service import OrderService
 
 MoveOpportunityResult = Annotated[
     OpportunityPayload
@@ -73,25 +70,27 @@ MoveOpportunityResult = Annotated[
 ]
 
 
-async def _opportunities(service: OpportunityService, records: list[Any]) -> list[Opportunity]:
+async def _opportunities(session: AsyncSession, actor: Actor, records: list[Any]) -> list[Opportunity]:
+    service = OpportunityService(session, actor)
     stages = {s.key: s.probability for s in await service.stages()}
     products = await service.products([r.id for r in records])
     return [Opportunity.from_model(r, products[r.id], stages.get(r.stage, 0)) for r in records]
 
 
-async def _one(session: AsyncSession, actor: Actor, record: Any) -> Opportunity:
-    return (await _opportunities(OpportunityService(session, actor), [record]))[0]
-
-
 async def _transition_opportunity(
     session: AsyncSession, actor: Actor, deal_id: uuid.UUID, to: str, version: int, note: str | None
 ) -> Opportunity:
-    record = await OpportunityService(session, actor).move(deal_id, to, version, note=note)
-    return await _one(session, actor, record)
+    return await OPPORTUNITIES.apply(
+        session, actor, lambda deals: deals.move(deal_id, to, version, note=note)
+    )
 
 
 OPPORTUNITIES = EntityFace(
-    "opportunity", OpportunityService, _one, lambda o: OpportunityPayload(opportunity=o), ("products",)
+    "opportunity",
+    OpportunityService,
+    _opportunities,
+    lambda o: OpportunityPayload(opportunity=o),
+    ("products",),
 )
 CONTRACTS = EntityFace(
     "contract", ContractService, shown(Contract.from_model), lambda c: ContractPayload(contract=c)
@@ -117,25 +116,20 @@ class OpportunityQueries:
         filter: OpportunityFilter | None = None,
     ) -> OpportunityConnection:
         given = filter or OpportunityFilter()
-
-        async def load(session: AsyncSession, actor: Actor) -> OpportunityConnection:
-            conditions = await filtered(
-                lambda: opportunity_conditions(
-                    customer_id=optional_id(given.customer_id, "filter.customerId"),
-                    owner_id=optional_id(given.owner_id, "filter.ownerId"),
-                    stage=given.stage,
-                    close_from=given.close_from,
-                    close_to=given.close_to,
-                    search=given.search,
-                )
-            )
-            service = OpportunityService(session, actor)
-            page = await service.page(conditions, first=first, after=after)
-            return connection(
-                OpportunityConnection, page, after, await _opportunities(service, list(page.items))
-            )
-
-        return await query(info, load)
+        return await OPPORTUNITIES.page(
+            info,
+            OpportunityConnection,
+            first,
+            after,
+            lambda session: opportunity_conditions(
+                customer_id=optional_id(given.customer_id, "filter.customerId"),
+                owner_id=optional_id(given.owner_id, "filter.ownerId"),
+                stage=given.stage,
+                close_from=given.close_from,
+                close_to=given.close_to,
+                search=given.search,
+            ),
+        )
 
     @strawberry.field(description="One deal by id, with its products of interest.")
     async def opportunity(self, info: KitInfo, id: strawberry.ID) -> OpportunityResult:
@@ -145,7 +139,7 @@ class OpportunityQueries:
     async def opportunity_stage_history(self, info: KitInfo, id: strawberry.ID) -> list[StageStay]:
         async def load(session: AsyncSession, actor: Actor) -> Any:
             service = OpportunityService(session, actor)
-            return await service.history(await service.get(record_id(id, "opportunity")))
+            return await service.history(await service.get(OPPORTUNITIES.id_of(id)))
 
         stays = await query(info, load)
         return [
@@ -172,21 +166,19 @@ class OpportunityQueries:
         self, info: KitInfo, first: int = 20, after: str | None = None, filter: ContractFilter | None = None
     ) -> ContractConnection:
         given = filter or ContractFilter()
-
-        async def load(session: AsyncSession, actor: Actor) -> ContractConnection:
-            conditions = await filtered(
-                lambda: contract_conditions(
-                    customer_id=optional_id(given.customer_id, "filter.customerId"),
-                    opportunity_id=optional_id(given.opportunity_id, "filter.opportunityId"),
-                    status=given.status,
-                    ends_before=given.ends_before,
-                    search=given.search,
-                )
-            )
-            page = await ContractService(session, actor).page(conditions, first=first, after=after)
-            return connection(ContractConnection, page, after, map(Contract.from_model, page.items))
-
-        return await query(info, load)
+        return await CONTRACTS.page(
+            info,
+            ContractConnection,
+            first,
+            after,
+            lambda session: contract_conditions(
+                customer_id=optional_id(given.customer_id, "filter.customerId"),
+                opportunity_id=optional_id(given.opportunity_id, "filter.opportunityId"),
+                status=given.status,
+                ends_before=given.ends_before,
+                search=given.search,
+            ),
+        )
 
     @strawberry.field(description="One contract by id.")
     async def contract(self, info: KitInfo, id: strawberry.ID) -> ContractResult:
@@ -244,7 +236,7 @@ class OpportunityMutations:
         return await OPPORTUNITIES.run(  # type: ignore[no-any-return]
             info,
             lambda service: service.move(
-                record_id(id, "opportunity"), to, version, lost_reason=lost_reason, note=note
+                OPPORTUNITIES.id_of(id), to, version, lost_reason=lost_reason, note=note
             ),
             input_prefix=(),
             typed=move_refusal,
@@ -262,12 +254,11 @@ class OpportunityMutations:
     ) -> OrderMutationResult:
         async def run(session: AsyncSession, actor: Actor) -> Order:
             order = await OpportunityService(session, actor).convert_to_order(
-                record_id(id, "opportunity"), str(warehouse_id)
+                OPPORTUNITIES.id_of(id), str(warehouse_id)
             )
-            lines = await OrderService(session, actor).lines([order.id])
-            return Order.from_model(order, lines[order.id])
+            return await ORDERS.show(session, actor, order)  # type: ignore[no-any-return]
 
-        return await mutate(info, run, lambda o: OrderPayload(order=o), input_prefix=())
+        return await mutate(info, run, ORDERS.payload, input_prefix=())
 
     @strawberry.mutation(
         description="Record a contract with a customer you can see (its opportunity or order linked)."

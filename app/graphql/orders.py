@@ -11,8 +11,6 @@ from app.domain import Actor
 from app.graphql.kit import (
     EntityFace,
     KitInfo,
-    connection,
-    filtered,
     mutate,
     optional_id,
     query,
@@ -45,12 +43,12 @@ from app.orders.payments import PaymentService
 from app.orders.service import OrderService, order_conditions
 
 
-async def _order(session: AsyncSession, actor: Actor, record: Any) -> Order:
-    lines = await OrderService(session, actor).lines([record.id])
-    return Order.from_model(record, lines[record.id])
+async def _orders(session: AsyncSession, actor: Actor, records: list[Any]) -> list[Order]:
+    lines = await OrderService(session, actor).lines([r.id for r in records])
+    return [Order.from_model(r, lines[r.id]) for r in records]
 
 
-ORDERS = EntityFace("order", OrderService, _order, lambda order: OrderPayload(order=order), ("lines",))
+ORDERS = EntityFace("order", OrderService, _orders, lambda order: OrderPayload(order=order), ("lines",))
 
 
 @strawberry.type
@@ -60,23 +58,17 @@ class OrderQueries:
         self, info: KitInfo, first: int = 20, after: str | None = None, filter: OrderFilter | None = None
     ) -> OrderConnection:
         given = filter or OrderFilter()
-
-        async def load(session: AsyncSession, actor: Actor) -> OrderConnection:
-            conditions = await filtered(
-                lambda: order_conditions(
-                    customer_id=optional_id(given.customer_id, "filter.customerId"),
-                    status=given.status,
-                    search=given.search,
-                )
-            )
-            service = OrderService(session, actor)
-            page = await service.page(conditions, first=first, after=after)
-            lines = await service.lines([o.id for o in page.items])
-            return connection(
-                OrderConnection, page, after, (Order.from_model(o, lines[o.id]) for o in page.items)
-            )
-
-        return await query(info, load)
+        return await ORDERS.page(
+            info,
+            OrderConnection,
+            first,
+            after,
+            lambda session: order_conditions(
+                customer_id=optional_id(given.customer_id, "filter.customerId"),
+                status=given.status,
+                search=given.search,
+            ),
+        )
 
     @strawberry.field(description="One order by id, with its lines.")
     async def order(self, info: KitInfo, id: strawberry.ID) -> OrderResult:
@@ -90,7 +82,7 @@ class OrderQueries:
             plan = await payments.plan(order_uuid)
             received = await payments.payments(order_uuid)
             return OrderPayments(
-                order=await _order(session, actor, await payments.orders.get(order_uuid)),
+                order=await ORDERS.show(session, actor, await payments.orders.get(order_uuid)),
                 plan=[PaymentPlanLine.from_model(p) for p in plan],
                 payments=[Payment.from_model(p) for p in received],
             )
@@ -133,7 +125,7 @@ class OrderMutations:
             values = values_of(input)
             order_id = record_id(values.pop("order_id"), "order")
             payment = await payments.record_payment(order_id, values)
-            order = await _order(session, actor, await payments.orders.get(order_id))
+            order = await ORDERS.show(session, actor, await payments.orders.get(order_id))
             return PaymentPayload(payment=Payment.from_model(payment), order=order)
 
         return await mutate(info, run, lambda payload: payload)
@@ -145,6 +137,6 @@ class OrderMutations:
             order_id = record_id(input.order_id, "order")
             lines = [values_of(line) for line in input.lines]
             await payments.set_plan(order_id, input.version, lines)
-            return await _order(session, actor, await payments.orders.get(order_id))
+            return await ORDERS.show(session, actor, await payments.orders.get(order_id))
 
         return await mutate(info, run, ORDERS.payload)

@@ -8,8 +8,8 @@ import strawberry
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from app.domain import Actor
-from app.graphql.kit import EntityFace, KitInfo, connection, filtered, mutate, optional_id, query, record_id
-from app.graphql.types.orders import Order
+from app.graphql.kit import EntityFace, KitInfo, mutate, optional_id
+from app.graphql.orders import ORDERS
 from app.graphql.types.quotes import (
     ConvertQuoteInput,
     ConvertQuotePayload,
@@ -31,24 +31,24 @@ from app.graphql.types.quotes import (
     UpdateQuoteInput,
 )
 from app.graphql.workflows import transition_mutation
-from app.orders.service import OrderService
 from app.pricing.service import PriceListService
 from app.quotes.entity import QUOTE
 from app.quotes.service import QuoteService, quote_conditions
 
 
-async def _quote(session: AsyncSession, actor: Actor, record: Any) -> Quote:
-    lines = await QuoteService(session, actor).lines([record.id])
-    return Quote.from_model(record, lines[record.id])
+async def _quotes(session: AsyncSession, actor: Actor, records: list[Any]) -> list[Quote]:
+    lines = await QuoteService(session, actor).lines([r.id for r in records])
+    return [Quote.from_model(r, lines[r.id]) for r in records]
 
 
-async def _price_list(session: AsyncSession, actor: Actor, record: Any) -> PriceList:
-    return PriceList.from_model(record, await PriceListService(session, actor).items(record.id))
+async def _price_lists(session: AsyncSession, actor: Actor, records: list[Any]) -> list[PriceList]:
+    service = PriceListService(session, actor)
+    return [PriceList.from_model(r, await service.items(r.id)) for r in records]
 
 
-QUOTES = EntityFace("quote", QuoteService, _quote, lambda quote: QuotePayload(quote=quote), ("lines",))
+QUOTES = EntityFace("quote", QuoteService, _quotes, lambda quote: QuotePayload(quote=quote), ("lines",))
 PRICE_LISTS = EntityFace(
-    "price_list", PriceListService, _price_list, lambda found: PriceListPayload(price_list=found), ("items",)
+    "price_list", PriceListService, _price_lists, lambda found: PriceListPayload(price_list=found), ("items",)
 )
 
 
@@ -59,23 +59,17 @@ class QuoteQueries:
         self, info: KitInfo, first: int = 20, after: str | None = None, filter: QuoteFilter | None = None
     ) -> QuoteConnection:
         given = filter or QuoteFilter()
-
-        async def load(session: AsyncSession, actor: Actor) -> QuoteConnection:
-            conditions = await filtered(
-                lambda: quote_conditions(
-                    customer_id=optional_id(given.customer_id, "filter.customerId"),
-                    status=given.status,
-                    search=given.search,
-                )
-            )
-            service = QuoteService(session, actor)
-            page = await service.page(conditions, first=first, after=after)
-            lines = await service.lines([q.id for q in page.items])
-            return connection(
-                QuoteConnection, page, after, (Quote.from_model(q, lines[q.id]) for q in page.items)
-            )
-
-        return await query(info, load)
+        return await QUOTES.page(
+            info,
+            QuoteConnection,
+            first,
+            after,
+            lambda session: quote_conditions(
+                customer_id=optional_id(given.customer_id, "filter.customerId"),
+                status=given.status,
+                search=given.search,
+            ),
+        )
 
     @strawberry.field(description="One quote by id, with its lines and the URL of its PDF.")
     async def quote(self, info: KitInfo, id: strawberry.ID) -> QuoteResult:
@@ -85,12 +79,7 @@ class QuoteQueries:
     async def price_lists(
         self, info: KitInfo, first: int = 20, after: str | None = None
     ) -> PriceListConnection:
-        async def load(session: AsyncSession, actor: Actor) -> PriceListConnection:
-            page = await PriceListService(session, actor).page(first=first, after=after)
-            nodes = [await _price_list(session, actor, r) for r in page.items]
-            return connection(PriceListConnection, page, after, nodes)
-
-        return await query(info, load)
+        return await PRICE_LISTS.page(info, PriceListConnection, first, after)
 
     @strawberry.field(description="One price list by id, with its prices.")
     async def price_list(self, info: KitInfo, id: strawberry.ID) -> PriceListResult:
@@ -116,11 +105,10 @@ class QuoteMutations:
     async def convert_quote_to_order(self, info: KitInfo, input: ConvertQuoteInput) -> ConvertQuoteResult:
         async def run(session: AsyncSession, actor: Actor) -> ConvertQuotePayload:
             quote, order = await QuoteService(session, actor).convert_to_order(
-                record_id(input.id, "quote"), input.version, QUOTES.values(input)
+                QUOTES.id_of(input.id), input.version, QUOTES.values(input)
             )
-            lines = await OrderService(session, actor).lines([order.id])
             return ConvertQuotePayload(
-                quote=await _quote(session, actor, quote), order=Order.from_model(order, lines[order.id])
+                quote=await QUOTES.show(session, actor, quote), order=await ORDERS.show(session, actor, order)
             )
 
         return await mutate(info, run, lambda payload: payload)

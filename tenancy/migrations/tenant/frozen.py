@@ -8,6 +8,7 @@ one (and a migration that alters existing tables); never edit a frozen set.
 from __future__ import annotations
 
 import sqlalchemy as sa
+from alembic import op
 from sqlalchemy.dialects import postgresql
 
 
@@ -24,3 +25,19 @@ def record_columns_v1() -> list[sa.Column]:
         sa.Column("deleted_at", sa.DateTime(timezone=True), nullable=True),
         sa.Column("deleted_by", sa.UUID(), nullable=True),
     ]
+
+
+def owned_search_columns_v1() -> list[sa.Column]:
+    """An owned, searchable record's common columns after its own, as of revision 0015 (SearchMixin,
+    RecordMixin, OwnedMixin in the models' order): search_grams, search_text, the record's, owner_id."""
+    return [
+        sa.Column("search_grams", postgresql.ARRAY(sa.Text()), nullable=False),
+        sa.Column("search_text", sa.Text(), nullable=False),
+        *record_columns_v1(),
+        sa.Column("owner_id", sa.UUID(), nullable=True),
+    ]
+
+
+def owner_key_v1(table: str) -> sa.ForeignKeyConstraint:
+    """OwnedMixin's foreign key as of revision 0015: ``table.owner_id`` → users, named by convention."""
+    return sa.ForeignKeyConstraint(["owner_id"], ["tenant.users.id"], name=op.f(f"fk_{table}_owner_id_users"))

@@ -10,8 +10,9 @@ role's key names its template. The permission strings move to the catalog's mode
 
 A later release that adds permissions calls ``grant_permissions`` (tenancy/migrations/tenant/
 helpers.py) with its own literal ``GRANTS``: that is how new permissions reach existing tenants'
-roles with defined defaults, never silently absent. The mapping is literal here because migrations never import application code; tests/roles checks that
-an old tenant ends up with exactly the new templates (app.accounts.permissions.DEFAULT_ROLES).
+roles with defined defaults, never silently absent. The mapping is literal here because migrations
+never import application code; tests/roles checks that an old tenant ends up with exactly the new
+templates (app.accounts.permissions.DEFAULT_ROLES).
 
 Revision ID: 0006
 Revises: 0005

@@ -16,7 +16,7 @@ import sqlalchemy as sa
 from alembic import op
 from sqlalchemy.dialects import postgresql
 
-from tenancy.migrations.tenant.frozen import record_columns_v1
+from tenancy.migrations.tenant.frozen import owned_search_columns_v1, owner_key_v1
 from tenancy.migrations.tenant.helpers import (
     S,
     drop_tables,
@@ -54,10 +54,7 @@ def upgrade() -> None:
         sa.Column("invoice_title", sa.String(length=100), nullable=True),
         sa.Column("invoice_tax_no", sa.String(length=20), nullable=True),
         sa.Column("note", sa.Text(), nullable=True),
-        sa.Column("search_grams", postgresql.ARRAY(sa.Text()), nullable=False),
-        sa.Column("search_text", sa.Text(), nullable=False),
-        *record_columns_v1(),
-        sa.Column("owner_id", sa.UUID(), nullable=True),
+        *owned_search_columns_v1(),
         sa.CheckConstraint(
             "invoice_type IN ('none', 'normal', 'special')", name=op.f("ck_orders_invoice_type_allowed")
         ),
@@ -72,7 +69,7 @@ def upgrade() -> None:
         sa.ForeignKeyConstraint(
             ["warehouse_id"], [f"{S}.warehouses.id"], name=op.f("fk_orders_warehouse_id_warehouses")
         ),
-        sa.ForeignKeyConstraint(["owner_id"], [f"{S}.users.id"], name=op.f("fk_orders_owner_id_users")),
+        owner_key_v1("orders"),
         sa.PrimaryKeyConstraint("id", name=op.f("pk_orders")),
         schema=S,
     )

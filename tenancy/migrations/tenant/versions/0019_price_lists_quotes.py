@@ -15,9 +15,8 @@ from collections.abc import Sequence
 
 import sqlalchemy as sa
 from alembic import op
-from sqlalchemy.dialects import postgresql
 
-from tenancy.migrations.tenant.frozen import record_columns_v1
+from tenancy.migrations.tenant.frozen import owned_search_columns_v1, owner_key_v1, record_columns_v1
 from tenancy.migrations.tenant.helpers import (
     S,
     drop_tables,
@@ -97,10 +96,7 @@ def upgrade() -> None:
         sa.Column("tax", sa.Numeric(precision=12, scale=2), nullable=False),
         sa.Column("note", sa.Text(), nullable=True),
         sa.Column("order_id", sa.UUID(), nullable=True),
-        sa.Column("search_grams", postgresql.ARRAY(sa.Text()), nullable=False),
-        sa.Column("search_text", sa.Text(), nullable=False),
-        *record_columns_v1(),
-        sa.Column("owner_id", sa.UUID(), nullable=True),
+        *owned_search_columns_v1(),
         sa.CheckConstraint("total >= 0", name=op.f("ck_quotes_total_not_negative")),
         sa.CheckConstraint("tax_rate >= 0 AND tax_rate <= 100", name=op.f("ck_quotes_tax_rate_in_range")),
         sa.ForeignKeyConstraint(
@@ -110,7 +106,7 @@ def upgrade() -> None:
             ["price_list_id"], [f"{S}.price_lists.id"], name=op.f("fk_quotes_price_list_id_price_lists")
         ),
         sa.ForeignKeyConstraint(["order_id"], [f"{S}.orders.id"], name=op.f("fk_quotes_order_id_orders")),
-        sa.ForeignKeyConstraint(["owner_id"], [f"{S}.users.id"], name=op.f("fk_quotes_owner_id_users")),
+        owner_key_v1("quotes"),
         sa.PrimaryKeyConstraint("id", name=op.f("pk_quotes")),
         schema=S,
     )

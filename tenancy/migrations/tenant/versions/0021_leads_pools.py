@@ -13,9 +13,8 @@ from collections.abc import Sequence
 
 import sqlalchemy as sa
 from alembic import op
-from sqlalchemy.dialects import postgresql
 
-from tenancy.migrations.tenant.frozen import record_columns_v1
+from tenancy.migrations.tenant.frozen import owned_search_columns_v1, owner_key_v1
 from tenancy.migrations.tenant.helpers import (
     S,
     drop_tables,
@@ -63,10 +62,7 @@ def upgrade() -> None:
         sa.Column("converted_at", sa.DateTime(timezone=True), nullable=True),
         sa.Column("customer_id", sa.UUID(), nullable=True),
         sa.Column("opportunity_id", sa.UUID(), nullable=True),
-        sa.Column("search_grams", postgresql.ARRAY(sa.Text()), nullable=False),
-        sa.Column("search_text", sa.Text(), nullable=False),
-        *record_columns_v1(),
-        sa.Column("owner_id", sa.UUID(), nullable=True),
+        *owned_search_columns_v1(),
         sa.CheckConstraint(
             "source IN ('admin', 'import', 'web_form', 'api')", name=op.f("ck_leads_source_allowed")
         ),
@@ -78,7 +74,7 @@ def upgrade() -> None:
         sa.ForeignKeyConstraint(
             ["customer_id"], [f"{S}.customers.id"], name=op.f("fk_leads_customer_id_customers")
         ),
-        sa.ForeignKeyConstraint(["owner_id"], [f"{S}.users.id"], name=op.f("fk_leads_owner_id_users")),
+        owner_key_v1("leads"),
         sa.PrimaryKeyConstraint("id", name=op.f("pk_leads")),
         schema=S,
     )

@@ -17,7 +17,7 @@ import sqlalchemy as sa
 from alembic import op
 from sqlalchemy.dialects import postgresql
 
-from tenancy.migrations.tenant.frozen import record_columns_v1
+from tenancy.migrations.tenant.frozen import owned_search_columns_v1, owner_key_v1
 from tenancy.migrations.tenant.helpers import (
     S,
     drop_tables,
@@ -61,10 +61,7 @@ def upgrade() -> None:
         sa.Column(
             "stage_entered_at", sa.DateTime(timezone=True), server_default=sa.text("now()"), nullable=False
         ),
-        sa.Column("search_grams", postgresql.ARRAY(sa.Text()), nullable=False),
-        sa.Column("search_text", sa.Text(), nullable=False),
-        *record_columns_v1(),
-        sa.Column("owner_id", sa.UUID(), nullable=True),
+        *owned_search_columns_v1(),
         sa.CheckConstraint("amount >= 0", name=op.f("ck_opportunities_amount_not_negative")),
         sa.CheckConstraint(
             "probability IS NULL OR probability BETWEEN 0 AND 100",
@@ -76,9 +73,7 @@ def upgrade() -> None:
         sa.ForeignKeyConstraint(
             ["order_id"], [f"{S}.orders.id"], name=op.f("fk_opportunities_order_id_orders")
         ),
-        sa.ForeignKeyConstraint(
-            ["owner_id"], [f"{S}.users.id"], name=op.f("fk_opportunities_owner_id_users")
-        ),
+        owner_key_v1("opportunities"),
         sa.PrimaryKeyConstraint("id", name=op.f("pk_opportunities")),
         schema=S,
     )
@@ -140,10 +135,7 @@ def upgrade() -> None:
         sa.Column("ends_on", sa.Date(), nullable=True),
         sa.Column("note", sa.Text(), nullable=True),
         sa.Column("attachments", postgresql.JSONB(astext_type=sa.Text()), nullable=False),
-        sa.Column("search_grams", postgresql.ARRAY(sa.Text()), nullable=False),
-        sa.Column("search_text", sa.Text(), nullable=False),
-        *record_columns_v1(),
-        sa.Column("owner_id", sa.UUID(), nullable=True),
+        *owned_search_columns_v1(),
         sa.CheckConstraint("amount >= 0", name=op.f("ck_contracts_amount_not_negative")),
         sa.CheckConstraint(
             "ends_on IS NULL OR ends_on >= starts_on", name=op.f("ck_contracts_ends_after_start")
@@ -157,7 +149,7 @@ def upgrade() -> None:
             name=op.f("fk_contracts_opportunity_id_opportunities"),
         ),
         sa.ForeignKeyConstraint(["order_id"], [f"{S}.orders.id"], name=op.f("fk_contracts_order_id_orders")),
-        sa.ForeignKeyConstraint(["owner_id"], [f"{S}.users.id"], name=op.f("fk_contracts_owner_id_users")),
+        owner_key_v1("contracts"),
         sa.PrimaryKeyConstraint("id", name=op.f("pk_contracts")),
         schema=S,
     )

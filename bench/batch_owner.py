@@ -22,28 +22,9 @@ from common import actor_of, write_result
 
 common.BENCH_DB = "dcrm_bench_batch"
 SLUG = "bench-batch"
+COMPANY = "批量基准家电"
 OWNER = "owner@bench-batch.example"
 SALES = "wang.fang@bench-batch.example"
-
-
-async def _tenant(app: Any) -> Any:
-    from app.platform.service import SignUp, sign_up
-    from tenancy import registry
-
-    async with app.state.db.engine.connect() as conn:
-        existing = await registry.get_tenant(conn, SLUG)
-    if existing is not None:
-        return existing
-    return await sign_up(
-        app.state.db.engine,
-        SignUp(
-            company_name="批量基准家电",
-            slug=SLUG,
-            admin_email=OWNER,
-            admin_password="bench-password-9",
-            admin_name="王建国",
-        ),
-    )
 
 
 async def run(customers: int) -> dict[str, Any]:
@@ -57,7 +38,7 @@ async def run(customers: int) -> dict[str, Any]:
     from app.demo import seed
 
     async with common.bench_app() as application:
-        tenant = await _tenant(application)
+        tenant = await common.signed_up_tenant(application, SLUG, COMPANY, OWNER)
         schema = tenant.schema_name
         db = application.state.db
         owner = await actor_of(application, schema, OWNER)
@@ -109,14 +90,6 @@ async def run(customers: int) -> dict[str, Any]:
     }
 
 
-async def _drop_database() -> None:
-    admin = await common._connect(common._with_database(common.server_url(), "postgres"))
-    try:
-        await admin.execute(f'DROP DATABASE IF EXISTS "{common.BENCH_DB}" WITH (FORCE)')
-    finally:
-        await admin.close()
-
-
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--customers", type=int, default=2000)
@@ -126,7 +99,7 @@ def main() -> None:
         result = asyncio.run(run(args.customers))
     finally:
         if not args.keep:
-            asyncio.run(_drop_database())
+            asyncio.run(common.drop_bench_database())
     path = write_result("batch_owner", result)
     print(
         f"batch owner change of {result['customers']:,} customers: {result['batch_seconds']} s, "

@@ -87,6 +87,45 @@ async def prepare_environment() -> str:
     return bench_url
 
 
+async def drop_bench_database() -> None:
+    """Drop this benchmark's own scratch database (``BENCH_DB``, set by the benchmark), sessions and all."""
+    admin = await _connect(_with_database(server_url(), "postgres"))
+    try:
+        await admin.execute(f'DROP DATABASE IF EXISTS "{BENCH_DB}" WITH (FORCE)')
+    finally:
+        await admin.close()
+
+
+async def signed_up_tenant(
+    app: Litestar,
+    slug: str,
+    company_name: str,
+    owner_email: str,
+    *,
+    password: str = "bench-password-9",
+    owner_name: str = "王建国",
+) -> Any:
+    """The tenant ``slug``, signed up as every new dealer is (its owner ``owner_email``); a kept
+    database's tenant is reused as it is."""
+    from app.platform.service import SignUp, sign_up
+    from tenancy import registry
+
+    async with app.state.db.engine.connect() as conn:
+        existing = await registry.get_tenant(conn, slug)
+    if existing is not None:
+        return existing
+    return await sign_up(
+        app.state.db.engine,
+        SignUp(
+            company_name=company_name,
+            slug=slug,
+            admin_email=owner_email,
+            admin_password=password,
+            admin_name=owner_name,
+        ),
+    )
+
+
 async def raw_connection() -> asyncpg.Connection:
     """A plain asyncpg connection to ``dcrm_bench`` (after ``prepare_environment``)."""
     return await _connect(os.environ["DATABASE_URL"])

@@ -268,16 +268,8 @@ async def run(customers: int, n_queries: int, keep: bool) -> dict[str, Any]:
             "met": result["ratio_p95_custom_to_builtin"] < TARGET_RATIO,
         }
     if not keep:
-        await _drop_database()
+        await common.drop_bench_database()
     return result
-
-
-async def _drop_database() -> None:
-    admin = await common._connect(common._with_database(common.server_url(), "postgres"))
-    try:
-        await admin.execute(f'DROP DATABASE IF EXISTS "{common.BENCH_DB}" WITH (FORCE)')
-    finally:
-        await admin.close()
 
 
 def main() -> None:

@@ -25,7 +25,7 @@ import httpx
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-from bench.common import bench_app, write_result  # noqa: E402
+from bench.common import bench_app, signed_up_tenant, write_result  # noqa: E402
 
 SLUG = "bench-login"
 OWNER = "owner@bench-login.example"
@@ -34,28 +34,9 @@ QUIET_BEFORE_BOUNDARY = 2.0  # seconds
 OUTCOMES = {401: "allowed", 429: "refused"}  # allowed: the password was checked (and wrong)
 
 
-async def _tenant(app: Any) -> None:
-    from app.platform.service import SignUp, sign_up
-    from tenancy.registry import get_tenant
-
-    async with app.state.db.engine.connect() as conn:
-        if await get_tenant(conn, SLUG) is not None:
-            return
-    await sign_up(
-        app.state.db.engine,
-        SignUp(
-            company_name="登录限流（基准测试）",
-            slug=SLUG,
-            admin_email=OWNER,
-            admin_password="bench-pass-9",
-            admin_name="王建国",
-        ),
-    )
-
-
 async def run(seconds: float) -> dict[str, Any]:
     async with bench_app() as app:
-        await _tenant(app)
+        await signed_up_tenant(app, SLUG, "登录限流（基准测试）", OWNER, password="bench-pass-9")
         window = 60
         # A fresh loopback address each run, so an earlier run's counts do not carry over.
         address = f"127.{random.randint(1, 254)}.{random.randint(0, 254)}.{random.randint(1, 254)}"

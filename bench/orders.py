@@ -24,27 +24,8 @@ from common import actor_of, summary, write_result
 
 common.BENCH_DB = "dcrm_bench_orders"
 SLUG = "bench-orders"
+COMPANY = "订单基准家电"
 OWNER = "owner@bench-orders.example"
-
-
-async def _tenant(app: Any) -> Any:
-    from app.platform.service import SignUp, sign_up
-    from tenancy import registry
-
-    async with app.state.db.engine.connect() as conn:
-        existing = await registry.get_tenant(conn, SLUG)
-    if existing is not None:
-        return existing
-    return await sign_up(
-        app.state.db.engine,
-        SignUp(
-            company_name="订单基准家电",
-            slug=SLUG,
-            admin_email=OWNER,
-            admin_password="bench-password-9",
-            admin_name="王建国",
-        ),
-    )
 
 
 async def _shop(app: Any, schema: str, owner: Any, orders: int, stock: int) -> tuple[Any, Any, list[Any]]:
@@ -84,7 +65,7 @@ async def run(clients: int, orders: int, stock: int) -> dict[str, Any]:
     from app.orders.service import OrderService
 
     async with common.bench_app() as app:
-        tenant = await _tenant(app)
+        tenant = await common.signed_up_tenant(app, SLUG, COMPANY, OWNER)
         schema = tenant.schema_name
         owner = await actor_of(app, schema, OWNER)
         product, shop, ids = await _shop(app, schema, owner, orders, stock)
@@ -133,14 +114,6 @@ async def run(clients: int, orders: int, stock: int) -> dict[str, Any]:
     }
 
 
-async def _drop_database() -> None:
-    admin = await common._connect(common._with_database(common.server_url(), "postgres"))
-    try:
-        await admin.execute(f'DROP DATABASE IF EXISTS "{common.BENCH_DB}" WITH (FORCE)')
-    finally:
-        await admin.close()
-
-
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--clients", type=int, default=20)
@@ -154,7 +127,7 @@ def main() -> None:
             return await run(args.clients, args.orders, args.stock)
         finally:
             if not args.keep:
-                await _drop_database()
+                await common.drop_bench_database()
 
     result = asyncio.run(go())
     path = write_result("orders", result)

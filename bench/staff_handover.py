@@ -27,28 +27,9 @@ from common import actor_of, summary, write_result
 
 common.BENCH_DB = "dcrm_bench_handover"
 SLUG = "bench-handover"
+COMPANY = "交接基准家电"
 OWNER = "owner@bench-handover.example"
 PEOPLE = (("zhang.wei@bench-handover.example", "张伟"), ("wang.fang@bench-handover.example", "王芳"))
-
-
-async def _tenant(app: Any) -> Any:
-    from app.platform.service import SignUp, sign_up
-    from tenancy import registry
-
-    async with app.state.db.engine.connect() as conn:
-        existing = await registry.get_tenant(conn, SLUG)
-    if existing is not None:
-        return existing
-    return await sign_up(
-        app.state.db.engine,
-        SignUp(
-            company_name="交接基准家电",
-            slug=SLUG,
-            admin_email=OWNER,
-            admin_password="bench-password-9",
-            admin_name="王建国",
-        ),
-    )
 
 
 async def _people(app: Any, schema: str) -> list[Any]:
@@ -77,7 +58,7 @@ async def run(customers: int, others: int, rounds: int) -> dict[str, Any]:
     from app.staff import service as staff
 
     async with common.bench_app() as app:
-        tenant = await _tenant(app)
+        tenant = await common.signed_up_tenant(app, SLUG, COMPANY, OWNER)
         schema = tenant.schema_name
         owner = await actor_of(app, schema, OWNER)
         zhang, wang = await _people(app, schema)
@@ -113,14 +94,6 @@ async def run(customers: int, others: int, rounds: int) -> dict[str, Any]:
     }
 
 
-async def _drop_database() -> None:
-    admin = await common._connect(common._with_database(common.server_url(), "postgres"))
-    try:
-        await admin.execute(f'DROP DATABASE IF EXISTS "{common.BENCH_DB}" WITH (FORCE)')
-    finally:
-        await admin.close()
-
-
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--customers", type=int, default=5000)
@@ -132,7 +105,7 @@ def main() -> None:
         result = asyncio.run(run(args.customers, args.others, args.rounds))
     finally:
         if not args.keep:
-            asyncio.run(_drop_database())
+            asyncio.run(common.drop_bench_database())
     path = write_result("staff_handover", result)
     ms = result["ms"]
     print(f"deactivation with handover of {args.customers:,} customers: {ms}  ({path.name})")

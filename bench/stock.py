@@ -30,27 +30,8 @@ from common import actor_of, summary, write_result
 
 common.BENCH_DB = "dcrm_bench_stock"
 SLUG = "bench-stock"
+COMPANY = "库存基准家电"
 OWNER = "owner@bench-stock.example"
-
-
-async def _tenant(app: Any) -> Any:
-    from app.platform.service import SignUp, sign_up
-    from tenancy import registry
-
-    async with app.state.db.engine.connect() as conn:
-        existing = await registry.get_tenant(conn, SLUG)
-    if existing is not None:
-        return existing
-    return await sign_up(
-        app.state.db.engine,
-        SignUp(
-            company_name="库存基准家电",
-            slug=SLUG,
-            admin_email=OWNER,
-            admin_password="bench-password-9",
-            admin_name="王建国",
-        ),
-    )
 
 
 async def _load(app: Any, schema: str, products: int, warehouses: int) -> list[uuid.UUID]:
@@ -137,7 +118,7 @@ async def run(products: int, warehouses: int, clients: int) -> dict[str, Any]:
 
     result: dict[str, Any] = {"products": products, "warehouses": warehouses}
     async with common.bench_app() as app:
-        tenant = await _tenant(app)
+        tenant = await common.signed_up_tenant(app, SLUG, COMPANY, OWNER)
         schema = tenant.schema_name
         owner = await actor_of(app, schema, OWNER)
         started = time.perf_counter()
@@ -232,14 +213,6 @@ async def run(products: int, warehouses: int, clients: int) -> dict[str, Any]:
     return result
 
 
-async def _drop_database() -> None:
-    admin = await common._connect(common._with_database(common.server_url(), "postgres"))
-    try:
-        await admin.execute(f'DROP DATABASE IF EXISTS "{common.BENCH_DB}" WITH (FORCE)')
-    finally:
-        await admin.close()
-
-
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--products", type=int, default=10_000)
@@ -253,7 +226,7 @@ def main() -> None:
             return await run(args.products, args.warehouses, args.clients)
         finally:
             if not args.keep:
-                await _drop_database()
+                await common.drop_bench_database()
 
     result = asyncio.run(go())
     path = write_result("stock", result)

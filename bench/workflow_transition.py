@@ -34,6 +34,7 @@ from sqlalchemy import event
 
 common.BENCH_DB = "dcrm_bench_wf"
 SLUG = "bench-wf"
+COMPANY = "流程基准家电"
 OWNER = "owner@bench-wf.example"
 OPERATION = (
     Path(__file__).resolve().parents[1] / "graphql" / "operations" / "TransitionCustomer.graphql"
@@ -48,27 +49,6 @@ class Counter:
     def __call__(self, conn: Any, cursor: Any, statement: str, *args: Any) -> None:
         if self.on:
             self.statements.append(statement)
-
-
-async def _tenant(app: Any) -> Any:
-    """The tenant, signed up like any new one (a kept database reuses it)."""
-    from app.platform.service import SignUp, sign_up
-    from tenancy import registry
-
-    async with app.state.db.engine.connect() as conn:
-        existing = await registry.get_tenant(conn, SLUG)
-    if existing is not None:
-        return existing
-    return await sign_up(
-        app.state.db.engine,
-        SignUp(
-            company_name="流程基准家电",
-            slug=SLUG,
-            admin_email=OWNER,
-            admin_password="bench-password-9",
-            admin_name="王建国",
-        ),
-    )
 
 
 async def _configure(app: Any, schema: str, owner: Any) -> None:
@@ -115,7 +95,7 @@ async def run(moves: int) -> dict[str, Any]:
     from app.customers import service as customers
 
     async with common.bench_app() as app:
-        tenant = await _tenant(app)
+        tenant = await common.signed_up_tenant(app, SLUG, COMPANY, OWNER)
         schema = tenant.schema_name
         owner = await actor_of(app, schema, OWNER)
         await _configure(app, schema, owner)
@@ -186,14 +166,6 @@ async def run(moves: int) -> dict[str, Any]:
     }
 
 
-async def _drop_database() -> None:
-    admin = await common._connect(common._with_database(common.server_url(), "postgres"))
-    try:
-        await admin.execute(f'DROP DATABASE IF EXISTS "{common.BENCH_DB}" WITH (FORCE)')
-    finally:
-        await admin.close()
-
-
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--moves", type=int, default=300)
@@ -216,7 +188,7 @@ def main() -> None:
         print("   ", s)
     print(f"written {path}")
     if not args.keep:
-        asyncio.run(_drop_database())
+        asyncio.run(common.drop_bench_database())
 
 
 if __name__ == "__main__":

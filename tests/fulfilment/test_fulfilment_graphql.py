@@ -6,8 +6,9 @@ from __future__ import annotations
 
 from datetime import timedelta
 
-from crm_testkit import TenantKit, integrator, token_for
+from crm_testkit import TenantKit
 from fulfilment_world import approved_order, open_dealer
+from graphql_helpers import api_client
 from litestar import Litestar
 
 from app.deliveries.service import today
@@ -36,7 +37,7 @@ LEVELS = """query($p: ID!) { stockLevels(filter: {productId: $p}) { nodes { onHa
 
 async def test_an_erp_upserts_products_and_stock_idempotently(app: Litestar, tenant: TenantKit) -> None:
     await open_dealer(app, tenant)
-    async with integrator(app, tenant.host, await token_for(app, tenant, "owner")) as erp:
+    async with await api_client(app, tenant, "owner") as erp:
         rows = [
             {"externalId": "K3-1001", "sku": "MD-KFR-35", "name": "美的空调 1.5 匹", "listPrice": "2999"},
             {"externalId": "K3-1002", "sku": "MD-KFR-50", "name": "美的空调 2 匹", "listPrice": "-5"},
@@ -82,14 +83,14 @@ async def test_an_erp_upserts_products_and_stock_idempotently(app: Litestar, ten
 
 
 async def test_upserts_need_their_permissions(app: Litestar, tenant: TenantKit) -> None:
-    async with integrator(app, tenant.host, await token_for(app, tenant, "sales_a")) as sales:
+    async with await api_client(app, tenant, "sales_a") as sales:
         result = await sales.gql(UPSERT_PRODUCTS, {"rows": [{"externalId": "A", "sku": "A", "name": "A"}]})
         assert result["data"]["upsertProducts"] == {
             "__typename": "PermissionDeniedError",
             "permission": "catalog:create",
         }
         too_many = [{"externalId": str(i), "sku": str(i), "name": "x"} for i in range(501)]
-    async with integrator(app, tenant.host, await token_for(app, tenant, "owner")) as owner:
+    async with await api_client(app, tenant, "owner") as owner:
         result = await owner.gql(UPSERT_PRODUCTS, {"rows": too_many})
         assert result["data"]["upsertProducts"]["fields"] == [{"path": ["input"], "code": "too_many"}]
 
@@ -119,7 +120,7 @@ async def test_a_visit_is_booked_and_moved_through_the_api(app: Litestar, tenant
         "teamId": str(dealer.team),
         "technicianIds": [str(tenant.people["technician"])],
     }
-    async with integrator(app, tenant.host, await token_for(app, tenant, "service")) as desk:
+    async with await api_client(app, tenant, "service") as desk:
         bad = await desk.gql(
             BOOK, {"in": {**booking_input, "technicianIds": [str(tenant.people["sales_b"])]}}
         )
@@ -128,7 +129,7 @@ async def test_a_visit_is_booked_and_moved_through_the_api(app: Litestar, tenant
         ]
         booked = (await desk.gql(BOOK, {"in": booking_input}))["data"]["bookDelivery"]["booking"]
         assert (booked["status"], booked["slot"]) == ("BOOKED", "AFTERNOON")
-    async with integrator(app, tenant.host, await token_for(app, tenant, "technician")) as sun:
+    async with await api_client(app, tenant, "technician") as sun:
         day = await sun.gql("query($d: Date) { bookings(from: $d, mine: true) { number } }", {"d": tomorrow})
         assert day["data"]["bookings"] == [{"number": booked["number"]}]
         moved = await sun.gql(
@@ -139,7 +140,7 @@ async def test_a_visit_is_booked_and_moved_through_the_api(app: Litestar, tenant
 
 async def test_a_count_sheet_through_the_api(app: Litestar, tenant: TenantKit) -> None:
     dealer = await open_dealer(app, tenant, fridges=["HR001", "HR002"], filters=10)
-    async with integrator(app, tenant.host, await token_for(app, tenant, "manager_a")) as manager:
+    async with await api_client(app, tenant, "manager_a") as manager:
         opened = await manager.gql(
             "mutation($w: ID!) { openStockCount(input: {warehouseId: $w}) { __typename "
             "... on StockCountPayload { stockCount { id version lines { productId expected } } } } }",

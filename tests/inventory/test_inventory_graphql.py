@@ -4,14 +4,11 @@ BAD_USER_INPUT."""
 
 from __future__ import annotations
 
-from pathlib import Path
-from typing import Any
-
-from crm_testkit import TenantKit, integrator, token_for
+from crm_testkit import TenantKit
+from graphql_helpers import OperationRun, api_client, operation
 from litestar import Litestar
 from stock_world import open_shop
 
-OPERATIONS = Path(__file__).resolve().parents[2] / "graphql" / "operations"
 MINE = (
     "ListProducts",
     "GetProduct",
@@ -28,24 +25,10 @@ MINE = (
 )
 
 
-def op(name: str) -> str:
-    return (OPERATIONS / f"{name}.graphql").read_text(encoding="utf-8")
-
-
-async def _client(app: Litestar, kit: TenantKit, who: str) -> Any:
-    return integrator(app, kit.host, await token_for(app, kit, who))
-
-
 async def test_every_catalog_and_stock_operation_runs(app: Litestar, tenant: TenantKit) -> None:
     shop = await open_shop(app, tenant)
-    erp = await _client(app, tenant, "manager_a")
-    ran: set[str] = set()
-
-    async def run(name: str, variables: dict[str, Any] | None = None) -> dict[str, Any]:
-        result = await erp.gql(op(name), variables or {})
-        assert "errors" not in result, (name, result)
-        ran.add(name)
-        return result["data"]
+    erp = await api_client(app, tenant, "manager_a")
+    run = OperationRun(erp)
 
     created = await run(
         "CreateProduct",
@@ -125,14 +108,14 @@ async def test_every_catalog_and_stock_operation_runs(app: Litestar, tenant: Ten
     suggestions = await run("ReplenishmentSuggestions", {"warehouseId": str(shop.shop)})
     [s] = suggestions["replenishmentSuggestions"]
     assert (s["outbound"], s["available"]) == (1, 0) and s["quantity"] > 0
-    assert ran == set(MINE)
+    assert run.ran == set(MINE)
 
 
 async def test_refusals_are_typed_errors_that_name_the_input(app: Litestar, tenant: TenantKit) -> None:
     shop = await open_shop(app, tenant)
-    erp = await _client(app, tenant, "manager_a")
+    erp = await api_client(app, tenant, "manager_a")
     result = await erp.gql(
-        op("IssueStock"),
+        operation("IssueStock"),
         {"input": {"productId": str(shop.filters), "warehouseId": str(shop.shop), "quantity": 1}},
     )
     refusal = result["data"]["issueStock"]
@@ -141,7 +124,7 @@ async def test_refusals_are_typed_errors_that_name_the_input(app: Litestar, tena
         (["input", "quantity"], "insufficient_stock")
     ]
     result = await erp.gql(
-        op("ReceiveStock"),
+        operation("ReceiveStock"),
         {
             "input": {
                 "productId": str(shop.fridge),
@@ -158,9 +141,9 @@ async def test_refusals_are_typed_errors_that_name_the_input(app: Litestar, tena
         (("input", "serialNumbers"), "serial_count"),
     }
     # A salesperson reads stock but does not move it.
-    sales = await _client(app, tenant, "sales_a")
+    sales = await api_client(app, tenant, "sales_a")
     result = await sales.gql(
-        op("ReceiveStock"),
+        operation("ReceiveStock"),
         {"input": {"productId": str(shop.filters), "warehouseId": str(shop.shop), "quantity": 1}},
     )
     assert result["data"]["receiveStock"] == {
@@ -168,9 +151,9 @@ async def test_refusals_are_typed_errors_that_name_the_input(app: Litestar, tena
         "message": "Missing permission inventory:create.",
         "permission": "inventory:create",
     }
-    result = await sales.gql(op("StockLevels"), {"first": 500})
+    result = await sales.gql(operation("StockLevels"), {"first": 500})
     assert result["errors"][0]["extensions"]["code"] == "BAD_USER_INPUT"
-    result = await sales.gql(op("StockLevels"), {"first": 5, "filter": {"warehouseId": "not-an-id"}})
+    result = await sales.gql(operation("StockLevels"), {"first": 5, "filter": {"warehouseId": "not-an-id"}})
     assert result["errors"][0]["extensions"]["code"] == "BAD_USER_INPUT"
-    result = await sales.gql(op("CreateProduct"), {"input": {"sku": "X", "name": "X"}})
+    result = await sales.gql(operation("CreateProduct"), {"input": {"sku": "X", "name": "X"}})
     assert result["data"]["createProduct"]["permission"] == "catalog:create"

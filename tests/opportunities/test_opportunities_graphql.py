@@ -4,16 +4,13 @@ reason, bad targets are typed errors with input paths, another team's deals are 
 
 from __future__ import annotations
 
-from pathlib import Path
-from typing import Any
-
-from crm_testkit import TenantKit, actor, integrator, token_for
+from crm_testkit import TenantKit, actor
+from graphql_helpers import OperationRun, api_client
 from litestar import Litestar
 from pipeline_world import open_pipeline
 
 from app.inventory.service import WarehouseService
 
-OPERATIONS = Path(__file__).resolve().parents[2] / "graphql" / "operations"
 MINE = (
     "ListOpportunities",
     "CreateOpportunity",
@@ -26,10 +23,6 @@ MINE = (
 )
 
 
-def op(name: str) -> str:
-    return (OPERATIONS / f"{name}.graphql").read_text(encoding="utf-8")
-
-
 async def test_every_pipeline_operation_runs(app: Litestar, tenant: TenantKit) -> None:
     world = await open_pipeline(app, tenant)
     async with app.state.db.tenant_session(tenant.schema) as session:
@@ -37,16 +30,10 @@ async def test_every_pipeline_operation_runs(app: Litestar, tenant: TenantKit) -
             {"code": "XH", "name": "西湖门店", "kind": "shop"}
         )
         shop_id = str(shop.id)
-    sales = integrator(app, tenant.host, await token_for(app, tenant, "sales_a"))
-    manager = integrator(app, tenant.host, await token_for(app, tenant, "manager_a"))
-    other = integrator(app, tenant.host, await token_for(app, tenant, "sales_b"))
-    ran: set[str] = set()
-
-    async def run(name: str, variables: dict[str, Any] | None = None, client: Any = sales) -> dict[str, Any]:
-        result = await client.gql(op(name), variables or {})
-        assert "errors" not in result, (name, result)
-        ran.add(name)
-        return result["data"]
+    sales = await api_client(app, tenant, "sales_a")
+    manager = await api_client(app, tenant, "manager_a")
+    other = await api_client(app, tenant, "sales_b")
+    run = OperationRun(sales)
 
     stages = (await run("PipelineStages"))["pipelineStages"]
     assert [(s["key"], s["probability"]) for s in stages][:2] == [("qualify", 10), ("needs", 30)]
@@ -147,4 +134,4 @@ async def test_every_pipeline_operation_runs(app: Litestar, tenant: TenantKit) -
     assert [(tuple(f["path"]), f["code"]) for f in contract["fields"]] == [
         (("input", "endsOn"), "ends_before_start")
     ]
-    assert ran == set(MINE)
+    assert run.ran == set(MINE)

@@ -3,14 +3,11 @@ operation in graphql/operations runs, refusals are typed errors with input paths
 
 from __future__ import annotations
 
-from pathlib import Path
-from typing import Any
-
-from crm_testkit import TenantKit, integrator, token_for
+from crm_testkit import TenantKit
+from graphql_helpers import OperationRun, api_client
 from litestar import Litestar
 from order_world import open_shop
 
-OPERATIONS = Path(__file__).resolve().parents[2] / "graphql" / "operations"
 MINE = (
     "ListOrders",
     "GetOrder",
@@ -24,21 +21,11 @@ MINE = (
 )
 
 
-def op(name: str) -> str:
-    return (OPERATIONS / f"{name}.graphql").read_text(encoding="utf-8")
-
-
 async def test_every_order_and_payment_operation_runs(app: Litestar, tenant: TenantKit) -> None:
     shop = await open_shop(app, tenant, fridges=["HR001", "HR002"], filters=5)
-    sales = integrator(app, tenant.host, await token_for(app, tenant, "sales_a"))
-    manager = integrator(app, tenant.host, await token_for(app, tenant, "manager_a"))
-    ran: set[str] = set()
-
-    async def run(name: str, variables: dict[str, Any] | None = None, client: Any = sales) -> dict[str, Any]:
-        result = await client.gql(op(name), variables or {})
-        assert "errors" not in result, (name, result)
-        ran.add(name)
-        return result["data"]
+    sales = await api_client(app, tenant, "sales_a")
+    manager = await api_client(app, tenant, "manager_a")
+    run = OperationRun(sales)
 
     bad = (
         await run(
@@ -155,4 +142,4 @@ async def test_every_order_and_payment_operation_runs(app: Litestar, tenant: Ten
     assert [p["method"] for p in payments["payments"]] == ["ALIPAY"] and len(payments["plan"]) == 2
     [owed] = (await run("Receivables"))["receivables"]
     assert (owed["customerName"], owed["balance"], owed["overdue"]) == ("赵敏", "4099.15", "200.00")
-    assert ran == set(MINE)
+    assert run.ran == set(MINE)

@@ -5,16 +5,14 @@ the quote names downloads for staff."""
 from __future__ import annotations
 
 from datetime import timedelta
-from pathlib import Path
-from typing import Any
 
-from crm_testkit import TenantKit, integrator, logged_in, token_for
+from crm_testkit import TenantKit, logged_in
+from graphql_helpers import OperationRun, api_client
 from litestar import Litestar
 from quote_world import open_shop
 
 from app.pricing.service import today
 
-OPERATIONS = Path(__file__).resolve().parents[2] / "graphql" / "operations"
 MINE = (
     "ListQuotes",
     "GetQuote",
@@ -27,21 +25,11 @@ MINE = (
 )
 
 
-def op(name: str) -> str:
-    return (OPERATIONS / f"{name}.graphql").read_text(encoding="utf-8")
-
-
 async def test_every_quote_and_price_list_operation_runs(app: Litestar, tenant: TenantKit) -> None:
     shop = await open_shop(app, tenant, fridges=["HR001"])
-    sales = integrator(app, tenant.host, await token_for(app, tenant, "sales_a"))
-    manager = integrator(app, tenant.host, await token_for(app, tenant, "manager_a"))
-    ran: set[str] = set()
-
-    async def run(name: str, variables: dict[str, Any] | None = None, client: Any = sales) -> dict[str, Any]:
-        result = await client.gql(op(name), variables or {})
-        assert "errors" not in result, (name, result)
-        ran.add(name)
-        return result["data"]
+    sales = await api_client(app, tenant, "sales_a")
+    manager = await api_client(app, tenant, "manager_a")
+    run = OperationRun(sales)
 
     # A salesperson does not set prices.
     denied = (await run("CreatePriceList", {"input": {"name": "私价", "validFrom": today().isoformat()}}))[
@@ -166,10 +154,10 @@ async def test_every_quote_and_price_list_operation_runs(app: Litestar, tenant: 
     assert [e["node"]["id"] for e in found["edges"]] == [created["id"]]
 
     # Another team's salesperson finds nothing, and a malformed id is just an unknown one.
-    li_na = integrator(app, tenant.host, await token_for(app, tenant, "sales_b"))
+    li_na = await api_client(app, tenant, "sales_b")
     assert (await run("GetQuote", {"id": created["id"]}, li_na))["quote"]["__typename"] == "NotFoundError"
     assert (await run("GetQuote", {"id": "not-an-id"}, li_na))["quote"]["__typename"] == "NotFoundError"
-    assert ran == set(MINE)
+    assert run.ran == set(MINE)
 
     # The PDF the quote names: a PDF, for staff who can see the quote.
     zhang = await logged_in(app, tenant, "sales_a")

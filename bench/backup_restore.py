@@ -36,7 +36,7 @@ import time
 from pathlib import Path
 from typing import Any
 
-from common import bench_app, postgres_version, warn_if_busy, write_result
+from common import bench_app, demo_tenant, postgres_version, warn_if_busy, write_result
 from litestar import Litestar
 from sqlalchemy import text
 
@@ -61,8 +61,7 @@ async def ensure_tenant(app: Litestar, customers: int) -> Any:
     from app.demo.generator import STAFF
 
     db = app.state.db
-    tenant = await seed.ensure_tenant(db, SLUG, NAME, STAFF[0], echo=print)
-    users = await seed.ensure_staff(db, tenant, STAFF, echo=lambda _: None)
+    tenant, users = await demo_tenant(app, SLUG, NAME, echo=print)
     started = time.perf_counter()
     lines = 0
 

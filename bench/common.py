@@ -156,6 +156,20 @@ async def bench_app() -> AsyncIterator[Litestar]:
 # -- the 200,000-customer tenant -------------------------------------------------------------------
 
 
+async def demo_tenant(
+    app: Litestar, slug: str, name: str, staff: Sequence[dict[str, Any]] | None = None, echo: Any = None
+) -> tuple[Any, dict[str, uuid.UUID]]:
+    """The tenant ``slug`` with the demo staff (``staff``: some of them; all by default) as the demo
+    seed makes them, and their ids by email; an existing one is reused. ``echo`` prints progress."""
+    from app.demo import seed
+    from app.demo.generator import STAFF
+
+    quiet = _Echo()
+    tenant = await seed.ensure_tenant(app.state.db, slug, name, STAFF[0], echo=echo or quiet)
+    users = await seed.ensure_staff(app.state.db, tenant, STAFF if staff is None else staff, echo=quiet)
+    return tenant, users
+
+
 async def ensure_search_tenant(app: Litestar, customers: int = SEARCH_CUSTOMERS) -> dict[str, Any]:
     """The tenant ``bench-search`` with the demo staff and ``customers`` customers, built by the seed path.
 
@@ -165,9 +179,7 @@ async def ensure_search_tenant(app: Litestar, customers: int = SEARCH_CUSTOMERS)
     from app.demo.generator import STAFF
 
     db = app.state.db
-    quiet = _Echo()
-    tenant = await seed.ensure_tenant(db, SEARCH_SLUG, SEARCH_TENANT_NAME, STAFF[0], echo=quiet)
-    users = await seed.ensure_staff(db, tenant, STAFF, echo=quiet)
+    tenant, users = await demo_tenant(app, SEARCH_SLUG, SEARCH_TENANT_NAME)
     owners = seed.weighted_owners(users, STAFF)
     result = await seed.top_up_customers(
         db,

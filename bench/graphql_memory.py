@@ -27,7 +27,7 @@ from typing import Any
 
 import httpx
 import psutil
-from common import RESULTS_DIR, api_token, bench_app, write_result
+from common import RESULTS_DIR, api_token, bench_app, demo_tenant, write_result
 from graphql_list import free_port, start_server, wait_until_up
 
 SLUG = "bench-memory"
@@ -38,13 +38,10 @@ MB = 1024 * 1024
 
 async def prepare() -> str:
     """The tenant with the demo staff (no customers needed) and the admin's token."""
-    from app.demo import seed
     from app.demo.generator import STAFF
 
     async with bench_app() as app:
-        quiet: Any = lambda line: None  # noqa: E731
-        tenant = await seed.ensure_tenant(app.state.db, SLUG, TENANT_NAME, STAFF[0], echo=quiet)
-        await seed.ensure_staff(app.state.db, tenant, STAFF, echo=quiet)
+        tenant, _ = await demo_tenant(app, SLUG, TENANT_NAME)
         return await api_token(app, tenant.schema_name, SLUG, STAFF[1]["email"])
 
 

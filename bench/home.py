@@ -5,8 +5,8 @@ CSRF, templates), as the owner 王建国 (data scope all) and as the salesperson
 after a warm-up. Each home card's ``load`` is also timed alone on a fresh session, so a slow card
 names itself. The page is timed twice: warm (the counting cards served from their cache) and
 cold, where a customer is edited before every request so that every cached card recounts, as
-the first view after any write does. Target: owner p95 under 150 ms. The tenant ``bench-search`` (bench/common.py) is
-seeded on first use and reused afterwards.
+the first view after any write does. Target: owner p95 under 150 ms. The tenant ``bench-search``
+(bench/common.py) is seeded on first use and reused afterwards.
 
     .venv/bin/python bench/home.py [--requests 100] [--customers 200000]
 """
@@ -108,7 +108,8 @@ def report(result: dict[str, Any]) -> None:
         for kind in ("page", "cold_page"):
             ms = result[f"{label}_{kind}_ms"]
             print(
-                f"  {label:<6} {kind:<10} p50 {ms['p50']:7.2f} ms  p95 {ms['p95']:7.2f} ms  max {ms['max']:7.2f} ms"
+                f"  {label:<6} {kind:<10} p50 {ms['p50']:7.2f} ms  p95 {ms['p95']:7.2f} ms  "
+                f"max {ms['max']:7.2f} ms"
             )
         for key, card in result[f"{label}_cards_ms"].items():
             print(f"    card {key:<26} p50 {card['p50']:7.2f} ms  p95 {card['p95']:7.2f} ms")

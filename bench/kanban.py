@@ -19,7 +19,7 @@ import uuid
 from datetime import UTC, date, datetime, timedelta
 from typing import Any
 
-from common import actor_of, bench_app, machine, summary, write_result
+from common import actor_of, bench_app, demo_tenant, machine, summary, write_result
 from sqlalchemy import text
 
 SLUG, NAME = "bench-kanban", "看板家电（基准测试）"
@@ -80,14 +80,12 @@ async def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n", 1)[0])
     parser.add_argument("--runs", type=int, default=60)
     args = parser.parse_args()
-    from app.demo import seed as demo
     from app.demo.generator import STAFF
     from app.opportunities.service import OpportunityService
 
     async with bench_app() as app:
         db = app.state.db
-        tenant = await demo.ensure_tenant(db, SLUG, NAME, STAFF[0], echo=lambda line: None)
-        users = await demo.ensure_staff(db, tenant, STAFF, echo=lambda line: None)
+        tenant, users = await demo_tenant(app, SLUG, NAME)
         schema = tenant.schema_name
         await seed(app, schema, users, list(STAFF))
         sales_email = next(s["email"] for s in STAFF if s["role"] == "sales")

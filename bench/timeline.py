@@ -21,7 +21,7 @@ import uuid
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
-from common import actor_of, bench_app, machine, summary, write_result
+from common import actor_of, bench_app, demo_tenant, machine, summary, write_result
 from sqlalchemy import text
 
 SLUG, NAME = "bench-timeline", "时间线家电（基准测试）"
@@ -116,14 +116,12 @@ async def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n", 1)[0])
     parser.add_argument("--runs", type=int, default=300)
     args = parser.parse_args()
-    from app.demo import seed as demo
     from app.demo.generator import STAFF
     from app.timeline.service import customer_timeline
 
     async with bench_app() as app:
         db = app.state.db
-        tenant = await demo.ensure_tenant(db, SLUG, NAME, STAFF[0], echo=lambda line: None)
-        users = await demo.ensure_staff(db, tenant, STAFF[:1], echo=lambda line: None)
+        tenant, users = await demo_tenant(app, SLUG, NAME, STAFF[:1])
         schema, email = tenant.schema_name, STAFF[0]["email"]
         customer_id = await seed(app, schema, users[email], f"{STAFF[0]['name']} <{email}>", email)
         admin = await actor_of(app, schema, email)

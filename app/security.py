@@ -6,23 +6,35 @@ import asyncio
 import hashlib
 import hmac
 import secrets
+from functools import cache
 
 from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError
 
-_hasher = PasswordHasher()
-# A real hash of a random password, verified against when the user does not exist, so a login
-# for an unknown email costs the same time as one for a known email.
-_DUMMY_HASH = _hasher.hash(secrets.token_urlsafe(16))
+from app.settings import PASSWORD_HASH_COSTS, get_settings
+
+
+@cache
+def _hasher_of(cost: str) -> tuple[PasswordHasher, str]:
+    """The argon2id hasher of a cost profile (``app.settings.PASSWORD_HASH_COSTS``), and a real hash
+    of a random password, verified against when the user does not exist, so a login for an unknown
+    email costs the same time as one for a known email."""
+    hasher = PasswordHasher(**PASSWORD_HASH_COSTS[cost])
+    return hasher, hasher.hash(secrets.token_urlsafe(16))
+
+
+def _hasher() -> tuple[PasswordHasher, str]:
+    return _hasher_of(get_settings().password_hash_cost)
 
 
 def hash_password(password: str) -> str:
-    return _hasher.hash(password)
+    return _hasher()[0].hash(password)
 
 
 def verify_password(password_hash: str | None, password: str) -> bool:
+    hasher, dummy = _hasher()
     try:
-        return _hasher.verify(password_hash or _DUMMY_HASH, password) and password_hash is not None
+        return hasher.verify(password_hash or dummy, password) and password_hash is not None
     except (VerificationError, InvalidHashError):
         return False
 

@@ -37,6 +37,17 @@ def _env_bool(name: str, default: bool) -> bool:
     return raw.strip().lower() in {"1", "true", "yes", "on"}
 
 
+# argon2id cost profiles for password hashes. ``standard`` is argon2-cffi's default (RFC 9106's
+# low-memory choice: 3 passes over 64 MiB, 4 lanes; about 0.1 s of CPU). ``test`` is for the test
+# suite only, which signs up some two thousand tenants and logs in about as often: 1 pass over 1 MiB.
+# Production refuses anything but ``standard`` (``refuse_unsafe_production``). A hash records its
+# own parameters, so hashes made under either profile verify under the other.
+PASSWORD_HASH_COSTS: dict[str, dict[str, int]] = {
+    "standard": {},
+    "test": {"time_cost": 1, "memory_cost": 1024, "parallelism": 1},
+}
+
+
 @dataclass(frozen=True)
 class Settings:
     """Everything configurable, documented in the README."""
@@ -45,6 +56,7 @@ class Settings:
     redis_url: str | None = field(default_factory=lambda: os.environ.get("REDIS_URL") or None)
     base_domain: str = field(default_factory=lambda: os.environ.get("BASE_DOMAIN", "localhost"))
     secret_key: str = field(default_factory=lambda: os.environ.get("SECRET_KEY", DEV_SECRET_KEY))
+    password_hash_cost: str = field(default_factory=lambda: os.environ.get("PASSWORD_HASH_COST", "standard"))
     data_dir: Path = field(default_factory=lambda: _data_dir())
     files_dir: Path = field(
         default_factory=lambda: Path(os.environ.get("FILES_DIR") or _data_dir() / "files").resolve()
@@ -217,7 +229,9 @@ class Settings:
 
 def refuse_unsafe_production(settings: Settings) -> None:
     """Stop the process with one clear line when production runs on the development SECRET_KEY or a
-    short one (sessions, CSRF tokens and signed links all rest on it). Called at every start-up."""
+    short one (sessions, CSRF tokens and signed links all rest on it), or with password hashes of
+    another cost than ``standard``. Called at every start-up (any unknown cost profile is refused
+    everywhere)."""
     if settings.environment == "production" and (
         settings.secret_key == DEV_SECRET_KEY or len(settings.secret_key) < SECRET_KEY_MIN_LENGTH
     ):
@@ -225,6 +239,15 @@ def refuse_unsafe_production(settings: Settings) -> None:
             f"refusing to start: ENVIRONMENT=production needs SECRET_KEY set to a random value of at "
             f"least {SECRET_KEY_MIN_LENGTH} characters (the development default "
             f"or a short key is not allowed)"
+        )
+    if settings.password_hash_cost not in PASSWORD_HASH_COSTS:
+        raise SystemExit(
+            f"refusing to start: PASSWORD_HASH_COST must be one of {', '.join(PASSWORD_HASH_COSTS)}"
+        )
+    if settings.environment == "production" and settings.password_hash_cost != "standard":
+        raise SystemExit(
+            "refusing to start: ENVIRONMENT=production needs PASSWORD_HASH_COST=standard "
+            "(the cheap profile is for the test suite only)"
         )
 
 

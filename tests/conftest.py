@@ -24,6 +24,7 @@ import pytest
 from crm_testkit import TenantKit, make_tenant
 from litestar import Litestar
 from sentry_capture import sentry  # noqa: F401  (the fixture, for every test)
+from tenant_reuse import reusing
 
 _RUN = secrets.token_hex(4)
 _BASE_DB_URL: str | None = None
@@ -103,6 +104,9 @@ def pytest_configure(config: pytest.Config) -> None:
         BACKUP_DIR=tempfile.mkdtemp(prefix="dcrm-backups-"),
         BACKUP_MASTER_KEY=base64.b64encode(secrets.token_bytes(32)).decode(),
         SENTRY_DSN="",
+        # Cheap argon2 (1 pass, 1 MiB): the suite signs up thousands of tenants and logs in as often.
+        # tests/security/test_security_headers.py pins that production refuses it.
+        PASSWORD_HASH_COST="test",
         # Every test signs up from 127.0.0.1; tests/security/test_signup_abuse.py pins the limit.
         SIGNUP_PER_IP_PER_HOUR="100000",
         SIGNUP_PER_EMAIL_PER_DAY="100000",
@@ -146,15 +150,29 @@ async def app() -> AsyncIterator[Litestar]:
 _slugs = count(1)
 
 
-@pytest.fixture
-async def tenant(app: Litestar) -> TenantKit:
-    """A fresh tenant with the whole cast (see crm_testkit)."""
-    return await make_tenant(app, f"t{_RUN[:4]}-{next(_slugs)}")
+# Tenants the last tests are done with, (slug, schema): the next ``tenant`` or ``other_tenant`` takes
+# one over instead of creating a schema (tests/tenant_reuse.py: about half the suite's time).
+_done: list[tuple[str, str]] = []
+
+
+async def _fresh_tenant(app: Litestar, prefix: str) -> AsyncIterator[TenantKit]:
+    async with reusing(_done.pop() if _done else None):
+        kit = await make_tenant(app, f"{prefix}{_RUN[:4]}-{next(_slugs)}")
+    yield kit
+    _done.append((kit.slug, kit.schema))
 
 
 @pytest.fixture
-async def other_tenant(app: Litestar) -> TenantKit:
-    return await make_tenant(app, f"o{_RUN[:4]}-{next(_slugs)}")
+async def tenant(app: Litestar) -> AsyncIterator[TenantKit]:
+    """A new tenant with the whole cast (see crm_testkit), made as sign-up makes one."""
+    async for kit in _fresh_tenant(app, "t"):
+        yield kit
+
+
+@pytest.fixture
+async def other_tenant(app: Litestar) -> AsyncIterator[TenantKit]:
+    async for kit in _fresh_tenant(app, "o"):
+        yield kit
 
 
 def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:

@@ -51,7 +51,7 @@ def test_templates_carry_no_inline_scripts_or_event_handlers() -> None:
 
 
 def test_production_refuses_the_development_secret_key_or_a_short_one() -> None:
-    base = dataclasses.replace(Settings(), environment="production")
+    base = dataclasses.replace(Settings(), environment="production", password_hash_cost="standard")
     for key in (DEV_SECRET_KEY, "short-secret"):
         with pytest.raises(SystemExit) as stopped:
             refuse_unsafe_production(dataclasses.replace(base, secret_key=key))
@@ -59,6 +59,32 @@ def test_production_refuses_the_development_secret_key_or_a_short_one() -> None:
         assert "SECRET_KEY" in message and "\n" not in message
     refuse_unsafe_production(dataclasses.replace(base, secret_key="k" * 48))  # a real key starts
     refuse_unsafe_production(dataclasses.replace(base, environment="development", secret_key=DEV_SECRET_KEY))
+
+
+def test_passwords_are_hashed_at_full_cost_unless_a_test_run_says_otherwise() -> None:
+    """The suite hashes with the cheap ``test`` profile (tests/conftest.py); production refuses it,
+    and nobody may start on an unknown profile. A hash verifies whichever profile made it."""
+    from argon2 import PasswordHasher
+
+    from app.security import _hasher_of
+
+    assert Settings().password_hash_cost == "test"  # this run, by tests/conftest.py
+    real = dataclasses.replace(Settings(), environment="production", secret_key="k" * 48)
+    refuse_unsafe_production(dataclasses.replace(real, password_hash_cost="standard"))
+    for cost in ("test", "none"):
+        with pytest.raises(SystemExit) as stopped:
+            refuse_unsafe_production(dataclasses.replace(real, password_hash_cost=cost))
+        assert "PASSWORD_HASH_COST" in str(stopped.value)
+    with pytest.raises(SystemExit):
+        refuse_unsafe_production(
+            dataclasses.replace(real, environment="development", password_hash_cost="none")
+        )
+    standard, _ = _hasher_of("standard")
+    default = PasswordHasher()
+    assert (standard.time_cost, standard.memory_cost) == (default.time_cost, default.memory_cost)
+    cheap, _ = _hasher_of("test")
+    assert cheap.verify(standard.hash("s3cret-pass"), "s3cret-pass")
+    assert standard.verify(cheap.hash("s3cret-pass"), "s3cret-pass")
 
 
 async def test_metrics_are_not_served_on_a_dealers_host_nor_to_strangers(

@@ -19,7 +19,16 @@ def _hasher_of(cost: str) -> tuple[PasswordHasher, str]:
     """The argon2id hasher of a cost profile (``app.settings.PASSWORD_HASH_COSTS``), and a real hash
     of a random password, verified against when the user does not exist, so a login for an unknown
     email costs the same time as one for a known email."""
-    hasher = PasswordHasher(**PASSWORD_HASH_COSTS[cost])
+    params = PASSWORD_HASH_COSTS[cost]
+    hasher = (
+        PasswordHasher(
+            time_cost=params["time_cost"],
+            memory_cost=params["memory_cost"],
+            parallelism=params["parallelism"],
+        )
+        if params
+        else PasswordHasher()
+    )
     return hasher, hasher.hash(secrets.token_urlsafe(16))
 
 

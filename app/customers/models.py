@@ -47,6 +47,9 @@ class Customer(TenantBase):
     updated_by: Mapped[uuid.UUID | None] = mapped_column(UUID(as_uuid=True))
     deleted_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
     deleted_by: Mapped[uuid.UUID | None] = mapped_column(UUID(as_uuid=True))
+    # The newest follow-up, order or claim from a pool (NULL: none yet), kept by PostgreSQL's
+    # triggers (app.leads.activity); the pool's return rule reads it through ix_customers_idle.
+    last_activity_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
 
     __table_args__ = (
         Index("ix_customers_search_grams", "search_grams", postgresql_using="gin"),
@@ -70,6 +73,13 @@ class Customer(TenantBase):
             "custom",
             postgresql_using="gin",
             postgresql_ops={"custom": "jsonb_path_ops"},
+        ),
+        # The return rule's candidates: owned live customers by how long they have been idle (0025).
+        Index(
+            "ix_customers_idle",
+            text("GREATEST(created_at, last_activity_at)"),
+            "id",
+            postgresql_where=text("owner_id IS NOT NULL AND deleted_at IS NULL"),
         ),
     )
 

@@ -113,3 +113,7 @@ class PoolEntry(TenantBase):
         Index("ix_pool_entries_pool_id", "pool_id"),
         Index("ix_pool_entries_claimed_by", "claimed_by"),
     )
+
+
+# PostgreSQL keeps customers.last_activity_at (its triggers are created with the tables).
+from app.leads import activity as _activity  # noqa: E402, F401

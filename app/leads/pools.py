@@ -7,6 +7,7 @@ phone numbers and the rest once claimed, through the customer pages."""
 from __future__ import annotations
 
 import uuid
+from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any
@@ -27,6 +28,9 @@ from app.leads import repository as repo
 from app.leads.entity import POOLS_MANAGE, POOLS_READ
 from app.leads.models import Pool
 from app.leads.settings import lead_settings
+
+# What a pool's customers may be listed by (the latest arrivals first by default).
+POOL_SORTS = ("updated_at", "name")
 
 
 @dataclass(frozen=True)
@@ -69,18 +73,33 @@ class PoolService:
         return found
 
     async def customers(
-        self, pool_id: uuid.UUID, *, first: int = 20, after: str | None = None
+        self,
+        pool_id: uuid.UUID,
+        *,
+        first: int = 20,
+        after: str | None = None,
+        before: str | None = None,
+        order: Order | None = None,
     ) -> Page[PooledCustomer]:
-        """One page of the pool's customers, the latest arrivals first, with basic data only."""
+        """One page of the pool's customers (after ``after``, or the page just before ``before``),
+        the latest arrivals first unless ``order`` says otherwise (by name or last change), with
+        basic data only."""
         await self.pool(pool_id)
+        order = order or Order("updated_at")
+        errors = []
         if not 1 <= first <= 100:
-            raise ValidationFailed([FieldError("first", "out_of_range", "must be between 1 and 100")])
+            errors.append(FieldError("first", "out_of_range", "must be between 1 and 100"))
+        if order.field not in POOL_SORTS:
+            errors.append(FieldError("orderBy", "invalid_choice", f"must be one of {', '.join(POOL_SORTS)}"))
+        if errors:
+            raise ValidationFailed(errors)
         try:
             page = await keyset_page(
-                self.session, repo.in_pool(pool_id), Customer, Order("updated_at"), limit=first, after=after
+                self.session, repo.in_pool(pool_id), Customer, order, limit=first, after=after, before=before
             )
         except BadCursor as exc:
-            raise ValidationFailed([FieldError("after", "invalid_cursor", str(exc))]) from exc
+            where = "before" if before and not after else "after"
+            raise ValidationFailed([FieldError(where, "invalid_cursor", str(exc))]) from exc
         ids = [c.id for c in page.items]
         contacts = await repo.last_contacts(self.session, ids)
         entries = {cid: await repo.entry(self.session, cid) for cid in ids}
@@ -95,7 +114,15 @@ class PoolService:
             )
             for c in page.items
         ]
-        return Page(items, page.total, page.total_capped, page.has_next, page.end_cursor)
+        return Page(
+            items,
+            page.total,
+            page.total_capped,
+            page.has_next,
+            page.end_cursor,
+            start_cursor=page.start_cursor,
+            has_previous=page.has_previous,
+        )
 
     async def claim(self, customer_id: uuid.UUID) -> Customer:
         """Take a pooled customer. Refused over the cap, and when someone else was first (naming them)."""
@@ -230,27 +257,64 @@ def record_move(
 
 
 async def move_to_pool(session: AsyncSession, actor: Actor, customer: Any, pool: Pool, action: str) -> None:
-    """Take the customer from its owner into ``pool`` (a release by hand, or the return rule)."""
+    """Take the customer from its owner into ``pool`` (a release by hand)."""
     now = datetime.now(UTC)
     previous = customer.owner_id
     customer.owner_id = None
     customer.version += 1
     customer.updated_at = now
-    customer.updated_by = actor.user_id if actor.via != "system" else None
-    await repo.set_entry(
-        session,
-        customer.id,
-        pool_id=pool.id,
-        entered_at=now,
-        claimed_by=None,
-        claimed_at=None,
-        warned_for=None,
-    )
-    record_move(
-        session,
-        actor,
-        customer.id,
-        action,
-        {"owner_id": str(previous) if previous else None},
-        {"owner_id": None, "pool": pool.name},
-    )
+    customer.updated_by = _by(actor)
+    await _record_moves(session, actor, [(customer.id, previous, pool)], action, now)
+
+
+async def return_to_pools(
+    session: AsyncSession,
+    actor: Actor,
+    moves: Sequence[tuple[uuid.UUID, uuid.UUID | None, Pool]],
+    action: str,
+) -> None:
+    """Take many customers (id, previous owner, pool) from their owners at once: the return rule's
+    batch, with one statement for the customers, one for their pool entries and one for the audit
+    records. Each move is audited on its customer and emits its event, as a move by hand does."""
+    now = datetime.now(UTC)
+    await repo.clear_owners(session, [customer_id for customer_id, _, _ in moves], now, _by(actor))
+    await _record_moves(session, actor, moves, action, now)
+
+
+def _by(actor: Actor) -> uuid.UUID | None:
+    return actor.user_id if actor.via != "system" else None
+
+
+async def _record_moves(
+    session: AsyncSession,
+    actor: Actor,
+    moves: Sequence[tuple[uuid.UUID, uuid.UUID | None, Pool]],
+    action: str,
+    now: datetime,
+) -> None:
+    entries: list[dict[str, Any]] = []
+    audits: list[dict[str, Any]] = []
+    for customer_id, previous, pool in moves:
+        entries.append(
+            {
+                "customer_id": customer_id,
+                "pool_id": pool.id,
+                "entered_at": now,
+                "claimed_by": None,
+                "claimed_at": None,
+                "warned_for": None,
+            }
+        )
+        audits.append(
+            audit.row(
+                actor,
+                entity=CUSTOMER.key,
+                entity_id=customer_id,
+                action=action,
+                before={"owner_id": str(previous) if previous else None},
+                after={"owner_id": None, "pool": pool.name},
+            )
+        )
+        events.emit(session, f"customer.{action}", {"id": str(customer_id)})
+    await repo.set_entries(session, entries)
+    await audit.record_many(session, audits)

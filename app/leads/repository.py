@@ -4,20 +4,21 @@ return rule's candidates. Services call these; they hold no business rules."""
 from __future__ import annotations
 
 import uuid
-from collections.abc import Sequence
+from collections.abc import Iterable, Mapping, Sequence
+from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import Select, func, or_, select, update
+from sqlalchemy import Select, func, or_, select, tuple_, update
 from sqlalchemy.dialects.postgresql import insert
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from app.accounts.models import Role, User
 from app.customers.models import Customer
 from app.followups.models import FollowUp
+from app.leads.activity import idle_since as idle_expression
 from app.leads.fields import OPEN_STATUSES
 from app.leads.models import Lead, LeadRule, Pool, PoolEntry
-from app.orders.models import Order
 
 # -- assignment -------------------------------------------------------------------------------------
 
@@ -58,6 +59,15 @@ async def open_lead_counts(session: AsyncSession, people: Sequence[uuid.UUID]) -
         .group_by(Lead.owner_id)
     )
     return {owner: int(n) for owner, n in (await session.execute(query)).all() if owner is not None}
+
+
+async def teams_of(session: AsyncSession, people: Iterable[uuid.UUID]) -> dict[uuid.UUID, uuid.UUID | None]:
+    """Each person's team (None: no team)."""
+    ids = list(people)
+    if not ids:
+        return {}
+    rows = await session.execute(select(User.id, User.team_id).where(User.id.in_(ids)))
+    return {person: team for person, team in rows.all()}
 
 
 async def active_user(session: AsyncSession, user_id: uuid.UUID) -> User | None:
@@ -162,13 +172,30 @@ async def set_entry(session: AsyncSession, customer_id: uuid.UUID, **values: Any
     await session.execute(statement.on_conflict_do_update(index_elements=["customer_id"], set_=values))
 
 
+async def set_entries(session: AsyncSession, rows: Sequence[dict[str, Any]]) -> None:
+    """Many customers' places in the pools in one statement (rows with the same keys)."""
+    if not rows:
+        return
+    statement = insert(PoolEntry).values(list(rows))
+    columns = [k for k in rows[0] if k != "customer_id"]
+    await session.execute(
+        statement.on_conflict_do_update(
+            index_elements=["customer_id"], set_={k: statement.excluded[k] for k in columns}
+        )
+    )
+
+
 async def entry(session: AsyncSession, customer_id: uuid.UUID) -> PoolEntry | None:
     return await session.get(PoolEntry, customer_id)
 
 
 async def home_pool(session: AsyncSession, team_id: uuid.UUID | None, province: str | None) -> Pool | None:
     """Where a customer goes back to: its owner's team's pool, else its province's, else the first."""
-    found = await pools(session)
+    return choose_home_pool(await pools(session), team_id, province)
+
+
+def choose_home_pool(found: Sequence[Pool], team_id: uuid.UUID | None, province: str | None) -> Pool | None:
+    """``home_pool`` among pools already read (a sweep's batch reads them once)."""
     for pool in found:
         if team_id is not None and pool.team_id == team_id:
             return pool
@@ -183,62 +210,104 @@ async def home_pool(session: AsyncSession, team_id: uuid.UUID | None, province: 
 
 
 def last_activity() -> Any:
-    """A customer's last sign of work: its newest follow-up or order, or when it was claimed or made."""
-    followed = (
-        select(func.max(FollowUp.happened_at))
-        .where(FollowUp.customer_id == Customer.id, FollowUp.deleted_at.is_(None))
-        .scalar_subquery()
-    )
-    ordered = select(func.max(Order.created_at)).where(Order.customer_id == Customer.id).scalar_subquery()
-    claimed = select(PoolEntry.claimed_at).where(PoolEntry.customer_id == Customer.id).scalar_subquery()
-    return func.greatest(Customer.created_at, followed, ordered, claimed)
+    """A customer's last sign of work: its newest follow-up or order, or when it was claimed or
+    made. Kept on the customer by PostgreSQL (``app.leads.activity``); indexed for owned live ones."""
+    return idle_expression()
 
 
-async def idle_customers(
-    session: AsyncSession, idle_since: datetime, limit: int
-) -> list[tuple[Customer, datetime]]:
-    """Owned live customers whose last activity is before ``idle_since``, locked (SKIP LOCKED)."""
-    activity = last_activity().label("activity")
+@dataclass(frozen=True)
+class Idle:
+    """What the return rule needs of a customer: who owns it, where it goes, since when it is idle."""
+
+    id: uuid.UUID
+    name: str
+    owner_id: uuid.UUID | None
+    province: str | None
+    activity: datetime
+    warned_for: datetime | None = None
+
+
+def _idle_columns() -> list[Any]:
+    return [
+        Customer.id,
+        Customer.name,
+        Customer.owner_id,
+        Customer.province,
+        last_activity().label("activity"),
+    ]
+
+
+async def idle_customers(session: AsyncSession, idle_since: datetime, limit: int) -> list[Idle]:
+    """Owned live customers whose last activity is before ``idle_since``, the longest idle first,
+    locked (SKIP LOCKED): a range of ``ix_customers_idle``."""
+    activity = last_activity()
     query = (
-        select(Customer, activity)
-        .where(Customer.owner_id.is_not(None), Customer.deleted_at.is_(None), last_activity() < idle_since)
-        .order_by(Customer.id)
+        select(*_idle_columns())
+        .where(Customer.owner_id.is_not(None), Customer.deleted_at.is_(None), activity < idle_since)
+        .order_by(activity, Customer.id)
         .limit(limit)
         .with_for_update(of=Customer, skip_locked=True)
     )
-    return [(c, at) for c, at in (await session.execute(query)).all()]
+    return [
+        Idle(c, name, owner, province, at)
+        for c, name, owner, province, at in (await session.execute(query)).all()
+    ]
 
 
 async def warnable_customers(
-    session: AsyncSession, idle_since: datetime, warn_since: datetime, after: uuid.UUID | None, limit: int
-) -> list[tuple[Customer, datetime, datetime | None]]:
+    session: AsyncSession,
+    idle_since: datetime,
+    warn_since: datetime,
+    after: tuple[datetime, uuid.UUID] | None,
+    limit: int,
+) -> list[Idle]:
     """Owned live customers idle since ``warn_since`` but not yet ``idle_since`` (due for a warning),
-    with their last activity and the deadline last warned about; keyset by id."""
+    with their last activity and the deadline last warned about; keyset by (activity, id) along
+    ``ix_customers_idle``."""
     activity = last_activity()
-    warned = select(PoolEntry.warned_for).where(PoolEntry.customer_id == Customer.id).scalar_subquery()
     query = (
-        select(Customer, activity.label("activity"), warned.label("warned"))
+        select(*_idle_columns(), PoolEntry.warned_for)
+        .outerjoin(PoolEntry, PoolEntry.customer_id == Customer.id)
         .where(
             Customer.owner_id.is_not(None),
             Customer.deleted_at.is_(None),
             activity < warn_since,
             activity >= idle_since,
         )
-        .order_by(Customer.id)
+        .order_by(activity, Customer.id)
         .limit(limit)
     )
     if after is not None:
-        query = query.where(Customer.id > after)
-    return [(c, at, w) for c, at, w in (await session.execute(query)).all()]
+        query = query.where(tuple_(activity, Customer.id) > tuple_(*after))
+    rows = (await session.execute(query)).tuples().all()
+    return [Idle(r[0], r[1], r[2], r[3], r[4], r[5]) for r in rows]
 
 
-async def mark_warned(session: AsyncSession, customer_id: uuid.UUID, deadline: datetime) -> bool:
-    """Record the warning about ``deadline``; False when it was recorded already (another sweep)."""
-    statement = insert(PoolEntry).values(customer_id=customer_id, warned_for=deadline)
+async def clear_owners(
+    session: AsyncSession, ids: Sequence[uuid.UUID], now: datetime, updated_by: uuid.UUID | None
+) -> None:
+    """Take many customers from their owners in one statement (the return rule's batch)."""
+    if ids:
+        await session.execute(
+            update(Customer)
+            .where(Customer.id.in_(list(ids)))
+            .values(owner_id=None, version=Customer.version + 1, updated_at=now, updated_by=updated_by)
+            .execution_options(synchronize_session=False)
+        )
+
+
+async def mark_warned(session: AsyncSession, deadlines: Mapping[uuid.UUID, datetime]) -> set[uuid.UUID]:
+    """Record the warnings about each customer's deadline in one statement; returns the customers
+    whose warning was not recorded yet (another sweep may have been first)."""
+    if not deadlines:
+        return set()
+    statement = insert(PoolEntry).values(
+        [{"customer_id": c, "warned_for": at} for c, at in deadlines.items()]
+    )
     statement = statement.on_conflict_do_update(
         index_elements=["customer_id"],
-        set_={"warned_for": deadline},
-        where=or_(PoolEntry.warned_for.is_(None), PoolEntry.warned_for != deadline),
+        set_={"warned_for": statement.excluded.warned_for},
+        where=or_(PoolEntry.warned_for.is_(None), PoolEntry.warned_for != statement.excluded.warned_for),
     )
     result = await session.execute(statement.returning(PoolEntry.customer_id))
-    return result.scalar_one_or_none() is not None
+    return set(result.scalars().all())

@@ -15,7 +15,6 @@ import uuid
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 
-from app.accounts.models import User
 from app.db import Database
 from app.domain import Actor
 from app.kit.fields import LOCAL_TZ
@@ -30,7 +29,7 @@ from app.leads.entity import (
     POOL_WARNING_TITLE,
 )
 from app.leads.models import Pool
-from app.leads.pools import move_to_pool
+from app.leads.pools import return_to_pools
 from app.leads.settings import lead_settings
 from app.notifications.service import Note, send_notes
 
@@ -86,69 +85,68 @@ async def sweep_tenant(
     idle_since = moment - timedelta(days=settings.return_days)
     if settings.warn_days:
         warn_since = moment - timedelta(days=settings.return_days - settings.warn_days)
-        after: uuid.UUID | None = None
+        after: tuple[datetime, uuid.UUID] | None = None
         while True:
             async with db.tenant_session(schema) as session:
                 rows = await repo.warnable_customers(session, idle_since, warn_since, after, batch)
                 if not rows:
                     break
-                notes = []
-                for customer, activity, warned in rows:
-                    if customer.owner_id is None:
-                        continue
-                    deadline = activity + timedelta(days=settings.return_days)
-                    if warned == deadline or not await repo.mark_warned(session, customer.id, deadline):
-                        continue
-                    notes.append(
-                        Note(
-                            customer.owner_id,
-                            POOL_WARNING_TITLE,
-                            POOL_WARNING_BODY,
-                            {
-                                "customer": customer.name,
-                                "on": deadline.astimezone(LOCAL_TZ).strftime("%m-%d"),
-                            },
-                            f"/customers/{customer.id}",
-                            f"pool_warning:{customer.id}:{deadline.isoformat()}",
-                        )
+                deadlines = {
+                    row.id: row.activity + timedelta(days=settings.return_days)
+                    for row in rows
+                    if row.owner_id is not None
+                    and row.warned_for != row.activity + timedelta(days=settings.return_days)
+                }
+                # One statement for the batch; a warning another sweep recorded first is not sent twice.
+                fresh = await repo.mark_warned(session, deadlines)
+                notes = [
+                    Note(
+                        row.owner_id,
+                        POOL_WARNING_TITLE,
+                        POOL_WARNING_BODY,
+                        {
+                            "customer": row.name,
+                            "on": deadlines[row.id].astimezone(LOCAL_TZ).strftime("%m-%d"),
+                        },
+                        f"/customers/{row.id}",
+                        f"pool_warning:{row.id}:{deadlines[row.id].isoformat()}",
                     )
+                    for row in rows
+                    if row.id in fresh and row.owner_id is not None
+                ]
                 await send_notes(session, POOL_WARNING, notes)
                 await session.commit()
                 run.warned += len(notes)
-                after = rows[-1][0].id
-    homes: dict[tuple[uuid.UUID | None, str | None], Pool | None] = {}
+                after = (rows[-1].activity, rows[-1].id)
     while True:
         async with db.tenant_session(schema) as session:
             idle = await repo.idle_customers(session, idle_since, batch)
-            homes.clear()  # pools are read again in each batch's own session
             if not idle:
                 break
+            # Pools and owners' teams are read once per batch, in the batch's own session.
+            found = await repo.pools(session)
+            if not found:
+                return run  # no pool set up: nothing can return
+            teams = await repo.teams_of(session, {c.owner_id for c in idle if c.owner_id})
+            moves: list[tuple[uuid.UUID, uuid.UUID | None, Pool]] = []
             returned: list[Note] = []
-            moved = 0
-            for customer, activity in idle:
-                # Owners and home pools repeat across a batch: looked up once each.
-                owner = await session.get(User, customer.owner_id)
-                key = (owner.team_id if owner else None, customer.province)
-                if key not in homes:
-                    homes[key] = await repo.home_pool(session, *key)
-                pool = homes[key]
-                if pool is None:
-                    return run  # no pool set up: nothing can return
-                previous = customer.owner_id
-                if previous is None:
+            for customer in idle:
+                if customer.owner_id is None:
                     continue
-                await move_to_pool(session, SYSTEM, customer, pool, "return_to_pool")
-                moved += 1
+                pool = repo.choose_home_pool(found, teams.get(customer.owner_id), customer.province)
+                assert pool is not None  # some pool exists
+                moves.append((customer.id, customer.owner_id, pool))
                 returned.append(
                     Note(
-                        previous,
+                        customer.owner_id,
                         POOL_RETURNED_TITLE,
                         params={"customer": customer.name},
                         link="/pools",
-                        dedupe_key=f"pool_returned:{customer.id}:{activity.isoformat()}",
+                        dedupe_key=f"pool_returned:{customer.id}:{customer.activity.isoformat()}",
                     )
                 )
+            await return_to_pools(session, SYSTEM, moves, "return_to_pool")
             await send_notes(session, POOL_RETURNED, returned)
             await session.commit()
-            run.returned += moved
+            run.returned += len(moves)
     return run

@@ -50,8 +50,12 @@ class Order(OwnedMixin, SearchMixin, RecordMixin, TenantBase):
     __table_args__ = (
         search_index("orders"),
         Index("uq_orders_number", "number", unique=True),
-        Index("ix_orders_customer_id", "customer_id"),
         Index("ix_orders_created_at_id", "created_at", "id"),
+        # The order list by stage, in a salesperson's own scope, of one customer: each page newest
+        # first from its index (migration 0025; the customer's also serves the foreign key).
+        Index("ix_orders_status_created_at_id", "status", "created_at", "id"),
+        Index("ix_orders_owner_created_at_id", "owner_id", "created_at", "id"),
+        Index("ix_orders_customer_created_at_id", "customer_id", "created_at", "id"),
         InvoiceType.check_constraint("invoice_type", name="invoice_type_allowed", nullable=False),
         StockState.check_constraint("stock", name="stock_allowed", nullable=False),
         CheckConstraint("paid >= 0", name="paid_not_negative"),

@@ -25,11 +25,14 @@ import inspect
 import uuid
 from collections.abc import Awaitable, Callable, Iterable
 from dataclasses import dataclass
+from functools import cache
 from typing import Any, TypeVar
 
 import strawberry
 from sqlalchemy.ext.asyncio import AsyncSession
 from strawberry.types import Info
+from strawberry.types.base import StrawberryList, StrawberryOptional
+from strawberry.types.enum import StrawberryEnumDefinition
 
 from app.domain import Actor, DomainError, FieldError, NotFound, ValidationFailed
 from app.graphql.context import GraphQLContext
@@ -52,6 +55,45 @@ def graphql_enum(domain_enum: E, description: str | None = None, name: str | Non
     """The GraphQL enum of a domain enum: member names as GraphQL values (``VIP``), the stored
     values (``vip``) in Python. Declared once in the domain, so the two cannot drift."""
     return strawberry.enum(domain_enum, name=name or domain_enum.__name__, description=description)  # type: ignore[return-value]
+
+
+def id_or_none(value: Any) -> strawberry.ID | None:
+    """A record's optional reference as a GraphQL ``ID``."""
+    return strawberry.ID(str(value)) if value is not None else None
+
+
+def _reader(name: str, kind: Any) -> Callable[[Any], Any]:
+    """How one output field is read off a record attribute of the same name."""
+    if name == "custom_fields":  # the record's JSONB ``custom``: the tenant's own fields, by key
+        return lambda record: dict(record.custom or {})
+    if isinstance(kind, StrawberryOptional):
+        kind = kind.of_type
+    many = isinstance(kind, StrawberryList)
+    if many:
+        kind = kind.of_type
+    if kind is strawberry.ID:
+        convert: Callable[[Any], Any] = str
+    elif isinstance(kind, StrawberryEnumDefinition):
+        convert = kind.wrapped_cls
+    else:
+        return lambda record: getattr(record, name)
+    if many:
+        return lambda record: [convert(v) for v in getattr(record, name) or []]
+    return lambda record: None if (v := getattr(record, name)) in (None, "") else convert(v)
+
+
+@cache
+def _readers(kind: type) -> tuple[tuple[str, Callable[[Any], Any]], ...]:
+    fields = kind.__strawberry_definition__.fields  # type: ignore[attr-defined]
+    return tuple((f.python_name, _reader(f.python_name, f.type)) for f in fields if f.base_resolver is None)
+
+
+def from_record(kind: Callable[..., T], record: Any, **given: Any) -> T:
+    """An output type's value from a record whose attributes carry its fields' names: ids as text,
+    enums from their stored values, ``custom_fields`` from the record's ``custom``. ``given`` are
+    the fields shown otherwise (child lists, computed amounts, links)."""
+    values = {name: read(record) for name, read in _readers(kind) if name not in given}  # type: ignore[arg-type]
+    return kind(**values, **given)
 
 
 def read_only_refusal(actor: Actor) -> PermissionDeniedError | None:

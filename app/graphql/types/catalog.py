@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from datetime import datetime
 from decimal import Decimal
-from typing import Annotated, Any, cast
+from typing import Annotated, Any
 
 import strawberry
 from strawberry.scalars import JSON
@@ -12,17 +12,13 @@ from strawberry.scalars import JSON
 from app.catalog.fields import EnergyGrade as EnergyGradeEnum
 from app.catalog.fields import ProductKind as ProductKindEnum
 from app.graphql.errors import NotFoundError, PermissionDeniedError, ValidationError, VersionConflictError
-from app.graphql.kit import graphql_enum
+from app.graphql.kit import from_record, graphql_enum
 from app.graphql.pagination import Connection
 from app.inventory.fields import WarehouseKind as WarehouseKindEnum
 
 ProductKind = graphql_enum(ProductKindEnum, "An appliance, a consumable, an accessory or a service item.")
 EnergyGrade = graphql_enum(EnergyGradeEnum, "China energy label grade: GRADE_1 is the most efficient.")
 WarehouseKind = graphql_enum(WarehouseKindEnum, "A shop, a central warehouse or a technician's van.")
-
-
-def _id(value: Any) -> strawberry.ID | None:
-    return strawberry.ID(str(value)) if value is not None else None
 
 
 @strawberry.type(description="A node of the category tree, with the national 三包 warranty baseline.")
@@ -42,18 +38,7 @@ class ProductCategory:
 
     @classmethod
     def from_model(cls, r: Any) -> ProductCategory:
-        return cls(
-            id=strawberry.ID(str(r.id)),
-            code=r.code,
-            name=r.name,
-            parent_id=_id(r.parent_id),
-            serial_tracked=r.serial_tracked,
-            installation=r.installation,
-            warranty_whole_months=r.warranty_whole_months,
-            warranty_main_parts_months=r.warranty_main_parts_months,
-            main_parts=r.main_parts,
-            safe_use_years=r.safe_use_years,
-        )
+        return from_record(cls, r)
 
 
 @strawberry.type
@@ -91,27 +76,7 @@ class Product:
 
     @classmethod
     def from_model(cls, r: Any) -> Product:
-        return cls(
-            id=strawberry.ID(str(r.id)),
-            sku=r.sku,
-            name=r.name,
-            model=r.model,
-            kind=ProductKindEnum(r.kind),
-            brand_id=_id(r.brand_id),
-            category_id=_id(r.category_id),
-            unit=r.unit,
-            list_price=r.list_price,
-            cost=r.cost,
-            warranty_months=r.warranty_months,
-            serial_tracked=r.serial_tracked,
-            energy_grade=EnergyGradeEnum(r.energy_grade) if r.energy_grade else None,
-            specs=r.specs,
-            replacement_months=r.replacement_months,
-            custom_fields=cast(JSON, dict(r.custom or {})),
-            version=r.version,
-            created_at=r.created_at,
-            updated_at=r.updated_at,
-        )
+        return from_record(cls, r)
 
 
 @strawberry.type
@@ -195,17 +160,7 @@ class Warehouse:
 
     @classmethod
     def from_model(cls, r: Any) -> Warehouse:
-        return cls(
-            id=strawberry.ID(str(r.id)),
-            code=r.code,
-            name=r.name,
-            kind=WarehouseKindEnum(r.kind),
-            address=r.address,
-            keeper_id=_id(r.keeper_id),
-            version=r.version,
-            created_at=r.created_at,
-            updated_at=r.updated_at,
-        )
+        return from_record(cls, r)
 
 
 @strawberry.input

@@ -10,16 +10,12 @@ import strawberry
 from app.followups.fields import FollowUpChannel as FollowUpChannelEnum
 from app.followups.fields import FollowUpOutcome as FollowUpOutcomeEnum
 from app.graphql.errors import NotFoundError, PermissionDeniedError, ValidationError, VersionConflictError
-from app.graphql.kit import graphql_enum
+from app.graphql.kit import from_record, graphql_enum, id_or_none
 from app.graphql.pagination import Connection
 from app.notifications.service import render
 
 FollowUpChannel = graphql_enum(FollowUpChannelEnum, "How the follow-up happened: call, visit, WeChat, SMS...")
 FollowUpOutcome = graphql_enum(FollowUpOutcomeEnum, "What came of a follow-up.")
-
-
-def _id(value: Any) -> strawberry.ID | None:
-    return strawberry.ID(str(value)) if value is not None else None
 
 
 @strawberry.type(description="A call, visit, WeChat chat, SMS, email or meeting with a customer.")
@@ -39,20 +35,7 @@ class FollowUp:
 
     @classmethod
     def from_model(cls, record: Any) -> FollowUp:
-        return cls(
-            id=strawberry.ID(str(record.id)),
-            customer_id=strawberry.ID(str(record.customer_id)),
-            contact_id=_id(record.contact_id),
-            owner_id=_id(record.owner_id),
-            channel=FollowUpChannelEnum(record.channel),
-            outcome=FollowUpOutcomeEnum(record.outcome) if record.outcome else None,
-            summary=record.summary,
-            happened_at=record.happened_at,
-            next_at=record.next_at,
-            version=record.version,
-            created_at=record.created_at,
-            updated_at=record.updated_at,
-        )
+        return from_record(cls, record)
 
 
 @strawberry.input
@@ -108,17 +91,7 @@ class Task:
 
     @classmethod
     def from_model(cls, record: Any) -> Task:
-        return cls(
-            id=strawberry.ID(str(record.id)),
-            title=record.title,
-            notes=record.notes,
-            customer_id=_id(record.customer_id),
-            assignee_id=_id(record.owner_id),
-            due_at=record.due_at,
-            done_at=record.done_at,
-            version=record.version,
-            created_at=record.created_at,
-        )
+        return from_record(cls, record, assignee_id=id_or_none(record.owner_id))
 
 
 @strawberry.input
@@ -173,7 +146,7 @@ def work_items(items: list[Any]) -> list[WorkItem]:
             title=i.title,
             at=i.at,
             version=i.version,
-            customer_id=_id(i.customer_id),
+            customer_id=id_or_none(i.customer_id),
         )
         for i in items
     ]

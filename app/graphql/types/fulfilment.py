@@ -18,17 +18,13 @@ from app.graphql.errors import (
     ValidationError,
     VersionConflictError,
 )
-from app.graphql.kit import graphql_enum
+from app.graphql.kit import from_record, graphql_enum
 from app.stocktake.fields import CountStatus as CountStatusEnum
 
 CountStatus = graphql_enum(CountStatusEnum, "Where a count sheet stands.")
 BookingKind = graphql_enum(BookingKindEnum, "What a visit does: deliver, install, or both.")
 TimeSlot = graphql_enum(TimeSlotEnum, "The window of the day a visit is booked in.")
 BookingStatus = graphql_enum(BookingStatusEnum, "Where a visit stands.")
-
-
-def _id(value: Any) -> strawberry.ID | None:
-    return strawberry.ID(str(value)) if value is not None else None
 
 
 # -- stocktake ----------------------------------------------------------------------------------------
@@ -45,10 +41,9 @@ class StockCountLine:
 
     @classmethod
     def from_model(cls, line: Any) -> StockCountLine:
-        return cls(
-            product_id=strawberry.ID(str(line.product_id)),
-            expected=line.expected,
-            counted=line.counted,
+        return from_record(
+            cls,
+            line,
             variance=None if line.counted is None else line.counted - line.expected,
             expected_serial_numbers=list(line.expected_serials or []),
             counted_serial_numbers=list(line.counted_serials or []),
@@ -73,17 +68,10 @@ class StockCount:
 
     @classmethod
     def from_model(cls, count: Any, lines: list[Any]) -> StockCount:
-        return cls(
-            id=strawberry.ID(str(count.id)),
-            number=count.number,
-            warehouse_id=strawberry.ID(str(count.warehouse_id)),
-            category_id=_id(count.category_id),
-            status=CountStatusEnum(count.status),
-            snapshot_at=count.snapshot_at,
-            note=count.note,
-            approved_at=count.approved_at,
+        return from_record(
+            cls,
+            count,
             adjustment_batch_ids=[strawberry.ID(str(b)) for b in count.adjustment_batches or []],
-            version=count.version,
             lines=[StockCountLine.from_model(line) for line in lines],
         )
 
@@ -149,25 +137,7 @@ class Booking:
 
     @classmethod
     def from_model(cls, b: Any) -> Booking:
-        return cls(
-            id=strawberry.ID(str(b.id)),
-            number=b.number,
-            order_id=strawberry.ID(str(b.order_id)),
-            customer_id=strawberry.ID(str(b.customer_id)),
-            kind=BookingKindEnum(b.kind),
-            scheduled_on=b.scheduled_on,
-            slot=TimeSlotEnum(b.slot),
-            team_id=strawberry.ID(str(b.team_id)),
-            technician_ids=[strawberry.ID(str(t)) for t in b.technician_ids],
-            address=b.address,
-            status=BookingStatusEnum(b.status),
-            failure_reason=b.failure_reason,
-            notes=b.notes,
-            photo_count=len(b.photos or []),
-            started_at=b.started_at,
-            finished_at=b.finished_at,
-            version=b.version,
-        )
+        return from_record(cls, b, photo_count=len(b.photos or []))
 
 
 @strawberry.input
@@ -228,14 +198,7 @@ class WebhookEndpoint:
 
     @classmethod
     def from_model(cls, e: Any) -> WebhookEndpoint:
-        return cls(
-            id=strawberry.ID(str(e.id)),
-            name=e.name,
-            url=e.url,
-            events=list(e.events),
-            active=e.active,
-            version=e.version,
-        )
+        return from_record(cls, e)
 
 
 @strawberry.type(description="One event on its way to one endpoint: the delivery log.")
@@ -253,18 +216,7 @@ class WebhookDelivery:
 
     @classmethod
     def from_model(cls, d: Any) -> WebhookDelivery:
-        return cls(
-            id=strawberry.ID(str(d.id)),
-            endpoint_id=strawberry.ID(str(d.endpoint_id)),
-            event=d.event,
-            status=d.status,
-            attempts=d.attempts,
-            next_attempt_at=d.next_attempt_at,
-            last_status_code=d.last_status_code,
-            last_error=d.last_error,
-            delivered_at=d.delivered_at,
-            created_at=d.created_at,
-        )
+        return from_record(cls, d)
 
 
 @strawberry.type(description="An event an endpoint can pick.")

@@ -8,7 +8,7 @@ from typing import Annotated, Any
 import strawberry
 
 from app.graphql.errors import NotFoundError, PermissionDeniedError, ValidationError
-from app.graphql.kit import graphql_enum
+from app.graphql.kit import from_record, graphql_enum
 from app.graphql.pagination import PageInfo
 from app.graphql.types.catalog import Product, Warehouse
 from app.inventory.fields import MovementKind as MovementKindEnum
@@ -33,14 +33,12 @@ class StockLevel:
 
     @classmethod
     def from_row(cls, row: Any) -> StockLevel:
-        return cls(
+        return from_record(
+            cls,
+            row.level,
             product=Product.from_model(row.product),
             warehouse=Warehouse.from_model(row.warehouse),
-            on_hand=row.level.on_hand,
-            reserved=row.level.reserved,
             available=row.available,
-            low_stock_threshold=row.level.low_stock_threshold,
-            lead_time_days=row.level.lead_time_days,
             is_low=row.low,
         )
 
@@ -80,20 +78,14 @@ class StockMovement:
     @classmethod
     def from_row(cls, row: Any) -> StockMovement:
         line = row.line
-        return cls(
-            id=strawberry.ID(str(line.id)),
-            batch_id=strawberry.ID(str(line.batch_id)),
-            at=line.at,
-            kind=MovementKindEnum(line.kind),
+        return from_record(
+            cls,
+            line,
             product=Product.from_model(row.product),
             warehouse=Warehouse.from_model(row.warehouse),
             on_hand_change=line.on_hand_delta,
             reserved_change=line.reserved_delta,
             serial_number=row.serial_number,
-            reason=line.reason,
-            source_type=line.source_type,
-            source_id=line.source_id,
-            actor_id=strawberry.ID(str(line.actor_id)) if line.actor_id else None,
         )
 
 
@@ -124,10 +116,9 @@ class SerialUnit:
 
     @classmethod
     def from_history(cls, h: Any) -> SerialUnit:
-        return cls(
-            id=strawberry.ID(str(h.unit.id)),
-            serial_number=h.unit.serial_number,
-            status=SerialStatusEnum(h.unit.status),
+        return from_record(
+            cls,
+            h.unit,
             product=Product.from_model(h.product),
             warehouse=Warehouse.from_model(h.warehouse) if h.warehouse else None,
             history=[StockMovement.from_row(r) for r in h.history],
@@ -154,25 +145,8 @@ class ReplenishmentSuggestion:
 
     @classmethod
     def from_domain(cls, s: Any) -> ReplenishmentSuggestion:
-        return cls(
-            product=Product.from_model(s.product),
-            warehouse=Warehouse.from_model(s.warehouse),
-            **{
-                k: getattr(s, k)
-                for k in (
-                    "on_hand",
-                    "reserved",
-                    "available",
-                    "outbound",
-                    "window_days",
-                    "daily_velocity",
-                    "lead_time_days",
-                    "safety_stock",
-                    "reorder_point",
-                    "target_stock",
-                    "quantity",
-                )
-            },
+        return from_record(
+            cls, s, product=Product.from_model(s.product), warehouse=Warehouse.from_model(s.warehouse)
         )
 
 

@@ -14,7 +14,7 @@ from app.graphql.errors import (
     ValidationError,
     VersionConflictError,
 )
-from app.graphql.kit import graphql_enum
+from app.graphql.kit import from_record, graphql_enum
 from app.graphql.pagination import Connection
 from app.graphql.types.customers import Customer
 from app.leads.fields import LeadSource as LeadSourceEnum
@@ -22,10 +22,6 @@ from app.leads.fields import LeadStatus as LeadStatusEnum
 
 LeadStatus = graphql_enum(LeadStatusEnum, "New, contacted, converted into a customer, or disqualified.")
 LeadSource = graphql_enum(LeadSourceEnum, "Where the lead came from.")
-
-
-def _id(value: Any) -> strawberry.ID | None:
-    return strawberry.ID(str(value)) if value is not None else None
 
 
 @strawberry.type(description="Someone who showed interest (线索), not yet a customer.")
@@ -56,30 +52,8 @@ class Lead:
 
     @classmethod
     def from_model(cls, r: Any) -> Lead:
-        return cls(
-            id=strawberry.ID(str(r.id)),
-            name=r.name,
-            mobile=r.mobile,
-            email=r.email,
-            company=r.company,
-            province=r.province,
-            city=r.city,
-            district=r.district,
-            product_category=r.product_category,
-            message=r.message,
-            source=LeadSourceEnum(r.source),
-            status=LeadStatusEnum(r.status),
-            owner_id=_id(r.owner_id),
-            team_id=_id(r.team_id),
-            assigned_at=r.assigned_at,
-            respond_by=r.respond_by,
-            responded_at=r.responded_at,
-            overdue=bool(r.respond_by and r.responded_at is None and r.respond_by < datetime.now(UTC)),
-            customer_id=_id(r.customer_id),
-            opportunity_id=_id(r.opportunity_id),
-            version=r.version,
-            created_at=r.created_at,
-            updated_at=r.updated_at,
+        return from_record(
+            cls, r, overdue=bool(r.respond_by and r.responded_at is None and r.respond_by < datetime.now(UTC))
         )
 
 

@@ -5,17 +5,14 @@ from __future__ import annotations
 
 from datetime import date, datetime
 from decimal import Decimal
-from typing import Annotated, Any, cast
+from typing import Annotated, Any
 
 import strawberry
 from strawberry.scalars import JSON
 
 from app.graphql.errors import NotFoundError, PermissionDeniedError, ValidationError, VersionConflictError
+from app.graphql.kit import from_record, id_or_none
 from app.graphql.pagination import Connection
-
-
-def _id(value: Any) -> strawberry.ID | None:
-    return strawberry.ID(str(value)) if value is not None else None
 
 
 @strawberry.type(description="A stage of the tenant's sales pipeline, with its win probability.")
@@ -34,7 +31,7 @@ class OpportunityProduct:
 
     @classmethod
     def from_model(cls, r: Any) -> OpportunityProduct:
-        return cls(product_id=strawberry.ID(str(r.product_id)), quantity=r.quantity, unit_price=r.unit_price)
+        return from_record(cls, r)
 
 
 @strawberry.type(description="A deal in the sales pipeline (商机), on the tenant's pipeline workflow.")
@@ -66,28 +63,12 @@ class Opportunity:
     @classmethod
     def from_model(cls, r: Any, products: list[Any], stage_probability: int) -> Opportunity:
         won = r.probability if r.probability is not None else stage_probability
-        return cls(
-            id=strawberry.ID(str(r.id)),
-            name=r.name,
-            customer_id=strawberry.ID(str(r.customer_id)),
-            owner_id=_id(r.owner_id),
-            stage=r.stage,
-            amount=r.amount,
-            expected_close=r.expected_close,
-            probability=r.probability,
+        return from_record(
+            cls,
+            r,
             win_probability=won,
             weighted_amount=(r.amount * won / 100).quantize(Decimal("0.01")),
-            competitor=r.competitor,
-            lost_reason=r.lost_reason,
-            note=r.note,
-            lead_id=_id(r.lead_id),
-            order_id=_id(r.order_id),
             products=[OpportunityProduct.from_model(p) for p in products],
-            stage_entered_at=r.stage_entered_at,
-            custom_fields=cast(JSON, dict(r.custom or {})),
-            version=r.version,
-            created_at=r.created_at,
-            updated_at=r.updated_at,
         )
 
 
@@ -198,25 +179,7 @@ class Contract:
 
     @classmethod
     def from_model(cls, r: Any) -> Contract:
-        return cls(
-            id=strawberry.ID(str(r.id)),
-            number=r.number,
-            title=r.title,
-            customer_id=strawberry.ID(str(r.customer_id)),
-            opportunity_id=_id(r.opportunity_id),
-            order_id=_id(r.order_id),
-            owner_id=_id(r.owner_id),
-            status=r.status,
-            amount=r.amount,
-            signed_on=r.signed_on,
-            starts_on=r.starts_on,
-            ends_on=r.ends_on,
-            note=r.note,
-            custom_fields=cast(JSON, dict(r.custom or {})),
-            version=r.version,
-            created_at=r.created_at,
-            updated_at=r.updated_at,
-        )
+        return from_record(cls, r)
 
 
 @strawberry.type
@@ -290,14 +253,7 @@ class SalesTarget:
 
     @classmethod
     def from_model(cls, r: Any) -> SalesTarget:
-        return cls(
-            id=strawberry.ID(str(r.id)),
-            month=r.month,
-            user_id=_id(r.user_id),
-            team_id=_id(r.team_id),
-            amount=r.amount,
-            version=r.version,
-        )
+        return from_record(cls, r)
 
 
 @strawberry.input(description="Give userId or teamId; a second target for the same month replaces the first.")
@@ -340,21 +296,8 @@ class ForecastRow:
 
     @classmethod
     def from_row(cls, row: Any, months: list[date]) -> ForecastRow:
-        cells = []
-        for month in months:
-            c = row.months[month]
-            cells.append(
-                ForecastMonth(
-                    month=month,
-                    target=c.target,
-                    weighted=c.weighted,
-                    won=c.won,
-                    open=c.open,
-                    deals=c.deals,
-                    gap=c.gap,
-                )
-            )
-        return cls(id=_id(row.key), name=row.name, team_id=_id(row.team_id), months=cells)
+        cells = [from_record(ForecastMonth, row.months[month], month=month) for month in months]
+        return from_record(cls, row, id=id_or_none(row.key), months=cells)
 
 
 @strawberry.type(

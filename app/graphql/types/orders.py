@@ -4,13 +4,13 @@ from __future__ import annotations
 
 from datetime import date, datetime
 from decimal import Decimal
-from typing import Annotated, Any, cast
+from typing import Annotated, Any
 
 import strawberry
 from strawberry.scalars import JSON
 
 from app.graphql.errors import NotFoundError, PermissionDeniedError, ValidationError, VersionConflictError
-from app.graphql.kit import graphql_enum
+from app.graphql.kit import from_record, graphql_enum
 from app.graphql.pagination import Connection
 from app.orders.fields import InvoiceType as InvoiceTypeEnum
 from app.orders.fields import LineKind as LineKindEnum
@@ -27,10 +27,6 @@ PaymentMethod = graphql_enum(PaymentMethodEnum, "Cash, bank transfer, WeChat Pay
 PaymentPlanKind = graphql_enum(PlanKindEnum, "A deposit, an instalment or the balance.", "PaymentPlanKind")
 
 
-def _id(value: Any) -> strawberry.ID | None:
-    return strawberry.ID(str(value)) if value is not None else None
-
-
 @strawberry.type(description="One line of an order: amount = quantity × unitPrice × (1 − discount/100).")
 class OrderLine:
     id: strawberry.ID
@@ -45,17 +41,7 @@ class OrderLine:
 
     @classmethod
     def from_model(cls, r: Any) -> OrderLine:
-        return cls(
-            id=strawberry.ID(str(r.id)),
-            kind=LineKindEnum(r.kind),
-            product_id=_id(r.product_id),
-            description=r.description,
-            quantity=r.quantity,
-            unit_price=r.unit_price,
-            discount=r.discount,
-            amount=r.amount,
-            serial_numbers=list(r.serial_numbers or []),
-        )
+        return from_record(cls, r)
 
 
 @strawberry.type(description="A sale to a customer, on the tenant's order workflow.")
@@ -85,27 +71,11 @@ class Order:
 
     @classmethod
     def from_model(cls, r: Any, lines: list[Any]) -> Order:
-        return cls(
-            id=strawberry.ID(str(r.id)),
-            number=r.number,
-            status=r.status,
-            customer_id=strawberry.ID(str(r.customer_id)),
-            warehouse_id=strawberry.ID(str(r.warehouse_id)),
-            owner_id=_id(r.owner_id),
-            total=r.total,
-            max_discount=r.max_discount,
-            paid=r.paid,
+        return from_record(
+            cls,
+            r,
             owed=max(r.total - r.paid, Decimal("0.00")),
-            stock=StockStateEnum(r.stock),
-            invoice_type=InvoiceTypeEnum(r.invoice_type),
-            invoice_title=r.invoice_title,
-            invoice_tax_no=r.invoice_tax_no,
-            note=r.note,
             lines=[OrderLine.from_model(line) for line in lines],
-            custom_fields=cast(JSON, dict(r.custom or {})),
-            version=r.version,
-            created_at=r.created_at,
-            updated_at=r.updated_at,
         )
 
 
@@ -188,18 +158,7 @@ class Payment:
 
     @classmethod
     def from_model(cls, r: Any) -> Payment:
-        return cls(
-            id=strawberry.ID(str(r.id)),
-            order_id=strawberry.ID(str(r.order_id)),
-            customer_id=strawberry.ID(str(r.customer_id)),
-            amount=r.amount,
-            method=PaymentMethodEnum(r.method),
-            received_on=r.received_on,
-            reference=r.reference,
-            overpayment=r.overpayment,
-            note=r.note,
-            created_at=r.created_at,
-        )
+        return from_record(cls, r)
 
 
 @strawberry.type(description="What the customer is to pay and when.")
@@ -210,7 +169,7 @@ class PaymentPlanLine:
 
     @classmethod
     def from_model(cls, r: Any) -> PaymentPlanLine:
-        return cls(kind=PlanKindEnum(r.kind), due_on=r.due_on, amount=r.amount)
+        return from_record(cls, r)
 
 
 @strawberry.type(description="An order's payment plan and the payments received, oldest first.")

@@ -4,27 +4,21 @@ from __future__ import annotations
 
 from datetime import date, datetime
 from decimal import Decimal
-from typing import Annotated, Any, cast
+from typing import Annotated, Any
 
 import strawberry
 from strawberry.scalars import JSON
 
-from app.customers.fields import CustomerTier as CustomerTierEnum
 from app.graphql.errors import NotFoundError, PermissionDeniedError, ValidationError, VersionConflictError
-from app.graphql.kit import graphql_enum
+from app.graphql.kit import from_record, graphql_enum
 from app.graphql.pagination import Connection
 
 # The customer tiers as the customers API declares them (one GraphQL enum per domain enum).
 from app.graphql.types.customers import CustomerTier
 from app.graphql.types.orders import InvoiceType, Order, OrderLineInput, OrderLineKind
-from app.orders.fields import LineKind as LineKindEnum
 from app.pricing.fields import PriceListKind as PriceListKindEnum
 
 PriceListKind = graphql_enum(PriceListKindEnum, "Retail, member, wholesale or tenant-defined prices.")
-
-
-def _id(value: Any) -> strawberry.ID | None:
-    return strawberry.ID(str(value)) if value is not None else None
 
 
 @strawberry.type(description="One product's price on a price list.")
@@ -52,18 +46,10 @@ class PriceList:
 
     @classmethod
     def from_model(cls, r: Any, items: list[Any]) -> PriceList:
-        return cls(
-            id=strawberry.ID(str(r.id)),
-            name=r.name,
-            kind=PriceListKindEnum(r.kind),
-            tier=CustomerTierEnum(r.tier) if r.tier else None,
-            valid_from=r.valid_from,
-            valid_to=r.valid_to,
-            note=r.note,
+        return from_record(
+            cls,
+            r,
             items=[PriceListItem(product_id=strawberry.ID(str(i.product_id)), price=i.price) for i in items],
-            version=r.version,
-            created_at=r.created_at,
-            updated_at=r.updated_at,
         )
 
 
@@ -129,16 +115,7 @@ class QuoteLine:
 
     @classmethod
     def from_model(cls, r: Any) -> QuoteLine:
-        return cls(
-            id=strawberry.ID(str(r.id)),
-            kind=LineKindEnum(r.kind),
-            product_id=_id(r.product_id),
-            description=r.description,
-            quantity=r.quantity,
-            unit_price=r.unit_price,
-            discount=r.discount,
-            amount=r.amount,
-        )
+        return from_record(cls, r)
 
 
 @strawberry.type(description="An offer to a customer (报价单), on the tenant's quote workflow.")
@@ -165,26 +142,8 @@ class Quote:
 
     @classmethod
     def from_model(cls, r: Any, lines: list[Any]) -> Quote:
-        return cls(
-            id=strawberry.ID(str(r.id)),
-            number=r.number,
-            status=r.status,
-            customer_id=strawberry.ID(str(r.customer_id)),
-            price_list_id=_id(r.price_list_id),
-            owner_id=_id(r.owner_id),
-            valid_until=r.valid_until,
-            total=r.total,
-            tax_rate=r.tax_rate,
-            tax=r.tax,
-            max_discount=r.max_discount,
-            note=r.note,
-            order_id=_id(r.order_id),
-            lines=[QuoteLine.from_model(line) for line in lines],
-            pdf_url=f"/quotes/{r.id}/pdf",
-            custom_fields=cast(JSON, dict(r.custom or {})),
-            version=r.version,
-            created_at=r.created_at,
-            updated_at=r.updated_at,
+        return from_record(
+            cls, r, lines=[QuoteLine.from_model(line) for line in lines], pdf_url=f"/quotes/{r.id}/pdf"
         )
 
 

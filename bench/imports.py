@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import cProfile
 import csv
 import io
 import json
@@ -25,6 +26,7 @@ import sys
 import tempfile
 import time
 from pathlib import Path
+from typing import Any
 
 import common
 
@@ -92,8 +94,9 @@ def write_files(n: int, folder: Path) -> dict[str, Path]:
     return paths
 
 
-async def import_one(fmt: str, path: Path) -> dict[str, object]:
-    """In a child process: a fresh tenant, then upload and run, timed."""
+async def import_one(fmt: str, path: Path, profile: str | None = None) -> dict[str, object]:
+    """In a child process: a fresh tenant, then upload and run, timed (``profile``: a cProfile
+    file of the upload and the run alone, for finding where the CPU goes)."""
     import uuid
 
     from app.demo import seed
@@ -111,8 +114,12 @@ async def import_one(fmt: str, path: Path) -> dict[str, object]:
         # The app alone (every module imported, engine and Redis up), before the file is touched:
         # the import's own memory is peak_rss_mb minus this.
         app_rss_mb = _rss_mb()
+        profiler = cProfile.Profile() if profile else None
+        db_cpu_started = await _server_cpu(db)
         started = time.perf_counter()
         cpu_started = time.process_time()
+        if profiler is not None:
+            profiler.enable()
         async with db.tenant_session(tenant.schema_name) as session:
             with path.open("rb") as source:
                 batch = await imports.upload(
@@ -123,6 +130,10 @@ async def import_one(fmt: str, path: Path) -> dict[str, object]:
         outcome = await runs.run_import(db, tenant.schema_name, batch.id)
         finished = time.perf_counter()
         cpu_s = time.process_time() - cpu_started
+        db_cpu = await _server_cpu(db)
+        if profiler is not None:
+            profiler.disable()
+            profiler.dump_stats(str(profile))
         async with db.tenant_session(tenant.schema_name) as session:
             from app.kit.imports import repository
 
@@ -136,11 +147,40 @@ async def import_one(fmt: str, path: Path) -> dict[str, object]:
         "run_s": round(finished - uploaded, 1),
         "wall_s": round(finished - started, 1),
         "cpu_s": round(cpu_s, 1),
+        # The PostgreSQL server's share (its backends serving this database; None: not readable).
+        "db_cpu_s": (
+            round(sum(t - db_cpu_started.get(pid, 0.0) for pid, t in db_cpu.items()), 1) if db_cpu else None
+        ),
         "app_rss_mb": app_rss_mb,
         "peak_rss_mb": round(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024),
         "load_average": round(os.getloadavg()[0], 1),
         **counts,
     }
+
+
+async def _server_cpu(db: Any) -> dict[int, float]:
+    """CPU seconds (user + system) so far of each server process serving the bench database,
+    read from /proc: only when the server runs on this machine (else nothing)."""
+    from sqlalchemy import text
+
+    async with db.engine.connect() as conn:
+        pids = (
+            await conn.execute(
+                text(
+                    "SELECT pid FROM pg_stat_activity"
+                    " WHERE datname = current_database() AND backend_type = 'client backend'"
+                )
+            )
+        ).scalars()
+        return {pid: cpu for pid in pids if (cpu := _process_cpu(pid)) is not None}
+
+
+def _process_cpu(pid: int) -> float | None:
+    try:
+        fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+    except OSError:
+        return None
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")  # utime + stime
 
 
 def _rss_mb() -> int:
@@ -156,9 +196,13 @@ def main() -> None:
     parser.add_argument("--rows", type=int, default=100_000)
     parser.add_argument("--format", choices=("csv", "xlsx", "both"), default="both")
     parser.add_argument("--child", nargs=2, metavar=("FORMAT", "PATH"))
+    parser.add_argument(
+        "--profile", metavar="PREFIX", help="write cProfile stats of each import to PREFIX-<format>.prof"
+    )
     args = parser.parse_args()
     if args.child:
-        print(json.dumps(asyncio.run(import_one(args.child[0], Path(args.child[1])))), flush=True)
+        profile = f"{args.profile}-{args.child[0]}.prof" if args.profile else None
+        print(json.dumps(asyncio.run(import_one(args.child[0], Path(args.child[1]), profile))), flush=True)
         return
     with tempfile.TemporaryDirectory() as folder:
         t0 = time.perf_counter()
@@ -171,7 +215,14 @@ def main() -> None:
         results = []
         for fmt in ("csv", "xlsx") if args.format == "both" else (args.format,):
             out = subprocess.run(
-                [sys.executable, __file__, "--child", fmt, str(paths[fmt])],
+                [
+                    sys.executable,
+                    __file__,
+                    "--child",
+                    fmt,
+                    str(paths[fmt]),
+                    *(["--profile", args.profile] if args.profile else []),
+                ],
                 capture_output=True,
                 text=True,
                 check=False,

@@ -38,8 +38,11 @@ import unicodedata
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from functools import lru_cache
+from typing import Any
 
-from pypinyin import lazy_pinyin
+from pypinyin import Style
+from pypinyin.converter import UltimateConverter
+from pypinyin.core import Pinyin
 
 FIELD_SEPARATOR = "\x1f"
 MAX_TERMS = 5
@@ -107,7 +110,7 @@ def build_document(fields: Sequence[str | None], pinyin_fields: Sequence[str | N
     parts = [normalize(field) for field in fields if field]
     grams: set[str] = set()
     for part in parts:
-        _add_text_grams(part, grams)
+        grams.update(_text_grams(part))
     for field in pinyin_fields:
         if not field:
             continue
@@ -143,6 +146,14 @@ def matches(document: SearchDocument, query: SearchQuery) -> bool:
     return set(document.grams).issuperset(query.grams) and all(
         _like_regex(pattern).fullmatch(document.text) for pattern in query.like_patterns
     )
+
+
+# Provinces, cities, districts, tags and streets repeat from row to row: a field's grams are kept.
+@lru_cache(maxsize=16384)
+def _text_grams(text: str) -> frozenset[str]:
+    grams: set[str] = set()
+    _add_text_grams(text, grams)
+    return frozenset(grams)
 
 
 def _add_text_grams(text: str, grams: set[str]) -> None:
@@ -181,7 +192,31 @@ def _term_grams(term: str) -> set[str]:
 
 
 def _ngrams(run: str, n: int) -> Iterable[str]:
-    return (run[i : i + n] for i in range(len(run) - n + 1))
+    return [run[i : i + n] for i in range(len(run) - n + 1)]
+
+
+class _Converter(UltimateConverter):
+    """pypinyin's converter as ``lazy_pinyin`` builds it for every call (no ü, no tone sandhi),
+    built once, with each character's style conversion (a reading without its tone) remembered:
+    that conversion depends on the character and its reading alone, and is most of the cost."""
+
+    def convert_style(self, han: str, orig_pinyin: str, style: Any, strict: Any, **kwargs: Any) -> Any:
+        key = (han, orig_pinyin, style, strict)
+        found = _STYLED.get(key)
+        if found is None:
+            found = super().convert_style(han, orig_pinyin, style, strict, **kwargs)
+            if len(_STYLED) < 100_000:
+                _STYLED[key] = found
+        return found
+
+
+_STYLED: dict[tuple[str, str, Any, Any], Any] = {}
+_PINYIN = Pinyin(_Converter())
+
+
+def lazy_pinyin(hans: str | list[str]) -> list[str]:
+    """``pypinyin.lazy_pinyin(hans, errors="ignore")``, the same syllables for less work."""
+    return _PINYIN.lazy_pinyin(hans, style=Style.NORMAL, errors="ignore", strict=True)  # type: ignore[no-any-return]
 
 
 # Names repeat (张伟, 王芳...), and pypinyin is most of the cost of a document.
@@ -193,7 +228,7 @@ def _pinyin_syllables(name: str) -> tuple[str, ...]:
         return ()
     # Initials are the first letters of these syllables, as Style.FIRST_LETTER gives them (checked for
     # every character of the Unified block), with one pypinyin call instead of two.
-    syllables = lazy_pinyin(runs, errors="ignore")
+    syllables = lazy_pinyin(runs)
     surname = _SURNAME_READINGS.get(name.lstrip()[:1])
     if surname and syllables:
         syllables[0] = surname

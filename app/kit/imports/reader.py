@@ -9,14 +9,22 @@ from __future__ import annotations
 
 import codecs
 import csv
-from collections.abc import Iterator, Sequence
+import re
+import warnings
+from collections.abc import Iterator
 from dataclasses import dataclass
 from datetime import date, datetime, time
 from pathlib import Path
 from typing import IO, Any
-from xml.etree import ElementTree
+from xml.etree.ElementTree import ParseError
 
-from openpyxl import load_workbook
+from openpyxl.cell.text import Text
+from openpyxl.reader.excel import ExcelReader
+from openpyxl.utils.cell import coordinate_to_tuple
+from openpyxl.utils.datetime import from_excel, from_ISO8601
+from openpyxl.worksheet._reader import _cast_number
+from openpyxl.xml.constants import SHARED_STRINGS, SHEET_MAIN_NS
+from openpyxl.xml.functions import iterparse
 
 FORMATS = ("csv", "xlsx")
 _ZIP = b"PK\x03\x04"
@@ -132,36 +140,7 @@ class Table:
 
     def count(self) -> int:
         """How many data rows ``rows()`` will give (what the upload shows and checks)."""
-        if self.format == "xlsx":
-            found = self._xlsx_count()
-            if found is not None:
-                return found
         return sum(1 for _ in self.rows())
-
-    def _xlsx_count(self) -> int | None:
-        """The data rows of the first sheet counted from its XML alone, without turning every cell
-        into a value as ``rows()`` does (100,000 rows: seconds, not minutes): rows after the header
-        with a cell holding something not blank. None when anything is unexpected (then ``count``
-        reads the rows)."""
-        handle = self.path.open("rb")
-        try:
-            book = load_workbook(handle, read_only=True, data_only=True)
-            try:
-                sheet: Any = book.worksheets[0] if book.worksheets else None
-                path, shared = (
-                    getattr(sheet, "_worksheet_path", None),
-                    getattr(sheet, "_shared_strings", None),
-                )
-                if path is None or shared is None:
-                    return None
-                with book._archive.open(path) as source:
-                    return _count_sheet_rows(source, shared)
-            finally:
-                book.close()
-        except Exception:  # noqa: BLE001 - the full read says what is wrong, if anything
-            return None
-        finally:
-            handle.close()
 
     def _raw_rows(self) -> Iterator[tuple[int, list[Any]]]:
         if self.format == "xlsx":
@@ -190,46 +169,150 @@ class Table:
     def _xlsx_rows(self) -> Iterator[tuple[int, list[Any]]]:
         handle = self.path.open("rb")  # a file object: openpyxl would refuse the stored name's suffix
         try:
-            book = load_workbook(handle, read_only=True, data_only=True)
+            book = _Book(handle)
+            with warnings.catch_warnings():
+                warnings.simplefilter("ignore")  # names of sheets not read, unsupported extensions
+                book.read()
         except Exception as exc:  # a broken zip, a password-protected book, not a workbook at all
             handle.close()
             raise TableProblem("bad_xlsx", type(exc).__name__) from exc
         try:
-            sheet: Any = book.worksheets[0] if book.worksheets else None
-            if sheet is None:
+            if book.sheet_path is None:
                 raise TableProblem("empty")
-            # WPS (and some exporters) write a wrong <dimension>; read what is there instead.
-            sheet.reset_dimensions()
-            for line, row in enumerate(sheet.iter_rows(values_only=True), start=1):
-                yield line, list(row)
+            with book.archive.open(book.sheet_path) as source:
+                yield from enumerate(_sheet_rows(source, book), start=1)
+        except (ParseError, ValueError) as exc:  # the sheet's XML is broken (or not safe to read)
+            raise TableProblem("bad_xlsx", type(exc).__name__) from exc
         finally:
-            book.close()
+            book.archive.close()
             handle.close()
 
 
-_MAIN = "{http://schemas.openxmlformats.org/spreadsheetml/2006/main}"
+class _Book(ExcelReader):
+    """openpyxl's reader of a workbook (read-only, cached values rather than formulas) stopping
+    short of the sheets: the first worksheet is only named, for ``_sheet_rows`` to read. (openpyxl's
+    read-only sheet reads the whole sheet once on opening to size it when its <dimension> is not
+    at the top, as in files openpyxl itself writes in write-only mode.)"""
+
+    def __init__(self, handle: IO[bytes]) -> None:
+        super().__init__(handle, read_only=True, data_only=True, keep_links=False)
+        self.sheet_path: str | None = None
+
+    def read_strings(self) -> None:
+        """``openpyxl.reader.strings.read_string_table``, with plain strings read directly."""
+        found = self.package.find(SHARED_STRINGS)
+        if found is None:
+            return
+        strings = []
+        with self.archive.open(found.PartName[1:]) as source:
+            for _event, node in iterparse(source):
+                if node.tag == _SI:
+                    strings.append(_text_of(node).replace("x005F_", ""))
+                    node.clear()
+        self.shared_strings = strings
+
+    def read_worksheets(self) -> None:
+        """The first worksheet, as ``load_workbook(...).worksheets[0]`` would be (chart sheets and
+        sheets missing from the file passed over)."""
+        for _sheet, rel in self.parser.find_sheets():
+            if rel.target in self.valid_files and "chartsheet" not in rel.Type:
+                self.sheet_path = rel.target
+                return
 
 
-def _count_sheet_rows(source: IO[bytes], shared: Sequence[Any]) -> int:
-    """Rows of a sheet's XML with a cell not blank (as ``_blank`` judges), the header's excepted."""
-    rows = 0
-    for _event, element in ElementTree.iterparse(source, events=("end",)):
-        if element.tag != f"{_MAIN}row":
+_MAIN = f"{{{SHEET_MAIN_NS}}}"
+_SI, _T, _ROW, _V, _IS = (f"{_MAIN}{tag}" for tag in ("si", "t", "row", "v", "is"))
+_COORDINATE = re.compile(r"([A-Z]{1,3})[0-9]+")
+_COLUMNS: dict[str, int] = {}
+
+
+def _text_of(node: Any) -> str:
+    """A string item's text, as openpyxl's ``Text.from_tree(node).content`` gives it."""
+    if len(node) == 1 and node[0].tag == _T and not len(node[0]):
+        return node[0].text or ""  # one plain run: by far the most common
+    return str(Text.from_tree(node).content)
+
+
+def _column(coordinate: str) -> int:
+    match = _COORDINATE.fullmatch(coordinate)
+    if match is None:
+        return coordinate_to_tuple(coordinate)[1]  # as openpyxl reads it (or fails)
+    letters = match.group(1)
+    found = _COLUMNS.get(letters)
+    if found is None:
+        found = _COLUMNS[letters] = coordinate_to_tuple(coordinate)[1]
+    return found
+
+
+def _sheet_rows(source: IO[bytes], book: _Book) -> Iterator[list[Any]]:
+    """The sheet's rows as openpyxl's read-only sheet gives them after ``reset_dimensions()``
+    with ``iter_rows(values_only=True)``: a row missing from the file as an empty row, each row as
+    wide as its last cell, values as openpyxl makes them (shared and inline strings, numbers, dates
+    by the cell's number format, booleans, formulas' cached values, error codes). The same values
+    for a fraction of the work: a cell is read without building openpyxl's per-cell objects."""
+    shared = book.shared_strings
+    wb: Any = book.wb
+    epoch, date_formats, timedelta_formats = wb.epoch, wb._date_formats, wb._timedelta_formats
+    counter = 1  # the next row to give
+    row_counter = 0
+    for _event, element in iterparse(source):
+        if element.tag != _ROW:
             continue
-        for cell in element.iter(f"{_MAIN}c"):
-            kind = cell.get("t")
-            if kind == "inlineStr":
-                text = "".join(t.text or "" for t in cell.iter(f"{_MAIN}t"))
-            else:
-                value = cell.find(f"{_MAIN}v")
-                text = value.text if value is not None and value.text is not None else ""
-                if kind == "s" and text:
-                    text = str(shared[int(text)])
-            if text.strip():
-                rows += 1
-                break
+        r = element.get("r")
+        if r is None:
+            row_counter += 1
+        else:
+            try:
+                row_counter = int(r)
+            except ValueError:
+                number = float(r)
+                if not number.is_integer():
+                    raise ValueError(f"{r} is not a valid row number") from None
+                row_counter = int(number)
+        column = 0
+        cells: list[tuple[int, Any]] = []
+        for cell in element:
+            data_type = cell.get("t", "n")
+            coordinate = cell.get("r")
+            style: Any = cell.get("s", 0)
+            if style:
+                style = int(style)
+            value: Any = None if data_type == "inlineStr" else (cell.findtext(_V, None) or None)
+            column = _column(coordinate) if coordinate else column + 1
+            if value is not None:
+                if data_type == "n":
+                    value = _cast_number(value)
+                    if style in date_formats:
+                        try:
+                            value = from_excel(value, epoch, timedelta=style in timedelta_formats)
+                        except (OverflowError, ValueError):
+                            value = "#VALUE!"
+                elif data_type == "s":
+                    value = shared[int(value)]
+                elif data_type == "b":
+                    value = bool(int(value))
+                elif data_type == "d":
+                    value = from_ISO8601(value)
+            elif data_type == "inlineStr":
+                child = cell.find(_IS)
+                if child is not None:
+                    value = _text_of(child)
+            cells.append((column, value))
         element.clear()
-    return max(rows - 1, 0)  # the first row holding anything is the header
+        while counter < row_counter:  # rows the file leaves out
+            counter += 1
+            yield []
+        if counter == row_counter:  # a row out of order is passed over, as openpyxl does
+            counter += 1
+            if not cells:
+                yield []
+                continue
+            width = cells[-1][0]
+            values: list[Any] = [None] * width
+            for at, value in cells:
+                if 1 <= at <= width:
+                    values[at - 1] = value
+            yield values
 
 
 def cell_text(value: Any) -> str:

@@ -8,9 +8,10 @@ from collections.abc import Sequence
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import func, insert, or_, select, update
+from sqlalchemy import func, or_, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from app.kit.bulk_create import copy_rows
 from app.kit.imports.models import ImportBatch, ImportRow, ImportStatus, ImportTemplate, RowAction
 
 
@@ -82,9 +83,8 @@ async def add_counts(
 
 
 async def add_rows(session: AsyncSession, rows: Sequence[dict[str, Any]]) -> None:
-    """A chunk's ``import_rows`` lines in one statement."""
-    if rows:
-        await session.execute(insert(ImportRow), list(rows))
+    """A chunk's ``import_rows`` lines in one statement (a COPY)."""
+    await copy_rows(session, ImportRow, rows)
 
 
 async def touched(session: AsyncSession, batch_id: uuid.UUID) -> tuple[set[uuid.UUID], dict[uuid.UUID, int]]:

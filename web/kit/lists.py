@@ -230,6 +230,7 @@ class ListQuery:
     kept: dict[str, str] = field(default_factory=dict)  # valid params, for links and the URL
     problems: list[str] = field(default_factory=list)
     parsed: Parsed | None = None
+    defaults: Mapping[str, str] = field(default_factory=dict)  # a filter's value when none is given
 
     @property
     def trashed(self) -> bool:
@@ -237,8 +238,9 @@ class ListQuery:
 
     @property
     def filtered(self) -> bool:
-        """Any condition besides the view (recycle bin), sort and size."""
-        return any(k not in ("trashed", "sort", "dir", "size", "view") for k in self.kept)
+        """Any condition besides the view (recycle bin), sort, size and the defaulted choices (staff on
+        staff or not, which pool: each is a view of the list, not a narrowing of it)."""
+        return any(k not in ("trashed", "sort", "dir", "size", "view", *self.defaults) for k in self.kept)
 
     def url(self, **changes: Any) -> str:
         params = {**self.kept, **{k: (str(v) if v is not None else None) for k, v in changes.items()}}
@@ -311,12 +313,19 @@ def parse_list_query(
     size_max: int,
     definitions: Sequence[Any] = (),
     custom_label: Callable[[Any], str] | None = None,
+    defaults: Mapping[str, str] | None = None,
 ) -> ListQuery:
-    """The query string through the entity's filter spec, plus sort, page size and page position."""
-    if spec.defaults:
-        params = _Defaulted(params, spec.defaults)
-    parsed = spec.filters.from_params(params, definitions)
-    for name, value in spec.defaults.items():
+    """The query string through the entity's filter spec, plus sort, page size and page position;
+    ``defaults`` (else the spec's) fill the filters the URL does not give."""
+    defaults = spec.defaults if defaults is None else defaults
+    parsed = spec.filters.from_params(_Defaulted(params, defaults) if defaults else params, definitions)
+    refused = {parsed.given[e.field][0] for e in parsed.errors if e.field in parsed.given} & set(defaults)
+    if refused:
+        # A bad value of a defaulted filter is ignored like any other: the default applies.
+        again = spec.filters.from_params(_Defaulted(params, defaults, ignore=refused), definitions)
+        again.errors, again.given = parsed.errors, parsed.given
+        parsed = again
+    for name, value in defaults.items():
         if parsed.kept.get(name) == value:
             parsed.kept.pop(name)  # the default is no condition of the reader's (links stay short)
     problems: list[str] = []
@@ -387,24 +396,30 @@ def parse_list_query(
         kept=kept,
         problems=problems,
         parsed=parsed,
+        defaults=defaults,
     )
 
 
 class _Defaulted:
     """Query parameters with a list's defaults for the names the URL does not give."""
 
-    def __init__(self, params: Any, defaults: Mapping[str, str]) -> None:
+    def __init__(self, params: Any, defaults: Mapping[str, str], ignore: set[str] | None = None) -> None:
         self.params = params
         self.defaults = defaults
+        self.ignore = ignore or set()  # given, but refused: the default instead
 
     def get(self, name: str, default: Any = None) -> Any:
-        value = self.params.get(name)
+        value = None if name in self.ignore else self.params.get(name)
         if value is None:
             return self.defaults.get(name, default)
         return value
 
     def getall(self, name: str, default: Any = None) -> list[Any]:
-        found = list(self.params.getall(name, [])) if hasattr(self.params, "getall") else []
+        found = (
+            list(self.params.getall(name, []))
+            if hasattr(self.params, "getall") and name not in self.ignore
+            else []
+        )
         if not found and name in self.defaults:
             return [self.defaults[name]]
         return found
@@ -577,7 +592,7 @@ class ListView:
                 else:
                     # Records to choose from (a team, a warehouse), or the entity's own tags.
                     choices = list(self.options.get(f.name, ()))
-                default = self.spec.defaults.get(f.query_name)
+                default = self.query.defaults.get(f.query_name)
                 fields.append(
                     {
                         "kind": "select",
@@ -592,7 +607,8 @@ class ListView:
 
     @property
     def active_filters(self) -> int:
-        return sum(1 for k in self.query.kept if k not in ("trashed", "sort", "dir", "size", "view"))
+        ignored = ("trashed", "sort", "dir", "size", "view", *self.query.defaults)
+        return sum(1 for k in self.query.kept if k not in ignored)
 
 
 async def open_list(
@@ -602,11 +618,14 @@ async def open_list(
     spec: ListSpec,
     target: type,
     fetch: Callable[..., Awaitable[Page[Any]]],
+    defaults: Mapping[str, str] | None = None,
     **extra: Any,
 ) -> ListView:
     """The list a request asks for: its query checked, its page loaded, its saved views (when the
-    list has them); ``extra`` goes to the ``ListView`` (``options``, ``staff``, ``names``)."""
-    query = parse_list_query(spec, target, request.query_params, request.app.state.settings.page_size_max)
+    list has them); ``defaults``: filter values that depend on the data (the first pool), else the
+    spec's; ``extra`` goes to the ``ListView`` (``options``, ``staff``, ``names``)."""
+    size_max = request.app.state.settings.page_size_max
+    query = parse_list_query(spec, target, request.query_params, size_max, defaults=defaults)
     found = await load_page(query, fetch)
     return ListView(
         spec=spec,

@@ -20,6 +20,7 @@ from sqlalchemy import ColumnElement, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from app.customers.models import Customer
+from app.domain import ValidationFailed
 from app.kit import attachments
 from app.kit.attachments import AttachmentRule, Upload
 from app.kit.conditions import search_conditions, state_condition
@@ -97,7 +98,7 @@ class ContractService(EntityService[Contract]):
                     model.id == ref, model.deleted_at.is_(None), OwnerScope().condition(model, owners)
                 )
             )
-            if found is None or found != customer_id:
+            if found is None or (customer_id is not None and found != customer_id):
                 errors.add(name, code, "is not one of this customer's that you can see")
         starts, ends = now("starts_on"), now("ends_on")
         if isinstance(starts, date) and isinstance(ends, date) and ends < starts:
@@ -110,6 +111,25 @@ class ContractService(EntityService[Contract]):
             if await self.session.scalar(query.limit(1)) is not None:
                 errors.add("number", "duplicate_number", "another contract has this number")
         errors.raise_if_any()
+
+    async def clean(self, raw: Mapping[str, Any], record: Any = None) -> Any:
+        """The kit's checks, and when a field is bad, the contract's own rules on the fields that
+        are good too (a negative amount and an end before the start are told at once)."""
+        try:
+            return await super().clean(raw, record)
+        except ValidationFailed as exc:
+            bad = {e.field.split(".")[0] for e in exc.errors}
+            values = self.fields.collect(
+                {k: v for k, v in raw.items() if k in self.fields.types},
+                creating=record is None,
+                errors=Errors(),
+            )
+            try:
+                await self._check({k: v for k, v in values.items() if k not in bad}, record)
+            except ValidationFailed as more:
+                extra = [e for e in more.errors if e.field not in bad]
+                raise ValidationFailed([*exc.errors, *extra]) from exc
+            raise
 
     async def before_create(self, values: dict[str, Any]) -> None:
         await self._check(values, None)

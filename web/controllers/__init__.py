@@ -72,7 +72,8 @@ from web.controllers.orders import OrdersController  # noqa: E402
 
 ROUTES += [OrdersController]
 
-from web.controllers.opportunities import ContractsController, OpportunitiesController  # noqa: E402
+from web.controllers.contracts import ContractsController  # noqa: E402
+from web.controllers.opportunities import OpportunitiesController  # noqa: E402
 
 ROUTES += [OpportunitiesController, ContractsController]
 

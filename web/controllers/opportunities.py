@@ -1,6 +1,7 @@
 """The pipeline pages: the kanban board (drag a card to another stage; on a phone, a stage select),
-the list, a deal with its products, stage history and moves, turning a won deal into an order, the
-forecast against the targets (managers set them there), and the contracts list.
+the list, a deal with its products, stage history and moves, turning a won deal into an order, and the
+forecast against the targets (managers set them there). Contracts have their own pages
+(web/controllers/contracts.py).
 
 Thin: parse the query or form, call the services, render. A refused move answers 422 with the
 reason: the board's script puts the card back where it was and shows the reason; without script the
@@ -21,7 +22,7 @@ from app.domain import Actor, ValidationFailed
 from app.i18n import gettext as _
 from app.inventory.service import WarehouseService
 from app.opportunities.contracts import ContractService, contract_conditions
-from app.opportunities.entity import CONTRACT, OPPORTUNITIES_MANAGE, OPPORTUNITY
+from app.opportunities.entity import OPPORTUNITIES_MANAGE, OPPORTUNITY
 from app.opportunities.forecast import SalesTargets, add_months
 from app.opportunities.service import OpportunityService, opportunity_conditions, weighted
 from app.workflows.errors import GuardFailed, NotAllowedTransition, refusal_text
@@ -38,6 +39,14 @@ def _version(data: FormData) -> int:
         return int(data.get("version") or 0)
     except ValueError:
         return 0
+
+
+async def _contracts_of(session: AsyncSession, actor: Actor, deal_id: uuid.UUID) -> list[Any] | None:
+    """The deal's contracts the actor can see (None: they may not read contracts)."""
+    if not actor.can("contracts:read"):
+        return None
+    found = await ContractService(session, actor).page(contract_conditions(opportunity_id=deal_id), first=20)
+    return list(found.items)
 
 
 class OpportunitiesController(Controller):
@@ -202,6 +211,8 @@ class OpportunitiesController(Controller):
             stays=await service.history(deal),
             warehouses=warehouses,
             can_edit=actor.can("opportunities:edit"),
+            contracts=await _contracts_of(db_session, actor, deal.id),
+            can_contract=actor.can("contracts:create") and deal.deleted_at is None,
             problem=problem,
         )
         return Template("opportunities/detail.html", context=ctx, status_code=status_code)
@@ -331,37 +342,3 @@ class OpportunitiesController(Controller):
                 status_code=422,
             )
         return Redirect("/opportunities/forecast", status_code=303)
-
-
-class ContractsController(Controller):
-    path = "/contracts"
-    exception_handlers = DOMAIN_ERROR_HANDLERS
-
-    @get("/", operation_id="ContractListPage", name="contracts.list")
-    async def list_page(
-        self, request: Request[Any, Any, Any], db_session: AsyncSession, actor: Actor
-    ) -> Template:
-        """Contracts the actor can see, newest first; search by number, title or note."""
-        q = (request.query_params.get("q") or "").strip()
-        after = request.query_params.get("after") or None
-        service = ContractService(db_session, actor)
-        problems: list[str] = []
-        try:
-            found = await service.page(contract_conditions(search=q), first=20, after=after)
-        except ValidationFailed:
-            problems.append(_("Nothing matches these filters."))
-            found = await service.page(first=20)
-        deals = OpportunityService(db_session, actor)
-        names = await deals.names(found.items)  # type: ignore[arg-type]  # contracts name their customer alike
-        ctx = page(
-            request,
-            actor,
-            nav="contracts",
-            q=q,
-            contracts=found,
-            names=names,
-            statuses=await service.statuses(_locale(request)),
-            problems=problems,
-            spec=CONTRACT,
-        )
-        return Template("contracts/list.html", context=ctx)

@@ -1,0 +1,399 @@
+"""The contract pages: the list, a contract (its fields, status with the moves it may make, the
+customer, opportunity and order it belongs to, its files), the new and edit forms, and the tenant's
+expiry notice period.
+
+Thin: parse the query or form, call ``ContractService`` (and ``app.opportunities.expiry``), render.
+A refused form answers 422 with a message at each field and everything typed kept; a form opened
+before someone else saved answers 409 naming who and when, still with what was typed.
+"""
+
+from __future__ import annotations
+
+import uuid
+from typing import Annotated, Any
+
+from litestar import Controller, Request, get, post
+from litestar.enums import RequestEncodingType
+from litestar.params import Body
+from litestar.response import Redirect, Stream, Template
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from app.accounts.permissions import SETTINGS_MANAGE
+from app.domain import Actor, ValidationFailed, VersionConflict
+from app.http.auth import current_tenant
+from app.i18n import gettext as _
+from app.i18n import locale_var
+from app.opportunities import expiry
+from app.opportunities.contracts import CONTRACT_FILES, ContractService, contract_conditions
+from app.opportunities.entity import CONTRACT
+from app.workflows.errors import GuardFailed, NotAllowedTransition, refusal_text
+from web.controllers.common import DOMAIN_ERROR_HANDLERS, FormData, is_htmx, page
+from web.kit.files import download, read_uploads
+from web.kit.forms import messages
+from web.templating import fmt_datetime
+
+MultipartData = Annotated[dict[str, Any], Body(media_type=RequestEncodingType.MULTI_PART)]
+FORM_FIELDS = (
+    "number",
+    "title",
+    "customer_id",
+    "opportunity_id",
+    "order_id",
+    "amount",
+    "signed_on",
+    "starts_on",
+    "ends_on",
+    "note",
+)
+
+
+def _version(data: dict[str, Any]) -> int:
+    raw = str(data.get("version") or "")
+    return int(raw) if raw.isdigit() and len(raw) < 10 else -1
+
+
+def _typed(data: dict[str, Any]) -> dict[str, str]:
+    return {k: str(data.get(k) or "") for k in (*FORM_FIELDS, "version")}
+
+
+def _raw(data: dict[str, Any]) -> dict[str, Any]:
+    return {k: (str(data.get(k) or "")).strip() or None for k in FORM_FIELDS}
+
+
+def _conflict_text(exc: VersionConflict) -> str:
+    return _("%(who)s changed this record at %(when)s, after you opened the form.") % {
+        "who": exc.changed_by or _("Someone"),
+        "when": fmt_datetime(exc.changed_at),
+    }
+
+
+def _file_errors(exc: ValidationFailed) -> dict[str, str]:
+    errors = messages(CONTRACT, exc)
+    found = {k: v for k, v in errors.items() if not k.startswith("attachments")}
+    files = [v for k, v in errors.items() if k.startswith("attachments")]
+    if files:
+        found["attachments"] = "；".join(dict.fromkeys(files))
+    return found
+
+
+class ContractsController(Controller):
+    path = "/contracts"
+    exception_handlers = DOMAIN_ERROR_HANDLERS
+
+    # -- the list --------------------------------------------------------------------------------
+
+    async def _list(
+        self,
+        request: Request[Any, Any, Any],
+        db_session: AsyncSession,
+        actor: Actor,
+        *,
+        remind_errors: dict[str, str] | None = None,
+        remind_typed: str | None = None,
+        status_code: int = 200,
+    ) -> Template:
+        q = (request.query_params.get("q") or "").strip()
+        after = request.query_params.get("after") or None
+        service = ContractService(db_session, actor)
+        problems: list[str] = []
+        try:
+            found = await service.page(contract_conditions(search=q), first=20, after=after)
+        except ValidationFailed:
+            problems.append(_("Nothing matches these filters."))
+            found = await service.page(first=20)
+        days = await expiry.remind_days(db_session)
+        ctx = page(
+            request,
+            actor,
+            nav="contracts",
+            q=q,
+            contracts=found,
+            names=await service.linked(found.items),
+            statuses=await service.statuses(locale_var.get()),
+            problems=problems,
+            spec=CONTRACT,
+            can_create=actor.can("contracts:create"),
+            can_set_reminders=actor.can(SETTINGS_MANAGE),
+            remind_days=remind_typed if remind_typed is not None else str(days),
+            remind_errors=remind_errors or {},
+        )
+        return Template("contracts/list.html", context=ctx, status_code=status_code)
+
+    @get("/", operation_id="ContractListPage", name="contracts.list")
+    async def list_page(
+        self, request: Request[Any, Any, Any], db_session: AsyncSession, actor: Actor
+    ) -> Template:
+        """Contracts the actor can see, newest first; search by number, title or note."""
+        return await self._list(request, db_session, actor)
+
+    # -- the form --------------------------------------------------------------------------------
+
+    async def _form(
+        self,
+        request: Request[Any, Any, Any],
+        db_session: AsyncSession,
+        actor: Actor,
+        *,
+        form: dict[str, str],
+        record: Any = None,
+        errors: dict[str, str] | None = None,
+        conflict: str | None = None,
+        status_code: int = 200,
+    ) -> Template:
+        service = ContractService(db_session, actor)
+        customers = await service.customer_choices()
+        chosen = form.get("customer_id") or ""
+        if chosen and chosen not in {str(i) for i, _n in customers}:
+            # The contract's own customer, even when it is not among the recent ones.
+            linked = await service.linked([record] if record is not None else [])
+            if record is not None and str(record.customer_id) == chosen:
+                customers.insert(0, (record.customer_id, linked.get(record.customer_id, chosen)))
+        ctx = page(
+            request,
+            actor,
+            nav="contracts",
+            c=record,
+            form=form,
+            customers=customers,
+            errors=errors or {},
+            conflict=conflict,
+            spec=CONTRACT,
+        )
+        return Template("contracts/form.html", context=ctx, status_code=status_code)
+
+    @get("/new", operation_id="NewContractPage", name="contracts.new")
+    async def new(self, request: Request[Any, Any, Any], db_session: AsyncSession, actor: Actor) -> Template:
+        """The new-contract form; from an opportunity or order (``?opportunity_id=`` / ``?order_id=``)
+        it starts with that one's customer and amount, or with a chosen customer (``?customer_id=``)."""
+        params = request.query_params
+        form = await ContractService(db_session, actor).prefill(
+            opportunity_id=params.get("opportunity_id"), order_id=params.get("order_id")
+        )
+        if not form and params.get("customer_id"):
+            form = {"customer_id": str(params.get("customer_id"))[:40]}
+        return await self._form(request, db_session, actor, form=form)
+
+    @post("/new", operation_id="CreateContractPage", name="contracts.create")
+    async def create(
+        self, request: Request[Any, Any, Any], db_session: AsyncSession, actor: Actor, data: FormData
+    ) -> Template | Redirect:
+        """Draft a contract; a refusal shows the form again with each message at its field."""
+        try:
+            created = await ContractService(db_session, actor).create(_raw(data))
+        except ValidationFailed as exc:
+            return await self._form(
+                request, db_session, actor, form=_typed(data), errors=messages(CONTRACT, exc), status_code=422
+            )
+        return Redirect(f"/contracts/{created.id}", status_code=303)
+
+    @get("/{contract_id:uuid}/edit", operation_id="EditContractPage", name="contracts.edit")
+    async def edit(
+        self, request: Request[Any, Any, Any], db_session: AsyncSession, actor: Actor, contract_id: uuid.UUID
+    ) -> Template:
+        """The edit form with the contract's values and the version it shows."""
+        service = ContractService(db_session, actor)
+        service.require("edit")
+        record = await service.get(contract_id)
+        form = {k: "" if getattr(record, k) is None else str(getattr(record, k)) for k in FORM_FIELDS}
+        form["version"] = str(record.version)
+        return await self._form(request, db_session, actor, form=form, record=record)
+
+    @post("/{contract_id:uuid}/edit", operation_id="UpdateContractPage", name="contracts.update")
+    async def update(
+        self,
+        request: Request[Any, Any, Any],
+        db_session: AsyncSession,
+        actor: Actor,
+        contract_id: uuid.UUID,
+        data: FormData,
+    ) -> Template | Redirect:
+        """Save the edit, given the version the form showed; a stale form is refused (409) with what
+        was typed, naming who saved in between (saving again then overwrites knowingly)."""
+        service = ContractService(db_session, actor)
+        try:
+            await service.update(contract_id, _version(data), _raw(data))
+        except ValidationFailed as exc:
+            await db_session.rollback()
+            record = await service.get(contract_id)
+            return await self._form(
+                request,
+                db_session,
+                actor,
+                form=_typed(data),
+                record=record,
+                errors=messages(CONTRACT, exc),
+                status_code=422,
+            )
+        except VersionConflict as exc:
+            await db_session.rollback()
+            record = await service.get(contract_id)
+            form = {**_typed(data), "version": str(record.version)}
+            return await self._form(
+                request,
+                db_session,
+                actor,
+                form=form,
+                record=record,
+                conflict=_conflict_text(exc),
+                status_code=409,
+            )
+        return Redirect(f"/contracts/{contract_id}", status_code=303)
+
+    # -- a contract ------------------------------------------------------------------------------
+
+    async def _detail(
+        self,
+        request: Request[Any, Any, Any],
+        db_session: AsyncSession,
+        actor: Actor,
+        contract_id: uuid.UUID,
+        *,
+        problem: str | None = None,
+        errors: dict[str, str] | None = None,
+        status_code: int = 200,
+    ) -> Template:
+        service = ContractService(db_session, actor)
+        record = await service.get(contract_id)
+        locale = locale_var.get()
+        statuses = await service.statuses(locale)
+        ctx = page(
+            request,
+            actor,
+            nav="contracts",
+            c=record,
+            names=await service.linked([record]),
+            status=statuses.get(record.status, record.status),
+            moves=await service.moves(record, locale) if record.deleted_at is None else [],
+            can_edit=actor.can("contracts:edit") and record.deleted_at is None,
+            files=list(enumerate(record.attachments or [])),
+            rule=CONTRACT_FILES,
+            problem=problem,
+            errors=errors or {},
+        )
+        return Template("contracts/detail.html", context=ctx, status_code=status_code)
+
+    @get("/{contract_id:uuid}", operation_id="ContractPage", name="contracts.detail")
+    async def detail(
+        self, request: Request[Any, Any, Any], db_session: AsyncSession, actor: Actor, contract_id: uuid.UUID
+    ) -> Template:
+        """One contract: number, title, dates, amount, status and moves, what it belongs to, files."""
+        return await self._detail(request, db_session, actor, contract_id)
+
+    @post("/{contract_id:uuid}/move", operation_id="MoveContractPage", name="contracts.move")
+    async def move(
+        self,
+        request: Request[Any, Any, Any],
+        db_session: AsyncSession,
+        actor: Actor,
+        contract_id: uuid.UUID,
+        data: FormData,
+    ) -> Template | Redirect:
+        """Move the contract to another status of its workflow, given the version shown."""
+        try:
+            await ContractService(db_session, actor).transition(
+                contract_id, str(data.get("to") or ""), _version(data)
+            )
+        except (NotAllowedTransition, GuardFailed) as exc:
+            reason = refusal_text(exc)
+        except VersionConflict as exc:
+            reason = _conflict_text(exc)
+        else:
+            return Redirect(f"/contracts/{contract_id}", status_code=303)
+        await db_session.rollback()
+        return await self._detail(request, db_session, actor, contract_id, problem=reason, status_code=422)
+
+    # -- files -----------------------------------------------------------------------------------
+
+    @post(
+        "/{contract_id:uuid}/files",
+        operation_id="AttachContractFiles",
+        name="contracts.files.add",
+        request_max_body_size=CONTRACT_FILES.body_limit(),
+    )
+    async def attach(
+        self,
+        request: Request[Any, Any, Any],
+        db_session: AsyncSession,
+        actor: Actor,
+        contract_id: uuid.UUID,
+        data: MultipartData,
+    ) -> Template | Redirect:
+        """Add files (at most ten of 20 MB in all); a refusal names the problem at the file input."""
+        try:
+            await ContractService(db_session, actor).attach(
+                current_tenant(request).schema_name, contract_id, _version(data), await read_uploads(data)
+            )
+        except ValidationFailed as exc:
+            await db_session.rollback()
+            return await self._detail(
+                request, db_session, actor, contract_id, errors=_file_errors(exc), status_code=422
+            )
+        except VersionConflict as exc:
+            await db_session.rollback()
+            errors = {"attachments": _conflict_text(exc) + " " + _("Choose the files again.")}
+            return await self._detail(request, db_session, actor, contract_id, errors=errors, status_code=409)
+        if is_htmx(request):
+            return await self._detail(request, db_session, actor, contract_id)
+        return Redirect(f"/contracts/{contract_id}#files", status_code=303)
+
+    @get(
+        "/{contract_id:uuid}/files/{index:int}",
+        operation_id="ContractFile",
+        name="contracts.files.get",
+    )
+    async def file(
+        self,
+        request: Request[Any, Any, Any],
+        db_session: AsyncSession,
+        actor: Actor,
+        contract_id: uuid.UUID,
+        index: int,
+    ) -> Stream:
+        """One file of a contract the actor can see, as a download."""
+        item, handle = await ContractService(db_session, actor).open_file(
+            current_tenant(request).schema_name, contract_id, index
+        )
+        return download(item, handle)
+
+    @post(
+        "/{contract_id:uuid}/files/delete", operation_id="RemoveContractFile", name="contracts.files.delete"
+    )
+    async def remove_file(
+        self,
+        request: Request[Any, Any, Any],
+        db_session: AsyncSession,
+        actor: Actor,
+        contract_id: uuid.UUID,
+        data: FormData,
+    ) -> Template | Redirect:
+        """Remove one file (named by its stored name), given the version shown."""
+        try:
+            await ContractService(db_session, actor).detach(
+                current_tenant(request).schema_name, contract_id, _version(data), str(data.get("file") or "")
+            )
+        except VersionConflict as exc:
+            await db_session.rollback()
+            errors = {"attachments": _conflict_text(exc)}
+            return await self._detail(request, db_session, actor, contract_id, errors=errors, status_code=409)
+        return Redirect(f"/contracts/{contract_id}#files", status_code=303)
+
+    # -- the notice period -----------------------------------------------------------------------
+
+    @post("/reminders", operation_id="SetContractReminderDays", name="contracts.reminders")
+    async def reminders(
+        self, request: Request[Any, Any, Any], db_session: AsyncSession, actor: Actor, data: FormData
+    ) -> Template | Redirect:
+        """Set how many days before its end a contract's owner is told (settings:manage)."""
+        try:
+            await expiry.set_remind_days(db_session, actor, data.get("remind_days"))
+        except ValidationFailed as exc:
+            await db_session.rollback()
+            return await self._list(
+                request,
+                db_session,
+                actor,
+                remind_errors=messages(CONTRACT, exc),
+                remind_typed=str(data.get("remind_days") or "")[:10],
+                status_code=422,
+            )
+        return Redirect("/contracts", status_code=303)

@@ -6,14 +6,13 @@ import uuid
 from typing import Any
 
 import strawberry
-from strawberry.types import Info
+from sqlalchemy.ext.asyncio import AsyncSession
 
-from app.domain import DomainError
+from app.domain import Actor, DomainError
 from app.followups.service import FollowUpService, TaskService
 from app.followups.worklist import work_list
-from app.graphql.context import GraphQLContext
-from app.graphql.errors import client_error, error_type
-from app.graphql.kit import mutate, read_only_refusal, record_id, values_of
+from app.graphql.errors import client_error
+from app.graphql.kit import EntityFace, KitInfo, mutate, query, record_id, shown, values_of
 from app.graphql.pagination import Edge, PageInfo
 from app.graphql.types.followups import (
     CreateTaskInput,
@@ -37,8 +36,6 @@ from app.graphql.types.followups import (
 from app.kit.paging import Order, Page, encode_cursor
 from app.notifications import service as notifications
 
-KitInfo = Info[GraphQLContext, None]
-
 
 def _edges(page: Page[Any], order: Order, node: Any) -> dict[str, Any]:
     edges = [Edge(cursor=encode_cursor(r, order), node=node(r)) for r in page.items]
@@ -55,19 +52,10 @@ def _edges(page: Page[Any], order: Order, node: Any) -> dict[str, Any]:
     }
 
 
-def _follow_up(record: Any) -> FollowUpPayload:
-    return FollowUpPayload(follow_up=FollowUp.from_model(record))
-
-
-def _task(record: Any) -> TaskPayload:
-    return TaskPayload(task=Task.from_model(record))
-
-
-def _changes(data: Any) -> dict[str, Any]:
-    values = values_of(data)
-    values.pop("id", None)
-    values.pop("version", None)
-    return values
+FOLLOW_UPS = EntityFace(
+    "follow_up", FollowUpService, shown(FollowUp.from_model), lambda f: FollowUpPayload(follow_up=f)
+)
+TASKS = EntityFace("task", TaskService, shown(Task.from_model), lambda task: TaskPayload(task=task))
 
 
 def _task_values(data: CreateTaskInput) -> dict[str, Any]:
@@ -110,26 +98,16 @@ class FollowUpQueries:
     async def tasks(
         self, info: KitInfo, first: int = 20, after: str | None = None, open: bool = True
     ) -> TaskConnection:
-        context = info.context
-        async with context.db() as session:
-            try:
-                page = await TaskService(session, context.actor).listing(
-                    open_only=open, first=first, after=after
-                )
-            except DomainError as exc:
-                raise client_error(exc) from None
+        page = await query(
+            info, lambda s, a: TaskService(s, a).listing(open_only=open, first=first, after=after)
+        )
         return TaskConnection(**_edges(page, Order("due_at", descending=False), Task.from_model))
 
     @strawberry.field(
         description="The caller's own planned follow-ups and open tasks: overdue, today, upcoming."
     )
     async def work_list(self, info: KitInfo) -> WorkList:
-        context = info.context
-        async with context.db() as session:
-            try:
-                found = await work_list(session, context.actor)
-            except DomainError as exc:
-                raise client_error(exc) from None
+        found = await query(info, work_list)
         return WorkList(
             overdue=work_items(found.overdue),
             today=work_items(found.today),
@@ -140,15 +118,11 @@ class FollowUpQueries:
     async def notifications(
         self, info: KitInfo, first: int = 20, after: str | None = None, unread_only: bool = False
     ) -> NotificationConnection:
-        context = info.context
-        async with context.db() as session:
-            try:
-                page = await notifications.page(
-                    session, context.actor, first=first, after=after, unread_only=unread_only
-                )
-                unread = await notifications.unread_count(session, context.actor)
-            except DomainError as exc:
-                raise client_error(exc) from None
+        async def load(session: AsyncSession, actor: Actor) -> tuple[Page[Any], int]:
+            page = await notifications.page(session, actor, first=first, after=after, unread_only=unread_only)
+            return page, await notifications.unread_count(session, actor)
+
+        page, unread = await query(info, load)
         return NotificationConnection(**_edges(page, Order(), Notification.from_model), unread_count=unread)
 
 
@@ -158,35 +132,25 @@ class FollowUpMutations:
         description="Log a follow-up with a customer; nextAt plans the next one (reminded then)."
     )
     async def log_follow_up(self, info: KitInfo, input: LogFollowUpInput) -> FollowUpMutationResult:
-        return await mutate(info, lambda s, a: FollowUpService(s, a).create(values_of(input)), _follow_up)
+        return await FOLLOW_UPS.create(info, input)
 
     @strawberry.mutation(description="Change some fields of a follow-up, given the version you read.")
     async def update_follow_up(self, info: KitInfo, input: UpdateFollowUpInput) -> FollowUpMutationResult:
-        return await mutate(
-            info,
-            lambda s, a: FollowUpService(s, a).update(
-                record_id(input.id, "follow_up"), input.version, _changes(input)
-            ),
-            _follow_up,
-        )
+        return await FOLLOW_UPS.update(info, input)
 
     @strawberry.mutation(description="Delete a follow-up (it stops being reminded of).")
     async def delete_follow_up(self, info: KitInfo, id: strawberry.ID) -> FollowUpMutationResult:
-        return await mutate(
-            info, lambda s, a: FollowUpService(s, a).delete(record_id(id, "follow_up")), _follow_up
-        )
+        return await FOLLOW_UPS.delete(info, id)
 
     @strawberry.mutation(description="Create a task; an assignee other than the caller is notified.")
     async def create_task(self, info: KitInfo, input: CreateTaskInput) -> TaskMutationResult:
-        return await mutate(info, lambda s, a: TaskService(s, a).create(_task_values(input)), _task)
+        return await TASKS.run(info, lambda tasks: tasks.create(_task_values(input)))
 
     @strawberry.mutation(
         description="Mark a task done, given the version you read (done twice is done once)."
     )
     async def complete_task(self, info: KitInfo, id: strawberry.ID, version: int) -> TaskMutationResult:
-        return await mutate(
-            info, lambda s, a: TaskService(s, a).complete(record_id(id, "task"), version), _task
-        )
+        return await TASKS.run(info, lambda tasks: tasks.complete(TASKS.id_of(id), version))
 
     @strawberry.mutation(
         description="Mark the caller's notifications read: those listed, or all of them without ids. "
@@ -195,9 +159,6 @@ class FollowUpMutations:
     async def mark_notifications_read(
         self, info: KitInfo, ids: list[strawberry.ID] | None = None
     ) -> MarkNotificationsReadResult:
-        context = info.context
-        if refusal := read_only_refusal(context.actor):
-            return refusal
         wanted: list[uuid.UUID] | None = None
         if ids is not None:
             wanted = []
@@ -206,10 +167,11 @@ class FollowUpMutations:
                     wanted.append(uuid.UUID(str(raw)))
                 except ValueError:
                     continue  # a malformed id names no notification of the caller's
-        async with context.db() as session:
-            try:
-                marked = await notifications.mark_read(session, context.actor, wanted)
-                unread = await notifications.unread_count(session, context.actor)
-            except DomainError as exc:
-                return error_type(exc)  # type: ignore[return-value]
-        return MarkNotificationsReadPayload(marked=marked, unread_count=unread)
+
+        async def run(session: AsyncSession, actor: Actor) -> tuple[int, int]:
+            marked = await notifications.mark_read(session, actor, wanted)
+            return marked, await notifications.unread_count(session, actor)
+
+        return await mutate(
+            info, run, lambda done: MarkNotificationsReadPayload(marked=done[0], unread_count=done[1])
+        )

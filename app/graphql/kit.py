@@ -245,8 +245,9 @@ class EntityFace:
     its service, how records are shown and how a shown record travels in a mutation's payload.
 
     ``page`` is the list query, ``one`` the by-id query, ``create``/``update`` the mutations taking
-    an ``input`` (its ``children`` lists as dicts), ``run`` any other verb of the service as a
-    mutation, ``transition`` the verb ``transition_mutation`` runs.
+    an ``input`` (its ``children`` lists as dicts), ``delete``/``restore`` those taking an id,
+    ``run`` any other verb of the service as a mutation, ``transition`` the verb
+    ``transition_mutation`` runs.
     """
 
     key: str
@@ -304,6 +305,12 @@ class EntityFace:
         return await self.run(
             info, lambda service: service.update(self.id_of(input.id), input.version, self.values(input))
         )
+
+    async def delete(self, info: KitInfo, id: Any) -> Any:
+        return await self.run(info, lambda service: service.delete(self.id_of(id)))
+
+    async def restore(self, info: KitInfo, id: Any) -> Any:
+        return await self.run(info, lambda service: service.restore(self.id_of(id)))
 
     async def transition(
         self, session: AsyncSession, actor: Actor, id: uuid.UUID, to: str, version: int, note: str | None

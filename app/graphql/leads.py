@@ -2,18 +2,24 @@
 
 from __future__ import annotations
 
-import uuid
 from typing import Any
 
 import strawberry
 from sqlalchemy.ext.asyncio import AsyncSession
-from strawberry.types import Info
 
-from app.domain import Actor, DomainError, FieldError, ValidationFailed
-from app.graphql.context import GraphQLContext
-from app.graphql.errors import client_error
-from app.graphql.kit import mutate, record_id, values_of
-from app.graphql.pagination import Edge, PageInfo
+from app.domain import Actor
+from app.graphql.kit import (
+    EntityFace,
+    KitInfo,
+    connection,
+    from_record,
+    input_values,
+    mutate,
+    optional_id,
+    query,
+    record_id,
+    shown,
+)
 from app.graphql.types.customers import Customer
 from app.graphql.types.leads import (
     ConvertLeadPayload,
@@ -31,30 +37,19 @@ from app.graphql.types.leads import (
     PoolCustomerConnection,
     UpdateLeadInput,
 )
-from app.kit.paging import Page
 from app.leads.fields import LeadSource
 from app.leads.pools import PoolService
 from app.leads.service import LeadService, lead_conditions
 
-KitInfo = Info[GraphQLContext, None]
+
+def _lead_values(data: Any) -> dict[str, Any]:
+    values = input_values(data)
+    if "status" in values and values["status"] is not None:
+        values["status"] = values["status"].value
+    return values
 
 
-def _optional_id(raw: Any, field: str) -> uuid.UUID | None:
-    if raw is None or raw is strawberry.UNSET:
-        return None
-    try:
-        return uuid.UUID(str(raw))
-    except ValueError as exc:
-        raise ValidationFailed([FieldError(field, "invalid_id", "is not a valid id")]) from exc
-
-
-def _page_info(page: Page[Any], after: str | None) -> PageInfo:
-    return PageInfo(
-        has_next_page=page.has_next,
-        has_previous_page=after is not None,
-        start_cursor=None,
-        end_cursor=page.end_cursor,
-    )
+LEADS = EntityFace("lead", LeadService, shown(Lead.from_model), lambda lead: LeadPayload(lead=lead))
 
 
 @strawberry.type
@@ -63,44 +58,32 @@ class LeadQueries:
     async def leads(
         self, info: KitInfo, first: int = 20, after: str | None = None, filter: LeadFilter | None = None
     ) -> LeadConnection:
-        context = info.context
         given = filter or LeadFilter()
-        async with context.db() as session:
-            try:
-                conditions = lead_conditions(
-                    search=given.search,
-                    status=given.status.value if given.status else None,
-                    overdue=given.overdue,
-                )
-                page = await LeadService(session, context.actor).page(conditions, first=first, after=after)
-            except DomainError as exc:
-                raise client_error(exc) from None
-            edges = [Edge(cursor=page.end_cursor or "", node=Lead.from_model(r)) for r in page.items]
-        return LeadConnection(
-            edges=edges,
-            page_info=_page_info(page, after),
-            total_count=page.total,
-            total_count_is_capped=page.total_capped,
+        return await LEADS.page(
+            info,
+            LeadConnection,
+            first,
+            after,
+            lambda session: lead_conditions(
+                search=given.search,
+                status=given.status.value if given.status else None,
+                overdue=given.overdue,
+            ),
         )
 
     @strawberry.field(description="The shared customer pools (公海) and how many customers sit in each.")
     async def pools(self, info: KitInfo) -> list[Pool]:
-        context = info.context
-        async with context.db() as session:
-            try:
-                views = await PoolService(session, context.actor).pools()
-            except DomainError as exc:
-                raise client_error(exc) from None
-            return [
-                Pool(
-                    id=strawberry.ID(str(v.pool.id)),
-                    name=v.pool.name,
-                    team_id=strawberry.ID(str(v.pool.team_id)) if v.pool.team_id else None,
-                    province=v.pool.province,
-                    size=v.size,
-                )
-                for v in views
-            ]
+        views = await query(info, lambda s, a: PoolService(s, a).pools())
+        return [
+            Pool(
+                id=strawberry.ID(str(v.pool.id)),
+                name=v.pool.name,
+                team_id=strawberry.ID(str(v.pool.team_id)) if v.pool.team_id else None,
+                province=v.pool.province,
+                size=v.size,
+            )
+            for v in views
+        ]
 
     @strawberry.field(
         description="Customers in a pool, latest arrivals first, basic data only; first is 1 to 100."
@@ -108,43 +91,13 @@ class LeadQueries:
     async def pool_customers(
         self, info: KitInfo, pool_id: strawberry.ID, first: int = 20, after: str | None = None
     ) -> PoolCustomerConnection:
-        context = info.context
-        async with context.db() as session:
-            try:
-                page = await PoolService(session, context.actor).customers(
-                    record_id(pool_id, "pool"), first=first, after=after
-                )
-            except DomainError as exc:
-                raise client_error(exc) from None
-        edges = [
-            Edge(
-                cursor=page.end_cursor or "",
-                node=PoolCustomer(
-                    id=strawberry.ID(str(c.id)),
-                    name=c.name,
-                    province=c.province,
-                    city=c.city,
-                    last_contact=c.last_contact,
-                    entered_at=c.entered_at,
-                ),
-            )
-            for c in page.items
-        ]
-        return PoolCustomerConnection(
-            edges=edges,
-            page_info=_page_info(page, after),
-            total_count=page.total,
-            total_count_is_capped=page.total_capped,
+        page = await query(
+            info,
+            lambda s, a: PoolService(s, a).customers(record_id(pool_id, "pool"), first=first, after=after),
         )
-
-
-def _lead_values(data: Any) -> dict[str, Any]:
-    values = values_of(data)
-    values.pop("id", None)
-    values.pop("version", None)
-    if "status" in values and values["status"] is not None:
-        values["status"] = values["status"].value
-    return values
+        return connection(
+            PoolCustomerConnection, page, after, (from_record(PoolCustomer, c) for c in page.items)
+        )
 
 
 @strawberry.type
@@ -158,19 +111,15 @@ class LeadMutations:
                 **_lead_values(input),
                 "source": LeadSource.API.value if actor.via == "token" else LeadSource.ADMIN.value,
             }
-            return Lead.from_model(await LeadService(session, actor).create(values))
+            return await LEADS.show(session, actor, await LeadService(session, actor).create(values))
 
-        return await mutate(info, run, lambda lead: LeadPayload(lead=lead))  # type: ignore[no-any-return]
+        return await mutate(info, run, LEADS.payload)
 
     @strawberry.mutation(description="Change a lead, given the version you read.")
     async def update_lead(self, info: KitInfo, input: UpdateLeadInput) -> LeadMutationResult:
-        async def run(session: AsyncSession, actor: Actor) -> Lead:
-            record = await LeadService(session, actor).update(
-                record_id(input.id, "lead"), input.version, _lead_values(input)
-            )
-            return Lead.from_model(record)
-
-        return await mutate(info, run, lambda lead: LeadPayload(lead=lead))  # type: ignore[no-any-return]
+        return await LEADS.run(
+            info, lambda leads: leads.update(LEADS.id_of(input.id), input.version, _lead_values(input))
+        )
 
     @strawberry.mutation(
         description="Give a lead to ownerId, or by the assignment rules when ownerId is null."
@@ -178,13 +127,11 @@ class LeadMutations:
     async def assign_lead(
         self, info: KitInfo, id: strawberry.ID, version: int, owner_id: strawberry.ID | None = None
     ) -> LeadMutationResult:
-        async def run(session: AsyncSession, actor: Actor) -> Lead:
-            owner = _optional_id(owner_id, "owner_id")
-            return Lead.from_model(
-                await LeadService(session, actor).assign(record_id(id, "lead"), version, owner)
-            )
-
-        return await mutate(info, run, lambda lead: LeadPayload(lead=lead), input_prefix=())  # type: ignore[no-any-return]
+        return await LEADS.run(
+            info,
+            lambda leads: leads.assign(LEADS.id_of(id), version, optional_id(owner_id, "owner_id")),
+            input_prefix=(),
+        )
 
     @strawberry.mutation(
         description="Make the lead a customer in one step. A match with an existing customer (撞单) is "
@@ -201,7 +148,7 @@ class LeadMutations:
                 lead=Lead.from_model(done.lead), customer=Customer.from_model(done.customer)
             )
 
-        return await mutate(info, run, lambda payload: payload, input_prefix=())  # type: ignore[no-any-return]
+        return await mutate(info, run, lambda payload: payload, input_prefix=())
 
     @strawberry.mutation(
         description="Claim a customer from a pool, within your cap; someone faster is named."
@@ -211,7 +158,7 @@ class LeadMutations:
             customer = await PoolService(session, actor).claim(record_id(customer_id, "customer"))
             return CustomerMovePayload(customer=Customer.from_model(customer))
 
-        return await mutate(info, run, lambda payload: payload, input_prefix=())  # type: ignore[no-any-return]
+        return await mutate(info, run, lambda payload: payload, input_prefix=())
 
     @strawberry.mutation(description="Release a customer to a pool (poolId, else its home pool).")
     async def release_customer(
@@ -219,8 +166,8 @@ class LeadMutations:
     ) -> CustomerMoveResult:
         async def run(session: AsyncSession, actor: Actor) -> CustomerMovePayload:
             customer = await PoolService(session, actor).release(
-                record_id(customer_id, "customer"), _optional_id(pool_id, "pool_id")
+                record_id(customer_id, "customer"), optional_id(pool_id, "pool_id")
             )
             return CustomerMovePayload(customer=Customer.from_model(customer))
 
-        return await mutate(info, run, lambda payload: payload, input_prefix=())  # type: ignore[no-any-return]
+        return await mutate(info, run, lambda payload: payload, input_prefix=())

@@ -9,7 +9,7 @@ import strawberry
 
 from app.addresses.fields import AddressKind as AddressKindEnum
 from app.graphql.errors import NotFoundError, PermissionDeniedError, ValidationError, VersionConflictError
-from app.graphql.kit import graphql_enum
+from app.graphql.kit import from_record, graphql_enum
 
 AddressKind = graphql_enum(AddressKindEnum, "What an address is for: delivery, installation or billing.")
 
@@ -29,18 +29,7 @@ class Contact:
 
     @classmethod
     def from_model(cls, record: Any) -> Contact:
-        return cls(
-            id=strawberry.ID(str(record.id)),
-            customer_id=strawberry.ID(str(record.customer_id)),
-            name=record.name,
-            title=record.title,
-            mobile=record.mobile,
-            email=record.email,
-            is_primary=record.is_primary,
-            version=record.version,
-            created_at=record.created_at,
-            updated_at=record.updated_at,
-        )
+        return from_record(cls, record)
 
 
 @strawberry.input
@@ -93,21 +82,7 @@ class CustomerAddress:
 
     @classmethod
     def from_model(cls, record: Any) -> CustomerAddress:
-        return cls(
-            id=strawberry.ID(str(record.id)),
-            customer_id=strawberry.ID(str(record.customer_id)),
-            kind=AddressKindEnum(record.kind),
-            recipient=record.recipient,
-            phone=record.phone,
-            province=record.province,
-            city=record.city,
-            district=record.district,
-            detail=record.detail,
-            is_default=record.is_default,
-            version=record.version,
-            created_at=record.created_at,
-            updated_at=record.updated_at,
-        )
+        return from_record(cls, record)
 
 
 @strawberry.input

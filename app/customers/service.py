@@ -33,6 +33,7 @@ from app.customfields import service as custom_fields
 from app.domain import Actor, FieldError, ValidationFailed
 from app.duplicates.rules import CUSTOMER_RULES
 from app.kit.fields import Choice, Day, Email, Fields, Mobile, Ref, Tags, Text
+from app.kit.memo import remembered
 from app.kit.service import Built, EntityService
 from app.platform import quotas
 from app.search.grams import build_document
@@ -120,7 +121,10 @@ class CustomerService(EntityService[Customer]):
     async def _check_owner(self, owner_id: uuid.UUID | None) -> None:
         if owner_id is None:
             return
-        owner = await accounts_repo.user_by_id(self.session, owner_id)
+        # Once per owner in an import's chunk (app.kit.memo), where every row names one.
+        owner = await remembered(
+            self.session, ("owner", owner_id), lambda: accounts_repo.user_by_id(self.session, owner_id)
+        )
         if owner is None or not owner.is_active:
             raise ValidationFailed([FieldError("owner_id", "unknown_owner", "is not an active staff member")])
         if self.actor.data_scope == SCOPE_ALL:

@@ -11,7 +11,7 @@ import uuid
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, timedelta
-from functools import lru_cache
+from functools import cache, lru_cache
 from typing import Any
 from zoneinfo import ZoneInfo
 
@@ -23,6 +23,10 @@ from app.reference import divisions
 
 UNSET: Any = object()
 EMAIL_RE = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
+_MOBILE_NOISE = re.compile(r"[\s\-()]")
+_PLAIN_MOBILE = re.compile(r"1(?:[3-68-9][0-9]|7[0-8])[0-9]{8}")
+_TAG_SEPARATORS = re.compile(r"[,，\s]+")
+_MOBILE_TYPES = (phonenumbers.PhoneNumberType.MOBILE, phonenumbers.PhoneNumberType.FIXED_LINE_OR_MOBILE)
 
 
 class Errors:
@@ -80,17 +84,19 @@ class Text(FieldType):
 @lru_cache(maxsize=4096)  # an import reads each row's number several times (match, rules, clean)
 def normalize_mobile(raw: str) -> str | None:
     """A valid mainland-China mobile as 11 digits, or None."""
-    digits = re.sub(r"[\s\-()]", "", raw)
-    try:
-        number = phonenumbers.parse(digits, "CN")
-    except phonenumbers.NumberParseException:
-        return None
-    if number.country_code != 86 or not phonenumbers.is_valid_number(number):
-        return None
-    if phonenumbers.number_type(number) not in (
-        phonenumbers.PhoneNumberType.MOBILE,
-        phonenumbers.PhoneNumberType.FIXED_LINE_OR_MOBILE,
-    ):
+    digits = _MOBILE_NOISE.sub("", raw)
+    if _PLAIN_MOBILE.fullmatch(digits):
+        # What ``parse`` makes of it, without its work: no international or carrier prefix to
+        # strip (those begin 00, 11, 12 or 179), so the number is +86 and these digits.
+        number = phonenumbers.PhoneNumber(country_code=86, national_number=int(digits))
+    else:
+        try:
+            number = phonenumbers.parse(digits, "CN")
+        except phonenumbers.NumberParseException:
+            return None
+    # A +86 number is valid exactly when its type is known (``is_valid_number`` reads the same
+    # metadata by the same region), so a mobile type alone says it is valid.
+    if number.country_code != 86 or phonenumbers.number_type(number) not in _MOBILE_TYPES:
         return None
     return str(number.national_number)
 
@@ -100,7 +106,7 @@ class Mobile(FieldType):
     widget: str = "tel"
 
     def clean(self, errors: Errors, name: str, value: Any) -> str | None:
-        text = Text(required=self.required, max_length=30).clean(errors, name, value)
+        text = _text(self.required, 30).clean(errors, name, value)
         if text is None:
             return None
         mobile = normalize_mobile(text)
@@ -114,7 +120,7 @@ class Email(FieldType):
     widget: str = "email"
 
     def clean(self, errors: Errors, name: str, value: Any) -> str | None:
-        text = Text(required=self.required, max_length=254).clean(errors, name, value)
+        text = _text(self.required, 254).clean(errors, name, value)
         if text is None:
             return None
         if not EMAIL_RE.match(text):
@@ -134,8 +140,9 @@ class Choice(FieldType):
             if self.required:
                 errors.add(name, "required", "is required")
             return None
-        if str(value) not in self.enum.values():
-            errors.add(name, "invalid_choice", f"must be one of {', '.join(self.enum.values())}")
+        allowed = _values_of(self.enum)
+        if str(value) not in allowed:
+            errors.add(name, "invalid_choice", f"must be one of {', '.join(allowed)}")
             return None
         return str(value)
 
@@ -248,7 +255,7 @@ class Tags(FieldType):
         if value in (None, ""):
             return []
         if isinstance(value, str):
-            value = re.split(r"[,，\s]+", value)
+            value = _TAG_SEPARATORS.split(value)
         if not isinstance(value, list | tuple):
             errors.add(name, "invalid", "must be a list of tag names")
             return []
@@ -266,6 +273,18 @@ class Tags(FieldType):
         return tags
 
 
+@cache
+def _text(required: bool, max_length: int) -> Text:
+    """The ``Text`` a field cleans its text with first (one instance, not one per value)."""
+    return Text(required=required, max_length=max_length)
+
+
+@cache
+def _values_of(enum: type[LabeledEnum]) -> tuple[str, ...]:
+    """``enum.values()``, read once (an enum's members are fixed)."""
+    return enum.values()
+
+
 DIVISION_KEYS = ("province", "city", "district")
 
 
@@ -276,7 +295,7 @@ def clean_division(
     the deepest supplied level, where the chain breaks."""
     if not any(k in raw for k in DIVISION_KEYS):
         return
-    parts = [Text(max_length=30).clean(errors, k, raw.get(k)) for k in DIVISION_KEYS]
+    parts = [_text(False, 30).clean(errors, k, raw.get(k)) for k in DIVISION_KEYS]
     if required and not parts[0]:
         errors.add("province", "required", "is required")
     elif not divisions.is_valid(*parts):

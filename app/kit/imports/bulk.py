@@ -165,7 +165,7 @@ async def _row(
     keys: list[tuple[str, Any]],
     raw: dict[str, Any],
 ) -> Any:
-    from app.kit.imports.run import Outcome, _match_values
+    from app.kit.imports.run import Outcome
 
     service, spec, policy = importer.service, importer.spec, importer.batch.policy
     record, hidden = existing.find(keys, importer.created) if policy != "create" else (None, False)
@@ -179,7 +179,7 @@ async def _row(
             return Outcome(RowAction.REJECTED, problems=list(exc.errors))
         pending.append(built)
         cache.add(built.record)
-        for key in _match_values(service, spec, raw):
+        for key in keys:  # the row's match values (none under "create": nothing is matched then)
             importer.created[key] = built.record
         return Outcome(RowAction.CREATED, built.record)
     if policy == "skip":

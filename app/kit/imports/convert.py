@@ -72,12 +72,15 @@ class StaffIndex:
         return None, "unknown_staff"
 
 
-def _choice(enum: type[LabeledEnum], text: str) -> str:
-    wanted = text.strip().lower()
+def _choice_index(enum: type[LabeledEnum]) -> dict[str, str]:
+    """A choice's stored value by the text a cell may hold (stripped, lowercased): its value, its
+    label or its Chinese label, the first member in order that has it. A text not in it is kept as
+    it came, for ``clean`` to refuse."""
+    index: dict[str, str] = {}
     for member in enum:
-        if wanted in (member.value.lower(), member.label.lower(), translate(member.label, "zh_CN").lower()):
-            return member.value
-    return text
+        for name in (member.value, member.label, translate(member.label, "zh_CN")):
+            index.setdefault(name.lower(), member.value)
+    return index
 
 
 def _custom(definition: Any, value: Any) -> Any:
@@ -117,6 +120,7 @@ class RowConverter:
         self.mapping = list(mapping)
         self.definitions = {d.key: d for d in definitions}
         self.staff = staff
+        self._choices: dict[type[LabeledEnum], dict[str, str]] = {}  # ``_choice_index`` per enum
 
     def convert(self, cells: Sequence[Any]) -> tuple[dict[str, Any], list[FieldError]]:
         """The row's input by field (blank cells left out: they neither set nor clear), and the
@@ -169,5 +173,9 @@ class RowConverter:
             return parse_day(value)
         enum = kind.enum if isinstance(kind, Choice) else self.choices.get(target)
         if enum is not None:
-            return _choice(enum, cell_text(value))
+            index = self._choices.get(enum)
+            if index is None:
+                index = self._choices[enum] = _choice_index(enum)
+            text = cell_text(value)
+            return index.get(text.strip().lower(), text)
         return cell_text(value)

@@ -665,6 +665,18 @@ def list_response(
     return Template(page_template, context=ctx, status_code=status, headers=headers)
 
 
+def ignore_filter_value(view: ListView, name: str, given: Sequence[str]) -> None:
+    """Values of filter ``name`` the service found unknown while the page was read without them (a
+    workflow stage an old link names, the tenant's stages being data): said like any bad value
+    (400, "“x” is not a valid stage; it was ignored."), and left out of the list's links."""
+    f = view.spec.filters.get(name)
+    param = f.query_name if f is not None else name
+    for value in given:
+        error = FieldError(f"filter.{name}", "invalid_choice", "is not a valid choice")
+        view.query.problems.append(problem_text(view.spec, error, (param, value)))
+        view.query.kept.pop(param, None)
+
+
 def refusal_text(reasons: Mapping[str, int]) -> str:
     """ "not found or not yours: 2, a workflow rule refused it: 1"."""
     words = {
@@ -902,6 +914,7 @@ __all__ = [
     "batch_change",
     "remove_from_list",
     "filters_from_form",
+    "ignore_filter_value",
     "list_extras",
     "load_page",
     "parse_list_query",

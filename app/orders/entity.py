@@ -121,6 +121,7 @@ ORDER = register(
             "unknown_customer": N_("Choose a customer you can see."),
             "unknown_product": N_("Choose a product from the catalog."),
             "unknown_warehouse": N_("Choose a warehouse from the list."),
+            "unknown_address": N_("Choose one of the customer's addresses."),
             "no_lines": N_("An order needs at least one product line."),
             "no_price": N_("This product has no list price; enter a unit price."),
             "negative_total": N_("Trade-ins cannot exceed what the order sells."),

@@ -146,8 +146,7 @@ class OrderService(SellsLines, EntityService[Order]):
 
     async def before_update(self, record: Order, values: dict[str, Any]) -> None:
         if any(name in values for name in ("customer_id", "warehouse_id", "lines")):
-            workflow = await workflows.current(self.session, self.spec.key)
-            if record.status != workflow.definition.initial.key or record.stock != StockState.NONE:
+            if not await self.editable(record):
                 field = next(n for n in ("lines", "customer_id", "warehouse_id") if n in values)
                 raise ValidationFailed(
                     [FieldError(field, "not_editable", "only a draft order's lines change")]
@@ -204,18 +203,28 @@ class OrderService(SellsLines, EntityService[Order]):
             )
         return record
 
+    async def editable(self, order: Order) -> bool:
+        """Whether the order's lines, customer and warehouse may still change: it is in its
+        workflow's first stage and holds no stock."""
+        workflow = await workflows.current(self.session, self.spec.key)
+        return order.status == workflow.definition.initial.key and order.stock == StockState.NONE
+
     async def preview(self, raw: Mapping[str, Any]) -> Preview:
-        """What an order form would save, priced without saving: each line's price (the customer's
-        price list, else the list price), the total and the VAT it includes, and the problems."""
+        """What an order form's lines come to, priced without saving: each line's price (the
+        customer's price list, else the list price), the total and the VAT it includes, and the
+        lines' problems. The rest of the order (warehouse, invoice) is checked when it is saved."""
         self.require("read")
         self._priced = None
-        problems: list[FieldError] = []
-        try:
-            values = (await self.clean(raw)).values
-            await self._check(values, None)
-        except ValidationFailed as exc:
-            problems = list(exc.errors)
-        return self.preview_of(problems)
+        errors = Errors()
+        customer_id = Ref().clean(errors, "customer_id", raw.get("customer_id"))
+        lines = self.fields.types["lines"].clean(errors, "lines", raw.get("lines"))
+        if customer_id is not None and not await self._visible_customer(customer_id):
+            customer_id = None  # priced at list, as for no customer
+        if lines is not None and not errors.items:
+            ids = [line.product_id for line in lines if line.product_id is not None]
+            prices = await customer_prices(self.session, customer_id, ids)
+            await self.price_lines({"lines": lines}, errors, prices)
+        return self.preview_of(list(errors.items))
 
     async def customer_defaults(self, customer_id: uuid.UUID) -> order_lines.CustomerDefaults:
         """What a new order for a customer the caller can see starts with: the invoice details of

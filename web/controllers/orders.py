@@ -1,9 +1,11 @@
-"""The order pages: the list (search, stage), an order with its lines, its stage moves (the stock
-moves with them) and its payments (回款), recorded from the page.
+"""The order pages: the list (search, stage), the order form (a customer picked, lines with the kit's
+editor priced from the customer's price list, trade-ins, invoice details and a delivery address
+defaulted from the customer, notes) for a new order and a draft's edits, an order with its lines,
+its stage moves (the stock moves with them) and its payments (回款), recorded from the page.
 
-Thin: parse the query or form, call the order and payment services, render. A refused move or
-payment shows the order again with the reason (422); nothing half-moved. New orders come from the
-API (createOrder) for now.
+Thin: parse the query or form, call the order and payment services, render. A refused save, move or
+payment shows the page again with the reasons (422; a stale edit 409), everything typed kept;
+nothing half-saved.
 """
 
 from __future__ import annotations
@@ -15,19 +17,71 @@ from litestar import Controller, Request, get, post
 from litestar.response import Redirect, Template
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from app.domain import Actor, ValidationFailed
+from app.domain import Actor, ValidationFailed, VersionConflict
 from app.i18n import gettext as _
+from app.inventory.service import WarehouseService
+from app.kit.enums import N_
+from app.kit.paging import Order
 from app.orders.entity import ORDER, ORDERS_EDIT
-from app.orders.fields import PaymentMethod, PlanKind
+from app.orders.fields import InvoiceType, PaymentMethod, PlanKind
 from app.orders.payments import PaymentService
 from app.orders.service import OrderService, order_conditions
 from app.workflows.errors import GuardFailed, NotAllowedTransition, refusal_text
 from web.controllers.common import DOMAIN_ERROR_HANDLERS, FormData, page
 from web.kit.forms import messages
+from web.kit.lines import (
+    LinesEditor,
+    customer_options,
+    form_lines,
+    lines_input,
+    picker_query,
+    product_options,
+)
+
+ORDER_FIELDS = (
+    "customer_id", "warehouse_id", "invoice_type", "invoice_title", "invoice_tax_no", "delivery_address_id",
+    "note",
+)  # fmt: skip
+EDITOR = LinesEditor(
+    "order", "/orders/lines", "/orders/pick/products", N_("Order total"), reprice_on="#f-customer_id"
+)
+
+
+def _STALE() -> str:  # noqa: N802 (reads like the message it is)
+    return _("Someone else saved this order after you opened it; reload to see their changes.")
+
+
+def order_input(data: dict[str, str]) -> dict[str, Any]:
+    """The form as typed: the order's fields and the editor's rows."""
+    values: dict[str, Any] = {k: str(data.get(k) or "").strip() for k in ORDER_FIELDS if k in data}
+    values["rows"] = form_lines(data)
+    return values
+
+
+def service_input(values: dict[str, Any], *, editing: bool = False) -> dict[str, Any]:
+    """The form's values as the order service takes them, rows as lines. A new order leaves empty
+    fields out (the service's defaults apply, a missing required one is named); an edit sends what
+    the form shows, so a cleared title or note is cleared."""
+    found: dict[str, Any] = {}
+    for name in ORDER_FIELDS:
+        value = values.get(name)
+        if value is None:
+            continue
+        if value or (editing and name not in ("invoice_type", "delivery_address_id")):
+            found[name] = value
+    found["lines"] = lines_input(values.get("rows") or [])
+    return found
 
 
 def _label(labels: dict[str, str], locale: Any) -> str:
     return labels.get(str(locale or "zh_CN")) or labels.get("zh_CN") or ""
+
+
+def _uuid(raw: str) -> uuid.UUID | None:
+    try:
+        return uuid.UUID(raw) if raw else None
+    except ValueError:
+        return None
 
 
 class OrdersController(Controller):
@@ -71,6 +125,228 @@ class OrdersController(Controller):
         )
         return Template("orders/list.html", context=ctx)
 
+    # -- the form ---------------------------------------------------------------------------------
+
+    async def _form(
+        self,
+        request: Request[Any, Any, Any],
+        db_session: AsyncSession,
+        actor: Actor,
+        *,
+        values: dict[str, Any],
+        record: Any = None,
+        errors: dict[str, str] | None = None,
+        conflict: str | None = None,
+        status_code: int = 200,
+    ) -> Template:
+        service = OrderService(db_session, actor)
+        warehouses = await WarehouseService(db_session, actor).page(
+            order=Order("code", descending=False), first=100
+        )
+        ctx = page(
+            request,
+            actor,
+            nav="orders",
+            record=record,
+            values=values,
+            errors=errors or {},
+            conflict=conflict,
+            customers=await customer_options(db_session, actor, chosen=str(values.get("customer_id") or "")),
+            warehouses=[(str(w.id), w.name) for w in warehouses.items],
+            invoice_types=InvoiceType.labels(),
+            **await self._customer_part(service, values),
+            **await self._editor(db_session, actor, service, values),
+        )
+        return Template("orders/form.html", context=ctx, status_code=status_code)
+
+    async def _customer_part(self, service: OrderService, values: dict[str, Any]) -> dict[str, Any]:
+        """The chosen customer's addresses; their invoice details fill what is still empty."""
+        customer_id = _uuid(str(values.get("customer_id") or ""))
+        if customer_id is None:
+            return {"addresses": []}
+        defaults = await service.customer_defaults(customer_id)
+        if not values.get("invoice_title") and not values.get("invoice_tax_no"):
+            values.update(invoice_title=defaults.invoice_title, invoice_tax_no=defaults.invoice_tax_no)
+            if defaults.invoice_type != InvoiceType.NONE or not values.get("invoice_type"):
+                values["invoice_type"] = defaults.invoice_type
+        if "delivery_address_id" not in values and defaults.addresses:
+            values["delivery_address_id"] = defaults.addresses[0][0]
+        return {"addresses": defaults.addresses}
+
+    async def _editor(
+        self, db_session: AsyncSession, actor: Actor, service: OrderService, values: dict[str, Any]
+    ) -> dict[str, Any]:
+        """The lines editor's context: rows as typed, priced for the chosen customer."""
+        rows = list(values.get("rows") or [])
+        preview = None
+        if rows:
+            raw = service_input(values)
+            raw.pop("delivery_address_id", None)  # the lines' prices do not depend on it
+            preview = await service.preview(raw)
+        return await EDITOR.context(db_session, actor, ORDER, rows, preview)
+
+    @get("/new", operation_id="NewOrderForm", name="orders.new")
+    async def new_form(
+        self, request: Request[Any, Any, Any], db_session: AsyncSession, actor: Actor
+    ) -> Template:
+        """An empty order (a customer given as ?customer_id= is chosen, with their invoice details
+        and addresses) with one blank line."""
+        OrderService(db_session, actor).require("create")
+        customer = (request.query_params.get("customer_id") or "").strip()
+        values: dict[str, Any] = {"customer_id": customer, "rows": EDITOR.blank()}
+        return await self._form(request, db_session, actor, values=values)
+
+    @post("/lines", operation_id="OrderLinesEditor", name="orders.lines")
+    async def lines_editor(
+        self, request: Request[Any, Any, Any], db_session: AsyncSession, actor: Actor, data: FormData
+    ) -> Template:
+        """The lines editor again (HTMX): a line or trade-in added or removed, prices and totals
+        recomputed for the chosen customer."""
+        service = OrderService(db_session, actor)
+        service.require("read")
+        values = order_input(data)
+        values["rows"] = EDITOR.edited(request, values["rows"])
+        ctx = page(request, actor, values=values, **await self._editor(db_session, actor, service, values))
+        return Template("kit/_lines.html", context=ctx)
+
+    @post("/customer", operation_id="OrderCustomerDetails", name="orders.customer")
+    async def customer_details(
+        self, request: Request[Any, Any, Any], db_session: AsyncSession, actor: Actor, data: FormData
+    ) -> Template:
+        """The invoice and delivery part of the form for the chosen customer (HTMX): their addresses,
+        and their invoice details where nothing was typed yet."""
+        service = OrderService(db_session, actor)
+        service.require("read")
+        values = order_input(data)
+        if data.get("customer_changed"):
+            values.pop("delivery_address_id", None)
+        ctx = page(
+            request,
+            actor,
+            values=values,
+            errors={},
+            invoice_types=InvoiceType.labels(),
+            **await self._customer_part(service, values),
+        )
+        return Template("orders/_customer_part.html", context=ctx)
+
+    @get("/pick/customers", operation_id="OrderCustomerOptions", name="orders.pick_customers")
+    async def pick_customers(
+        self, request: Request[Any, Any, Any], db_session: AsyncSession, actor: Actor
+    ) -> Template:
+        """Customers the actor can see matching ``q``, as the options of the customer select."""
+        q = (request.query_params.get("q") or request.query_params.get("customer_q") or "").strip()[:100]
+        options = await customer_options(db_session, actor, q)
+        return Template("kit/_options.html", context={"options": options})
+
+    @get("/pick/products", operation_id="OrderProductOptions", name="orders.pick_products")
+    async def pick_products(
+        self, request: Request[Any, Any, Any], db_session: AsyncSession, actor: Actor
+    ) -> Template:
+        """Products matching what a line's search box holds, as that line's product options."""
+        OrderService(db_session, actor).require("read")
+        options = await product_options(db_session, actor, picker_query(request))
+        return Template("kit/_options.html", context={"options": options})
+
+    @post("/", operation_id="CreateOrderPage", name="orders.create")
+    async def create(
+        self, request: Request[Any, Any, Any], db_session: AsyncSession, actor: Actor, data: FormData
+    ) -> Template | Redirect:
+        """Save a new order (in the workflow's first stage) and show it."""
+        values = order_input(data)
+        try:
+            record = await OrderService(db_session, actor).create(service_input(values))
+        except ValidationFailed as exc:
+            return await self._form(
+                request, db_session, actor, values=values, errors=messages(ORDER, exc), status_code=422
+            )
+        return Redirect(f"/orders/{record.id}", status_code=303)
+
+    @get("/{order_id:uuid}/edit", operation_id="EditOrderForm", name="orders.edit")
+    async def edit_form(
+        self, request: Request[Any, Any, Any], db_session: AsyncSession, actor: Actor, order_id: uuid.UUID
+    ) -> Template:
+        """The order's form with its lines, at the version it was opened."""
+        service = OrderService(db_session, actor)
+        service.require("edit")
+        record = await service.get(order_id)
+        lines = (await service.lines([record.id]))[record.id]
+        values: dict[str, Any] = {
+            "customer_id": str(record.customer_id),
+            "warehouse_id": str(record.warehouse_id),
+            "invoice_type": record.invoice_type,
+            "invoice_title": record.invoice_title or "",
+            "invoice_tax_no": record.invoice_tax_no or "",
+            "delivery_address_id": "",
+            "note": record.note or "",
+            "version": str(record.version),
+            "rows": [
+                {
+                    "kind": line.kind,
+                    "product_id": str(line.product_id or ""),
+                    "description": line.description or "",
+                    "quantity": str(line.quantity),
+                    "unit_price": str(line.unit_price),
+                    "discount": str(line.discount) if line.discount else "",
+                }
+                for line in lines
+            ],
+        }
+        return await self._form(
+            request, db_session, actor, values=values, record=record, **await self._draft(service, record)
+        )
+
+    async def _draft(self, service: OrderService, record: Any) -> dict[str, Any]:
+        """A note for an order past its draft: its lines no longer change."""
+        if not await service.editable(record):
+            return {"errors": {"lines": _(ORDER.errors["not_editable"])}}
+        return {}
+
+    @post("/{order_id:uuid}", operation_id="UpdateOrderPage", name="orders.update")
+    async def update(
+        self,
+        request: Request[Any, Any, Any],
+        db_session: AsyncSession,
+        actor: Actor,
+        order_id: uuid.UUID,
+        data: FormData,
+    ) -> Template | Redirect:
+        """Save the order's changes against the version the form was opened at; a stale form says so
+        and keeps what was typed."""
+        service = OrderService(db_session, actor)
+        values = order_input(data)
+        try:
+            version = int(data.get("version") or 0)
+        except ValueError:
+            version = 0
+        try:
+            await service.update(order_id, version, service_input(values, editing=True))
+        except (ValidationFailed, VersionConflict) as exc:
+            record = await OrderService(db_session, actor).get(order_id)
+            values["version"] = str(version)
+            if isinstance(exc, VersionConflict):
+                return await self._form(
+                    request,
+                    db_session,
+                    actor,
+                    values=values,
+                    record=record,
+                    conflict=_STALE(),
+                    status_code=409,
+                )
+            return await self._form(
+                request,
+                db_session,
+                actor,
+                values=values,
+                record=record,
+                errors=messages(ORDER, exc),
+                status_code=422,
+            )
+        return Redirect(f"/orders/{order_id}", status_code=303)
+
+    # -- one order --------------------------------------------------------------------------------
+
     async def _detail(
         self,
         request: Request[Any, Any, Any],
@@ -101,6 +377,7 @@ class OrdersController(Controller):
             moves=[(key, _label(labels, locale)) for key, labels in await service.moves(order)],
             stage=stages.get(order.status, order.status),
             can_edit=actor.can(ORDERS_EDIT),
+            editable=await service.editable(order),
             methods=PaymentMethod.labels(),
             plan_kinds=PlanKind.labels(),
             spec=ORDER,

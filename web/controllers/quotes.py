@@ -8,7 +8,6 @@ shows the page again with the reasons (422); nothing half-saved.
 
 from __future__ import annotations
 
-import re
 import uuid
 from typing import Annotated, Any
 
@@ -20,13 +19,10 @@ from litestar.response import Redirect, Template
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from app.accounts.permissions import SETTINGS_MANAGE
-from app.catalog import service as catalog
-from app.catalog.service import ProductService
-from app.customers.repository import CustomerFilter
-from app.customers.service import CustomerService, list_customers
-from app.domain import Actor, NotFound, PermissionDenied, ValidationFailed, VersionConflict
+from app.domain import Actor, PermissionDenied, ValidationFailed, VersionConflict
 from app.i18n import gettext as _
 from app.inventory.service import WarehouseService
+from app.kit.enums import N_
 from app.kit.paging import Order
 from app.orders.entity import ORDER
 from app.orders.fields import InvoiceType
@@ -38,12 +34,20 @@ from app.quotes.service import QuoteService, quote_conditions
 from app.workflows.errors import GuardFailed, NotAllowedTransition, refusal_text
 from web.controllers.common import DOMAIN_ERROR_HANDLERS, FormData, page
 from web.kit.forms import messages
+from web.kit.lines import (
+    LinesEditor,
+    customer_options,
+    form_lines,
+    lines_input,
+    picker_query,
+    product_options,
+)
 
-LINE_FIELD = re.compile(r"^lines-(\d{1,3})-(product_id|quantity|unit_price|discount)$")
-LINE_KEYS = ("product_id", "quantity", "unit_price", "discount")
 QUOTE_FIELDS = ("customer_id", "price_list_id", "valid_until", "tax_rate", "note")
-MAX_FORM_LINES = 100
+EDITOR = LinesEditor("quote", "/quotes/lines", "/quotes/pick/products", N_("Quote total"))
 MultipartData = Annotated[dict[str, Any], Body(media_type=RequestEncodingType.MULTI_PART)]
+
+__all__ = ["QuotesController", "product_options"]  # price lists' form picks products the same way
 
 
 def _STALE() -> str:  # noqa: N802 (reads like the message it is)
@@ -54,74 +58,17 @@ def _label(labels: dict[str, str], locale: Any) -> str:
     return labels.get(str(locale or "zh_CN")) or labels.get("zh_CN") or ""
 
 
-def form_lines(data: dict[str, str]) -> list[dict[str, str]]:
-    """The lines editor's rows (``lines-3-quantity``) in order; a row without a product is dropped
-    when it is otherwise empty too (the blank row the editor keeps at the end)."""
-    rows: dict[int, dict[str, str]] = {}
-    for key, value in data.items():
-        match = LINE_FIELD.match(key)
-        if match and int(match.group(1)) < MAX_FORM_LINES:
-            rows.setdefault(int(match.group(1)), {})[match.group(2)] = (value or "").strip()
-    found = []
-    for _i, row in sorted(rows.items()):
-        if not any(row.get(k) for k in LINE_KEYS):
-            continue
-        found.append({k: row.get(k, "") for k in LINE_KEYS})
-    return found
-
-
 def quote_input(data: dict[str, str]) -> dict[str, Any]:
     values: dict[str, Any] = {k: (data.get(k) or "").strip() for k in QUOTE_FIELDS if k in data}
-    values["lines"] = [
-        {k: v for k, v in line.items() if v != "" or k == "product_id"} for line in form_lines(data)
-    ]
+    values["rows"] = form_lines(data)
     return values
 
 
-def line_errors(exc_errors: list[Any]) -> dict[str, str]:
-    """``lines.2.quantity`` → message, for the editor's cells; the first per cell."""
-    found: dict[str, str] = {}
-    for error in exc_errors:
-        if error.field.startswith("lines."):
-            single = ValidationFailed([error])
-            found.setdefault(error.field, next(iter(messages(QUOTE, single).values())))
+def service_input(values: dict[str, Any]) -> dict[str, Any]:
+    """The form's values as the quote service takes them (rows as lines)."""
+    found = {k: v for k, v in values.items() if k not in ("rows", "version")}
+    found["lines"] = lines_input(values.get("rows") or [])
     return found
-
-
-async def _customer_options(
-    session: AsyncSession, actor: Actor, q: str = "", chosen: str = ""
-) -> list[tuple[str, str]]:
-    """Customers the actor can see matching ``q`` (the newest 20), the chosen one first."""
-    found = await list_customers(session, actor, CustomerFilter(search=q or None), first=20)
-    options = [(str(c.id), f"{c.name} {c.mobile or ''}".strip()) for c in found.items]
-    chosen_id = _uuid(chosen)
-    if chosen_id is not None and chosen not in dict(options):
-        try:
-            customer = await CustomerService(session, actor).get(chosen_id)
-        except NotFound:
-            return options
-        options.insert(0, (chosen, f"{customer.name} {customer.mobile or ''}".strip()))
-    return options
-
-
-def _uuid(raw: str) -> uuid.UUID | None:
-    try:
-        return uuid.UUID(raw) if raw else None
-    except ValueError:
-        return None
-
-
-async def product_options(
-    session: AsyncSession, actor: Actor, q: str = "", first: int = 50
-) -> list[tuple[str, str]]:
-    """Products matching ``q`` (20), or the first ``first`` by name, as (id, name model · list price)."""
-    service = ProductService(session, actor)
-    if q:
-        conditions = await catalog.product_conditions(session, search=q)
-        found = await service.page(conditions, first=20)
-    else:
-        found = await service.page(order=Order("name", descending=False), first=first)
-    return [(str(p.id), f"{p.name} {p.model or ''} · ¥{p.list_price or 0:,.2f}".strip()) for p in found.items]
 
 
 class QuotesController(Controller):
@@ -188,7 +135,7 @@ class QuotesController(Controller):
             values=values,
             errors=errors or {},
             conflict=conflict,
-            customers=await _customer_options(db_session, actor, chosen=str(values.get("customer_id") or "")),
+            customers=await customer_options(db_session, actor, chosen=str(values.get("customer_id") or "")),
             price_lists=[
                 (str(p.id), p.name) for p in await PriceListService(db_session, actor).valid_lists(today())
             ]
@@ -202,16 +149,9 @@ class QuotesController(Controller):
         self, db_session: AsyncSession, actor: Actor, service: QuoteService, values: dict[str, Any]
     ) -> dict[str, Any]:
         """The lines editor's context: rows as typed, their prices and the totals when they check out."""
-        rows = list(values.get("lines") or [])
-        preview = await service.preview(values) if rows else None
-        priced = preview.lines if preview else []
-        return {
-            "rows": rows,
-            "priced": priced if len(priced) == len(rows) else [],
-            "preview": preview,
-            "line_errors": line_errors(preview.problems) if preview else {},
-            "products": await product_options(db_session, actor),
-        }
+        rows = list(values.get("rows") or [])
+        preview = await service.preview(service_input(values)) if rows else None
+        return await EDITOR.context(db_session, actor, QUOTE, rows, preview)
 
     @get("/new", operation_id="NewQuoteForm", name="quotes.new")
     async def new_form(
@@ -220,7 +160,7 @@ class QuotesController(Controller):
         """An empty quote with one blank line (a customer given as ?customer_id= is chosen)."""
         QuoteService(db_session, actor).require("create")
         customer = request.query_params.get("customer_id") or ""
-        return await self._form(request, db_session, actor, values={"customer_id": customer, "lines": []})
+        return await self._form(request, db_session, actor, values={"customer_id": customer, "rows": []})
 
     @post("/lines", operation_id="QuoteLinesEditor", name="quotes.lines")
     async def lines_editor(
@@ -230,14 +170,9 @@ class QuotesController(Controller):
         service = QuoteService(db_session, actor)
         service.require("read")
         values = quote_input(data)
-        rows = values["lines"]
-        remove = request.query_params.get("remove")
-        if remove is not None and remove.isdigit() and int(remove) < len(rows):
-            rows.pop(int(remove))
-        if request.query_params.get("add") and len(rows) < MAX_FORM_LINES:
-            rows.append({"product_id": "", "quantity": "1"})
+        values["rows"] = EDITOR.edited(request, values["rows"])
         ctx = page(request, actor, values=values, **await self._editor(db_session, actor, service, values))
-        return Template("quotes/_lines.html", context=ctx)
+        return Template("kit/_lines.html", context=ctx)
 
     @get("/pick/customers", operation_id="QuoteCustomerOptions", name="quotes.pick_customers")
     async def pick_customers(
@@ -245,19 +180,16 @@ class QuotesController(Controller):
     ) -> Template:
         """Customers the actor can see matching ``q``, as the options of the customer select."""
         q = (request.query_params.get("q") or request.query_params.get("customer_q") or "").strip()[:100]
-        options = await _customer_options(db_session, actor, q)
-        return Template("quotes/_options.html", context={"options": options})
+        options = await customer_options(db_session, actor, q)
+        return Template("kit/_options.html", context={"options": options})
 
     @get("/pick/products", operation_id="QuoteProductOptions", name="quotes.pick_products")
     async def pick_products(
         self, request: Request[Any, Any, Any], db_session: AsyncSession, actor: Actor
     ) -> Template:
         """Products matching ``q`` (SKU, name, model, pinyin initials), as a line's product options."""
-        # Each line's search box has its own name (pq-3): a form holds one value per name.
-        typed = [v for k, v in request.query_params.items() if k == "q" or k.startswith("pq-")]
-        q = next((v.strip() for v in typed if v and v.strip()), "")[:100]
-        options = await product_options(db_session, actor, q)
-        return Template("quotes/_options.html", context={"options": options})
+        options = await product_options(db_session, actor, picker_query(request))
+        return Template("kit/_options.html", context={"options": options})
 
     @post("/", operation_id="CreateQuotePage", name="quotes.create")
     async def create(
@@ -266,7 +198,7 @@ class QuotesController(Controller):
         """Save a new quote (a draft) and show it."""
         values = quote_input(data)
         try:
-            record = await QuoteService(db_session, actor).create(values)
+            record = await QuoteService(db_session, actor).create(service_input(values))
         except ValidationFailed as exc:
             return await self._form(
                 request, db_session, actor, values=values, errors=messages(QUOTE, exc), status_code=422
@@ -288,15 +220,16 @@ class QuotesController(Controller):
             "tax_rate": str(record.tax_rate),
             "note": record.note or "",
             "version": str(record.version),
-            "lines": [
+            "rows": [
                 {
+                    "kind": line.kind,
                     "product_id": str(line.product_id or ""),
+                    "description": line.description or "",
                     "quantity": str(line.quantity),
                     "unit_price": str(line.unit_price),
                     "discount": str(line.discount) if line.discount else "",
                 }
                 for line in lines
-                if line.product_id
             ],
         }
         return await self._form(request, db_session, actor, values=values, record=record)
@@ -318,14 +251,12 @@ class QuotesController(Controller):
         except ValueError:
             version = 0
         try:
-            await service.update(quote_id, version, values)
+            await service.update(quote_id, version, service_input(values))
         except (ValidationFailed, VersionConflict) as exc:
             record = await QuoteService(db_session, actor).get(quote_id)
             values["version"] = str(version)
             if isinstance(exc, VersionConflict):
-                conflict = _(
-                    "Someone else saved this quote after you opened it; reload to see their changes."
-                )
+                conflict = _STALE()
                 return await self._form(
                     request,
                     db_session,

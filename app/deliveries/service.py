@@ -37,6 +37,7 @@ from app.notifications.service import notify
 from app.orders.models import Order
 from app.settings import get_settings
 from app.storage import tenant_files
+from app.units.service import register_delivered
 
 PHOTOS_AREA = "booking-photos"
 MAX_PHOTO_BYTES = 10 * 1024 * 1024
@@ -277,6 +278,16 @@ class BookingService(EntityService[Booking]):
             await self.session.flush()
             self._audit(booking, "status", before, await self.snapshot(booking))
             self._emit(booking, str(target), order_id=str(booking.order_id))
+            if target == BookingStatus.DONE.value:
+                # What the visit delivered or installed is registered to the customer (once).
+                await register_delivered(
+                    self.session,
+                    self.actor,
+                    order_id=booking.order_id,
+                    kind=booking.kind,
+                    done_on=now.astimezone(LOCAL_TZ).date(),
+                    address=booking.address,
+                )
             await self._tell(booking, str(target), [], reason=why or "")
         return booking
 

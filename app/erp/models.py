@@ -83,3 +83,61 @@ class ExternalRef(TenantBase):
     synced_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), server_default=func.now())
 
     __table_args__ = (Index("ix_external_refs_record_id", "record_id"),)
+
+
+class ErpConnector(TenantBase):
+    """The tenant's ERP connector (one row): the switch, where the ERP is (an HTTP JSON API or a CSV
+    folder), how its fields map to ours, and how far each pull and push has got (the cursors)."""
+
+    __tablename__ = "erp_connector"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, default=1)
+    enabled: Mapped[bool] = mapped_column(Boolean, default=False, server_default="false")
+    mode: Mapped[str] = mapped_column(String(8), default="http", server_default="http")
+    base_url: Mapped[str | None] = mapped_column(String(500))
+    # The bearer token, sealed (app.crypto); never shown again once saved.
+    token: Mapped[str | None] = mapped_column(String(500))
+    csv_folder: Mapped[str | None] = mapped_column(String(500))
+    # ERP field → our field, for product rows and stock rows ({"ItemNo": "external_id", ...}).
+    product_mapping: Mapped[dict[str, Any]] = mapped_column(JSONB, default=dict, server_default="{}")
+    stock_mapping: Mapped[dict[str, Any]] = mapped_column(JSONB, default=dict, server_default="{}")
+    # The ERP's own updated-since values of the last rows pulled; our time of the last order pushed.
+    products_cursor: Mapped[str | None] = mapped_column(String(64))
+    stock_cursor: Mapped[str | None] = mapped_column(String(64))
+    orders_cursor: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+    updated_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), server_default=func.now())
+    updated_by: Mapped[uuid.UUID | None] = mapped_column(UUID(as_uuid=True))
+
+    __table_args__ = (
+        CheckConstraint("id = 1", name="single_row"),
+        CheckConstraint("mode IN ('http', 'csv')", name="mode_allowed"),
+    )
+
+
+class ErpSyncRun(TenantBase):
+    """One run of the connector: what it pulled and pushed, and each record it could not take."""
+
+    __tablename__ = "erp_sync_runs"
+
+    id: Mapped[int] = mapped_column(BigInteger, Identity(), primary_key=True)
+    started_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), server_default=func.now())
+    finished_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+    trigger: Mapped[str] = mapped_column(String(10), default="schedule")
+    # running → ok (every record taken), partial (some refused), failed (the ERP could not be reached).
+    status: Mapped[str] = mapped_column(String(10), default="running")
+    products_created: Mapped[int] = mapped_column(Integer, default=0)
+    products_updated: Mapped[int] = mapped_column(Integer, default=0)
+    products_unchanged: Mapped[int] = mapped_column(Integer, default=0)
+    stock_updated: Mapped[int] = mapped_column(Integer, default=0)
+    stock_unchanged: Mapped[int] = mapped_column(Integer, default=0)
+    orders_pushed: Mapped[int] = mapped_column(Integer, default=0)
+    error_count: Mapped[int] = mapped_column(Integer, default=0)
+    # [{"what": "product" | "stock" | "order", "ref": the record's id, "errors": ["field: code"]}]
+    errors: Mapped[list[dict[str, Any]]] = mapped_column(JSONB, default=list, server_default="[]")
+    attempts: Mapped[int] = mapped_column(Integer, default=0)
+    message: Mapped[str | None] = mapped_column(Text)
+
+    __table_args__ = (
+        CheckConstraint("status IN ('running', 'ok', 'partial', 'failed')", name="status_allowed"),
+        Index("ix_erp_sync_runs_started_at", "started_at"),
+    )

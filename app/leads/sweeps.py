@@ -2,7 +2,8 @@
 ``app.followups.reminders``):
 
 - leads past their first-response time: the owner is told once (``overdue_notified_at`` set in the
-  same transaction, the notification's natural key ``lead_overdue:<id>:<respond_by>``);
+  same transaction, the notification's natural key ``lead_overdue:<id>:<respond_by>``;
+  ``app.kit.sweeps.notify_due``);
 - the return rule (when the tenant sets one): an owner is warned once per deadline M days before it
   (``pool_entries.warned_for`` holds the deadline warned about, the key ``pool_warning:<id>:<deadline>``),
   and a customer idle N days goes back to its home pool (its owner cleared in the same statement
@@ -12,12 +13,14 @@
 from __future__ import annotations
 
 import uuid
+from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 
 from app.db import Database
 from app.domain import Actor
 from app.kit.fields import LOCAL_TZ
+from app.kit.sweeps import notify_due
 from app.leads import repository as repo
 from app.leads.entity import (
     LEAD_OVERDUE,
@@ -28,7 +31,7 @@ from app.leads.entity import (
     POOL_WARNING_BODY,
     POOL_WARNING_TITLE,
 )
-from app.leads.models import Pool
+from app.leads.models import Lead, Pool
 from app.leads.pools import return_to_pools
 from app.leads.settings import lead_settings
 from app.notifications.service import Note, send_notes
@@ -52,32 +55,35 @@ class PoolSweep:
     returned: int = 0
 
 
+def _overdue_note(lead: Lead, owner: uuid.UUID) -> Note:
+    return Note(
+        owner,
+        LEAD_OVERDUE_TITLE,
+        params={"lead": lead.name},
+        link=f"/leads/{lead.id}",
+        dedupe_key=f"lead_overdue:{lead.id}:{lead.respond_by}",
+    )
+
+
+async def _told_overdue(leads: Sequence[Lead], moment: datetime) -> None:
+    """Saved with the batch's commit: the owner is told once."""
+    for lead in leads:
+        lead.overdue_notified_at = moment
+
+
 async def sweep_tenant(
     db: Database, schema: str, *, now: datetime | None = None, batch: int = 500
 ) -> PoolSweep:
     run = PoolSweep()
     moment = now or datetime.now(UTC)
-    while True:
-        async with db.tenant_session(schema) as session:
-            leads = await repo.overdue_leads(session, moment, batch)
-            if not leads:
-                break
-            notes = [
-                Note(
-                    lead.owner_id,
-                    LEAD_OVERDUE_TITLE,
-                    params={"lead": lead.name},
-                    link=f"/leads/{lead.id}",
-                    dedupe_key=f"lead_overdue:{lead.id}:{lead.respond_by}",
-                )
-                for lead in leads
-                if lead.owner_id is not None
-            ]
-            await send_notes(session, LEAD_OVERDUE, notes)
-            for lead in leads:
-                lead.overdue_notified_at = moment
-            await session.commit()
-            run.overdue += len(leads)
+    run.overdue = await notify_due(
+        db,
+        schema,
+        LEAD_OVERDUE,
+        claim=lambda session: repo.overdue_leads(session, moment, batch),
+        note=_overdue_note,
+        mark=lambda session, leads: _told_overdue(leads, moment),
+    )
     async with db.tenant_session(schema) as session:
         settings = await lead_settings(session)
     if not settings.return_days:

@@ -7,40 +7,20 @@ the duplicates page lists the pair.
 
 from __future__ import annotations
 
-import os
-import secrets
-import subprocess
-import sys
-
 import pytest
-from e2e_pages import shot, sign_in
+from e2e_pages import add_customer, new_dealer, shot, signed_in
 from playwright.sync_api import expect
 
 pytestmark = pytest.mark.e2e
-PASSWORD = "correct-horse-9"
-
-
-def _cli(*args: str) -> None:
-    env = {**os.environ, "SECURE_COOKIES": "0", "BASE_DOMAIN": "localhost"}
-    subprocess.run([sys.executable, "-m", "app.cli", *args], env=env, check=True, capture_output=True)
 
 
 @pytest.mark.parametrize("width", [1280, 375], ids=["desktop", "phone"])
 def test_note_on_the_timeline_and_a_duplicate_warned(server: str, chromium, width: int) -> None:  # type: ignore[no-untyped-def]
-    slug = f"e2e-360-{secrets.token_hex(2)}"
-    _cli("tenant", "create", slug, "--name", "西湖家电", "--admin-email", f"owner@{slug}.example",
-         "--admin-password", PASSWORD)  # fmt: skip
-    tenant = server.format(host=f"{slug}.localhost")
-    context = chromium.new_context(viewport={"width": width, "height": 900}, locale="zh-CN")
-    page = context.new_page()
-    page.set_default_timeout(15_000)
-    sign_in(page, tenant, f"owner@{slug}.example")
+    dealer = new_dealer(server, "e2e-360")
+    tenant = dealer.url
+    page = signed_in(chromium, dealer, width)
 
-    page.goto(f"{tenant}/customers/new")
-    page.fill("input[name=name]", "王秀英")
-    page.fill("input[name=mobile]", "13912345678")
-    page.click("form button[type=submit]")
-    page.wait_for_url("**/customers/*")
+    add_customer(page, dealer, "王秀英", "13912345678")
     timeline = page.locator("section#timeline")
     expect(timeline).to_contain_text("时间线")
     timeline.locator("textarea[name=body]").fill("客户想换海尔冰箱，周末来店里看")
@@ -66,4 +46,4 @@ def test_note_on_the_timeline_and_a_duplicate_warned(server: str, chromium, widt
     page.goto(f"{tenant}/duplicates")
     expect(page.locator(".dup-pair")).to_contain_text("王秀英")
     shot(page, f"32-duplicates-{width}")
-    context.close()
+    page.context.close()

@@ -8,37 +8,18 @@ tests/e2e/screenshots/3x-list-*.png.
 
 from __future__ import annotations
 
-import os
-import secrets
-import subprocess
-import sys
-
 import pytest
-from e2e_pages import shot, sign_in
+from e2e_pages import add_customer_in_drawer, assert_no_sideways_scroll, new_dealer, shot, signed_in
 from playwright.sync_api import expect
 
 pytestmark = pytest.mark.e2e
-PASSWORD = "correct-horse-9"
-
-
-def _new_dealer(server: str) -> tuple[str, str]:
-    slug = f"e2e-list-{secrets.token_hex(2)}"
-    env = {**os.environ, "SECURE_COOKIES": "0", "BASE_DOMAIN": "localhost"}
-    subprocess.run(
-        [sys.executable, "-m", "app.cli", "tenant", "create", slug, "--name", "滨江家电",
-         "--admin-email", f"owner@{slug}.example", "--admin-password", PASSWORD],
-        env=env, check=True, capture_output=True,
-    )  # fmt: skip
-    return slug, server.format(host=f"{slug}.localhost")
 
 
 @pytest.mark.parametrize("width", [1280, 375], ids=["desktop", "phone"])
 def test_the_customer_list_at_desktop_and_phone_width(server: str, chromium, width: int) -> None:  # type: ignore[no-untyped-def]
-    slug, tenant = _new_dealer(server)
-    context = chromium.new_context(viewport={"width": width, "height": 900}, locale="zh-CN")
-    page = context.new_page()
-    page.set_default_timeout(15_000)
-    sign_in(page, tenant, f"owner@{slug}.example")
+    dealer = new_dealer(server, "e2e-list", "滨江家电")
+    tenant = dealer.url
+    page = signed_in(chromium, dealer, width)
 
     page.goto(f"{tenant}/customers")
     expect(page.locator(".empty-state")).to_contain_text("还没有客户")
@@ -47,23 +28,12 @@ def test_the_customer_list_at_desktop_and_phone_width(server: str, chromium, wid
         ("欧阳明远", "13912345602"),
         ("丁一", "13912345603"),
     ):
-        page.goto(f"{tenant}/customers")
-        page.locator(
-            ".empty-state a[href='/customers/new'], .page-head a[href='/customers/new']"
-        ).first.click()
-        page.wait_for_selector("#drawer input[name=name]")
-        page.fill("#drawer input[name=name]", name)
-        page.fill("#drawer input[name=mobile]", mobile)
-        page.click("#drawer button[type=submit]")
-        expect(page.locator("#results")).to_contain_text(name)
+        add_customer_in_drawer(page, dealer, name, mobile)
 
     page.goto(f"{tenant}/customers?size=2")
     page.wait_for_load_state("networkidle")
     expect(page.locator(".pager .range")).to_contain_text("第 1–2 条 / 共 3 条")
-    overflow = page.evaluate(
-        "() => document.documentElement.scrollWidth - document.documentElement.clientWidth"
-    )
-    assert overflow <= 1, f"the page scrolls sideways by {overflow}px"
+    assert_no_sideways_scroll(page)
     delete = page.locator("#results tbody tr").first.locator("button:has-text('删除')")
     box = delete.bounding_box()
     assert box is not None and box["x"] + box["width"] <= width, "the row's delete button is off screen"
@@ -95,4 +65,4 @@ def test_the_customer_list_at_desktop_and_phone_width(server: str, chromium, wid
     page.click("#toast button")
     expect(page.locator(".pager .range")).to_contain_text("共 3 条")
     shot(page, f"33-list-undone-{width}")
-    context.close()
+    page.context.close()

@@ -9,39 +9,17 @@ from __future__ import annotations
 
 import asyncio
 import os
-import secrets
-import subprocess
-import sys
 from concurrent.futures import ThreadPoolExecutor
 from datetime import datetime
+from typing import Any
 from zoneinfo import ZoneInfo
 
 import asyncpg
-import httpx
 import pytest
-from e2e_pages import shot, sign_in
+from e2e_pages import Dealer, api_token, assert_no_sideways_scroll, cli, gql, new_dealer, shot, signed_in
 from playwright.sync_api import expect
 
 pytestmark = pytest.mark.e2e
-PASSWORD = "correct-horse-9"
-
-
-def _cli(*args: str) -> str:
-    env = {**os.environ, "SECURE_COOKIES": "0", "BASE_DOMAIN": "localhost"}
-    done = subprocess.run([sys.executable, "-m", "app.cli", *args], env=env, check=True, capture_output=True)
-    return done.stdout.decode()
-
-
-def _gql(server: str, slug: str, token: str, query: str, variables: dict[str, object]) -> dict:  # type: ignore[type-arg]
-    response = httpx.post(
-        f"{server.format(host='127.0.0.1')}/graphql",
-        json={"query": query, "variables": variables},
-        headers={"Authorization": f"Bearer {token}", "Host": f"{slug}.localhost"},
-        timeout=120,
-    )
-    body = response.json()
-    assert "errors" not in body, body
-    return body["data"]  # type: ignore[no-any-return]
 
 
 def _technician_can_sign_in(slug: str, owner: str, technician: str) -> None:
@@ -66,30 +44,30 @@ def _technician_can_sign_in(slug: str, owner: str, technician: str) -> None:
         pool.submit(asyncio.run, run()).result()
 
 
-def _book_today(server: str, slug: str, token: str, technician: str) -> str:
-    def gql(query: str, **variables: object) -> dict:  # type: ignore[type-arg]
-        return _gql(server, slug, token, query, variables)
+def _book_today(server: str, dealer: Dealer, token: str, technician: str) -> str:
+    def call(query: str, **variables: object) -> Any:
+        return gql(server, dealer, token, query, variables)
 
-    product = gql(
+    product = call(
         "mutation($i: CreateProductInput!) { createProduct(input: $i) "
         "{ ... on ProductPayload { product { id } } } }",
         i={"sku": "AOS-E80", "name": "史密斯电热水器 80 升", "listPrice": "3299"},
     )["createProduct"]["product"]["id"]
-    shop = gql(
+    shop = call(
         "mutation($i: CreateWarehouseInput!) { createWarehouse(input: $i) "
         "{ ... on WarehousePayload { warehouse { id } } } }",
         i={"code": "XH", "name": "西湖门店", "kind": "SHOP"},
     )["createWarehouse"]["warehouse"]["id"]
-    gql(
+    call(
         "mutation($i: ReceiveStockInput!) { receiveStock(input: $i) { __typename } }",
         i={"productId": product, "warehouseId": shop, "quantity": 3},
     )
-    customer = gql(
+    customer = call(
         "mutation($i: CreateCustomerInput!) { createCustomer(input: $i) "
         "{ ... on CustomerPayload { customer { id } } } }",
         i={"name": "赵敏", "mobile": "13800138000"},
     )["createCustomer"]["customer"]["id"]
-    gql(
+    call(
         "mutation($i: CreateCustomerAddressInput!) { createCustomerAddress(input: $i) { __typename } }",
         i={
             "customerId": customer,
@@ -102,23 +80,23 @@ def _book_today(server: str, slug: str, token: str, technician: str) -> str:
             "phone": "13800138000",
         },
     )
-    order = gql(
+    order = call(
         "mutation($i: CreateOrderInput!) { createOrder(input: $i) "
         "{ ... on OrderPayload { order { id version } } } }",
         i={"customerId": customer, "warehouseId": shop, "lines": [{"productId": product, "quantity": 1}]},
     )["createOrder"]["order"]
     for stage in ("submitted", "approved"):
-        order = gql(
+        order = call(
             "mutation($id: ID!, $to: String!, $v: Int!) { transitionOrder(id: $id, to: $to, version: $v) "
             "{ ... on OrderPayload { order { id version } } } }",
             id=order["id"],
             to=stage,
             v=order["version"],
         )["transitionOrder"]["order"]
-    staff = gql("{ staff { id email teamId } }")["staff"]
+    staff = call("{ staff { id email teamId } }")["staff"]
     sun = next(p for p in staff if p["email"] == technician)
     today = datetime.now(ZoneInfo("Asia/Shanghai")).date().isoformat()
-    booked = gql(
+    booked = call(
         "mutation($i: BookDeliveryInput!) { bookDelivery(input: $i) { __typename "
         "... on BookingPayload { booking { id } } ... on ValidationError { fields { path code } } } }",
         i={
@@ -136,19 +114,15 @@ def _book_today(server: str, slug: str, token: str, technician: str) -> str:
 
 @pytest.mark.parametrize("width", [1280, 375], ids=["desktop", "phone"])
 def test_a_technician_works_through_his_day(server: str, chromium, width: int) -> None:  # type: ignore[no-untyped-def]
-    slug = f"e2e-dlv-{secrets.token_hex(2)}"
-    owner, technician = f"owner@{slug}.example", f"sun.qiang@{slug}.example"
-    _cli("tenant", "create", slug, "--name", "西湖家电", "--admin-email", owner, "--admin-password", PASSWORD)
-    token = _cli("token", "create", "--tenant", slug, "--user", owner).strip().split()[-1]
-    _cli("user", "add", "--tenant", slug, "--email", technician, "--name", "孙强", "--role", "technician",
-         "--team", "安装一队")  # fmt: skip
-    _technician_can_sign_in(slug, owner, technician)
-    _book_today(server, slug, token, technician)
-    tenant = server.format(host=f"{slug}.localhost")
-    context = chromium.new_context(viewport={"width": width, "height": 900}, locale="zh-CN")
-    page = context.new_page()
-    page.set_default_timeout(15_000)
-    sign_in(page, tenant, technician)
+    dealer = new_dealer(server, "e2e-dlv")
+    technician = f"sun.qiang@{dealer.slug}.example"
+    token = api_token(dealer)
+    cli("user", "add", "--tenant", dealer.slug, "--email", technician, "--name", "孙强",
+        "--role", "technician", "--team", "安装一队")  # fmt: skip
+    _technician_can_sign_in(dealer.slug, dealer.owner, technician)
+    _book_today(server, dealer, token, technician)
+    tenant = dealer.url
+    page = signed_in(chromium, dealer, width, technician)
 
     page.goto(f"{tenant}/deliveries")
     page.get_by_role("link", name="我今天的上门任务").click()
@@ -166,8 +140,8 @@ def test_a_technician_works_through_his_day(server: str, chromium, width: int) -
     card.get_by_role("button", name="已完成").click()
     expect(card.locator(".badge")).to_have_text("已完成")
     # Nothing wider than the phone: no sideways scrolling.
-    assert page.evaluate("document.documentElement.scrollWidth") <= width
+    assert_no_sideways_scroll(page)
     page.goto(f"{tenant}/deliveries")
     expect(page.locator(".week-day").first).to_contain_text("已完成")
     shot(page, f"42-deliveries-week-{width}")
-    context.close()
+    page.context.close()

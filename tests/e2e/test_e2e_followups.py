@@ -7,43 +7,24 @@ list and ticks it done, and the bell in the top bar shows what is waiting.
 
 from __future__ import annotations
 
-import os
-import secrets
-import subprocess
-import sys
 from datetime import datetime, timedelta
 from zoneinfo import ZoneInfo
 
 import pytest
-from e2e_pages import shot, sign_in
+from e2e_pages import add_customer, new_dealer, shot, signed_in
 from playwright.sync_api import expect
 
 pytestmark = pytest.mark.e2e
-PASSWORD = "correct-horse-9"
 LOCAL = ZoneInfo("Asia/Shanghai")
-
-
-def _cli(*args: str) -> None:
-    env = {**os.environ, "SECURE_COOKIES": "0", "BASE_DOMAIN": "localhost"}
-    subprocess.run([sys.executable, "-m", "app.cli", *args], env=env, check=True, capture_output=True)
 
 
 @pytest.mark.parametrize("width", [1280, 375], ids=["desktop", "phone"])
 def test_log_a_follow_up_plan_a_task_and_see_the_bell(server: str, chromium, width: int) -> None:  # type: ignore[no-untyped-def]
-    slug = f"e2e-fu-{secrets.token_hex(2)}"
-    _cli("tenant", "create", slug, "--name", "西湖家电", "--admin-email", f"owner@{slug}.example",
-         "--admin-password", PASSWORD)  # fmt: skip
-    tenant = server.format(host=f"{slug}.localhost")
-    context = chromium.new_context(viewport={"width": width, "height": 900}, locale="zh-CN")
-    page = context.new_page()
-    page.set_default_timeout(15_000)
-    sign_in(page, tenant, f"owner@{slug}.example")
+    dealer = new_dealer(server, "e2e-fu")
+    tenant = dealer.url
+    page = signed_in(chromium, dealer, width)
 
-    page.goto(f"{tenant}/customers/new")
-    page.fill("input[name=name]", "王秀英")
-    page.fill("input[name=mobile]", "13912345678")
-    page.click("form button[type=submit]")
-    page.wait_for_url("**/customers/*")
+    add_customer(page, dealer, "王秀英", "13912345678")
     section = page.locator("section#follow-ups")
     expect(section).to_contain_text("跟进记录")
 
@@ -81,4 +62,4 @@ def test_log_a_follow_up_plan_a_task_and_see_the_bell(server: str, chromium, wid
     expect(page.locator("#bell")).to_be_visible()
     expect(page.locator("body")).to_contain_text("暂无通知")
     shot(page, f"24-notifications-{width}")
-    context.close()
+    page.context.close()

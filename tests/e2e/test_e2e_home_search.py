@@ -7,44 +7,24 @@ arrow keys and Enter open his page; Esc closes the palette. Nothing is refused b
 
 from __future__ import annotations
 
-import os
-import secrets
-import subprocess
-import sys
-
 import pytest
-from e2e_pages import shot, sign_in
+from e2e_pages import browser_context, new_dealer, new_page, shot, sign_in
 from playwright.sync_api import expect
 
 pytestmark = pytest.mark.e2e
-PASSWORD = "correct-horse-9"
-
-
-def _cli(*args: str) -> None:
-    env = {**os.environ, "SECURE_COOKIES": "0", "BASE_DOMAIN": "localhost"}
-    subprocess.run([sys.executable, "-m", "app.cli", *args], env=env, check=True, capture_output=True)
-
-
-def _new_dealer(server: str) -> tuple[str, str]:
-    """A dealer made by `dealercrm tenant create`: its owner, no customers yet."""
-    slug = f"e2e-home-{secrets.token_hex(2)}"
-    _cli("tenant", "create", slug, "--name", "西湖家电", "--admin-email", f"owner@{slug}.example",
-         "--admin-password", PASSWORD)  # fmt: skip
-    return slug, server.format(host=f"{slug}.localhost")
 
 
 @pytest.mark.parametrize("width", [1280, 375], ids=["desktop", "phone"])
 def test_home_charts_and_the_palette(server: str, chromium, width: int) -> None:  # type: ignore[no-untyped-def]
-    slug, tenant = _new_dealer(server)
-    context = chromium.new_context(viewport={"width": width, "height": 900}, locale="zh-CN")
-    page = context.new_page()
-    page.set_default_timeout(15_000)
+    dealer = new_dealer(server, "e2e-home")
+    tenant = dealer.url
+    page = new_page(browser_context(chromium, width))
     refused: list[str] = []
     page.on(
         "console",
         lambda message: refused.append(message.text) if "Content Security Policy" in message.text else None,
     )
-    sign_in(page, tenant, f"owner@{slug}.example")
+    sign_in(page, tenant, dealer.owner)
 
     # A new dealer's home says what to do first.
     expect(page.locator("#card-first_steps")).to_contain_text("创建第一位客户")
@@ -86,4 +66,4 @@ def test_home_charts_and_the_palette(server: str, chromium, width: int) -> None:
     page.goto(f"{tenant}/search?q=" + "张" * 1000)
     expect(page.locator(".search-problem")).to_contain_text("过长")
     assert refused == []
-    context.close()
+    page.context.close()

@@ -8,47 +8,21 @@ where a unit is and what happened to it.
 
 from __future__ import annotations
 
-import os
-import secrets
-import subprocess
-import sys
-
-import httpx
 import pytest
-from e2e_pages import shot, sign_in
+from e2e_pages import api_token, assert_no_sideways_scroll, gql, new_dealer, shot, signed_in
 from playwright.sync_api import expect
 
 pytestmark = pytest.mark.e2e
-PASSWORD = "correct-horse-9"
-
-
-def _cli(*args: str) -> str:
-    env = {**os.environ, "SECURE_COOKIES": "0", "BASE_DOMAIN": "localhost"}
-    done = subprocess.run([sys.executable, "-m", "app.cli", *args], env=env, check=True, capture_output=True)
-    return done.stdout.decode()
-
-
-def _gql(server: str, slug: str, token: str, query: str, variables: dict[str, object]) -> dict[str, object]:
-    # httpx does not resolve *.localhost as browsers do: the dealer's host goes in the Host header.
-    response = httpx.post(
-        f"{server.format(host='127.0.0.1')}/graphql",
-        json={"query": query, "variables": variables},
-        headers={"Authorization": f"Bearer {token}", "Host": f"{slug}.localhost"},
-        timeout=120,  # the machine may be busy with other suites
-    )
-    return response.json()["data"]  # type: ignore[no-any-return]
 
 
 @pytest.mark.parametrize("width", [1280, 375], ids=["desktop", "phone"])
 def test_receive_by_scanning_then_see_the_stock(server: str, chromium, width: int) -> None:  # type: ignore[no-untyped-def]
-    slug = f"e2e-inv-{secrets.token_hex(2)}"
-    owner = f"owner@{slug}.example"
-    _cli("tenant", "create", slug, "--name", "西湖家电", "--admin-email", owner, "--admin-password", PASSWORD)
-    token = _cli("token", "create", "--tenant", slug, "--user", owner).strip().split()[-1]
-    tenant = server.format(host=f"{slug}.localhost")
-    _gql(
+    dealer = new_dealer(server, "e2e-inv")
+    token = api_token(dealer)
+    tenant = dealer.url
+    gql(
         server,
-        slug,
+        dealer,
         token,
         "mutation($i: CreateProductInput!) { createProduct(input: $i) { __typename } }",
         {
@@ -60,17 +34,14 @@ def test_receive_by_scanning_then_see_the_stock(server: str, chromium, width: in
             }
         },
     )
-    _gql(
+    gql(
         server,
-        slug,
+        dealer,
         token,
         "mutation($i: CreateWarehouseInput!) { createWarehouse(input: $i) { __typename } }",
         {"i": {"code": "XH", "name": "西湖门店", "kind": "SHOP"}},
     )
-    context = chromium.new_context(viewport={"width": width, "height": 900}, locale="zh-CN")
-    page = context.new_page()
-    page.set_default_timeout(15_000)
-    sign_in(page, tenant, owner)
+    page = signed_in(chromium, dealer, width)
 
     page.goto(f"{tenant}/inventory/receive")
     page.select_option("select[name=warehouse_id]", label="西湖门店")
@@ -94,5 +65,5 @@ def test_receive_by_scanning_then_see_the_stock(server: str, chromium, width: in
     expect(page.locator("section.card")).to_contain_text("入库")
     shot(page, f"inventory-serial-{width}")
     # No sideways scrolling on a phone.
-    assert page.evaluate("document.documentElement.scrollWidth <= window.innerWidth + 1")
-    context.close()
+    assert_no_sideways_scroll(page)
+    page.context.close()

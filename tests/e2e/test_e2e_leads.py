@@ -7,58 +7,39 @@ from the customer's page, and claims it back from the pool page.
 
 from __future__ import annotations
 
-import os
-import secrets
-import subprocess
-import sys
-
 import pytest
-from e2e_pages import shot, sign_in
+from e2e_pages import assert_no_sideways_scroll, browser_context, new_dealer, new_page, shot, sign_in
 from playwright.sync_api import expect
 
 pytestmark = pytest.mark.e2e
-PASSWORD = "correct-horse-9"
-
-
-def _cli(*args: str) -> None:
-    env = {**os.environ, "SECURE_COOKIES": "0", "BASE_DOMAIN": "localhost"}
-    subprocess.run([sys.executable, "-m", "app.cli", *args], env=env, check=True, capture_output=True)
-
-
-def _no_sideways_scroll(page) -> None:  # type: ignore[no-untyped-def]
-    assert page.evaluate("document.documentElement.scrollWidth <= window.innerWidth + 1")
 
 
 @pytest.mark.parametrize("width", [1280, 375], ids=["desktop", "phone"])
 def test_public_form_to_lead_to_customer_and_a_pool_claim(server: str, chromium, width: int) -> None:  # type: ignore[no-untyped-def]
-    slug = f"e2e-ld-{secrets.token_hex(2)}"
-    _cli("tenant", "create", slug, "--name", "钱塘家电", "--admin-email", f"owner@{slug}.example",
-         "--admin-password", PASSWORD)  # fmt: skip
-    tenant = server.format(host=f"{slug}.localhost")
-    context = chromium.new_context(viewport={"width": width, "height": 900}, locale="zh-CN")
+    dealer = new_dealer(server, "e2e-ld", "钱塘家电")
+    tenant = dealer.url
+    context = browser_context(chromium, width)
 
-    visitor = context.new_page()
-    visitor.set_default_timeout(15_000)
+    visitor = new_page(context)
     visitor.goto(f"{tenant}/lead-form")
     expect(visitor.locator("h1")).to_contain_text("钱塘家电")
     visitor.fill("input[name=name]", "赵女士")
     visitor.fill("input[name=mobile]", "13812345678")
     visitor.fill("input[name=product_category]", "空调")
     visitor.fill("textarea[name=message]", "想换两台一级能效的空调")
-    _no_sideways_scroll(visitor)
+    assert_no_sideways_scroll(visitor)
     shot(visitor, f"60-lead-form-{width}")
     visitor.wait_for_timeout(3500)  # people take a few seconds; bots that answer at once are ignored
     visitor.click("form button[type=submit]")
     expect(visitor.locator(".alert")).to_contain_text("谢谢")
     visitor.close()
 
-    page = context.new_page()
-    page.set_default_timeout(15_000)
-    sign_in(page, tenant, f"owner@{slug}.example")
+    page = new_page(context)
+    sign_in(page, tenant, dealer.owner)
     page.goto(f"{tenant}/leads")
     expect(page.locator("table.list")).to_contain_text("赵女士")
     expect(page.locator("table.list")).to_contain_text("网页表单")
-    _no_sideways_scroll(page)
+    assert_no_sideways_scroll(page)
     shot(page, f"61-leads-{width}")
     page.get_by_role("link", name="赵女士").click()
     page.wait_for_url("**/leads/*")
@@ -81,7 +62,7 @@ def test_public_form_to_lead_to_customer_and_a_pool_claim(server: str, chromium,
     page.wait_for_url("**/pools")
     expect(page.locator("table.list")).to_contain_text("赵女士")
     expect(page.locator("table.list")).not_to_contain_text("13812345678")  # no phone before a claim
-    _no_sideways_scroll(page)
+    assert_no_sideways_scroll(page)
     shot(page, f"63-pool-{width}")
     page.get_by_test_id("claim").first.click()
     page.wait_for_url("**/customers/*")

@@ -9,55 +9,31 @@ dragging: the card's stage select makes the same moves, with the same refusal.
 
 from __future__ import annotations
 
-import os
 import secrets
-import subprocess
-import sys
 
-import httpx
 import pytest
-from e2e_pages import shot, sign_in
+from e2e_pages import api_token, assert_no_sideways_scroll, gql, new_dealer, shot, signed_in
 from playwright.sync_api import expect
 
 pytestmark = pytest.mark.e2e
-PASSWORD = "correct-horse-9"
-
-
-def _cli(*args: str) -> str:
-    env = {**os.environ, "SECURE_COOKIES": "0", "BASE_DOMAIN": "localhost"}
-    done = subprocess.run([sys.executable, "-m", "app.cli", *args], env=env, check=True, capture_output=True)
-    return done.stdout.decode()
-
-
-def _gql(server: str, slug: str, token: str, query: str, variables: dict[str, object]) -> dict[str, object]:
-    # httpx does not resolve *.localhost as browsers do: the dealer's host goes in the Host header.
-    response = httpx.post(
-        f"{server.format(host='127.0.0.1')}/graphql",
-        json={"query": query, "variables": variables},
-        headers={"Authorization": f"Bearer {token}", "Host": f"{slug}.localhost"},
-        timeout=120,
-    )
-    return response.json()["data"]  # type: ignore[no-any-return]
 
 
 @pytest.mark.parametrize("width", [1280, 375], ids=["desktop", "phone"])
 def test_a_refused_move_snaps_back_and_an_allowed_one_stays(server: str, chromium, width: int) -> None:  # type: ignore[no-untyped-def]
-    slug = f"e2e-deal-{secrets.token_hex(2)}"
-    owner = f"owner@{slug}.example"
-    _cli("tenant", "create", slug, "--name", "西湖家电", "--admin-email", owner, "--admin-password", PASSWORD)
-    token = _cli("token", "create", "--tenant", slug, "--user", owner).strip().split()[-1]
-    tenant = server.format(host=f"{slug}.localhost")
-    customer = _gql(
+    dealer = new_dealer(server, "e2e-deal")
+    token = api_token(dealer)
+    tenant = dealer.url
+    customer = gql(
         server,
-        slug,
+        dealer,
         token,
         "mutation($i: CreateCustomerInput!) { createCustomer(input: $i) "
         "{ ... on CustomerPayload { customer { id } } } }",
         {"i": {"name": "王总", "mobile": f"139{secrets.randbelow(10**8):08d}"}},
     )["createCustomer"]
-    deal = _gql(
+    deal = gql(
         server,
-        slug,
+        dealer,
         token,
         "mutation($i: CreateOpportunityInput!) { createOpportunity(input: $i) "
         "{ ... on OpportunityPayload { opportunity { id } } } }",
@@ -65,16 +41,13 @@ def test_a_refused_move_snaps_back_and_an_allowed_one_stays(server: str, chromiu
     )["createOpportunity"]
     deal_id = deal["opportunity"]["id"]  # type: ignore[index]
 
-    context = chromium.new_context(viewport={"width": width, "height": 900}, locale="zh-CN")
-    page = context.new_page()
-    page.set_default_timeout(15_000)
-    sign_in(page, tenant, owner)
+    page = signed_in(chromium, dealer, width)
     page.goto(f"{tenant}/opportunities")
     card = page.locator(f"#deal-{deal_id}")
     qualify = page.locator('section.pipeline-column[data-stage="qualify"]')
     expect(qualify.locator(f"#deal-{deal_id}")).to_be_visible()
     # Nothing scrolls sideways at either width.
-    assert page.evaluate("document.documentElement.scrollWidth <= window.innerWidth + 1")
+    assert_no_sideways_scroll(page)
     name = "phone" if width == 375 else "desktop"
     shot(page, f"50-pipeline-board-{name}")
 
@@ -101,4 +74,4 @@ def test_a_refused_move_snaps_back_and_an_allowed_one_stays(server: str, chromiu
     # The server agrees: the deal's page shows it in 需求确认 with its stage history.
     page.goto(f"{tenant}/opportunities/{deal_id}")
     expect(page.locator("h1")).to_contain_text("需求确认")
-    context.close()
+    page.context.close()

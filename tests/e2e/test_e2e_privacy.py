@@ -7,41 +7,21 @@ scrolls sideways.
 
 from __future__ import annotations
 
-import os
-import secrets
-import subprocess
-import sys
-
 import pytest
-from e2e_pages import shot, sign_in
+from e2e_pages import add_customer, assert_no_sideways_scroll, new_dealer, shot, signed_in
 from playwright.sync_api import expect
 
 pytestmark = pytest.mark.e2e
-PASSWORD = "correct-horse-9"
 ID_NUMBER = "11010519491231002X"
-
-
-def _cli(*args: str) -> None:
-    env = {**os.environ, "SECURE_COOKIES": "0", "BASE_DOMAIN": "localhost"}
-    subprocess.run([sys.executable, "-m", "app.cli", *args], env=env, check=True, capture_output=True)
 
 
 @pytest.mark.parametrize("width", [1280, 375], ids=["desktop", "phone"])
 def test_consent_then_masked_id_number_and_reveal(server: str, chromium, width: int) -> None:  # type: ignore[no-untyped-def]
-    slug = f"e2e-pipl-{secrets.token_hex(2)}"
-    _cli("tenant", "create", slug, "--name", "钱塘家电", "--admin-email", f"owner@{slug}.example",
-         "--admin-password", PASSWORD)  # fmt: skip
-    tenant = server.format(host=f"{slug}.localhost")
-    context = chromium.new_context(viewport={"width": width, "height": 900}, locale="zh-CN")
-    page = context.new_page()
-    page.set_default_timeout(15_000)
-    sign_in(page, tenant, f"owner@{slug}.example")
+    dealer = new_dealer(server, "e2e-pipl", "钱塘家电")
+    tenant = dealer.url
+    page = signed_in(chromium, dealer, width)
 
-    page.goto(f"{tenant}/customers/new")
-    page.fill("input[name=name]", "赵敏")
-    page.fill("input[name=mobile]", "13912345670")
-    page.click("form button[type=submit]")
-    page.wait_for_url("**/customers/*")
+    add_customer(page, dealer, "赵敏", "13912345670")
     card = page.locator("section#privacy")
     expect(card).to_contain_text("个人信息保护")
 
@@ -58,11 +38,11 @@ def test_consent_then_masked_id_number_and_reveal(server: str, chromium, width: 
     expect(page.locator("#sensitive-id_card")).to_have_text("110105********002X")
     page.locator("section#privacy form.inline button.link").first.click()
     expect(page.locator("#sensitive-id_card")).to_contain_text(ID_NUMBER)
-    assert page.evaluate("document.documentElement.scrollWidth <= window.innerWidth + 1")
+    assert_no_sideways_scroll(page)
     shot(page, f"80-customer-privacy-{width}")
 
     page.goto(f"{tenant}/privacy/retention")
     expect(page.locator("h1")).to_contain_text("数据保留")
-    assert page.evaluate("document.documentElement.scrollWidth <= window.innerWidth + 1")
+    assert_no_sideways_scroll(page)
     shot(page, f"81-retention-{width}")
-    context.close()
+    page.context.close()

@@ -8,27 +8,22 @@ it to an order in one step.
 
 from __future__ import annotations
 
-import secrets
-
 import pytest
-from e2e_pages import shot, sign_in
+from e2e_pages import api_token, assert_no_sideways_scroll, gql, new_dealer, shot, signed_in
 from playwright.sync_api import expect
-from test_e2e_inventory import PASSWORD, _cli, _gql
 
 pytestmark = pytest.mark.e2e
 
 
 @pytest.mark.parametrize("width", [1280, 375], ids=["desktop", "phone"])
 def test_write_a_quote_print_it_and_convert_it(server: str, chromium, width: int) -> None:  # type: ignore[no-untyped-def]
-    slug = f"e2e-qt-{secrets.token_hex(2)}"
-    owner = f"owner@{slug}.example"
-    _cli("tenant", "create", slug, "--name", "西湖家电", "--admin-email", owner, "--admin-password", PASSWORD)
-    token = _cli("token", "create", "--tenant", slug, "--user", owner).strip().split()[-1]
-    tenant = server.format(host=f"{slug}.localhost")
+    dealer = new_dealer(server, "e2e-qt")
+    token = api_token(dealer)
+    tenant = dealer.url
     create_product = "mutation($i: CreateProductInput!) { createProduct(input: $i) { __typename } }"
-    _gql(
+    gql(
         server,
-        slug,
+        dealer,
         token,
         create_product,
         {
@@ -40,21 +35,16 @@ def test_write_a_quote_print_it_and_convert_it(server: str, chromium, width: int
             }
         },
     )
-    _gql(server, slug, token, create_product,
+    gql(server, dealer, token, create_product,
          {"i": {"sku": "QY-PP-10", "name": "PP棉滤芯", "unit": "支", "listPrice": "39.00"}})  # fmt: skip
-    _gql(server, slug, token,
+    gql(server, dealer, token,
          "mutation($i: CreateWarehouseInput!) { createWarehouse(input: $i) { __typename } }",
          {"i": {"code": "XH", "name": "西湖门店", "kind": "SHOP"}})  # fmt: skip
-    _gql(server, slug, token,
+    gql(server, dealer, token,
          "mutation($i: CreateCustomerInput!) { createCustomer(input: $i) { __typename } }",
          {"i": {"name": "赵敏", "mobile": "13800138000"}})  # fmt: skip
 
-    context = chromium.new_context(
-        viewport={"width": width, "height": 900}, locale="zh-CN", accept_downloads=True
-    )
-    page = context.new_page()
-    page.set_default_timeout(15_000)
-    sign_in(page, tenant, owner)
+    page = signed_in(chromium, dealer, width, accept_downloads=True)
 
     page.goto(f"{tenant}/quotes")
     page.click("a[href='/quotes/new']")
@@ -76,7 +66,7 @@ def test_write_a_quote_print_it_and_convert_it(server: str, chromium, width: int
     expect(page.locator("#quote-total")).to_have_text("¥12,037.00")
     expect(page.locator("#quote-tax")).to_have_text("¥1,384.79")
     shot(page, f"70-quote-form-{width}")
-    assert page.evaluate("document.documentElement.scrollWidth <= window.innerWidth + 1")
+    assert_no_sideways_scroll(page)
     page.click("form.quote-form button[type=submit].primary")
 
     page.wait_for_url(f"{tenant}/quotes/*")
@@ -90,11 +80,11 @@ def test_write_a_quote_print_it_and_convert_it(server: str, chromium, width: int
     page.click("form[action$='/move'] button:has-text('已发送')")
     expect(page.locator("h1 .badge")).to_have_text("已发送")
     shot(page, f"71-quote-sent-{width}")
-    assert page.evaluate("document.documentElement.scrollWidth <= window.innerWidth + 1")
+    assert_no_sideways_scroll(page)
     page.select_option("#f-warehouse_id", label="西湖门店")
     page.click("form.quote-convert button[type=submit]")
     page.wait_for_url(f"{tenant}/orders/*")
     expect(page.locator("body")).to_contain_text("海尔十字门冰箱")
     expect(page.locator("body")).to_contain_text("¥12,037.00")
     shot(page, f"72-quote-order-{width}")
-    context.close()
+    page.context.close()

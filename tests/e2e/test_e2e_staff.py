@@ -11,24 +11,14 @@ from __future__ import annotations
 import asyncio
 import os
 import re
-import secrets
-import subprocess
-import sys
 from concurrent.futures import ThreadPoolExecutor
 
 import asyncpg
 import pytest
-from e2e_pages import shot, sign_in
+from e2e_pages import assert_no_sideways_scroll, browser_context, cli, new_dealer, shot, signed_in
 from playwright.sync_api import expect
 
 pytestmark = pytest.mark.e2e
-PASSWORD = "correct-horse-9"
-
-
-def _cli(*args: str) -> str:
-    env = {**os.environ, "SECURE_COOKIES": "0", "BASE_DOMAIN": "localhost"}
-    done = subprocess.run([sys.executable, "-m", "app.cli", *args], env=env, check=True, capture_output=True)
-    return done.stdout.decode()
 
 
 def _invitation_link(email: str) -> str:
@@ -53,10 +43,9 @@ def _invitation_link(email: str) -> str:
 
 @pytest.mark.parametrize("width", [1280, 375], ids=["desktop", "phone"])
 def test_invite_join_and_a_leavers_handover(server: str, chromium, width: int) -> None:  # type: ignore[no-untyped-def]
-    slug = f"e2e-staff-{secrets.token_hex(2)}"
-    _cli("tenant", "create", slug, "--name", "钱塘家电", "--admin-email", f"owner@{slug}.example",
-         "--admin-password", PASSWORD, "--admin-name", "王建国")  # fmt: skip
-    _cli(
+    dealer = new_dealer(server, "e2e-staff", "钱塘家电", "--admin-name", "王建国")
+    slug = dealer.slug
+    cli(
         "user",
         "add",
         "--tenant",
@@ -68,11 +57,8 @@ def test_invite_join_and_a_leavers_handover(server: str, chromium, width: int) -
         "--role",
         "sales",
     )
-    tenant = server.format(host=f"{slug}.localhost")
-    context = chromium.new_context(viewport={"width": width, "height": 900}, locale="zh-CN")
-    page = context.new_page()
-    page.set_default_timeout(15_000)
-    sign_in(page, tenant, f"owner@{slug}.example")
+    tenant = dealer.url
+    page = signed_in(chromium, dealer, width)
     # 张伟 owns a customer (made by the owner, given to him in the form).
     page.goto(f"{tenant}/customers/new")
     page.fill("input[name=name]", "李红梅")
@@ -81,9 +67,9 @@ def test_invite_join_and_a_leavers_handover(server: str, chromium, width: int) -
     page.wait_for_load_state("networkidle")
 
     page.goto(f"{tenant}/settings/staff")
-    expect(page.locator(".staff-list")).to_contain_text("张伟")
+    expect(page.locator("table.kit-list")).to_contain_text("张伟")
     # At phone width nothing scrolls sideways.
-    assert page.evaluate("document.documentElement.scrollWidth <= window.innerWidth + 1")
+    assert_no_sideways_scroll(page)
     shot(page, f"30-staff-list-{width}")
 
     page.click("text=邀请员工")
@@ -93,7 +79,7 @@ def test_invite_join_and_a_leavers_handover(server: str, chromium, width: int) -
     page.click("form.form-card button[type=submit]")
     expect(page.locator(".alert.notice")).to_contain_text("邀请已发送")
 
-    newcomer = chromium.new_context(viewport={"width": width, "height": 900}, locale="zh-CN").new_page()
+    newcomer = browser_context(chromium, width).new_page()
     newcomer.goto(_invitation_link(f"zhao@{slug}.example"))
     newcomer.fill("input[name=name]", "赵磊")
     newcomer.fill("input[name=password]", "zhao-lei-2026")
@@ -109,7 +95,7 @@ def test_invite_join_and_a_leavers_handover(server: str, chromium, width: int) -
     shot(page, f"33-teams-{width}")
 
     page.goto(f"{tenant}/settings/staff")
-    page.click(".staff-list a:text('张伟')")
+    page.click("table.kit-list a:text('张伟')")
     expect(page.locator("h1")).to_contain_text("张伟")
     page.select_option("select[name=handover_to]", label="赵磊 · 销售")
     shot(page, f"34-staff-leaver-{width}")
@@ -117,4 +103,4 @@ def test_invite_join_and_a_leavers_handover(server: str, chromium, width: int) -
     page.click("text=停用并交接")
     expect(page.locator(".alert.notice")).to_contain_text("已停用")
     shot(page, f"35-staff-deactivated-{width}")
-    context.close()
+    page.context.close()

@@ -7,34 +7,18 @@ beside the action, and saves; the page has no sideways scrolling at 375 px.
 
 from __future__ import annotations
 
-import os
-import secrets
-import subprocess
-import sys
-
 import pytest
-from e2e_pages import shot, sign_in
+from e2e_pages import assert_no_sideways_scroll, new_dealer, shot, signed_in
 from playwright.sync_api import expect
 
 pytestmark = pytest.mark.e2e
-PASSWORD = "correct-horse-9"
-
-
-def _cli(*args: str) -> None:
-    env = {**os.environ, "SECURE_COOKIES": "0", "BASE_DOMAIN": "localhost"}
-    subprocess.run([sys.executable, "-m", "app.cli", *args], env=env, check=True, capture_output=True)
 
 
 @pytest.mark.parametrize("width", [1280, 375], ids=["desktop", "phone"])
 def test_entry_actions_of_the_order_workflow(server: str, chromium, width: int) -> None:  # type: ignore[no-untyped-def]
-    slug = f"e2e-wa-{secrets.token_hex(2)}"
-    _cli("tenant", "create", slug, "--name", "西湖家电", "--admin-email", f"owner@{slug}.example",
-         "--admin-password", PASSWORD)  # fmt: skip
-    tenant = server.format(host=f"{slug}.localhost")
-    context = chromium.new_context(viewport={"width": width, "height": 900}, locale="zh-CN")
-    page = context.new_page()
-    page.set_default_timeout(15_000)
-    sign_in(page, tenant, f"owner@{slug}.example")
+    dealer = new_dealer(server, "e2e-wa")
+    tenant = dealer.url
+    page = signed_in(chromium, dealer, width)
 
     page.goto(f"{tenant}/workflows/order")
     expect(page).to_have_title("流程 · 订单 · 西湖家电")
@@ -63,5 +47,5 @@ def test_entry_actions_of_the_order_workflow(server: str, chromium, width: int) 
     expect(rows.nth(1)).to_have_text("订单出库")
     shot(page, f"71-workflow-actions-saved-{width}")
     # No sideways scrolling at either width.
-    assert page.evaluate("document.documentElement.scrollWidth <= window.innerWidth + 1")
-    context.close()
+    assert_no_sideways_scroll(page)
+    page.context.close()

@@ -11,10 +11,9 @@ from strawberry.types import Info
 
 from app.customfields import models
 from app.customfields import service as custom_fields
-from app.domain import Actor, DomainError
+from app.domain import Actor
 from app.graphql.context import GraphQLContext
-from app.graphql.errors import client_error
-from app.graphql.kit import mutate, record_id
+from app.graphql.kit import mutate, query, record_id
 from app.graphql.types.custom_fields import (
     CustomFieldDefinition,
     CustomFieldMutationResult,
@@ -49,15 +48,10 @@ class CustomFieldQueries:
     async def custom_field_definitions(
         self, info: FieldInfo, entity: str, include_archived: bool = False
     ) -> list[CustomFieldDefinition]:
-        context = info.context
-        async with context.db() as session:
-            try:
-                found = await custom_fields.list_definitions(
-                    session, context.actor, entity, include_archived=include_archived
-                )
-            except DomainError as exc:
-                raise client_error(exc) from None
-            return [CustomFieldDefinition.from_model(d) for d in found]
+        found = await query(
+            info, lambda s, a: custom_fields.list_definitions(s, a, entity, include_archived=include_archived)
+        )
+        return [CustomFieldDefinition.from_model(d) for d in found]
 
 
 @strawberry.type

@@ -7,11 +7,9 @@ import uuid
 import strawberry
 from strawberry.types import Info
 
-from app.domain import DomainError
 from app.duplicates import merge, scan
 from app.graphql.context import GraphQLContext
-from app.graphql.errors import client_error
-from app.graphql.kit import mutate, record_id
+from app.graphql.kit import mutate, query, record_id
 from app.graphql.pagination import Edge, PageInfo
 from app.graphql.types.timeline import (
     AddCustomerNoteInput,
@@ -41,14 +39,9 @@ async def timeline_connection(
     info: Info360, customer_id: uuid.UUID, first: int, after: str | None, kinds: list[str] | None
 ) -> TimelineConnection:
     """``Customer.timeline``: one keyset page; bad arguments are a BAD_USER_INPUT error."""
-    context = info.context
-    async with context.db() as session:
-        try:
-            page = await customer_timeline(
-                session, context.actor, customer_id, kinds_wanted=kinds, first=first, after=after
-            )
-        except DomainError as exc:
-            raise client_error(exc) from None
+    page = await query(
+        info, lambda s, a: customer_timeline(s, a, customer_id, kinds_wanted=kinds, first=first, after=after)
+    )
     edges = [Edge(cursor=encode_cursor(e, ORDER), node=TimelineEntry.from_entry(e)) for e in page.items]
     return TimelineConnection(
         edges=edges,
@@ -80,17 +73,8 @@ class Customer360Queries:
         first: int = 50,
         reasons: list[DuplicateReason] | None = None,  # type: ignore[valid-type]
     ) -> DuplicateCandidates:
-        context = info.context
-        async with context.db() as session:
-            try:
-                found = await scan.duplicate_candidates(
-                    session,
-                    context.actor,
-                    reasons=[str(r) for r in reasons] if reasons else None,
-                    first=first,
-                )
-            except DomainError as exc:
-                raise client_error(exc) from None
+        wanted = [str(r) for r in reasons] if reasons else None
+        found = await query(info, lambda s, a: scan.duplicate_candidates(s, a, reasons=wanted, first=first))
         return DuplicateCandidates(
             pairs=[
                 DuplicatePair(

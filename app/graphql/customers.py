@@ -12,10 +12,9 @@ from strawberry.types import Info
 from app.customers import models
 from app.customers import service as customers
 from app.customers.repository import encode_cursor
-from app.domain import Actor, DomainError, NotFound
+from app.domain import Actor
 from app.graphql.context import GraphQLContext
-from app.graphql.errors import client_error, error_type
-from app.graphql.kit import read_only_refusal
+from app.graphql.kit import mutate, query, query_one, record_id
 from app.graphql.pagination import Edge, PageInfo, selected_node_fields
 from app.graphql.types.customers import (
     CreateCustomerInput,
@@ -34,40 +33,28 @@ Operation = Callable[[AsyncSession, Actor], Awaitable[models.Customer]]
 
 
 def _uuid(raw: str) -> uuid.UUID:
-    """A malformed id names no customer: it reads like any other unknown id."""
-    try:
-        return uuid.UUID(str(raw))
-    except ValueError as exc:
-        raise NotFound(customers.ENTITY, raw) from exc
+    return record_id(raw, customers.ENTITY)
 
 
 async def _save(info: CustomerInfo, operation: Operation) -> CustomerMutationResult:
-    """Run one customer service call; a refusal rolls back whatever it had begun and becomes a typed error."""
-    context = info.context
-    if refusal := read_only_refusal(context.actor):
-        return refusal
-    async with context.db() as session:
-        try:
-            record = await operation(session, context.actor)
-        except DomainError as exc:
-            await session.rollback()
-            return error_type(exc)
-    # Tags loaded earlier in this request (another mutation in the same document) are stale now.
-    context.loaders.forget_customer(record.id)
-    return CustomerPayload(customer=Customer.from_model(record))
+    """Run one customer service call as a mutation."""
+
+    def shown(record: models.Customer) -> CustomerPayload:
+        # Tags loaded earlier in this request (another mutation in the same document) are stale now.
+        info.context.loaders.forget_customer(record.id)
+        return CustomerPayload(customer=Customer.from_model(record))
+
+    return await mutate(info, operation, shown)  # type: ignore[no-any-return]
 
 
 @strawberry.type
 class CustomerQueries:
     @strawberry.field(description="One customer by id, if the caller may see it.")
     async def customer(self, info: CustomerInfo, id: strawberry.ID) -> CustomerResult:
-        context = info.context
-        async with context.db() as session:
-            try:
-                record = await customers.get_customer(session, context.actor, _uuid(id))
-            except DomainError as exc:
-                return error_type(exc, input_prefix=())  # type: ignore[return-value]
-        return Customer.from_model(record)
+        async def load(session: AsyncSession, actor: Actor) -> Customer:
+            return Customer.from_model(await customers.get_customer(session, actor, _uuid(id)))
+
+        return await query_one(info, load)  # type: ignore[no-any-return]
 
     @strawberry.field(
         description="Customers the caller may see, newest first unless orderBy says otherwise. "
@@ -81,18 +68,17 @@ class CustomerQueries:
         filter: CustomerFilterInput | None = None,
         order_by: CustomerOrderInput | None = None,
     ) -> CustomerConnection:
-        context = info.context
         order = (order_by or CustomerOrderInput()).to_domain()
-        async with context.db() as session:
-            try:
-                filters = (filter or CustomerFilterInput()).to_domain()
-                page = await customers.list_customers(
-                    session, context.actor, filters, order=order, first=first, after=after
-                )
-            except DomainError as exc:
-                raise client_error(exc) from None
+        page = await query(
+            info,
+            lambda s, a: customers.list_customers(
+                s, a, (filter or CustomerFilterInput()).to_domain(), order=order, first=first, after=after
+            ),
+        )
         wanted = selected_node_fields(info)
-        related = await context.loaders.preload(page.items, owners="owner" in wanted, tags="tags" in wanted)
+        related = await info.context.loaders.preload(
+            page.items, owners="owner" in wanted, tags="tags" in wanted
+        )
         edges = [
             Edge(cursor=encode_cursor(c, order), node=Customer.from_model(c, related)) for c in page.items
         ]
@@ -110,12 +96,7 @@ class CustomerQueries:
 
     @strawberry.field(description="Every tag name in use, alphabetical (for pickers and the tag filter).")
     async def tags(self, info: CustomerInfo) -> list[str]:
-        context = info.context
-        async with context.db() as session:
-            try:
-                return await customers.all_tag_names(session, context.actor)
-            except DomainError as exc:
-                raise client_error(exc) from None
+        return await query(info, customers.all_tag_names)  # type: ignore[no-any-return]
 
 
 @strawberry.type

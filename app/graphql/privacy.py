@@ -8,18 +8,17 @@ from datetime import datetime
 from typing import Annotated, Any
 
 import strawberry
+from sqlalchemy.ext.asyncio import AsyncSession
 from strawberry.types import Info
 
-from app.domain import DomainError
+from app.domain import Actor
 from app.graphql.context import GraphQLContext
 from app.graphql.errors import (
     NotFoundError,
     PermissionDeniedError,
     ValidationError,
-    client_error,
-    error_type,
 )
-from app.graphql.kit import graphql_enum, mutate, read_only_refusal, record_id
+from app.graphql.kit import graphql_enum, mutate, query, query_one, read_only_refusal, record_id
 from app.i18n import gettext as _
 from app.privacy import consents, erasure, sensitive, subject_export
 from app.privacy.fields import ConsentChannel as DomainConsentChannel
@@ -192,12 +191,7 @@ async def customer_consents(info: InfoP, customer_id: uuid.UUID) -> list[Consent
 
 
 async def customer_sensitive(info: InfoP, customer_id: uuid.UUID) -> list[MaskedSensitiveValue]:
-    context = info.context
-    async with context.db() as session:
-        try:
-            values = await sensitive.masked_values(session, context.actor, "customer", customer_id)
-        except DomainError as exc:
-            raise client_error(exc) from None
+    values = await query(info, lambda s, a: sensitive.masked_values(s, a, "customer", customer_id))
     return _masked(values)
 
 
@@ -210,25 +204,16 @@ class PrivacyQueries:
     async def customers_by_sensitive_value(
         self, info: InfoP, field: SensitiveFieldKey, value: str
     ) -> list[strawberry.ID]:
-        context = info.context
-        async with context.db() as session:
-            try:
-                found = await sensitive.find_by_value(session, context.actor, "customer", field.value, value)
-            except DomainError as exc:
-                raise client_error(exc) from None
+        found = await query(info, lambda s, a: sensitive.find_by_value(s, a, "customer", field.value, value))
         return [strawberry.ID(str(c.id)) for c in found]
 
     @strawberry.field(description="One of your data-subject exports (to poll until it is done).")
     async def data_export(self, info: InfoP, id: strawberry.ID) -> DataExportResult:
-        context = info.context
-        async with context.db() as session:
-            try:
-                found = await subject_export.get_subject_export(
-                    session, context.actor, record_id(id, "subject_export")
-                )
-            except DomainError as exc:
-                return error_type(exc, input_prefix=())  # type: ignore[return-value]
-        return DataExportPayload(export=DataExport.from_model(found))
+        async def load(session: AsyncSession, actor: Actor) -> DataExportPayload:
+            found = await subject_export.get_subject_export(session, actor, record_id(id, "subject_export"))
+            return DataExportPayload(export=DataExport.from_model(found))
+
+        return await query_one(info, load)  # type: ignore[no-any-return]
 
 
 @strawberry.type

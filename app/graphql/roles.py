@@ -10,10 +10,9 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from strawberry.types import Info
 
 from app.accounts.models import Role as RoleModel
-from app.domain import Actor, DomainError
+from app.domain import Actor
 from app.graphql.context import GraphQLContext
-from app.graphql.errors import client_error
-from app.graphql.kit import mutate, record_id
+from app.graphql.kit import mutate, query, record_id
 from app.graphql.types.roles import (
     CreateRoleInput,
     PermissionModule,
@@ -49,12 +48,7 @@ class RoleQueries:
         description="Every role of the dealer with its holder count (roles:manage or staff:manage)."
     )
     async def roles(self, info: RoleInfo) -> list[Role]:
-        context = info.context
-        async with context.db() as session:
-            try:
-                found = await roles.list_roles(session, context.actor)
-            except DomainError as exc:
-                raise client_error(exc) from None
+        found = await query(info, roles.list_roles)
         return [Role.from_model(s.role, s.holders) for s in found]
 
     @strawberry.field(description="The permission catalog: modules with the actions they offer, labelled.")

@@ -7,6 +7,7 @@ import strawberry
 from strawberry.types import Info
 
 from app.domain import DomainError, FieldError, ValidationFailed
+from app.graphql import kit
 from app.graphql.context import GraphQLContext
 from app.graphql.errors import client_error
 from app.kit import search as global_search
@@ -38,14 +39,9 @@ class SearchQueries:
     async def search(
         self, info: Info[GraphQLContext, None], query: str, first: int = global_search.DEFAULT_PER_ENTITY
     ) -> list[SearchGroup]:
-        context = info.context
         if not 1 <= first <= global_search.MAX_PER_ENTITY:
             raise client_error(_bad_first(f"must be between 1 and {global_search.MAX_PER_ENTITY}")) from None
-        async with context.db() as session:
-            try:
-                groups = await global_search.search(session, context.actor, query, per_entity=first)
-            except DomainError as exc:
-                raise client_error(exc) from None
+        groups = await kit.query(info, lambda s, a: global_search.search(s, a, query, per_entity=first))
         return [
             SearchGroup(
                 entity=group.entity,

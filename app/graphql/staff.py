@@ -7,10 +7,9 @@ import strawberry
 from sqlalchemy.ext.asyncio import AsyncSession
 from strawberry.types import Info
 
-from app.domain import Actor, DomainError
+from app.domain import Actor
 from app.graphql.context import GraphQLContext
-from app.graphql.errors import client_error
-from app.graphql.kit import mutate, record_id
+from app.graphql.kit import mutate, query, record_id
 from app.graphql.types.staff import (
     DeactivateStaffPayload,
     DeactivateStaffResult,
@@ -38,25 +37,22 @@ class StaffQueries:
     async def staff(
         self, info: StaffInfo, active: bool | None = None, team_id: strawberry.ID | None = None
     ) -> list[StaffAccount]:
-        context = info.context
-        async with context.db() as session:
-            try:
-                team = record_id(team_id, "team") if team_id is not None else None
-                found = await staff.list_staff(session, context.actor, active=active, team_id=team)
-            except DomainError as exc:
-                raise client_error(exc) from None
+        found = await query(
+            info,
+            lambda s, a: staff.list_staff(
+                s, a, active=active, team_id=record_id(team_id, "team") if team_id is not None else None
+            ),
+        )
         return [StaffAccount.from_model(u) for u in found]
 
     @strawberry.field(description="Teams with their manager and active member count (staff:manage).")
     async def teams(self, info: StaffInfo) -> list[Team]:
-        context = info.context
-        async with context.db() as session:
-            try:
-                found = await staff.list_teams(session, context.actor)
-                sizes = await staff.team_sizes(session, context.actor)
-            except DomainError as exc:
-                raise client_error(exc) from None
-        return [Team.from_model(t, sizes.get(t.id, 0)) for t in found]
+        async def load(session: AsyncSession, actor: Actor) -> list[Team]:
+            found = await staff.list_teams(session, actor)
+            sizes = await staff.team_sizes(session, actor)
+            return [Team.from_model(t, sizes.get(t.id, 0)) for t in found]
+
+        return await query(info, load)  # type: ignore[no-any-return]
 
 
 @strawberry.type

@@ -8,6 +8,7 @@ from enum import Enum
 from typing import Annotated, Any, cast
 
 import strawberry
+from sqlalchemy.ext.asyncio import AsyncSession
 from strawberry.scalars import JSON
 from strawberry.types import Info
 
@@ -15,17 +16,16 @@ from app.batches import run as batch_runs
 from app.batches import service as batches
 from app.batches.models import BatchJob as BatchJobModel
 from app.customers import tags as tag_admin
-from app.domain import DomainError, FieldError, NotFound, ValidationFailed
+from app.domain import Actor, DomainError, FieldError, NotFound, ValidationFailed
 from app.graphql.context import GraphQLContext
 from app.graphql.errors import (
     NotFoundError,
     PermissionDeniedError,
     ValidationError,
     VersionConflictError,
-    client_error,
     error_type,
 )
-from app.graphql.kit import mutate, read_only_refusal, record_id
+from app.graphql.kit import mutate, query, read_only_refusal, record_id
 from app.graphql.types.customers import CustomerFilterInput
 from app.kit.registry import entity as entity_spec
 from app.saved_views import service as views
@@ -252,13 +252,8 @@ class ListToolQueries:
         description="The saved views of an entity's list you see: yours, your team's, your role's."
     )
     async def saved_views(self, info: ViewInfo, entity: str) -> list[SavedView]:
-        context = info.context
-        async with context.db() as session:
-            try:
-                found = await views.list_views(session, context.actor, entity)
-            except DomainError as exc:
-                raise client_error(exc) from None
-        return [SavedView.from_model(v, context.actor) for v in found]
+        found = await query(info, lambda s, a: views.list_views(s, a, entity))
+        return [SavedView.from_model(v, info.context.actor) for v in found]
 
     @strawberry.field(description="A batch change you started, or null.")
     async def batch_job(self, info: ViewInfo, id: strawberry.ID) -> BatchJob | None:
@@ -273,12 +268,7 @@ class ListToolQueries:
 
     @strawberry.field(description="Every customer tag with how many customers carry it (customers:manage).")
     async def managed_tags(self, info: ViewInfo) -> list[ManagedTag]:
-        context = info.context
-        async with context.db() as session:
-            try:
-                found = await tag_admin.list_tags(session, context.actor)
-            except DomainError as exc:
-                raise client_error(exc) from None
+        found = await query(info, tag_admin.list_tags)
         return [_tag(u.tag, u.customers) for u in found]
 
 
@@ -371,17 +361,13 @@ class ListToolMutations:
         "except those changed by someone since (counted in undoKept)."
     )
     async def undo_batch(self, info: ViewInfo, id: strawberry.ID) -> BatchJobResult:
-        context = info.context
-        if refusal := read_only_refusal(context.actor):
-            return refusal
-        async with context.db() as session:
-            try:
-                job = await batches.begin_undo(session, context.actor, record_id(id, batches.ENTITY))
-                job = await _dispatch(info, session, job)
-            except DomainError as exc:
-                await session.rollback()
-                return cast(BatchJobResult, error_type(exc, input_prefix=()))
-        return BatchJobPayload(job=BatchJob.from_model(job))
+        async def run(session: AsyncSession, actor: Actor) -> BatchJobModel:
+            job = await batches.begin_undo(session, actor, record_id(id, batches.ENTITY))
+            return await _dispatch(info, session, job)
+
+        return await mutate(  # type: ignore[no-any-return]
+            info, run, lambda job: BatchJobPayload(job=BatchJob.from_model(job)), input_prefix=()
+        )
 
     @strawberry.mutation(description="Rename and/or recolour a customer tag (customers:manage).")
     async def update_tag(

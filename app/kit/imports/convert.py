@@ -29,6 +29,7 @@ _DATE_FORMATS = (
     "%Y/%m/%d %H:%M",
 )
 _SPLIT = re.compile(r"[,，;；、]+")
+_ISO_DAY = re.compile(r"[0-9]{4}-[0-9]{2}-[0-9]{2}")
 
 
 def parse_day(value: Any) -> Any:
@@ -38,6 +39,11 @@ def parse_day(value: Any) -> Any:
     if isinstance(value, date):
         return value
     text = cell_text(value)
+    if _ISO_DAY.fullmatch(text):  # the first layout, the usual one, read without strptime
+        try:
+            return date(int(text[:4]), int(text[5:7]), int(text[8:]))
+        except ValueError:
+            pass  # not a day of the calendar: the layouts say so as before
     for layout in _DATE_FORMATS:
         try:
             return datetime.strptime(text, layout).date()

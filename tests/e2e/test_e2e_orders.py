@@ -8,65 +8,33 @@ and saves; the order page shows the lines, the trade-in taken off and the total.
 
 from __future__ import annotations
 
-import os
-import secrets
-import subprocess
-import sys
-from typing import Any
-
-import httpx
 import pytest
-from e2e_pages import shot, sign_in
+from e2e_pages import api_token, assert_no_sideways_scroll, gql, new_dealer, shot, signed_in
 from playwright.sync_api import expect
 
 pytestmark = pytest.mark.e2e
-PASSWORD = "correct-horse-9"
-
-
-def _cli(*args: str) -> str:
-    env = {**os.environ, "SECURE_COOKIES": "0", "BASE_DOMAIN": "localhost"}
-    done = subprocess.run([sys.executable, "-m", "app.cli", *args], env=env, check=True, capture_output=True)
-    return done.stdout.decode()
-
-
-def _gql(server: str, slug: str, token: str, query: str, variables: dict[str, object]) -> Any:
-    # httpx does not resolve *.localhost as browsers do: the dealer's host goes in the Host header.
-    response = httpx.post(
-        f"{server.format(host='127.0.0.1')}/graphql",
-        json={"query": query, "variables": variables},
-        headers={"Authorization": f"Bearer {token}", "Host": f"{slug}.localhost"},
-        timeout=120,
-    )
-    body = response.json()
-    assert "errors" not in body, body
-    return body["data"]
 
 
 @pytest.mark.parametrize("width", [1280, 375], ids=["desktop", "phone"])
 def test_create_an_order_with_two_lines_and_a_trade_in(server: str, chromium, width: int) -> None:  # type: ignore[no-untyped-def]
-    slug = f"e2e-so-{secrets.token_hex(2)}"
-    owner = f"owner@{slug}.example"
-    _cli("tenant", "create", slug, "--name", "西湖家电", "--admin-email", owner, "--admin-password", PASSWORD)
-    token = _cli("token", "create", "--tenant", slug, "--user", owner).strip().split()[-1]
-    tenant = server.format(host=f"{slug}.localhost")
+    dealer = new_dealer(server, "e2e-so")
+    token = api_token(dealer)
+    tenant = dealer.url
     create_product = "mutation($i: CreateProductInput!) { createProduct(input: $i) { __typename } }"
     fridge = {"sku": "HR-BCD-470", "name": "海尔十字门冰箱", "model": "BCD-470WGHTD", "listPrice": "5999.00"}
-    _gql(server, slug, token, create_product, {"i": fridge})
-    _gql(server, slug, token, create_product,
+    gql(server, dealer, token, create_product, {"i": fridge})
+    gql(server, dealer, token, create_product,
          {"i": {"sku": "QY-PP-10", "name": "PP棉滤芯", "unit": "支", "listPrice": "39.00"}})  # fmt: skip
-    _gql(server, slug, token,
+    gql(server, dealer, token,
          "mutation($i: CreateWarehouseInput!) { createWarehouse(input: $i) { __typename } }",
          {"i": {"code": "XH", "name": "西湖门店", "kind": "SHOP"}})  # fmt: skip
-    created = _gql(server, slug, token,
+    created = gql(server, dealer, token,
          "mutation($i: CreateCustomerInput!) { createCustomer(input: $i) "
          "{ __typename ... on CustomerPayload { customer { id } } } }",
          {"i": {"name": "赵敏", "mobile": "13800138000"}})  # fmt: skip
     customer_id = created["createCustomer"]["customer"]["id"]
 
-    context = chromium.new_context(viewport={"width": width, "height": 900}, locale="zh-CN")
-    page = context.new_page()
-    page.set_default_timeout(15_000)
-    sign_in(page, tenant, owner)
+    page = signed_in(chromium, dealer, width)
 
     page.goto(f"{tenant}/orders")
     expect(page.locator("a[href='/orders/new']")).to_be_visible()
@@ -103,7 +71,7 @@ def test_create_an_order_with_two_lines_and_a_trade_in(server: str, chromium, wi
     page.fill("#f-invoice_title", "赵敏")
     page.fill("#f-note", "周六上午送货")
     shot(page, f"73-order-form-{width}")
-    assert page.evaluate("document.documentElement.scrollWidth <= window.innerWidth + 1")
+    assert_no_sideways_scroll(page)
     page.click("form.order-form button[type=submit].primary")
 
     page.wait_for_url(f"{tenant}/orders/*")
@@ -115,5 +83,5 @@ def test_create_an_order_with_two_lines_and_a_trade_in(server: str, chromium, wi
     expect(body).to_contain_text("¥11,737.00")
     expect(page.locator("a[href$='/edit']")).to_be_visible()
     shot(page, f"74-order-created-{width}")
-    assert page.evaluate("document.documentElement.scrollWidth <= window.innerWidth + 1")
-    context.close()
+    assert_no_sideways_scroll(page)
+    page.context.close()

@@ -146,36 +146,37 @@ async def upsert_stock_levels(
     session: AsyncSession, actor: Actor, rows: Sequence[Mapping[str, Any]]
 ) -> list[RowOutcome]:
     """Set on-hand quantities from the ERP (product by its ERP id, warehouse by code): the
-    difference is posted as an adjustment; an equal level is left alone."""
+    difference is posted as an adjustment; an equal level is left alone.
+
+    The batch's products, warehouses and current levels are read with one statement each before
+    any row is applied, so a batch the ERP re-sends unchanged costs three reads and writes nothing
+    (no ledger line, no event, no audit record); only rows whose level differs reach the ledger."""
     if not actor.can(INVENTORY_MANAGE):
         raise PermissionDenied(INVENTORY_MANAGE)
     _too_many(rows)
+    cleaned: list[tuple[Errors, str | None, str | None, int | None]] = []
+    for row in rows:
+        errors = Errors()
+        external = Text(required=True, max_length=100).clean(
+            errors, "product_external_id", row.get("product_external_id")
+        )
+        code = Text(required=True, max_length=30).clean(errors, "warehouse_code", row.get("warehouse_code"))
+        on_hand = Whole(required=True, minimum=0, maximum=1_000_000).clean(
+            errors, "on_hand", row.get("on_hand")
+        )
+        cleaned.append((errors, external, code, on_hand))
+    products = await _products_by_external_id(session, {c[1] for c in cleaned if c[1]})
+    warehouses = await _warehouses_by_code(session, {c[2] for c in cleaned if c[2]})
+    levels = await _levels(session, [p.id for p in products.values()], [w.id for w in warehouses.values()])
     outcomes: list[RowOutcome] = []
     async with batch(session):
-        for index, row in enumerate(rows):
-            errors = Errors()
-            external = Text(required=True, max_length=100).clean(
-                errors, "product_external_id", row.get("product_external_id")
-            )
-            code = Text(required=True, max_length=30).clean(
-                errors, "warehouse_code", row.get("warehouse_code")
-            )
-            on_hand = Whole(required=True, minimum=0, maximum=1_000_000).clean(
-                errors, "on_hand", row.get("on_hand")
-            )
-            ref = await _ref(session, "product", external) if external else None
-            product = await session.get(Product, ref.record_id) if ref else None
-            if external and (product is None or product.deleted_at is not None):
+        for index, (errors, external, code, on_hand) in enumerate(cleaned):
+            product = products.get(external) if external else None
+            if external and product is None:
                 errors.add(
                     "product_external_id", "unknown_product", "no product has this ERP id; upsert it first"
                 )
-            warehouse = (
-                await session.scalar(
-                    select(Warehouse).where(Warehouse.code == code, Warehouse.deleted_at.is_(None))
-                )
-                if code
-                else None
-            )
+            warehouse = warehouses.get(code) if code else None
             if code and warehouse is None:
                 errors.add("warehouse_code", "unknown_warehouse", "no warehouse has this code")
             if product is not None and product.serial_tracked:
@@ -187,12 +188,8 @@ async def upsert_stock_levels(
             if errors.items or product is None or warehouse is None or on_hand is None:
                 outcomes.append(RowOutcome(index, external, "error", errors=errors.items))
                 continue
-            current = await session.scalar(
-                select(StockLevel.on_hand).where(
-                    StockLevel.product_id == product.id, StockLevel.warehouse_id == warehouse.id
-                )
-            )
-            change = on_hand - int(current or 0)
+            key = (product.id, warehouse.id)
+            change = on_hand - levels.get(key, 0)
             if change == 0:
                 outcomes.append(RowOutcome(index, external, "unchanged", product.id))
                 continue
@@ -204,7 +201,47 @@ async def upsert_stock_levels(
                     reason=SYNC_REASON,
                     source=Source("erp", external or ""),
                 )
+                levels[key] = on_hand  # a later row of the batch for the same level compares with this
                 outcomes.append(RowOutcome(index, external, "updated", product.id))
             except DomainError as exc:
                 outcomes.append(RowOutcome(index, external, "error", errors=_prefixed(index, exc)))
     return outcomes
+
+
+async def _products_by_external_id(session: AsyncSession, externals: set[str]) -> dict[str, Product]:
+    """Live products by the ERP ids they were synced under."""
+    if not externals:
+        return {}
+    found = await session.execute(
+        select(ExternalRef.external_id, Product)
+        .join(Product, Product.id == ExternalRef.record_id)
+        .where(
+            ExternalRef.entity == "product",
+            ExternalRef.external_id.in_(sorted(externals)),
+            Product.deleted_at.is_(None),
+        )
+    )
+    return {external: product for external, product in found.tuples().all()}
+
+
+async def _warehouses_by_code(session: AsyncSession, codes: set[str]) -> dict[str, Warehouse]:
+    if not codes:
+        return {}
+    found = await session.scalars(
+        select(Warehouse).where(Warehouse.code.in_(sorted(codes)), Warehouse.deleted_at.is_(None))
+    )
+    return {w.code: w for w in found.all()}
+
+
+async def _levels(
+    session: AsyncSession, product_ids: Sequence[uuid.UUID], warehouse_ids: Sequence[uuid.UUID]
+) -> dict[tuple[uuid.UUID, uuid.UUID], int]:
+    """On hand of every level among these products and warehouses (absent: none yet, 0)."""
+    if not product_ids or not warehouse_ids:
+        return {}
+    found = await session.execute(
+        select(StockLevel.product_id, StockLevel.warehouse_id, StockLevel.on_hand).where(
+            StockLevel.product_id.in_(list(product_ids)), StockLevel.warehouse_id.in_(list(warehouse_ids))
+        )
+    )
+    return {(p, w): int(n or 0) for p, w, n in found.tuples().all()}

@@ -9,8 +9,7 @@ from strawberry.types import Info
 
 from app.duplicates import merge, scan
 from app.graphql.context import GraphQLContext
-from app.graphql.kit import mutate, query, record_id
-from app.graphql.pagination import Edge, PageInfo
+from app.graphql.kit import keyset_connection, mutate, query, record_id
 from app.graphql.types.timeline import (
     AddCustomerNoteInput,
     CustomerMerge,
@@ -42,17 +41,8 @@ async def timeline_connection(
     page = await query(
         info, lambda s, a: customer_timeline(s, a, customer_id, kinds_wanted=kinds, first=first, after=after)
     )
-    edges = [Edge(cursor=encode_cursor(e, ORDER), node=TimelineEntry.from_entry(e)) for e in page.items]
-    return TimelineConnection(
-        edges=edges,
-        page_info=PageInfo(
-            has_next_page=page.has_next,
-            has_previous_page=after is not None,
-            start_cursor=edges[0].cursor if edges else None,
-            end_cursor=page.end_cursor,
-        ),
-        total_count=page.total,
-        total_count_is_capped=page.total_capped,
+    return keyset_connection(
+        TimelineConnection, page, after, lambda e: encode_cursor(e, ORDER), TimelineEntry.from_entry
     )
 
 

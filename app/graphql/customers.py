@@ -14,8 +14,8 @@ from app.customers import service as customers
 from app.customers.repository import encode_cursor
 from app.domain import Actor
 from app.graphql.context import GraphQLContext
-from app.graphql.kit import mutate, query, query_one, record_id
-from app.graphql.pagination import Edge, PageInfo, selected_node_fields
+from app.graphql.kit import keyset_connection, mutate, query, query_one, record_id
+from app.graphql.pagination import selected_node_fields
 from app.graphql.types.customers import (
     CreateCustomerInput,
     Customer,
@@ -79,19 +79,12 @@ class CustomerQueries:
         related = await info.context.loaders.preload(
             page.items, owners="owner" in wanted, tags="tags" in wanted
         )
-        edges = [
-            Edge(cursor=encode_cursor(c, order), node=Customer.from_model(c, related)) for c in page.items
-        ]
-        return CustomerConnection(
-            edges=edges,
-            page_info=PageInfo(
-                has_next_page=page.has_next,
-                has_previous_page=after is not None,
-                start_cursor=edges[0].cursor if edges else None,
-                end_cursor=page.end_cursor,
-            ),
-            total_count=page.total,
-            total_count_is_capped=page.total_capped,
+        return keyset_connection(
+            CustomerConnection,
+            page,
+            after,
+            lambda c: encode_cursor(c, order),
+            lambda c: Customer.from_model(c, related),
         )
 
     @strawberry.field(description="Every tag name in use, alphabetical (for pickers and the tag filter).")

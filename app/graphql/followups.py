@@ -3,7 +3,8 @@
 from __future__ import annotations
 
 import uuid
-from typing import Any
+from collections.abc import Callable
+from typing import Any, TypeVar
 
 import strawberry
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -12,8 +13,7 @@ from app.domain import Actor, DomainError
 from app.followups.service import FollowUpService, TaskService
 from app.followups.worklist import work_list
 from app.graphql.errors import client_error
-from app.graphql.kit import EntityFace, KitInfo, mutate, query, record_id, shown, values_of
-from app.graphql.pagination import Edge, PageInfo
+from app.graphql.kit import EntityFace, KitInfo, keyset_connection, mutate, query, record_id, shown, values_of
 from app.graphql.types.followups import (
     CreateTaskInput,
     FollowUp,
@@ -36,20 +36,12 @@ from app.graphql.types.followups import (
 from app.kit.paging import Order, Page, encode_cursor
 from app.notifications import service as notifications
 
+C = TypeVar("C")
 
-def _edges(page: Page[Any], order: Order, node: Any) -> dict[str, Any]:
-    edges = [Edge(cursor=encode_cursor(r, order), node=node(r)) for r in page.items]
-    return {
-        "edges": edges,
-        "page_info": PageInfo(
-            has_next_page=page.has_next,
-            has_previous_page=False,
-            start_cursor=edges[0].cursor if edges else None,
-            end_cursor=page.end_cursor,
-        ),
-        "total_count": page.total,
-        "total_count_is_capped": page.total_capped,
-    }
+
+def _listed(kind: Callable[..., C], page: Page[Any], order: Order, node: Any, **more: Any) -> C:
+    """A list in a fixed order, paged forward only: there is no previous page to speak of."""
+    return keyset_connection(kind, page, None, lambda r: encode_cursor(r, order), node, **more)
 
 
 FOLLOW_UPS = EntityFace(
@@ -90,7 +82,7 @@ class FollowUpQueries:
                     page = Page([], 0, False, False, None)  # a malformed customer id names no customer
                 else:
                     raise client_error(exc) from None
-        return FollowUpConnection(**_edges(page, Order("happened_at"), FollowUp.from_model))
+        return _listed(FollowUpConnection, page, Order("happened_at"), FollowUp.from_model)
 
     @strawberry.field(
         description="Tasks the caller may see, soonest due first; open ones unless open is false."
@@ -101,7 +93,7 @@ class FollowUpQueries:
         page = await query(
             info, lambda s, a: TaskService(s, a).listing(open_only=open, first=first, after=after)
         )
-        return TaskConnection(**_edges(page, Order("due_at", descending=False), Task.from_model))
+        return _listed(TaskConnection, page, Order("due_at", descending=False), Task.from_model)
 
     @strawberry.field(
         description="The caller's own planned follow-ups and open tasks: overdue, today, upcoming."
@@ -123,7 +115,7 @@ class FollowUpQueries:
             return page, await notifications.unread_count(session, actor)
 
         page, unread = await query(info, load)
-        return NotificationConnection(**_edges(page, Order(), Notification.from_model), unread_count=unread)
+        return _listed(NotificationConnection, page, Order(), Notification.from_model, unread_count=unread)
 
 
 @strawberry.type

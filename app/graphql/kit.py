@@ -172,6 +172,31 @@ def connection(kind: Callable[..., C], page: Page[Any], after: str | None, nodes
     )
 
 
+def keyset_connection(
+    kind: Callable[..., C],
+    page: Page[Any],
+    after: str | None,
+    cursor: Callable[[Any], str],
+    node: Callable[[Any], Any],
+    **more: Any,
+) -> C:
+    """A ``Connection`` whose every edge carries its own cursor (a list in a chosen order): the
+    page's records through ``node``; ``more`` are the connection's own fields (an unread count)."""
+    edges = [Edge(cursor=cursor(record), node=node(record)) for record in page.items]
+    return kind(
+        edges=edges,
+        page_info=PageInfo(
+            has_next_page=page.has_next,
+            has_previous_page=after is not None,
+            start_cursor=edges[0].cursor if edges else None,
+            end_cursor=page.end_cursor,
+        ),
+        total_count=page.total,
+        total_count_is_capped=page.total_capped,
+        **more,
+    )
+
+
 async def filtered(build: Callable[[], Any]) -> Any:
     """A list's conditions from its ``filter`` argument (``build`` gives them, or an awaitable of
     them): a refusal names the filter's path (``["filter", "search"]``), whatever the service calls

@@ -13,9 +13,10 @@ import uuid
 from collections.abc import AsyncIterator
 from dataclasses import dataclass
 from datetime import date, datetime
+from decimal import Decimal
 from typing import Any, Generic, TypeVar
 
-from sqlalchemy import Date, DateTime, Integer, Select, func, select, tuple_
+from sqlalchemy import Date, DateTime, Float, Integer, Numeric, Select, func, select, tuple_
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from app.kit.pinyin_sort import sort_attribute
@@ -50,7 +51,7 @@ class BadCursor(ValueError):
 def _json_value(value: Any) -> Any:
     if isinstance(value, datetime | date):
         return value.isoformat()
-    if isinstance(value, uuid.UUID):
+    if isinstance(value, uuid.UUID | Decimal):
         return str(value)
     return value
 
@@ -86,6 +87,13 @@ def decode_cursor(cursor: str, order: Order, model: Any) -> tuple[Any, uuid.UUID
         elif isinstance(column_type, Date):
             value = date.fromisoformat(value)
             if not 1900 <= value.year <= 9998:
+                raise BadCursor("malformed cursor")
+        elif isinstance(column_type, Numeric) and not isinstance(column_type, Integer | Float):
+            # An amount: its exact text, finite (a NaN or an exponent would fail in PostgreSQL).
+            if not isinstance(value, str) or len(value) > 40:
+                raise BadCursor("malformed cursor")
+            value = Decimal(value)
+            if not value.is_finite():
                 raise BadCursor("malformed cursor")
         elif isinstance(column_type, Integer):
             if not isinstance(value, int) or isinstance(value, bool) or abs(value) >= 2**63:

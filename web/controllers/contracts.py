@@ -10,6 +10,7 @@ before someone else saved answers 409 naming who and when, still with what was t
 from __future__ import annotations
 
 import uuid
+from dataclasses import replace
 from typing import Annotated, Any
 
 from litestar import Controller, Request, get, post
@@ -19,18 +20,59 @@ from litestar.response import Redirect, Stream, Template
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from app.accounts.permissions import SETTINGS_MANAGE
+from app.accounts.service import assignable_owners, staff_names
 from app.domain import Actor, ValidationFailed, VersionConflict
 from app.http.auth import current_tenant
 from app.i18n import gettext as _
 from app.i18n import locale_var
+from app.kit.enums import N_
 from app.opportunities import expiry
-from app.opportunities.contracts import CONTRACT_FILES, ContractService, contract_conditions
+from app.opportunities.contracts import CONTRACT_FILES, ContractService
 from app.opportunities.entity import CONTRACT
+from app.opportunities.filters import CONTRACT_FILTERS, ContractFilter, list_contracts, state_known
 from app.workflows.errors import GuardFailed, NotAllowedTransition, refusal_text
 from web.controllers.common import DOMAIN_ERROR_HANDLERS, FormData, is_htmx, page
 from web.kit.files import download, read_uploads
 from web.kit.forms import messages
+from web.kit.lists import (
+    VIEW_ROW,
+    Column,
+    ListSpec,
+    RowAction,
+    ignore_filter_value,
+    list_response,
+    open_list,
+    results_only,
+)
 from web.templating import fmt_datetime
+
+CONTRACT_LIST = ListSpec(
+    entity=CONTRACT,
+    path="/contracts",
+    filters=CONTRACT_FILTERS,
+    columns=(
+        Column("number", N_("Contract number"), title=True, cls="mono"),
+        Column("title", N_("Contract title")),
+        Column("customer_id", N_("Customer")),
+        Column("amount", N_("Contract amount"), sort="amount", cls="num"),
+        Column("status", N_("Contract status"), wide_only=True),
+        Column("ends_on", N_("Ends on"), wide_only=True, cls="muted"),
+        Column("owner_id", N_("Salesperson"), wide_only=True),
+    ),
+    sorts={
+        "created_at": N_("Created"),
+        "updated_at": N_("Updated"),
+        "amount": N_("Contract amount"),
+    },
+    actions=(VIEW_ROW, RowAction("edit", N_("Edit"), "{path}/{id}/edit", "edit")),
+    bulk=(),
+    views=False,
+    new_label=N_("New contract"),
+    new_in_drawer=False,
+    empty_label=N_("No contracts yet."),
+    row_prefix="contract",
+    search_hint=N_("Contract number, title or note"),
+)
 
 MultipartData = Annotated[dict[str, Any], Body(media_type=RequestEncodingType.MULTI_PART)]
 FORM_FIELDS = (
@@ -90,40 +132,47 @@ class ContractsController(Controller):
         *,
         remind_errors: dict[str, str] | None = None,
         remind_typed: str | None = None,
-        status_code: int = 200,
+        status_code: int | None = None,
     ) -> Template:
-        q = (request.query_params.get("q") or "").strip()
-        after = request.query_params.get("after") or None
         service = ContractService(db_session, actor)
-        problems: list[str] = []
-        try:
-            found = await service.page(contract_conditions(search=q), first=20, after=after)
-        except ValidationFailed:
-            problems.append(_("Nothing matches these filters."))
-            found = await service.page(first=20)
-        days = await expiry.remind_days(db_session)
+
+        unknown: list[str] = []
+
+        async def fetch(filters: ContractFilter, **paging: Any) -> Any:
+            if not await state_known(db_session, "contract", filters.status):
+                unknown.append(filters.status or "")  # an old link's stage: shown without it
+                filters = replace(filters, status=None)
+            return await list_contracts(db_session, actor, filters, **paging)
+
+        view = await open_list(request, db_session, actor, CONTRACT_LIST, ContractFilter, fetch)
+        ignore_filter_value(view, "status", unknown)
+        statuses = await service.statuses(locale_var.get())
+        view.options = {"status": list(statuses.items())}
+        if not results_only(request):
+            view.staff = await assignable_owners(db_session, actor)
+        view.names = await staff_names(db_session, [c.owner_id for c in view.rows if c.owner_id])
         ctx = page(
             request,
             actor,
             nav="contracts",
-            q=q,
-            contracts=found,
-            names=await service.linked(found.items),
-            statuses=await service.statuses(locale_var.get()),
-            problems=problems,
-            spec=CONTRACT,
-            can_create=actor.can("contracts:create"),
+            linked=await service.linked(view.rows),
+            statuses=statuses,
             can_set_reminders=actor.can(SETTINGS_MANAGE),
-            remind_days=remind_typed if remind_typed is not None else str(days),
+            remind_days=remind_typed
+            if remind_typed is not None
+            else str(await expiry.remind_days(db_session)),
             remind_errors=remind_errors or {},
         )
-        return Template("contracts/list.html", context=ctx, status_code=status_code)
+        return list_response(
+            request, view, "contracts/list.html", "contracts/_results.html", ctx, status_code
+        )
 
     @get("/", operation_id="ContractListPage", name="contracts.list")
     async def list_page(
         self, request: Request[Any, Any, Any], db_session: AsyncSession, actor: Actor
     ) -> Template:
-        """Contracts the actor can see, newest first; search by number, title or note."""
+        """Contracts the actor can see on the list kit, newest first: search by number, title or note,
+        status, salesperson, end date; sortable by amount, end date, creation and update."""
         return await self._list(request, db_session, actor)
 
     # -- the form --------------------------------------------------------------------------------

@@ -11,6 +11,7 @@ board is shown again with it.
 from __future__ import annotations
 
 import uuid
+from dataclasses import replace
 from datetime import date
 from typing import Any
 
@@ -18,16 +19,27 @@ from litestar import Controller, Request, get, post
 from litestar.response import Redirect, Template
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from app.accounts.service import assignable_owners, staff_names
 from app.domain import Actor, ValidationFailed
-from app.i18n import gettext as _
 from app.inventory.service import WarehouseService
+from app.kit.enums import N_
 from app.opportunities.contracts import ContractService, contract_conditions
 from app.opportunities.entity import OPPORTUNITIES_MANAGE, OPPORTUNITY
+from app.opportunities.filters import OPPORTUNITY_FILTERS, OpportunityFilter, list_opportunities, state_known
 from app.opportunities.forecast import SalesTargets, add_months
-from app.opportunities.service import OpportunityService, opportunity_conditions, weighted
+from app.opportunities.service import OpportunityService, weighted
 from app.workflows.errors import GuardFailed, NotAllowedTransition, refusal_text
 from web.controllers.common import DOMAIN_ERROR_HANDLERS, FormData, page
 from web.kit.forms import messages
+from web.kit.lists import (
+    Column,
+    ListSpec,
+    RowAction,
+    ignore_filter_value,
+    list_response,
+    open_list,
+    results_only,
+)
 
 
 def _locale(request: Request[Any, Any, Any]) -> str:
@@ -47,6 +59,36 @@ async def _contracts_of(session: AsyncSession, actor: Actor, deal_id: uuid.UUID)
         return None
     found = await ContractService(session, actor).page(contract_conditions(opportunity_id=deal_id), first=20)
     return list(found.items)
+
+
+OPPORTUNITY_LIST = ListSpec(
+    entity=OPPORTUNITY,
+    path="/opportunities/list",
+    filters=OPPORTUNITY_FILTERS,
+    columns=(
+        Column("name", N_("Opportunity name"), title=True, cls="name-cell"),
+        Column("customer_id", N_("Customer")),
+        Column("stage", N_("Stage")),
+        Column("amount", N_("Amount"), sort="amount", cls="num"),
+        Column("probability", N_("Win probability"), wide_only=True, cls="num"),
+        Column("expected_close", N_("Expected close date"), wide_only=True, cls="muted"),
+        Column("owner_id", N_("Salesperson"), wide_only=True),
+    ),
+    sorts={
+        "created_at": N_("Created"),
+        "updated_at": N_("Updated"),
+        "amount": N_("Amount"),
+    },
+    actions=(RowAction("view", N_("View"), "/opportunities/{id}"),),
+    bulk=(),
+    views=False,
+    new_label=N_("New opportunity"),
+    new_url="/opportunities/new",
+    new_in_drawer=False,
+    empty_label=N_("No opportunities yet."),
+    row_prefix="opportunity",
+    search_hint=N_("Name, competitor or note"),
+)
 
 
 class OpportunitiesController(Controller):
@@ -139,37 +181,35 @@ class OpportunitiesController(Controller):
     async def list_page(
         self, request: Request[Any, Any, Any], db_session: AsyncSession, actor: Actor
     ) -> Template:
-        """Deals the actor can see, newest first; search by name, competitor or note, filter by stage."""
-        q = (request.query_params.get("q") or "").strip()
-        stage = (request.query_params.get("stage") or "").strip()
-        after = request.query_params.get("after") or None
+        """Deals the actor can see on the list kit, newest first: search by name, competitor or note,
+        stage, salesperson, expected close; sortable by amount, expected close, creation and update."""
+
+        unknown: list[str] = []
+
+        async def fetch(filters: OpportunityFilter, **paging: Any) -> Any:
+            if not await state_known(db_session, "opportunity", filters.stage):
+                unknown.append(filters.stage or "")  # an old link's stage: shown without it
+                filters = replace(filters, stage=None)
+            return await list_opportunities(db_session, actor, filters, **paging)
+
         service = OpportunityService(db_session, actor)
+        view = await open_list(request, db_session, actor, OPPORTUNITY_LIST, OpportunityFilter, fetch)
+        ignore_filter_value(view, "stage", unknown)
         locale = _locale(request)
         stages = {s.key: s for s in await service.stages()}
-        problems: list[str] = []
-        if stage and stage not in stages:
-            problems.append(_("Unknown stage; showing every stage."))
-            stage = ""
-        try:
-            found = await service.page(
-                opportunity_conditions(stage=stage or None, search=q), first=20, after=after
-            )
-        except ValidationFailed:
-            problems.append(_("Nothing matches these filters."))
-            found = await service.page(first=20)
+        view.options = {"stage": [(k, s.label_in(locale)) for k, s in stages.items()]}
+        if not results_only(request):
+            view.staff = await assignable_owners(db_session, actor)
+        view.names = await staff_names(db_session, [d.owner_id for d in view.rows if d.owner_id])
         ctx = page(
             request,
             actor,
             nav="opportunities",
-            q=q,
-            stage=stage,
-            deals=found,
-            names=await service.names(found.items),
-            stages=[(k, s.label_in(locale)) for k, s in stages.items()],
+            customers=await service.names(view.rows),
+            stages=dict(view.options["stage"]),
             probability={k: s.probability for k, s in stages.items()},
-            problems=problems,
         )
-        return Template("opportunities/list.html", context=ctx)
+        return list_response(request, view, "opportunities/list.html", "opportunities/_results.html", ctx)
 
     async def _detail(
         self,

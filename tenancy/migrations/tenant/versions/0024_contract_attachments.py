@@ -17,17 +17,21 @@ from collections.abc import Sequence
 import sqlalchemy as sa
 from alembic import op
 
+from tenancy.migrations.common import tenant_schema
+
 revision: str = "0024"
 down_revision: str | None = "0023"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 
-S = "tenant"
 
-
+# Column-level operations name the real schema: the placeholder ``tenant`` is not rendered for them
+# (tenancy/migrations/tenant/env.py).
 def upgrade() -> None:
-    op.add_column("contracts", sa.Column("expiry_reminded_on", sa.Date(), nullable=True), schema=S)
+    op.add_column(
+        "contracts", sa.Column("expiry_reminded_on", sa.Date(), nullable=True), schema=tenant_schema()
+    )
 
 
 def downgrade() -> None:
-    op.drop_column("contracts", "expiry_reminded_on", schema=S)
+    op.drop_column("contracts", "expiry_reminded_on", schema=tenant_schema())

@@ -15,6 +15,7 @@ from app.kit.filters import FilterSpec, Flag, OneOf, Owner, Search
 from app.kit.paging import Page
 from app.leads.fields import LeadStatus
 from app.leads.models import Lead
+from app.leads.pools import PooledCustomer, PoolService
 from app.leads.service import LeadService, lead_conditions
 
 LEAD_FILTERS = FilterSpec(
@@ -40,3 +41,22 @@ async def list_leads(session: AsyncSession, actor: Actor, filters: LeadFilter, *
     if filters.owner_id is not None:
         conditions.append(Lead.owner_id == filters.owner_id)
     return await LeadService(session, actor).page(conditions, **paging)
+
+
+# A pool's customers: which pool (the page opens the first one).
+POOL_FILTERS = FilterSpec(Owner("pool_id", N_("Customer pool"), param="pool"))
+
+
+@dataclass(frozen=True)
+class PoolFilter:
+    pool_id: uuid.UUID | None = None
+
+
+async def list_pool_customers(
+    session: AsyncSession, actor: Actor, filters: PoolFilter, *, first: int, **paging: Any
+) -> Page[PooledCustomer]:
+    """One page of a pool's customers, basic data only (no pool: nothing); ``paging``: order,
+    after, before."""
+    if filters.pool_id is None:
+        return Page(items=[], total=0, total_capped=False, has_next=False, end_cursor=None)
+    return await PoolService(session, actor).customers(filters.pool_id, first=first, **paging)

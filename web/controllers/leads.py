@@ -18,22 +18,30 @@ from litestar.response import Redirect, Template
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from app.accounts.service import assignable_owners, staff_names
-from app.domain import Actor, NotFound, ValidationFailed
+from app.customers.entity import SPEC as CUSTOMER
+from app.domain import Actor, ValidationFailed
 from app.http.auth import client_ip, current_tenant
 from app.i18n import gettext as _
 from app.kit.duplicates import DuplicateFound
 from app.kit.enums import N_
 from app.leads import rules as lead_rules
-from app.leads.entity import LEAD, POOLS_MANAGE
+from app.leads.entity import LEAD, POOLS_MANAGE, POOLS_READ
 from app.leads.fields import RuleStrategy
-from app.leads.filters import LEAD_FILTERS, LeadFilter, list_leads
+from app.leads.filters import (
+    LEAD_FILTERS,
+    POOL_FILTERS,
+    LeadFilter,
+    PoolFilter,
+    list_leads,
+    list_pool_customers,
+)
 from app.leads.pools import PoolService
 from app.leads.service import LeadService
 from app.leads.settings import lead_settings, update_lead_settings
 from app.leads.webform import FORM_FIELDS, HONEYPOT, RateLimited, form_token, submit
 from web.controllers.common import DOMAIN_ERROR_HANDLERS, FormData, page
 from web.kit.forms import messages
-from web.kit.lists import VIEW_ROW, Column, ListSpec, list_response, open_list, results_only
+from web.kit.lists import VIEW_ROW, Column, ListSpec, RowAction, list_response, open_list, results_only
 
 LEAD_LIST = ListSpec(
     entity=LEAD,
@@ -57,6 +65,25 @@ LEAD_LIST = ListSpec(
     empty_label=N_("No leads yet."),
     row_prefix="lead",
     search_hint=N_("Name, phone, company or region"),
+)
+
+# A pool's customers (basic data only until claimed): the pool's tabs choose which.
+POOL_LIST = ListSpec(
+    entity=CUSTOMER,
+    path="/pools",
+    filters=POOL_FILTERS,
+    columns=(
+        Column("name", N_("Name"), sort="name", title=True, cls="name-cell"),
+        Column("region", N_("Region")),
+        Column("last_contact", N_("Last contact"), wide_only=True, cls="muted"),
+    ),
+    sorts={"updated_at": N_("Updated"), "name": N_("Name")},
+    page_size=50,
+    actions=(RowAction("claim", N_("Claim"), "/pools/claim/{id}", POOLS_READ, post=True, primary=True),),
+    bulk=(),
+    views=False,
+    empty_label=N_("No customers in this pool."),
+    row_prefix="pooled",
 )
 
 
@@ -251,23 +278,33 @@ class PoolsController(Controller):
     ) -> Template:
         service = PoolService(db_session, actor)
         views = await service.pools()
-        chosen = _uuid(request.query_params.get("pool")) or (views[0].pool.id if views else None)
-        if chosen is not None and chosen not in {v.pool.id for v in views}:
-            raise NotFound("pool", chosen)
-        customers = await service.customers(chosen, first=50) if chosen else None
+
+        async def fetch(filters: PoolFilter, **paging: Any) -> Any:
+            return await list_pool_customers(db_session, actor, filters, **paging)
+
+        # The first pool unless the tab chose another; a pool the actor may not see is a 404.
+        first = {"pool": str(views[0].pool.id)} if views else {}
+        view = await open_list(request, db_session, actor, POOL_LIST, PoolFilter, fetch, defaults=first)
+        view.options = {"pool_id": [(str(v.pool.id), v.pool.name) for v in views]}
         ctx = page(
             request,
             actor,
             nav="pools",
             pools=views,
-            chosen=chosen,
-            customers=customers,
+            chosen=view.query.filters.pool_id,
             problem=problem,
             errors=errors or {},
             manage=actor.can(POOLS_MANAGE),
             settings=asdict(await lead_settings(db_session)),
         )
-        return Template("pools/list.html", context=ctx, status_code=status_code)
+        return list_response(
+            request,
+            view,
+            "pools/list.html",
+            "pools/_results.html",
+            ctx,
+            status_code if problem or errors else None,
+        )
 
     @get("/", operation_id="PoolPage", name="pools.list")
     async def list_page(

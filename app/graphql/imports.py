@@ -16,7 +16,7 @@ from strawberry.types import Info
 from app.domain import DomainError
 from app.graphql.context import GraphQLContext
 from app.graphql.errors import NotFoundError, PermissionDeniedError, ValidationError, error_type
-from app.graphql.kit import mutate, read_only_refusal, record_id
+from app.graphql.kit import from_record, mutate, read_only_refusal, record_id
 from app.kit.imports import run as runs
 from app.kit.imports import service as imports
 
@@ -54,23 +54,7 @@ class ImportJob:
 
     @classmethod
     def from_model(cls, batch: Any) -> ImportJob:
-        return cls(
-            id=strawberry.ID(str(batch.id)),
-            file_name=batch.original_name,
-            status=batch.status,
-            policy=batch.policy,
-            rows_total=batch.rows_total,
-            rows_done=batch.rows_done,
-            created_count=batch.created_count,
-            updated_count=batch.updated_count,
-            skipped_count=batch.skipped_count,
-            rejected_count=batch.rejected_count,
-            columns=list(batch.mapping),
-            error=batch.error,
-            created_at=batch.created_at,
-            finished_at=batch.finished_at,
-            undone_at=batch.undone_at,
-        )
+        return from_record(cls, batch, file_name=batch.original_name, columns=list(batch.mapping))
 
 
 @strawberry.type

@@ -18,7 +18,7 @@ from app.graphql.errors import (
     PermissionDeniedError,
     ValidationError,
 )
-from app.graphql.kit import graphql_enum, mutate, query, query_one, read_only_refusal, record_id
+from app.graphql.kit import from_record, graphql_enum, mutate, query, query_one, read_only_refusal, record_id
 from app.i18n import gettext as _
 from app.privacy import consents, erasure, sensitive, subject_export
 from app.privacy.fields import ConsentChannel as DomainConsentChannel
@@ -56,15 +56,7 @@ class Consent:
 
     @classmethod
     def from_model(cls, c: ConsentModel) -> Consent:
-        return cls(
-            id=strawberry.ID(str(c.id)),
-            purpose=DomainConsentPurpose(c.purpose),
-            channel=DomainConsentChannel(c.channel),
-            policy_version=c.policy_version,
-            given_at=c.given_at,
-            withdrawn_at=c.withdrawn_at,
-            withdraw_channel=DomainConsentChannel(c.withdraw_channel) if c.withdraw_channel else None,
-        )
+        return from_record(cls, c)
 
 
 @strawberry.type(description="One sensitive field, masked (110101********1234); null when nothing is stored.")
@@ -107,14 +99,7 @@ class DataExport:
 
     @classmethod
     def from_model(cls, e: SubjectExport) -> DataExport:
-        return cls(
-            id=strawberry.ID(str(e.id)),
-            customer_id=strawberry.ID(str(e.customer_id)),
-            status=e.status,
-            created_at=e.created_at,
-            finished_at=e.finished_at,
-            error=e.error,
-        )
+        return from_record(cls, e)
 
 
 @strawberry.type

@@ -25,7 +25,7 @@ from app.graphql.errors import (
     VersionConflictError,
     error_type,
 )
-from app.graphql.kit import mutate, query, read_only_refusal, record_id
+from app.graphql.kit import from_record, mutate, query, read_only_refusal, record_id
 from app.graphql.types.customers import CustomerFilterInput
 from app.kit.registry import entity as entity_spec
 from app.saved_views import service as views
@@ -62,19 +62,13 @@ class SavedView:
     @classmethod
     def from_model(cls, view: SavedViewModel, viewer: Any) -> SavedView:
         spec = entity_spec(view.entity)
-        return cls(
-            id=strawberry.ID(str(view.id)),
-            entity=view.entity,
-            name=view.name,
-            visibility=SavedViewVisibility(view.visibility),
-            role_key=view.role_key,
+        return from_record(
+            cls,
+            view,
             filters=cast(JSON, dict(view.filters or {})),
-            sort=view.sort,
-            descending=view.descending,
             columns=list(view.columns) if view.columns is not None else None,
             mine=view.owner_id == viewer.user_id,
             editable=spec is not None and views.may_edit(viewer, view, spec),
-            version=view.version,
         )
 
 
@@ -189,19 +183,10 @@ class BatchJob:
 
     @classmethod
     def from_model(cls, job: BatchJobModel) -> BatchJob:
-        return cls(
-            id=strawberry.ID(str(job.id)),
-            entity=job.entity,
-            action=BatchAction(job.action),
-            status=job.status,
-            total=job.total,
-            done=job.done,
+        return from_record(
+            cls,
+            job,
             refused=[BatchRefusal(reason=r, count=n) for r, n in sorted((job.refused or {}).items())],
-            undo_done=job.undo_done,
-            undo_kept=job.undo_kept,
-            created_at=job.created_at,
-            finished_at=job.finished_at,
-            undone_at=job.undone_at,
             undoable_until=batches.undo_deadline(job),
             can_undo=batches.can_undo(job),
         )

@@ -12,6 +12,7 @@ from app.customfields import models
 from app.customfields.service import FieldDraft
 from app.customfields.types import FILTER_OPS, TYPES
 from app.graphql.errors import NotFoundError, PermissionDeniedError, ValidationError, VersionConflictError
+from app.graphql.kit import from_record
 
 
 @strawberry.enum(description="What a custom field holds (stored forms: see customFields on the entity).")
@@ -89,14 +90,9 @@ class CustomFieldDefinition:
     @classmethod
     def from_model(cls, d: models.CustomFieldDefinition) -> CustomFieldDefinition:
         rules = d.validation or {}
-        return cls(
-            id=strawberry.ID(str(d.id)),
-            entity=d.entity,
-            key=d.key,
-            label_zh=d.label_zh,
-            label_en=d.label_en,
-            type=CustomFieldType(d.type),
-            required=d.required,
+        return from_record(
+            cls,
+            d,
             options=[
                 CustomFieldOption(
                     value=o["value"],
@@ -114,14 +110,6 @@ class CustomFieldDefinition:
                 max_length=rules.get("max_length"),
                 regex=rules.get("regex"),
             ),
-            default=d.default,
-            searchable=d.searchable,
-            filterable=d.filterable,
-            show_in_list=d.show_in_list,
-            position=d.position,
-            group=d.group,
-            archived=d.archived,
-            version=d.version,
         )
 
 

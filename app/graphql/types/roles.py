@@ -11,6 +11,7 @@ import strawberry
 from app.accounts.models import Role as RoleModel
 from app.accounts.permissions import DATA_SCOPES
 from app.graphql.errors import NotFoundError, PermissionDeniedError, ValidationError, VersionConflictError
+from app.graphql.kit import from_record
 from app.i18n import gettext as _
 from app.kit.permissions import Module
 from app.roles.service import RoleInput
@@ -68,17 +69,7 @@ class Role:
 
     @classmethod
     def from_model(cls, role: RoleModel, holders: int) -> Role:
-        return cls(
-            id=strawberry.ID(str(role.id)),
-            key=role.key,
-            name=role.name,
-            template=role.template,
-            permissions=list(role.permissions),
-            data_scope=DataScope(role.data_scope),
-            holders=holders,
-            version=role.version,
-            updated_at=role.updated_at,
-        )
+        return from_record(cls, role, holders=holders)
 
 
 @strawberry.input(description="A new role; with template, what is left out is copied from the template.")

@@ -10,6 +10,7 @@ import strawberry
 from app.accounts.models import Team as TeamModel
 from app.accounts.models import User
 from app.graphql.errors import NotFoundError, PermissionDeniedError, ValidationError
+from app.graphql.kit import from_record
 from app.i18n import gettext as _
 from app.kit.registry import entity
 from app.staff.models import StaffInvitation
@@ -43,18 +44,8 @@ class StaffAccount:
 
     @classmethod
     def from_model(cls, user: User) -> StaffAccount:
-        return cls(
-            id=strawberry.ID(str(user.id)),
-            email=user.email,
-            name=user.name,
-            role=StaffRole(id=strawberry.ID(str(user.role.id)), key=user.role.key, name=user.role.name),
-            team_id=strawberry.ID(str(user.team_id)) if user.team_id else None,
-            is_active=user.is_active,
-            must_change_password=user.must_change_password,
-            last_login_at=user.last_login_at,
-            deactivated_at=user.deactivated_at,
-            created_at=user.created_at,
-        )
+        role = StaffRole(id=strawberry.ID(str(user.role.id)), key=user.role.key, name=user.role.name)
+        return from_record(cls, user, role=role)
 
 
 @strawberry.type(description="A team: holders of a role with the team data scope see its members' records.")
@@ -66,12 +57,7 @@ class Team:
 
     @classmethod
     def from_model(cls, team: TeamModel, members: int) -> Team:
-        return cls(
-            id=strawberry.ID(str(team.id)),
-            name=team.name,
-            manager_id=strawberry.ID(str(team.manager_id)) if team.manager_id else None,
-            active_members=members,
-        )
+        return from_record(cls, team, active_members=members)
 
 
 @strawberry.type(
@@ -87,13 +73,7 @@ class StaffInvitationType:
 
     @classmethod
     def from_model(cls, invitation: StaffInvitation) -> StaffInvitationType:
-        return cls(
-            id=strawberry.ID(str(invitation.id)),
-            email=invitation.email,
-            role_id=strawberry.ID(str(invitation.role_id)),
-            team_id=strawberry.ID(str(invitation.team_id)) if invitation.team_id else None,
-            expires_at=invitation.expires_at,
-        )
+        return from_record(cls, invitation)
 
 
 @strawberry.input(description="Invite someone by email; they choose their name and password from the link.")

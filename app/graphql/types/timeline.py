@@ -11,7 +11,7 @@ from strawberry.scalars import JSON
 
 from app.duplicates.scan import DuplicateReason as DuplicateReasonEnum
 from app.graphql.errors import NotFoundError, PermissionDeniedError, ValidationError, VersionConflictError
-from app.graphql.kit import graphql_enum
+from app.graphql.kit import from_record, graphql_enum
 from app.graphql.pagination import Connection
 from app.timeline.service import Entry
 
@@ -73,14 +73,11 @@ class CustomerNote:
 
     @classmethod
     def from_model(cls, record: Any) -> CustomerNote:
-        return cls(
-            id=strawberry.ID(str(record.id)),
-            customer_id=strawberry.ID(str(record.customer_id)),
-            body=record.body,
+        return from_record(
+            cls,
+            record,
             mentioned_ids=[strawberry.ID(str(m)) for m in record.mentions or []],
             attachment_names=[a.get("name", "") for a in record.attachments or []],
-            version=record.version,
-            created_at=record.created_at,
         )
 
 
@@ -132,14 +129,11 @@ class CustomerMerge:
 
     @classmethod
     def from_model(cls, record: Any) -> CustomerMerge:
-        return cls(
-            id=strawberry.ID(str(record.id)),
-            kept_id=strawberry.ID(str(record.kept_id)),
-            merged_id=strawberry.ID(str(record.merged_id)),
+        return from_record(
+            cls,
+            record,
             moved=cast(JSON, {key: len(ids) for key, ids in (record.moved or {}).items()}),
             filled_fields=sorted(record.filled or {}),
-            merged_at=record.merged_at,
-            undone_at=record.undone_at,
         )
 
 

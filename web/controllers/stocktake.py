@@ -86,7 +86,12 @@ class StocktakeController(Controller):
             problem=problem,
         )
         return list_response(
-            request, view, "stocktake/list.html", "stocktake/_results.html", ctx, status_code if problem else None
+            request,
+            view,
+            "stocktake/list.html",
+            "stocktake/_results.html",
+            ctx,
+            status_code if problem else None,
         )
 
     @post("/", operation_id="OpenStockCount", name="stocktake.open")

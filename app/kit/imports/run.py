@@ -11,9 +11,11 @@ records it updated get every column back; a record someone edited since is left 
 from __future__ import annotations
 
 import asyncio
+import gc
 import logging
 import uuid
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
+from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 from typing import Any
@@ -254,7 +256,8 @@ async def run_import(db: Database, schema: str, batch_id: uuid.UUID, *, chunk_ro
             return f"skipped: {current.status}" if current else "skipped: missing"
     attempt = claimed.attempts
     try:
-        counts = await _rows(db, schema, claimed, attempt, chunk_rows)
+        with _fewer_collections():
+            counts = await _rows(db, schema, claimed, attempt, chunk_rows)
     except Superseded:
         return "superseded"
     except asyncio.CancelledError:
@@ -280,6 +283,33 @@ async def run_import(db: Database, schema: str, batch_id: uuid.UUID, *, chunk_ro
         )
         await session.commit()
     return f"done: {counts}" if finished else "superseded"
+
+
+_running = 0  # runs under ``_fewer_collections`` in this process
+_thresholds = gc.get_threshold()
+
+
+@contextmanager
+def _fewer_collections() -> Iterator[None]:
+    """Python's cycle collector set for a run's many short-lived rows: what the process held when
+    the first run began (the app: a few hundred MB) is left out of collections (``gc.freeze``)
+    and the youngest generation is collected every 20,000 allocations instead of 700. Otherwise a
+    run spends about a quarter of its CPU rescanning objects that live on. Runs at once in one
+    worker share it; the last to end sets the collector back (and frozen objects are collected
+    again as usual)."""
+    global _running, _thresholds
+    if _running == 0:
+        _thresholds = gc.get_threshold()
+        gc.freeze()
+        gc.set_threshold(20_000, *_thresholds[1:])
+    _running += 1
+    try:
+        yield
+    finally:
+        _running -= 1
+        if _running == 0:
+            gc.set_threshold(*_thresholds)
+            gc.unfreeze()
 
 
 async def _hand_back(db: Database, schema: str, batch_id: uuid.UUID, attempt: int) -> None:

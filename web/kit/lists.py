@@ -638,6 +638,37 @@ async def open_list(
     )
 
 
+async def open_workflow_list(
+    request: Request[Any, Any, Any],
+    session: Any,
+    actor: Actor,
+    spec: ListSpec,
+    target: type,
+    fetch: Callable[..., Awaitable[Page[Any]]],
+    state: str,
+    **extra: Any,
+) -> ListView:
+    """``open_list`` for an entity filtered by a state of the tenant's workflow (filter ``state``:
+    a deal's stage, a contract's status): the workflow's states, in the reader's language, are the
+    filter's choices; a state it does not have (an old link) is ignored with a message."""
+    current = await workflows.current(session, spec.entity.key)
+    states = [(s.key, s.label_in(locale_var.get())) for s in current.definition.states]
+    known = {key for key, _label in states}
+    unknown: list[str] = []
+
+    async def checked(filters: Any, **paging: Any) -> Page[Any]:
+        value = getattr(filters, state)
+        if value is not None and value not in known:
+            unknown.append(value)
+            filters = replace(filters, **{state: None})
+        return await fetch(filters, **paging)
+
+    view = await open_list(request, session, actor, spec, target, checked, **extra)
+    ignore_filter_value(view, state, unknown)
+    view.options = {**view.options, state: states}
+    return view
+
+
 def results_only(request: Request[Any, Any, Any]) -> bool:
     """HTMX asks for the results alone (a search, a page link, a refresh after a change)."""
     hx: Any = getattr(request, "htmx", None)
@@ -909,6 +940,7 @@ __all__ = [
     "RowAction",
     "list_response",
     "open_list",
+    "open_workflow_list",
     "results_only",
     "add_to_list",
     "batch_change",

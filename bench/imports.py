@@ -159,17 +159,17 @@ async def import_one(fmt: str, path: Path, profile: str | None = None) -> dict[s
 
 
 async def _server_cpu(db: Any) -> dict[int, float]:
-    """CPU seconds (user + system) so far of each server process serving the bench database,
-    read from /proc: only when the server runs on this machine (else nothing)."""
+    """CPU seconds (user + system) so far of each server process serving this process's
+    connections (matched by client port), read from /proc: only when the server runs on this
+    machine (else nothing)."""
+    import psutil
     from sqlalchemy import text
 
+    ports = [c.laddr.port for c in psutil.Process().net_connections(kind="tcp") if c.raddr]
     async with db.engine.connect() as conn:
         pids = (
             await conn.execute(
-                text(
-                    "SELECT pid FROM pg_stat_activity"
-                    " WHERE datname = current_database() AND backend_type = 'client backend'"
-                )
+                text("SELECT pid FROM pg_stat_activity WHERE client_port = ANY(:ports)"), {"ports": ports}
             )
         ).scalars()
         return {pid: cpu for pid in pids if (cpu := _process_cpu(pid)) is not None}

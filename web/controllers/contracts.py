@@ -10,7 +10,7 @@ before someone else saved answers 409 naming who and when, still with what was t
 from __future__ import annotations
 
 import uuid
-from dataclasses import replace
+from collections.abc import Awaitable, Callable
 from typing import Annotated, Any
 
 from litestar import Controller, Request, get, post
@@ -29,7 +29,7 @@ from app.kit.enums import N_
 from app.opportunities import expiry
 from app.opportunities.contracts import CONTRACT_FILES, ContractService
 from app.opportunities.entity import CONTRACT
-from app.opportunities.filters import CONTRACT_FILTERS, ContractFilter, list_contracts, state_known
+from app.opportunities.filters import CONTRACT_FILTERS, ContractFilter, list_contracts
 from app.workflows.errors import GuardFailed, NotAllowedTransition, refusal_text
 from web.controllers.common import DOMAIN_ERROR_HANDLERS, FormData, is_htmx, page
 from web.kit.files import download, read_uploads
@@ -39,9 +39,8 @@ from web.kit.lists import (
     Column,
     ListSpec,
     RowAction,
-    ignore_filter_value,
     list_response,
-    open_list,
+    open_workflow_list,
     results_only,
 )
 from web.templating import fmt_datetime
@@ -136,18 +135,13 @@ class ContractsController(Controller):
     ) -> Template:
         service = ContractService(db_session, actor)
 
-        unknown: list[str] = []
-
         async def fetch(filters: ContractFilter, **paging: Any) -> Any:
-            if not await state_known(db_session, "contract", filters.status):
-                unknown.append(filters.status or "")  # an old link's stage: shown without it
-                filters = replace(filters, status=None)
             return await list_contracts(db_session, actor, filters, **paging)
 
-        view = await open_list(request, db_session, actor, CONTRACT_LIST, ContractFilter, fetch)
-        ignore_filter_value(view, "status", unknown)
-        statuses = await service.statuses(locale_var.get())
-        view.options = {"status": list(statuses.items())}
+        view = await open_workflow_list(
+            request, db_session, actor, CONTRACT_LIST, ContractFilter, fetch, "status"
+        )
+        statuses = dict(view.options["status"])
         if not results_only(request):
             view.staff = await assignable_owners(db_session, actor)
         view.names = await staff_names(db_session, [c.owner_id for c in view.rows if c.owner_id])
@@ -368,10 +362,29 @@ class ContractsController(Controller):
         data: MultipartData,
     ) -> Template | Redirect:
         """Add files (at most ten of 20 MB in all); a refusal names the problem at the file input."""
+        uploads = await read_uploads(data)
+        return await self._change_files(
+            request,
+            db_session,
+            actor,
+            contract_id,
+            lambda book, schema: book.attach(schema, contract_id, _version(data), uploads),
+            again=_("Choose the files again."),
+        )
+
+    async def _change_files(
+        self,
+        request: Request[Any, Any, Any],
+        db_session: AsyncSession,
+        actor: Actor,
+        contract_id: uuid.UUID,
+        change: Callable[[ContractService, str], Awaitable[Any]],
+        *,
+        again: str = "",
+    ) -> Template | Redirect:
+        """Add or remove files; a refusal (422) or a stale page (409) is told at the file input."""
         try:
-            await ContractService(db_session, actor).attach(
-                current_tenant(request).schema_name, contract_id, _version(data), await read_uploads(data)
-            )
+            await change(ContractService(db_session, actor), current_tenant(request).schema_name)
         except ValidationFailed as exc:
             await db_session.rollback()
             return await self._detail(
@@ -379,7 +392,7 @@ class ContractsController(Controller):
             )
         except VersionConflict as exc:
             await db_session.rollback()
-            errors = {"attachments": _conflict_text(exc) + " " + _("Choose the files again.")}
+            errors = {"attachments": f"{_conflict_text(exc)} {again}".strip()}
             return await self._detail(request, db_session, actor, contract_id, errors=errors, status_code=409)
         if is_htmx(request):
             return await self._detail(request, db_session, actor, contract_id)
@@ -416,15 +429,14 @@ class ContractsController(Controller):
         data: FormData,
     ) -> Template | Redirect:
         """Remove one file (named by its stored name), given the version shown."""
-        try:
-            await ContractService(db_session, actor).detach(
-                current_tenant(request).schema_name, contract_id, _version(data), str(data.get("file") or "")
-            )
-        except VersionConflict as exc:
-            await db_session.rollback()
-            errors = {"attachments": _conflict_text(exc)}
-            return await self._detail(request, db_session, actor, contract_id, errors=errors, status_code=409)
-        return Redirect(f"/contracts/{contract_id}#files", status_code=303)
+        file = str(data.get("file") or "")
+        return await self._change_files(
+            request,
+            db_session,
+            actor,
+            contract_id,
+            lambda book, schema: book.detach(schema, contract_id, _version(data), file),
+        )
 
     # -- the notice period -----------------------------------------------------------------------
 

@@ -11,7 +11,6 @@ board is shown again with it.
 from __future__ import annotations
 
 import uuid
-from dataclasses import replace
 from datetime import date
 from typing import Any
 
@@ -25,7 +24,7 @@ from app.inventory.service import WarehouseService
 from app.kit.enums import N_
 from app.opportunities.contracts import ContractService, contract_conditions
 from app.opportunities.entity import OPPORTUNITIES_MANAGE, OPPORTUNITY
-from app.opportunities.filters import OPPORTUNITY_FILTERS, OpportunityFilter, list_opportunities, state_known
+from app.opportunities.filters import OPPORTUNITY_FILTERS, OpportunityFilter, list_opportunities
 from app.opportunities.forecast import SalesTargets, add_months
 from app.opportunities.service import OpportunityService, weighted
 from app.workflows.errors import GuardFailed, NotAllowedTransition, refusal_text
@@ -35,9 +34,8 @@ from web.kit.lists import (
     Column,
     ListSpec,
     RowAction,
-    ignore_filter_value,
     list_response,
-    open_list,
+    open_workflow_list,
     results_only,
 )
 
@@ -184,20 +182,14 @@ class OpportunitiesController(Controller):
         """Deals the actor can see on the list kit, newest first: search by name, competitor or note,
         stage, salesperson, expected close; sortable by amount, expected close, creation and update."""
 
-        unknown: list[str] = []
-
         async def fetch(filters: OpportunityFilter, **paging: Any) -> Any:
-            if not await state_known(db_session, "opportunity", filters.stage):
-                unknown.append(filters.stage or "")  # an old link's stage: shown without it
-                filters = replace(filters, stage=None)
             return await list_opportunities(db_session, actor, filters, **paging)
 
         service = OpportunityService(db_session, actor)
-        view = await open_list(request, db_session, actor, OPPORTUNITY_LIST, OpportunityFilter, fetch)
-        ignore_filter_value(view, "stage", unknown)
-        locale = _locale(request)
+        view = await open_workflow_list(
+            request, db_session, actor, OPPORTUNITY_LIST, OpportunityFilter, fetch, "stage"
+        )
         stages = {s.key: s for s in await service.stages()}
-        view.options = {"stage": [(k, s.label_in(locale)) for k, s in stages.items()]}
         if not results_only(request):
             view.staff = await assignable_owners(db_session, actor)
         view.names = await staff_names(db_session, [d.owner_id for d in view.rows if d.owner_id])

@@ -66,6 +66,7 @@ def _redis_settings() -> RedisSettings:
 def _cron_jobs() -> list[Any]:
     from workers.jobs.backups import sweep_backups
     from workers.jobs.contracts import sweep_contract_expiry
+    from workers.jobs.erp import sweep_erp_sync
     from workers.jobs.exports import sweep_exports
     from workers.jobs.fulfilment import sweep_outbound
     from workers.jobs.imports import sweep_imports
@@ -91,6 +92,8 @@ def _cron_jobs() -> list[Any]:
         cron(sweep_leads_and_pools, minute=set(range(1, 60, 5)), second=20, run_at_startup=True, unique=True),
         # Hourly (and at start-up): tell owners of contracts ending within the notice period, once.
         cron(sweep_contract_expiry, minute=12, second=30, run_at_startup=True, unique=True),
+        # Every 15 minutes: each switched-on ERP connector pulls products and stock, pushes orders.
+        cron(sweep_erp_sync, minute={3, 18, 33, 48}, second=50, unique=True, timeout=3000),
         # Hourly: schedule due tenants' backups, clear killed runs' leftovers, alert on missing ones.
         cron(sweep_backups, minute=7, second=0, unique=True),
         # Tenant lifecycle: the console's usage cache every 10 minutes, trial expiry every 10

@@ -91,7 +91,7 @@ class ErpConnector(TenantBase):
 
     __tablename__ = "erp_connector"
 
-    id: Mapped[int] = mapped_column(Integer, primary_key=True, default=1)
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=False, default=1)
     enabled: Mapped[bool] = mapped_column(Boolean, default=False, server_default="false")
     mode: Mapped[str] = mapped_column(String(8), default="http", server_default="http")
     base_url: Mapped[str | None] = mapped_column(String(500))
@@ -101,10 +101,11 @@ class ErpConnector(TenantBase):
     # ERP field → our field, for product rows and stock rows ({"ItemNo": "external_id", ...}).
     product_mapping: Mapped[dict[str, Any]] = mapped_column(JSONB, default=dict, server_default="{}")
     stock_mapping: Mapped[dict[str, Any]] = mapped_column(JSONB, default=dict, server_default="{}")
-    # The ERP's own updated-since values of the last rows pulled; our time of the last order pushed.
+    # The ERP's own updated-since values of the last rows pulled; "<updated at>|<id>" of the last
+    # order pushed.
     products_cursor: Mapped[str | None] = mapped_column(String(64))
     stock_cursor: Mapped[str | None] = mapped_column(String(64))
-    orders_cursor: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+    orders_cursor: Mapped[str | None] = mapped_column(String(100))
     updated_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), server_default=func.now())
     updated_by: Mapped[uuid.UUID | None] = mapped_column(UUID(as_uuid=True))
 

@@ -6,6 +6,7 @@ from arq.worker import func
 
 from workers.jobs.backups import backup_tenant
 from workers.jobs.batches import run_batch
+from workers.jobs.erp import sync_erp_now
 from workers.jobs.exports import export_customers
 from workers.jobs.fulfilment import deliver_webhook
 from workers.jobs.imports import import_rows
@@ -27,4 +28,6 @@ JOBS: list[Any] = [
     # Outcome in webhook_deliveries; job id webhook:<schema>:<id>:<attempt>. A failed attempt is
     # scheduled with backoff in PostgreSQL and enqueued again by the next outbound sweep.
     func(deliver_webhook, name="deliver_webhook", keep_result=0, max_tries=1),
+    # Outcome in erp_sync_runs; job id erp-sync:<schema>. A failed run is retried by the next sweep.
+    func(sync_erp_now, name="sync_erp_now", keep_result=0, max_tries=1),
 ]

@@ -88,7 +88,7 @@ def upgrade() -> None:
     )
     op.create_table(
         "erp_connector",
-        sa.Column("id", sa.Integer(), nullable=False),
+        sa.Column("id", sa.Integer(), autoincrement=False, nullable=False),
         sa.Column("enabled", sa.Boolean(), server_default="false", nullable=False),
         sa.Column("mode", sa.String(length=8), server_default="http", nullable=False),
         sa.Column("base_url", sa.String(length=500), nullable=True),
@@ -102,7 +102,7 @@ def upgrade() -> None:
         ),
         sa.Column("products_cursor", sa.String(length=64), nullable=True),
         sa.Column("stock_cursor", sa.String(length=64), nullable=True),
-        sa.Column("orders_cursor", sa.DateTime(timezone=True), nullable=True),
+        sa.Column("orders_cursor", sa.String(length=100), nullable=True),
         sa.Column("updated_at", sa.DateTime(timezone=True), server_default=sa.text("now()"), nullable=False),
         sa.Column("updated_by", sa.UUID(), nullable=True),
         sa.CheckConstraint("id = 1", name=op.f("ck_erp_connector_single_row")),

@@ -7,10 +7,8 @@ from __future__ import annotations
 import uuid
 from datetime import UTC, datetime
 from typing import Annotated, Any
-from urllib.parse import quote
 
 from litestar import Controller, Request, Response, get, post
-from litestar.datastructures import UploadFile
 from litestar.enums import RequestEncodingType
 from litestar.params import Body
 from litestar.response import Redirect, Stream, Template
@@ -32,6 +30,7 @@ from app.timeline.service import Entry, customer_timeline, entry_kinds
 from web.controllers.audit import action_label, entity_label
 from web.controllers.common import DOMAIN_ERROR_HANDLERS, FormData, is_htmx, page
 from web.controllers.labels import choice_label
+from web.kit.files import download, read_uploads
 from web.kit.forms import messages
 from web.kit.responses import htmx_done, htmx_undo
 
@@ -117,16 +116,6 @@ def _kinds_of(request: Request[Any, Any, Any]) -> list[str]:
     return [k for k in request.query_params.getall("kind", []) if k]
 
 
-def _uploads(data: dict[str, Any]) -> list[UploadFile]:
-    raw = data.get("files")
-    files = raw if isinstance(raw, list) else [raw] if raw is not None else []
-    return [f for f in files if isinstance(f, UploadFile)]
-
-
-async def _read(files: list[UploadFile]) -> list[notes.Upload]:
-    return [notes.Upload(f.filename or "", f.content_type or "", await f.read()) for f in files]
-
-
 class TimelineController(Controller):
     path = "/customers/{customer_id:uuid}/timeline"
     exception_handlers = DOMAIN_ERROR_HANDLERS
@@ -210,7 +199,7 @@ class TimelineController(Controller):
                 current_tenant(request).schema_name,
                 customer_id,
                 body,
-                await _read(_uploads(data)),
+                await read_uploads(data),
             )
         except ValidationFailed as exc:
             await db_session.rollback()
@@ -246,24 +235,7 @@ class TimelineController(Controller):
             handle.close()
             raise NotFound("note", note_id)
 
-        def chunks() -> Any:
-            with handle:
-                while chunk := handle.read(64 * 1024):
-                    yield chunk
-
-        filename = str(described.get("name") or "file").replace('"', "")
-        return Stream(
-            chunks(),
-            media_type="application/octet-stream",
-            headers={
-                "Content-Disposition": f"attachment; filename*=UTF-8''{_quote(filename)}",
-                "X-Content-Type-Options": "nosniff",
-            },
-        )
-
-
-def _quote(name: str) -> str:
-    return quote(name, safe="")
+        return download(described, handle)
 
 
 class DuplicatesController(Controller):

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import uuid
+from collections.abc import Callable
 from datetime import datetime
 from enum import Enum
 from typing import Annotated, Any, cast
@@ -16,16 +17,15 @@ from app.batches import run as batch_runs
 from app.batches import service as batches
 from app.batches.models import BatchJob as BatchJobModel
 from app.customers import tags as tag_admin
-from app.domain import Actor, DomainError, FieldError, NotFound, ValidationFailed
+from app.domain import Actor, DomainError, FieldError, ValidationFailed
 from app.graphql.context import GraphQLContext
 from app.graphql.errors import (
     NotFoundError,
     PermissionDeniedError,
     ValidationError,
     VersionConflictError,
-    error_type,
 )
-from app.graphql.kit import from_record, mutate, query, read_only_refusal, record_id
+from app.graphql.kit import from_record, mutate, query, record_id
 from app.graphql.types.customers import CustomerFilterInput
 from app.kit.registry import entity as entity_spec
 from app.saved_views import service as views
@@ -264,45 +264,40 @@ async def _dispatch(info: ViewInfo, session: Any, job: BatchJobModel) -> BatchJo
     return await batch_runs.dispatch(session, context.actor, job, arq, context.tenant.schema_name)
 
 
+def _view_payload(info: ViewInfo) -> Callable[[SavedViewModel], SavedViewPayload]:
+    return lambda view: SavedViewPayload(view=SavedView.from_model(view, info.context.actor))
+
+
+def _job_payload(job: BatchJobModel) -> BatchJobPayload:
+    return BatchJobPayload(job=BatchJob.from_model(job))
+
+
 @strawberry.type
 class ListToolMutations:
     @strawberry.mutation(
         description="Save a view of a list (sharing with a team or a role needs <module>:manage)."
     )
     async def create_saved_view(self, info: ViewInfo, input: CreateSavedViewInput) -> SavedViewResult:
-        return cast(
-            SavedViewResult,
-            await mutate(
-                info,
-                lambda s, a: views.create_view(s, a, input.entity, _view_input(input)),
-                lambda v: SavedViewPayload(view=SavedView.from_model(v, info.context.actor)),
-            ),
+        return await mutate(
+            info, lambda s, a: views.create_view(s, a, input.entity, _view_input(input)), _view_payload(info)
         )
 
     @strawberry.mutation(
         description="Rename or change a view: your own, or a shared one with <module>:manage."
     )
     async def update_saved_view(self, info: ViewInfo, input: UpdateSavedViewInput) -> SavedViewResult:
-        return cast(
-            SavedViewResult,
-            await mutate(
-                info,
-                lambda s, a: views.update_view(
-                    s, a, record_id(input.id, views.ENTITY), input.version, _view_input(input)
-                ),
-                lambda v: SavedViewPayload(view=SavedView.from_model(v, info.context.actor)),
+        return await mutate(
+            info,
+            lambda s, a: views.update_view(
+                s, a, record_id(input.id, views.ENTITY), input.version, _view_input(input)
             ),
+            _view_payload(info),
         )
 
     @strawberry.mutation(description="Delete a view: your own, or a shared one with <module>:manage.")
     async def delete_saved_view(self, info: ViewInfo, id: strawberry.ID) -> SavedViewResult:
-        return cast(
-            SavedViewResult,
-            await mutate(
-                info,
-                lambda s, a: views.delete_view(s, a, record_id(id, views.ENTITY)),
-                lambda v: SavedViewPayload(view=SavedView.from_model(v, info.context.actor)),
-            ),
+        return await mutate(
+            info, lambda s, a: views.delete_view(s, a, record_id(id, views.ENTITY)), _view_payload(info)
         )
 
     @strawberry.mutation(
@@ -318,28 +313,15 @@ class ListToolMutations:
         ids: list[strawberry.ID] | None = None,
         filter: CustomerFilterInput | None = None,
     ) -> BatchJobResult:
-        context = info.context
-        if refusal := read_only_refusal(context.actor):
-            return refusal
-        async with context.db() as session:
-            try:
-                record_ids = None
-                if ids is not None:
-                    record_ids = []
-                    for raw in ids:
-                        try:
-                            record_ids.append(uuid.UUID(str(raw)))
-                        except ValueError:
-                            raise NotFound("customer", raw) from None
-                filters = filter.to_domain() if filter is not None else None
-                job = await batches.start(
-                    session, context.actor, "customer", change.to_domain(), ids=record_ids, filters=filters
-                )
-                job = await _dispatch(info, session, job)
-            except DomainError as exc:
-                await session.rollback()
-                return cast(BatchJobResult, error_type(exc, input_prefix=()))
-        return BatchJobPayload(job=BatchJob.from_model(job))
+        async def run(session: AsyncSession, actor: Actor) -> BatchJobModel:
+            record_ids = None if ids is None else [record_id(raw, "customer") for raw in ids]
+            filters = filter.to_domain() if filter is not None else None
+            job = await batches.start(
+                session, actor, "customer", change.to_domain(), ids=record_ids, filters=filters
+            )
+            return await _dispatch(info, session, job)
+
+        return await mutate(info, run, _job_payload, input_prefix=())
 
     @strawberry.mutation(
         description="Undo a batch you made, once, within 24 h: every record gets its prior values back, "
@@ -350,9 +332,7 @@ class ListToolMutations:
             job = await batches.begin_undo(session, actor, record_id(id, batches.ENTITY))
             return await _dispatch(info, session, job)
 
-        return await mutate(  # type: ignore[no-any-return]
-            info, run, lambda job: BatchJobPayload(job=BatchJob.from_model(job)), input_prefix=()
-        )
+        return await mutate(info, run, _job_payload, input_prefix=())  # type: ignore[no-any-return]
 
     @strawberry.mutation(description="Rename and/or recolour a customer tag (customers:manage).")
     async def update_tag(

@@ -19,6 +19,7 @@ from sqlalchemy import (
     String,
     Text,
     func,
+    text,
 )
 from sqlalchemy.dialects.postgresql import ARRAY
 from sqlalchemy.orm import Mapped, mapped_column
@@ -51,10 +52,31 @@ class Order(OwnedMixin, SearchMixin, RecordMixin, TenantBase):
         search_index("orders"),
         Index("uq_orders_number", "number", unique=True),
         Index("ix_orders_created_at_id", "created_at", "id"),
-        # The order list by stage, in a salesperson's own scope, of one customer: each page newest
-        # first from its index (migration 0025; the customer's also serves the foreign key).
-        Index("ix_orders_status_created_at_id", "status", "created_at", "id"),
-        Index("ix_orders_owner_created_at_id", "owner_id", "created_at", "id"),
+        # The order list by stage, in a salesperson's own scope (and by stage there), of one
+        # customer: each page newest first from its index, and the capped count from the live ones
+        # alone (migration 0025; the customer's, not partial, also serves the foreign key).
+        Index(
+            "ix_orders_live_status_created_at_id",
+            "status",
+            "created_at",
+            "id",
+            postgresql_where=text("deleted_at IS NULL"),
+        ),
+        Index(
+            "ix_orders_live_owner_created_at_id",
+            "owner_id",
+            "created_at",
+            "id",
+            postgresql_where=text("deleted_at IS NULL"),
+        ),
+        Index(
+            "ix_orders_live_owner_status_created_at_id",
+            "owner_id",
+            "status",
+            "created_at",
+            "id",
+            postgresql_where=text("deleted_at IS NULL"),
+        ),
         Index("ix_orders_customer_created_at_id", "customer_id", "created_at", "id"),
         InvoiceType.check_constraint("invoice_type", name="invoice_type_allowed", nullable=False),
         StockState.check_constraint("stock", name="stock_allowed", nullable=False),

@@ -1,9 +1,11 @@
 """the order list's indexes and each customer's last activity (helper H7: issues #10, #11)
 
-- ``ix_orders_status_created_at_id``, ``ix_orders_owner_created_at_id`` and
+- ``ix_orders_live_status_created_at_id``, ``ix_orders_live_owner_created_at_id``,
+  ``ix_orders_live_owner_status_created_at_id`` (live orders only) and
   ``ix_orders_customer_created_at_id`` (replacing ``ix_orders_customer_id``): the order list filtered
-  by stage, in a salesperson's own scope, or of one customer reads its page newest first straight
-  from an index, at a million orders as at a hundred.
+  by stage, in a salesperson's own scope (by stage there too), or of one customer reads its page
+  newest first straight from an index and counts (capped) from it, at a million orders as at a
+  hundred.
 - ``customers.last_activity_at``: the newest live follow-up, order or claim from a pool, kept by
   statement-level triggers on ``follow_ups``, ``orders`` and ``pool_entries`` (a frozen copy of
   ``app.leads.activity``), back-filled here in batches of customers; ``ix_customers_idle`` gives the
@@ -27,6 +29,12 @@ branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 
 BACKFILL_BATCH = 5000
+# The order list's indexes of live orders: by stage, a salesperson's own, a salesperson's by stage.
+LIST_INDEXES = {
+    "ix_orders_live_status_created_at_id": ["status", "created_at", "id"],
+    "ix_orders_live_owner_created_at_id": ["owner_id", "created_at", "id"],
+    "ix_orders_live_owner_status_created_at_id": ["owner_id", "status", "created_at", "id"],
+}
 ACTIVITY_TABLES = ("follow_ups", "orders", "pool_entries")
 
 # Frozen copy of app.leads.activity as of this revision.
@@ -81,12 +89,9 @@ def _schema() -> str:
 
 
 def upgrade() -> None:
-    op.create_index(
-        "ix_orders_status_created_at_id", "orders", ["status", "created_at", "id"], schema="tenant"
-    )
-    op.create_index(
-        "ix_orders_owner_created_at_id", "orders", ["owner_id", "created_at", "id"], schema="tenant"
-    )
+    live = sa.text("deleted_at IS NULL")
+    for name, columns in LIST_INDEXES.items():
+        op.create_index(name, "orders", columns, schema="tenant", postgresql_where=live)
     op.create_index(
         "ix_orders_customer_created_at_id", "orders", ["customer_id", "created_at", "id"], schema="tenant"
     )
@@ -134,5 +139,5 @@ def downgrade() -> None:
     op.drop_column("customers", "last_activity_at", schema=tenant_schema())
     op.create_index("ix_orders_customer_id", "orders", ["customer_id"], schema="tenant")
     op.drop_index("ix_orders_customer_created_at_id", table_name="orders", schema="tenant")
-    op.drop_index("ix_orders_owner_created_at_id", table_name="orders", schema="tenant")
-    op.drop_index("ix_orders_status_created_at_id", table_name="orders", schema="tenant")
+    for name in LIST_INDEXES:
+        op.drop_index(name, table_name="orders", schema="tenant")

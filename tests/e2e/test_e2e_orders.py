@@ -37,7 +37,7 @@ def test_create_an_order_with_two_lines_and_a_trade_in(server: str, chromium, wi
     page = signed_in(chromium, dealer, width)
 
     page.goto(f"{tenant}/orders")
-    expect(page.locator("a[href='/orders/new']")).to_be_visible()
+    expect(page.locator(".page-head a[href='/orders/new']")).to_be_visible()
     page.goto(f"{tenant}/customers/{customer_id}")
     page.click(f"a[href='/orders/new?customer_id={customer_id}']")
     page.wait_for_url(f"{tenant}/orders/new*")

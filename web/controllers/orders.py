@@ -24,8 +24,9 @@ from app.kit.enums import N_
 from app.kit.paging import Order
 from app.orders.entity import ORDER, ORDERS_EDIT
 from app.orders.fields import InvoiceType, PaymentMethod, PlanKind
+from app.orders.filters import ORDER_FILTERS, OrderFilter, list_orders
 from app.orders.payments import PaymentService
-from app.orders.service import OrderService, order_conditions
+from app.orders.service import OrderService
 from app.workflows.errors import GuardFailed, NotAllowedTransition, refusal_text
 from web.controllers.common import DOMAIN_ERROR_HANDLERS, FormData, page
 from web.kit.forms import messages
@@ -37,11 +38,36 @@ from web.kit.lines import (
     picker_query,
     product_options,
 )
+from web.kit.lists import VIEW_ROW, Column, ListSpec, list_response, open_workflow_list
 
 ORDER_FIELDS = (
     "customer_id", "warehouse_id", "invoice_type", "invoice_title", "invoice_tax_no", "delivery_address_id",
     "note",
 )  # fmt: skip
+ORDER_LIST = ListSpec(
+    entity=ORDER,
+    path="/orders",
+    filters=ORDER_FILTERS,
+    columns=(
+        Column("number", N_("Order number"), title=True, cls="mono"),
+        Column("customer_id", N_("Customer")),
+        Column("status", N_("Order status")),
+        Column("total", N_("Order total"), sort="total", cls="num"),
+        Column("paid", N_("Paid"), wide_only=True, cls="num"),
+        Column("stock", N_("Stock"), wide_only=True),
+        Column("created_at", N_("Created"), sort="created_at", wide_only=True, cls="muted"),
+    ),
+    sorts={"created_at": N_("Created"), "updated_at": N_("Updated"), "total": N_("Order total")},
+    ascending=(),
+    actions=(VIEW_ROW,),
+    bulk=(),
+    views=False,
+    new_label=N_("New order"),
+    new_in_drawer=False,
+    empty_label=N_("No orders yet."),
+    row_prefix="order",
+    search_hint=N_("Order number, invoice title or note"),
+)
 EDITOR = LinesEditor(
     "order", "/orders/lines", "/orders/pick/products", N_("Order total"), reprice_on="#f-customer_id"
 )
@@ -92,38 +118,18 @@ class OrdersController(Controller):
     async def list_page(
         self, request: Request[Any, Any, Any], db_session: AsyncSession, actor: Actor
     ) -> Template:
-        """Orders the actor can see, newest first; search by number or invoice title, filter by stage."""
-        q = (request.query_params.get("q") or "").strip()
-        status = (request.query_params.get("status") or "").strip()
-        after = request.query_params.get("after") or None
+        """Orders the actor can see on the list kit, newest first: search by number, invoice title or
+        note, filter by stage; sortable by creation, update and total; paged both ways."""
         service = OrderService(db_session, actor)
-        stages = await service.stages()
-        problems: list[str] = []
-        if status and status not in {key for key, _labels in stages}:
-            problems.append(_("Unknown stage; showing every stage."))
-            status = ""
-        try:
-            found = await service.page(
-                order_conditions(status=status or None, search=q), first=20, after=after
-            )
-        except ValidationFailed:
-            problems.append(_("Nothing matches these filters."))
-            found = await service.page(first=20)
-        names = await service.names(found.items)
-        state = request.scope.get("state", {})
-        ctx = page(
-            request,
-            actor,
-            nav="orders",
-            q=q,
-            status=status,
-            orders=found,
-            names=names,
-            problems=problems,
-            spec=ORDER,
-            stages=[(key, _label(labels, state.get("locale"))) for key, labels in stages],
-        )
-        return Template("orders/list.html", context=ctx)
+
+        async def fetch(filters: OrderFilter, **paging: Any) -> Any:
+            return await list_orders(db_session, actor, filters, **paging)
+
+        view = await open_workflow_list(request, db_session, actor, ORDER_LIST, OrderFilter, fetch, "status")
+        stages = dict(view.options["status"])
+        view.names = await service.names(view.rows)
+        ctx = page(request, actor, nav="orders", spec=ORDER, stages=stages)
+        return list_response(request, view, "orders/list.html", "orders/_results.html", ctx)
 
     # -- the form ---------------------------------------------------------------------------------
 
@@ -322,26 +328,19 @@ class OrdersController(Controller):
         try:
             await service.update(order_id, version, service_input(values, editing=True))
         except (ValidationFailed, VersionConflict) as exc:
+            # Shown again as typed: a stale form says so (409), refused fields say why (422).
             record = await OrderService(db_session, actor).get(order_id)
             values["version"] = str(version)
-            if isinstance(exc, VersionConflict):
-                return await self._form(
-                    request,
-                    db_session,
-                    actor,
-                    values=values,
-                    record=record,
-                    conflict=_STALE(),
-                    status_code=409,
-                )
+            stale = isinstance(exc, VersionConflict)
             return await self._form(
                 request,
                 db_session,
                 actor,
                 values=values,
                 record=record,
-                errors=messages(ORDER, exc),
-                status_code=422,
+                conflict=_STALE() if stale else None,
+                errors=messages(ORDER, exc) if isinstance(exc, ValidationFailed) else None,
+                status_code=409 if stale else 422,
             )
         return Redirect(f"/orders/{order_id}", status_code=303)
 

@@ -28,9 +28,10 @@ from app.orders.entity import ORDER
 from app.orders.fields import InvoiceType
 from app.pricing.service import PriceListService, today
 from app.quotes.entity import CONVERTIBLE, QUOTE, QUOTES_EDIT
+from app.quotes.filters import QUOTE_FILTERS, QuoteFilter, list_quotes
 from app.quotes.letterhead import MAX_LOGO_BYTES, letterhead, set_letterhead
 from app.quotes.pdf import render
-from app.quotes.service import QuoteService, quote_conditions
+from app.quotes.service import QuoteService
 from app.workflows.errors import GuardFailed, NotAllowedTransition, refusal_text
 from web.controllers.common import DOMAIN_ERROR_HANDLERS, FormData, page
 from web.kit.forms import messages
@@ -42,8 +43,32 @@ from web.kit.lines import (
     picker_query,
     product_options,
 )
+from web.kit.lists import VIEW_ROW, Column, ListSpec, list_response, open_workflow_list
 
 QUOTE_FIELDS = ("customer_id", "price_list_id", "valid_until", "tax_rate", "note")
+QUOTE_LIST = ListSpec(
+    entity=QUOTE,
+    path="/quotes",
+    filters=QUOTE_FILTERS,
+    columns=(
+        Column("number", N_("Quote number"), title=True, cls="mono"),
+        Column("customer_id", N_("Customer")),
+        Column("status", N_("Quote status")),
+        Column("total", N_("Quote total"), sort="total", cls="num"),
+        Column("valid_until", N_("Valid until"), wide_only=True),
+        Column("order_id", N_("Order"), wide_only=True, cls="mono"),
+    ),
+    sorts={"created_at": N_("Created"), "updated_at": N_("Updated"), "total": N_("Quote total")},
+    ascending=(),
+    actions=(VIEW_ROW,),
+    bulk=(),
+    views=False,
+    new_label=N_("New quote"),
+    new_in_drawer=False,
+    empty_label=N_("No quotes yet."),
+    row_prefix="quote",
+    search_hint=N_("Quote number or note"),
+)
 EDITOR = LinesEditor("quote", "/quotes/lines", "/quotes/pick/products", N_("Quote total"))
 MultipartData = Annotated[dict[str, Any], Body(media_type=RequestEncodingType.MULTI_PART)]
 
@@ -79,38 +104,25 @@ class QuotesController(Controller):
     async def list_page(
         self, request: Request[Any, Any, Any], db_session: AsyncSession, actor: Actor
     ) -> Template:
-        """Quotes the actor can see, newest first; search by number or note, filter by stage."""
-        q = (request.query_params.get("q") or "").strip()
-        status = (request.query_params.get("status") or "").strip()
-        after = request.query_params.get("after") or None
+        """Quotes the actor can see on the list kit, newest first: search by number or note, filter by
+        stage; sortable by creation, update and total; paged both ways."""
         service = QuoteService(db_session, actor)
-        locale = request.scope.get("state", {}).get("locale")
-        stages = [(key, _label(labels, locale)) for key, labels in await service.stages()]
-        problems: list[str] = []
-        if status and status not in dict(stages):
-            problems.append(_("Unknown stage; showing every stage."))
-            status = ""
-        try:
-            found = await service.page(
-                quote_conditions(status=status or None, search=q), first=20, after=after
-            )
-        except ValidationFailed:
-            problems.append(_("Nothing matches these filters."))
-            found = await service.page(first=20)
+
+        async def fetch(filters: QuoteFilter, **paging: Any) -> Any:
+            return await list_quotes(db_session, actor, filters, **paging)
+
+        view = await open_workflow_list(request, db_session, actor, QUOTE_LIST, QuoteFilter, fetch, "status")
+        stages = dict(view.options["status"])
+        view.names = await service.names(view.rows)
         ctx = page(
             request,
             actor,
             nav="quotes",
-            q=q,
-            status=status,
-            quotes=found,
-            names=await service.names(found.items),
-            problems=problems,
             stages=stages,
             can_edit=actor.can(QUOTES_EDIT) and actor.can("quotes:create"),
             today=today(),
         )
-        return Template("quotes/list.html", context=ctx)
+        return list_response(request, view, "quotes/list.html", "quotes/_results.html", ctx)
 
     # -- the form ---------------------------------------------------------------------------------
 
@@ -253,27 +265,19 @@ class QuotesController(Controller):
         try:
             await service.update(quote_id, version, service_input(values))
         except (ValidationFailed, VersionConflict) as exc:
+            # Shown again as typed: a stale form says so (409), refused fields say why (422).
             record = await QuoteService(db_session, actor).get(quote_id)
             values["version"] = str(version)
-            if isinstance(exc, VersionConflict):
-                conflict = _STALE()
-                return await self._form(
-                    request,
-                    db_session,
-                    actor,
-                    values=values,
-                    record=record,
-                    conflict=conflict,
-                    status_code=409,
-                )
+            stale = isinstance(exc, VersionConflict)
             return await self._form(
                 request,
                 db_session,
                 actor,
                 values=values,
                 record=record,
-                errors=messages(QUOTE, exc),
-                status_code=422,
+                conflict=_STALE() if stale else None,
+                errors=messages(QUOTE, exc) if isinstance(exc, ValidationFailed) else None,
+                status_code=409 if stale else 422,
             )
         return Redirect(f"/quotes/{quote_id}", status_code=303)
 

@@ -197,8 +197,23 @@ def _ngrams(run: str, n: int) -> Iterable[str]:
 
 class _Converter(UltimateConverter):
     """pypinyin's converter as ``lazy_pinyin`` builds it for every call (no ü, no tone sandhi),
-    built once, with each character's style conversion (a reading without its tone) remembered:
-    that conversion depends on the character and its reading alone, and is most of the cost."""
+    built once, with each character's style conversion (a reading without its tone) and each
+    one-character word's syllables remembered: both depend on the character (and its reading)
+    alone, and are most of the cost (a name is segmented into one-character words when no phrase
+    of the dictionary is in it)."""
+
+    def convert(
+        self, words: str, style: Any, heteronym: Any, errors: Any, strict: Any = True, **kwargs: Any
+    ) -> list[list[str]]:
+        if len(words) != 1 or kwargs:
+            return super().convert(words, style, heteronym, errors, strict, **kwargs)
+        key = (words, style, heteronym, errors, strict)
+        found = _WORDS.get(key)
+        if found is None:
+            found = tuple(tuple(item) for item in super().convert(words, style, heteronym, errors, strict))
+            if len(_WORDS) < 100_000:
+                _WORDS[key] = found
+        return [list(item) for item in found]
 
     def convert_style(self, han: str, orig_pinyin: str, style: Any, strict: Any, **kwargs: Any) -> Any:
         key = (han, orig_pinyin, style, strict)
@@ -211,6 +226,7 @@ class _Converter(UltimateConverter):
 
 
 _STYLED: dict[tuple[str, str, Any, Any], Any] = {}
+_WORDS: dict[tuple[str, Any, Any, Any, Any], tuple[tuple[str, ...], ...]] = {}
 _PINYIN = Pinyin(_Converter())
 
 

@@ -12,6 +12,7 @@ from strawberry.types import ExecutionContext
 
 from app.graphql.accounts import AccountQueries
 from app.graphql.contacts import ContactMutations
+from app.graphql.contract_attachments import ContractAttachmentQueries
 from app.graphql.custom_fields import CustomFieldMutations, CustomFieldQueries
 from app.graphql.customer360 import Customer360Mutations, Customer360Queries
 from app.graphql.customers import CustomerMutations, CustomerQueries
@@ -54,6 +55,7 @@ class Query(
     ImportQueries,
     LeadQueries,
     OpportunityQueries,
+    ContractAttachmentQueries,
     ListToolQueries,
 ):
     pass

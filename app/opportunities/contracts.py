@@ -20,7 +20,7 @@ from sqlalchemy import ColumnElement, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from app.customers.models import Customer
-from app.domain import ValidationFailed
+from app.domain import NotFound, ValidationFailed
 from app.kit import attachments
 from app.kit.attachments import AttachmentRule, Upload
 from app.kit.conditions import search_conditions, state_condition
@@ -239,6 +239,13 @@ class ContractService(EntityService[Contract]):
     async def detach(self, schema: str, record_id: uuid.UUID, version: int, file: str) -> Contract:
         """Remove one file from a contract, given the version the actor saw."""
         return await attachments.detach(self, schema, record_id, version, file)  # type: ignore[no-any-return]
+
+    async def files(self, record_id: uuid.UUID) -> list[dict[str, Any]]:
+        """The files a live contract the actor can see carries (name, size, type), in upload order."""
+        record = await self.get(record_id)
+        if record.deleted_at is not None:
+            raise NotFound(self.spec.key, record_id)
+        return list(record.attachments or [])
 
     async def open_file(self, schema: str, record_id: uuid.UUID, index: int) -> tuple[dict[str, Any], Any]:
         """One file of a contract the actor can see, open for reading."""

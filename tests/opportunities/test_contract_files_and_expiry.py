@@ -12,7 +12,7 @@ from __future__ import annotations
 from datetime import date, timedelta
 
 import pytest
-from crm_testkit import TenantKit, actor
+from crm_testkit import TenantKit, actor, integrator, token_for
 from litestar import Litestar
 from pipeline_world import codes, contracts, open_pipeline
 from sqlalchemy import select
@@ -230,3 +230,28 @@ async def test_the_home_card_lists_the_viewer_s_contracts_ending_soon(
     assert mine is not None and [r.text.split(" · ")[1] for r in mine.rows] == ["HT-SOON-001"]
     assert mine.rows[0].url and mine.rows[0].url.startswith("/contracts/")
     assert theirs is not None and theirs.rows == () and theirs.empty
+
+
+async def test_the_api_lists_a_contract_s_files_for_whoever_can_see_it(
+    app: Litestar, tenant: TenantKit
+) -> None:
+    world = await open_pipeline(app, tenant)
+    book = await contracts(app, tenant, "sales_a")
+    contract_id = (await book.create(contract(world))).id
+    await book.attach(tenant.schema, contract_id, 1, [pdf("合同正本.pdf", 10), pdf("附件二.pdf", 20)])
+    await book.session.close()
+    operation = "query($id: ID!) { contractAttachments(id: $id) { index name size contentType } }"
+    mine = integrator(app, tenant.host, await token_for(app, tenant, "sales_a"))
+    answer = (
+        await mine.post("/graphql", json={"query": operation, "variables": {"id": str(contract_id)}})
+    ).json()
+    assert answer["data"]["contractAttachments"] == [
+        {"index": 0, "name": "合同正本.pdf", "size": 18, "contentType": "application/pdf"},
+        {"index": 1, "name": "附件二.pdf", "size": 28, "contentType": "application/pdf"},
+    ]
+    theirs = integrator(app, tenant.host, await token_for(app, tenant, "sales_b"))
+    refused = (
+        await theirs.post("/graphql", json={"query": operation, "variables": {"id": str(contract_id)}})
+    ).json()
+    assert refused.get("data") is None or not refused["data"].get("contractAttachments")
+    assert refused["errors"]

@@ -9,7 +9,7 @@ from __future__ import annotations
 import uuid
 from typing import Any
 
-from isolation_world import MARKER_NAME, TENANT, RouteCase, World
+from isolation_world import MARKER_NAME, TENANT, GraphQLCase, RouteCase, World
 from litestar import Litestar
 
 from app.kit.attachments import Upload
@@ -35,6 +35,13 @@ ROUTE_CASES: dict[tuple[str, str], RouteCase] = {
     ("GET", f"{_CONTRACT}/files/{{index:int}}"): RouteCase(TENANT),
     ("POST", f"{_CONTRACT}/files/delete"): RouteCase(TENANT, {"version": "1", "file": "{contract_file}"}),
     ("POST", "/contracts/reminders"): RouteCase(TENANT, {"remind_days": "7"}),
+}
+
+GRAPHQL_CASES: dict[str, GraphQLCase] = {
+    "contractAttachments": (
+        "query($id: ID!) { contractAttachments(id: $id) { name size } }",
+        lambda w: {"id": w.extra["filed_contract_id"]},
+    ),
 }
 
 

@@ -33,10 +33,11 @@ from web.kit.forms import messages
 from web.kit.lines import (
     LinesEditor,
     customer_options,
+    customer_picker,
     form_lines,
     lines_input,
-    picker_query,
-    product_options,
+    product_picker,
+    stored_rows,
 )
 from web.kit.lists import VIEW_ROW, Column, ListSpec, list_response, open_workflow_list
 
@@ -241,9 +242,7 @@ class OrdersController(Controller):
         self, request: Request[Any, Any, Any], db_session: AsyncSession, actor: Actor
     ) -> Template:
         """Customers the actor can see matching ``q``, as the options of the customer select."""
-        q = (request.query_params.get("q") or request.query_params.get("customer_q") or "").strip()[:100]
-        options = await customer_options(db_session, actor, q)
-        return Template("kit/_options.html", context={"options": options})
+        return await customer_picker(request, db_session, actor)
 
     @get("/pick/products", operation_id="OrderProductOptions", name="orders.pick_products")
     async def pick_products(
@@ -251,8 +250,7 @@ class OrdersController(Controller):
     ) -> Template:
         """Products matching what a line's search box holds, as that line's product options."""
         OrderService(db_session, actor).require("read")
-        options = await product_options(db_session, actor, picker_query(request))
-        return Template("kit/_options.html", context={"options": options})
+        return await product_picker(request, db_session, actor)
 
     @post("/", operation_id="CreateOrderPage", name="orders.create")
     async def create(
@@ -286,17 +284,7 @@ class OrdersController(Controller):
             "delivery_address_id": "",
             "note": record.note or "",
             "version": str(record.version),
-            "rows": [
-                {
-                    "kind": line.kind,
-                    "product_id": str(line.product_id or ""),
-                    "description": line.description or "",
-                    "quantity": str(line.quantity),
-                    "unit_price": str(line.unit_price),
-                    "discount": str(line.discount) if line.discount else "",
-                }
-                for line in lines
-            ],
+            "rows": stored_rows(lines),
         }
         return await self._form(
             request, db_session, actor, values=values, record=record, **await self._draft(service, record)

@@ -38,10 +38,12 @@ from web.kit.forms import messages
 from web.kit.lines import (
     LinesEditor,
     customer_options,
+    customer_picker,
     form_lines,
     lines_input,
-    picker_query,
     product_options,
+    product_picker,
+    stored_rows,
 )
 from web.kit.lists import VIEW_ROW, Column, ListSpec, list_response, open_workflow_list
 
@@ -191,17 +193,14 @@ class QuotesController(Controller):
         self, request: Request[Any, Any, Any], db_session: AsyncSession, actor: Actor
     ) -> Template:
         """Customers the actor can see matching ``q``, as the options of the customer select."""
-        q = (request.query_params.get("q") or request.query_params.get("customer_q") or "").strip()[:100]
-        options = await customer_options(db_session, actor, q)
-        return Template("kit/_options.html", context={"options": options})
+        return await customer_picker(request, db_session, actor)
 
     @get("/pick/products", operation_id="QuoteProductOptions", name="quotes.pick_products")
     async def pick_products(
         self, request: Request[Any, Any, Any], db_session: AsyncSession, actor: Actor
     ) -> Template:
         """Products matching ``q`` (SKU, name, model, pinyin initials), as a line's product options."""
-        options = await product_options(db_session, actor, picker_query(request))
-        return Template("kit/_options.html", context={"options": options})
+        return await product_picker(request, db_session, actor)
 
     @post("/", operation_id="CreateQuotePage", name="quotes.create")
     async def create(
@@ -232,17 +231,7 @@ class QuotesController(Controller):
             "tax_rate": str(record.tax_rate),
             "note": record.note or "",
             "version": str(record.version),
-            "rows": [
-                {
-                    "kind": line.kind,
-                    "product_id": str(line.product_id or ""),
-                    "description": line.description or "",
-                    "quantity": str(line.quantity),
-                    "unit_price": str(line.unit_price),
-                    "discount": str(line.discount) if line.discount else "",
-                }
-                for line in lines
-            ],
+            "rows": stored_rows(lines),
         }
         return await self._form(request, db_session, actor, values=values, record=record)
 

@@ -25,6 +25,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from litestar import Request
+from litestar.response import Template
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from app.catalog import service as catalog
@@ -124,6 +125,33 @@ def picker_query(request: Request[Any, Any, Any]) -> str:
     """What was typed in a product search box (each line's has its own name, ``pq-3``)."""
     typed = [v for k, v in request.query_params.items() if k == "q" or k.startswith("pq-")]
     return next((v.strip() for v in typed if v and v.strip()), "")[:100]
+
+
+def stored_rows(lines: list[Any]) -> list[dict[str, str]]:
+    """A saved record's lines as the editor's rows (an edit form opens with them)."""
+    return [
+        {
+            "kind": line.kind,
+            "product_id": str(line.product_id or ""),
+            "description": line.description or "",
+            "quantity": str(line.quantity),
+            "unit_price": str(line.unit_price),
+            "discount": str(line.discount) if line.discount else "",
+        }
+        for line in lines
+    ]
+
+
+async def customer_picker(request: Request[Any, Any, Any], session: AsyncSession, actor: Actor) -> Template:
+    """The customer select's options for what was typed in its search box (``q`` or ``customer_q``)."""
+    q = (request.query_params.get("q") or request.query_params.get("customer_q") or "").strip()[:100]
+    return Template("kit/_options.html", context={"options": await customer_options(session, actor, q)})
+
+
+async def product_picker(request: Request[Any, Any, Any], session: AsyncSession, actor: Actor) -> Template:
+    """A line's product options for what was typed in its search box."""
+    options = await product_options(session, actor, picker_query(request))
+    return Template("kit/_options.html", context={"options": options})
 
 
 @dataclass(frozen=True)

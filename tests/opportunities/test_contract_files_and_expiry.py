@@ -255,3 +255,19 @@ async def test_the_api_lists_a_contract_s_files_for_whoever_can_see_it(
     ).json()
     assert refused.get("data") is None or not refused["data"].get("contractAttachments")
     assert refused["errors"]
+
+
+async def test_the_worker_s_hourly_sweep_reminds_every_tenant_once(app: Litestar, tenant: TenantKit) -> None:
+    from workers.jobs.contracts import sweep_contract_expiry
+
+    world = await open_pipeline(app, tenant)
+    book = await contracts(app, tenant, "sales_a")
+    ending = await _signed(book, world, ends_on=(expiry.today_local() + timedelta(days=5)).isoformat())
+    ending_id = ending.id
+    await book.session.close()
+    first = await sweep_contract_expiry({"db": app.state.db})
+    again = await sweep_contract_expiry({"db": app.state.db})
+    assert first["contracts"] >= 1 and first["failed_tenants"] == again["failed_tenants"] == 0
+    # Two runs (a restart, the next hour): this tenant's owner was told once.
+    keys = [key for _who, key in await _expiring_notes(app, tenant)]
+    assert len(keys) == 1 and str(ending_id) in keys[0]

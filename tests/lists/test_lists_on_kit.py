@@ -9,6 +9,7 @@ The cast: 李静 (admin) sees everything; 张伟 (sales_a) and 李娜 (sales_b) 
 from __future__ import annotations
 
 import html
+import json
 import uuid
 from datetime import date, timedelta
 
@@ -20,6 +21,7 @@ from sqlalchemy import update
 from app.accounts.models import User
 from app.catalog.service import ProductService
 from app.inventory.service import WarehouseService
+from app.leads.models import Lead
 from app.leads.service import LeadService
 from app.pricing.service import PriceListService
 from app.stocktake.service import StockCountService
@@ -102,6 +104,47 @@ class TestLeads(ListKitCases):
         assert (
             'name="overdue" value="1" checked' in overdue.text and "没有符合筛选条件的记录。" in overdue.text
         )
+
+    async def test_bulk_delete_with_undo_and_a_new_owner_through_the_lead_service(
+        self, app: Litestar, tenant: TenantKit
+    ) -> None:
+        """刘洋 (manager of 张伟's team) ticks two of 张伟's leads, one of 李娜's (another team) and a
+        made-up id: two are deleted, the other two read as not found; the toast's undo brings the two
+        back. Then he gives them to 王芳: each is the lead service's update (version up by one)."""
+        ours = await self.make(app, tenant, 2, owner="sales_a")
+        (theirs,) = await self.make(app, tenant, 1, owner="sales_b")
+        manager = await logged_in(app, tenant, "manager_a")
+        page = await manager.get(self.path)
+        assert '<option value="delete"' in page.text and '<option value="owner"' in page.text
+        ids = [*ours, theirs, str(uuid.uuid4())]
+        deleted = await manager.htmx("POST", "/leads/bulk", {"verb": "delete", "ids": ids})
+        events = json.loads(deleted.headers["HX-Trigger"])
+        undo = events["toast-undo"]
+        assert undo["message"] == "已完成 2 条，2 条被拒绝（不存在或不在您的范围内: 2）。"
+        assert events["leads-changed"] == 2
+        assert self.listed((await manager.get(self.path)).text) == []
+        restored = await manager.htmx("POST", undo["url"])
+        assert restored.status_code == 200
+        assert sorted(self.listed((await manager.get(self.path)).text)) == sorted(ours)
+        owner = str(tenant.people["sales_a2"])
+        moved = await manager.htmx("POST", "/leads/bulk", {"verb": "owner", "value": owner, "ids": ours})
+        assert json.loads(moved.headers["HX-Trigger"])["toast"] == "已完成 2 条"
+        async with app.state.db.tenant_session(tenant.schema) as session:
+            for lead_id in ours:
+                lead = await session.get(Lead, uuid.UUID(lead_id))
+                assert lead is not None and str(lead.owner_id) == owner and lead.version == 4
+            other = await session.get(Lead, uuid.UUID(theirs))
+            assert other is not None and other.deleted_at is None and other.version == 1
+
+    async def test_a_salesperson_may_not_bulk_delete(self, app: Litestar, tenant: TenantKit) -> None:
+        (mine,) = await self.make(app, tenant, 1, owner="sales_a")
+        zhang = await logged_in(app, tenant, "sales_a")
+        page = await zhang.get(self.path)
+        # Salespeople work their leads (a new owner: yes) but may not delete them.
+        assert '<option value="delete"' not in page.text and '<option value="owner"' in page.text
+        refused = await zhang.htmx("POST", "/leads/bulk", {"verb": "delete", "ids": [mine]})
+        assert json.loads(refused.headers["HX-Trigger"])["toast"] == "已完成 0 条，1 条被拒绝（无权限: 1）。"
+        assert self.listed((await zhang.get(self.path)).text) == [mine]
 
 
 class TestPriceLists(ListKitCases):

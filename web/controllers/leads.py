@@ -13,7 +13,7 @@ from dataclasses import asdict
 from datetime import UTC, datetime
 from typing import Any
 
-from litestar import Controller, Request, get, post
+from litestar import Controller, Request, Response, get, post
 from litestar.response import Redirect, Template
 from sqlalchemy.ext.asyncio import AsyncSession
 
@@ -41,7 +41,18 @@ from app.leads.settings import lead_settings, update_lead_settings
 from app.leads.webform import FORM_FIELDS, HONEYPOT, RateLimited, form_token, submit
 from web.controllers.common import DOMAIN_ERROR_HANDLERS, FormData, page
 from web.kit.forms import messages
-from web.kit.lists import VIEW_ROW, Column, ListSpec, RowAction, list_response, open_list, results_only
+from web.kit.lists import (
+    ASSIGN_OWNER,
+    DELETE,
+    RESTORE,
+    VIEW_ROW,
+    Column,
+    ListSpec,
+    RowAction,
+    list_response,
+    open_list,
+    run_bulk,
+)
 
 LEAD_LIST = ListSpec(
     entity=LEAD,
@@ -58,7 +69,10 @@ LEAD_LIST = ListSpec(
     ),
     sorts={"created_at": N_("Created"), "updated_at": N_("Updated"), "name": N_("Name")},
     actions=(VIEW_ROW,),
-    bulk=(),
+    service=LeadService,
+    # The lead service's own verbs, one lead at a time: delete (with undo) and a new owner (the
+    # assignment rules' checks apply to the person chosen).
+    bulk=(DELETE, RESTORE, ASSIGN_OWNER),
     views=False,
     new_label=N_("New lead"),
     new_in_drawer=False,
@@ -109,11 +123,18 @@ class LeadsController(Controller):
             return await list_leads(db_session, actor, filters, **paging)
 
         view = await open_list(request, db_session, actor, LEAD_LIST, LeadFilter, fetch)
-        if not results_only(request):
-            view.staff = await assignable_owners(db_session, actor)
+        view.staff = await assignable_owners(db_session, actor)  # owner filter, "change owner"
         view.names = await staff_names(db_session, [r.owner_id for r in view.rows if r.owner_id])
         ctx = page(request, actor, nav="leads", now=datetime.now(UTC))
         return list_response(request, view, "leads/list.html", "leads/_results.html", ctx)
+
+    @post("/bulk", operation_id="BulkLeadAction", name="leads.bulk")
+    async def bulk_action(
+        self, request: Request[Any, Any, Any], db_session: AsyncSession, actor: Actor
+    ) -> Response[Any] | Redirect:
+        """Delete (undo from the toast) or give to another owner the ticked leads, one at a time
+        through the lead service (permission, scope, assignment checks, audit); the toast counts."""
+        return await run_bulk(request, LEAD_LIST, db_session, actor)
 
     @get("/new", operation_id="NewLeadPage", name="leads.new")
     async def new_page(self, request: Request[Any, Any, Any], actor: Actor) -> Template:

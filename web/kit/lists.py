@@ -8,7 +8,7 @@ the list still shown), pages by keyset forwards and backwards with the position 
 service (``app.kit.bulk``). Templates: ``web/templates/kit/list.html`` (macros) and
 ``web/templates/kit/list_page.html`` (a whole page to extend).
 
-How a list adopts the kit (products, leads, staff, price lists, stock counts do exactly this):
+How a list adopts the kit (products, leads, pools, staff, price lists, stock counts do this):
 
 1. Filters, in the app layer (``app/<area>/filters.py``): a ``FilterSpec`` and the frozen dataclass
    it builds (every field defaults to "no condition"), plus the service call that turns that value
@@ -20,21 +20,27 @@ How a list adopts the kit (products, leads, staff, price lists, stock counts do 
    wide_only=True)``), ``sorts`` (field → label; the first is the default; they must be the
    service's ``sort_fields``), ``ascending``, ``actions`` (``RowAction``s: a link, a drawer, or a
    posted button; default View / Edit / Delete / Restore at ``{path}/{id}...``), ``bulk`` (``()``
-   unless the service has the verbs and a ``{path}/bulk`` route runs ``run_bulk``), ``views``
-   (saved-view tabs: ``False`` unless the page shows ``saved_view_tabs``), ``defaults`` (a filter's
-   value when the query string has none: staff show "on staff" unless asked otherwise),
+   unless the service has the verbs; then ``service=`` and a ``POST {path}/bulk`` route returning
+   ``run_bulk(request, SPEC, session, actor)``, plus its isolation case), ``views`` (saved-view
+   tabs, shown by ``kit/list_page.html``; ``False`` for a list without them), ``defaults`` (a
+   filter's value when the query string has none: staff show "on staff" unless asked otherwise; a
+   default that depends on the data goes to ``open_list(defaults=...)``: the first pool),
    ``new_url`` / ``new_in_drawer`` (the empty list's create button), ``search_hint``.
 3. The route: ``view = await open_list(request, session, actor, SPEC, Filter, fetch, options=...)``
    then ``return list_response(request, view, "<area>/list.html", "<area>/_results.html", ctx)``
-   (the results fragment alone for HTMX searches and page links, 400 when a value was ignored).
+   (the results fragment alone for HTMX searches and page links, 400 when a value was ignored;
+   ``status=422`` when a form above the list was refused). ``view.names`` / ``view.staff`` /
+   ``view.options`` may be set after ``open_list`` (names of the rows' owners need the rows).
 4. Templates: ``<area>/_results.html`` defines ``cell(column, row)`` and calls ``results(view,
    cell)`` from ``kit/list.html``; ``<area>/list.html`` extends ``kit/list_page.html`` (blocks
-   ``title``, ``heading``, ``head_actions``, ``above``, ``below``) and sets ``results_template``.
+   ``title``, ``styles``, ``heading``, ``intro``, ``head_actions``, ``above``, ``filters``,
+   ``below``) and sets ``results_template``.
    A filter with choices that are records (a team, a warehouse) is an ``Owner`` filter whose
    choices come in ``options={name: [(id, label), ...]}``; a ``Flag`` other than ``trashed`` is a
    checkbox.
-5. Tests: the generic cases of ``tests/web/list_kit_cases.py`` (bad filter value, paging both ways,
-   sort, empty list, scope where the entity is owned).
+5. Tests: a class inheriting ``ListKitCases`` of ``tests/lists/list_kit_cases.py`` (bad filter
+   value, paging to the end and back, a header both ways, empty list, stale page link, HTMX
+   results alone), plus the list's own filters and its scope where the entity is owned.
 """
 
 from __future__ import annotations

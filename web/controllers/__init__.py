@@ -99,3 +99,8 @@ ROUTES += [DeliveriesController, StocktakeController]
 from web.controllers.list_tools import BatchesController, SavedViewsController, TagsController  # noqa: E402
 
 ROUTES += [SavedViewsController, BatchesController, TagsController]
+
+from web.controllers.erp_settings import ErpSettingsController  # noqa: E402
+from web.controllers.webhooks import WebhooksController  # noqa: E402
+
+ROUTES += [WebhooksController, ErpSettingsController]

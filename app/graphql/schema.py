@@ -30,6 +30,7 @@ from app.graphql.quotes import QuoteMutations, QuoteQueries
 from app.graphql.roles import RoleMutations, RoleQueries
 from app.graphql.search import SearchQueries
 from app.graphql.staff import StaffMutations, StaffQueries
+from app.graphql.units import UnitQueries
 from app.graphql.views import ListToolMutations, ListToolQueries
 from app.graphql.workflows import WorkflowMutations, WorkflowQueries
 
@@ -57,6 +58,7 @@ class Query(
     OpportunityQueries,
     ContractAttachmentQueries,
     ListToolQueries,
+    UnitQueries,
 ):
     pass
 

@@ -12,6 +12,7 @@ from typing import Any
 import pytest
 from crm_testkit import TenantKit, actor, logged_in
 from entity_cases import KitEntityCases
+from graphql_helpers import api_client
 from litestar import Litestar
 from sqlalchemy import func, select
 
@@ -189,3 +190,31 @@ async def test_the_customer_page_shows_the_units_section(app: Litestar, tenant: 
     # Another team's salesperson does not see 张伟's customer's units.
     other = await logged_in(app, tenant, "sales_b")
     assert (await other.get(f"/customers/{dealer.customer}/units")).status_code == 404
+
+
+async def test_the_api_finds_a_unit_by_serial_in_the_callers_scope(app: Litestar, tenant: TenantKit) -> None:
+    dealer = await open_dealer(app, tenant, fridges=["HR004"])
+    order_id = await approved_order(app, dealer)
+    await _deliver(app, dealer, order_id)
+    lookup = (
+        "query($s: String!) { unitBySerial(serial: $s) { serialNumber status customerId warrantyEndsOn } }"
+    )
+    mine = await api_client(app, tenant, "sales_a")
+    found = await mine.gql(lookup, {"s": "HR004"})
+    assert found["data"]["unitBySerial"] == [
+        {
+            "serialNumber": "HR004",
+            "status": "IN_USE",
+            "customerId": str(dealer.customer),
+            "warrantyEndsOn": None,
+        }
+    ]
+    listed = await mine.gql(
+        "query($c: ID!) { customerUnits(customerId: $c) { serialNumber } }", {"c": str(dealer.customer)}
+    )
+    assert listed["data"]["customerUnits"] == [{"serialNumber": "HR004"}]
+    # Another team's salesperson cannot see 张伟's customer: nothing found, no hint.
+    other = await api_client(app, tenant, "sales_b")
+    assert (await other.gql(lookup, {"s": "HR004"}))["data"]["unitBySerial"] == []
+    bad = await other.gql('query { customerUnits(customerId: "nope") { serialNumber } }', {})
+    assert bad["errors"][0]["extensions"]["code"] == "NOT_FOUND"

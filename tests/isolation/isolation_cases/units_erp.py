@@ -44,7 +44,16 @@ ROUTE_CASES: dict[tuple[str, str], RouteCase] = {
     },
 }
 
-GRAPHQL_CASES: dict[str, GraphQLCase] = {}
+GRAPHQL_CASES: dict[str, GraphQLCase] = {
+    "unitBySerial": (
+        "query($s: String!) { unitBySerial(serial: $s) { serialNumber installationAddress } }",
+        lambda w: {"s": w.extra["unit_serial"]},
+    ),
+    "customerUnits": (
+        "query($c: ID!) { customerUnits(customerId: $c) { serialNumber installationAddress } }",
+        lambda w: {"c": str(w.b_customer)},
+    ),
+}
 
 
 async def seed(app: Litestar, world: World, session: Any, b_owner: Any) -> dict[str, str]:

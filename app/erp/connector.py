@@ -34,6 +34,8 @@ from pathlib import Path
 from typing import Any
 
 import httpx
+from arq.connections import ArqRedis
+from redis.exceptions import RedisError
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from app import crypto
@@ -49,8 +51,10 @@ from app.kit.enums import N_
 from app.kit.fields import Errors, Flag, Text
 from app.notifications.kinds import IN_APP, Kind, register_kind
 from app.notifications.service import notify
+from app.runtime import QUEUE_NAME
 
 TOKEN_PURPOSE = "erp-connector-token"
+SYNC_JOB = "sync_erp_now"
 PRODUCT_TARGETS = ("external_id", *PRODUCT_FIELDS, "updated_at")
 STOCK_TARGETS = ("product_external_id", "warehouse_code", "on_hand", "updated_at")
 ORDERS_PER_POST = 100
@@ -476,3 +480,15 @@ async def sync_tenant(
             )
         await session.commit()
         return run
+
+
+async def enqueue_sync(arq: ArqRedis | None, schema: str) -> bool:
+    """Ask the worker for one run now (job id ``erp-sync:<schema>``: a second click while one waits
+    adds nothing). Never raises: without Redis the next scheduled run comes anyway."""
+    if arq is None:
+        return False
+    try:
+        job = await arq.enqueue_job(SYNC_JOB, schema, _job_id=f"erp-sync:{schema}", _queue_name=QUEUE_NAME)
+    except (RedisError, OSError):
+        return False
+    return job is not None

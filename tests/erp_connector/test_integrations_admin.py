@@ -97,6 +97,7 @@ async def test_erp_settings_are_saved_checked_and_kept_from_other_roles(
     sales = await logged_in(app, tenant, "sales_a")
     assert (await sales.get("/settings/erp")).status_code == 403
     assert (await sales.get("/settings/webhooks")).status_code == 403
+    assert (await sales.post_form("/settings/erp/sync", {})).status_code == 403
     owner = await logged_in(app, tenant, "owner")
     assert (await owner.get("/settings/erp")).status_code == 200
     bad = await owner.post_form(
@@ -128,3 +129,6 @@ async def test_erp_settings_are_saved_checked_and_kept_from_other_roles(
             and "s3cret" not in connector.token
         )
         assert connector.product_mapping == {"ItemNo": "external_id", "Name": "name"}
+    # Sync now: handed to the worker (the run itself is tested in test_erp_connector.py).
+    queued = await owner.post_form("/settings/erp/sync", {})
+    assert queued.status_code == 303 and queued.headers["location"].startswith("/settings/erp?queued=")

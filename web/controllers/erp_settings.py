@@ -12,8 +12,9 @@ from litestar.response import Redirect, Template
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from app.domain import Actor, ValidationFailed
-from app.erp.connector import PRODUCT_TARGETS, STOCK_TARGETS, ConnectorService
+from app.erp.connector import PRODUCT_TARGETS, STOCK_TARGETS, ConnectorService, enqueue_sync
 from app.erp.models import ErpConnector
+from app.http.auth import current_tenant
 from web.controllers.common import DOMAIN_ERROR_HANDLERS, FormData, field_errors, page
 
 
@@ -41,6 +42,7 @@ async def _render(
         runs=await service.runs(30),
         product_targets=PRODUCT_TARGETS,
         stock_targets=STOCK_TARGETS,
+        queued=request.query_params.get("queued"),
         **{"errors": {}, "form": _form(connector), "saved": request.query_params.get("saved"), **extra},
     )
     return Template("erp/settings.html", context=ctx, status_code=status)
@@ -73,3 +75,14 @@ class ErpSettingsController(Controller):
             form = {k: v for k, v in raw.items() if k != "token"}
             return await _render(request, db_session, actor, status=422, errors=field_errors(exc), form=form)
         return Redirect("/settings/erp?saved=1", status_code=303)
+
+    @post("/sync", operation_id="SyncErpNow", name="erp.sync")
+    async def sync_now(
+        self, request: Request[Any, Any, Any], db_session: AsyncSession, actor: Actor
+    ) -> Redirect:
+        """Run the connector now (in the worker); the sync log shows the run when it is done."""
+        connector = await ConnectorService(db_session, actor).settings()
+        queued = connector.enabled and await enqueue_sync(
+            request.app.state.arq, current_tenant(request).schema_name
+        )
+        return Redirect(f"/settings/erp?queued={1 if queued else 0}", status_code=303)

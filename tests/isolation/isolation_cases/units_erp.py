@@ -27,6 +27,7 @@ ROUTE_CASES: dict[tuple[str, str], RouteCase] = {
     ("POST", f"{_HOOK}/deliveries/{{delivery_id:int}}/replay"): RouteCase(TENANT),
     ("GET", "/settings/erp"): RouteCase(TENANT),
     ("POST", "/settings/erp"): RouteCase(TENANT, {"enabled": "", "base_url": ""}),
+    ("POST", "/settings/erp/sync"): RouteCase(TENANT),
     # The units section on B's customer (kit child routes): every route reads as absent.
     **{
         (method, f"/customers/{{customer_id:uuid}}/units{tail}"): RouteCase(

@@ -46,7 +46,7 @@ PLATFORM_ROWS = (
 )
 
 _spare: contextvars.ContextVar[tuple[str, str] | None] = contextvars.ContextVar("spare_schema", default=None)
-_relations: list[int] = []  # relations in a freshly created tenant schema, learned from the first one
+_relations: list[int] = []  # relations in a new tenant's schema, learned from the first one made
 taken: list[int] = [0, 0]  # schemas taken over, schemas created (for the curious)
 
 
@@ -115,7 +115,7 @@ async def _create_or_take_over(conn: AsyncConnection, schema: str, metadata: Met
             await savepoint.rollback()
     await create_schema_at_head(conn, schema, metadata)
     taken[1] += 1
-    if not _relations:
+    if not _relations and metadata.tables:  # a tenant's whole schema, not a test's empty one
         _relations.append(await _relation_count(conn, schema))
 
 

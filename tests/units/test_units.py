@@ -213,6 +213,11 @@ async def test_the_api_finds_a_unit_by_serial_in_the_callers_scope(app: Litestar
         "query($c: ID!) { customerUnits(customerId: $c) { serialNumber } }", {"c": str(dealer.customer)}
     )
     assert listed["data"]["customerUnits"] == [{"serialNumber": "HR004"}]
+    on_customer = await mine.gql(
+        "query($c: ID!) { customer(id: $c) { ... on Customer { units { serialNumber status } } } }",
+        {"c": str(dealer.customer)},
+    )
+    assert on_customer["data"]["customer"]["units"] == [{"serialNumber": "HR004", "status": "IN_USE"}]
     # Another team's salesperson cannot see 张伟's customer: nothing found, no hint.
     other = await api_client(app, tenant, "sales_b")
     assert (await other.gql(lookup, {"s": "HR004"}))["data"]["unitBySerial"] == []

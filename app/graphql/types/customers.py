@@ -38,6 +38,7 @@ from app.graphql.types.accounts import StaffMember
 from app.graphql.types.contacts import Contact, CustomerAddress
 from app.graphql.types.custom_fields import CustomFieldFilterInput
 from app.graphql.types.timeline import TimelineConnection
+from app.graphql.units import Unit
 
 if TYPE_CHECKING:
     from app.graphql.privacy import Consent, MaskedSensitiveValue
@@ -141,6 +142,14 @@ class Customer:
     async def addresses(self, info: Info[GraphQLContext, None]) -> list[CustomerAddress]:
         loader = info.context.loaders.children("address", info.context.actor)
         return [CustomerAddress.from_model(r) for r in await loader.load(self.customer_id)]
+
+    @strawberry.field(
+        description="The appliances the customer owns (registered on delivery or by hand), with their "
+        "serial numbers and warranty ends."
+    )
+    async def units(self, info: Info[GraphQLContext, None]) -> list[Unit]:
+        loader = info.context.loaders.children("unit", info.context.actor)
+        return [Unit.from_model(r) for r in await loader.load(self.customer_id)]
 
     @strawberry.field(
         graphql_type=CustomerStatus,

@@ -9,7 +9,7 @@ from __future__ import annotations
 import itertools
 import re
 import uuid
-from collections.abc import Iterator
+from collections.abc import AsyncIterator, Iterator
 from contextlib import contextmanager
 from dataclasses import replace
 from typing import Any
@@ -24,6 +24,7 @@ from sqlalchemy.ext.asyncio import AsyncConnection
 
 from app.platform import jobs, usage
 from tenancy import registry
+from tenancy.naming import schema_for
 
 _batch = itertools.count(1)
 
@@ -48,19 +49,35 @@ def statements(app: Litestar) -> Iterator[list[str]]:
         event.remove(engine, "before_cursor_execute", record)
 
 
-async def test_the_tenant_list_is_paged_and_reads_only_platform_tables(app: Litestar) -> None:
+@pytest.fixture
+async def fifty_one_dealers(app: Litestar) -> AsyncIterator[str]:
+    """51 dealers whose names start with the prefix yielded. The list never reads a tenant's schema
+    (the test asserts it), so they are registry rows with empty schemas, provisioned as sign-up does
+    it without 51 x 200 tables nobody reads; and gone afterwards, so no later test in this run meets a
+    dealer without tables (the worker's sweeps go over every tenant)."""
     prefix = f"pg{next(_batch)}x{uuid.uuid4().hex[:4]}"
-    # The list never reads a tenant's schema (asserted below), so these 51 dealers are registry rows
-    # with empty schemas: provisioned as sign-up does it, without 51 x 200 tables nobody reads.
-    for n in range(51):
+    slugs = [f"{prefix}-{n:02d}" for n in range(51)]
+    for n, slug in enumerate(slugs):
         await registry.provision_tenant(
             app.state.db.engine,
-            slug=f"{prefix}-{n:02d}",
+            slug=slug,
             name=f"分页家电{n}",
             admin_email=f"o{n}@{prefix}.example",
             metadata=MetaData(),
             seed=_no_seed,
         )
+    yield prefix
+    async with app.state.db.engine.begin() as conn:
+        for slug in slugs:
+            await conn.execute(text(f'DROP SCHEMA IF EXISTS "{schema_for(slug)}" CASCADE'))
+        await conn.execute(text("DELETE FROM public.tenants WHERE slug = ANY(:s)"), {"s": slugs})
+        await conn.execute(text("DELETE FROM public.tenant_usage WHERE tenant_slug = ANY(:s)"), {"s": slugs})
+
+
+async def test_the_tenant_list_is_paged_and_reads_only_platform_tables(
+    app: Litestar, fifty_one_dealers: str
+) -> None:
+    prefix = fifty_one_dealers
     console = await console_for(app, await new_operator(app))
 
     with statements(app) as seen:

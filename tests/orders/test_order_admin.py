@@ -30,6 +30,11 @@ async def test_an_order_is_found_moved_and_paid_from_its_page(app: Litestar, ten
     page = await zhang.get(f"/orders/{order_id}")
     assert page.status_code == 200
     assert "旧海尔冰箱 BCD-215" in page.text and "¥4,979.12" in page.text  # 5999 × 0.88 − 300
+    # A contract for the order starts from its page; a viewer, who reads orders, writes no contracts.
+    assert f'href="/contracts/new?order_id={order_id}"' in page.text
+    viewer = await logged_in(app, tenant, "viewer")
+    seen = await viewer.get(f"/orders/{order_id}")
+    assert seen.status_code == 200 and "/contracts/new" not in seen.text
 
     # 12 % off needs a manager: the page says so and nothing moves.
     refused = await zhang.post_form(

@@ -364,6 +364,7 @@ class OrdersController(Controller):
             moves=[(key, _label(labels, locale)) for key, labels in await service.moves(order)],
             stage=stages.get(order.status, order.status),
             can_edit=actor.can(ORDERS_EDIT),
+            can_contract=actor.can("contracts:create") and order.deleted_at is None,
             editable=await service.editable(order),
             methods=PaymentMethod.labels(),
             plan_kinds=PlanKind.labels(),

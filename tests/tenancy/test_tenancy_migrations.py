@@ -71,6 +71,56 @@ async def test_schema_from_metadata_equals_schema_from_migrations(app: Litestar)
     ] == migrate.head_revision()
 
 
+async def _routines_and_triggers(app: Litestar, schema: str) -> dict[str, Any]:
+    async with app.state.db.engine.connect() as conn:
+        triggers = (
+            await conn.execute(
+                text(
+                    "SELECT c.relname, t.tgname, replace(pg_get_triggerdef(t.oid), :s, 'X') FROM pg_trigger t "
+                    "JOIN pg_class c ON c.oid = t.tgrelid JOIN pg_namespace n ON n.oid = c.relnamespace "
+                    "WHERE n.nspname = :s AND NOT t.tgisinternal ORDER BY 1, 2"
+                ),
+                {"s": schema},
+            )
+        ).all()
+        routines = (
+            await conn.execute(
+                text(
+                    "SELECT p.proname, replace(p.prosrc, :s, 'X') FROM pg_proc p "
+                    "JOIN pg_namespace n ON n.oid = p.pronamespace WHERE n.nspname = :s ORDER BY 1"
+                ),
+                {"s": schema},
+            )
+        ).all()
+    return {"triggers": [tuple(r) for r in triggers], "routines": [tuple(r) for r in routines]}
+
+
+async def test_the_replayed_ddl_builds_what_create_all_builds_and_leaves_no_template(app: Litestar) -> None:
+    """Sign-ups send the metadata's DDL as one script rendered once per process; a schema made
+    that way has the same tables, indexes, constraints, functions and triggers as ``create_all``
+    run directly, and the schema the script was rendered in is gone."""
+    for schema in ("t_replay_a", "t_replay_b", "t_direct"):
+        await _fresh(app, schema)
+    async with app.state.db.engine.begin() as conn:
+        await migrate.create_schema_at_head(conn, "t_replay_a", tenant_metadata)
+        await migrate.create_schema_at_head(conn, "t_replay_b", tenant_metadata)
+        await conn.execute(text("CREATE SCHEMA t_direct"))
+        await conn.run_sync(migrate._create_tables, "t_direct", tenant_metadata)
+    direct = await _shape(app, "t_direct") | await _routines_and_triggers(app, "t_direct")
+    assert direct["triggers"] and direct["routines"]  # the listeners' SQL is part of what is compared
+    for schema in ("t_replay_a", "t_replay_b"):
+        replayed = await _shape(app, schema) | await _routines_and_triggers(app, schema)
+        for kind, rows in replayed.items():  # create_all alone does not stamp the revision
+            assert [r for r in rows if r[0] != "alembic_version"] == direct[kind], (schema, kind)
+    async with app.state.db.engine.connect() as conn:
+        left = await conn.scalar(
+            text("SELECT count(*) FROM pg_namespace WHERE nspname = :n"), {"n": migrate._DDL_TEMPLATE_SCHEMA}
+        )
+    assert left == 0
+    for schema in ("t_replay_a", "t_replay_b", "t_direct"):
+        await _fresh(app, schema)
+
+
 async def test_upgrade_skips_tenants_at_head_and_reports_a_broken_one(app: Litestar) -> None:
     for schema in ("t_mig_ok", "t_mig_broken"):
         await _fresh(app, schema)

@@ -81,7 +81,9 @@ def main() -> None:
         asyncio.run(_set_fsync(False))
     progress = multiprocessing.Value("i", 0)
     procs = [
-        multiprocessing.Process(target=_run_worker, args=(k, args.workers, args.tenants, args.database, progress))
+        multiprocessing.Process(
+            target=_run_worker, args=(k, args.workers, args.tenants, args.database, progress)
+        )
         for k in range(args.workers)
     ]
     started = last = time.perf_counter()

@@ -117,7 +117,7 @@ async def _ddl_script(conn: AsyncConnection, metadata: MetaData) -> str:
         return cached[1]
     statements: list[str] = []
 
-    def capture(_conn: Any, _cursor: Any, statement: str, parameters: Any, _context: Any, _many: bool) -> None:
+    def capture(_conn: Any, _cursor: Any, statement: str, parameters: Any, *_: Any) -> None:
         if parameters:
             raise RuntimeError(f"tenant DDL with parameters cannot be replayed: {statement[:80]}")
         statements.append(statement)

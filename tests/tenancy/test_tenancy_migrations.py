@@ -76,7 +76,8 @@ async def _routines_and_triggers(app: Litestar, schema: str) -> dict[str, Any]:
         triggers = (
             await conn.execute(
                 text(
-                    "SELECT c.relname, t.tgname, replace(pg_get_triggerdef(t.oid), :s, 'X') FROM pg_trigger t "
+                    "SELECT c.relname, t.tgname, replace(pg_get_triggerdef(t.oid), :s, 'X') "
+                    "FROM pg_trigger t "
                     "JOIN pg_class c ON c.oid = t.tgrelid JOIN pg_namespace n ON n.oid = c.relnamespace "
                     "WHERE n.nspname = :s AND NOT t.tgisinternal ORDER BY 1, 2"
                 ),

@@ -13,6 +13,7 @@ from strawberry.types import ExecutionContext
 from app.graphql.accounts import AccountQueries
 from app.graphql.contacts import ContactMutations
 from app.graphql.contract_attachments import ContractAttachmentQueries
+from app.graphql.contract_notices import ContractNoticeMutations, ContractNoticeQueries
 from app.graphql.custom_fields import CustomFieldMutations, CustomFieldQueries
 from app.graphql.customer360 import Customer360Mutations, Customer360Queries
 from app.graphql.customers import CustomerMutations, CustomerQueries
@@ -57,6 +58,7 @@ class Query(
     LeadQueries,
     OpportunityQueries,
     ContractAttachmentQueries,
+    ContractNoticeQueries,
     ListToolQueries,
     UnitQueries,
 ):
@@ -81,6 +83,7 @@ class Mutation(
     ImportMutations,
     LeadMutations,
     OpportunityMutations,
+    ContractNoticeMutations,
     ListToolMutations,
 ):
     pass

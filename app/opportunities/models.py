@@ -16,6 +16,7 @@ from sqlalchemy import (
     Index,
     Integer,
     Numeric,
+    SmallInteger,
     String,
     Text,
     func,
@@ -99,6 +100,8 @@ class Contract(OwnedMixin, SearchMixin, RecordMixin, TenantBase):
     attachments: Mapped[list[dict[str, Any]]] = mapped_column(JSONB, default=list)
     # The end date the owner was told about (the expiry sweep: once per end date).
     expiry_reminded_on: Mapped[date | None] = mapped_column(Date)
+    # The shortest notice period (days) the owner was told about for that end date.
+    expiry_notice_days: Mapped[int | None] = mapped_column(SmallInteger)
 
     __table_args__ = (
         search_index("contracts"),

@@ -5,11 +5,11 @@ from __future__ import annotations
 
 import uuid
 from collections.abc import Sequence
-from datetime import date
+from datetime import date, timedelta
 from decimal import Decimal
 from typing import Any
 
-from sqlalchemy import ColumnElement, Date, delete, func, or_, select, update
+from sqlalchemy import ColumnElement, Date, case, delete, func, or_, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from app.accounts.models import Team, User
@@ -212,11 +212,22 @@ def _expiring(today: date, last: date, states: Sequence[str]) -> list[ColumnElem
     ]
 
 
+def notice_window(today: date, periods: Sequence[int]) -> ColumnElement[Any]:
+    """The notice a contract is in today: the shortest of ``periods`` (days) that reaches its end date
+    (NULL beyond the longest)."""
+    return case(
+        *[(Contract.ends_on <= today + timedelta(days=days), days) for days in sorted(periods)],
+        else_=None,
+    )
+
+
 async def claim_expiring(
-    session: AsyncSession, today: date, last: date, states: Sequence[str], limit: int
+    session: AsyncSession, today: date, periods: Sequence[int], states: Sequence[str], limit: int
 ) -> list[Any]:
-    """Contracts ending soon whose owner was not told about this end date yet, locked for this
-    transaction (rows another sweep holds are skipped): (id, owner, number, title, ends on, customer)."""
+    """Contracts whose owner is due a notice: in the window of one of ``periods`` and not told about
+    that window (or a shorter one) for this end date yet; locked for this transaction (rows another
+    sweep holds are skipped): (id, owner, number, title, ends on, customer, window days)."""
+    window = notice_window(today, periods)
     query = (
         select(
             Contract.id,
@@ -225,11 +236,17 @@ async def claim_expiring(
             Contract.title,
             Contract.ends_on,
             Customer.name,
+            window.label("window"),
         )
         .join(Customer, Customer.id == Contract.customer_id)
         .where(
-            *_expiring(today, last, states),
-            or_(Contract.expiry_reminded_on.is_(None), Contract.expiry_reminded_on != Contract.ends_on),
+            *_expiring(today, today + timedelta(days=max(periods)), states),
+            or_(
+                Contract.expiry_reminded_on.is_(None),
+                Contract.expiry_reminded_on != Contract.ends_on,
+                Contract.expiry_notice_days.is_(None),
+                Contract.expiry_notice_days > window,
+            ),
         )
         .order_by(Contract.ends_on, Contract.id)
         .limit(limit)
@@ -238,9 +255,14 @@ async def claim_expiring(
     return list((await session.execute(query)).all())
 
 
-async def mark_expiry_reminded(session: AsyncSession, ids: Sequence[uuid.UUID]) -> None:
+async def mark_expiry_reminded(
+    session: AsyncSession, ids: Sequence[uuid.UUID], today: date, periods: Sequence[int]
+) -> None:
+    """Record the claimed contracts as told about their end date's current window."""
     await session.execute(
-        update(Contract).where(Contract.id.in_(list(ids))).values(expiry_reminded_on=Contract.ends_on)
+        update(Contract)
+        .where(Contract.id.in_(list(ids)))
+        .values(expiry_reminded_on=Contract.ends_on, expiry_notice_days=notice_window(today, periods))
     )
 
 

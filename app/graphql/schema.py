@@ -31,6 +31,7 @@ from app.graphql.quotes import QuoteMutations, QuoteQueries
 from app.graphql.roles import RoleMutations, RoleQueries
 from app.graphql.search import SearchQueries
 from app.graphql.staff import StaffMutations, StaffQueries
+from app.graphql.tiers import TierMutations, TierQueries
 from app.graphql.units import UnitQueries
 from app.graphql.views import ListToolMutations, ListToolQueries
 from app.graphql.workflows import WorkflowMutations, WorkflowQueries
@@ -61,6 +62,7 @@ class Query(
     ContractNoticeQueries,
     ListToolQueries,
     UnitQueries,
+    TierQueries,
 ):
     pass
 
@@ -85,6 +87,7 @@ class Mutation(
     OpportunityMutations,
     ContractNoticeMutations,
     ListToolMutations,
+    TierMutations,
 ):
     pass
 

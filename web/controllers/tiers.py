@@ -61,8 +61,8 @@ async def _render(
         nav="tiers",
         settings=row,
         tiers=RULED_TIERS,
-        preview=None,
         **{
+            "preview": None,
             "errors": {},
             "form": _form(row.enabled, row.rules or {}, row.version),
             "saved": request.query_params.get("saved"),

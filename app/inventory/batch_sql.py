@@ -11,8 +11,9 @@ from __future__ import annotations
 import uuid
 from collections.abc import Sequence
 from dataclasses import dataclass
+from typing import Any
 
-from sqlalchemy import Integer, column, func, select, tuple_, update, values
+from sqlalchemy import Integer, column, func, select, update, values
 from sqlalchemy.dialects.postgresql import UUID, insert
 from sqlalchemy.ext.asyncio import AsyncSession
 
@@ -27,6 +28,13 @@ class Locked:
     on_hand: int
     reserved: int
     low_stock_threshold: int | None
+
+
+def _keys(keys: Sequence[Key]) -> Any:
+    """The levels' keys as a VALUES list to join (a join on it plans better than a long IN list)."""
+    return values(
+        column("product_id", UUID(as_uuid=True)), column("warehouse_id", UUID(as_uuid=True)), name="wanted"
+    ).data(list(keys))
 
 
 async def live_products(session: AsyncSession, ids: set[uuid.UUID]) -> dict[uuid.UUID, bool]:
@@ -61,12 +69,15 @@ async def lock_levels(session: AsyncSession, keys: Sequence[Key]) -> dict[Key, L
         .values([{"product_id": p, "warehouse_id": w, "on_hand": 0, "reserved": 0} for p, w in ordered])
         .on_conflict_do_nothing()
     )
+    wanted = _keys(ordered)
     level = StockLevel.__table__.c
     found = await session.execute(
         select(level.product_id, level.warehouse_id, level.on_hand, level.reserved, level.low_stock_threshold)
-        .where(tuple_(level.product_id, level.warehouse_id).in_(ordered))
+        .join(
+            wanted, (level.product_id == wanted.c.product_id) & (level.warehouse_id == wanted.c.warehouse_id)
+        )
         .order_by(level.product_id, level.warehouse_id)
-        .with_for_update()
+        .with_for_update(of=StockLevel.__table__)
     )
     return {(p, w): Locked(int(n), int(r), t) for p, w, n, r, t in found.tuples().all()}
 

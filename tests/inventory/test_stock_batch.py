@@ -8,6 +8,8 @@ from __future__ import annotations
 
 import asyncio
 import uuid
+from collections.abc import Coroutine
+from typing import Any
 
 import pytest
 from crm_testkit import TenantKit, actor
@@ -21,7 +23,7 @@ from app.domain import PermissionDenied, ValidationFailed
 from app.events.models import OutboxEvent
 from app.inventory import reports
 from app.inventory.models import StockMovement
-from app.inventory.stock import MAX_LEVELS, LevelTarget
+from app.inventory.stock import MAX_LEVELS, LevelsSet, LevelTarget
 
 COUNT = "盘点"
 
@@ -204,13 +206,15 @@ async def test_single_verbs_racing_a_batch_leave_every_level_equal_to_its_ledger
     await clerk.session.close()
     batcher = await stock(app, tenant, "manager_a")
     clerks = [await stock(app, tenant, "service") for _ in range(12)]
-    calls = [
+    calls: list[Coroutine[Any, Any, Any]] = [
         clerks[i].issue(product_id=products[2 - i % 3], warehouse_id=shop.shop, quantity=1) for i in range(12)
     ]
     calls.insert(5, batcher.set_levels([LevelTarget(p, shop.shop, 50) for p in products], reason=COUNT))
     results = await asyncio.gather(*calls, return_exceptions=True)
     assert not [r for r in results if isinstance(r, BaseException)], results
-    batch_id = results[5].batch_id  # type: ignore[union-attr]
+    done = results[5]
+    assert isinstance(done, LevelsSet) and done.batch_id is not None
+    batch_id = done.batch_id
     async with app.state.db.tenant_session(tenant.schema) as session:
         for product in products:
             lines = (

@@ -181,14 +181,40 @@ def _upgrade_schema(sync_conn: Connection, schema: str, script_location: str | P
     def to_head(rev: Any, _context: Any) -> Any:
         return script._upgrade_revs("head", rev)
 
+    stamped = _lock_version(sync_conn, schema)
     with EnvironmentContext(cfg, script, fn=to_head, destination_rev="head") as env:
         env.configure(
             connection=tenant_connection(sync_conn, schema),
             target_metadata=load_metadata(cfg.get_main_option("target_metadata")),
             **configure_kwargs(schema),
         )
+        if stamped is not None:
+            # Alembic would find the version table by reflection and read it again: a third of a
+            # light upgrade's time at 10,000 tenants. The row read (and locked) above is the same.
+            context = env.get_context()
+            context.get_current_heads = lambda: stamped  # type: ignore[method-assign]
         with env.begin_transaction():
             env.run_migrations()
+
+
+def _lock_version(sync_conn: Connection, schema: str) -> tuple[str, ...] | None:
+    """The schema's stamped revisions, their row locked until the caller's transaction ends (two
+    runners on one tenant wait for each other, and the second finds it at head); ``None`` when
+    the schema has no version table yet (Alembic creates it).
+
+    The transaction commits asynchronously (``synchronous_commit`` off): if the server crashes
+    right after, the tenant's whole transaction (its changes and its new revision together) may be
+    lost, and the next run upgrades it again. Nothing is left half-done, and a run over many
+    tenants does not wait for a WAL flush per tenant.
+    """
+    table = f"{quote_ident(schema)}.alembic_version"
+    found = sync_conn.execute(
+        text("SELECT set_config('synchronous_commit', 'off', true), to_regclass(:t)"), {"t": table}
+    ).one()
+    if found[1] is None:
+        return None
+    rows = sync_conn.execute(text(f"SELECT version_num FROM {table} FOR UPDATE")).scalars().all()
+    return tuple(rows)
 
 
 async def current_revisions(

@@ -4,6 +4,7 @@ touching the real one; the dry run names what it would do and what it cannot."""
 
 from __future__ import annotations
 
+import asyncio
 import shutil
 from pathlib import Path
 
@@ -135,6 +136,33 @@ async def test_a_rehearsed_revision_reaches_every_tenant_but_the_broken_one(
     assert again.skipped == 5 and again.upgraded == [] and list(again.failed) == [broken]
     assert migrate.head_revision() == real_head
     assert migrate.pending_revisions(real_head) == []
+
+
+async def test_a_runner_waits_for_another_upgrading_the_same_tenant_and_applies_nothing_twice(
+    app: Litestar, rehearsal: Path
+) -> None:
+    """Two operators run ``dealercrm migrate`` at the same moment. The first has applied the new
+    revision to 王记 and not yet committed; the second read 王记's revision before that, so it
+    plans the same upgrade. Each upgrade locks the tenant's version row first, so the second waits
+    for the first to commit, then finds 王记 at the new revision and applies nothing: no failure
+    with "column already exists", the column there once."""
+    schema = "t_twice_wangji"
+    await _recreate(app, [schema], at_head=True)
+    engine = app.state.db.engine
+    async with engine.connect() as first:
+        await first.run_sync(migrate._upgrade_schema, schema, rehearsal)  # applied, not committed
+        second = asyncio.create_task(
+            migrate.upgrade_tenants(engine, [schema], concurrency=1, script_location=rehearsal)
+        )
+        await asyncio.sleep(1.0)
+        assert not second.done()  # waiting for the first runner's transaction
+        await first.commit()
+    report = await second
+
+    assert report.ok, report.failed
+    assert (await migrate.current_revisions(engine, [schema]))[schema] == "test_extra_1"
+    columns = [c for c in await _columns(app, schema) if c[1] == "loyalty_tier"]
+    assert columns == [("customers", "loyalty_tier", "character varying")]
 
 
 async def test_the_dry_run_lists_pending_revisions_and_names_a_tenant_it_cannot_upgrade(

@@ -7,6 +7,7 @@ exactly what it created."""
 
 from __future__ import annotations
 
+import asyncio
 import csv
 import io
 import uuid
@@ -15,15 +16,17 @@ from typing import Any
 
 import pytest
 from crm_testkit import TenantKit, actor
-from lead_world import add_rule, team_of
+from lead_world import add_rule, mobile, team_of
 from litestar import Litestar
 from sqlalchemy import func, select
 
 from app.audit.models import AuditRecord
+from app.kit.bulk_create import write_built
 from app.kit.imports import bulk, repository
 from app.kit.imports import run as runs
 from app.kit.imports import service as imports
 from app.kit.imports.models import ImportBatch, ImportRow
+from app.kit.memo import memoized
 from app.leads.models import Lead, LeadRule
 from app.leads.service import LeadService
 from app.notifications.models import Notification
@@ -223,3 +226,30 @@ async def test_undo_of_a_bulk_lead_import_removes_exactly_its_leads(app: Litesta
     async with app.state.db.tenant_session(tenant.schema) as session:
         left = (await session.scalars(select(Lead.name))).all()
     assert left == ["老线索"]  # the stored lead stays
+
+
+async def test_a_lead_created_by_hand_during_a_chunk_waits_and_sees_its_leads(
+    app: Litestar, tenant: TenantKit
+) -> None:
+    """No rule: both go to whoever works leads and has fewest. The chunk holds the tenant's
+    assignment lock from its first pick to its commit, so the lead typed in meanwhile is assigned
+    after the chunk's leads are stored and counted, not to the person the chunk just gave one."""
+    db = app.state.db
+    marketing = await actor(app, tenant, "marketing")
+
+    async def by_hand() -> Lead:
+        async with db.tenant_session(tenant.schema) as session:
+            return await LeadService(session, marketing).create({"name": "手动线索", "mobile": mobile()})
+
+    async with db.tenant_session(tenant.schema) as chunk:
+        with memoized(chunk):
+            service = LeadService(chunk, marketing)
+            built = [await service.build({"name": "导入线索", "mobile": mobile()}, bulk=True)]
+            typed = asyncio.create_task(by_hand())
+            await asyncio.sleep(1.0)
+            assert not typed.done()  # waiting for the chunk
+            await write_built(service, built)
+            await chunk.commit()
+    made = await typed
+    assert built[0].record.owner_id is not None
+    assert made.owner_id not in (None, built[0].record.owner_id)

@@ -107,7 +107,7 @@ class TierService:
     async def save(self, raw: Mapping[str, Any], now: datetime | None = None) -> TierRules:
         """Check and store the switch and the rules (every bad value at once, nothing kept then),
         against the version the caller read; with ``release_manual`` hand-set tiers follow the rules
-        again. Switched on, the customers are re-rated in the same transaction."""
+        again. Switched on, the customers are then re-rated in chunks (``_rate_everyone``)."""
         self.require()
         try:
             errors = Errors()
@@ -148,26 +148,41 @@ class TierService:
                 before=before,
                 after=after,
             )
-            if enabled:
-                await self._recompute_all(row, self.actor, now or datetime.now(UTC))
             await self.session.commit()
-            return row
         except BaseException:
             await self.session.rollback()
             raise
+        if enabled:
+            await self._rate_everyone(row, now or datetime.now(UTC))
+        return row
 
-    async def _recompute_all(self, row: TierRules, actor: Actor, now: datetime) -> PassResult:
-        """Every customer at once, in the caller's transaction (a save): one statement."""
-        done = await completed_stages(self.session)
-        chunk = await repo.recompute(
-            self.session,
-            rules_from_document(row.rules),
-            done,
-            now,
-            actor_id=actor.user_id if actor.via != "system" else None,
-            actor_label=actor.label,
-        )
-        return PassResult(chunk.seen, chunk.changed, chunk.by_tier)
+    async def _rate_everyone(self, row: TierRules, now: datetime) -> PassResult:
+        """Every customer by the rules just saved, as the nightly pass does: id-ordered chunks, a
+        transaction each (locks bounded by a chunk). Cut short, the rules stay saved and the next
+        nightly pass finishes the job."""
+        rules, done = rules_from_document(row.rules), await completed_stages(self.session)
+        result, after = PassResult(), None
+        try:
+            while True:
+                part = await repo.recompute(
+                    self.session,
+                    rules,
+                    done,
+                    now,
+                    actor_id=self.actor.user_id if self.actor.via != "system" else None,
+                    actor_label=self.actor.label,
+                    after=after,
+                    limit=CHUNK,
+                )
+                await self.session.commit()
+                result.customers += part.seen
+                result.changed += part.changed
+                if part.last_id is None or part.seen < CHUNK:
+                    return result
+                after = part.last_id
+        except BaseException:
+            await self.session.rollback()
+            raise
 
 
 async def recompute_customer(

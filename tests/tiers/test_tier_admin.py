@@ -96,3 +96,11 @@ async def test_the_api_reads_previews_and_saves_the_rules(app: Litestar, tenant:
     sales = await api_client(app, tenant, "sales_a")
     refused = await sales.gql("query { tierRules { enabled } }", {})
     assert refused["errors"] and refused["data"] is None
+
+
+async def test_the_customer_page_says_a_tier_was_set_by_hand(app: Litestar, tenant: TenantKit) -> None:
+    manual = await customer(app, tenant, "李雷", tier="gold")
+    ruled = await customer(app, tenant, "韩梅梅")
+    owner = await logged_in(app, tenant, "owner")
+    assert "手动设置" in (await owner.get(f"/customers/{manual}")).text
+    assert "手动设置" not in (await owner.get(f"/customers/{ruled}")).text

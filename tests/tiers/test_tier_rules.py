@@ -17,6 +17,7 @@ from app.customers.service import CustomerService
 from app.domain import PermissionDenied, ValidationFailed
 from app.tiers.rules import parse_rules
 from app.tiers.service import TierService
+from app.timeline.service import customer_timeline
 
 
 def codes(exc: ValidationFailed) -> set[tuple[str, str]]:
@@ -123,6 +124,11 @@ async def test_saving_rules_rates_customers_and_keeps_hand_set_tiers(
         True,
     )
     assert await tier_audits(app, tenant, manual) == []
+    # The change is one entry on the customer's timeline, naming the tier.
+    async with app.state.db.tenant_session(tenant.schema) as session:
+        page = await customer_timeline(session, owner, big, kinds_wanted=["record"])
+        tiered = [e for e in page.items if e.data.get("action") == "tier"]
+        assert [e.changed_fields for e in tiered] == [["tier", "tier_source"]]
 
 
 async def test_the_rules_can_take_hand_set_tiers_back(app: Litestar, tenant: TenantKit) -> None:

@@ -327,7 +327,7 @@ class EntityService(Generic[M]):
         """The audited view: the declared fields and custom values, JSON-ready."""
         data = {name: json_ready(getattr(record, name)) for name in self.fields.types}
         if self.fields.division:
-            data.update({k: getattr(record, k) for k in ("province", "city", "district")})
+            data.update({k: getattr(record, k) for k in self.fields.division_keys})
         if self.spec.workflow_field:
             data[self.spec.workflow_field] = getattr(record, self.spec.workflow_field)
         for key, value in sorted((getattr(record, "custom", None) or {}).items()):

@@ -35,8 +35,10 @@ from app.kit.paging import BadCursor, Order, Page, keyset_page
 from app.kit.registry import EntitySpec
 from app.kit.scope import OwnerScope, ParentScope, Scope, owners_for
 from app.settings import get_settings
+from app.workflows import pipelines
 from app.workflows import service as workflows
 from app.workflows.errors import GuardFailed, NotAllowedTransition, refusal_text
+from app.workflows.models import DEFAULT_KEY
 
 M = TypeVar("M")
 
@@ -85,6 +87,7 @@ class Cleaned:
     custom: dict[str, Any] = field(default_factory=dict)
     search_text: list[str] = field(default_factory=list)
     stage: Any = UNSET
+    workflow_key: str | None = None  # a new record's pipeline (``EntitySpec.workflow_key_field``)
 
 
 @dataclass
@@ -355,11 +358,33 @@ class EntityService(Generic[M]):
             errors.items.extend(problems)
             cleaned.custom, cleaned.search_text = custom, custom_fields.search_texts(definitions, custom)
         if stage_field:
-            cleaned.stage = await self._stage(raw, creating, errors)
+            if creating and self.spec.workflow_key_field:
+                cleaned.workflow_key = await self._workflow_key(raw, errors)
+            cleaned.stage = await self._stage(raw, creating, errors, cleaned.workflow_key)
         errors.raise_if_any()
         return cleaned
 
-    async def _stage(self, raw: Mapping[str, Any], creating: bool, errors: Errors) -> Any:
+    async def _workflow_key(self, raw: Mapping[str, Any], errors: Errors) -> str | None:
+        """A new record's pipeline: the one asked for (existing, not archived) or the default."""
+        assert self.spec.workflow_key_field is not None
+        requested = raw.get(self.spec.workflow_key_field)
+        if requested is not None and not isinstance(requested, str):
+            errors.add(self.spec.workflow_key_field, "unknown_pipeline", "is not a pipeline")
+            return None
+        try:
+            # Once per import chunk (app.kit.memo), like the initial stage.
+            return await remembered(
+                self.session,
+                ("workflow_key", self.spec.key, requested),
+                lambda: pipelines.resolve(self.session, self.spec, requested),
+            )
+        except ValidationFailed as exc:
+            errors.items.extend(exc.errors)
+            return None
+
+    async def _stage(
+        self, raw: Mapping[str, Any], creating: bool, errors: Errors, key: str | None = None
+    ) -> Any:
         """The stage a new record starts in (the workflow's first unless one is asked for), or the
         one an edit asks for (``UNSET``: left alone)."""
         field_name = self.spec.workflow_field or "state"
@@ -377,8 +402,8 @@ class EntityService(Generic[M]):
             # Once per import chunk (app.kit.memo): its first read holds the workflow's share lock.
             return await remembered(
                 self.session,
-                ("initial_state", self.spec.key, wanted),
-                lambda: workflows.initial_state(self.session, self.spec, wanted),
+                ("initial_state", self.spec.key, key, wanted),
+                lambda: workflows.initial_state(self.session, self.spec, wanted, key or DEFAULT_KEY),
             )
         except ValidationFailed as exc:
             errors.items.extend(exc.errors)
@@ -487,6 +512,8 @@ class EntityService(Generic[M]):
             extra["custom"] = cleaned.custom
         if self.spec.workflow_field:
             extra[self.spec.workflow_field] = cleaned.stage
+        if self.spec.workflow_key_field and cleaned.workflow_key is not None:
+            extra[self.spec.workflow_key_field] = cleaned.workflow_key
         if bulk:
             extra["id"] = uuid.uuid4()
         names = self.columns()

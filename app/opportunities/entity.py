@@ -126,6 +126,7 @@ OPPORTUNITY = register(
             "name": N_("Opportunity name"),
             "customer_id": N_("Customer"),
             "stage": N_("Stage"),
+            "pipeline": N_("Pipeline"),
             "amount": N_("Amount"),
             "expected_close": N_("Expected close date"),
             "probability": N_("Win probability"),
@@ -140,13 +141,16 @@ OPPORTUNITY = register(
             "unknown_product": N_("Choose a product from the catalog."),
             "already_converted": N_("This opportunity already has an order."),
             "not_won": N_("Only a won opportunity becomes an order."),
+            "unknown_pipeline": N_("Choose one of the pipelines."),
+            "archived_pipeline": N_("This pipeline is archived: choose another one."),
         },
-        actions={"convert": N_("Create an order")},
+        actions={"convert": N_("Create an order"), "change_pipeline": N_("Move to another pipeline")},
         page="/opportunities/{id}",
         nav=NavItem("opportunities", N_("Opportunities"), "/opportunities", OPPORTUNITIES_READ, order=22),
         customizable=True,
         workflow_field="stage",
         default_workflow=default_pipeline,
+        workflow_key_field="pipeline",
     )
 )
 

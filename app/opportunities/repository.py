@@ -67,16 +67,22 @@ async def names(
 
 
 async def pipeline_sums(
-    session: AsyncSession, owners: Sequence[uuid.UUID] | None, first: date, last: date
-) -> list[tuple[uuid.UUID | None, date, str, int | None, Decimal, int]]:
-    """Live deals expected to close in ``first``..``last``, summed per (owner, month, stage, own
-    probability): (owner, first day of month, stage, probability or None, amount, count).
-    ``owners``: whose deals count (None: everyone's)."""
+    session: AsyncSession,
+    owners: Sequence[uuid.UUID] | None,
+    first: date,
+    last: date,
+    pipeline: str | None = None,
+) -> list[tuple[uuid.UUID | None, date, str, str, int | None, Decimal, int]]:
+    """Live deals expected to close in ``first``..``last``, summed per (owner, month, pipeline,
+    stage, own probability): (owner, first day of month, pipeline, stage, probability or None,
+    amount, count). ``owners``: whose deals count (None: everyone's); ``pipeline``: one pipeline's
+    (None: every pipeline's)."""
     month = func.date_trunc("month", Opportunity.expected_close).cast(Date)
     query = (
         select(
             Opportunity.owner_id,
             month,
+            Opportunity.pipeline,
             Opportunity.stage,
             Opportunity.probability,
             func.sum(Opportunity.amount),
@@ -87,20 +93,29 @@ async def pipeline_sums(
             Opportunity.expected_close >= first,
             Opportunity.expected_close <= last,
         )
-        .group_by(Opportunity.owner_id, month, Opportunity.stage, Opportunity.probability)
+        .group_by(
+            Opportunity.owner_id, month, Opportunity.pipeline, Opportunity.stage, Opportunity.probability
+        )
     )
     if owners is not None:
         query = query.where(Opportunity.owner_id.in_(list(owners)))
+    if pipeline is not None:
+        query = query.where(Opportunity.pipeline == pipeline)
     rows = await session.execute(query)
-    return [(r[0], r[1], r[2], r[3], Decimal(r[4]), int(r[5])) for r in rows.all()]
+    return [(r[0], r[1], r[2], r[3], r[4], Decimal(r[5]), int(r[6])) for r in rows.all()]
 
 
 async def stage_columns(
-    session: AsyncSession, owners: Sequence[uuid.UUID] | None, stage_keys: Sequence[str], per_stage: int
+    session: AsyncSession,
+    owners: Sequence[uuid.UUID] | None,
+    stage_keys: Sequence[str],
+    per_stage: int,
+    pipeline: str = "default",
 ) -> dict[str, tuple[list[Opportunity], int, Decimal]]:
-    """The board: per stage, its newest-moved deals (at most ``per_stage``), the count and the sum."""
+    """The board of one pipeline: per stage, its newest-moved deals (at most ``per_stage``), the
+    count and the sum."""
     found: dict[str, tuple[list[Opportunity], int, Decimal]] = {}
-    scope = [Opportunity.deleted_at.is_(None)]
+    scope = [Opportunity.deleted_at.is_(None), Opportunity.pipeline == pipeline]
     if owners is not None:
         scope.append(Opportunity.owner_id.in_(list(owners)))
     totals = await session.execute(

@@ -21,6 +21,7 @@ from collections.abc import Sequence
 import sqlalchemy as sa
 from alembic import op
 
+from tenancy.migrations.common import tenant_schema
 from tenancy.migrations.tenant.helpers import S, quoted_schema
 
 revision: str = "0027"
@@ -45,7 +46,10 @@ def upgrade() -> None:
         "ix_orders_number_reverse", "orders", [sa.text("reverse(number) text_pattern_ops")], schema=S
     )
     for name, length in COLUMNS:
-        op.add_column("orders", sa.Column(name, sa.String(length=length), nullable=True), schema=S)
+        # Column-level operations name the real schema (env.py).
+        op.add_column(
+            "orders", sa.Column(name, sa.String(length=length), nullable=True), schema=tenant_schema()
+        )
     schema = quoted_schema()
     # The note's first line, the rest after it, and the address text after a known label.
     op.execute(
@@ -105,5 +109,5 @@ def downgrade() -> None:
         ).bindparams(zh=LABELS[0])
     )
     for name, _length in reversed(COLUMNS):
-        op.drop_column("orders", name, schema=S)
+        op.drop_column("orders", name, schema=tenant_schema())
     op.drop_index("ix_orders_number_reverse", table_name="orders", schema=S)

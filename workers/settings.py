@@ -77,6 +77,7 @@ def _cron_jobs() -> list[Any]:
         refresh_tenant_usage,
     )
     from workers.jobs.reminders import sweep_reminders
+    from workers.jobs.tiers import sweep_tier_rules
 
     return [
         cron(heartbeat, second={0, 30}, run_at_startup=True, unique=True),
@@ -102,6 +103,8 @@ def _cron_jobs() -> list[Any]:
         cron(purge_deleted_tenants, minute=45, second=0, unique=True),
         # Sign-ups never confirmed (UNVERIFIED_TENANT_HOURS): hourly.
         cron(purge_unverified_tenants, minute=50, second=0, unique=True),
+        # Hourly (and at start-up): customer tiers by the tenant's rules, once per tenant and day.
+        cron(sweep_tier_rules, minute=27, second=10, run_at_startup=True, unique=True, timeout=3000),
     ]
 
 

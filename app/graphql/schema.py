@@ -13,7 +13,6 @@ from strawberry.types import ExecutionContext
 from app.graphql.accounts import AccountQueries
 from app.graphql.contacts import ContactMutations
 from app.graphql.contract_attachments import ContractAttachmentQueries
-from app.graphql.contract_notices import ContractNoticeMutations, ContractNoticeQueries
 from app.graphql.custom_fields import CustomFieldMutations, CustomFieldQueries
 from app.graphql.customer360 import Customer360Mutations, Customer360Queries
 from app.graphql.customers import CustomerMutations, CustomerQueries
@@ -31,7 +30,6 @@ from app.graphql.quotes import QuoteMutations, QuoteQueries
 from app.graphql.roles import RoleMutations, RoleQueries
 from app.graphql.search import SearchQueries
 from app.graphql.staff import StaffMutations, StaffQueries
-from app.graphql.tiers import TierMutations, TierQueries
 from app.graphql.units import UnitQueries
 from app.graphql.views import ListToolMutations, ListToolQueries
 from app.graphql.workflows import WorkflowMutations, WorkflowQueries
@@ -59,10 +57,8 @@ class Query(
     LeadQueries,
     OpportunityQueries,
     ContractAttachmentQueries,
-    ContractNoticeQueries,
     ListToolQueries,
     UnitQueries,
-    TierQueries,
 ):
     pass
 
@@ -85,9 +81,7 @@ class Mutation(
     ImportMutations,
     LeadMutations,
     OpportunityMutations,
-    ContractNoticeMutations,
     ListToolMutations,
-    TierMutations,
 ):
     pass
 

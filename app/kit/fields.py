@@ -289,28 +289,22 @@ DIVISION_KEYS = ("province", "city", "district")
 
 
 def clean_division(
-    errors: Errors,
-    raw: Mapping[str, Any],
-    out: dict[str, Any],
-    *,
-    required: bool = False,
-    keys: tuple[str, ...] = DIVISION_KEYS,
+    errors: Errors, raw: Mapping[str, Any], out: dict[str, Any], *, required: bool = False
 ) -> None:
     """Province, city and district as one group: a known chain (official divisions) or an error on
-    the deepest supplied level, where the chain breaks. ``keys``: the group's field names
-    (``delivery_province``... for ``Fields(division_prefix="delivery_")``)."""
-    if not any(k in raw for k in keys):
+    the deepest supplied level, where the chain breaks."""
+    if not any(k in raw for k in DIVISION_KEYS):
         return
-    parts = [_text(False, 30).clean(errors, k, raw.get(k)) for k in keys]
+    parts = [_text(False, 30).clean(errors, k, raw.get(k)) for k in DIVISION_KEYS]
     if required and not parts[0]:
-        errors.add(keys[0], "required", "is required")
+        errors.add("province", "required", "is required")
     elif not divisions.is_valid(*parts):
-        bad = keys[0]
-        for key, value in zip(keys, parts, strict=True):
+        bad = "province"
+        for key, value in zip(DIVISION_KEYS, parts, strict=True):
             if value:
                 bad = key
         errors.add(bad, "invalid_division", "is not a known province/city/district combination")
-    out.update(dict(zip(keys, parts, strict=True)))
+    out.update(dict(zip(DIVISION_KEYS, parts, strict=True)))
 
 
 @dataclass(frozen=True)
@@ -322,12 +316,6 @@ class Fields:
     # The group of province/city/district fields, validated together.
     division: bool = False
     division_required: bool = False
-    # The group's field names start with this: "delivery_" → delivery_province, delivery_city...
-    division_prefix: str = ""
-
-    @property
-    def division_keys(self) -> tuple[str, ...]:
-        return tuple(self.division_prefix + key for key in DIVISION_KEYS)
 
     def clean(self, raw: Mapping[str, Any], *, creating: bool) -> dict[str, Any]:
         """Clean what was supplied (and, when creating, every declared field); raise every error at once."""
@@ -344,14 +332,14 @@ class Fields:
             for name in self.types:
                 supplied.setdefault(name, self.defaults.get(name))
             if self.division:
-                for key in self.division_keys:
+                for key in DIVISION_KEYS:
                     supplied.setdefault(key, None)
         out: dict[str, Any] = {}
         for name, kind in self.types.items():
             if name in supplied:
                 out[name] = kind.clean(errors, name, supplied[name])
         if self.division:
-            clean_division(errors, supplied, out, required=self.division_required, keys=self.division_keys)
+            clean_division(errors, supplied, out, required=self.division_required)
         return out
 
 

@@ -104,7 +104,3 @@ from web.controllers.erp_settings import ErpSettingsController  # noqa: E402
 from web.controllers.webhooks import WebhooksController  # noqa: E402
 
 ROUTES += [WebhooksController, ErpSettingsController]
-
-from web.controllers.tiers import TierSettingsController  # noqa: E402
-
-ROUTES += [TierSettingsController]

@@ -38,6 +38,7 @@ from app.saved_views import entity as _saved_views  # noqa: F401
 from app.staff import entity as _staff  # noqa: F401
 from app.stocktake import service as _stocktake  # noqa: F401
 from app.tenant_settings import entity as _settings  # noqa: F401
+from app.tiers import actions as _tiers  # noqa: F401
 from app.timeline import notes as _notes  # noqa: F401
 from app.units import service as _units  # noqa: F401
 from app.workflows import entity as _workflows  # noqa: F401

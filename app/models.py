@@ -32,6 +32,7 @@ from app.saved_views import models as _saved_views  # noqa: F401
 from app.staff import models as _staff  # noqa: F401
 from app.stocktake import models as _stocktake  # noqa: F401
 from app.tenant_settings import models as _tenant_settings  # noqa: F401
+from app.tiers import models as _tiers  # noqa: F401
 from app.timeline import models as _timeline  # noqa: F401
 from app.units import models as _units  # noqa: F401
 from app.workflows import models as _workflows  # noqa: F401

@@ -67,9 +67,8 @@ def _cron_jobs() -> list[Any]:
     from workers.jobs.backups import sweep_backups
     from workers.jobs.contracts import sweep_contract_expiry
     from workers.jobs.erp import sweep_erp_sync
-    from workers.jobs.exports import sweep_exports
     from workers.jobs.fulfilment import sweep_outbound
-    from workers.jobs.imports import sweep_imports
+    from workers.jobs.job_sweep import sweep_jobs
     from workers.jobs.leads import sweep_leads_and_pools
     from workers.jobs.lifecycle import (
         expire_trials,
@@ -78,12 +77,13 @@ def _cron_jobs() -> list[Any]:
         refresh_tenant_usage,
     )
     from workers.jobs.reminders import sweep_reminders
+    from workers.jobs.tiers import sweep_tier_rules
 
     return [
         cron(heartbeat, second={0, 30}, run_at_startup=True, unique=True),
-        # Every minute; at start-up too, so a restarted worker picks up what its predecessor dropped.
-        cron(sweep_exports, second=15, run_at_startup=True, unique=True),
-        cron(sweep_imports, second=45, run_at_startup=True, unique=True),
+        # Every minute; at start-up too, so a restarted worker picks up what its predecessor dropped:
+        # exports, imports, batch actions and data-subject exports whose enqueue or worker was lost.
+        cron(sweep_jobs, second=15, run_at_startup=True, unique=True),
         # Every minute (and at start-up): webhook relay and deliveries, customers' SMS.
         cron(sweep_outbound, second=25, run_at_startup=True, unique=True),
         # Every minute (and at start-up): follow-up and task reminders, then notification delivery.
@@ -103,6 +103,8 @@ def _cron_jobs() -> list[Any]:
         cron(purge_deleted_tenants, minute=45, second=0, unique=True),
         # Sign-ups never confirmed (UNVERIFIED_TENANT_HOURS): hourly.
         cron(purge_unverified_tenants, minute=50, second=0, unique=True),
+        # Hourly (and at start-up): customer tiers by the tenant's rules, once per tenant and day.
+        cron(sweep_tier_rules, minute=27, second=10, run_at_startup=True, unique=True, timeout=3000),
     ]
 
 

@@ -52,6 +52,10 @@ class BatchJob(TenantBase):
     finished_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
     undone_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
     undone_by: Mapped[uuid.UUID | None] = mapped_column(UUID(as_uuid=True))
+    # Set by every chunk of a run or undo: the lost-job sweep (app.kit.jobs) judges a run by it.
+    heartbeat_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+    # Runs the sweep rescued from a dead worker (a batch that keeps killing workers is failed).
+    attempts: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
 
     __table_args__ = (
         CheckConstraint(

@@ -4,9 +4,9 @@ from __future__ import annotations
 
 import logging
 import uuid
+from datetime import UTC, datetime, timedelta
 from typing import Any
 
-from redis.exceptions import RedisError
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from app.accounts import repository as accounts_repo
@@ -15,7 +15,8 @@ from app.batches import service as batches
 from app.batches.models import BatchJob, BatchStatus
 from app.db import Database
 from app.domain import Actor
-from app.runtime import QUEUE_NAME
+from app.kit import jobs
+from app.kit.jobs import JobTable, register_job
 
 log = logging.getLogger("dealercrm.batches")
 
@@ -28,16 +29,33 @@ def arq_job_id(schema: str, job: BatchJob) -> str:
     return f"batch:{schema}:{job.id}:{phase}"
 
 
+# The lost-job sweep (app.kit.jobs): a batch whose enqueue was lost is enqueued again; one whose
+# worker died resumes after its last committed chunk (nothing to reset), up to five rescues.
+BATCH_JOBS = register_job(
+    JobTable(
+        key="batch",
+        model=BatchJob,
+        job_name=JOB_NAME,
+        job_id=arq_job_id,
+        waiting=(BatchStatus.QUEUED,),
+        running=(BatchStatus.RUNNING, BatchStatus.UNDOING),
+        requeue_after=lambda: timedelta(seconds=60),
+        stale_after=lambda: timedelta(minutes=5),
+        restart=None,
+        count_rescues=True,
+        failed=lambda tries: {
+            "status": BatchStatus.FAILED,
+            "error": f"the worker stopped {tries} times during this batch",
+            "finished_at": datetime.now(UTC),
+        },
+    )
+)
+
+
 async def enqueue(arq: Any, schema: str, job: BatchJob) -> bool:
-    """Hand a batch to the worker. Never raises: the job stays queued in PostgreSQL."""
-    try:
-        queued = await arq.enqueue_job(
-            JOB_NAME, schema, str(job.id), _job_id=arq_job_id(schema, job), _queue_name=QUEUE_NAME
-        )
-    except (RedisError, OSError) as exc:
-        log.warning("could not enqueue batch %s: %s", job.id, exc)
-        return False
-    return queued is not None
+    """Hand a batch to the worker. Never raises: the job stays queued in PostgreSQL (and the sweep
+    enqueues it again)."""
+    return await jobs.enqueue(arq, BATCH_JOBS, schema, str(job.id), arq_job_id(schema, job))
 
 
 async def dispatch(session: AsyncSession, actor: Actor, job: BatchJob, arq: Any, schema: str) -> BatchJob:

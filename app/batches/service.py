@@ -337,12 +337,20 @@ async def run_chunks(
     target = _targets[job.entity]
     undoing = job.status == BatchStatus.UNDOING
     if job.status == BatchStatus.QUEUED:
-        job.status = BatchStatus.RUNNING
+        job.status, job.heartbeat_at = BatchStatus.RUNNING, now()
         await session.commit()
     elif job.status not in (BatchStatus.RUNNING, BatchStatus.UNDOING):
         return job
     change = Change.from_params(job.action, job.params)
     while True:
+        # Each chunk holds the job's row: should a run thought dead (app.kit.jobs) still be going,
+        # the two take turns by chunk and each reads the items the other left pending.
+        locked = await session.get(BatchJob, job_id, populate_existing=True, with_for_update=True)
+        assert locked is not None
+        job = locked
+        if job.status not in (BatchStatus.RUNNING, BatchStatus.UNDOING):  # the other run finished it
+            await session.commit()
+            return job
         items = await _pending(session, job.id, ItemState.DONE if undoing else ItemState.PENDING, chunk)
         if not items:
             break
@@ -355,10 +363,15 @@ async def run_chunks(
                     values_fast: dict[str, Any] = {
                         "undo_done": BatchJob.undo_done + done,
                         "undo_kept": BatchJob.undo_kept + kept,
+                        "heartbeat_at": now(),
                     }
                 else:
                     done, refused = await _owner_chunk(target, target.service(session, actor), change, items)
-                    values_fast = {"done": BatchJob.done + done, "refused": _merge(job.refused, refused)}
+                    values_fast = {
+                        "done": BatchJob.done + done,
+                        "refused": _merge(job.refused, refused),
+                        "heartbeat_at": now(),
+                    }
                 await session.execute(update(BatchJob).where(BatchJob.id == job.id).values(**values_fast))
             job = await session.get(BatchJob, job_id, populate_existing=True)
             assert job is not None
@@ -393,6 +406,7 @@ async def run_chunks(
                 if undoing
                 else {"done": BatchJob.done + done, "refused": _merge(job.refused, refused)}
             )
+            values["heartbeat_at"] = now()
             await session.execute(update(BatchJob).where(BatchJob.id == job.id).values(**values))
         job = await session.get(BatchJob, job_id, populate_existing=True)
         assert job is not None
@@ -580,7 +594,7 @@ async def begin_undo(session: AsyncSession, actor: Actor, job_id: uuid.UUID) -> 
     claimed = await session.execute(
         update(BatchJob)
         .where(BatchJob.id == job.id, BatchJob.status == job.status)
-        .values(status=BatchStatus.UNDOING, undone_by=actor.user_id)
+        .values(status=BatchStatus.UNDOING, undone_by=actor.user_id, heartbeat_at=now())
     )
     if claimed.rowcount != 1:  # type: ignore[attr-defined]
         await session.rollback()

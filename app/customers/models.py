@@ -31,6 +31,8 @@ class Customer(TenantBase):
     source: Mapped[str | None] = mapped_column(String(20))
     status: Mapped[str] = mapped_column(String(16))  # lead | interested | won | lost
     tier: Mapped[str | None] = mapped_column(String(16))  # normal | silver | gold | vip
+    # Who set the tier: "manual" (a person: the tenant's tier rules keep it) or "rule" (app.tiers).
+    tier_source: Mapped[str] = mapped_column(String(8), default="rule", server_default="rule")
     owner_id: Mapped[uuid.UUID | None] = mapped_column(ForeignKey("users.id"))
     birthday: Mapped[date | None] = mapped_column(Date)
     notes: Mapped[str | None] = mapped_column(Text)

@@ -140,12 +140,17 @@ class CustomerService(EntityService[Customer]):
 
     async def before_create(self, values: dict[str, Any]) -> None:
         self._tags = values.get("tags") or []
+        if values.get("tier"):
+            values["tier_source"] = "manual"  # set by a person: the tier rules keep it (app.tiers)
         if values.get("owner_id") is None:
             values["owner_id"] = self.actor.user_id
         await self._check_owner(values["owner_id"])
         await quotas.ensure_room(self.session, "customers")
 
     async def before_update(self, record: Customer, values: dict[str, Any]) -> None:
+        # A tier a person sets is kept by the tenant's tier rules (app.tiers): marked manual.
+        if "tier" in values and values["tier"] != record.tier:
+            record.tier_source = "manual"
         if "owner_id" in values:
             if values["owner_id"] is None and self.actor.data_scope == SCOPE_OWN:
                 values["owner_id"] = self.actor.user_id

@@ -34,6 +34,7 @@ from app.kit.numbers import Whole
 from app.kit.service import EntityService, json_ready, unit_of_work
 from app.notifications.customers import message_customer
 from app.notifications.service import notify
+from app.orders.lines import delivery_text
 from app.orders.models import Order
 from app.settings import get_settings
 from app.storage import tenant_files
@@ -173,8 +174,9 @@ class BookingService(EntityService[Booking]):
     # -- verbs --------------------------------------------------------------------------------------
 
     async def book(self, raw: dict[str, Any]) -> Booking:
-        """Book a visit for an order: date and slot, team and technicians, one of the customer's
-        addresses (the default one when none is chosen)."""
+        """Book a visit for an order: date and slot, team and technicians, the order's delivery
+        address, or one of the customer's addresses when chosen (or when the order has none: the
+        installation address, else the default one)."""
         self.require("create")
         async with unit_of_work(self.session):
             errors = Errors()
@@ -186,10 +188,13 @@ class BookingService(EntityService[Booking]):
             order = await self._order(errors, raw.get("order_id"))
             team = await self._team(errors, raw.get("team_id"))
             technicians = await self._technicians(errors, raw.get("technician_ids"), team)
-            address = await self._address(errors, raw.get("address_id"), order)
+            # The order's own delivery address unless one of the customer's addresses is chosen.
+            chosen = raw.get("address_id") not in (None, "")
+            own = delivery_text(order) if order is not None and not chosen else ""
+            address = None if own else await self._address(errors, raw.get("address_id"), order)
             self._not_past(errors, values.get("scheduled_on"))
             errors.raise_if_any()
-            assert order is not None and team is not None and address is not None
+            assert order is not None and team is not None and (address is not None or own)
             await self._room(team.id, values["scheduled_on"], values["slot"])
             booking = Booking(
                 number=new_number(),
@@ -200,9 +205,10 @@ class BookingService(EntityService[Booking]):
                 slot=values["slot"],
                 team_id=team.id,
                 technician_ids=technicians,
-                address_id=address.id,
-                address=_address_text(address),
-                contact_phone=address.phone or await self._mobile(order.customer_id),
+                address_id=address.id if address is not None else None,
+                address=_address_text(address) if address is not None else own[:300],
+                contact_phone=(address.phone if address is not None else order.delivery_phone)
+                or await self._mobile(order.customer_id),
                 status=BookingStatus.BOOKED.value,
                 notes=values.get("notes"),
                 photos=[],

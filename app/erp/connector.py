@@ -10,14 +10,21 @@ Where the ERP is: an HTTP JSON API (``mode = "http"``) or a folder of CSV files 
   largest ``updated_at`` of the rows is the next one. ``POST {base_url}/orders`` takes
   ``{"orders": [...]}``, at most 100 a request. A bearer token is sent when one is set.
 - CSV: ``products*.csv`` and ``stock*.csv`` (UTF-8, a header row) modified since the last run, in
-  the order they were written. Orders are not pushed in this mode.
+  the order they were written. Orders changed since the last push are written to the outbound
+  folder (when one is set) as ``orders-<last change>-<id>.csv``: UTF-8 with a BOM (spreadsheet
+  programs read the Chinese headers right), one row per order line, at most ``ORDERS_PER_FILE``
+  orders a file; each file is written to a hidden temporary name and renamed into place, so the ERP
+  never sees half a file, and the push cursor moves only after the rename (a run that stops in
+  between writes the same file again, under the same name). Nothing changed: no file.
 
 Field mappings (JSON objects, ERP field → ours) rename a row's fields before it reaches the existing
 idempotent upserts (``app.erp.upserts``): products take ``external_id`` and the catalog's fields,
 stock rows ``product_external_id``, ``warehouse_code`` and ``on_hand``; ``updated_at`` feeds the
-cursor. A row the upserts refuse is logged with its errors and the rest go through; the same rows
-again change nothing. A request that times out or answers 5xx is retried with backoff; when the
-retries run out the run is recorded as failed and everyone who manages integrations is notified.
+cursor. The order mapping (CSV header → ``ORDER_FIELDS``) picks and names the order file's columns
+(in the fields' order); without one, every field under its default Chinese header. A row the upserts refuse
+is logged with its errors and the rest go through; the same rows again change nothing. A request
+that times out or answers 5xx is retried with backoff; when the retries run out the run is recorded
+as failed and everyone who manages integrations is notified.
 """
 
 from __future__ import annotations
@@ -26,6 +33,8 @@ import asyncio
 import csv
 import io
 import json
+import os
+import tempfile
 import uuid
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
@@ -58,6 +67,30 @@ SYNC_JOB = "sync_erp_now"
 PRODUCT_TARGETS = ("external_id", *PRODUCT_FIELDS, "updated_at")
 STOCK_TARGETS = ("product_external_id", "warehouse_code", "on_hand", "updated_at")
 ORDERS_PER_POST = 100
+ORDERS_PER_FILE = 1000
+# An order file's fields (one row per order line) and their headers when no mapping is set.
+ORDER_FIELDS: dict[str, str] = {
+    "number": "订单号",
+    "status": "状态",
+    "customer_name": "客户",
+    "customer_mobile": "手机",
+    "total": "订单金额",
+    "paid": "已收款",
+    "invoice_type": "发票类型",
+    "invoice_title": "发票抬头",
+    "invoice_tax_no": "税号",
+    "created_at": "下单时间",
+    "updated_at": "更新时间",
+    "line_no": "行号",
+    "line_kind": "行类型",
+    "sku": "商品编码",
+    "description": "商品名称",
+    "quantity": "数量",
+    "unit_price": "单价",
+    "discount": "折扣",
+    "amount": "金额",
+    "serial_numbers": "序列号",
+}
 MAX_PAGES = 1000
 MAX_LOGGED_ERRORS = 200
 
@@ -109,6 +142,7 @@ class Tally:
     products: dict[str, int] = field(default_factory=lambda: {"created": 0, "updated": 0, "unchanged": 0})
     stock: dict[str, int] = field(default_factory=lambda: {"updated": 0, "unchanged": 0})
     orders_pushed: int = 0
+    files: list[str] = field(default_factory=list)
     errors: list[dict[str, Any]] = field(default_factory=list)
     attempts: int = 0
 
@@ -154,7 +188,9 @@ class ConnectorService:
         """The tenant's connector (an unsaved, switched-off one until it is first saved)."""
         self.require()
         found = await repo.connector(self.session)
-        return found or ErpConnector(id=1, enabled=False, mode="http", product_mapping={}, stock_mapping={})
+        return found or ErpConnector(
+            id=1, enabled=False, mode="http", product_mapping={}, stock_mapping={}, order_mapping={}
+        )
 
     async def save(self, raw: Mapping[str, Any]) -> ErpConnector:
         """Check and store the settings: every bad field at once; a blank token keeps the saved one."""
@@ -168,6 +204,8 @@ class ConnectorService:
             base_url = Text(max_length=500).clean(errors, "base_url", raw.get("base_url"))
             token = Text(max_length=200).clean(errors, "token", raw.get("token"))
             folder = Text(max_length=500).clean(errors, "csv_folder", raw.get("csv_folder"))
+            outbound = Text(max_length=500).clean(errors, "outbound_folder", raw.get("outbound_folder"))
+            orders = _mapping(errors, "order_mapping", raw.get("order_mapping"), tuple(ORDER_FIELDS))
             products = _mapping(errors, "product_mapping", raw.get("product_mapping"), PRODUCT_TARGETS)
             stock = _mapping(errors, "stock_mapping", raw.get("stock_mapping"), STOCK_TARGETS)
             if base_url:
@@ -178,8 +216,9 @@ class ConnectorService:
                 errors.add("base_url", "required", "is required to reach the ERP")
             if enabled and mode == "csv" and not folder:
                 errors.add("csv_folder", "required", "is required to read CSV files")
-            if folder and not Path(folder).is_absolute():
-                errors.add("csv_folder", "not_absolute", "must be an absolute path")
+            for name, path in (("csv_folder", folder), ("outbound_folder", outbound)):
+                if path and not Path(path).is_absolute():
+                    errors.add(name, "not_absolute", "must be an absolute path")
             errors.raise_if_any()
             record = await repo.connector(self.session, for_update=True)
             before = _snapshot(record) if record else None
@@ -188,6 +227,7 @@ class ConnectorService:
                 self.session.add(record)
             record.enabled, record.mode = bool(enabled), mode
             record.base_url, record.csv_folder = base_url, folder
+            record.outbound_folder, record.order_mapping = outbound, orders
             if token:
                 record.token = crypto.seal(token, TOKEN_PURPOSE)
             if raw.get("clear_token"):
@@ -228,6 +268,8 @@ def _snapshot(record: ErpConnector) -> dict[str, Any]:
         "csv_folder": record.csv_folder,
         "product_mapping": dict(record.product_mapping or {}),
         "stock_mapping": dict(record.stock_mapping or {}),
+        "outbound_folder": record.outbound_folder,
+        "order_mapping": dict(record.order_mapping or {}),
     }
 
 
@@ -385,6 +427,88 @@ async def _push_orders(session: AsyncSession, erp: HttpErp, connector: ErpConnec
         await session.commit()
 
 
+def order_rows(order: Mapping[str, Any]) -> list[dict[str, Any]]:
+    """An order as the order file's rows (``ORDER_FIELDS``): one per line, the order's fields on
+    each; an order without lines is one row."""
+    head = {
+        "number": order["number"],
+        "status": order["status"],
+        "customer_name": order["customer"]["name"],
+        "customer_mobile": order["customer"]["mobile"],
+        **{k: order[k] for k in ("total", "paid", "invoice_type", "invoice_title", "invoice_tax_no")},
+        "created_at": order["created_at"],
+        "updated_at": order["updated_at"],
+    }
+    lines = order["lines"] or [{}]
+    return [
+        {
+            **head,
+            "line_no": n if line else None,
+            "line_kind": line.get("kind"),
+            **{
+                k: line.get(k) for k in ("sku", "description", "quantity", "unit_price", "discount", "amount")
+            },
+            "serial_numbers": ";".join(line.get("serial_numbers") or []),
+        }
+        for n, line in enumerate(lines, start=1)
+    ]
+
+
+def _columns(mapping: Mapping[str, str]) -> list[tuple[str, str]]:
+    """(header, our field) of the order file in ``ORDER_FIELDS`` order: the mapped fields under their
+    headers (JSONB keeps no key order, so the fields' order is the file's), or every field under its
+    default header."""
+    if not mapping:
+        return [(header, ours) for ours, header in ORDER_FIELDS.items()]
+    return [(header, ours) for ours in ORDER_FIELDS for header, theirs in mapping.items() if theirs == ours]
+
+
+def write_csv_atomically(
+    folder: str, name: str, header: Sequence[str], rows: Sequence[Sequence[Any]]
+) -> None:
+    """``folder/name`` as UTF-8 with a BOM, written to a hidden temporary file in the same folder,
+    flushed to disk, then renamed over the name: a reader sees the whole file or none of it."""
+    base = Path(folder)
+    if not base.is_dir():
+        raise ErpUnavailable(f"{folder}: not a folder", 1)
+    handle, temporary = tempfile.mkstemp(prefix=f".{name}.", suffix=".tmp", dir=base)
+    try:
+        with os.fdopen(handle, "w", encoding="utf-8-sig", newline="") as out:
+            writer = csv.writer(out)
+            writer.writerow(header)
+            writer.writerows(["" if v is None else v for v in row] for row in rows)
+            out.flush()
+            os.fsync(out.fileno())
+        os.replace(temporary, base / name)
+    except OSError as exc:
+        Path(temporary).unlink(missing_ok=True)
+        raise ErpUnavailable(f"{folder}: the order file could not be written ({exc.strerror})", 1) from exc
+    except BaseException:
+        Path(temporary).unlink(missing_ok=True)
+        raise
+
+
+async def _write_orders(session: AsyncSession, connector: ErpConnector, tally: Tally) -> None:
+    """CSV mode: the orders changed since the last push, a file per ``ORDERS_PER_FILE`` of them."""
+    folder = connector.outbound_folder or ""
+    columns = _columns(connector.order_mapping or {})
+    since = _order_key(connector.orders_cursor)
+    while True:
+        orders = await repo.orders_changed_since(session, since, ORDERS_PER_FILE)
+        if not orders:
+            return
+        keys = [o.pop("_key") for o in orders]
+        last = keys[-1]
+        name = f"orders-{last[0].astimezone(UTC).strftime('%Y%m%dT%H%M%S%fZ')}-{str(last[1])[:8]}.csv"
+        rows = [[row.get(ours) for _, ours in columns] for order in orders for row in order_rows(order)]
+        await asyncio.to_thread(write_csv_atomically, folder, name, [h for h, _ in columns], rows)
+        tally.orders_pushed += len(orders)
+        tally.files.append(name)
+        since = last
+        connector.orders_cursor = f"{since[0].isoformat()}|{since[1]}"
+        await session.commit()
+
+
 def _order_key(cursor: str | None) -> tuple[datetime, uuid.UUID] | None:
     if not cursor or "|" not in cursor:
         return None
@@ -432,6 +556,8 @@ async def sync_tenant(
                 await _take(session, tally, "stock", rows, connector.stock_mapping or {})
                 connector.stock_cursor = cursor
                 await session.commit()
+                if connector.outbound_folder:
+                    await _write_orders(session, connector, tally)
             else:
                 found = Errors()
                 await check_url(found, connector.base_url)
@@ -462,6 +588,7 @@ async def sync_tenant(
         run.stock_updated = tally.stock.get("updated", 0)
         run.stock_unchanged = tally.stock.get("unchanged", 0)
         run.orders_pushed = tally.orders_pushed
+        run.files = tally.files
         run.error_count = len(tally.errors)
         run.errors = tally.errors[:MAX_LOGGED_ERRORS]
         run.attempts = tally.attempts

@@ -101,6 +101,9 @@ class ErpConnector(TenantBase):
     # ERP field → our field, for product rows and stock rows ({"ItemNo": "external_id", ...}).
     product_mapping: Mapped[dict[str, Any]] = mapped_column(JSONB, default=dict, server_default="{}")
     stock_mapping: Mapped[dict[str, Any]] = mapped_column(JSONB, default=dict, server_default="{}")
+    # CSV mode: the folder the orders are written to, and CSV header → our order field (its columns).
+    outbound_folder: Mapped[str | None] = mapped_column(String(500))
+    order_mapping: Mapped[dict[str, Any]] = mapped_column(JSONB, default=dict, server_default="{}")
     # The ERP's own updated-since values of the last rows pulled; "<updated at>|<id>" of the last
     # order pushed.
     products_cursor: Mapped[str | None] = mapped_column(String(64))
@@ -137,6 +140,8 @@ class ErpSyncRun(TenantBase):
     errors: Mapped[list[dict[str, Any]]] = mapped_column(JSONB, default=list, server_default="[]")
     attempts: Mapped[int] = mapped_column(Integer, default=0)
     message: Mapped[str | None] = mapped_column(Text)
+    # The order files written in CSV mode (names in the outbound folder).
+    files: Mapped[list[str]] = mapped_column(JSONB, default=list, server_default="[]")
 
     __table_args__ = (
         CheckConstraint("status IN ('running', 'ok', 'partial', 'failed')", name="status_allowed"),

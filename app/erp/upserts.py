@@ -3,8 +3,9 @@
 Each row is its own savepoint inside one transaction: a malformed row is reported with its field
 errors and the rest of the batch goes through. A row equal to the last one applied for that
 external id (same digest) changes nothing, so re-sending a whole batch writes nothing. Stock levels
-are set by posting the difference as an adjustment through the ledger (reason "ERP 同步"), so the
-ledger stays the truth and a level equal to the ERP's is left alone.
+are set through the ledger as one batch adjustment per chunk (``StockService.set_levels``: the
+differences as ledger lines, reason "ERP 同步", in a few statements), so the ledger stays the truth
+and a level equal to the ERP's is left alone.
 """
 
 from __future__ import annotations
@@ -27,7 +28,7 @@ from app.domain import Actor, DomainError, FieldError, NotFound, PermissionDenie
 from app.erp.models import ExternalRef
 from app.inventory.entity import INVENTORY_MANAGE
 from app.inventory.models import StockLevel, Warehouse
-from app.inventory.stock import Source, StockService
+from app.inventory.stock import LevelTarget, StockService
 from app.kit.fields import Errors, Text
 from app.kit.numbers import Whole
 from app.kit.service import batch
@@ -145,8 +146,8 @@ async def upsert_products(
 async def upsert_stock_levels(
     session: AsyncSession, actor: Actor, rows: Sequence[Mapping[str, Any]]
 ) -> list[RowOutcome]:
-    """Set on-hand quantities from the ERP (product by its ERP id, warehouse by code): the
-    difference is posted as an adjustment; an equal level is left alone.
+    """Set on-hand quantities from the ERP (product by its ERP id, warehouse by code): the levels
+    that differ are set by one batch adjustment; an equal level is left alone.
 
     The batch's products, warehouses and current levels are read with one statement each before
     any row is applied, so a batch the ERP re-sends unchanged costs three reads and writes nothing
@@ -169,42 +170,49 @@ async def upsert_stock_levels(
     warehouses = await _warehouses_by_code(session, {c[2] for c in cleaned if c[2]})
     levels = await _levels(session, [p.id for p in products.values()], [w.id for w in warehouses.values()])
     outcomes: list[RowOutcome] = []
-    async with batch(session):
-        for index, (errors, external, code, on_hand) in enumerate(cleaned):
-            product = products.get(external) if external else None
-            if external and product is None:
-                errors.add(
-                    "product_external_id", "unknown_product", "no product has this ERP id; upsert it first"
-                )
-            warehouse = warehouses.get(code) if code else None
-            if code and warehouse is None:
-                errors.add("warehouse_code", "unknown_warehouse", "no warehouse has this code")
-            if product is not None and product.serial_tracked:
-                errors.add(
-                    "product_external_id",
-                    "serials_not_tracked",
-                    "serial-numbered stock is received unit by unit",
-                )
-            if errors.items or product is None or warehouse is None or on_hand is None:
-                outcomes.append(RowOutcome(index, external, "error", errors=errors.items))
-                continue
-            key = (product.id, warehouse.id)
-            change = on_hand - levels.get(key, 0)
-            if change == 0:
-                outcomes.append(RowOutcome(index, external, "unchanged", product.id))
-                continue
-            try:
-                await StockService(session, actor).adjust(
-                    product_id=product.id,
-                    warehouse_id=warehouse.id,
-                    change=change,
-                    reason=SYNC_REASON,
-                    source=Source("erp", external or ""),
-                )
-                levels[key] = on_hand  # a later row of the batch for the same level compares with this
-                outcomes.append(RowOutcome(index, external, "updated", product.id))
-            except DomainError as exc:
-                outcomes.append(RowOutcome(index, external, "error", errors=_prefixed(index, exc)))
+    # Each row against the level as the rows before it leave it (the ERP's later row for a level wins).
+    targets: dict[tuple[uuid.UUID, uuid.UUID], tuple[list[int], int, str | None]] = {}
+    for index, (errors, external, code, on_hand) in enumerate(cleaned):
+        product = products.get(external) if external else None
+        if external and product is None:
+            errors.add(
+                "product_external_id", "unknown_product", "no product has this ERP id; upsert it first"
+            )
+        warehouse = warehouses.get(code) if code else None
+        if code and warehouse is None:
+            errors.add("warehouse_code", "unknown_warehouse", "no warehouse has this code")
+        if product is not None and product.serial_tracked:
+            errors.add(
+                "product_external_id",
+                "serials_not_tracked",
+                "serial-numbered stock is received unit by unit",
+            )
+        if errors.items or product is None or warehouse is None or on_hand is None:
+            outcomes.append(RowOutcome(index, external, "error", errors=errors.items))
+            continue
+        key = (product.id, warehouse.id)
+        if on_hand == levels.get(key, 0):
+            outcomes.append(RowOutcome(index, external, "unchanged", product.id))
+            continue
+        levels[key] = on_hand
+        rows_of_level = targets.get(key, ([], 0, None))[0]
+        targets[key] = ([*rows_of_level, index], on_hand, external)
+        outcomes.append(RowOutcome(index, external, "updated", product.id))
+    if not targets:
+        return outcomes  # nothing differs: no statement but the three reads
+    # Only the levels that differ reach the ledger, as one batch adjustment (a few statements).
+    keys = list(targets)
+    done = await StockService(session, actor).set_levels(
+        [LevelTarget(p, w, targets[(p, w)][1], targets[(p, w)][2]) for p, w in keys],
+        reason=SYNC_REASON,
+        source_type="erp",
+    )
+    for key, result in zip(keys, done.outcomes, strict=True):
+        if result.status == "updated":
+            continue
+        for index in targets[key][0]:  # the level was not moved after all: so say its rows
+            outcomes[index].status = result.status
+            outcomes[index].errors = list(result.errors)
     return outcomes
 
 

@@ -131,16 +131,3 @@ async def requeue(session: AsyncSession, export_id: uuid.UUID, *, stale_before: 
         .execution_options(synchronize_session=False)
     )
     return bool(result.rowcount)  # type: ignore[attr-defined]
-
-
-async def needing_enqueue(
-    session: AsyncSession, *, queued_before: datetime, stale_before: datetime
-) -> Sequence[ExportJob]:
-    """Exports a sweep should hand to the queue again: long queued, or running with a dead worker."""
-    query = select(ExportJob).where(
-        or_(
-            (ExportJob.status == ExportStatus.QUEUED) & (ExportJob.created_at < queued_before),
-            (ExportJob.status == ExportStatus.RUNNING) & (ExportJob.heartbeat_at < stale_before),
-        )
-    )
-    return (await session.scalars(query)).all()

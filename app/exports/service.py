@@ -19,8 +19,6 @@ from pathlib import Path
 from typing import Any
 
 from arq.connections import ArqRedis
-from arq.constants import in_progress_key_prefix
-from redis.exceptions import RedisError
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from app.accounts import repository as accounts_repo
@@ -46,14 +44,13 @@ from app.exports.files import (
 )
 from app.exports.models import ExportJob, ExportStatus
 from app.i18n import translate
+from app.kit import jobs
+from app.kit.jobs import JobTable, register_job
 from app.kit.service import service_for
 from app.observability import scrub_text
 from app.platform.quotas import ensure_storage_room
-from app.runtime import QUEUE_NAME
 from app.settings import get_settings
 from app.storage import tenant_files
-from tenancy.models import TenantStatus
-from tenancy.registry import list_tenants
 
 log = logging.getLogger("dealercrm.exports")
 
@@ -247,71 +244,40 @@ async def export_file(session: AsyncSession, actor: Actor, schema: str, export_i
     return ExportFile(files.path(job.file_name), download_name(job), CONTENT_TYPES[job.format])
 
 
+# The lost-job sweep (app.kit.jobs): an export whose enqueue was lost is enqueued again; one whose
+# worker died starts again from scratch (its attempt fence stops the old run should it wake up).
+EXPORT_JOBS = register_job(
+    JobTable(
+        key="export",
+        model=ExportJob,
+        job_name=JOB_NAME,
+        job_id=lambda schema, row: arq_job_id(schema, row.id),
+        waiting=(ExportStatus.QUEUED,),
+        running=(ExportStatus.RUNNING,),
+        requeue_after=lambda: timedelta(seconds=get_settings().export_requeue_after_seconds),
+        stale_after=lambda: timedelta(seconds=get_settings().export_stale_after_seconds),
+        restart={"status": ExportStatus.QUEUED, "error": None, "finished_at": None},
+        max_attempts=AUTO_ATTEMPTS_LIMIT,
+        failed=lambda tries: {
+            "status": ExportStatus.FAILED,
+            "error": f"the worker stopped {tries} times during this export",
+            "finished_at": utcnow(),
+        },
+    )
+)
+
+
 async def enqueue_export(
     arq: ArqRedis, schema: str, export_id: uuid.UUID, *, release_claim: bool = False
 ) -> bool:
     """Hand an export to the worker. Never raises: a lost enqueue is picked up by the sweep.
 
-    ``release_claim`` drops arq's in-progress marker left by a worker that died mid-run; without it
-    arq would not start the same job id again until that marker expires (job timeout + 10 s).
-    Safe even if the old run is alive after all: the attempt fence stops it at its next batch.
+    ``release_claim`` drops arq's in-progress marker left by a worker that died mid-run (the retry
+    of a stalled export); safe even if the old run is alive after all: the attempt fence stops it.
     """
-    job_id = arq_job_id(schema, export_id)
-    try:
-        if release_claim:
-            await arq.delete(in_progress_key_prefix + job_id)
-        job = await arq.enqueue_job(JOB_NAME, schema, str(export_id), _job_id=job_id, _queue_name=QUEUE_NAME)
-    except (RedisError, OSError) as exc:
-        log.warning("could not enqueue export %s: %s", job_id, exc)
-        return False
-    return job is not None
-
-
-# -- the sweep (a cron job) -----------------------------------------------------------------------
-
-
-async def requeue_stalled_exports(db: Database, arq: ArqRedis, *, now: datetime | None = None) -> int:
-    """Enqueue again, in every active tenant, exports whose enqueue was lost or whose worker died."""
-    async with db.engine.connect() as conn:
-        tenants = await list_tenants(conn)
-    enqueued = 0
-    for tenant in tenants:
-        if tenant.status != TenantStatus.ACTIVE:
-            continue
-        try:
-            enqueued += await _requeue_tenant(db, arq, tenant.schema_name, now or utcnow())
-        except Exception:  # one broken tenant must not stop the sweep for the others
-            log.exception("export sweep failed for %s", tenant.schema_name)
-    return enqueued
-
-
-async def _requeue_tenant(db: Database, arq: ArqRedis, schema: str, now: datetime) -> int:
-    settings = get_settings()
-    stale_before = now - timedelta(seconds=settings.export_stale_after_seconds)
-    queued_before = now - timedelta(seconds=settings.export_requeue_after_seconds)
-    ready: list[uuid.UUID] = []
-    async with db.tenant_session(schema) as session:
-        for job in await repo.needing_enqueue(
-            session, queued_before=queued_before, stale_before=stale_before
-        ):
-            if job.status == ExportStatus.RUNNING:
-                if job.attempts >= AUTO_ATTEMPTS_LIMIT:
-                    await repo.mark_failed(
-                        session,
-                        job.id,
-                        job.attempts,
-                        f"the worker stopped {job.attempts} times during this export",
-                        now,
-                    )
-                    continue
-                if not await repo.requeue(session, job.id, stale_before=stale_before):
-                    continue
-                log.warning("export %s in %s lost its worker; queued again", job.id, schema)
-            ready.append(job.id)
-        await session.commit()
-    for export_id in ready:
-        await enqueue_export(arq, schema, export_id, release_claim=True)
-    return len(ready)
+    return await jobs.enqueue(
+        arq, EXPORT_JOBS, schema, str(export_id), arq_job_id(schema, export_id), release_claim=release_claim
+    )
 
 
 # -- the run (the arq job) ------------------------------------------------------------------------

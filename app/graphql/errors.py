@@ -22,6 +22,11 @@ _INPUT_NAMES: dict[str, tuple[str, ...]] = {
     "city": ("address", "city"),
     "district": ("address", "district"),
     "address_detail": ("address", "detail"),
+    # An order's delivery address (the input's deliveryAddress).
+    **{
+        f"delivery_{part}": ("deliveryAddress", part)
+        for part in ("province", "city", "district", "detail", "recipient", "phone")
+    },
 }
 
 

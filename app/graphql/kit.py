@@ -280,9 +280,13 @@ class EntityFace:
     render: Render
     payload: Callable[[Any], Any]
     children: tuple[str, ...] = ()
+    # The input's values as the service takes them, after ``input_values`` (a nested group of
+    # fields flattened, for instance); None: as they are.
+    prepare: Callable[[dict[str, Any]], dict[str, Any]] | None = None
 
     def values(self, data: Any) -> dict[str, Any]:
-        return input_values(data, *self.children)
+        values = input_values(data, *self.children)
+        return values if self.prepare is None else self.prepare(values)
 
     def id_of(self, raw: Any) -> uuid.UUID:
         return record_id(raw, self.key)

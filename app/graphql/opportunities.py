@@ -31,6 +31,7 @@ from app.graphql.types.opportunities import (
     ContractResult,
     CreateContractInput,
     CreateOpportunityInput,
+    CreatePipelineInput,
     Forecast,
     ForecastRow,
     Opportunity,
@@ -39,6 +40,9 @@ from app.graphql.types.opportunities import (
     OpportunityMutationResult,
     OpportunityPayload,
     OpportunityResult,
+    Pipeline,
+    PipelinePayload,
+    PipelineResult,
     PipelineStage,
     SalesTarget,
     SalesTargetPayload,
@@ -47,6 +51,7 @@ from app.graphql.types.opportunities import (
     StageStay,
     UpdateContractInput,
     UpdateOpportunityInput,
+    UpdatePipelineInput,
 )
 from app.graphql.types.orders import Order, OrderMutationResult
 from app.graphql.types.workflows import GuardFailedError, NotAllowedTransitionError, move_refusal
@@ -56,7 +61,8 @@ from app.kit.fields import Errors
 from app.opportunities.contracts import ContractService, contract_conditions
 from app.opportunities.entity import CONTRACT, OPPORTUNITY
 from app.opportunities.forecast import SalesTargets, parse_month
-from app.opportunities.service import OpportunityService, opportunity_conditions
+from app.opportunities.service import OpportunityService, PipelineView, opportunity_conditions
+from app.workflows import pipelines
 
 MoveOpportunityResult = Annotated[
     OpportunityPayload
@@ -70,11 +76,38 @@ MoveOpportunityResult = Annotated[
 ]
 
 
+def _pipeline(view: PipelineView) -> Pipeline:
+    locale = locale_var.get()
+    return Pipeline(
+        key=view.key,
+        name=view.name,
+        position=view.position,
+        archived=view.archived,
+        is_default=view.is_default,
+        stages=[
+            PipelineStage(key=s.key, label=s.label_in(locale), category=s.category, probability=s.probability)
+            for s in view.stages
+        ],
+    )
+
+
+async def _pipelines(session: AsyncSession, actor: Actor, *, archived: bool = True) -> list[Pipeline]:
+    return [_pipeline(v) for v in await OpportunityService(session, actor).pipelines(archived=archived)]
+
+
+async def _pipeline_by_key(session: AsyncSession, actor: Actor, key: str) -> Pipeline:
+    return next(p for p in await _pipelines(session, actor) if p.key == key)
+
+
 async def _opportunities(session: AsyncSession, actor: Actor, records: list[Any]) -> list[Opportunity]:
     service = OpportunityService(session, actor)
-    stages = {s.key: s.probability for s in await service.stages()}
+    shown = {p.key: p for p in await _pipelines(session, actor)}
+    stages = {(k, s.key): s.probability for k, p in shown.items() for s in p.stages}
     products = await service.products([r.id for r in records])
-    return [Opportunity.from_model(r, products[r.id], stages.get(r.stage, 0)) for r in records]
+    return [
+        Opportunity.from_model(r, products[r.id], stages.get((r.pipeline, r.stage), 0), shown[r.pipeline])
+        for r in records
+    ]
 
 
 async def _transition_opportunity(
@@ -124,6 +157,7 @@ class OpportunityQueries:
             lambda session: opportunity_conditions(
                 customer_id=optional_id(given.customer_id, "filter.customerId"),
                 owner_id=optional_id(given.owner_id, "filter.ownerId"),
+                pipeline=given.pipeline,
                 stage=given.stage,
                 close_from=given.close_from,
                 close_to=given.close_to,
@@ -147,12 +181,25 @@ class OpportunityQueries:
             for s in stays
         ]
 
-    @strawberry.field(description="The stages of the tenant's sales pipeline, in board order.")
-    async def pipeline_stages(self, info: KitInfo) -> list[PipelineStage]:
+    @strawberry.field(
+        description="The tenant's sales pipelines in switcher order, each with its stages; "
+        "archived: false leaves out the archived ones."
+    )
+    async def pipelines(self, info: KitInfo, archived: bool = True) -> list[Pipeline]:
+        async def load(session: AsyncSession, actor: Actor) -> list[Pipeline]:
+            OpportunityService(session, actor).require("read")
+            return await _pipelines(session, actor, archived=archived)
+
+        return await query(info, load)  # type: ignore[no-any-return]
+
+    @strawberry.field(
+        description="The stages of a sales pipeline (a key; empty: the default one), in board order."
+    )
+    async def pipeline_stages(self, info: KitInfo, pipeline: str | None = None) -> list[PipelineStage]:
         async def load(session: AsyncSession, actor: Actor) -> Any:
             service = OpportunityService(session, actor)
             service.require("read")
-            return await service.stages()
+            return await service.stages(pipeline)
 
         stages = await query(info, load)
         locale = locale_var.get()
@@ -195,8 +242,12 @@ class OpportunityQueries:
         description="The weighted pipeline by expected close month against the targets, per person, team "
         "and in total, in your scope: from `month` (YYYY-MM) for `months` months (1-12)."
     )
-    async def forecast(self, info: KitInfo, month: str, months: int = 3) -> Forecast:
-        found = await query(info, lambda s, a: SalesTargets(s, a).forecast(_month(month), months))
+    async def forecast(
+        self, info: KitInfo, month: str, months: int = 3, pipeline: str | None = None
+    ) -> Forecast:
+        found = await query(
+            info, lambda s, a: SalesTargets(s, a).forecast(_month(month), months, pipeline or None)
+        )
         return Forecast(
             months=found.months,
             people=[ForecastRow.from_row(r, found.months) for r in found.people],
@@ -240,6 +291,58 @@ class OpportunityMutations:
             ),
             input_prefix=(),
             typed=move_refusal,
+        )
+
+    @strawberry.mutation(
+        description="Put a deal in another pipeline (a key, not archived), given the version you read: "
+        "its stage becomes the stage of the same name there, else the first open one; recorded on its "
+        "stage history and audited."
+    )
+    async def move_opportunity_to_pipeline(
+        self, info: KitInfo, id: strawberry.ID, pipeline: str, version: int
+    ) -> OpportunityMutationResult:
+        return await OPPORTUNITIES.run(  # type: ignore[no-any-return]
+            info,
+            lambda service: service.change_pipeline(OPPORTUNITIES.id_of(id), pipeline, version),
+            input_prefix=(),
+        )
+
+    @strawberry.mutation(
+        description="Add a sales pipeline after the others: blank (the built-in stages) or a copy of "
+        "another's stages, moves and guards. Needs workflows:manage."
+    )
+    async def create_pipeline(self, info: KitInfo, input: CreatePipelineInput) -> PipelineResult:
+        async def run(session: AsyncSession, actor: Actor) -> Pipeline:
+            row = await pipelines.create_pipeline(
+                session, actor, OPPORTUNITY.key, input.name, copy_from=input.copy_from or None
+            )
+            return await _pipeline_by_key(session, actor, row.key)
+
+        return await mutate(info, run, lambda p: PipelinePayload(pipeline=p))  # type: ignore[no-any-return]
+
+    @strawberry.mutation(
+        description="Rename a sales pipeline and/or move it in the order (0: first, the default)."
+    )
+    async def update_pipeline(self, info: KitInfo, input: UpdatePipelineInput) -> PipelineResult:
+        async def run(session: AsyncSession, actor: Actor) -> Pipeline:
+            row = await pipelines.update_pipeline(
+                session, actor, OPPORTUNITY.key, input.key, name=input.name, position=input.position
+            )
+            return await _pipeline_by_key(session, actor, row.key)
+
+        return await mutate(info, run, lambda p: PipelinePayload(pipeline=p))  # type: ignore[no-any-return]
+
+    @strawberry.mutation(
+        description="Archive a sales pipeline. Refused while deals are open in it (the message says how "
+        "many) and for the last pipeline not archived."
+    )
+    async def archive_pipeline(self, info: KitInfo, key: str) -> PipelineResult:
+        async def run(session: AsyncSession, actor: Actor) -> Pipeline:
+            row = await pipelines.archive_pipeline(session, actor, OPPORTUNITY.key, key)
+            return await _pipeline_by_key(session, actor, row.key)
+
+        return await mutate(  # type: ignore[no-any-return]
+            info, run, lambda p: PipelinePayload(pipeline=p), input_prefix=()
         )
 
     transition_opportunity = transition_mutation(

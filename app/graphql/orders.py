@@ -36,6 +36,7 @@ from app.graphql.types.orders import (
     RecordPaymentInput,
     SetPaymentPlanInput,
     UpdateOrderInput,
+    delivery_input,
 )
 from app.graphql.workflows import transition_mutation
 from app.orders.entity import ORDER
@@ -48,7 +49,9 @@ async def _orders(session: AsyncSession, actor: Actor, records: list[Any]) -> li
     return [Order.from_model(r, lines[r.id]) for r in records]
 
 
-ORDERS = EntityFace("order", OrderService, _orders, lambda order: OrderPayload(order=order), ("lines",))
+ORDERS = EntityFace(
+    "order", OrderService, _orders, lambda order: OrderPayload(order=order), ("lines",), delivery_input
+)
 
 
 @strawberry.type

@@ -13,6 +13,7 @@ from strawberry.types import ExecutionContext
 from app.graphql.accounts import AccountQueries
 from app.graphql.contacts import ContactMutations
 from app.graphql.contract_attachments import ContractAttachmentQueries
+from app.graphql.contract_notices import ContractNoticeMutations, ContractNoticeQueries
 from app.graphql.custom_fields import CustomFieldMutations, CustomFieldQueries
 from app.graphql.customer360 import Customer360Mutations, Customer360Queries
 from app.graphql.customers import CustomerMutations, CustomerQueries
@@ -30,6 +31,7 @@ from app.graphql.quotes import QuoteMutations, QuoteQueries
 from app.graphql.roles import RoleMutations, RoleQueries
 from app.graphql.search import SearchQueries
 from app.graphql.staff import StaffMutations, StaffQueries
+from app.graphql.tiers import TierMutations, TierQueries
 from app.graphql.units import UnitQueries
 from app.graphql.views import ListToolMutations, ListToolQueries
 from app.graphql.workflows import WorkflowMutations, WorkflowQueries
@@ -57,8 +59,10 @@ class Query(
     LeadQueries,
     OpportunityQueries,
     ContractAttachmentQueries,
+    ContractNoticeQueries,
     ListToolQueries,
     UnitQueries,
+    TierQueries,
 ):
     pass
 
@@ -81,7 +85,9 @@ class Mutation(
     ImportMutations,
     LeadMutations,
     OpportunityMutations,
+    ContractNoticeMutations,
     ListToolMutations,
+    TierMutations,
 ):
     pass
 

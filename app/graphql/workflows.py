@@ -115,9 +115,9 @@ TRANSITIONS: dict[str, StrawberryField] = {
 @strawberry.type
 class WorkflowQueries:
     @strawberry.field(description="The current workflow of an entity (e.g. customer): its stages and moves.")
-    async def workflow(self, info: WorkflowInfo, entity: str) -> WorkflowResult:
+    async def workflow(self, info: WorkflowInfo, entity: str, pipeline: str = "default") -> WorkflowResult:
         async def load(session: AsyncSession, actor: Actor) -> Workflow:
-            return Workflow.of(await workflows.get_workflow(session, actor, entity))
+            return Workflow.of(await workflows.get_workflow(session, actor, entity, pipeline))
 
         return await query_one(info, load)  # type: ignore[no-any-return]
 
@@ -126,7 +126,9 @@ async def _update_workflow(info: WorkflowInfo, input: UpdateWorkflowInput) -> Up
     # A workflow edit raises no duplicate (撞单) error, the one common error type this union lacks.
     return await mutate(  # type: ignore[no-any-return]
         info,
-        lambda s, a: workflows.update_workflow(s, a, input.entity, input.document(), input.version),
+        lambda s, a: workflows.update_workflow(
+            s, a, input.entity, input.document(), input.version, input.pipeline
+        ),
         lambda saved: WorkflowPayload(workflow=Workflow.of(saved)),
         typed=lambda exc: states_in_use(exc) if isinstance(exc, StatesInUse) else None,
     )

@@ -29,6 +29,7 @@ from app.audit import service as audit
 from app.catalog.models import Product
 from app.domain import Actor, FieldError, PermissionDenied, ValidationFailed
 from app.events import service as events
+from app.inventory import batch_sql
 from app.inventory.entity import INVENTORY_MANAGE, INVENTORY_MOVE, STOCK_MOVEMENT
 from app.inventory.fields import MovementKind, SerialStatus
 from app.inventory.models import SerialUnit, StockLevel, StockMovement, Warehouse
@@ -38,6 +39,8 @@ from app.kit.service import unit_of_work
 
 MAX_QUANTITY = 100_000
 MAX_SERIALS = 500  # one receipt scans at most this many units
+MAX_LEVELS = 1_000  # one batch adjustment sets at most this many levels
+MAX_ON_HAND = 1_000_000
 
 
 @dataclass(frozen=True)
@@ -56,6 +59,42 @@ class Moved:
     kind: str
     lines: list[StockMovement] = field(default_factory=list)
     levels: list[StockLevel] = field(default_factory=list)
+
+
+@dataclass(frozen=True)
+class LevelTarget:
+    """A level as it should stand: ``on_hand`` units of a product in a warehouse. ``ref``: the
+    caller's name for the row (the ERP's product id), kept as the ledger line's source id."""
+
+    product_id: Any
+    warehouse_id: Any
+    on_hand: Any
+    ref: str | None = None
+
+
+@dataclass
+class LevelOutcome:
+    """One target's fate: ``updated`` (a ledger line of ``change``), ``unchanged``, or ``error``."""
+
+    index: int
+    status: str
+    change: int = 0
+    errors: list[FieldError] = field(default_factory=list)
+
+
+@dataclass
+class LevelsSet:
+    """What a batch adjustment did: its batch id (None: nothing changed) and each target's outcome."""
+
+    batch_id: uuid.UUID | None
+    outcomes: list[LevelOutcome]
+
+
+def _uuid(raw: Any) -> uuid.UUID | None:
+    try:
+        return raw if isinstance(raw, uuid.UUID) else uuid.UUID(str(raw))
+    except (TypeError, ValueError):
+        return None
 
 
 @dataclass
@@ -624,6 +663,135 @@ class StockService:
                 await self._apply(moved, checked, checked.warehouse, delta, 0)
             self._record(moved, checked, source, change=delta)
         return moved
+
+    async def set_levels(
+        self, targets: Sequence[LevelTarget], *, reason: Any, source_type: str | None = None
+    ) -> LevelsSet:
+        """A batch adjustment: each level set to its target on-hand quantity (an ERP's or a count's),
+        in a few set-based statements for the whole batch — the ledger lines (one per level that
+        changes, ``adjust``, the difference), the levels, one audit record and one ``stock.moved``
+        event for the batch (``stock.low`` for each level that falls below its threshold).
+
+        A target that cannot be taken is reported on its own (``errors``: unknown product or
+        warehouse, a target that is not a whole number from 0, one below the units reserved there, a
+        serial-tracked product — its units are counted one serial number at a time, with ``adjust``)
+        and the others go through. Several targets for one level: the last one counts. A level that
+        already stands at its target is left alone (no line, and nothing at all when no level moves).
+        The levels are locked in key order, so single verbs on the same levels at the same time wait
+        for the batch (or it for them) and the difference is taken from the level as committed."""
+        self._require(INVENTORY_MANAGE)
+        errors = Errors()
+        why = Text(required=True, max_length=200).clean(errors, "reason", reason)
+        if len(targets) > MAX_LEVELS:
+            errors.add("targets", "too_many", f"at most {MAX_LEVELS} levels at once")
+        errors.raise_if_any()
+        outcomes = [LevelOutcome(i, "unchanged") for i in range(len(targets))]
+        keyed: list[tuple[int, batch_sql.Key, int]] = []
+        async with unit_of_work(self.session):
+            product_ids = {p for p in (_uuid(t.product_id) for t in targets) if p}
+            warehouse_ids = {w for w in (_uuid(t.warehouse_id) for t in targets) if w}
+            products = await batch_sql.live_products(self.session, product_ids)
+            warehouses = await batch_sql.live_warehouses(self.session, warehouse_ids)
+            for index, target in enumerate(targets):
+                row = Errors()
+                product, warehouse = _uuid(target.product_id), _uuid(target.warehouse_id)
+                if product not in products:
+                    row.add("product_id", "unknown_product", "is not a product of this catalog")
+                elif products[product]:
+                    row.add(
+                        "product_id", "serials_not_tracked", "serial-numbered stock is counted unit by unit"
+                    )
+                if warehouse not in warehouses:
+                    row.add("warehouse_id", "unknown_warehouse", "is not a warehouse of this tenant")
+                on_hand = Whole(required=True, minimum=0, maximum=MAX_ON_HAND).clean(
+                    row, "on_hand", target.on_hand
+                )
+                if row.items or product is None or warehouse is None or on_hand is None:
+                    outcomes[index] = LevelOutcome(index, "error", errors=row.items)
+                    continue
+                keyed.append((index, (product, warehouse), on_hand))
+            last: dict[batch_sql.Key, tuple[int, int]] = {}
+            for index, key, on_hand in keyed:
+                last[key] = (index, on_hand)
+            locked = await batch_sql.lock_levels(self.session, list(last))
+            changes: list[tuple[batch_sql.Key, int, str | None]] = []
+            for key, (index, on_hand) in last.items():
+                now = locked[key]
+                if on_hand < now.reserved:
+                    problem = FieldError(
+                        "on_hand", "insufficient_stock", f"{now.reserved} units are reserved here"
+                    )
+                    outcomes[index] = LevelOutcome(index, "error", errors=[problem])
+                elif on_hand != now.on_hand:
+                    outcomes[index] = LevelOutcome(index, "updated", on_hand - now.on_hand)
+                    ref = targets[index].ref
+                    changes.append((key, on_hand - now.on_hand, ref[:60] if ref else None))
+            if not changes:
+                return LevelsSet(None, outcomes)
+            batch_id = uuid.uuid4()
+            await batch_sql.append_lines(
+                self.session,
+                batch_id=batch_id,
+                kind=MovementKind.ADJUST.value,
+                changes=changes,
+                reason=why,
+                source_type=source_type[:30] if source_type else None,
+                actor_id=self.actor.user_id if self.actor.via != "system" else None,
+            )
+            shifted = await batch_sql.shift_levels(self.session, [(key, delta) for key, delta, _ in changes])
+            assert shifted == len(changes), (shifted, len(changes))
+            self._record_levels(batch_id, why, source_type, changes, locked)
+        return LevelsSet(batch_id, outcomes)
+
+    def _record_levels(
+        self,
+        batch_id: uuid.UUID,
+        reason: str | None,
+        source_type: str | None,
+        changes: Sequence[tuple[batch_sql.Key, int, str | None]],
+        locked: dict[batch_sql.Key, batch_sql.Locked],
+    ) -> None:
+        """A batch adjustment's one audit record and one event (its lines carry the detail), and the
+        low-stock crossings."""
+        summary = {
+            "kind": MovementKind.ADJUST.value,
+            "levels": len(changes),
+            "units_added": sum(d for _, d, _ in changes if d > 0),
+            "units_removed": -sum(d for _, d, _ in changes if d < 0),
+            "products": len({p for (p, _), _, _ in changes}),
+            "warehouses": len({w for (_, w), _, _ in changes}),
+            **({"reason": reason} if reason else {}),
+            **({"source": source_type} if source_type else {}),
+        }
+        audit.record(
+            self.session,
+            self.actor,
+            entity=STOCK_MOVEMENT.key,
+            entity_id=batch_id,
+            action=MovementKind.ADJUST.value,
+            before=None,
+            after=summary,
+        )
+        events.emit(
+            self.session,
+            "stock.moved",
+            {"batch_id": str(batch_id), "kind": MovementKind.ADJUST.value, "levels": len(changes)},
+        )
+        for (product, warehouse), delta, _ in changes:
+            was = locked[(product, warehouse)]
+            threshold = was.low_stock_threshold
+            available = was.on_hand + delta - was.reserved
+            if threshold is not None and available < threshold <= available - delta:
+                events.emit(
+                    self.session,
+                    "stock.low",
+                    {
+                        "product_id": str(product),
+                        "warehouse_id": str(warehouse),
+                        "available": available,
+                        "threshold": threshold,
+                    },
+                )
 
     async def reserve(
         self, *, product_id: Any, warehouse_id: Any, quantity: Any, source: Source | None = None

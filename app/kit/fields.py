@@ -289,22 +289,28 @@ DIVISION_KEYS = ("province", "city", "district")
 
 
 def clean_division(
-    errors: Errors, raw: Mapping[str, Any], out: dict[str, Any], *, required: bool = False
+    errors: Errors,
+    raw: Mapping[str, Any],
+    out: dict[str, Any],
+    *,
+    required: bool = False,
+    keys: tuple[str, ...] = DIVISION_KEYS,
 ) -> None:
     """Province, city and district as one group: a known chain (official divisions) or an error on
-    the deepest supplied level, where the chain breaks."""
-    if not any(k in raw for k in DIVISION_KEYS):
+    the deepest supplied level, where the chain breaks. ``keys``: the group's field names
+    (``delivery_province``... for ``Fields(division_prefix="delivery_")``)."""
+    if not any(k in raw for k in keys):
         return
-    parts = [_text(False, 30).clean(errors, k, raw.get(k)) for k in DIVISION_KEYS]
+    parts = [_text(False, 30).clean(errors, k, raw.get(k)) for k in keys]
     if required and not parts[0]:
-        errors.add("province", "required", "is required")
+        errors.add(keys[0], "required", "is required")
     elif not divisions.is_valid(*parts):
-        bad = "province"
-        for key, value in zip(DIVISION_KEYS, parts, strict=True):
+        bad = keys[0]
+        for key, value in zip(keys, parts, strict=True):
             if value:
                 bad = key
         errors.add(bad, "invalid_division", "is not a known province/city/district combination")
-    out.update(dict(zip(DIVISION_KEYS, parts, strict=True)))
+    out.update(dict(zip(keys, parts, strict=True)))
 
 
 @dataclass(frozen=True)
@@ -316,6 +322,12 @@ class Fields:
     # The group of province/city/district fields, validated together.
     division: bool = False
     division_required: bool = False
+    # The group's field names start with this: "delivery_" → delivery_province, delivery_city...
+    division_prefix: str = ""
+
+    @property
+    def division_keys(self) -> tuple[str, ...]:
+        return tuple(self.division_prefix + key for key in DIVISION_KEYS)
 
     def clean(self, raw: Mapping[str, Any], *, creating: bool) -> dict[str, Any]:
         """Clean what was supplied (and, when creating, every declared field); raise every error at once."""
@@ -332,14 +344,14 @@ class Fields:
             for name in self.types:
                 supplied.setdefault(name, self.defaults.get(name))
             if self.division:
-                for key in DIVISION_KEYS:
+                for key in self.division_keys:
                     supplied.setdefault(key, None)
         out: dict[str, Any] = {}
         for name, kind in self.types.items():
             if name in supplied:
                 out[name] = kind.clean(errors, name, supplied[name])
         if self.division:
-            clean_division(errors, supplied, out, required=self.division_required)
+            clean_division(errors, supplied, out, required=self.division_required, keys=self.division_keys)
         return out
 
 

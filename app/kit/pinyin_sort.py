@@ -26,7 +26,7 @@ from typing import Any
 from sqlalchemy import Text, event
 from sqlalchemy.orm import Mapped, mapped_column
 
-from app.search.grams import _CJK, _SURNAME_READINGS, lazy_pinyin, normalize
+from app.search.grams import _CJK, _SURNAME_READINGS, normalize, run_syllables
 
 # Token runs: CJK ideographs one at a time, or a run of anything else that is not a space.
 _TOKENS = re.compile(rf"[{_CJK}]+|[^\s{_CJK}]+")
@@ -49,7 +49,7 @@ def sort_key(value: str | None) -> str:
     tokens: list[str] = []
     for run in _TOKENS.findall(text):
         if _CJK_RUN.fullmatch(run):
-            syllables = lazy_pinyin(run)
+            syllables = list(run_syllables(run)[0])  # read once for the search document too
             if not tokens and (surname := _SURNAME_READINGS.get(run[0])) and syllables:
                 syllables[0] = surname
             tokens.extend(syllables)

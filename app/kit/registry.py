@@ -57,6 +57,9 @@ class EntitySpec:
     # The workflow every tenant starts with (app.workflows.definition's document: states, moves);
     # its state keys are the values ``workflow_field`` may hold.
     default_workflow: Callable[[], dict[str, Any]] | None = None
+    # The field naming which of the entity's workflows a record runs on, when a tenant may run
+    # several (opportunity pipelines); None: exactly one workflow (key ``default``).
+    workflow_key_field: str | None = None
     # How a record is named in the audit log, search results and messages (default: its ``name``).
     title: Callable[[Any], str] | None = None
     # Record fields that hold staff ids (shown as names in audit diffs).

@@ -35,8 +35,10 @@ from app.kit.paging import BadCursor, Order, Page, keyset_page
 from app.kit.registry import EntitySpec
 from app.kit.scope import OwnerScope, ParentScope, Scope, owners_for
 from app.settings import get_settings
+from app.workflows import pipelines
 from app.workflows import service as workflows
 from app.workflows.errors import GuardFailed, NotAllowedTransition, refusal_text
+from app.workflows.models import DEFAULT_KEY
 
 M = TypeVar("M")
 
@@ -85,6 +87,7 @@ class Cleaned:
     custom: dict[str, Any] = field(default_factory=dict)
     search_text: list[str] = field(default_factory=list)
     stage: Any = UNSET
+    workflow_key: str | None = None  # a new record's pipeline (``EntitySpec.workflow_key_field``)
 
 
 @dataclass
@@ -107,6 +110,17 @@ def json_ready(value: Any) -> Any:
     return value
 
 
+def unsaved(model: type, values: Mapping[str, Any]) -> Any:
+    """A new ``model`` record holding ``values``, as ``model(**values)`` would hold them, without
+    the ORM's change tracking of each attribute set (a tenth of an import's CPU): for the records
+    ``build(bulk=True)`` makes, which ``app.kit.bulk_create`` writes from the values as set and
+    which are never added to a session (a row updating one reads it back from the database)."""
+    record = model.__mapper__.class_manager.new_instance()  # type: ignore[attr-defined]
+    record.__dict__.update(values)
+    return record
+
+
+_columns: dict[type, frozenset[str]] = {}
 _services: dict[str, type[EntityService[Any]]] = {}
 
 
@@ -316,7 +330,7 @@ class EntityService(Generic[M]):
         """The audited view: the declared fields and custom values, JSON-ready."""
         data = {name: json_ready(getattr(record, name)) for name in self.fields.types}
         if self.fields.division:
-            data.update({k: getattr(record, k) for k in ("province", "city", "district")})
+            data.update({k: getattr(record, k) for k in self.fields.division_keys})
         if self.spec.workflow_field:
             data[self.spec.workflow_field] = getattr(record, self.spec.workflow_field)
         for key, value in sorted((getattr(record, "custom", None) or {}).items()):
@@ -344,11 +358,33 @@ class EntityService(Generic[M]):
             errors.items.extend(problems)
             cleaned.custom, cleaned.search_text = custom, custom_fields.search_texts(definitions, custom)
         if stage_field:
-            cleaned.stage = await self._stage(raw, creating, errors)
+            if creating and self.spec.workflow_key_field:
+                cleaned.workflow_key = await self._workflow_key(raw, errors)
+            cleaned.stage = await self._stage(raw, creating, errors, cleaned.workflow_key)
         errors.raise_if_any()
         return cleaned
 
-    async def _stage(self, raw: Mapping[str, Any], creating: bool, errors: Errors) -> Any:
+    async def _workflow_key(self, raw: Mapping[str, Any], errors: Errors) -> str | None:
+        """A new record's pipeline: the one asked for (existing, not archived) or the default."""
+        assert self.spec.workflow_key_field is not None
+        requested = raw.get(self.spec.workflow_key_field)
+        if requested is not None and not isinstance(requested, str):
+            errors.add(self.spec.workflow_key_field, "unknown_pipeline", "is not a pipeline")
+            return None
+        try:
+            # Once per import chunk (app.kit.memo), like the initial stage.
+            return await remembered(
+                self.session,
+                ("workflow_key", self.spec.key, requested),
+                lambda: pipelines.resolve(self.session, self.spec, requested),
+            )
+        except ValidationFailed as exc:
+            errors.items.extend(exc.errors)
+            return None
+
+    async def _stage(
+        self, raw: Mapping[str, Any], creating: bool, errors: Errors, key: str | None = None
+    ) -> Any:
         """The stage a new record starts in (the workflow's first unless one is asked for), or the
         one an edit asks for (``UNSET``: left alone)."""
         field_name = self.spec.workflow_field or "state"
@@ -366,8 +402,8 @@ class EntityService(Generic[M]):
             # Once per import chunk (app.kit.memo): its first read holds the workflow's share lock.
             return await remembered(
                 self.session,
-                ("initial_state", self.spec.key, wanted),
-                lambda: workflows.initial_state(self.session, self.spec, wanted),
+                ("initial_state", self.spec.key, key, wanted),
+                lambda: workflows.initial_state(self.session, self.spec, wanted, key or DEFAULT_KEY),
             )
         except ValidationFailed as exc:
             errors.items.extend(exc.errors)
@@ -476,13 +512,14 @@ class EntityService(Generic[M]):
             extra["custom"] = cleaned.custom
         if self.spec.workflow_field:
             extra[self.spec.workflow_field] = cleaned.stage
+        if self.spec.workflow_key_field and cleaned.workflow_key is not None:
+            extra[self.spec.workflow_key_field] = cleaned.workflow_key
         if bulk:
             extra["id"] = uuid.uuid4()
         names = self.columns()
         columns = {k: v for k, v in values.items() if k in names}
-        record = self.model(
-            **columns, **extra, version=1, created_by=self.actor.user_id, updated_by=self.actor.user_id
-        )
+        columns.update(extra, version=1, created_by=self.actor.user_id, updated_by=self.actor.user_id)
+        record = unsaved(self.model, columns) if bulk else self.model(**columns)
         self.index(record, cleaned.search_text)
         built = Built(record, values, list(self.duplicates_accepted))
         if bulk:
@@ -572,7 +609,11 @@ class EntityService(Generic[M]):
     def columns(cls) -> frozenset[str]:
         """The model's column attributes (declared fields that are not columns, like tags, are the
         hooks' to store)."""
-        return frozenset(c.key for c in cls.model.__mapper__.column_attrs)  # type: ignore[attr-defined]
+        found = _columns.get(cls.model)
+        if found is None:  # once per model: every built or updated record asks
+            mapper: Any = cls.model.__mapper__  # type: ignore[attr-defined]
+            found = _columns[cls.model] = frozenset(c.key for c in mapper.column_attrs)
+        return found
 
     async def delete(self, record_id: uuid.UUID) -> M:
         """Soft delete: the record moves to the recycle bin and can be restored."""

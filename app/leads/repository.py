@@ -9,18 +9,27 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import Select, func, or_, select, tuple_, update
+from sqlalchemy import Select, func, or_, select, text, tuple_, update
 from sqlalchemy.dialects.postgresql import insert
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from app.accounts.models import Role, User
 from app.customers.models import Customer
+from app.db import tenant_schema_of
 from app.followups.models import FollowUp
 from app.leads.activity import idle_since as idle_expression
 from app.leads.fields import OPEN_STATUSES
 from app.leads.models import Lead, LeadRule, Pool, PoolEntry
 
 # -- assignment -------------------------------------------------------------------------------------
+
+
+async def lock_assignment(session: AsyncSession) -> None:
+    """The tenant's assignment lock, held until the transaction ends: one assignment decision at a
+    time (an import chunk's thousand, or one lead by hand), so loads and round robin's place are
+    read after the other's leads are stored. Keyed by the schema: tenants never wait on each other."""
+    key = f"lead_assign:{tenant_schema_of(session)}"
+    await session.execute(text("SELECT pg_advisory_xact_lock(hashtext(:key))"), {"key": key})
 
 
 async def active_rules(session: AsyncSession) -> list[LeadRule]:

@@ -19,13 +19,14 @@ from app.customers.models import Customer
 from app.customers.service import CustomerService
 from app.domain import Actor, FieldError, NotFound, ValidationFailed
 from app.kit.fields import Choice, Email, Fields, Mobile, Ref, Text
-from app.kit.service import EntityService, batch, unit_of_work
+from app.kit.memo import remembered
+from app.kit.service import Built, EntityService, batch, unit_of_work
 from app.leads import repository as repo
 from app.leads.entity import LEAD, LEAD_ASSIGNED, LEAD_ASSIGNED_TITLE
 from app.leads.fields import LIMITS, OPEN_STATUSES, LeadSource, LeadStatus, RuleStrategy
 from app.leads.models import Lead, LeadRule
 from app.leads.settings import lead_settings
-from app.notifications.service import notify
+from app.notifications.service import Note, send_notes
 from app.opportunities.service import OpportunityService
 from app.search.grams import build_document, build_query
 
@@ -41,35 +42,108 @@ class Pick:
     rule: str
 
 
-async def pick_owner(session: AsyncSession, values: dict[str, Any]) -> Pick | None:
-    """The first active rule matching the lead's region and product interest picks one of its
-    candidates: round robin after the last one it gave a lead to, or the one with the fewest open
-    leads (ties by name). None: no rule matches, or no matching rule has an active candidate."""
-    for rule in await repo.active_rules(session):
-        if not _matches(rule, values):
-            continue
-        people = await repo.candidates(session, rule.team_id, WORKS_LEADS)
+class Assigner:
+    """The assignment rules and the loads they compare, for one transaction.
+
+    A verb uses one for its lead; an import's chunk keeps one for all its rows (``app.kit.memo``):
+    the rules are read and locked once, each team's candidates and their open leads counted once,
+    and every lead the chunk gives out is counted as it is built, so round robin goes on where the
+    previous row left it and "by load" sees the rows before, exactly as one lead at a time. The
+    first pick takes the tenant's assignment lock (``repo.lock_assignment``) before reading the
+    rules: a lead created by hand meanwhile waits for the chunk's commit, then sees its leads."""
+
+    def __init__(self, session: AsyncSession) -> None:
+        self.session = session
+        self._locked = False
+        self._rules: list[LeadRule] | None = None
+        self._people: dict[uuid.UUID | None, list[uuid.UUID]] = {}
+        self._stored: dict[uuid.UUID, int] = {}  # open leads per person, as stored
+        self._added: dict[uuid.UUID, int] = {}  # open leads given out since, not yet stored
+
+    async def _lock(self) -> None:
+        if not self._locked:
+            await repo.lock_assignment(self.session)
+            self._locked = True
+
+    async def _active_rules(self) -> list[LeadRule]:
+        if self._rules is None:
+            await self._lock()
+            self._rules = await repo.active_rules(self.session)
+        return self._rules
+
+    async def _candidates(self, team_id: uuid.UUID | None) -> list[uuid.UUID]:
+        if team_id not in self._people:
+            self._people[team_id] = await repo.candidates(self.session, team_id, WORKS_LEADS)
+        return self._people[team_id]
+
+    async def _fewest(self, people: list[uuid.UUID]) -> uuid.UUID:
+        missing = [p for p in people if p not in self._stored]
+        if missing:
+            found = await repo.open_lead_counts(self.session, missing)
+            self._stored.update({p: found.get(p, 0) for p in missing})
+        # min keeps the first of equals (candidates come in name order)
+        return min(people, key=lambda p: self._stored[p] + self._added.get(p, 0))
+
+    async def pick(self, values: dict[str, Any]) -> Pick | None:
+        """The first active rule matching the lead's region and product interest picks one of its
+        candidates: round robin after the last one it gave a lead to, or the one with the fewest
+        open leads (ties by name). None: no rule matches, or no matching rule has an active
+        candidate."""
+        for rule in await self._active_rules():
+            if not _matches(rule, values):
+                continue
+            people = await self._candidates(rule.team_id)
+            if not people:
+                continue
+            if rule.strategy == RuleStrategy.LOAD.value:
+                chosen = await self._fewest(people)
+            else:
+                after = people.index(rule.last_user_id) + 1 if rule.last_user_id in people else 0
+                chosen = people[after % len(people)]
+            rule.last_user_id = chosen
+            return Pick(chosen, rule.team_id, rule.name)
+        return None
+
+    async def least_loaded(self) -> Pick | None:
+        """Whoever works leads and has the fewest open ones: where a lead nobody entered (the web
+        form) goes when no rule matches, so no lead waits unseen."""
+        await self._lock()
+        people = await self._candidates(None)
         if not people:
-            continue
-        if rule.strategy == RuleStrategy.LOAD.value:
-            load = await repo.open_lead_counts(session, people)
-            chosen = min(people, key=lambda p: load.get(p, 0))  # min keeps the first of equals
-        else:
-            after = people.index(rule.last_user_id) + 1 if rule.last_user_id in people else 0
-            chosen = people[after % len(people)]
-        rule.last_user_id = chosen
-        return Pick(chosen, rule.team_id, rule.name)
-    return None
+            return None
+        return Pick(await self._fewest(people), None, "")
+
+    def given(self, owner_id: uuid.UUID | None, status: Any) -> None:
+        """A lead about to be stored with this owner and status counts toward the owner's load."""
+        if owner_id is not None and status in OPEN_STATUSES:
+            self._added[owner_id] = self._added.get(owner_id, 0) + 1
+
+    def stored(self) -> None:
+        """Leads were written or changed some other way (an import's update): count again."""
+        self._stored.clear()
+        self._added.clear()
+
+
+ASSIGNER = "leads.assigner"
+
+
+async def assigner(session: AsyncSession) -> Assigner:
+    """The transaction's assigner: one per verb, one per import chunk (``app.kit.memo``)."""
+    return await remembered(session, ASSIGNER, lambda: _new_assigner(session))
+
+
+async def _new_assigner(session: AsyncSession) -> Assigner:
+    return Assigner(session)
+
+
+async def pick_owner(session: AsyncSession, values: dict[str, Any]) -> Pick | None:
+    """``Assigner.pick`` on the transaction's assigner."""
+    return await (await assigner(session)).pick(values)
 
 
 async def least_loaded(session: AsyncSession) -> Pick | None:
-    """Whoever works leads and has the fewest open ones: where a lead nobody entered (the web form)
-    goes when no rule matches, so no lead waits unseen."""
-    people = await repo.candidates(session, None, WORKS_LEADS)
-    if not people:
-        return None
-    load = await repo.open_lead_counts(session, people)
-    return Pick(min(people, key=lambda p: load.get(p, 0)), None, "")
+    """``Assigner.least_loaded`` on the transaction's assigner."""
+    return await (await assigner(session)).least_loaded()
 
 
 def _matches(rule: LeadRule, values: dict[str, Any]) -> bool:
@@ -87,6 +161,17 @@ def index_lead(lead: Lead) -> None:
     )
     lead.search_text = doc.text
     lead.search_grams = doc.grams
+
+
+def _assigned_note(record: Lead, owner_id: uuid.UUID) -> Note:
+    """What the owner a lead was given is told (``notify`` of one lead, as a note)."""
+    return Note(
+        owner_id,
+        LEAD_ASSIGNED_TITLE,
+        params={"lead": record.name},
+        link=f"/leads/{record.id}",
+        dedupe_key=f"lead_assigned:{record.id}:{record.version}",
+    )
 
 
 class LeadService(EntityService[Lead]):
@@ -113,6 +198,9 @@ class LeadService(EntityService[Lead]):
     sort_fields = ("created_at", "updated_at", "name")
     # Set by conversion only: an edit or a new lead never claims to be converted.
     create_only = ("source",)
+    # Imports build a chunk's leads before writing them: the assignment counts the chunk's own
+    # leads in memory (``Assigner``), so no hook needs to read what an earlier row added.
+    bulk_creates = True
 
     def __init__(self, session: AsyncSession, actor: Actor) -> None:
         super().__init__(session, actor)
@@ -133,12 +221,13 @@ class LeadService(EntityService[Lead]):
     ) -> None:
         """Fill in the owner (given, or by the rules, or the actor), the team and the response timer."""
         team_id = None
+        rules = await assigner(self.session)
         if owner_id is None:
-            pick = await pick_owner(self.session, context)
+            pick = await rules.pick(context)
             works_leads = self.actor.via != "system" and self.actor.can(WORKS_LEADS)
             if pick is None and not works_leads:
                 # The web form, or marketing importing a list: whoever works leads and has fewest.
-                pick = await least_loaded(self.session)
+                pick = await rules.least_loaded()
             if pick is not None:
                 owner_id, team_id = pick.owner_id, pick.team_id
             elif works_leads:
@@ -146,7 +235,8 @@ class LeadService(EntityService[Lead]):
         else:
             await self._check_owner(owner_id)
         now = datetime.now(UTC)
-        settings = await lead_settings(self.session)
+        # Once per import chunk (app.kit.memo); read fresh by every verb otherwise.
+        settings = await remembered(self.session, "lead_settings", lambda: lead_settings(self.session))
         values["owner_id"] = owner_id
         values["team_id"] = team_id
         values["assigned_at"] = now if owner_id else None
@@ -167,6 +257,8 @@ class LeadService(EntityService[Lead]):
         if errors:
             raise ValidationFailed(errors)
         await self._assign(values, values.get("owner_id"), values)
+        # Counted at once: the next lead of an import's chunk is assigned as if this one were stored.
+        (await assigner(self.session)).given(values["owner_id"], values.get("status"))
 
     async def before_update(self, record: Lead, values: dict[str, Any]) -> None:
         status = values.get("status")
@@ -188,16 +280,19 @@ class LeadService(EntityService[Lead]):
             )
 
     async def after_write(self, record: Lead, values: dict[str, Any], *, creating: bool) -> None:
+        (await assigner(self.session)).stored()  # an import's update may have moved a lead
         if self.assigned_now is not None:
-            await notify(
-                self.session,
-                [self.assigned_now],
-                LEAD_ASSIGNED,
-                LEAD_ASSIGNED_TITLE,
-                params={"lead": record.name},
-                link=f"/leads/{record.id}",
-                dedupe_key=f"lead_assigned:{record.id}:{record.version}",
-            )
+            await send_notes(self.session, LEAD_ASSIGNED, [_assigned_note(record, self.assigned_now)])
+
+    async def after_create_many(self, built: Sequence[Built]) -> None:
+        """An import chunk's leads, once inserted: each owner the rules gave one is told, as
+        ``after_write`` tells them of one lead (the actor's own leads tell nobody)."""
+        notes = [
+            _assigned_note(item.record, item.record.owner_id)
+            for item in built
+            if item.record.owner_id is not None and item.record.owner_id != self.actor.user_id
+        ]
+        await send_notes(self.session, LEAD_ASSIGNED, notes)
 
     def index(self, record: Lead, extra_text: Sequence[str] = ()) -> None:
         index_lead(record)
@@ -227,7 +322,8 @@ class LeadService(EntityService[Lead]):
             values: dict[str, Any] = {}
             context = {k: getattr(record, k) for k in ("province", "city", "product_category")}
             if owner_id is None:
-                pick = await pick_owner(self.session, context) or await least_loaded(self.session)
+                rules = await assigner(self.session)
+                pick = await rules.pick(context) or await rules.least_loaded()
                 if pick is None:
                     raise ValidationFailed(
                         [FieldError("owner_id", "no_candidate", "no active staff member matches the rules")]

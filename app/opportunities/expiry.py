@@ -1,13 +1,18 @@
-"""Contracts about to end: the tenant's notice period, the reminder sweep and the home card.
+"""Contracts about to end: the tenant's notice periods, the reminder sweep and the home card.
 
-The notice period is a tenant setting (``contracts``: ``{"remind_days": 30}``, 1 to 365 days,
-settings:manage). The sweep tells each signed contract's owner once per end date, when that date is
-within the notice period and the contract is still in an open state of its workflow (signed, in
-force): per batch, in one transaction, it locks the due contracts not told yet (``FOR UPDATE SKIP
-LOCKED``), writes the notifications, sets ``expiry_reminded_on`` to the end date and commits. A sweep
-killed mid-batch rolls back (the next run reminds that batch); a concurrent sweep skips the locked
-rows; the notification's natural key ``contract:<id>:ends:<date>`` makes a repeat a no-op even if
-both guards failed. A contract extended to a later end date is reminded again when that one nears.
+The notice periods are a tenant setting (``contracts``: ``{"notice_days": [30, 7]}``, one to three
+distinct periods of 1 to 365 days, settings:manage; 30 and 7 by default). The sweep tells each signed
+contract's owner once per period and end date, while the contract is still in an open state of its
+workflow (signed, in force): a contract is in the window of the shortest period that reaches its end
+date, and is due when its owner was not told about that window (or a shorter one) for this end date.
+``expiry_reminded_on`` and ``expiry_notice_days`` record the end date and the window told. A contract
+first seen inside the 7-day window gets one notice, not a 30-day one as well.
+
+Per batch, in one transaction, the sweep locks the due contracts (``FOR UPDATE SKIP LOCKED``), writes
+the notifications, records the window and commits. A sweep killed mid-batch rolls back (the next run
+reminds that batch); a concurrent sweep skips the locked rows; the notification's natural key
+``contract:<id>:ends:<date>:<days>`` makes a repeat a no-op even if both guards failed. A contract
+whose end date changes is reminded afresh as the new date nears.
 """
 
 from __future__ import annotations
@@ -32,8 +37,9 @@ from app.workflows import service as workflows
 from app.workflows.definition import StateCategory
 
 SETTING_KEY = "contracts"
-DEFAULT_REMIND_DAYS = 30
-REMIND_DAYS_RANGE = (1, 365)
+DEFAULT_NOTICE_DAYS = (30, 7)
+NOTICE_DAYS_RANGE = (1, 365)
+NOTICE_DAYS_MAX_COUNT = 3
 
 CONTRACT_EXPIRING = register_kind(
     Kind("contract.expiring", N_("A contract of mine is about to end"), "contracts", (IN_APP,))
@@ -46,32 +52,69 @@ def today_local() -> date:
     return datetime.now(LOCAL_TZ).date()
 
 
-async def remind_days(session: AsyncSession) -> int:
-    """Days before a contract's end its owner is told (the tenant's setting, 30 by default)."""
+def _valid(value: object) -> bool:
+    low, high = NOTICE_DAYS_RANGE
+    return (
+        isinstance(value, list)
+        and 1 <= len(value) <= NOTICE_DAYS_MAX_COUNT
+        and all(isinstance(d, int) and not isinstance(d, bool) and low <= d <= high for d in value)
+        and len(set(value)) == len(value)
+    )
+
+
+async def notice_days(session: AsyncSession) -> tuple[int, ...]:
+    """Days before a contract's end its owner is told, longest first (the tenant's setting; 30 and 7
+    by default)."""
     row = await session.get(TenantSetting, SETTING_KEY)
-    value = (row.value or {}).get("remind_days") if row is not None else None
-    low, high = REMIND_DAYS_RANGE
-    return value if isinstance(value, int) and low <= value <= high else DEFAULT_REMIND_DAYS
+    value = (row.value or {}).get("notice_days") if row is not None else None
+    if not isinstance(value, list) or not _valid(value):
+        return DEFAULT_NOTICE_DAYS
+    return tuple(sorted(value, reverse=True))
 
 
-async def set_remind_days(session: AsyncSession, actor: Actor, raw: object) -> int:
-    """Change the notice period (settings:manage), audited; commits. A bad value is a field error on
-    ``remind_days``."""
+def parse_notice_days(raw: object) -> tuple[int, ...]:
+    """``"30, 7"`` (commas, spaces or 、) or a list of numbers → the periods, longest first; a bad
+    value is one field error on ``notice_days`` saying what is allowed."""
+    low, high = NOTICE_DAYS_RANGE
+    if isinstance(raw, list | tuple):
+        parts = [str(part).strip() for part in raw]
+    else:
+        text = str(raw if raw is not None else "")
+        parts = [
+            part for part in text.replace("，", ",").replace("、", ",").replace(" ", ",").split(",") if part
+        ]
+    days = [int(part) if part.isdigit() and len(part) <= 3 else None for part in parts]
+    if not days or len(days) > NOTICE_DAYS_MAX_COUNT:
+        raise ValidationFailed(
+            [FieldError("notice_days", "notice_days_count", f"give 1 to {NOTICE_DAYS_MAX_COUNT} periods")]
+        )
+    if any(d is None or not low <= d <= high for d in days):
+        raise ValidationFailed(
+            [
+                FieldError(
+                    "notice_days", "bad_notice_days", f"each period is a whole number from {low} to {high}"
+                )
+            ]
+        )
+    if len(set(days)) != len(days):
+        raise ValidationFailed([FieldError("notice_days", "notice_days_repeated", "each period once")])
+    return tuple(sorted((d for d in days if d is not None), reverse=True))
+
+
+async def set_notice_days(session: AsyncSession, actor: Actor, raw: object) -> tuple[int, ...]:
+    """Change the notice periods (settings:manage), audited; commits. A bad value is a field error on
+    ``notice_days`` and changes nothing."""
     if not actor.can(SETTINGS_MANAGE):
         raise PermissionDenied(SETTINGS_MANAGE)
-    low, high = REMIND_DAYS_RANGE
-    text = str(raw if raw is not None else "").strip()
-    days = int(text) if text.isdigit() and len(text) <= 3 else None
-    if days is None or not low <= days <= high:
-        raise ValidationFailed(
-            [FieldError("remind_days", "bad_remind_days", f"must be a whole number from {low} to {high}")]
-        )
-    before = await remind_days(session)
+    days = parse_notice_days(raw)
+    before = await notice_days(session)
     row = await session.get(TenantSetting, SETTING_KEY)
     if row is None:
-        session.add(TenantSetting(key=SETTING_KEY, value={"remind_days": days}, updated_by=actor.user_id))
+        session.add(
+            TenantSetting(key=SETTING_KEY, value={"notice_days": list(days)}, updated_by=actor.user_id)
+        )
     else:
-        row.value = {**(row.value or {}), "remind_days": days}
+        row.value = {**(row.value or {}), "notice_days": list(days)}
         row.updated_at = datetime.now(UTC)
         row.updated_by = actor.user_id
     audit.record(
@@ -80,8 +123,8 @@ async def set_remind_days(session: AsyncSession, actor: Actor, raw: object) -> i
         entity="settings",
         entity_id=SETTING_KEY,
         action="update",
-        before={"contract_remind_days": before},
-        after={"contract_remind_days": days},
+        before={"contract_notice_days": list(before)},
+        after={"contract_notice_days": list(days)},
     )
     await session.commit()
     return days
@@ -94,14 +137,14 @@ async def open_states(session: AsyncSession) -> list[str]:
 
 
 async def remind_expiring(db: Database, schema: str, *, today: date | None = None, batch: int = 500) -> int:
-    """Tell the owners of one tenant's contracts ending within the notice period, batch by batch
-    (each batch commits); returns how many contracts were reminded."""
+    """Tell the owners of one tenant's contracts that entered a notice window, batch by batch (each
+    batch commits); returns how many notices were sent."""
     day = today or today_local()
     reminded = 0
     while True:
         async with db.tenant_session(schema) as session:
-            last = day + timedelta(days=await remind_days(session))
-            rows = await repo.claim_expiring(session, day, last, await open_states(session), batch)
+            periods = await notice_days(session)
+            rows = await repo.claim_expiring(session, day, periods, await open_states(session), batch)
             if not rows:
                 break
             notes = [
@@ -117,22 +160,23 @@ async def remind_expiring(db: Database, schema: str, *, today: date | None = Non
                         "days": (row.ends_on - day).days,
                     },
                     f"/contracts/{row.id}",
-                    f"contract:{row.id}:ends:{row.ends_on.isoformat()}",
+                    f"contract:{row.id}:ends:{row.ends_on.isoformat()}:{row.window}",
                 )
                 for row in rows
                 if row.owner_id is not None
             ]
             await send_notes(session, CONTRACT_EXPIRING, notes)
-            await repo.mark_expiry_reminded(session, [row.id for row in rows])
+            await repo.mark_expiry_reminded(session, [row.id for row in rows], day, periods)
             await session.commit()
             reminded += len(rows)
     return reminded
 
 
 async def expiring_soon(session: AsyncSession, actor: Actor) -> CardData | None:
-    """The home card: contracts in the viewer's scope ending within the notice period, soonest first."""
+    """The home card: contracts in the viewer's scope ending within the longest notice period,
+    soonest first."""
     day = today_local()
-    last = day + timedelta(days=await remind_days(session))
+    last = day + timedelta(days=max(await notice_days(session)))
     owners = await owners_for(session, actor)
     rows = await repo.expiring_contracts(session, day, last, await open_states(session), owners, 8)
     if not rows:

@@ -15,10 +15,12 @@ from app.domain import Actor, FieldError, ValidationFailed
 from app.kit.enums import N_
 from app.kit.filters import DateRange, FilterSpec, Owner, Search, Tag
 from app.kit.paging import Page
+from app.kit.registry import entity as registry_entity
 from app.opportunities.contracts import ContractService, contract_conditions
+from app.opportunities.entity import OPPORTUNITY
 from app.opportunities.models import Contract, Opportunity
 from app.opportunities.service import OpportunityService, opportunity_conditions
-from app.workflows import service as workflows
+from app.workflows import pipelines
 
 
 @dataclass(frozen=True)
@@ -43,6 +45,7 @@ class OpportunityFilter:
     search: str | None = None
     stage: str | None = None
     owner_id: uuid.UUID | None = None
+    pipeline: str | None = None  # one pipeline's deals (the switcher); None: every pipeline's
     close_from: date | None = None
     close_to: date | None = None
 
@@ -64,16 +67,27 @@ class ContractFilter:
     ends_to: date | None = None
 
 
-async def state_known(session: AsyncSession, entity: str, value: str | None) -> bool:
-    """Whether ``value`` is no condition or a state of the tenant's workflow of ``entity``."""
+async def state_known(
+    session: AsyncSession, entity: str, value: str | None, pipeline: str | None = None
+) -> bool:
+    """Whether ``value`` is no condition or a state of the tenant's workflow of ``entity``: of
+    ``pipeline``'s, or of any of its pipelines' when the entity runs several."""
     if value is None:
         return True
-    workflow = await workflows.current(session, entity)
-    return value in {s.key for s in workflow.definition.states}
+    spec = registry_entity(entity)
+    keys = [pipeline] if pipeline else ["default"]
+    if pipeline is None and spec is not None and spec.workflow_key_field:
+        keys = list(await pipelines.pipeline_names(session, entity)) or ["default"]
+    for definition in (await pipelines.stage_maps(session, entity, keys)).values():
+        if value in {s.key for s in definition.states}:
+            return True
+    return False
 
 
-async def _known_state(session: AsyncSession, entity: str, name: str, value: str | None) -> None:
-    if not await state_known(session, entity, value):
+async def _known_state(
+    session: AsyncSession, entity: str, name: str, value: str | None, pipeline: str | None = None
+) -> None:
+    if not await state_known(session, entity, value, pipeline):
         raise ValidationFailed(
             [FieldError(f"filter.{name}", "invalid_choice", "is not a state of this workflow")]
         )
@@ -84,8 +98,11 @@ async def list_opportunities(
 ) -> Page[Opportunity]:
     """One page of the deals the actor may see: text (name, competitor, note), stage, salesperson,
     expected close between two days; ``paging``: order, first, after, before."""
-    await _known_state(session, "opportunity", "stage", filters.stage)
+    if filters.pipeline:
+        await pipelines.resolve_known(session, OPPORTUNITY, filters.pipeline, "filter.pipeline")
+    await _known_state(session, "opportunity", "stage", filters.stage, filters.pipeline)
     conditions = opportunity_conditions(
+        pipeline=filters.pipeline,
         stage=filters.stage,
         owner_id=filters.owner_id,
         close_from=filters.close_from,

@@ -26,7 +26,7 @@ from app.kit.service import unit_of_work
 from app.opportunities import repository as repo
 from app.opportunities.entity import OPPORTUNITIES_MANAGE, OPPORTUNITIES_READ, OPPORTUNITY
 from app.opportunities.models import SalesTarget
-from app.workflows import service as workflows
+from app.workflows import pipelines
 from app.workflows.definition import StateCategory
 
 MONTH_RE = re.compile(r"^(\d{4})-(\d{2})(-01)?$")
@@ -182,28 +182,32 @@ class SalesTargets:
                 [FieldError("months", "out_of_range", f"must be between 1 and {MAX_MONTHS}")]
             )
 
-    async def forecast(self, first: date, months: int = 3) -> Forecast:
+    async def forecast(self, first: date, months: int = 3, pipeline: str | None = None) -> Forecast:
         """The weighted pipeline by expected close month against the targets, per person, per
-        team and in total, for the deals and targets the actor may see."""
+        team and in total, for the deals and targets the actor may see: every pipeline's deals
+        summed, each weighed by its own pipeline's stages, or ``pipeline``'s only."""
         if not self.actor.can(OPPORTUNITIES_READ):
             raise PermissionDenied(OPPORTUNITIES_READ)
         self._check_range(months)
         owners, _teams = await self._scope()
         span = [add_months(first, i) for i in range(months)]
-        workflow = await workflows.current(self.session, OPPORTUNITY.key)
-        stages = {s.key: s for s in workflow.definition.states}
+        if pipeline is not None:
+            await pipelines.resolve_known(self.session, OPPORTUNITY, pipeline)
+        names = await pipelines.pipeline_names(self.session, OPPORTUNITY.key)
+        definitions = await pipelines.stage_maps(self.session, OPPORTUNITY.key, list(names) or ["default"])
         staff = {s[0]: s for s in await repo.staff(self.session)}
         team_names = await repo.teams(self.session)
         people: dict[uuid.UUID | None, Row] = {}
-        for owner, month, stage_key, own, amount, count in await repo.pipeline_sums(
-            self.session, owners, span[0], last_day(span[-1])
+        for owner, month, key, stage_key, own, amount, count in await repo.pipeline_sums(
+            self.session, owners, span[0], last_day(span[-1]), pipeline
         ):
             member = staff.get(owner) if owner is not None else None
             row = people.setdefault(
                 owner, Row(owner, member[1] if member else "—", team_id=member[2] if member else None)
             )
             cell = row.months.setdefault(month, Cell())
-            state = stages.get(stage_key)
+            definition = definitions.get(key)
+            state = definition.state(stage_key) if definition is not None else None
             category = state.category if state is not None else StateCategory.OPEN
             if category == StateCategory.WON:
                 cell.won += amount

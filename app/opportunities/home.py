@@ -18,9 +18,10 @@ from app.opportunities.service import OpportunityService
 
 
 async def my_pipeline(session: AsyncSession, actor: Actor) -> CardData | None:
-    """Open deals' sums per stage (yuan), in board order."""
-    columns = await OpportunityService(session, actor).board(per_stage=0)
-    series = tuple((c.stage.label_in("zh_CN"), int(c.total)) for c in columns if c.stage.is_open)
+    """Open deals' sums per stage (yuan), in board order, across the pipelines."""
+    # Every pipeline's open deals, stages of the same name summed.
+    sums = await OpportunityService(session, actor).open_by_stage()
+    series = tuple((label, int(total)) for label, total in sums)
     if not any(value for _label, value in series):
         return CardData(empty=N_("No open deals yet."), link="/opportunities")
     return CardData(series=series, chart="bar", caption=N_("Open deals by stage (¥)"), link="/opportunities")

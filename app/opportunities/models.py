@@ -16,6 +16,7 @@ from sqlalchemy import (
     Index,
     Integer,
     Numeric,
+    SmallInteger,
     String,
     Text,
     func,
@@ -35,6 +36,8 @@ class Opportunity(OwnedMixin, SearchMixin, RecordMixin, TenantBase):
 
     name: Mapped[str] = mapped_column(String(120))
     customer_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("customers.id"))
+    # Which of the tenant's pipelines the deal is in (a workflow key; the stage is one of its stages).
+    pipeline: Mapped[str] = mapped_column(String(40), default="default", server_default="default")
     stage: Mapped[str] = mapped_column(String(32))
     amount: Mapped[Decimal] = mapped_column(Numeric(12, 2), default=Decimal("0.00"))
     expected_close: Mapped[date | None] = mapped_column(Date)
@@ -53,6 +56,12 @@ class Opportunity(OwnedMixin, SearchMixin, RecordMixin, TenantBase):
         search_index("opportunities"),
         Index("ix_opportunities_customer_id", "customer_id"),
         Index("ix_opportunities_stage", "stage", postgresql_where=text("deleted_at IS NULL")),
+        Index(
+            "ix_opportunities_pipeline_stage",
+            "pipeline",
+            "stage",
+            postgresql_where=text("deleted_at IS NULL"),
+        ),
         Index("ix_opportunities_expected_close", "expected_close"),
         Index("ix_opportunities_created_at_id", "created_at", "id"),
         CheckConstraint("amount >= 0", name="amount_not_negative"),
@@ -99,6 +108,8 @@ class Contract(OwnedMixin, SearchMixin, RecordMixin, TenantBase):
     attachments: Mapped[list[dict[str, Any]]] = mapped_column(JSONB, default=list)
     # The end date the owner was told about (the expiry sweep: once per end date).
     expiry_reminded_on: Mapped[date | None] = mapped_column(Date)
+    # The shortest notice period (days) the owner was told about for that end date.
+    expiry_notice_days: Mapped[int | None] = mapped_column(SmallInteger)
 
     __table_args__ = (
         search_index("contracts"),

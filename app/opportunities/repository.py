@@ -5,11 +5,11 @@ from __future__ import annotations
 
 import uuid
 from collections.abc import Sequence
-from datetime import date
+from datetime import date, timedelta
 from decimal import Decimal
 from typing import Any
 
-from sqlalchemy import ColumnElement, Date, delete, func, or_, select, update
+from sqlalchemy import ColumnElement, Date, case, delete, func, or_, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from app.accounts.models import Team, User
@@ -67,16 +67,22 @@ async def names(
 
 
 async def pipeline_sums(
-    session: AsyncSession, owners: Sequence[uuid.UUID] | None, first: date, last: date
-) -> list[tuple[uuid.UUID | None, date, str, int | None, Decimal, int]]:
-    """Live deals expected to close in ``first``..``last``, summed per (owner, month, stage, own
-    probability): (owner, first day of month, stage, probability or None, amount, count).
-    ``owners``: whose deals count (None: everyone's)."""
+    session: AsyncSession,
+    owners: Sequence[uuid.UUID] | None,
+    first: date,
+    last: date,
+    pipeline: str | None = None,
+) -> list[tuple[uuid.UUID | None, date, str, str, int | None, Decimal, int]]:
+    """Live deals expected to close in ``first``..``last``, summed per (owner, month, pipeline,
+    stage, own probability): (owner, first day of month, pipeline, stage, probability or None,
+    amount, count). ``owners``: whose deals count (None: everyone's); ``pipeline``: one pipeline's
+    (None: every pipeline's)."""
     month = func.date_trunc("month", Opportunity.expected_close).cast(Date)
     query = (
         select(
             Opportunity.owner_id,
             month,
+            Opportunity.pipeline,
             Opportunity.stage,
             Opportunity.probability,
             func.sum(Opportunity.amount),
@@ -87,20 +93,29 @@ async def pipeline_sums(
             Opportunity.expected_close >= first,
             Opportunity.expected_close <= last,
         )
-        .group_by(Opportunity.owner_id, month, Opportunity.stage, Opportunity.probability)
+        .group_by(
+            Opportunity.owner_id, month, Opportunity.pipeline, Opportunity.stage, Opportunity.probability
+        )
     )
     if owners is not None:
         query = query.where(Opportunity.owner_id.in_(list(owners)))
+    if pipeline is not None:
+        query = query.where(Opportunity.pipeline == pipeline)
     rows = await session.execute(query)
-    return [(r[0], r[1], r[2], r[3], Decimal(r[4]), int(r[5])) for r in rows.all()]
+    return [(r[0], r[1], r[2], r[3], r[4], Decimal(r[5]), int(r[6])) for r in rows.all()]
 
 
 async def stage_columns(
-    session: AsyncSession, owners: Sequence[uuid.UUID] | None, stage_keys: Sequence[str], per_stage: int
+    session: AsyncSession,
+    owners: Sequence[uuid.UUID] | None,
+    stage_keys: Sequence[str],
+    per_stage: int,
+    pipeline: str = "default",
 ) -> dict[str, tuple[list[Opportunity], int, Decimal]]:
-    """The board: per stage, its newest-moved deals (at most ``per_stage``), the count and the sum."""
+    """The board of one pipeline: per stage, its newest-moved deals (at most ``per_stage``), the
+    count and the sum."""
     found: dict[str, tuple[list[Opportunity], int, Decimal]] = {}
-    scope = [Opportunity.deleted_at.is_(None)]
+    scope = [Opportunity.deleted_at.is_(None), Opportunity.pipeline == pipeline]
     if owners is not None:
         scope.append(Opportunity.owner_id.in_(list(owners)))
     totals = await session.execute(
@@ -212,11 +227,22 @@ def _expiring(today: date, last: date, states: Sequence[str]) -> list[ColumnElem
     ]
 
 
+def notice_window(today: date, periods: Sequence[int]) -> ColumnElement[Any]:
+    """The notice a contract is in today: the shortest of ``periods`` (days) that reaches its end date
+    (NULL beyond the longest)."""
+    return case(
+        *[(Contract.ends_on <= today + timedelta(days=days), days) for days in sorted(periods)],
+        else_=None,
+    )
+
+
 async def claim_expiring(
-    session: AsyncSession, today: date, last: date, states: Sequence[str], limit: int
+    session: AsyncSession, today: date, periods: Sequence[int], states: Sequence[str], limit: int
 ) -> list[Any]:
-    """Contracts ending soon whose owner was not told about this end date yet, locked for this
-    transaction (rows another sweep holds are skipped): (id, owner, number, title, ends on, customer)."""
+    """Contracts whose owner is due a notice: in the window of one of ``periods`` and not told about
+    that window (or a shorter one) for this end date yet; locked for this transaction (rows another
+    sweep holds are skipped): (id, owner, number, title, ends on, customer, window days)."""
+    window = notice_window(today, periods)
     query = (
         select(
             Contract.id,
@@ -225,11 +251,17 @@ async def claim_expiring(
             Contract.title,
             Contract.ends_on,
             Customer.name,
+            window.label("window"),
         )
         .join(Customer, Customer.id == Contract.customer_id)
         .where(
-            *_expiring(today, last, states),
-            or_(Contract.expiry_reminded_on.is_(None), Contract.expiry_reminded_on != Contract.ends_on),
+            *_expiring(today, today + timedelta(days=max(periods)), states),
+            or_(
+                Contract.expiry_reminded_on.is_(None),
+                Contract.expiry_reminded_on != Contract.ends_on,
+                Contract.expiry_notice_days.is_(None),
+                Contract.expiry_notice_days > window,
+            ),
         )
         .order_by(Contract.ends_on, Contract.id)
         .limit(limit)
@@ -238,9 +270,14 @@ async def claim_expiring(
     return list((await session.execute(query)).all())
 
 
-async def mark_expiry_reminded(session: AsyncSession, ids: Sequence[uuid.UUID]) -> None:
+async def mark_expiry_reminded(
+    session: AsyncSession, ids: Sequence[uuid.UUID], today: date, periods: Sequence[int]
+) -> None:
+    """Record the claimed contracts as told about their end date's current window."""
     await session.execute(
-        update(Contract).where(Contract.id.in_(list(ids))).values(expiry_reminded_on=Contract.ends_on)
+        update(Contract)
+        .where(Contract.id.in_(list(ids)))
+        .values(expiry_reminded_on=Contract.ends_on, expiry_notice_days=notice_window(today, periods))
     )
 
 

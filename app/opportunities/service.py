@@ -20,7 +20,7 @@ from sqlalchemy import ColumnElement, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from app.customers.models import Customer
-from app.domain import Actor, FieldError, NotFound, ValidationFailed
+from app.domain import Actor, FieldError, NotFound, ValidationFailed, VersionConflict
 from app.kit.conditions import search_conditions, state_condition
 from app.kit.fields import Day, Errors, Fields, Ref, Text
 from app.kit.numbers import Money, Whole
@@ -31,6 +31,7 @@ from app.opportunities.entity import OPPORTUNITY
 from app.opportunities.models import Opportunity, OpportunityProduct
 from app.opportunities.products import Interest, ProductsOfInterest
 from app.search.grams import build_document
+from app.workflows import pipelines
 from app.workflows import service as workflows
 from app.workflows.definition import State, StateCategory
 from app.workflows.errors import GuardFailed, NotAllowedTransition
@@ -88,6 +89,7 @@ class OpportunityService(EntityService[Opportunity]):
     def __init__(self, session: AsyncSession, actor: Actor) -> None:
         super().__init__(session, actor)
         self._products: list[OpportunityProduct] | None = None
+        self.last_pipeline_move: pipelines.PipelineMove | None = None
 
     # -- checks -----------------------------------------------------------------------------------
 
@@ -166,7 +168,7 @@ class OpportunityService(EntityService[Opportunity]):
         data = {
             name: json_ready(getattr(record, name))
             for name in (
-                "name", "customer_id", "stage", "amount", "expected_close", "probability",
+                "name", "customer_id", "pipeline", "stage", "amount", "expected_close", "probability",
                 "competitor", "lost_reason", "note", "owner_id", "lead_id", "order_id",
             )
         }  # fmt: skip
@@ -226,14 +228,46 @@ class OpportunityService(EntityService[Opportunity]):
         """Names of the customers and products of deals the caller has seen."""
         return await repo.names(self.session, [d.customer_id for d in deals], [p.product_id for p in lines])
 
-    async def stages(self) -> list[Stage]:
-        """The pipeline's stages in board order, each with its win probability."""
-        workflow = await workflows.current(self.session, self.spec.key)
+    async def pipeline_key(self, pipeline: str | None) -> str:
+        """The pipeline a page or query reads: the one named (a field error if the tenant has no
+        such pipeline; archived ones too) or the default."""
+        if pipeline in (None, ""):
+            return await pipelines.default_key(self.session, self.spec.key)
+        return await pipelines.resolve_known(self.session, self.spec, str(pipeline))
+
+    async def stages(self, pipeline: str | None = None) -> list[Stage]:
+        """A pipeline's stages (default: the default pipeline's) in board order, each with its
+        win probability."""
+        key = await self.pipeline_key(pipeline)
+        workflow = await workflows.current(self.session, self.spec.key, key=key)
         return [stage_of(s) for s in workflow.definition.states]
 
+    async def pipelines(self, *, archived: bool = True) -> list[PipelineView]:
+        """The tenant's pipelines in switcher order, each with its stages (``archived=False``: only
+        those a new deal may go to)."""
+        rows = await pipelines.list_pipelines(self.session, self.actor, self.spec.key, archived=archived)
+        default = await pipelines.default_key(self.session, self.spec.key)
+        definitions = await pipelines.stage_maps(self.session, self.spec.key, [r.key for r in rows])
+        return [
+            PipelineView(
+                r.key,
+                r.name,
+                r.position,
+                r.archived_at is not None,
+                r.key == default,
+                [stage_of(s) for s in definitions[r.key].states],
+            )
+            for r in rows
+        ]
+
+    async def probabilities(self, deals: Sequence[Opportunity]) -> dict[tuple[str, str], int]:
+        """(pipeline, stage) → the stage's win probability, for the pipelines of ``deals``."""
+        definitions = await pipelines.stage_maps(self.session, self.spec.key, [d.pipeline for d in deals])
+        return {(k, s.key): stage_of(s).probability for k, d in definitions.items() for s in d.states}
+
     async def moves(self, deal: Opportunity) -> list[Stage]:
-        """The stages the deal may move to from where it is."""
-        workflow = await workflows.current(self.session, self.spec.key)
+        """The stages the deal may move to from where it is (in its own pipeline)."""
+        workflow = await workflows.current(self.session, self.spec.key, key=deal.pipeline)
         found = []
         for move in workflow.definition.moves_from(deal.stage):
             state = workflow.definition.state(move.target)
@@ -246,15 +280,59 @@ class OpportunityService(EntityService[Opportunity]):
         self.require("create")
         return await repo.recent_customers(self.session, await self.owners())
 
-    async def board(self, per_stage: int = 50) -> list[Column]:
-        """The kanban: every stage of the pipeline with its visible deals (the most recently moved
-        first, at most ``per_stage``), their count and their sum."""
+    async def board(self, per_stage: int = 50, pipeline: str | None = None) -> list[Column]:
+        """The kanban of one pipeline (default: the default one): every stage with its visible
+        deals (the most recently moved first, at most ``per_stage``), their count and their sum."""
         self.require("read")
-        stages = await self.stages()
+        key = await self.pipeline_key(pipeline)
+        stages = await self.stages(key)
         found = await repo.stage_columns(
-            self.session, await self.owners(), [s.key for s in stages], per_stage
+            self.session, await self.owners(), [s.key for s in stages], per_stage, key
         )
         return [Column(stage, *found[stage.key]) for stage in stages]
+
+    async def open_by_stage(self, pipeline: str | None = None) -> list[tuple[str, Decimal]]:
+        """Open deals' sums per stage name, every pipeline's summed (stages of the same name
+        together, in the order first met) or ``pipeline``'s only: the home card."""
+        self.require("read")
+        keys = (
+            [await self.pipeline_key(pipeline)]
+            if pipeline
+            else [p.key for p in await pipelines.list_pipelines(self.session, self.actor, self.spec.key)]
+        )
+        sums: dict[str, Decimal] = {}
+        for key in keys or ["default"]:
+            for column in await self.board(per_stage=0, pipeline=key):
+                if column.stage.is_open:
+                    label = column.stage.label_in("zh_CN")
+                    sums[label] = sums.get(label, Decimal("0.00")) + column.total
+        return list(sums.items())
+
+    async def change_pipeline(self, record_id: uuid.UUID, pipeline: str, version: int) -> Opportunity:
+        """Put a deal in another pipeline, given the version the caller read: its stage maps to
+        the stage of the same name there, else the first open one (``pipelines.change_pipeline``);
+        audited with both pipelines and stages, on its stage history. An unknown or archived
+        pipeline is refused and the deal stays as it was."""
+        self.require("edit")
+        async with unit_of_work(self.session):
+            record = await self._load(record_id, for_update=True)
+            if record.deleted_at is not None:
+                raise NotFound(self.spec.key, record_id)
+            if record.version != version:
+                raise VersionConflict(record.id, record.version, None, record.updated_at)
+            before = {"pipeline": record.pipeline, "stage": record.stage, "version": record.version}
+            moved = await pipelines.change_pipeline(self.session, self.actor, self.spec, record, pipeline)
+            record.version += 1
+            record.updated_at = record.stage_entered_at = datetime.now(UTC)
+            record.updated_by = self.actor.user_id
+            self._audit(
+                record,
+                "change_pipeline",
+                before,
+                {"pipeline": moved.to_pipeline, "stage": moved.to_stage, "version": record.version},
+            )
+            self.last_pipeline_move = moved
+        return record
 
     async def history(self, deal: Opportunity) -> list[StageStay]:
         """The deal's stays in each stage, oldest first, with how long each lasted (the current
@@ -275,7 +353,7 @@ class OpportunityService(EntityService[Opportunity]):
 
         self.require("edit")
         deal = await self._load(record_id)
-        stages = {s.key: s for s in await self.stages()}
+        stages = {s.key: s for s in await self.stages(deal.pipeline)}
         stage = stages.get(deal.stage)
         if deal.order_id is not None:
             raise ValidationFailed([FieldError("id", "already_converted", "this opportunity has an order")])
@@ -306,6 +384,18 @@ class OpportunityService(EntityService[Opportunity]):
 
 
 @dataclass(frozen=True)
+class PipelineView:
+    """A pipeline as the switcher, the API and the admin show it."""
+
+    key: str
+    name: str
+    position: int
+    archived: bool
+    is_default: bool
+    stages: list[Stage]
+
+
+@dataclass(frozen=True)
 class Column:
     stage: Stage
     deals: list[Opportunity]
@@ -332,6 +422,7 @@ def weighted(amount: Decimal, probability: int) -> Decimal:
 def opportunity_conditions(
     *,
     customer_id: uuid.UUID | None = None,
+    pipeline: str | None = None,
     stage: str | None = None,
     owner_id: uuid.UUID | None = None,
     close_from: date | None = None,
@@ -344,6 +435,8 @@ def opportunity_conditions(
         conditions.append(Opportunity.customer_id == customer_id)
     if owner_id is not None:
         conditions.append(Opportunity.owner_id == owner_id)
+    if pipeline:
+        conditions.append(Opportunity.pipeline == pipeline)
     conditions += state_condition(Opportunity.stage, stage, "stage")
     if close_from is not None:
         conditions.append(Opportunity.expected_close >= close_from)

@@ -71,6 +71,15 @@ STOCK_ACTIONS = {
 }
 
 
+# Re-rate the customer's tier when an order completes or comes back (registered by app.tiers.actions).
+TIER_ACTION_CATEGORIES = ("done", "cancelled")
+
+
+def _entry_actions(key: str, category: str) -> list[dict[str, str]]:
+    actions = [{"kind": STOCK_ACTIONS[key]}] if key in STOCK_ACTIONS else []
+    return actions + ([{"kind": "tier.recompute"}] if category in TIER_ACTION_CATEGORIES else [])
+
+
 def default_order_workflow() -> dict[str, Any]:
     """The order workflow as a definition document; approval guarded by ``approval_guards``, the
     stock moving with the stages through their entry actions (``STOCK_ACTIONS``)."""
@@ -81,7 +90,7 @@ def default_order_workflow() -> dict[str, Any]:
                 "label": {"zh_CN": zh, "en": en},
                 "category": category,
                 "position": i,
-                **({"on_enter": [{"kind": STOCK_ACTIONS[key]}]} if key in STOCK_ACTIONS else {}),
+                **({"on_enter": _entry_actions(key, category)} if _entry_actions(key, category) else {}),
             }
             for i, (key, zh, en, category) in enumerate(STAGES)
         ],

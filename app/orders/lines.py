@@ -33,7 +33,8 @@ from app.orders.models import Order
 
 __all__ = [
     "FEN", "MAX_LINES", "CustomerDefaults", "LineInput", "Lines", "Percent", "Priced", "PricedLine",
-    "address_text", "amount_of", "customer_defaults", "price",
+    "address_of", "address_text", "amount_of", "customer_defaults", "delivery_text", "delivery_values",
+    "price",
 ]  # fmt: skip
 
 
@@ -46,6 +47,32 @@ class CustomerDefaults:
     invoice_tax_no: str = ""
     # (address id, the address as one line), delivery addresses and the default first.
     addresses: list[tuple[str, str]] = field(default_factory=list)
+    # Each of them as the order's delivery fields (delivery_province...), by address id.
+    delivery: dict[str, dict[str, str]] = field(default_factory=dict)
+
+
+DELIVERY_PARTS = ("province", "city", "district", "detail", "recipient", "phone")
+
+
+def delivery_values(address: Address) -> dict[str, str | None]:
+    """A customer address as an order's delivery fields."""
+    return {f"delivery_{part}": getattr(address, part) for part in DELIVERY_PARTS}
+
+
+def delivery_text(order: Order) -> str:
+    """An order's delivery address as one line (as a customer address is shown); '' without one."""
+    place = "".join(
+        p
+        for p in (
+            order.delivery_province,
+            order.delivery_city,
+            order.delivery_district,
+            order.delivery_detail,
+        )
+        if p
+    )
+    who = " ".join(p for p in (order.delivery_recipient, order.delivery_phone) if p)
+    return f"{place} {who}".strip() if place else ""
 
 
 def _one_line(address: Address) -> str:
@@ -93,13 +120,21 @@ async def customer_defaults(session: AsyncSession, customer_id: uuid.UUID) -> Cu
         ).first()
         if customer is not None and customer[0] == CustomerKind.COMPANY:
             defaults.invoice_title = customer[1]
-    defaults.addresses = [(str(a.id), _one_line(a)) for a in await _addresses(session, customer_id)]
+    addresses = await _addresses(session, customer_id)
+    defaults.addresses = [(str(a.id), _one_line(a)) for a in addresses]
+    defaults.delivery = {str(a.id): {k: v or "" for k, v in delivery_values(a).items()} for a in addresses}
     return defaults
+
+
+async def address_of(session: AsyncSession, customer_id: uuid.UUID, address_id: uuid.UUID) -> Address | None:
+    """A live address of the customer; None when it is not theirs."""
+    found = await session.get(Address, address_id)
+    if found is None or found.deleted_at is not None or found.customer_id != customer_id:
+        return None
+    return found
 
 
 async def address_text(session: AsyncSession, customer_id: uuid.UUID, address_id: uuid.UUID) -> str | None:
     """A live address of the customer as one line; None when it is not theirs."""
-    found = await session.get(Address, address_id)
-    if found is None or found.deleted_at is not None or found.customer_id != customer_id:
-        return None
-    return _one_line(found)
+    found = await address_of(session, customer_id, address_id)
+    return None if found is None else _one_line(found)

@@ -47,10 +47,20 @@ class Order(OwnedMixin, SearchMixin, RecordMixin, TenantBase):
     invoice_title: Mapped[str | None] = mapped_column(String(100))  # 发票抬头
     invoice_tax_no: Mapped[str | None] = mapped_column(String(20))  # 纳税人识别号
     note: Mapped[str | None] = mapped_column(Text)
+    # Where the goods go (migration 0027): the official divisions' names as customer addresses hold
+    # them, the street detail, who receives them; a chosen customer address is copied in.
+    delivery_province: Mapped[str | None] = mapped_column(String(30))
+    delivery_city: Mapped[str | None] = mapped_column(String(30))
+    delivery_district: Mapped[str | None] = mapped_column(String(30))
+    delivery_detail: Mapped[str | None] = mapped_column(String(200))
+    delivery_recipient: Mapped[str | None] = mapped_column(String(60))
+    delivery_phone: Mapped[str | None] = mapped_column(String(20))
 
     __table_args__ = (
         search_index("orders"),
         Index("uq_orders_number", "number", unique=True),
+        # A search by a number's tail: ``reverse(number) LIKE 'C9A3%'`` (migration 0027).
+        Index("ix_orders_number_reverse", text("reverse(number) text_pattern_ops")),
         Index("ix_orders_created_at_id", "created_at", "id"),
         # The order list by stage, in a salesperson's own scope (and by stage there), of one
         # customer: each page newest first from its index, and the capped count from the live ones

@@ -7,7 +7,7 @@ from collections.abc import Sequence
 from datetime import date
 from decimal import Decimal
 
-from sqlalchemy import delete, func, select
+from sqlalchemy import ColumnElement, String, delete, func, literal, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from app.catalog.models import Product
@@ -15,6 +15,22 @@ from app.customers.models import Customer
 from app.inventory.fields import SerialStatus
 from app.inventory.models import SerialUnit, Warehouse
 from app.orders.models import Order, OrderLine, Payment, PaymentPlanLine
+
+
+def number_is(number: str) -> ColumnElement[bool]:
+    """Orders with this whole number (the unique index on ``number``)."""
+    return Order.number == number
+
+
+def number_ends_with(tail: str) -> ColumnElement[bool]:
+    """Orders whose number ends with ``tail`` (letters, digits and dashes only: the caller checked
+    it), through the index on ``reverse(number) text_pattern_ops`` (migration 0027). The pattern is
+    rendered into the statement, not bound: a prepared statement's generic plan cannot use an index
+    for ``LIKE $1``, whose prefix it does not know."""
+    if not tail or set(tail) - set("0123456789ABCDEFSO-"):
+        raise ValueError("an order number's tail is letters, digits and dashes")
+    pattern = literal(tail[::-1] + "%", String, literal_execute=True)
+    return func.reverse(Order.number).like(pattern)
 
 
 async def live_products(session: AsyncSession, ids: Sequence[uuid.UUID]) -> dict[uuid.UUID, Product]:

@@ -3,8 +3,9 @@ kept equal to the lines; the workflow's moves carry the stock with them (``app.o
 
 Rules that are the order's own: the customer must be one the actor can see and the warehouse a live
 one; lines and the customer change only while the order is in its workflow's first stage and holds
-no stock; an invoice needs its title (and, for a special VAT invoice, the taxpayer ID); a delivery
-address chosen from the customer's addresses is written at the top of the note.
+no stock; an invoice needs its title (and, for a special VAT invoice, the taxpayer ID); the delivery
+address is the order's own (official province/city/district, street, recipient, phone), typed or
+copied from one of the customer's addresses, and delivery booking starts from it.
 
 The lines are the kit's (``app.kit.lines``): priced from the customer's price list, else the list
 price; trade-ins negative; the total kept equal to the lines.
@@ -25,8 +26,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from app.customers.models import Customer
 from app.domain import FieldError, ValidationFailed
-from app.i18n import gettext as _
-from app.kit.fields import LOCAL_TZ, Choice, Errors, Fields, Ref, Text
+from app.kit.fields import LOCAL_TZ, Choice, Errors, Fields, Mobile, Ref, Text
 from app.kit.lines import LineItems, Lines, Preview, Priced, SellsLines
 from app.kit.scope import OwnerScope
 from app.kit.service import EntityService, batch, json_ready
@@ -34,6 +34,7 @@ from app.orders import lines as order_lines
 from app.orders import repository as repo
 from app.orders.entity import ORDER
 from app.orders.fields import InvoiceType, StockState
+from app.orders.lines import delivery_text
 from app.orders.models import Order, OrderLine
 from app.pricing.service import customer_prices
 from app.search.grams import build_document, build_query
@@ -45,6 +46,23 @@ TAX_NO_RE = re.compile(r"^[0-9A-Z]{15,20}$")  # 统一社会信用代码 (18) or
 def new_number() -> str:
     """SO-20261127-7F3A9C: the dealer's day (China time) and six random hex digits (unique index)."""
     return f"SO-{datetime.now(LOCAL_TZ):%Y%m%d}-{secrets.token_hex(3).upper()}"
+
+
+# What ``new_number`` makes, whole; and a trailing part of one of at least four characters: 4-6 of
+# its hex digits, or all six after the dash with any tail of the day (and of "SO-") before them.
+WHOLE_NUMBER = re.compile(r"SO-\d{8}-[0-9A-F]{6}")
+NUMBER_TAIL = re.compile(r"[0-9A-F]{4,6}|(?:\d{0,7}|(?:(?:S?O)?-)?\d{8})-[0-9A-F]{6}")
+
+
+def number_search(search: str) -> tuple[bool, str] | None:
+    """Whether a search text looks like an order number: (whole, the text upper-cased) for a whole
+    number (True) or a trailing part of one (False); None for any other text."""
+    text = search.strip().upper()
+    if WHOLE_NUMBER.fullmatch(text):
+        return True, text
+    if NUMBER_TAIL.fullmatch(text):
+        return False, text
+    return None
 
 
 class OrderService(SellsLines, EntityService[Order]):
@@ -60,10 +78,17 @@ class OrderService(SellsLines, EntityService[Order]):
             "invoice_title": Text(max_length=100),
             "invoice_tax_no": Text(max_length=20),
             "note": Text(max_length=1000, multiline=True),
-            # Not a column: the chosen address of the customer, written at the top of the note.
+            # The delivery address (with the division group below): detail, recipient, phone.
+            "delivery_detail": Text(max_length=200),
+            "delivery_recipient": Text(max_length=60),
+            "delivery_phone": Mobile(),
+            # Not a column: one of the customer's addresses, copied into the delivery fields the
+            # input does not give itself.
             "delivery_address_id": Ref(),
         },
         defaults={"invoice_type": InvoiceType.NONE.value},
+        division=True,
+        division_prefix="delivery_",
     )
     scope = OwnerScope()
     sort_fields = ("created_at", "updated_at", "total")
@@ -106,19 +131,30 @@ class OrderService(SellsLines, EntityService[Order]):
         self.totals_into(values)
 
     async def _delivery_address(self, values: dict[str, Any], record: Order | None, errors: Errors) -> None:
-        """A chosen address of the order's customer, written as the note's first line."""
+        """A chosen address of the order's customer copied into the delivery fields not given; an
+        address with a street needs its province and the other way round."""
         address_id = values.pop("delivery_address_id", None)
-        if address_id is None:
+        if address_id is not None:
+            customer_id = values.get("customer_id") or getattr(record, "customer_id", None)
+            found = (
+                await order_lines.address_of(self.session, customer_id, address_id) if customer_id else None
+            )
+            if found is None:
+                errors.add("delivery_address_id", "unknown_address", "is not an address of this customer")
+                return
+            for name, value in order_lines.delivery_values(found).items():
+                if values.get(name) is None:
+                    values[name] = value
+        if errors.has("delivery_province") or errors.has("delivery_city") or errors.has("delivery_district"):
             return
-        customer_id = values.get("customer_id") or getattr(record, "customer_id", None)
-        text = await order_lines.address_text(self.session, customer_id, address_id) if customer_id else None
-        if text is None:
-            errors.add("delivery_address_id", "unknown_address", "is not an address of this customer")
-            return
-        note = values["note"] if "note" in values else getattr(record, "note", None)
-        label = _("Delivery address")
-        kept = [line for line in (note or "").splitlines() if not line.startswith(f"{label}：")]
-        values["note"] = "\n".join([f"{label}：{text}", *kept])[:1000]
+
+        def now(name: str) -> Any:
+            return values[name] if name in values else getattr(record, name, None)
+
+        if now("delivery_detail") and not now("delivery_province"):
+            errors.add("delivery_province", "required", "a delivery address needs its province")
+        elif now("delivery_province") and not now("delivery_detail"):
+            errors.add("delivery_detail", "required", "a delivery address needs its street address")
 
     def _check_invoice(self, values: dict[str, Any], record: Order | None, errors: Errors) -> None:
         def now(name: str) -> Any:
@@ -154,7 +190,9 @@ class OrderService(SellsLines, EntityService[Order]):
         await self._check(values, record)
 
     def index(self, record: Order, extra_text: Sequence[str] = ()) -> None:
-        doc = build_document([record.number, record.invoice_title, record.note, *extra_text])
+        doc = build_document(
+            [record.number, record.invoice_title, delivery_text(record), record.note, *extra_text]
+        )
         record.search_text, record.search_grams = doc.text, doc.grams
 
     async def snapshot(self, record: Order) -> dict[str, Any]:
@@ -163,6 +201,8 @@ class OrderService(SellsLines, EntityService[Order]):
             for name in (
                 "number", "customer_id", "warehouse_id", "status", "total", "max_discount", "paid",
                 "stock", "invoice_type", "invoice_title", "invoice_tax_no", "note", "owner_id",
+                "delivery_province", "delivery_city", "delivery_district", "delivery_detail",
+                "delivery_recipient", "delivery_phone",
             )
         }  # fmt: skip
         lines = await self.lines_snapshot(record)
@@ -262,8 +302,10 @@ class OrderService(SellsLines, EntityService[Order]):
 def order_conditions(
     *, customer_id: uuid.UUID | None = None, status: str | None = None, search: str | None = None
 ) -> list[ColumnElement[bool]]:
-    """An order list's filter as query conditions: a customer, a stage, text (number, invoice title,
-    note, through the gram index). Bad values are field errors."""
+    """An order list's filter as query conditions: a customer, a stage, text. Text that looks like an
+    order number (``number_search``) is an indexed lookup of the number (equality for a whole one,
+    the suffix index for its tail); other text (invoice title, note, a part of a number) goes
+    through the gram index. Bad values are field errors."""
     conditions: list[ColumnElement[bool]] = []
     if customer_id is not None:
         conditions.append(Order.customer_id == customer_id)
@@ -276,6 +318,11 @@ def order_conditions(
     if search and search.strip():
         if len(search) > 100:
             raise ValidationFailed([FieldError("search", "too_long", "must be at most 100 characters")])
+        number = number_search(search)
+        if number is not None:
+            whole, text = number
+            conditions.append(repo.number_is(text) if whole else repo.number_ends_with(text))
+            return conditions
         built = build_query(search)
         if built is not None:
             if built.grams:

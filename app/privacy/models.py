@@ -96,6 +96,8 @@ class SubjectExport(TenantBase):
     error: Mapped[str | None] = mapped_column(Text)
     created_at: Mapped[datetime] = created_at_col()
     finished_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+    # Set when a run claims the export: the lost-job sweep (app.kit.jobs) judges a run by it.
+    heartbeat_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
 
     __table_args__ = (Index("ix_subject_exports_customer_id", "customer_id"),)
 

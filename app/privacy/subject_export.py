@@ -16,12 +16,11 @@ import uuid
 import zipfile
 from collections.abc import Sequence
 from dataclasses import dataclass
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
 from arq.connections import ArqRedis
-from redis.exceptions import RedisError
 from sqlalchemy import or_, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
@@ -36,13 +35,14 @@ from app.customers.service import CustomerService
 from app.db import Database
 from app.domain import Actor, NotFound, PermissionDenied
 from app.followups.models import FollowUp, Task
+from app.kit import jobs
+from app.kit.jobs import JobTable, register_job
 from app.kit.service import json_ready, unit_of_work
 from app.observability import scrub_text
 from app.orders.models import Order, OrderLine, Payment
 from app.privacy import sensitive
 from app.privacy.entity import PRIVACY_MANAGE
 from app.privacy.models import Consent, SubjectExport, SubjectExportStatus
-from app.runtime import QUEUE_NAME
 from app.storage import tenant_files
 from app.timeline.models import CustomerNote
 
@@ -95,18 +95,33 @@ async def request_subject_export(
     return job
 
 
+# The lost-job sweep (app.kit.jobs): an export whose enqueue was lost is enqueued again; one whose
+# worker died is queued again and starts from scratch (a run fences its outcome by attempt).
+SUBJECT_EXPORT_JOBS = register_job(
+    JobTable(
+        key="subject_export",
+        model=SubjectExport,
+        job_name=JOB_NAME,
+        job_id=lambda schema, row: arq_job_id(schema, row.id),
+        waiting=(SubjectExportStatus.QUEUED,),
+        running=(SubjectExportStatus.RUNNING,),
+        requeue_after=lambda: timedelta(seconds=60),
+        stale_after=lambda: timedelta(minutes=10),
+        restart={"status": SubjectExportStatus.QUEUED, "error": None},
+        failed=lambda tries: {
+            "status": SubjectExportStatus.FAILED,
+            "error": f"the worker stopped {tries} times during this export",
+            "finished_at": datetime.now(UTC),
+        },
+    )
+)
+
+
 async def enqueue(arq: ArqRedis | None, schema: str, export_id: uuid.UUID) -> bool:
-    """Hand the export to the worker; never raises (the row stays queued and can be requested again)."""
+    """Hand the export to the worker; never raises (the row stays queued and the sweep enqueues it)."""
     if arq is None:
         return False
-    try:
-        job = await arq.enqueue_job(
-            JOB_NAME, schema, str(export_id), _job_id=arq_job_id(schema, export_id), _queue_name=QUEUE_NAME
-        )
-    except (RedisError, OSError) as exc:
-        log.warning("could not enqueue subject export %s: %s", export_id, exc)
-        return False
-    return job is not None
+    return await jobs.enqueue(arq, SUBJECT_EXPORT_JOBS, schema, str(export_id), arq_job_id(schema, export_id))
 
 
 async def exports_of(session: AsyncSession, actor: Actor, customer_id: uuid.UUID) -> list[SubjectExport]:
@@ -247,18 +262,25 @@ async def run_subject_export(db: Database, schema: str, export_id: uuid.UUID) ->
     async with db.tenant_session(schema) as session:
         claimed = await session.execute(
             update(SubjectExport)
-            .where(
-                SubjectExport.id == export_id,
-                SubjectExport.status.in_([SubjectExportStatus.QUEUED, SubjectExportStatus.RUNNING]),
+            .where(SubjectExport.id == export_id, SubjectExport.status == SubjectExportStatus.QUEUED)
+            .values(
+                status=SubjectExportStatus.RUNNING,
+                attempts=SubjectExport.attempts + 1,
+                heartbeat_at=datetime.now(UTC),
             )
-            .values(status=SubjectExportStatus.RUNNING, attempts=SubjectExport.attempts + 1)
-            .returning(SubjectExport.requested_by, SubjectExport.customer_id)
+            .returning(SubjectExport.requested_by, SubjectExport.customer_id, SubjectExport.attempts)
         )
         found = claimed.first()
         await session.commit()
     if found is None:
         return "skipped"
-    requested_by, customer_id = found
+    requested_by, customer_id, attempt = found
+    # This attempt's outcome is written only while it is still the export's current attempt.
+    ours = (
+        SubjectExport.id == export_id,
+        SubjectExport.attempts == attempt,
+        SubjectExport.status == SubjectExportStatus.RUNNING,
+    )
     files = tenant_files(schema, AREA)
     file_name = f"{export_id}.zip"
     files.discard_partials(file_name)
@@ -285,15 +307,15 @@ async def run_subject_export(db: Database, schema: str, export_id: uuid.UUID) ->
         async with db.tenant_session(schema) as session:
             await session.execute(
                 update(SubjectExport)
-                .where(SubjectExport.id == export_id)
+                .where(*ours)
                 .values(status=SubjectExportStatus.FAILED, error=message, finished_at=datetime.now(UTC))
             )
             await session.commit()
         return "failed"
     async with db.tenant_session(schema) as session:
-        await session.execute(
+        finished = await session.execute(
             update(SubjectExport)
-            .where(SubjectExport.id == export_id)
+            .where(*ours)
             .values(
                 status=SubjectExportStatus.DONE,
                 file_name=file_name,
@@ -302,4 +324,4 @@ async def run_subject_export(db: Database, schema: str, export_id: uuid.UUID) ->
             )
         )
         await session.commit()
-    return "done"
+    return "done" if finished.rowcount else "superseded"  # type: ignore[attr-defined]

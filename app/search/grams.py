@@ -41,6 +41,7 @@ from functools import lru_cache
 from typing import Any
 
 from pypinyin import Style
+from pypinyin.constants import PHRASES_DICT
 from pypinyin.converter import UltimateConverter
 from pypinyin.core import Pinyin
 
@@ -235,6 +236,23 @@ def lazy_pinyin(hans: str | list[str]) -> list[str]:
     return _PINYIN.lazy_pinyin(hans, style=Style.NORMAL, errors="ignore", strict=True)  # type: ignore[no-any-return]
 
 
+@lru_cache(maxsize=65536)
+def run_syllables(run: str) -> tuple[tuple[str, ...], tuple[str, ...]]:
+    """A CJK run's toneless syllables as pypinyin reads it two ways: split into the dictionary's
+    words (``lazy_pinyin(run)``: the pinyin sort key's, ``app.kit.pinyin_sort``) and as one word
+    (``lazy_pinyin([run])``: the search document's). A name is both (each new customer's), so the
+    answer is remembered per run, and read once when the two cannot differ: the run is one word of
+    the split, or splits into single characters none of which (nor the run) is a dictionary phrase
+    (then both read each character alone)."""
+    split = tuple(lazy_pinyin(run))
+    segments = _PINYIN.seg(run)
+    if list(segments) == [run] or (
+        all(len(part) == 1 and part not in PHRASES_DICT for part in segments) and run not in PHRASES_DICT
+    ):
+        return split, split
+    return split, tuple(lazy_pinyin([run]))
+
+
 # Names repeat (张伟, 王芳...), and pypinyin is most of the cost of a document.
 @lru_cache(maxsize=65536)
 def _pinyin_syllables(name: str) -> tuple[str, ...]:
@@ -244,7 +262,7 @@ def _pinyin_syllables(name: str) -> tuple[str, ...]:
         return ()
     # Initials are the first letters of these syllables, as Style.FIRST_LETTER gives them (checked for
     # every character of the Unified block), with one pypinyin call instead of two.
-    syllables = lazy_pinyin(runs)
+    syllables = [syllable for run in runs for syllable in run_syllables(run)[1]]
     surname = _SURNAME_READINGS.get(name.lstrip()[:1])
     if surname and syllables:
         syllables[0] = surname

@@ -14,5 +14,12 @@ WORKFLOW = register(
         module="workflows",  # app.workflows.permissions (workflows:manage)
         page="/workflows/{id}",
         staff_fields=(),
+        # Refusals of the pipeline verbs (app.workflows.pipelines).
+        errors={
+            "duplicate_name": N_("Another pipeline has this name."),
+            "last_pipeline": N_("The last pipeline cannot be archived."),
+            "unknown_pipeline": N_("Choose one of the pipelines."),
+        },
+        actions={"archive": N_("Archive")},
     )
 )

@@ -11,14 +11,18 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import aliased
 
 from app.accounts.models import Role, User
-from app.workflows.models import StageHistory, Workflow
+from app.workflows.models import DEFAULT_KEY, Pipeline, StageHistory, Workflow
 
 
-async def current(session: AsyncSession, entity: str, *, lock: str | None = None) -> Workflow | None:
+async def current(
+    session: AsyncSession, entity: str, *, key: str = DEFAULT_KEY, lock: str | None = None
+) -> Workflow | None:
     """The current version. ``lock="share"``: a move or a new record relies on its states (FOR KEY
     SHARE: moves run side by side, an edit waits for them); ``lock="update"``: an edit (FOR UPDATE:
     later moves wait for it, and its count of records in removed states sees every earlier move)."""
-    query = select(Workflow).where(Workflow.entity == entity, Workflow.is_current.is_(True))
+    query = select(Workflow).where(
+        Workflow.entity == entity, Workflow.key == key, Workflow.is_current.is_(True)
+    )
     if lock == "update":
         query = query.with_for_update()
     elif lock == "share":
@@ -31,8 +35,12 @@ async def current(session: AsyncSession, entity: str, *, lock: str | None = None
     return found
 
 
-async def versions(session: AsyncSession, entity: str) -> Sequence[Workflow]:
-    query = select(Workflow).where(Workflow.entity == entity).order_by(Workflow.version.desc())
+async def versions(session: AsyncSession, entity: str, key: str = DEFAULT_KEY) -> Sequence[Workflow]:
+    query = (
+        select(Workflow)
+        .where(Workflow.entity == entity, Workflow.key == key)
+        .order_by(Workflow.version.desc())
+    )
     return (await session.execute(query)).scalars().all()
 
 
@@ -41,14 +49,59 @@ async def retire(session: AsyncSession, workflow_id: uuid.UUID) -> None:
 
 
 async def count_in_states(
-    session: AsyncSession, model: Any, column: str, states: Sequence[str]
+    session: AsyncSession,
+    model: Any,
+    column: str,
+    states: Sequence[str],
+    *,
+    key_column: str | None = None,
+    key: str = DEFAULT_KEY,
+    live_only: bool = False,
 ) -> dict[str, int]:
-    """Records (the recycle bin included: a restored record needs its state) per state, for ``states``."""
+    """Records (the recycle bin included: a restored record needs its state) per state, for ``states``;
+    with ``key_column``, only the records of that workflow (pipeline); ``live_only``: not deleted."""
     if not states:
         return {}
     state = getattr(model, column)
     query = select(state, func.count()).where(state.in_(list(states))).group_by(state)
+    if key_column is not None:
+        query = query.where(getattr(model, key_column) == key)
+    if live_only:
+        query = query.where(model.deleted_at.is_(None))
     return {str(k): int(n) for k, n in (await session.execute(query)).all()}
+
+
+# -- pipelines (entities that run several workflows) ---------------------------------------------
+
+
+async def pipelines(session: AsyncSession, entity: str) -> Sequence[Pipeline]:
+    query = select(Pipeline).where(Pipeline.entity == entity).order_by(Pipeline.position, Pipeline.created_at)
+    return (await session.execute(query)).scalars().all()
+
+
+async def pipeline(session: AsyncSession, entity: str, key: str, *, lock: bool = False) -> Pipeline | None:
+    query = select(Pipeline).where(Pipeline.entity == entity, Pipeline.key == key)
+    if lock:
+        query = query.with_for_update()
+    return (await session.execute(query)).scalar_one_or_none()
+
+
+async def lock_pipelines(session: AsyncSession, entity: str) -> Sequence[Pipeline]:
+    """Every pipeline of the entity, locked (a new one, a reorder or an archive sees them all)."""
+    query = (
+        select(Pipeline)
+        .where(Pipeline.entity == entity)
+        .order_by(Pipeline.position, Pipeline.created_at)
+        .with_for_update()
+    )
+    return (await session.execute(query)).scalars().all()
+
+
+async def name_taken(session: AsyncSession, entity: str, name: str, *, besides: str | None = None) -> bool:
+    query = select(Pipeline.id).where(Pipeline.entity == entity, func.lower(Pipeline.name) == name.lower())
+    if besides is not None:
+        query = query.where(Pipeline.key != besides)
+    return (await session.execute(query.limit(1))).scalar_one_or_none() is not None
 
 
 async def history(

@@ -24,7 +24,7 @@ from app.workflows import repository as repo
 from app.workflows.actions import ActionRun, action_kind
 from app.workflows.definition import Definition, State, default_of, load, parse
 from app.workflows.errors import NotAllowedTransition, StatesInUse
-from app.workflows.models import StageHistory, Workflow
+from app.workflows.models import DEFAULT_KEY, StageHistory, Workflow
 from app.workflows.permissions import WORKFLOWS_MANAGE
 
 AUDIT_ENTITY = "workflow"
@@ -37,6 +37,7 @@ class CurrentWorkflow:
     definition: Definition
     updated_at: datetime | None = None
     updated_by: uuid.UUID | None = None
+    key: str = DEFAULT_KEY  # which of the entity's workflows (a pipeline's key)
 
 
 @dataclass(frozen=True)
@@ -61,32 +62,59 @@ def is_permission(name: str) -> bool:
     return is_known(name)
 
 
-def _current_of(row: Workflow | None, key: str) -> CurrentWorkflow:
+def _current_of(row: Workflow | None, entity_key: str, key: str = DEFAULT_KEY) -> CurrentWorkflow:
     if row is None:
-        document = default_of(key)
+        # Only an entity's first workflow has a built-in default (a pipeline added later is saved).
+        document = default_of(entity_key) if key == DEFAULT_KEY else None
         if document is None:
-            raise NotFound(AUDIT_ENTITY, key)
-        return CurrentWorkflow(key, 0, load(document))
-    return CurrentWorkflow(key, row.version, load(row.definition), row.created_at, row.created_by)
+            raise NotFound(AUDIT_ENTITY, entity_key if key == DEFAULT_KEY else f"{entity_key}:{key}")
+        return CurrentWorkflow(entity_key, 0, load(document))
+    return CurrentWorkflow(
+        entity_key, row.version, load(row.definition), row.created_at, row.created_by, row.key
+    )
 
 
-async def current(session: AsyncSession, key: str, *, lock: str | None = None) -> CurrentWorkflow:
-    """The current version of an entity's workflow (no permission check: callers hold the record).
-    Moves and new records pass ``lock="share"`` (see ``repository.current``)."""
-    return _current_of(await repo.current(session, key, lock=lock), key)
+def key_of(spec: EntitySpec, record: Any) -> str:
+    """Which of the entity's workflows ``record`` runs on: its pipeline where the entity declares
+    several (``EntitySpec.workflow_key_field``), else the only one."""
+    if spec.workflow_key_field is None:
+        return DEFAULT_KEY
+    return str(getattr(record, spec.workflow_key_field, None) or DEFAULT_KEY)
 
 
-async def get_workflow(session: AsyncSession, actor: Actor, key: str) -> CurrentWorkflow:
+async def current(
+    session: AsyncSession, entity_key: str, *, key: str = DEFAULT_KEY, lock: str | None = None
+) -> CurrentWorkflow:
+    """The current version of one of an entity's workflows (no permission check: callers hold the
+    record). Moves and new records pass ``lock="share"`` (see ``repository.current``)."""
+    return _current_of(await repo.current(session, entity_key, key=key, lock=lock), entity_key, key)
+
+
+def _check_key(spec: EntitySpec, key: str) -> None:
+    """Only an entity that declares several workflows has any but the default one."""
+    if key != DEFAULT_KEY and spec.workflow_key_field is None:
+        raise NotFound(AUDIT_ENTITY, f"{spec.key}:{key}")
+
+
+async def get_workflow(
+    session: AsyncSession, actor: Actor, entity_key: str, key: str = DEFAULT_KEY
+) -> CurrentWorkflow:
     """The current workflow, for anyone who may read the entity (they see its stages) or edit workflows."""
-    spec = spec_of(key)
+    spec = spec_of(entity_key)
     needed = f"{spec.module}:read"
     if not (actor.can(needed) or actor.can(WORKFLOWS_MANAGE)):
         raise PermissionDenied(needed)
-    return await current(session, key)
+    _check_key(spec, key)
+    return await current(session, entity_key, key=key)
 
 
 async def update_workflow(
-    session: AsyncSession, actor: Actor, key: str, document: Any, version: int
+    session: AsyncSession,
+    actor: Actor,
+    entity_key: str,
+    document: Any,
+    version: int,
+    key: str = DEFAULT_KEY,
 ) -> CurrentWorkflow:
     """Save a new version of the workflow, given the version the editor read.
 
@@ -95,23 +123,27 @@ async def update_workflow(
     """
     if not actor.can(WORKFLOWS_MANAGE):
         raise PermissionDenied(WORKFLOWS_MANAGE)
-    spec = spec_of(key)
-    row = await repo.current(session, key, lock="update")
-    before = _current_of(row, key)
+    spec = spec_of(entity_key)
+    _check_key(spec, key)
+    row = await repo.current(session, entity_key, key=key, lock="update")
+    before = _current_of(row, entity_key, key)
     if before.version != version:
         changer = await repo.staff_name(session, before.updated_by) if before.updated_by else None
-        raise VersionConflict(key, before.version, changer, before.updated_at)
+        raise VersionConflict(entity_key, before.version, changer, before.updated_at)
     definition = parse(document, spec, roles=set(await repo.role_keys(session)), is_permission=is_permission)
     removed = [k for k in before.definition.keys() if definition.state(k) is None]
     if removed and spec.model is not None and spec.workflow_field:
-        counts = await repo.count_in_states(session, spec.model, spec.workflow_field, removed)
+        counts = await repo.count_in_states(
+            session, spec.model, spec.workflow_field, removed, key_column=spec.workflow_key_field, key=key
+        )
         if any(counts.values()):
             raise StatesInUse({k: n for k, n in counts.items() if n})
     if row is not None:
         await repo.retire(session, row.id)
         await session.flush()  # one current version at a time (a partial unique index)
     saved = Workflow(
-        entity=key,
+        entity=entity_key,
+        key=key,
         version=before.version + 1,
         is_current=True,
         definition=definition.as_json(),
@@ -123,14 +155,14 @@ async def update_workflow(
         session,
         actor,
         entity=AUDIT_ENTITY,
-        entity_id=key,
+        entity_id=entity_key if key == DEFAULT_KEY else f"{entity_key}:{key}",
         action="update",
         before={"version": before.version, **before.definition.as_json()},
         after={"version": saved.version, **definition.as_json()},
     )
-    events.emit(session, "workflow.updated", {"entity": key, "version": saved.version})
+    events.emit(session, "workflow.updated", {"entity": entity_key, "key": key, "version": saved.version})
     await session.commit()
-    return CurrentWorkflow(key, saved.version, definition, saved.created_at, saved.created_by)
+    return CurrentWorkflow(entity_key, saved.version, definition, saved.created_at, saved.created_by, key)
 
 
 async def role_names(session: AsyncSession, actor: Actor) -> dict[str, str]:
@@ -143,9 +175,12 @@ async def role_names(session: AsyncSession, actor: Actor) -> dict[str, str]:
 # -- moving records -------------------------------------------------------------------------------
 
 
-async def initial_state(session: AsyncSession, spec: EntitySpec, requested: str | None) -> str:
-    """The state a new record starts in: the requested one if the workflow has it, else the first."""
-    workflow = await current(session, spec.key, lock="share")
+async def initial_state(
+    session: AsyncSession, spec: EntitySpec, requested: str | None, key: str = DEFAULT_KEY
+) -> str:
+    """The state a new record starts in: the requested one if the workflow (``key``: the record's
+    pipeline) has it, else the first."""
+    workflow = await current(session, spec.key, key=key, lock="share")
     if requested is None:
         return workflow.definition.initial.key
     if workflow.definition.state(requested) is None:
@@ -174,6 +209,7 @@ def _record_move(
         StageHistory(
             entity=spec.key,
             record_id=record.id,
+            workflow_key=workflow.key,
             workflow_version=workflow.version,
             from_state=source,
             to_state=target.key,
@@ -217,7 +253,7 @@ async def enter_state(
 ) -> Moved:
     """A state change made as part of another edit (the entity's update form): the same move and
     guard checks as ``transition``, with entry actions and history; the caller audits the edit."""
-    workflow = await current(session, spec.key, lock="share")
+    workflow = await current(session, spec.key, key=key_of(spec, record), lock="share")
     engine.check_move(workflow.definition, spec, actor, record, source, target)
     state = workflow.definition.state(target)
     assert state is not None
@@ -249,7 +285,8 @@ async def transition(
         raise VersionConflict(record.id, record.version, None, getattr(record, "updated_at", None))
     if note is not None and (len(note) > 500 or "\x00" in note):
         raise ValidationFailed([FieldError("note", "too_long", "must be at most 500 characters")])
-    workflow = await current(session, spec.key, lock="share")
+    # The record's own workflow: a stage of another pipeline is not a stage here.
+    workflow = await current(session, spec.key, key=key_of(spec, record), lock="share")
     source = getattr(record, spec.workflow_field)
     target = workflow.definition.state(to_state)
     if target is None or source == to_state:

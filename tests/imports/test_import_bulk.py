@@ -7,6 +7,7 @@ of that chunk, and the next attempt finishes without a duplicate."""
 from __future__ import annotations
 
 import uuid
+from datetime import timedelta
 from pathlib import Path
 from typing import Any
 
@@ -27,6 +28,7 @@ from app.customfields import service as custom_fields
 from app.customfields.service import FieldDraft
 from app.duplicates.policy import set_duplicate_policy
 from app.events.models import OutboxEvent
+from app.kit import jobs
 from app.kit.imports import repository
 from app.kit.imports import run as runs
 from app.kit.imports import service as imports
@@ -306,11 +308,11 @@ async def test_a_run_killed_inside_a_bulk_chunk_leaves_nothing_of_it_and_resumes
     assert (half.status, half.rows_done, half.created_count) == (ImportStatus.RUNNING, 10, 10)
     assert await _imported(app, tenant) == 10
 
-    async with app.state.db.tenant_session(tenant.schema) as session:
-        assert await repository.requeue_stalled(
-            session, batch.id, stale_before=runs.utcnow() + runs.STALE_AFTER
-        )
-        await session.commit()
+    later = runs.utcnow() + runs.STALE_AFTER + timedelta(seconds=1)
+    swept = await jobs.sweep_tenant(
+        app.state.db, app.state.arq, tenant.schema, now=later, tables=[runs.IMPORT_JOBS]
+    )
+    assert swept.rescued == 1 and (await reload(app, tenant, batch.id)).status == ImportStatus.QUEUED
     assert (await runs.run_import(app.state.db, tenant.schema, batch.id, chunk_rows=10)).startswith("done")
     done = await reload(app, tenant, batch.id)
     assert (done.status, done.rows_done, done.created_count, done.attempts) == (ImportStatus.DONE, 25, 25, 2)

@@ -6,7 +6,7 @@ from __future__ import annotations
 
 import io
 import uuid
-from datetime import date
+from datetime import date, timedelta
 
 import pytest
 from crm_testkit import TenantKit, actor, email_of
@@ -18,6 +18,7 @@ from app.customers import service as customers
 from app.customers.models import Customer
 from app.customers.validation import CustomerInput
 from app.domain import PermissionDenied, ValidationFailed
+from app.kit import jobs
 from app.kit.imports import run as runs
 from app.kit.imports import service as imports
 from app.kit.imports.models import ImportRow, ImportStatus
@@ -257,13 +258,11 @@ async def test_a_run_killed_halfway_resumes_without_doing_a_row_twice(
     assert (half.status, half.rows_done, half.created_count) == (ImportStatus.RUNNING, 10, 10)
 
     # The sweep finds it stalled and queues it again; the next attempt starts at row 11.
-    async with app.state.db.tenant_session(tenant.schema) as session:
-        from app.kit.imports import repository
-
-        assert await repository.requeue_stalled(
-            session, batch.id, stale_before=runs.utcnow() + runs.STALE_AFTER
-        )
-        await session.commit()
+    later = runs.utcnow() + runs.STALE_AFTER + timedelta(seconds=1)
+    swept = await jobs.sweep_tenant(
+        app.state.db, app.state.arq, tenant.schema, now=later, tables=[runs.IMPORT_JOBS]
+    )
+    assert swept.rescued == 1 and (await reload(app, tenant, batch.id)).status == ImportStatus.QUEUED
     assert (await runs.run_import(app.state.db, tenant.schema, batch.id, chunk_rows=10)).startswith("done")
     done = await reload(app, tenant, batch.id)
     assert (done.status, done.rows_done, done.created_count, done.attempts) == (ImportStatus.DONE, 30, 30, 2)

@@ -3,8 +3,9 @@
 Files: up to ten of 20 MB per contract, stored under the tenant's folder, added and removed as
 audited edits of the version the person saw; a refused upload leaves no file behind; another team
 or dealer cannot read them. Expiry: the tenant says how many days before its end a contract's owner
-is told (30 unless changed); the sweep tells each signed, running contract's owner once per end
-date, however often it runs, and again only when the contract is extended.
+is told (30 and 7 unless changed, one to three periods); the sweep tells each signed, running
+contract's owner once per period and end date, however often it runs, and afresh only when the end
+date changes.
 """
 
 from __future__ import annotations
@@ -137,43 +138,74 @@ async def _expiring_notes(app: Litestar, kit: TenantKit) -> list[tuple[str, str]
         return [(str(r[0]), r[1]) for r in rows.all()]
 
 
-async def test_owners_are_told_once_per_end_date_within_the_notice_period(
+async def test_owners_are_told_once_per_period_and_end_date(app: Litestar, tenant: TenantKit) -> None:
+    world = await open_pipeline(app, tenant)
+    book = await contracts(app, tenant, "sales_a")
+    end = TODAY + timedelta(days=40)
+    main = await _signed(book, world, ends_on=end.isoformat())
+    late = await _signed(book, world, ends_on=(TODAY + timedelta(days=5)).isoformat())
+    draft = await book.create(contract(world, ends_on=(TODAY + timedelta(days=5)).isoformat()))
+    ended = await _signed(book, world, ends_on=(TODAY + timedelta(days=3)).isoformat())
+    await book.transition(ended.id, "terminated", ended.version)
+    main_id, late_id, draft_id = main.id, late.id, draft.id
+    await book.session.close()
+    db = app.state.db
+    owner = str(tenant.people["sales_a"])
+
+    async def run(day: date) -> int:
+        return await expiry.remind_expiring(db, tenant.schema, today=day)
+
+    # Today: only the contract already inside the 7-day window, and with one notice, not two.
+    assert await run(TODAY) == 1
+    assert await _expiring_notes(app, tenant) == [
+        (owner, f"contract:{late_id}:ends:{TODAY + timedelta(days=5)}:7")
+    ]
+    assert await run(TODAY) == 0  # a restarted worker, the next hour: nobody is told twice
+    # 30 days before the end: the first notice, once, however often the sweep runs that month.
+    assert await run(end - timedelta(days=31)) == 0
+    assert await run(end - timedelta(days=30)) == 1
+    assert await run(end - timedelta(days=20)) == 0
+    # 7 days before: the second notice, once.
+    assert await run(end - timedelta(days=7)) == 1
+    assert await run(end - timedelta(days=2)) == 0
+    mine = sorted(key for _who, key in await _expiring_notes(app, tenant) if str(main_id) in key)
+    assert mine == [f"contract:{main_id}:ends:{end}:30", f"contract:{main_id}:ends:{end}:7"]
+    assert not any(str(draft_id) in key for _who, key in await _expiring_notes(app, tenant))
+    # The end date moves 60 days later: both notices are armed again for the new date.
+    book = await contracts(app, tenant, "sales_a")
+    current = await book.get(main_id)
+    new_end = end + timedelta(days=60)
+    await book.update(main_id, current.version, {"ends_on": new_end.isoformat()})
+    await book.session.close()
+    assert await run(end - timedelta(days=2)) == 0  # the new date is 62 days away
+    assert await run(new_end - timedelta(days=30)) == 1
+    assert await run(new_end - timedelta(days=7)) == 1
+    keys = {key for _who, key in await _expiring_notes(app, tenant)}
+    assert {f"contract:{main_id}:ends:{new_end}:30", f"contract:{main_id}:ends:{new_end}:7"} <= keys
+    async with db.tenant_session(tenant.schema) as session:
+        row = await session.get(Contract, main_id)
+        assert row is not None and (row.expiry_reminded_on, row.expiry_notice_days) == (new_end, 7)
+
+
+async def test_a_period_added_later_fires_once_and_a_removed_one_never(
     app: Litestar, tenant: TenantKit
 ) -> None:
     world = await open_pipeline(app, tenant)
     book = await contracts(app, tenant, "sales_a")
-    soon = await _signed(book, world, ends_on=(TODAY + timedelta(days=22)).isoformat())
-    later = await _signed(book, world, ends_on=(TODAY + timedelta(days=45)).isoformat())
-    draft = await book.create(contract(world, ends_on=(TODAY + timedelta(days=5)).isoformat()))
-    ended = await _signed(book, world, ends_on=(TODAY + timedelta(days=3)).isoformat())
-    await book.transition(ended.id, "terminated", ended.version)
-    soon_id, later_id, draft_id = soon.id, later.id, draft.id
+    end = TODAY + timedelta(days=25)
+    signed = await _signed(book, world, ends_on=end.isoformat())
+    contract_id = signed.id
     await book.session.close()
     db = app.state.db
-    assert await expiry.remind_expiring(db, tenant.schema, today=TODAY) == 1
-    # Run again (a restarted worker, the next hour): nobody is told twice.
-    assert await expiry.remind_expiring(db, tenant.schema, today=TODAY) == 0
-    owner = str(tenant.people["sales_a"])
-    ends = (TODAY + timedelta(days=22)).isoformat()
-    assert await _expiring_notes(app, tenant) == [(owner, f"contract:{soon_id}:ends:{ends}")]
-    # A longer notice period reaches the later contract; the draft and the terminated one never.
+    assert await expiry.remind_expiring(db, tenant.schema, today=TODAY) == 1  # the 30-day notice
     manager = await actor(app, tenant, "owner")
     async with db.tenant_session(tenant.schema) as session:
-        assert await expiry.set_remind_days(session, manager, "60") == 60
-    assert await expiry.remind_expiring(db, tenant.schema, today=TODAY) == 1
-    keys = {key for _who, key in await _expiring_notes(app, tenant)}
-    assert any(str(later_id) in key for key in keys) and not any(str(draft_id) in key for key in keys)
-    # Extended by a year: told again when the new end date nears, not before.
-    book = await contracts(app, tenant, "sales_a")
-    current = await book.get(soon_id)
-    new_end = TODAY + timedelta(days=22 + 365)
-    await book.update(soon_id, current.version, {"ends_on": new_end.isoformat()})
-    await book.session.close()
-    assert await expiry.remind_expiring(db, tenant.schema, today=TODAY) == 0
-    assert await expiry.remind_expiring(db, tenant.schema, today=new_end - timedelta(days=10)) == 1
-    async with db.tenant_session(tenant.schema) as session:
-        row = await session.get(Contract, soon_id)
-        assert row is not None and row.expiry_reminded_on == new_end
+        assert await expiry.set_notice_days(session, manager, "14") == (14,)
+    assert await expiry.remind_expiring(db, tenant.schema, today=end - timedelta(days=20)) == 0
+    assert await expiry.remind_expiring(db, tenant.schema, today=end - timedelta(days=14)) == 1
+    assert await expiry.remind_expiring(db, tenant.schema, today=end - timedelta(days=3)) == 0  # 7 is gone
+    keys = sorted(key for _who, key in await _expiring_notes(app, tenant))
+    assert keys == [f"contract:{contract_id}:ends:{end}:14", f"contract:{contract_id}:ends:{end}:30"]
 
 
 async def test_a_reminder_sweep_killed_mid_batch_reminds_that_batch_on_the_next_run(
@@ -195,25 +227,39 @@ async def test_a_reminder_sweep_killed_mid_batch_reminds_that_batch_on_the_next_
     assert await _expiring_notes(app, tenant) == []  # the batch's notifications rolled back with it
     monkeypatch.setattr(expiry.repo, "mark_expiry_reminded", real)
     assert await expiry.remind_expiring(app.state.db, tenant.schema, today=TODAY, batch=2) == 3
+    assert await expiry.remind_expiring(app.state.db, tenant.schema, today=TODAY, batch=2) == 0
     notes = await _expiring_notes(app, tenant)
     assert len(notes) == 3 and len({key for _who, key in notes}) == 3
 
 
-async def test_the_notice_period_is_the_managers_to_set_within_reason(
+async def test_the_notice_periods_are_the_managers_to_set_within_reason(
     app: Litestar, tenant: TenantKit
 ) -> None:
     owner = await actor(app, tenant, "owner")
     sales = await actor(app, tenant, "sales_a")
     async with app.state.db.tenant_session(tenant.schema) as session:
-        assert await expiry.remind_days(session) == 30
-        for bad in ("0", "366", "七天", "", "-5", "1e3"):
+        assert await expiry.notice_days(session) == (30, 7)
+        for bad, code in (
+            ("0", "bad_notice_days"),
+            ("30, 366", "bad_notice_days"),
+            ("七天", "bad_notice_days"),
+            ("-5", "bad_notice_days"),
+            ("1e3", "bad_notice_days"),
+            ("", "notice_days_count"),
+            (" , ", "notice_days_count"),
+            ("60, 30, 14, 7", "notice_days_count"),
+            ("30, 7, 30", "notice_days_repeated"),
+        ):
             with pytest.raises(ValidationFailed) as caught:
-                await expiry.set_remind_days(session, owner, bad)
-            assert codes(caught.value) == [("remind_days", "bad_remind_days")]
+                await expiry.set_notice_days(session, owner, bad)
+            assert codes(caught.value) == [("notice_days", code)], bad
+        assert await expiry.notice_days(session) == (30, 7)  # nothing a refusal changed
         with pytest.raises(PermissionDenied):
-            await expiry.set_remind_days(session, sales, "7")
-        assert await expiry.set_remind_days(session, owner, " 7 ") == 7
-        assert await expiry.remind_days(session) == 7
+            await expiry.set_notice_days(session, sales, "7")
+        assert await expiry.set_notice_days(session, owner, " 7，60 ") == (60, 7)
+        assert await expiry.notice_days(session) == (60, 7)
+        assert await expiry.set_notice_days(session, owner, [15]) == (15,)
+        assert await expiry.notice_days(session) == (15,)
 
 
 async def test_the_home_card_lists_the_viewer_s_contracts_ending_soon(
@@ -271,3 +317,28 @@ async def test_the_worker_s_hourly_sweep_reminds_every_tenant_once(app: Litestar
     # Two runs (a restart, the next hour): this tenant's owner was told once.
     keys = [key for _who, key in await _expiring_notes(app, tenant)]
     assert len(keys) == 1 and str(ending_id) in keys[0]
+
+
+SET_NOTICES = """mutation($days: [Int!]!) { setContractNoticeDays(noticeDays: $days) {
+  __typename ... on ContractNoticeSettings { noticeDays }
+  ... on ValidationError { fields { path code message } } } }"""
+
+
+async def test_the_api_reads_and_sets_the_notice_periods_with_the_same_checks(
+    app: Litestar, tenant: TenantKit
+) -> None:
+    owner = integrator(app, tenant.host, await token_for(app, tenant, "owner"))
+    sales = integrator(app, tenant.host, await token_for(app, tenant, "sales_a"))
+    read = "query { contractNoticeSettings { noticeDays } }"
+    assert (await sales.gql(read))["data"]["contractNoticeSettings"] == {"noticeDays": [30, 7]}
+    refused = (await owner.gql(SET_NOTICES, {"days": [30, 30]}))["data"]["setContractNoticeDays"]
+    assert refused["__typename"] == "ValidationError"
+    assert [(f["path"], f["code"]) for f in refused["fields"]] == [(["noticeDays"], "notice_days_repeated")]
+    too_many = (await owner.gql(SET_NOTICES, {"days": [90, 60, 30, 7]}))["data"]["setContractNoticeDays"]
+    assert [f["code"] for f in too_many["fields"]] == ["notice_days_count"]
+    denied = (await sales.gql(SET_NOTICES, {"days": [3]}))["data"]["setContractNoticeDays"]
+    assert denied["__typename"] == "PermissionDeniedError"
+    assert (await owner.gql(read))["data"]["contractNoticeSettings"] == {"noticeDays": [30, 7]}
+    done = (await owner.gql(SET_NOTICES, {"days": [7, 45]}))["data"]["setContractNoticeDays"]
+    assert done == {"__typename": "ContractNoticeSettings", "noticeDays": [45, 7]}
+    assert (await sales.gql(read))["data"]["contractNoticeSettings"] == {"noticeDays": [45, 7]}

@@ -171,16 +171,20 @@ async def test_bad_forms_keep_what_was_typed_and_say_what_is_wrong(app: Litestar
     assert "还没有附件。" in stale_upload.text  # nothing was stored
 
 
-async def test_the_owner_sets_the_notice_period_and_salespeople_cannot(
+async def test_the_owner_sets_the_notice_periods_and_salespeople_cannot(
     app: Litestar, tenant: TenantKit
 ) -> None:
     owner = await logged_in(app, tenant, "owner")
     page = await owner.get("/contracts")
-    assert page.status_code == 200 and 'name="remind_days" ' in page.text and 'value="30"' in page.text
-    bad = await owner.post_form("/contracts/reminders", {"remind_days": "400"})
-    assert bad.status_code == 422 and 'value="400"' in bad.text and form_errors(bad.text)
-    assert (await owner.post_form("/contracts/reminders", {"remind_days": "7"})).status_code == 303
-    assert 'value="7"' in (await owner.get("/contracts")).text
+    assert page.status_code == 200 and 'name="notice_days" ' in page.text and 'value="30, 7"' in page.text
+    bad = await owner.post_form("/contracts/reminders", {"notice_days": "30, 400"})
+    assert bad.status_code == 422 and 'value="30, 400"' in bad.text
+    assert "每个提醒天数须为 1 到 365 之间的整数" in bad.text
+    twice = await owner.post_form("/contracts/reminders", {"notice_days": "7, 7"})
+    assert twice.status_code == 422 and "提醒天数不能重复" in twice.text
+    assert 'value="30, 7"' in (await owner.get("/contracts")).text  # refusals changed nothing
+    assert (await owner.post_form("/contracts/reminders", {"notice_days": "14 60"})).status_code == 303
+    assert 'value="60, 14"' in (await owner.get("/contracts")).text
     zhang = await logged_in(app, tenant, "sales_a")
-    assert 'name="remind_days"' not in (await zhang.get("/contracts")).text
-    assert (await zhang.post_form("/contracts/reminders", {"remind_days": "3"})).status_code == 403
+    assert 'name="notice_days"' not in (await zhang.get("/contracts")).text
+    assert (await zhang.post_form("/contracts/reminders", {"notice_days": "3"})).status_code == 403

@@ -62,8 +62,10 @@ async def test_an_order_is_written_in_the_form_with_a_trade_in(app: Litestar, te
     form = await zhang.get("/orders/new", params={"customer_id": str(shop.customer)})
     assert form.status_code == 200 and "新建订单" in form.text
     assert "赵敏 13800138000" in form.text and "西湖门店" in form.text
-    assert "浙江省杭州市西湖区文三路 100 号 3 幢 501" in form.text  # her address, chosen
-    assert f'value="{address}" selected' in form.text
+    assert f'<option value="{address}">浙江省杭州市西湖区文三路 100 号 3 幢 501' in form.text  # to fill from
+    # Her default address fills the delivery address, which stays editable.
+    assert 'value="浙江省" selected' in form.text and 'value="西湖区" selected' in form.text
+    assert 'name="delivery_detail" maxlength="200" value="文三路 100 号 3 幢 501"' in form.text
     assert 'name="lines-0-product_id"' in form.text  # one blank line to start with
 
     # The editor prices from her list; a trade-in is added and taken off the total.
@@ -99,7 +101,10 @@ async def test_an_order_is_written_in_the_form_with_a_trade_in(app: Litestar, te
             "warehouse_id": str(shop.shop),
             "invoice_type": "normal",
             "invoice_title": "赵敏",
-            "delivery_address_id": str(address),
+            **{f"delivery_{k}": v for k, v in WEST_LAKE.items()},
+            "delivery_detail": "文三路 100 号 3 幢 502",  # edited on the form
+            "delivery_recipient": "赵敏",
+            "delivery_phone": "13800138000",
             "note": "周六上午送货",
         },
     )
@@ -107,13 +112,15 @@ async def test_an_order_is_written_in_the_form_with_a_trade_in(app: Litestar, te
     order_id = order_id_of(saved.headers["location"])
     page = await zhang.get(f"/orders/{order_id}")
     assert page.status_code == 200 and "¥11,333.10" in page.text and "旧海尔冰箱 BCD-215 2012年" in page.text
-    assert "送货地址：浙江省杭州市西湖区文三路 100 号 3 幢 501 赵敏 13800138000" in page.text
+    assert "<dt>送货地址</dt><dd>浙江省杭州市西湖区文三路 100 号 3 幢 502 赵敏 13800138000</dd>" in page.text
     assert "周六上午送货" in page.text and f'href="/orders/{order_id}/edit"' in page.text
     async with app.state.db.tenant_session(tenant.schema) as session:
         order = await session.get(Order, order_id)
         assert order is not None and order.status == "draft" and order.owner_id == tenant.people["sales_a"]
         assert (order.total, order.invoice_type, order.invoice_title) == (order.total, "normal", "赵敏")
         assert str(order.total) == "11333.10" and str(order.max_discount) == "10.00"
+        assert (order.delivery_district, order.delivery_detail) == ("西湖区", "文三路 100 号 3 幢 502")
+        assert order.note == "周六上午送货"  # the address is not written into the note
 
     # Her next order starts from the invoice details she used.
     again = await zhang.get("/orders/new", params={"customer_id": str(shop.customer)})

@@ -20,6 +20,7 @@ from worker_kit import bulk_customers, load, queue_state, request_export, start_
 
 from app.exports import service as exports
 from app.exports.models import ExportStatus
+from app.kit import jobs
 from app.settings import get_settings
 
 ROWS = 3000
@@ -64,7 +65,8 @@ async def test_a_killed_export_is_not_offered_and_completes_after_a_retry(
 
     # Two minutes on (the sweep's clock is moved, not the test's): the run is declared dead, queued again.
     later = exports.utcnow() + timedelta(seconds=get_settings().export_stale_after_seconds + 60)
-    assert await exports.requeue_stalled_exports(app.state.db, app.state.arq, now=later) >= 1
+    swept = await jobs.sweep_jobs(app.state.db, app.state.arq, now=later, tables=[exports.EXPORT_JOBS])
+    assert swept.rescued >= 1
     assert (await load(app, tenant, job.id)).status == ExportStatus.QUEUED
 
     worker = await start_worker(log)

@@ -1,4 +1,4 @@
-"""The worker's sweep (every minute) hands lost or orphaned exports to the queue again.
+"""The worker's job sweep (app.kit.jobs, every minute) hands lost or orphaned exports to the queue again.
 
 An enqueue can vanish with Redis, and a worker can die mid-run; PostgreSQL remembers the export,
 so the sweep finds it in every tenant and enqueues it under the same job id (duplicates collapse).
@@ -18,6 +18,7 @@ from app.customers.repository import CustomerFilter
 from app.exports import repository as repo
 from app.exports import service as exports
 from app.exports.models import ExportJob, ExportStatus
+from app.kit import jobs
 from app.runtime import QUEUE_NAME
 
 
@@ -63,7 +64,7 @@ async def test_lost_enqueues_are_redone_in_every_tenant(
     await shift(app, other_tenant, theirs.id, created_at=minute_and_more)
     assert not await in_queue(app, tenant, ours.id)
 
-    await exports.requeue_stalled_exports(app.state.db, app.state.arq)
+    await jobs.sweep_jobs(app.state.db, app.state.arq, tables=[exports.EXPORT_JOBS])
 
     assert await in_queue(app, tenant, ours.id) and await in_queue(app, other_tenant, theirs.id)
     # Asked for a moment ago: its own enqueue may still be on the way, so the sweep leaves it be.
@@ -81,7 +82,7 @@ async def test_a_run_whose_worker_died_is_queued_again(app: Litestar, tenant: Te
     dead_claim = f"arq:in-progress:{exports.arq_job_id(tenant.schema, dead.id)}"
     await app.state.redis.set(dead_claim, b"1", ex=3600)
 
-    await exports.requeue_stalled_exports(app.state.db, app.state.arq)
+    await jobs.sweep_jobs(app.state.db, app.state.arq, tables=[exports.EXPORT_JOBS])
 
     requeued = await load(app, tenant, dead.id)
     assert (requeued.status, requeued.attempts) == (ExportStatus.QUEUED, 1)
@@ -101,7 +102,7 @@ async def test_an_export_that_keeps_killing_its_worker_is_given_up(app: Litestar
         heartbeat_at=exports.utcnow() - timedelta(minutes=3),
     )
 
-    await exports.requeue_stalled_exports(app.state.db, app.state.arq)
+    await jobs.sweep_jobs(app.state.db, app.state.arq, tables=[exports.EXPORT_JOBS])
 
     failed = await load(app, tenant, job.id)
     assert failed.status == ExportStatus.FAILED and "stopped" in (failed.error or "")

@@ -104,3 +104,7 @@ from web.controllers.erp_settings import ErpSettingsController  # noqa: E402
 from web.controllers.webhooks import WebhooksController  # noqa: E402
 
 ROUTES += [WebhooksController, ErpSettingsController]
+
+from web.controllers.tiers import TierSettingsController  # noqa: E402
+
+ROUTES += [TierSettingsController]

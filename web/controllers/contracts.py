@@ -152,9 +152,9 @@ class ContractsController(Controller):
             linked=await service.linked(view.rows),
             statuses=statuses,
             can_set_reminders=actor.can(SETTINGS_MANAGE),
-            remind_days=remind_typed
+            notice_days=remind_typed
             if remind_typed is not None
-            else str(await expiry.remind_days(db_session)),
+            else ", ".join(str(days) for days in await expiry.notice_days(db_session)),
             remind_errors=remind_errors or {},
         )
         return list_response(
@@ -438,15 +438,16 @@ class ContractsController(Controller):
             lambda book, schema: book.detach(schema, contract_id, _version(data), file),
         )
 
-    # -- the notice period -----------------------------------------------------------------------
+    # -- the notice periods ----------------------------------------------------------------------
 
     @post("/reminders", operation_id="SetContractReminderDays", name="contracts.reminders")
     async def reminders(
         self, request: Request[Any, Any, Any], db_session: AsyncSession, actor: Actor, data: FormData
     ) -> Template | Redirect:
-        """Set how many days before its end a contract's owner is told (settings:manage)."""
+        """Set how many days before its end a contract's owner is told: one to three periods, such as
+        "30, 7" (settings:manage)."""
         try:
-            await expiry.set_remind_days(db_session, actor, data.get("remind_days"))
+            await expiry.set_notice_days(db_session, actor, data.get("notice_days"))
         except ValidationFailed as exc:
             await db_session.rollback()
             return await self._list(
@@ -454,7 +455,7 @@ class ContractsController(Controller):
                 db_session,
                 actor,
                 remind_errors=messages(CONTRACT, exc),
-                remind_typed=str(data.get("remind_days") or "")[:10],
+                remind_typed=str(data.get("notice_days") or "")[:20],
                 status_code=422,
             )
         return Redirect("/contracts", status_code=303)

@@ -320,7 +320,12 @@ class CustomersController(Controller):
     async def division_options(
         self, request: Request[Any, Any, Any], actor: Actor, province: str = "", city: str = ""
     ) -> Template:
-        """<option>s for the next level of the address picker: cities of a province, districts of a city."""
+        """<option>s for the next level of the address picker: cities of a province, districts of a city.
+        ``?prefix=delivery_``: a picker whose selects are named delivery_province, delivery_city."""
+        prefix = request.query_params.get("prefix", "")
+        if prefix == "delivery_":
+            province = request.query_params.get("delivery_province", "")
+            city = request.query_params.get("delivery_city", "")
         if city:
             options = [(d, d) for d in divisions.districts(province, city)]
         else:

@@ -12,7 +12,7 @@ from litestar.response import Redirect, Template
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from app.domain import Actor, ValidationFailed
-from app.erp.connector import PRODUCT_TARGETS, STOCK_TARGETS, ConnectorService, enqueue_sync
+from app.erp.connector import ORDER_FIELDS, PRODUCT_TARGETS, STOCK_TARGETS, ConnectorService, enqueue_sync
 from app.erp.models import ErpConnector
 from app.http.auth import current_tenant
 from web.controllers.common import DOMAIN_ERROR_HANDLERS, FormData, field_errors, page
@@ -26,6 +26,8 @@ def _form(connector: ErpConnector) -> dict[str, Any]:
         "csv_folder": connector.csv_folder or "",
         "product_mapping": json.dumps(connector.product_mapping or {}, ensure_ascii=False),
         "stock_mapping": json.dumps(connector.stock_mapping or {}, ensure_ascii=False),
+        "outbound_folder": connector.outbound_folder or "",
+        "order_mapping": json.dumps(connector.order_mapping or {}, ensure_ascii=False),
     }
 
 
@@ -42,6 +44,7 @@ async def _render(
         runs=await service.runs(30),
         product_targets=PRODUCT_TARGETS,
         stock_targets=STOCK_TARGETS,
+        order_targets=tuple(ORDER_FIELDS),
         queued=request.query_params.get("queued"),
         **{"errors": {}, "form": _form(connector), "saved": request.query_params.get("saved"), **extra},
     )
@@ -66,7 +69,16 @@ class ErpSettingsController(Controller):
         """Save the settings; a blank token keeps the saved one."""
         raw: dict[str, Any] = {
             k: data.get(k)
-            for k in ("mode", "base_url", "token", "csv_folder", "product_mapping", "stock_mapping")
+            for k in (
+                "mode",
+                "base_url",
+                "token",
+                "csv_folder",
+                "product_mapping",
+                "stock_mapping",
+                "outbound_folder",
+                "order_mapping",
+            )
         }
         raw |= {k: bool(data.get(k)) for k in ("enabled", "clear_token", "reset_cursors")}
         try:

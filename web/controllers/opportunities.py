@@ -19,15 +19,19 @@ from litestar.response import Redirect, Template
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from app.accounts.service import assignable_owners, staff_names
-from app.domain import Actor, ValidationFailed
+from app.domain import Actor, PermissionDenied, ValidationFailed
+from app.i18n import gettext as _
 from app.inventory.service import WarehouseService
 from app.kit.enums import N_
 from app.opportunities.contracts import ContractService, contract_conditions
 from app.opportunities.entity import OPPORTUNITIES_MANAGE, OPPORTUNITY
 from app.opportunities.filters import OPPORTUNITY_FILTERS, OpportunityFilter, list_opportunities
 from app.opportunities.forecast import SalesTargets, add_months
-from app.opportunities.service import OpportunityService, weighted
+from app.opportunities.service import OpportunityService, PipelineView, weighted
+from app.workflows import pipelines
+from app.workflows.entity import WORKFLOW as PIPELINE_ERRORS
 from app.workflows.errors import GuardFailed, NotAllowedTransition, refusal_text
+from app.workflows.permissions import WORKFLOWS_MANAGE
 from web.controllers.common import DOMAIN_ERROR_HANDLERS, FormData, page
 from web.kit.forms import messages
 from web.kit.lists import (
@@ -42,6 +46,24 @@ from web.kit.lists import (
 
 def _locale(request: Request[Any, Any, Any]) -> str:
     return str(request.scope.get("state", {}).get("locale") or "zh_CN")
+
+
+PIPELINE_COOKIE_AGE = 180 * 86400
+
+
+def _pipeline_cookie(actor: Actor) -> str:
+    return f"pipeline_{str(actor.user_id)[:8]}"
+
+
+def _chosen_pipeline(request: Request[Any, Any, Any], actor: Actor, shown: list[PipelineView]) -> str | None:
+    """The board's pipeline: the switcher's (``?pipeline=``), else the one this user last chose,
+    else the default; only pipelines offered (not archived) count."""
+    offered = {p.key for p in shown}
+    remembered = request.cookies.get(_pipeline_cookie(actor))
+    for wanted in (request.query_params.get("pipeline"), remembered):
+        if wanted in offered:
+            return wanted
+    return next((p.key for p in shown if p.is_default), None)
 
 
 def _version(data: FormData) -> int:
@@ -103,13 +125,17 @@ class OpportunitiesController(Controller):
         status_code: int = 200,
     ) -> Template:
         service = OpportunityService(db_session, actor)
-        columns = await service.board()
+        shown = await service.pipelines(archived=False)
+        chosen = _chosen_pipeline(request, actor, shown)
+        columns = await service.board(pipeline=chosen)
         deals = [d for c in columns for d in c.deals]
         locale = _locale(request)
         ctx = page(
             request,
             actor,
             nav="opportunities",
+            pipelines=shown,
+            pipeline=chosen,
             columns=columns,
             names=await service.names(deals),
             stages=[(c.stage.key, c.stage.label_in(locale)) for c in columns],
@@ -118,14 +144,138 @@ class OpportunitiesController(Controller):
             can_edit=actor.can("opportunities:edit"),
             weighted=weighted,
         )
-        return Template("opportunities/board.html", context=ctx, status_code=status_code)
+        response = Template("opportunities/board.html", context=ctx, status_code=status_code)
+        if chosen is not None:
+            # The switcher's choice is remembered for this user on this browser.
+            response.set_cookie(_pipeline_cookie(actor), chosen, max_age=PIPELINE_COOKIE_AGE, httponly=True)
+        return response
 
     @get("/", operation_id="OpportunityBoardPage", name="opportunities.board")
     async def board(
         self, request: Request[Any, Any, Any], db_session: AsyncSession, actor: Actor
     ) -> Template:
-        """The kanban: a column per pipeline stage with its deals, their count and sum."""
+        """The kanban of one pipeline (``?pipeline=``, else the one last chosen, else the default):
+        a column per stage with its deals, their count and sum."""
         return await self._board(request, db_session, actor)
+
+    # -- pipelines (admin) -------------------------------------------------------------------------
+
+    async def _pipelines(
+        self,
+        request: Request[Any, Any, Any],
+        db_session: AsyncSession,
+        actor: Actor,
+        *,
+        problem: str | None = None,
+        status_code: int = 200,
+    ) -> Template:
+        service = OpportunityService(db_session, actor)
+        if not actor.can(WORKFLOWS_MANAGE):
+            raise PermissionDenied(WORKFLOWS_MANAGE)
+        ctx = page(
+            request,
+            actor,
+            nav="opportunities",
+            pipelines=await service.pipelines(),
+            problem=problem,
+        )
+        return Template("opportunities/pipelines.html", context=ctx, status_code=status_code)
+
+    @get("/pipelines", operation_id="PipelinesPage", name="opportunities.pipelines")
+    async def pipelines_page(
+        self, request: Request[Any, Any, Any], db_session: AsyncSession, actor: Actor
+    ) -> Template:
+        """The tenant's pipelines: add (blank or copied), rename, reorder, archive (workflow managers)."""
+        return await self._pipelines(request, db_session, actor)
+
+    async def _pipeline_verb(
+        self,
+        request: Request[Any, Any, Any],
+        db_session: AsyncSession,
+        actor: Actor,
+        verb: Any,
+    ) -> Template | Redirect:
+        try:
+            await verb
+        except ValidationFailed as exc:
+            await db_session.rollback()
+            count = pipelines.open_count_of(exc)
+            if count is not None:
+                text = _("%(count)s open deals are in this pipeline: move or close them first.") % {
+                    "count": count
+                }
+            else:
+                text = "；".join(dict.fromkeys(messages(PIPELINE_ERRORS, exc).values()))
+            return await self._pipelines(request, db_session, actor, problem=text, status_code=422)
+        return Redirect("/opportunities/pipelines", status_code=303)
+
+    @post("/pipelines", operation_id="CreatePipelinePage", name="opportunities.pipelines.create")
+    async def create_pipeline(
+        self, request: Request[Any, Any, Any], db_session: AsyncSession, actor: Actor, data: FormData
+    ) -> Template | Redirect:
+        """Add a pipeline: blank (the built-in stages) or a copy of another's stages and guards."""
+        verb = pipelines.create_pipeline(
+            db_session,
+            actor,
+            OPPORTUNITY.key,
+            data.get("name") or "",
+            copy_from=data.get("copy_from") or None,
+        )
+        return await self._pipeline_verb(request, db_session, actor, verb)
+
+    @post("/pipelines/{key:str}", operation_id="UpdatePipelinePage", name="opportunities.pipelines.update")
+    async def update_pipeline(
+        self,
+        request: Request[Any, Any, Any],
+        db_session: AsyncSession,
+        actor: Actor,
+        key: str,
+        data: FormData,
+    ) -> Template | Redirect:
+        """Rename a pipeline and/or move it (``position``: 0 is first, the default)."""
+        raw_position = (data.get("position") or "").strip()
+        position = int(raw_position) if raw_position.lstrip("-").isdigit() else None
+        verb = pipelines.update_pipeline(
+            db_session, actor, OPPORTUNITY.key, key, name=data.get("name") or None, position=position
+        )
+        return await self._pipeline_verb(request, db_session, actor, verb)
+
+    @post(
+        "/pipelines/{key:str}/archive",
+        operation_id="ArchivePipelinePage",
+        name="opportunities.pipelines.archive",
+    )
+    async def archive_pipeline(
+        self, request: Request[Any, Any, Any], db_session: AsyncSession, actor: Actor, key: str
+    ) -> Template | Redirect:
+        """Archive a pipeline (refused while deals are open in it, and for the last one)."""
+        verb = pipelines.archive_pipeline(db_session, actor, OPPORTUNITY.key, key)
+        return await self._pipeline_verb(request, db_session, actor, verb)
+
+    @post(
+        "/{opportunity_id:uuid}/pipeline",
+        operation_id="MoveOpportunityPipelinePage",
+        name="opportunities.pipeline",
+    )
+    async def change_pipeline(
+        self,
+        request: Request[Any, Any, Any],
+        db_session: AsyncSession,
+        actor: Actor,
+        opportunity_id: uuid.UUID,
+        data: FormData,
+    ) -> Template | Redirect:
+        """Put a deal in another pipeline; its stage maps to the same-named one or the first open one."""
+        try:
+            await OpportunityService(db_session, actor).change_pipeline(
+                opportunity_id, str(data.get("pipeline") or ""), _version(data)
+            )
+        except ValidationFailed as exc:
+            text = "；".join(dict.fromkeys(messages(OPPORTUNITY, exc).values()))
+            return await self._detail(
+                request, db_session, actor, opportunity_id, problem=text, status_code=422
+            )
+        return Redirect(f"/opportunities/{opportunity_id}", status_code=303)
 
     async def _new(
         self,
@@ -217,8 +367,9 @@ class OpportunitiesController(Controller):
         deal = await service.get(deal_id)
         products = (await service.products([deal.id]))[deal.id]
         locale = _locale(request)
-        stages = {s.key: s for s in await service.stages()}
+        stages = {s.key: s for s in await service.stages(deal.pipeline)}
         stage = stages.get(deal.stage)
+        shown = await service.pipelines()
         warehouses = []
         if (
             stage is not None
@@ -241,6 +392,8 @@ class OpportunitiesController(Controller):
             win=deal.probability if deal.probability is not None else (stage.probability if stage else 0),
             moves=[(s.key, s.label_in(locale), s.category) for s in await service.moves(deal)],
             stays=await service.history(deal),
+            pipelines=shown,
+            pipeline_name=next((p.name for p in shown if p.key == deal.pipeline), deal.pipeline),
             warehouses=warehouses,
             can_edit=actor.can("opportunities:edit"),
             contracts=await _contracts_of(db_session, actor, deal.id),

@@ -25,11 +25,12 @@ from app.kit.paging import Order
 from app.orders.entity import ORDER, ORDERS_EDIT
 from app.orders.fields import InvoiceType, PaymentMethod, PlanKind
 from app.orders.filters import ORDER_FILTERS, OrderFilter, list_orders
+from app.orders.lines import delivery_text
 from app.orders.payments import PaymentService
 from app.orders.service import OrderService
 from app.workflows.errors import GuardFailed, NotAllowedTransition, refusal_text
 from web.controllers.common import DOMAIN_ERROR_HANDLERS, FormData, page
-from web.kit.forms import messages
+from web.kit.forms import division_options, messages
 from web.kit.lines import (
     LinesEditor,
     customer_options,
@@ -42,9 +43,10 @@ from web.kit.lines import (
 from web.kit.lists import VIEW_ROW, Column, ListSpec, list_response, open_workflow_list
 
 ORDER_FIELDS = (
-    "customer_id", "warehouse_id", "invoice_type", "invoice_title", "invoice_tax_no", "delivery_address_id",
-    "note",
+    "customer_id", "warehouse_id", "invoice_type", "invoice_title", "invoice_tax_no", "delivery_province",
+    "delivery_city", "delivery_district", "delivery_detail", "delivery_recipient", "delivery_phone", "note",
 )  # fmt: skip
+DELIVERY_FIELDS = tuple(name for name in ORDER_FIELDS if name.startswith("delivery_"))
 ORDER_LIST = ListSpec(
     entity=ORDER,
     path="/orders",
@@ -81,6 +83,8 @@ def _STALE() -> str:  # noqa: N802 (reads like the message it is)
 def order_input(data: dict[str, str]) -> dict[str, Any]:
     """The form as typed: the order's fields and the editor's rows."""
     values: dict[str, Any] = {k: str(data.get(k) or "").strip() for k in ORDER_FIELDS if k in data}
+    if "delivery_address_id" in data:  # the "fill from the customer's address" select
+        values["delivery_address_id"] = str(data.get("delivery_address_id") or "").strip()
     values["rows"] = form_lines(data)
     return values
 
@@ -94,7 +98,7 @@ def service_input(values: dict[str, Any], *, editing: bool = False) -> dict[str,
         value = values.get(name)
         if value is None:
             continue
-        if value or (editing and name not in ("invoice_type", "delivery_address_id")):
+        if value or (editing and name != "invoice_type") or name in DELIVERY_FIELDS:
             found[name] = value
     found["lines"] = lines_input(values.get("rows") or [])
     return found
@@ -167,18 +171,23 @@ class OrdersController(Controller):
         return Template("orders/form.html", context=ctx, status_code=status_code)
 
     async def _customer_part(self, service: OrderService, values: dict[str, Any]) -> dict[str, Any]:
-        """The chosen customer's addresses; their invoice details fill what is still empty."""
+        """The chosen customer's addresses; their invoice details fill what is still empty, and the
+        delivery address starts as their first (default) address, or the one picked to fill it."""
         customer_id = _uuid(str(values.get("customer_id") or ""))
+        found: dict[str, Any] = {"addresses": [], **division_options(values, "delivery_")}
         if customer_id is None:
-            return {"addresses": []}
+            return found
         defaults = await service.customer_defaults(customer_id)
         if not values.get("invoice_title") and not values.get("invoice_tax_no"):
             values.update(invoice_title=defaults.invoice_title, invoice_tax_no=defaults.invoice_tax_no)
             if defaults.invoice_type != InvoiceType.NONE or not values.get("invoice_type"):
                 values["invoice_type"] = defaults.invoice_type
-        if "delivery_address_id" not in values and defaults.addresses:
-            values["delivery_address_id"] = defaults.addresses[0][0]
-        return {"addresses": defaults.addresses}
+        picked = str(values.pop("delivery_address_id", "") or "")
+        if picked not in defaults.delivery and not any(values.get(n) for n in DELIVERY_FIELDS):
+            picked = defaults.addresses[0][0] if defaults.addresses else ""
+        if picked in defaults.delivery:
+            values.update(defaults.delivery[picked])
+        return {**found, **division_options(values, "delivery_"), "addresses": defaults.addresses}
 
     async def _editor(
         self, db_session: AsyncSession, actor: Actor, service: OrderService, values: dict[str, Any]
@@ -187,9 +196,7 @@ class OrdersController(Controller):
         rows = list(values.get("rows") or [])
         preview = None
         if rows:
-            raw = service_input(values)
-            raw.pop("delivery_address_id", None)  # the lines' prices do not depend on it
-            preview = await service.preview(raw)
+            preview = await service.preview(service_input(values))
         return await EDITOR.context(db_session, actor, ORDER, rows, preview)
 
     @get("/new", operation_id="NewOrderForm", name="orders.new")
@@ -225,8 +232,10 @@ class OrdersController(Controller):
         service = OrderService(db_session, actor)
         service.require("read")
         values = order_input(data)
-        if data.get("customer_changed"):
+        if data.get("customer_changed"):  # the new customer's default address, not the old one's
             values.pop("delivery_address_id", None)
+            for name in DELIVERY_FIELDS:
+                values.pop(name, None)
         ctx = page(
             request,
             actor,
@@ -281,7 +290,7 @@ class OrdersController(Controller):
             "invoice_type": record.invoice_type,
             "invoice_title": record.invoice_title or "",
             "invoice_tax_no": record.invoice_tax_no or "",
-            "delivery_address_id": "",
+            **{name: getattr(record, name) or "" for name in DELIVERY_FIELDS},
             "note": record.note or "",
             "version": str(record.version),
             "rows": stored_rows(lines),
@@ -357,6 +366,7 @@ class OrdersController(Controller):
             actor,
             nav="orders",
             o=order,
+            delivery=delivery_text(order),
             lines=lines,
             names=await service.names([order], lines),
             plan=await payments.plan(order.id),

@@ -34,6 +34,7 @@ from app.workflows.definition import (
     number,
 )
 from app.workflows.errors import StatesInUse
+from app.workflows.models import DEFAULT_KEY
 from app.workflows.permissions import WORKFLOWS_MANAGE
 from web.controllers.common import DOMAIN_ERROR_HANDLERS, FormData, error_text, page
 from web.templating import fmt_datetime
@@ -73,6 +74,11 @@ STATES_IN_USE = N_(
 )
 CATEGORY_LABELS = {c.value: c.label for c in StateCategory}
 OPERATOR_LABELS = {op: op for op in OPERATORS}
+
+
+def _pipeline_of(request: Request[Any, Any, Any]) -> str:
+    """Which of the entity's workflows the editor edits (``?pipeline=``; the only one by default)."""
+    return str(request.query_params.get("pipeline") or DEFAULT_KEY)[:40]
 
 
 @dataclass
@@ -497,10 +503,11 @@ class WorkflowsController(Controller):
     async def edit(
         self, request: Request[Any, Any, Any], db_session: AsyncSession, actor: Actor, entity: str
     ) -> Template:
-        """The stages and moves of one entity's workflow, ready to edit."""
+        """The stages and moves of one entity's workflow (``?pipeline=``: one of its pipelines), ready
+        to edit."""
         if not actor.can(WORKFLOWS_MANAGE):
             raise PermissionDenied(WORKFLOWS_MANAGE)
-        current = await workflows.get_workflow(db_session, actor, entity)
+        current = await workflows.get_workflow(db_session, actor, entity, _pipeline_of(request))
         stages, moves, guards = _rows_of(current.definition)
         return await self._render(
             request, db_session, actor, entity, current=current, stages=stages, moves=moves, guards=guards
@@ -518,12 +525,13 @@ class WorkflowsController(Controller):
         """Save the edited workflow as a new version, or show why not (nothing is saved then)."""
         if not actor.can(WORKFLOWS_MANAGE):
             raise PermissionDenied(WORKFLOWS_MANAGE)
-        current = await workflows.get_workflow(db_session, actor, entity)
+        key = _pipeline_of(request)
+        current = await workflows.get_workflow(db_session, actor, entity, key)
         stages, moves, guards = _form_rows(data, current.definition)
         version = int(data["version"]) if (data.get("version") or "").isdigit() else -1
         try:
             await workflows.update_workflow(
-                db_session, actor, entity, _document(stages, moves, guards, current.definition), version
+                db_session, actor, entity, _document(stages, moves, guards, current.definition), version, key
             )
         except (ValidationFailed, VersionConflict) as exc:
             await db_session.rollback()
@@ -535,7 +543,7 @@ class WorkflowsController(Controller):
                 ]
             else:
                 problems = _messages(exc, stages, labels)
-            current = await workflows.get_workflow(db_session, actor, entity)
+            current = await workflows.get_workflow(db_session, actor, entity, key)
             return await self._render(
                 request,
                 db_session,
@@ -548,4 +556,5 @@ class WorkflowsController(Controller):
                 problems=problems,
                 status=409 if isinstance(exc, VersionConflict) else 422,
             )
-        return Redirect(f"/workflows/{entity}?saved=1", status_code=303)
+        suffix = f"&pipeline={key}" if key != DEFAULT_KEY else ""
+        return Redirect(f"/workflows/{entity}?saved=1{suffix}", status_code=303)

@@ -10,6 +10,7 @@ from app.domain import ValidationFailed
 from app.i18n import gettext as _
 from app.kit.fields import DIVISION_KEYS, LOCAL_TZ, Choice, Fields, Flag, Moment, Text
 from app.kit.registry import EntitySpec
+from app.reference import divisions
 from web.controllers.common import error_text
 
 
@@ -42,9 +43,24 @@ def widgets(spec: EntitySpec, fields: Fields, *, skip: tuple[str, ...] = ()) -> 
     return found
 
 
+def division_options(values: dict[str, Any], prefix: str = "") -> dict[str, Any]:
+    """The division picker's options for the values a form holds: every province, the chosen
+    province's cities (placeholders named as shown), the chosen city's districts. ``prefix``: the
+    group's ("delivery_" for delivery_province...)."""
+    province = str(values.get(f"{prefix}province") or "")
+    city = str(values.get(f"{prefix}city") or "")
+    return {
+        "provinces": divisions.provinces(),
+        "cities": [(c, divisions.display_city(province, c)) for c in divisions.cities(province)]
+        if province
+        else [],
+        "districts": divisions.districts(province, city) if province and city else [],
+    }
+
+
 def form_values(record: Any, fields: Fields) -> dict[str, str]:
     """A record's values as the text its form shows."""
-    names = list(fields.types) + (list(DIVISION_KEYS) if fields.division else [])
+    names = list(fields.types) + (list(fields.division_keys) if fields.division else [])
     values: dict[str, str] = {}
     for name in names:
         value = getattr(record, name, None)

@@ -1,4 +1,4 @@
-"""Export jobs: run one customer export, and the sweep that re-enqueues lost or orphaned exports."""
+"""Export jobs: run one customer export (lost or orphaned ones are found by workers/jobs/job_sweep.py)."""
 
 from __future__ import annotations
 
@@ -18,8 +18,3 @@ async def export_customers(ctx: dict[str, Any], schema: str, export_id: str) -> 
         batch_size=settings.export_batch_size,
         pause_ms=settings.export_batch_pause_ms,
     )
-
-
-async def sweep_exports(ctx: dict[str, Any]) -> int:
-    """Every minute: enqueue again exports queued too long or running without a live worker."""
-    return await service.requeue_stalled_exports(ctx["db"], ctx["redis"])

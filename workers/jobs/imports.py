@@ -1,4 +1,5 @@
-"""Import jobs: run one import batch (resuming after its last committed chunk), and the sweep."""
+"""Import jobs: run one import batch, resuming after its last committed chunk (lost or orphaned ones
+are found by workers/jobs/job_sweep.py)."""
 
 from __future__ import annotations
 
@@ -11,8 +12,3 @@ from app.kit.imports import run
 async def import_rows(ctx: dict[str, Any], schema: str, batch_id: str) -> str:
     """Import one batch's rows (idempotent: a finished or undone batch returns at once)."""
     return await run.run_import(ctx["db"], schema, uuid.UUID(batch_id))
-
-
-async def sweep_imports(ctx: dict[str, Any]) -> int:
-    """Every minute: enqueue again imports queued too long or running without a live worker."""
-    return await run.requeue_stalled_imports(ctx["db"], ctx["redis"])

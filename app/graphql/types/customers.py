@@ -39,6 +39,7 @@ from app.graphql.types.contacts import Contact, CustomerAddress
 from app.graphql.types.custom_fields import CustomFieldFilterInput
 from app.graphql.types.timeline import TimelineConnection
 from app.graphql.units import Unit
+from app.tiers.rules import TierSource
 
 if TYPE_CHECKING:
     from app.graphql.privacy import Consent, MaskedSensitiveValue
@@ -51,6 +52,7 @@ for _domain_enum, _description in (
     (CustomerStatus, "Where the customer is in the sale: 潜在 / 意向 / 成交 / 流失."),
     (CustomerTier, None),
     (CustomerSource, "How the customer found the dealer."),
+    (TierSource, "Who set the tier: a person (kept by the tier rules) or the tenant's tier rules."),
 ):
     graphql_enum(_domain_enum, _description)
 
@@ -98,6 +100,9 @@ class Customer:
     address: Address
     source: CustomerSource | None
     tier: CustomerTier | None
+    tier_source: TierSource = strawberry.field(
+        description="MANUAL: a person set the tier and the tier rules keep it; RULE: the rules set it."
+    )
     birthday: date | None
     notes: str | None
     created_at: datetime
@@ -214,6 +219,7 @@ class Customer:
             address=Address(province=c.province, city=c.city, district=c.district, detail=c.address_detail),
             source=_enum(CustomerSource, c.source),
             tier=_enum(CustomerTier, c.tier),
+            tier_source=TierSource(c.tier_source or "rule"),
             birthday=c.birthday,
             notes=c.notes,
             created_at=c.created_at,

@@ -23,6 +23,48 @@ class PipelineStage:
     probability: int = strawberry.field(description="Percent; a deal's own probability overrides it.")
 
 
+@strawberry.type(
+    description="One of the tenant's sales pipelines (零售, 工程/团购, 以旧换新...): its own stages, "
+    "probabilities and guards. The first one not archived is the default for new deals."
+)
+class Pipeline:
+    key: str = strawberry.field(description="Its key (createOpportunity(input: {pipeline}), filters).")
+    name: str
+    position: int = strawberry.field(description="Its place in the switcher, from 0.")
+    archived: bool = strawberry.field(description="Archived: offered for no new deal, its history kept.")
+    is_default: bool = strawberry.field(description="New deals go here when no pipeline is chosen.")
+    stages: list[PipelineStage] = strawberry.field(description="Its stages, in board order.")
+
+
+@strawberry.input
+class CreatePipelineInput:
+    name: str = strawberry.field(description="Unique among the tenant's pipelines (case ignored).")
+    copy_from: str | None = strawberry.field(
+        default=None,
+        description="Copy the stages, moves and guards of this pipeline (a key); empty: the built-in stages.",
+    )
+
+
+@strawberry.input
+class UpdatePipelineInput:
+    key: str
+    name: str | None = strawberry.field(default=None, description="A new name; empty: unchanged.")
+    position: int | None = strawberry.field(
+        default=None, description="Move it to this place (0: first, the default); empty: unchanged."
+    )
+
+
+@strawberry.type
+class PipelinePayload:
+    pipeline: Pipeline
+
+
+PipelineResult = Annotated[
+    PipelinePayload | ValidationError | NotFoundError | PermissionDeniedError,
+    strawberry.union("PipelineResult"),
+]
+
+
 @strawberry.type(description="A catalog product the customer is interested in.")
 class OpportunityProduct:
     product_id: strawberry.ID
@@ -40,7 +82,8 @@ class Opportunity:
     name: str
     customer_id: strawberry.ID
     owner_id: strawberry.ID | None
-    stage: str = strawberry.field(description="The pipeline stage key (qualify, needs, proposal...).")
+    pipeline: Pipeline = strawberry.field(description="The pipeline the deal is in.")
+    stage: str = strawberry.field(description="The stage key in its pipeline (qualify, needs, proposal...).")
     amount: Decimal
     expected_close: date | None
     probability: int | None = strawberry.field(description="The deal's own win probability, if set.")
@@ -61,11 +104,14 @@ class Opportunity:
     updated_at: datetime
 
     @classmethod
-    def from_model(cls, r: Any, products: list[Any], stage_probability: int) -> Opportunity:
+    def from_model(
+        cls, r: Any, products: list[Any], stage_probability: int, pipeline: Pipeline
+    ) -> Opportunity:
         won = r.probability if r.probability is not None else stage_probability
         return from_record(
             cls,
             r,
+            pipeline=pipeline,
             win_probability=won,
             weighted_amount=(r.amount * won / 100).quantize(Decimal("0.01")),
             products=[OpportunityProduct.from_model(p) for p in products],
@@ -90,6 +136,7 @@ class StageStay:
 class OpportunityFilter:
     customer_id: strawberry.ID | None = None
     owner_id: strawberry.ID | None = None
+    pipeline: str | None = strawberry.field(default=None, description="One pipeline's deals (its key).")
     stage: str | None = strawberry.field(default=None, description="A pipeline stage key.")
     close_from: date | None = None
     close_to: date | None = None
@@ -124,6 +171,10 @@ class CreateOpportunityInput:
         default=strawberry.UNSET, description="The lead it came from."
     )
     custom_fields: JSON | None = strawberry.UNSET
+    pipeline: str | None = strawberry.field(
+        default=strawberry.UNSET,
+        description="The pipeline (a key, not archived); empty: the default. It starts in its first stage.",
+    )
 
 
 @strawberry.input(description="The stage moves only through moveOpportunity / transitionOpportunity.")

@@ -17,6 +17,7 @@ from app.orders.fields import LineKind as LineKindEnum
 from app.orders.fields import PaymentMethod as PaymentMethodEnum
 from app.orders.fields import PlanKind as PlanKindEnum
 from app.orders.fields import StockState as StockStateEnum
+from app.orders.lines import delivery_text
 
 OrderLineKind = graphql_enum(
     LineKindEnum, "A product sold, or a trade-in (以旧换新) with a negative amount.", "OrderLineKind"
@@ -44,6 +45,54 @@ class OrderLine:
         return from_record(cls, r)
 
 
+DELIVERY_PARTS = ("province", "city", "district", "detail", "recipient", "phone")
+
+
+@strawberry.type(
+    description="Where an order's goods go: official province/city/district names, street, recipient."
+)
+class DeliveryAddress:
+    province: str
+    city: str | None
+    district: str | None
+    detail: str | None
+    recipient: str | None
+    phone: str | None
+    text: str = strawberry.field(description="The whole address as one line.")
+
+    @classmethod
+    def from_model(cls, r: Any) -> DeliveryAddress | None:
+        if not r.delivery_province:
+            return None
+        parts = {part: getattr(r, f"delivery_{part}") for part in DELIVERY_PARTS}
+        return cls(**parts, text=delivery_text(r))
+
+
+@strawberry.input(
+    description="A delivery address: province, city and district as the official divisions name them "
+    "(the district in the city, the city in the province), the street, who receives the goods."
+)
+class DeliveryAddressInput:
+    province: str | None = strawberry.UNSET
+    city: str | None = strawberry.UNSET
+    district: str | None = strawberry.UNSET
+    detail: str | None = strawberry.UNSET
+    recipient: str | None = strawberry.UNSET
+    phone: str | None = strawberry.UNSET
+
+
+def delivery_input(values: dict[str, Any]) -> dict[str, Any]:
+    """An order input's ``deliveryAddress`` as the service's ``delivery_*`` fields (null: none)."""
+    if "delivery_address" not in values:
+        return values
+    given = values.pop("delivery_address")
+    if given is None:
+        values.update({f"delivery_{part}": None for part in DELIVERY_PARTS})
+    else:
+        values.update({f"delivery_{k}": v for k, v in vars(given).items() if v is not strawberry.UNSET})
+    return values
+
+
 @strawberry.type(description="A sale to a customer, on the tenant's order workflow.")
 class Order:
     id: strawberry.ID
@@ -63,6 +112,9 @@ class Order:
     invoice_title: str | None = strawberry.field(description="发票抬头.")
     invoice_tax_no: str | None = strawberry.field(description="纳税人识别号.")
     note: str | None
+    delivery_address: DeliveryAddress | None = strawberry.field(
+        description="Where the goods go; delivery booking starts from it."
+    )
     lines: list[OrderLine]
     custom_fields: JSON = strawberry.field(description="Values of the tenant's custom fields, by key.")
     version: int
@@ -75,6 +127,7 @@ class Order:
             cls,
             r,
             owed=max(r.total - r.paid, Decimal("0.00")),
+            delivery_address=DeliveryAddress.from_model(r),
             lines=[OrderLine.from_model(line) for line in lines],
         )
 
@@ -114,6 +167,13 @@ class CreateOrderInput:
     invoice_title: str | None = strawberry.UNSET
     invoice_tax_no: str | None = strawberry.UNSET
     note: str | None = strawberry.UNSET
+    delivery_address: DeliveryAddressInput | None = strawberry.field(
+        default=strawberry.UNSET, description="Where the goods go (null: no address)."
+    )
+    delivery_address_id: strawberry.ID | None = strawberry.field(
+        default=strawberry.UNSET,
+        description="One of the customer's addresses, copied into the delivery address fields not given.",
+    )
     custom_fields: JSON | None = strawberry.UNSET
 
 
@@ -128,6 +188,13 @@ class UpdateOrderInput:
     invoice_title: str | None = strawberry.UNSET
     invoice_tax_no: str | None = strawberry.UNSET
     note: str | None = strawberry.UNSET
+    delivery_address: DeliveryAddressInput | None = strawberry.field(
+        default=strawberry.UNSET, description="Where the goods go (null: no address)."
+    )
+    delivery_address_id: strawberry.ID | None = strawberry.field(
+        default=strawberry.UNSET,
+        description="One of the customer's addresses, copied into the delivery address fields not given.",
+    )
     custom_fields: JSON | None = strawberry.UNSET
 
 

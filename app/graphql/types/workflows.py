@@ -154,6 +154,9 @@ class WorkflowTransition:
 @strawberry.type(description="The current version of an entity's workflow.")
 class Workflow:
     entity: str
+    pipeline: str = strawberry.field(
+        description="Which of the entity's workflows: a pipeline's key (opportunities), else default."
+    )
     version: int = strawberry.field(description="Pass it back to updateWorkflow; each edit adds one.")
     states: list[WorkflowState] = strawberry.field(description="In the order the admin shows them.")
     transitions: list[WorkflowTransition]
@@ -163,6 +166,7 @@ class Workflow:
     def of(cls, current: workflows.CurrentWorkflow) -> Workflow:
         return cls(
             entity=current.entity,
+            pipeline=current.key,
             version=current.version,
             states=[WorkflowState.of(s) for s in current.definition.states],
             transitions=[WorkflowTransition.of(t) for t in current.definition.transitions],
@@ -336,6 +340,9 @@ class WorkflowTransitionInput:
 @strawberry.input(description="The whole workflow as it should be; states in the order to show them.")
 class UpdateWorkflowInput:
     entity: str
+    pipeline: str = strawberry.field(
+        default="default", description="Which pipeline's workflow (opportunities run several)."
+    )
     version: int = strawberry.field(description="The version you read; a newer one means someone else saved.")
     states: list[WorkflowStateInput]
     transitions: list[WorkflowTransitionInput]

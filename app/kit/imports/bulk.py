@@ -7,6 +7,11 @@ order through the entity's own ``build`` (the same ``clean``, hooks and duplicat
 form), and writes the records it built with one INSERT each of records, their children (tags),
 audit records, events and journal lines (``app.kit.bulk_create``).
 
+A hook that decides from what earlier rows did keeps its state for the chunk in the session's
+memo (``app.kit.memo``) instead of reading it back: leads' assignment (``app.leads.service.Assigner``)
+reads and locks the rules once, counts each lead it gives out at once, and is told to count again
+when an update writes (so round robin and "by load" go on exactly as one by one).
+
 Order is kept where it matters: a row matching a record built earlier in the chunk is skipped or
 updated like one matching a stored record; an update goes through the update verb after the
 records built before it are written (it may be one of them), and the duplicate answers are

@@ -8,7 +8,7 @@ from collections.abc import Sequence
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import func, or_, select, update
+from sqlalchemy import func, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from app.kit.bulk_create import copy_rows
@@ -122,34 +122,6 @@ async def rows(
         .where(ImportRow.batch_id == batch_id, ImportRow.action.in_(list(actions)), ImportRow.row_no > after)
         .order_by(ImportRow.row_no)
         .limit(limit)
-    )
-    return (await session.scalars(query)).all()
-
-
-async def requeue_stalled(session: AsyncSession, batch_id: uuid.UUID, *, stale_before: datetime) -> bool:
-    result = await session.execute(
-        update(ImportBatch)
-        .where(
-            ImportBatch.id == batch_id,
-            or_(
-                ImportBatch.status == ImportStatus.FAILED,
-                (ImportBatch.status == ImportStatus.RUNNING) & (ImportBatch.heartbeat_at < stale_before),
-            ),
-        )
-        .values(status=ImportStatus.QUEUED, error=None, finished_at=None)
-        .execution_options(synchronize_session=False)
-    )
-    return bool(result.rowcount)  # type: ignore[attr-defined]
-
-
-async def needing_enqueue(
-    session: AsyncSession, *, queued_before: datetime, stale_before: datetime
-) -> Sequence[ImportBatch]:
-    query = select(ImportBatch).where(
-        or_(
-            (ImportBatch.status == ImportStatus.QUEUED) & (ImportBatch.created_at < queued_before),
-            (ImportBatch.status == ImportStatus.RUNNING) & (ImportBatch.heartbeat_at < stale_before),
-        )
     )
     return (await session.scalars(query)).all()
 

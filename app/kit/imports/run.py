@@ -21,8 +21,6 @@ from datetime import date, datetime, timedelta
 from typing import Any
 
 from arq.connections import ArqRedis
-from arq.constants import in_progress_key_prefix
-from redis.exceptions import RedisError
 from sqlalchemy import Date, DateTime, delete, select
 from sqlalchemy.dialects.postgresql import UUID as PG_UUID
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -33,6 +31,7 @@ from app.audit import service as audit
 from app.customfields import service as custom_fields
 from app.db import Database
 from app.domain import Actor, FieldError, NotFound, PermissionDenied, QuotaExceeded, ValidationFailed
+from app.kit import jobs
 from app.kit.fields import Errors
 from app.kit.imports import repository as repo
 from app.kit.imports.convert import RowConverter, StaffIndex
@@ -40,13 +39,11 @@ from app.kit.imports.models import ImportBatch, ImportStatus, RowAction
 from app.kit.imports.reader import Table, cell_text
 from app.kit.imports.service import AREA, ENTITY, _spec, get_batch, utcnow
 from app.kit.imports.spec import ImportSpec
+from app.kit.jobs import JobTable, register_job
 from app.kit.service import EntityService, batch, json_ready
 from app.observability import scrub_text
 from app.platform import quotas
-from app.runtime import QUEUE_NAME
 from app.storage import tenant_files
-from tenancy.models import TenantStatus
-from tenancy.registry import list_tenants
 
 log = logging.getLogger("dealercrm.imports")
 
@@ -65,19 +62,36 @@ def arq_job_id(schema: str, batch_id: uuid.UUID) -> str:
     return f"import:{schema}:{batch_id}"
 
 
+# The lost-job sweep (app.kit.jobs): an import whose enqueue was lost is enqueued again; one whose
+# worker died is queued again and its next attempt resumes after the last committed chunk.
+IMPORT_JOBS = register_job(
+    JobTable(
+        key="import",
+        model=ImportBatch,
+        job_name=JOB_NAME,
+        job_id=lambda schema, row: arq_job_id(schema, row.id),
+        waiting=(ImportStatus.QUEUED,),
+        running=(ImportStatus.RUNNING,),
+        requeue_after=lambda: REQUEUE_AFTER,
+        stale_after=lambda: STALE_AFTER,
+        restart={"status": ImportStatus.QUEUED, "error": None, "finished_at": None},
+        max_attempts=AUTO_ATTEMPTS_LIMIT,
+        failed=lambda tries: {
+            "status": ImportStatus.FAILED,
+            "error": f"the worker stopped {tries} times",
+            "finished_at": utcnow(),
+        },
+    )
+)
+
+
 async def enqueue_import(
     arq: ArqRedis, schema: str, batch_id: uuid.UUID, *, release_claim: bool = False
 ) -> bool:
     """Hand a committed batch to the worker. Never raises: a lost enqueue is picked up by the sweep."""
-    job_id = arq_job_id(schema, batch_id)
-    try:
-        if release_claim:
-            await arq.delete(in_progress_key_prefix + job_id)
-        job = await arq.enqueue_job(JOB_NAME, schema, str(batch_id), _job_id=job_id, _queue_name=QUEUE_NAME)
-    except (RedisError, OSError) as exc:
-        log.warning("could not enqueue import %s: %s", job_id, exc)
-        return False
-    return job is not None
+    return await jobs.enqueue(
+        arq, IMPORT_JOBS, schema, str(batch_id), arq_job_id(schema, batch_id), release_claim=release_claim
+    )
 
 
 # -- records as rows, for undo ------------------------------------------------------------------------
@@ -516,44 +530,3 @@ async def undo_import(session: AsyncSession, actor: Actor, batch_id: uuid.UUID) 
     )
     await session.commit()
     return UndoResult(job, removed, restored, kept)
-
-
-# -- the sweep (a cron job) -------------------------------------------------------------------------
-
-
-async def requeue_stalled_imports(db: Database, arq: ArqRedis, *, now: datetime | None = None) -> int:
-    """Enqueue again, in every active tenant, imports whose enqueue was lost or whose worker died:
-    the next attempt resumes after the last committed chunk."""
-    async with db.engine.connect() as conn:
-        tenants = await list_tenants(conn)
-    enqueued = 0
-    now = now or utcnow()
-    for tenant in tenants:
-        if tenant.status != TenantStatus.ACTIVE:
-            continue
-        try:
-            ready: list[uuid.UUID] = []
-            async with db.tenant_session(tenant.schema_name) as session:
-                for job in await repo.needing_enqueue(
-                    session, queued_before=now - REQUEUE_AFTER, stale_before=now - STALE_AFTER
-                ):
-                    if job.status == ImportStatus.RUNNING:
-                        if job.attempts >= AUTO_ATTEMPTS_LIMIT:
-                            await repo.fenced(
-                                session,
-                                job.id,
-                                job.attempts,
-                                status=ImportStatus.FAILED,
-                                error=f"the worker stopped {job.attempts} times",
-                                finished_at=now,
-                            )
-                            continue
-                        if not await repo.requeue_stalled(session, job.id, stale_before=now - STALE_AFTER):
-                            continue
-                    ready.append(job.id)
-                await session.commit()
-            for batch_id in ready:
-                enqueued += await enqueue_import(arq, tenant.schema_name, batch_id, release_claim=True)
-        except Exception:
-            log.exception("import sweep failed for %s", tenant.schema_name)
-    return enqueued

@@ -34,7 +34,7 @@ ROUTE_CASES: dict[tuple[str, str], RouteCase] = {
     ("POST", f"{_CONTRACT}/files"): RouteCase(TENANT, {"version": "1"}),
     ("GET", f"{_CONTRACT}/files/{{index:int}}"): RouteCase(TENANT),
     ("POST", f"{_CONTRACT}/files/delete"): RouteCase(TENANT, {"version": "1", "file": "{contract_file}"}),
-    ("POST", "/contracts/reminders"): RouteCase(TENANT, {"remind_days": "7"}),
+    ("POST", "/contracts/reminders"): RouteCase(TENANT, {"notice_days": "7"}),
 }
 
 GRAPHQL_CASES: dict[str, GraphQLCase] = {
@@ -80,6 +80,6 @@ async def untouched(session: Any, world: World) -> list[str]:
         problems.append("B's contract files changed")
     if not CONTRACT_FILES.store(world.b.schema).exists(world.extra["contract_file"]):
         problems.append("B's contract file was removed")
-    if await expiry.remind_days(session) != expiry.DEFAULT_REMIND_DAYS:
+    if await expiry.notice_days(session) != expiry.DEFAULT_NOTICE_DAYS:
         problems.append("B's contract notice period changed")
     return problems

@@ -35,7 +35,7 @@ GRAPHQL_CASES: dict[str, GraphQLCase] = {
         lambda w: {"k": w.extra["pipeline_key"]},
     ),
     "updatePipeline": (
-        "mutation($k: String!) { updatePipeline(input: {key: $k, name: \"被篡改\", position: 0}) "
+        'mutation($k: String!) { updatePipeline(input: {key: $k, name: "被篡改", position: 0}) '
         "{ __typename } }",
         lambda w: {"k": w.extra["pipeline_key"]},
     ),

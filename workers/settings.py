@@ -56,6 +56,10 @@ async def startup(ctx: dict[str, Any]) -> None:
 
 
 async def shutdown(ctx: dict[str, Any]) -> None:
+    from app.kit.jobs import finish_shielded
+
+    # A SIGTERMed run hands its job back (queued again) in a shielded step: let it reach the database.
+    await finish_shielded()
     await ctx["db"].dispose()
 
 

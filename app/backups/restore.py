@@ -47,7 +47,6 @@ from app.backups.service import (
     get_tenant,
     human_size,
     quiet,
-    shielded,
     short_id,
     tenant_lock,
     tools_for,
@@ -62,6 +61,7 @@ from app.backups.verify import (
     scratch_name,
 )
 from app.db import Database
+from app.kit.jobs import shielded
 from app.platform.service import SLUG_MESSAGES
 from app.settings import Settings, get_settings
 from tenancy import registry

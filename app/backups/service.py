@@ -44,6 +44,7 @@ from app.backups.models import Backup, BackupKind, BackupStatus
 from app.backups.pgtools import libpq_env, pg_tool
 from app.backups.retention import scheduled_kind
 from app.db import Database
+from app.kit.jobs import shielded
 from app.settings import Settings, get_settings
 from app.storage import TenantFiles
 from tenancy import registry
@@ -345,11 +346,6 @@ def _failure_message(exc: BaseException, settings: Settings) -> str:
     if isinstance(exc, asyncio.CancelledError | KeyboardInterrupt):
         return "interrupted: the backup was cancelled before it was complete"
     return str(exc) or type(exc).__name__
-
-
-async def shielded(step: Any) -> None:
-    """Run a bookkeeping step even when the surrounding task is being cancelled."""
-    await asyncio.shield(asyncio.ensure_future(step))
 
 
 async def _record_failure(db: Database, backup: Backup, message: str) -> None:

@@ -41,12 +41,12 @@ from app.backups.service import (
     UnknownBackup,
     backup_files,
     quiet,
-    shielded,
     short_id,
     tenant_lock,
     tools_for,
 )
 from app.db import Database
+from app.kit.jobs import shielded
 from app.settings import Settings, get_settings
 
 

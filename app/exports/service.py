@@ -307,7 +307,7 @@ async def run_customer_export(
     except asyncio.CancelledError:
         # The worker is stopping (a deploy, SIGTERM): hand the export back at once rather than leave
         # it "running" until the sweep declares it dead. arq runs the same job id again.
-        await asyncio.shield(_hand_back(db, tenant_schema, job.id, attempt))
+        await jobs.shielded(_hand_back(db, tenant_schema, job.id, attempt))
         raise
     except Exception as exc:
         if isinstance(exc, QuotaExceeded | RequesterRefused):

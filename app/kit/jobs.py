@@ -32,8 +32,9 @@ imports and data-subject exports fence their writes by attempt number, batch chu
 
 from __future__ import annotations
 
+import asyncio
 import logging
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Awaitable, Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from typing import Any
@@ -89,6 +90,29 @@ class SweepResult:
 
 
 _tables: dict[str, JobTable] = {}
+
+
+_finishing: set[asyncio.Future[Any]] = set()
+
+
+async def shielded(step: Awaitable[Any]) -> None:
+    """Run a bookkeeping step (a run handing its job back, a failure record) to its end even while the
+    surrounding task is being cancelled, and even if it is cancelled again while it waits. The worker's
+    shutdown waits for such steps (``finish_shielded``) before it closes the database."""
+    task = asyncio.ensure_future(step)
+    _finishing.add(task)
+    task.add_done_callback(_finishing.discard)
+    await asyncio.shield(task)
+
+
+SHIELDED_WAIT_SECONDS = 15.0
+
+
+async def finish_shielded() -> None:
+    """Wait (bounded) for the shielded steps still running: a SIGTERMed worker's hand-backs."""
+    pending = [task for task in _finishing if not task.done()]
+    if pending:
+        await asyncio.wait(pending, timeout=SHIELDED_WAIT_SECONDS)
 
 
 def register_job(table: JobTable) -> JobTable:

@@ -118,7 +118,7 @@ async def test_a_worker_stopped_politely_hands_its_export_back(
     finally:
         await stop(worker)
     handed_back = await load(app, tenant, job.id)
-    assert handed_back.status == ExportStatus.QUEUED and handed_back.attempts == 1
+    assert (handed_back.status, handed_back.attempts) == (ExportStatus.QUEUED, 1), log.read_text()[-4000:]
     assert not final.exists() and [p.name for p in final.parent.iterdir()] == []
 
     worker = await start_worker(log)

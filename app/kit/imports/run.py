@@ -275,7 +275,7 @@ async def run_import(db: Database, schema: str, batch_id: uuid.UUID, *, chunk_ro
     except Superseded:
         return "superseded"
     except asyncio.CancelledError:
-        await asyncio.shield(_hand_back(db, schema, batch_id, attempt))
+        await jobs.shielded(_hand_back(db, schema, batch_id, attempt))
         raise
     except Exception as exc:
         if isinstance(exc, QuotaExceeded | PermissionDenied):

@@ -24,6 +24,7 @@ import sqlalchemy as sa
 from alembic import op
 from sqlalchemy.dialects import postgresql
 
+from tenancy.migrations.common import tenant_schema
 from tenancy.migrations.tenant.helpers import S, quoted_schema
 
 revision: str = "0030"
@@ -98,7 +99,7 @@ def upgrade() -> None:
     op.add_column(
         "customers",
         sa.Column("tier_source", sa.String(length=8), server_default="rule", nullable=False),
-        schema=S,
+        schema=tenant_schema(),
     )
     op.execute(
         sa.text(f"UPDATE {quoted_schema()}.customers SET tier_source = 'manual' WHERE tier IS NOT NULL")
@@ -108,5 +109,5 @@ def upgrade() -> None:
 
 def downgrade() -> None:
     _rewrite(_without_action)
-    op.drop_column("customers", "tier_source", schema=S)
+    op.drop_column("customers", "tier_source", schema=tenant_schema())
     op.drop_table("tier_rules", schema=S)

@@ -16,7 +16,7 @@ import sqlalchemy as sa
 from alembic import op
 from sqlalchemy.dialects import postgresql
 
-from tenancy.migrations.tenant.helpers import S
+from tenancy.migrations.common import tenant_schema
 
 revision: str = "0031"
 down_revision: str | None = "0030"
@@ -26,23 +26,25 @@ depends_on: str | Sequence[str] | None = None
 
 def upgrade() -> None:
     op.add_column(
-        "erp_connector", sa.Column("outbound_folder", sa.String(length=500), nullable=True), schema=S
+        "erp_connector",
+        sa.Column("outbound_folder", sa.String(length=500), nullable=True),
+        schema=tenant_schema(),
     )
     op.add_column(
         "erp_connector",
         sa.Column(
             "order_mapping", postgresql.JSONB(astext_type=sa.Text()), server_default="{}", nullable=False
         ),
-        schema=S,
+        schema=tenant_schema(),
     )
     op.add_column(
         "erp_sync_runs",
         sa.Column("files", postgresql.JSONB(astext_type=sa.Text()), server_default="[]", nullable=False),
-        schema=S,
+        schema=tenant_schema(),
     )
 
 
 def downgrade() -> None:
-    op.drop_column("erp_sync_runs", "files", schema=S)
-    op.drop_column("erp_connector", "order_mapping", schema=S)
-    op.drop_column("erp_connector", "outbound_folder", schema=S)
+    op.drop_column("erp_sync_runs", "files", schema=tenant_schema())
+    op.drop_column("erp_connector", "order_mapping", schema=tenant_schema())
+    op.drop_column("erp_connector", "outbound_folder", schema=tenant_schema())

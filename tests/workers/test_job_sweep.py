@@ -37,6 +37,22 @@ def later(minutes: float) -> datetime:
     return datetime.now(UTC) + timedelta(minutes=minutes)
 
 
+@pytest.fixture(autouse=True)
+async def empty_queue(app: Litestar) -> None:
+    """Jobs that earlier tests in this process left queued (their tenants since dropped) are not
+    this test's to run: the worker below must see only what the sweep enqueues."""
+    await app.state.arq.delete(QUEUE_NAME)
+
+
+async def sweep(app: Litestar, *kits: TenantKit, **options: Any) -> jobs.SweepResult:
+    """One pass of the sweep over this test's tenants: the cron's ``sweep_jobs`` runs this pass for
+    every active tenant, and the other tests' tenants in this database are not this test's."""
+    result = jobs.SweepResult()
+    for kit in kits:
+        await jobs.sweep_tenant(app.state.db, app.state.arq, kit.schema, result=result, **options)
+    return result
+
+
 async def run_worker(app: Litestar) -> Worker:
     """An arq worker in this process: runs every queued job once, then returns."""
     worker = Worker(
@@ -104,11 +120,11 @@ async def test_a_batch_whose_enqueue_was_lost_runs_once(app: Litestar, tenant: T
     job = await batch_of(app, tenant, "丢失批次", 12)
     tables = [batch_run.BATCH_JOBS]
     # Just recorded: its own enqueue may still be on the way, so the sweep leaves it be.
-    assert (await jobs.sweep_jobs(app.state.db, app.state.arq, tables=tables)).enqueued == 0
+    assert (await sweep(app, tenant, tables=tables)).enqueued == 0
     assert await queued(app) == 0
     # A minute and more on: enqueued again under its own job id; a second pass adds nothing.
-    assert (await jobs.sweep_jobs(app.state.db, app.state.arq, now=later(2), tables=tables)).enqueued == 1
-    assert (await jobs.sweep_jobs(app.state.db, app.state.arq, now=later(3), tables=tables)).enqueued == 0
+    assert (await sweep(app, tenant, now=later(2), tables=tables)).enqueued == 1
+    assert (await sweep(app, tenant, now=later(3), tables=tables)).enqueued == 0
     assert await queued(app) == 1
     assert await app.state.redis.zscore(QUEUE_NAME, batch_run.arq_job_id(tenant.schema, job)) is not None
 
@@ -127,7 +143,7 @@ async def test_a_run_with_a_live_worker_is_left_alone(app: Litestar, tenant: Ten
     await shift(app, tenant, BatchJob, job.id, status=BatchStatus.RUNNING, heartbeat_at=later(-1))
     await app.state.redis.set(f"arq:in-progress:{arq_id}", b"1", ex=3600)
 
-    swept = await jobs.sweep_jobs(app.state.db, app.state.arq, tables=[batch_run.BATCH_JOBS])
+    swept = await sweep(app, tenant, tables=[batch_run.BATCH_JOBS])
 
     assert (swept.enqueued, swept.rescued, swept.given_up) == (0, 0, 0)
     assert await app.state.redis.exists(f"arq:in-progress:{arq_id}")
@@ -166,8 +182,8 @@ async def test_a_batch_whose_worker_died_mid_run_resumes_to_the_uninterrupted_re
     await app.state.redis.set(f"arq:in-progress:{arq_id}", b"1", ex=3600)  # the dead worker's claim
 
     # Within five minutes of its last chunk it may be a slow worker: left alone. After: rescued.
-    assert (await jobs.sweep_jobs(app.state.db, app.state.arq, now=later(2))).rescued == 0
-    swept = await jobs.sweep_jobs(app.state.db, app.state.arq, now=later(6))
+    assert (await sweep(app, tenant, now=later(2))).rescued == 0
+    swept = await sweep(app, tenant, now=later(6))
     assert swept.rescued == 1 and swept.by_table == {"batch": 1}
     assert not await app.state.redis.exists(f"arq:in-progress:{arq_id}")
     rescued = await job_row(app, tenant, BatchJob, killed.id)
@@ -191,7 +207,7 @@ async def test_a_batch_that_keeps_killing_its_worker_is_given_up(app: Litestar, 
         app, tenant, BatchJob, job.id, status=BatchStatus.RUNNING, heartbeat_at=later(-10), attempts=5
     )
 
-    swept = await jobs.sweep_jobs(app.state.db, app.state.arq, tables=[batch_run.BATCH_JOBS])
+    swept = await sweep(app, tenant, tables=[batch_run.BATCH_JOBS])
 
     assert (swept.given_up, swept.enqueued) == (1, 0)
     failed = await job_row(app, tenant, BatchJob, job.id)
@@ -225,7 +241,7 @@ async def test_data_subject_exports_lost_or_orphaned_are_finished_once(
         heartbeat_at=later(-15),
     )
 
-    swept = await jobs.sweep_jobs(app.state.db, app.state.arq, now=later(2))
+    swept = await sweep(app, tenant, other_tenant, now=later(2))
 
     assert (swept.enqueued, swept.rescued) == (3, 1) and swept.by_table == {"subject_export": 3}
     worker = await run_worker(app)

@@ -34,6 +34,8 @@ class WorkflowState(Tag):
 
 OPPORTUNITY_FILTERS = FilterSpec(
     Search("search", N_("Search"), param="q", max_length=100),
+    # The pipeline switcher (its key; the page offers the tenant's pipelines), then its stages.
+    WorkflowState("pipeline", N_("Pipeline"), max_length=40),
     WorkflowState("stage", N_("Stage")),
     Owner("owner_id", N_("Salesperson"), param="owner"),
     DateRange("close", N_("Expected close date"), column="expected_close"),

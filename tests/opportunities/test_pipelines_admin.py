@@ -55,3 +55,39 @@ async def test_the_owner_manages_pipelines_and_the_board_switches_between_them(
     # Salespeople do not manage pipelines.
     assert (await zhang.get("/opportunities/pipelines")).status_code == 403
     assert (await zhang.post_form(f"/opportunities/pipelines/{key}/archive", {})).status_code == 403
+
+
+async def test_the_list_switches_pipelines_and_offers_the_chosen_pipelines_stages(
+    app: Litestar, tenant: TenantKit
+) -> None:
+    world = await open_pipeline(app, tenant)
+    owner = await logged_in(app, tenant, "owner")
+    await owner.post_form("/opportunities/pipelines", {"name": "工程/团购", "copy_from": "default"})
+    async with app.state.db.tenant_session(tenant.schema) as session:
+        rows = await workflows_repo.pipelines(session, "opportunity")
+    key = next(r.key for r in rows if r.name == "工程/团购")
+    sales = await deals(app, tenant, "sales_a")
+    await sales.create(deal(world, name="万科精装项目", pipeline=key))
+    await sales.create(deal(world, name="李先生换冰箱", pipeline="default"))
+    await sales.session.close()
+    zhang = await logged_in(app, tenant, "sales_a")
+
+    everything = await zhang.get("/opportunities/list")
+    assert "万科精装项目" in everything.text and "李先生换冰箱" in everything.text
+    # The switcher offers both pipelines by name; "All" is the default.
+    assert f'<option value="{key}" >工程/团购</option>' in everything.text
+    project = await zhang.get("/opportunities/list", params={"pipeline": key})
+    assert project.status_code == 200
+    assert "万科精装项目" in project.text and "李先生换冰箱" not in project.text
+    assert f'<option value="{key}" selected>工程/团购</option>' in project.text
+    # The board link keeps the choice, and so does the board's link back to the list.
+    assert f'href="/opportunities?pipeline={key}"' in project.text
+    board = await zhang.get("/opportunities", params={"pipeline": key})
+    assert f'href="/opportunities/list?pipeline={key}"' in board.text
+    # A stage narrows within the chosen pipeline.
+    staged = await zhang.get("/opportunities/list", params={"pipeline": "default", "stage": "qualify"})
+    assert "李先生换冰箱" in staged.text and "万科精装项目" not in staged.text
+    # A pipeline that does not exist (an old link) is ignored with a message: every deal is shown.
+    stale = await zhang.get("/opportunities/list", params={"pipeline": "nope"})
+    assert stale.status_code == 400 and "“nope”" in stale.text
+    assert "万科精装项目" in stale.text and "李先生换冰箱" in stale.text

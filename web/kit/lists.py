@@ -67,7 +67,9 @@ from app.kit.paging import Order, Page
 from app.kit.registry import EntitySpec
 from app.kit.service import EntityService
 from app.saved_views import service as saved_views
+from app.workflows import pipelines
 from app.workflows import service as workflows
+from app.workflows.models import DEFAULT_KEY
 from web.kit.responses import htmx_done, htmx_undo
 
 PAGE_SIZES = (10, 20, 50, 100)
@@ -656,22 +658,48 @@ async def open_workflow_list(
 ) -> ListView:
     """``open_list`` for an entity filtered by a state of the tenant's workflow (filter ``state``:
     a deal's stage, a contract's status): the workflow's states, in the reader's language, are the
-    filter's choices; a state it does not have (an old link) is ignored with a message."""
-    current = await workflows.current(session, spec.entity.key)
-    states = [(s.key, s.label_in(locale_var.get())) for s in current.definition.states]
+    filter's choices; a state it does not have (an old link) is ignored with a message.
+
+    An entity on several pipelines (``EntitySpec.workflow_key_field``) gets a pipeline switcher when
+    its filter spec declares that field: the pipelines not archived are its choices, and the state
+    choices are the chosen pipeline's stages, or every pipeline's when none is chosen."""
+    key_field = spec.entity.workflow_key_field
+    switcher = next((f for f in spec.filters if key_field and f.name == key_field), None)
+    names: dict[str, str] = {}
+    chosen: str | None = None
+    if switcher is not None:
+        rows = await pipelines.list_pipelines(session, actor, spec.entity.key)
+        names = {p.key: p.name for p in rows}
+        wanted = request.query_params.get(switcher.query_name)
+        chosen = wanted if wanted in names else None
+        offered = [(p.key, p.name) for p in rows if p.archived_at is None or p.key == chosen]
+        keys = [chosen] if chosen else list(names) or [DEFAULT_KEY]
+        definitions = list((await pipelines.stage_maps(session, spec.entity.key, keys)).values())
+    else:
+        definitions = [(await workflows.current(session, spec.entity.key)).definition]
+    locale = locale_var.get()
+    states = list({s.key: (s.key, s.label_in(locale)) for d in definitions for s in d.states}.values())
     known = {key for key, _label in states}
-    unknown: list[str] = []
+    unknown: dict[str, list[str]] = {state: [], key_field or "": []}
 
     async def checked(filters: Any, **paging: Any) -> Page[Any]:
         value = getattr(filters, state)
         if value is not None and value not in known:
-            unknown.append(value)
+            unknown[state].append(value)
             filters = replace(filters, **{state: None})
+        if switcher is not None and key_field:
+            key = getattr(filters, key_field)
+            if key is not None and key not in names:
+                unknown[key_field].append(key)
+                filters = replace(filters, **{key_field: None})
         return await fetch(filters, **paging)
 
     view = await open_list(request, session, actor, spec, target, checked, **extra)
-    ignore_filter_value(view, state, unknown)
+    ignore_filter_value(view, state, unknown[state])
     view.options = {**view.options, state: states}
+    if switcher is not None and key_field:
+        ignore_filter_value(view, key_field, unknown[key_field])
+        view.options[key_field] = offered
     return view
 
 

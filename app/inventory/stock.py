@@ -517,8 +517,11 @@ class StockService:
             errors.raise_if_any()
             assert checked is not None and target is not None
             moved = Moved(uuid.uuid4(), "transfer")
-            await self._apply(moved, checked, checked.warehouse, -checked.quantity, 0)
-            await self._apply(moved, checked, target, checked.quantity, 0)
+            # Both levels are locked in one order (by warehouse id) whichever way the goods go, so
+            # two transfers between the same warehouses in opposite directions never deadlock.
+            steps = [(checked.warehouse, -checked.quantity), (target, checked.quantity)]
+            for warehouse, change in sorted(steps, key=lambda step: str(step[0].id)):
+                await self._apply(moved, checked, warehouse, change, 0)
             if checked.product.serial_tracked:
                 for unit in await self._take_units(
                     checked, checked.warehouse, SerialStatus.IN_STOCK, to=target

@@ -72,3 +72,46 @@ async def test_the_same_serial_number_shipped_twice_at_once_is_shipped_once(
         await s.session.close()
     async with app.state.db.tenant_session(tenant.schema) as session:
         assert await reports.check_levels(session) == []
+
+
+async def test_transfers_both_ways_between_two_warehouses_at_once_all_go_through(
+    app: Litestar, tenant: TenantKit
+) -> None:
+    """Shop → central and central → shop at the same moment, many times: each locks both stock levels,
+    and in one order, so none is aborted as a deadlock and the levels end where they began."""
+    shop = await open_shop(app, tenant)
+    clerk = await stock(app, tenant, "manager_a")
+    for warehouse in (shop.shop, shop.central):
+        await clerk.receive(product_id=shop.filters, warehouse_id=warehouse, quantity=50)
+    await clerk.session.close()
+    pairs = [
+        (await stock(app, tenant, "manager_a"), await stock(app, tenant, "manager_a")) for _ in range(10)
+    ]
+    won, refused = await _race(
+        [
+            call
+            for there, back in pairs
+            for call in (
+                there.transfer(
+                    product_id=shop.filters,
+                    from_warehouse_id=shop.shop,
+                    to_warehouse_id=shop.central,
+                    quantity=1,
+                ),
+                back.transfer(
+                    product_id=shop.filters,
+                    from_warehouse_id=shop.central,
+                    to_warehouse_id=shop.shop,
+                    quantity=1,
+                ),
+            )
+        ]
+    )
+    assert (won, refused) == (20, [])
+    assert await level(app, tenant, shop.filters, shop.shop) == (50, 0)
+    assert await level(app, tenant, shop.filters, shop.central) == (50, 0)
+    for there, back in pairs:
+        await there.session.close()
+        await back.session.close()
+    async with app.state.db.tenant_session(tenant.schema) as session:
+        assert await reports.check_levels(session) == []

@@ -157,6 +157,7 @@ async def sweep(
 
 async def counts(db: Any, tenants: list[tuple[str, str]]) -> dict[str, int]:
     found = {
+        "follow_ups": 0,
         "notifications": 0,
         "distinct_keys": 0,
         "unreminded": 0,

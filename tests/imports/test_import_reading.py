@@ -166,3 +166,31 @@ def test_pinyin_is_spelled_as_pypinyin_spells_it() -> None:
         assert lazy_pinyin(name) == pypinyin.lazy_pinyin(name, errors="ignore")
         assert lazy_pinyin([name]) == pypinyin.lazy_pinyin([name], errors="ignore")
     assert sort_key("曾小贤").startswith("zeng xiao xian !")
+
+
+async def test_chunks_read_ahead_give_the_rows_in_order_after_a_resume_point(tmp_path: Path) -> None:
+    path = tmp_path / "客户.csv"
+    lines = ["姓名,手机"] + [f"客户{n},1380013{n:04d}" for n in range(1, 26)]
+    lines.insert(8, ",")  # a blank row (line 9) is left out, as rows() leaves it out
+    path.write_text("\n".join(lines) + "\n", encoding="utf-8")
+    table = Table(path)
+    whole = list(table.rows())
+
+    chunks = [chunk async for chunk in table.chunks(10)]
+    assert [len(c) for c in chunks] == [10, 10, 5]
+    assert [row for chunk in chunks for row in chunk] == whole
+    # A resumed run starts after the last line its journal holds (line 14 here).
+    resumed = [row async for chunk in table.chunks(10, after=14) for row in chunk]
+    assert resumed == [(line, cells) for line, cells in whole if line > 14]
+    assert resumed[0] == (15, ["客户13", "13800130013"])
+
+
+async def test_a_reader_stopped_early_lets_its_read_ahead_finish(tmp_path: Path) -> None:
+    path = tmp_path / "客户.csv"
+    path.write_text("姓名\n" + "".join(f"客户{n}\n" for n in range(100)), encoding="utf-8")
+    reading = Table(path).chunks(10)
+    first = await anext(reading)
+    assert first[0] == (2, ["客户0"])
+    await reading.aclose()  # the run failed after its first chunk: the next read is waited for
+    with pytest.raises(StopAsyncIteration):
+        await anext(reading)

@@ -7,11 +7,13 @@ translates): an empty file, an old .xls, an encoding that is neither UTF-8 nor G
 
 from __future__ import annotations
 
+import asyncio
 import codecs
+import contextlib
 import csv
 import re
 import warnings
-from collections.abc import Iterator
+from collections.abc import AsyncIterator, Generator, Iterator
 from dataclasses import dataclass
 from datetime import date, datetime, time
 from pathlib import Path
@@ -125,7 +127,7 @@ class Table:
             return headers
         raise TableProblem("empty")
 
-    def rows(self) -> Iterator[tuple[int, list[Any]]]:
+    def rows(self) -> Generator[tuple[int, list[Any]], None, None]:
         """Data rows after the header, padded or cut to the header's width; blank rows left out."""
         width = len(self.headers)
         first = True
@@ -137,6 +139,35 @@ class Table:
                 continue
             cells = list(row[:width]) + [None] * (width - len(row))
             yield line, cells
+
+    async def chunks(self, size: int, after: int = 0) -> AsyncIterator[list[tuple[int, list[Any]]]]:
+        """The data rows after line ``after`` in chunks of ``size``, each read in a thread while the
+        caller works on the one before: parsing the next chunk (the XLSX XML, the CSV decoding)
+        overlaps with PostgreSQL writing this one. One read at a time, so the file is read in order."""
+
+        def take(rows: Iterator[tuple[int, list[Any]]]) -> list[tuple[int, list[Any]]]:
+            chunk: list[tuple[int, list[Any]]] = []
+            for line, cells in rows:
+                if line > after:
+                    chunk.append((line, cells))
+                    if len(chunk) >= size:
+                        break
+            return chunk
+
+        rows = self.rows()
+        ahead = asyncio.ensure_future(asyncio.to_thread(take, rows))
+        try:
+            while chunk := await ahead:
+                ahead = asyncio.ensure_future(asyncio.to_thread(take, rows))
+                yield chunk
+        finally:
+            # The caller stopped early (a failure, a superseded run): let the read in flight end
+            # before the generator (and its file) is closed.
+            if not ahead.done():
+                with contextlib.suppress(BaseException):
+                    await asyncio.wait([ahead], timeout=30)
+            with contextlib.suppress(ValueError):  # still running in its thread: closed when it ends
+                rows.close()
 
     def count(self) -> int:
         """How many data rows ``rows()`` will give (what the upload shows and checks)."""

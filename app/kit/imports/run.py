@@ -365,15 +365,7 @@ async def _rows(db: Database, schema: str, job: ImportBatch, attempt: int, chunk
         # Matches on the import's own key (the mobile) follow the batch's policy before that.
         service.accept_duplicates = True
         importer = RowImporter(service, spec, converter, job)
-        chunk: list[tuple[int, list[Any]]] = []
-        for line, cells in table.rows():
-            if line <= done_upto:
-                continue
-            chunk.append((line, cells))
-            if len(chunk) >= chunk_rows:
-                _add(totals, await _chunk(session, importer, job, attempt, chunk))
-                chunk = []
-        if chunk:
+        async for chunk in table.chunks(chunk_rows, after=done_upto):
             _add(totals, await _chunk(session, importer, job, attempt, chunk))
     return totals
 

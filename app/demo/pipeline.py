@@ -22,6 +22,7 @@ from app.opportunities.contracts import ContractService
 from app.opportunities.forecast import SalesTargets, add_months
 from app.opportunities.models import Opportunity
 from app.opportunities.service import OpportunityService
+from app.workflows import pipelines
 
 DEALS_PER_PERSON = 8
 NAMES = (
@@ -46,6 +47,10 @@ PATHS = {
     "lost": ("needs", "lost"),
 }
 STAGES = ("qualify", "needs", "needs", "proposal", "proposal", "negotiation", "won", "lost")
+# A second pipeline for projects and group buys (工程/团购): developers' fit-outs, a company's bulk order.
+PROJECTS = "工程/团购"
+PROJECT_NAMES = ("精装楼盘厨电配套", "酒店客房空调改造", "企业员工团购", "学校宿舍热水器工程")
+PROJECT_STAGES = ("qualify", "needs", "proposal", "negotiation")
 
 
 async def ensure_demo_pipeline(
@@ -78,43 +83,11 @@ async def ensure_demo_pipeline(
             ).all()
             deals = OpportunityService(session, actor)
             for n, customer_id in enumerate(customers):
-                lines = [
-                    {"product_id": p.id, "quantity": rng.randint(1, 3)}
-                    for p in rng.sample(products, k=min(len(products), rng.randint(1, 3)))
-                ]
-                priced = {p.id: p.list_price or 0 for p in products}
-                amount = sum(priced[line["product_id"]] * line["quantity"] for line in lines)
-                deal = await deals.create(
-                    {
-                        "name": rng.choice(NAMES),
-                        "amount": str(amount or rng.randrange(3_000, 60_000, 100)),
-                        "customer_id": customer_id,
-                        "products": lines,
-                        "competitor": rng.choice(COMPETITORS),
-                        "expected_close": today + timedelta(days=rng.randint(3, 85)),
-                        "probability": 70 if n == 2 else None,
-                    }
-                )
-                version = deal.version
-                for stage in PATHS[STAGES[n % len(STAGES)]]:
-                    reason = rng.choice(LOST_REASONS) if stage == "lost" else None
-                    deal = await deals.move(deal.id, stage, version, lost_reason=reason)
-                    version = deal.version
-                if deal.stage == "won":
-                    await ContractService(session, actor).create(
-                        {
-                            "title": f"{deal.name}采购合同",
-                            "customer_id": customer_id,
-                            "opportunity_id": deal.id,
-                            "amount": deal.amount,
-                            "signed_on": today,
-                            "starts_on": today,
-                            "ends_on": today + timedelta(days=365),
-                        }
-                    )
+                await _deal(session, deals, actor, rng, products, customer_id, n, today)
                 made += 1
         owner = next((a for a in actors.values() if a.role_key == "owner"), None)
         if owner is not None:
+            made += await _projects(session, owner, actors, rng, today)
             targets = SalesTargets(session, owner)
             first = date(today.year, today.month, 1)
             for months in range(3):
@@ -125,4 +98,87 @@ async def ensure_demo_pipeline(
                         await targets.set_target({"month": month, "user_id": user_id, "amount": amount})
                 for team_id in {a.team_id for a in actors.values() if a.team_id is not None}:
                     await targets.set_target({"month": month, "team_id": team_id, "amount": 400_000})
-    echo(f"demo: {made} opportunities on the pipeline, with targets for three months")
+    echo(f"demo: {made} opportunities on two pipelines, with targets for three months")
+
+
+async def _deal(
+    session: Any,
+    deals: OpportunityService,
+    actor: Any,
+    rng: random.Random,
+    products: list[Product],
+    customer_id: uuid.UUID,
+    n: int,
+    today: date,
+) -> Opportunity:
+    """One deal of the sales pipeline, walked to its stage (a signed contract when it is won)."""
+    chosen = [(p, rng.randint(1, 3)) for p in rng.sample(products, k=min(len(products), rng.randint(1, 3)))]
+    lines = [{"product_id": p.id, "quantity": quantity} for p, quantity in chosen]
+    amount = sum((p.list_price or 0) * quantity for p, quantity in chosen)
+    deal = await deals.create(
+        {
+            "name": rng.choice(NAMES),
+            "amount": str(amount or rng.randrange(3_000, 60_000, 100)),
+            "customer_id": customer_id,
+            "products": lines,
+            "competitor": rng.choice(COMPETITORS),
+            "expected_close": today + timedelta(days=rng.randint(3, 85)),
+            "probability": 70 if n == 2 else None,
+        }
+    )
+    deal = await _walk(deals, deal, STAGES[n % len(STAGES)], rng)
+    if deal.stage == "won":
+        await ContractService(session, actor).create(
+            {
+                "title": f"{deal.name}采购合同",
+                "customer_id": customer_id,
+                "opportunity_id": deal.id,
+                "amount": deal.amount,
+                "signed_on": today,
+                "starts_on": today,
+                "ends_on": today + timedelta(days=365),
+            }
+        )
+    return deal
+
+
+async def _walk(deals: OpportunityService, deal: Opportunity, stage: str, rng: random.Random) -> Opportunity:
+    version = deal.version
+    for step in PATHS[stage]:
+        reason = rng.choice(LOST_REASONS) if step == "lost" else None
+        deal = await deals.move(deal.id, step, version, lost_reason=reason)
+        version = deal.version
+    return deal
+
+
+async def _projects(
+    session: Any, owner: Any, actors: Mapping[uuid.UUID, Any], rng: random.Random, today: date
+) -> int:
+    """The 工程/团购 pipeline (a copy of the sales one) with each manager's big project deals."""
+    pipeline = await pipelines.create_pipeline(session, owner, "opportunity", PROJECTS, copy_from="default")
+    made = 0
+    for user_id, actor in actors.items():
+        if actor.role_key != "manager":
+            continue
+        customers = (
+            await session.scalars(
+                select(Customer.id)
+                .where(Customer.owner_id == user_id, Customer.deleted_at.is_(None))
+                .order_by(Customer.created_at.desc())
+                .limit(len(PROJECT_NAMES))
+            )
+        ).all()
+        deals = OpportunityService(session, actor)
+        for n, customer_id in enumerate(customers):
+            deal = await deals.create(
+                {
+                    "name": PROJECT_NAMES[n % len(PROJECT_NAMES)],
+                    "amount": str(rng.randrange(80_000, 600_000, 1_000)),
+                    "customer_id": customer_id,
+                    "pipeline": pipeline.key,
+                    "expected_close": today + timedelta(days=rng.randint(20, 120)),
+                }
+            )
+            await _walk(deals, deal, PROJECT_STAGES[n % len(PROJECT_STAGES)], rng)
+            made += 1
+    return made

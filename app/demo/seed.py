@@ -120,8 +120,9 @@ async def seed_demo(db: Database, *, customers: int = 2500, reset: bool = False,
     )
     await ensure_demo_stock(db, tenant.schema_name, users[STAFF[0]["email"]], echo=echo)
     await ensure_demo_privacy(db, tenant.schema_name, users[STAFF[0]["email"]], echo=echo)
-    await ensure_demo_leads(db, tenant.schema_name, users, echo=echo)
+    # The pipeline first: it is seeded only into a tenant without deals, and converted leads make some.
     await ensure_demo_pipeline(db, tenant.schema_name, users, echo=echo)
+    await ensure_demo_leads(db, tenant.schema_name, users, echo=echo)
     await ensure_demo_quotes(db, tenant.schema_name, users[STAFF[0]["email"]], echo=echo)
     echo(
         f"demo: {result.existing + result.added} customers ({result.added} added in {result.seconds:.1f}s); "

@@ -311,3 +311,23 @@ async def test_reset_drops_the_tenant_and_seeds_it_afresh(app: Litestar, first_r
     async with app.state.db.platform_session() as s:
         operators = (await s.scalars(select(PlatformOperator.email))).all()
     assert "operator@dealercrm.example" in operators
+
+
+async def test_the_sales_team_has_deals_on_every_stage_of_two_pipelines(session: Any) -> None:
+    from app.opportunities.models import Contract, Opportunity
+    from app.workflows import repository as workflows_repo
+
+    by_stage = Counter(
+        (pipeline, stage)
+        for pipeline, stage in (
+            await session.execute(select(Opportunity.pipeline, Opportunity.stage))
+        ).tuples()
+    )
+    sales_stages = {stage for pipeline, stage in by_stage if pipeline == "default"}
+    assert sales_stages == {"qualify", "needs", "proposal", "negotiation", "won", "lost"}
+    names = {p.key: p.name for p in await workflows_repo.pipelines(session, "opportunity")}
+    [projects] = [key for key, name in names.items() if name == "工程/团购"]
+    assert sum(n for (pipeline, _stage), n in by_stage.items() if pipeline == projects) >= 4
+    won = by_stage[("default", "won")]
+    assert won > 0
+    assert await session.scalar(select(func.count()).select_from(Contract)) == won

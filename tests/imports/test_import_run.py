@@ -369,3 +369,31 @@ async def test_a_team_manager_cannot_update_another_teams_customer(app: Litestar
     )
     assert (batch.updated_count, batch.rejected_count) == (0, 1)
     assert "二组的" in await customers_named(app, tenant, "二组的")
+
+
+async def test_an_import_keeps_the_growing_tables_statistics(app: Litestar, tenant: TenantKit) -> None:
+    """Planner statistics follow the table the import fills (analysed at 10, then 20 rows here), so
+    later chunks' match lookups are planned for the rows there are, not for an empty table."""
+    from import_helpers import run
+
+    rows = [["姓名", "手机"]] + [[f"统计{i}", f"1350013{i:04d}"] for i in range(25)]
+    assert await _planned_rows(app, tenant) < 20  # never analysed: -1, or what the fixture left
+    await run(app, tenant, "owner", await upload(app, tenant, "owner", csv_bytes(rows)), chunk_rows=10)
+    # The statistics saw the imported rows (the last 5 came after the last ANALYZE); 25 inserts are
+    # far below autovacuum's threshold, so only the import's own ANALYZE can have counted them.
+    assert await _planned_rows(app, tenant) >= 20
+
+
+async def _planned_rows(app: Litestar, kit: TenantKit) -> float:
+    """The planner's row count of the tenant's customers table (``pg_class.reltuples``)."""
+    from sqlalchemy import text
+
+    async with app.state.db.engine.connect() as conn:
+        found = await conn.scalar(
+            text(
+                "SELECT c.reltuples FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace "
+                "WHERE n.nspname = :s AND c.relname = 'customers'"
+            ),
+            {"s": kit.schema},
+        )
+    return float(found)

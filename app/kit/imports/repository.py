@@ -8,11 +8,18 @@ from collections.abc import Sequence
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import func, select, update
+from sqlalchemy import func, select, text, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from app.kit.bulk_create import copy_rows
 from app.kit.imports.models import ImportBatch, ImportRow, ImportStatus, ImportTemplate, RowAction
+
+
+async def refresh_statistics(session: AsyncSession, schema: str, table: str) -> None:
+    """``ANALYZE`` one of the tenant's tables: its planner statistics follow a table an import is
+    filling (the statements of later chunks are planned for its real size, not the empty table's)."""
+    quoted = ".".join('"' + part.replace('"', '""') + '"' for part in (schema, table))
+    await session.execute(text(f"ANALYZE {quoted}"))
 
 
 async def get(session: AsyncSession, batch_id: uuid.UUID, *, for_update: bool = False) -> ImportBatch | None:

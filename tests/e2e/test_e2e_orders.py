@@ -15,6 +15,11 @@ from playwright.sync_api import expect
 pytestmark = pytest.mark.e2e
 
 
+def settled(page) -> None:  # type: ignore[no-untyped-def]
+    """htmx has swapped and wired the editor's new content: typing or choosing before that is lost."""
+    expect(page.locator(".htmx-request, .htmx-swapping, .htmx-settling, .htmx-added")).to_have_count(0)
+
+
 @pytest.mark.parametrize("width", [1280, 375], ids=["desktop", "phone"])
 def test_create_an_order_with_two_lines_and_a_trade_in(server: str, chromium, width: int) -> None:  # type: ignore[no-untyped-def]
     dealer = new_dealer(server, "e2e-so")
@@ -45,16 +50,21 @@ def test_create_an_order_with_two_lines_and_a_trade_in(server: str, chromium, wi
     # The first line is there: choose the fridge, two of them.
     page.select_option("#l-0-product", label="海尔十字门冰箱 BCD-470WGHTD · ¥5,999.00")
     expect(page.locator("#order-total")).to_have_text("¥5,999.00")
+    settled(page)
     page.fill("#l-0-qty", "2")
     page.locator("#l-0-qty").dispatch_event("change")
     expect(page.locator("#order-total")).to_have_text("¥11,998.00")
+    settled(page)
     # A second line through the picker's search.
     page.click("button.add-line")
     page.wait_for_selector("#l-1-product")
+    # htmx wires the new line when its swap settles: typing before that sends no search.
+    settled(page)
     page.locator(".order-line[data-line='1'] input[type=search]").fill("滤芯")
     expect(page.locator("#l-1-product")).not_to_contain_text("海尔十字门冰箱")
     page.select_option("#l-1-product", label="PP棉滤芯 · ¥39.00")
     expect(page.locator("#order-total")).to_have_text("¥12,037.00")
+    settled(page)
     # Her old fridge taken in part-payment.
     page.click("button.add-trade-in")
     page.wait_for_selector("#l-2-description")
@@ -62,9 +72,11 @@ def test_create_an_order_with_two_lines_and_a_trade_in(server: str, chromium, wi
         page.fill("#l-2-description", "旧海尔冰箱 BCD-215 2012年")
         page.locator("#l-2-description").dispatch_event("change")
     expect(page.locator("#l-2-description")).to_have_value("旧海尔冰箱 BCD-215 2012年")  # kept by the editor
+    settled(page)
     page.fill("#l-2-price", "300")
     page.locator("#l-2-price").dispatch_event("change")
     expect(page.locator("#order-total")).to_have_text("¥11,737.00")
+    settled(page)
     expect(page.locator("#order-tax")).to_have_text("¥1,350.27")
     page.select_option("#f-warehouse_id", label="西湖门店")
     page.select_option("#f-invoice_type", "normal")

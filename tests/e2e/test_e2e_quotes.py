@@ -15,6 +15,11 @@ from playwright.sync_api import expect
 pytestmark = pytest.mark.e2e
 
 
+def settled(page) -> None:  # type: ignore[no-untyped-def]
+    """htmx has swapped and wired the editor's new content: typing or choosing before that is lost."""
+    expect(page.locator(".htmx-request, .htmx-swapping, .htmx-settling, .htmx-added")).to_have_count(0)
+
+
 @pytest.mark.parametrize("width", [1280, 375], ids=["desktop", "phone"])
 def test_write_a_quote_print_it_and_convert_it(server: str, chromium, width: int) -> None:  # type: ignore[no-untyped-def]
     dealer = new_dealer(server, "e2e-qt")
@@ -53,17 +58,22 @@ def test_write_a_quote_print_it_and_convert_it(server: str, chromium, width: int
     page.wait_for_selector("#l-0-product")
     page.select_option("#l-0-product", label="海尔十字门冰箱 BCD-470WGHTD · ¥5,999.00")
     expect(page.locator("#quote-total")).to_have_text("¥5,999.00")
+    settled(page)
     page.fill("#l-0-qty", "2")
     page.locator("#l-0-qty").dispatch_event("change")
     expect(page.locator("#quote-total")).to_have_text("¥11,998.00")
+    settled(page)
     page.click("button.add-line")
     page.wait_for_selector("#l-1-product")
+    # htmx wires the new line when its swap settles: typing before that sends no search.
+    settled(page)
     # The picker: type to search, then choose.
     page.locator(".quote-line[data-line='1'] input[type=search]").fill("滤芯")
     expect(page.locator("#l-1-product")).not_to_contain_text("海尔十字门冰箱")
     expect(page.locator("#l-1-product")).to_contain_text("PP棉滤芯")
     page.select_option("#l-1-product", label="PP棉滤芯 · ¥39.00")
     expect(page.locator("#quote-total")).to_have_text("¥12,037.00")
+    settled(page)
     expect(page.locator("#quote-tax")).to_have_text("¥1,384.79")
     shot(page, f"70-quote-form-{width}")
     assert_no_sideways_scroll(page)
@@ -72,6 +82,7 @@ def test_write_a_quote_print_it_and_convert_it(server: str, chromium, width: int
     page.wait_for_url(f"{tenant}/quotes/*")
     expect(page.locator("h1")).to_contain_text("QT-")
     expect(page.locator("#quote-total")).to_have_text("¥12,037.00")
+    settled(page)
     with page.expect_download() as download_info:
         page.click("a[href$='/pdf']")
     download = download_info.value

@@ -44,6 +44,7 @@ def make_engine(
     pool_size: int = 10,
     statement_cache_size: int = 500,
     schemas_per_connection: int = SCHEMAS_PER_CONNECTION,
+    recycle_seconds: int = 1800,
 ) -> AsyncEngine:
     connect_args: dict[str, object] = {
         # Each tenant renders its own schema into the SQL text, so statements differ per tenant;
@@ -63,9 +64,11 @@ def make_engine(
         pool_pre_ping=False,
         # A server connection keeps catalog caches for every tenant schema it has served (measured:
         # ~300 MB per connection after 2,000 tenants). Replacing it after ``schemas_per_connection``
-        # distinct schemas bounds that by what it served (tenancy.binding); the 30-minute recycle
-        # stays for everything else a long-lived backend accumulates.
-        pool_recycle=1800,
+        # distinct schemas bounds that by what it served (tenancy.binding); the recycle after
+        # ``recycle_seconds`` (DB_POOL_RECYCLE_SECONDS, 30 minutes) stays for everything else a
+        # long-lived backend accumulates. With pool slices, each recycle drops a connection's warm
+        # caches of all its slice's tenants, so sliced deployments set it longer (infra/README.md).
+        pool_recycle=recycle_seconds,
         connect_args=connect_args,
     )
     recycle_after_schemas(engine, schemas_per_connection)
@@ -89,21 +92,22 @@ class Database:
         statement_cache_size: int = 500,
         schemas_per_connection: int | None = None,
         pool_slices: int | None = None,
+        recycle_seconds: int | None = None,
     ) -> None:
-        if schemas_per_connection is None or pool_slices is None:
-            from app.settings import get_settings
+        from app.settings import get_settings
 
-            settings = get_settings()
-            if schemas_per_connection is None:
-                schemas_per_connection = settings.db_schemas_per_connection
-            if pool_slices is None:
-                pool_slices = settings.db_pool_slices
-        self.engine = make_engine(database_url, pool_size, statement_cache_size, schemas_per_connection)
+        settings = get_settings()
+        if schemas_per_connection is None:
+            schemas_per_connection = settings.db_schemas_per_connection
+        if pool_slices is None:
+            pool_slices = settings.db_pool_slices
+        recycle = settings.db_pool_recycle_seconds if recycle_seconds is None else recycle_seconds
+        self.engine = make_engine(database_url, pool_size, statement_cache_size, schemas_per_connection, recycle)
         slices = [self.engine]
         if pool_slices > 1:
             per_slice = -(-pool_size // pool_slices)
             slices = [
-                make_engine(database_url, per_slice, statement_cache_size, schemas_per_connection)
+                make_engine(database_url, per_slice, statement_cache_size, schemas_per_connection, recycle)
                 for _ in range(pool_slices)
             ]
         self.tenants = TenantEngines(slices)

@@ -77,6 +77,10 @@ class Settings:
     )
     # Tenant sessions split over this many pools, each tenant always in the same one (1: one pool).
     db_pool_slices: int = field(default_factory=lambda: int(os.environ.get("DB_POOL_SLICES", "1")))
+    # A pooled connection is also replaced after this many seconds, whatever it served.
+    db_pool_recycle_seconds: int = field(
+        default_factory=lambda: int(os.environ.get("DB_POOL_RECYCLE_SECONDS", "1800"))
+    )
     session_idle_minutes: int = 30
     session_absolute_hours: int = 12
     login_max_failures: int = 5

@@ -331,10 +331,18 @@ async def measure(sides: list[Side], iterations: int, steady_warmup: int, on_var
                 else:
                     draws = min(steady_warmup, 20 * len(side.tenants)) // len(KINDS)
                     warmup = [rng.choice(side.tenants) for _ in range(draws)]
-                for tenant in warmup:
+                warmed = time.perf_counter()
+                for done, tenant in enumerate(warmup, 1):
                     for kind in KINDS:
                         check(await request(side.client, kind, tenant), kind, tenant)
                     side.touched.add(tenant.slug)
+                    if done % 1000 == 0 or done == len(warmup):
+                        spent = time.perf_counter() - warmed
+                        print(
+                            f"  {side.name}: warm-up {done}/{len(warmup)} tenants, {spent:.0f} s, "
+                            f"{done / spent:.1f} tenants/s",
+                            flush=True,
+                        )
                 side.statements.take()
         for _ in range(iterations):
             for kind in KINDS:

@@ -10,6 +10,7 @@ on an engine with a small limit and watch which PostgreSQL backend answers.
 
 from __future__ import annotations
 
+import asyncio
 from collections.abc import AsyncIterator
 
 import pytest
@@ -150,5 +151,21 @@ async def test_each_tenant_keeps_to_its_pool_slice_so_its_connection_stays_warm(
         assert all(len(schemas) <= 6 for schemas in by_backend.values())
         for schemas in by_backend.values():
             assert {db.tenants.slice_of(s) for s in schemas} == {db.tenants.slice_of(next(iter(schemas)))}
+    finally:
+        await db.dispose()
+
+
+async def test_a_connection_is_replaced_after_its_lifetime_and_kept_before(
+    app: Litestar, twelve_schemas: list[str]
+) -> None:
+    """``DB_POOL_RECYCLE_SECONDS`` bounds a connection's life whatever it served: within it, one
+    tenant's requests keep their backend (and its warm caches); past it, the next checkout
+    gets a new backend."""
+    db = Database(app.state.urls.database_url, pool_size=1, schemas_per_connection=0, recycle_seconds=2)
+    try:
+        first = await _serve(db, twelve_schemas[0])
+        assert await _serve(db, twelve_schemas[0]) == first
+        await asyncio.sleep(2.5)
+        assert await _serve(db, twelve_schemas[0]) != first
     finally:
         await db.dispose()

@@ -102,7 +102,9 @@ class Database:
         if pool_slices is None:
             pool_slices = settings.db_pool_slices
         recycle = settings.db_pool_recycle_seconds if recycle_seconds is None else recycle_seconds
-        self.engine = make_engine(database_url, pool_size, statement_cache_size, schemas_per_connection, recycle)
+        self.engine = make_engine(
+            database_url, pool_size, statement_cache_size, schemas_per_connection, recycle
+        )
         slices = [self.engine]
         if pool_slices > 1:
             per_slice = -(-pool_size // pool_slices)

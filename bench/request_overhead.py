@@ -339,6 +339,7 @@ async def measure(sides: list[Side], iterations: int, steady_warmup: int, on_var
       and that bounded connections no longer keep in cache anyway.)"""
     rng = random.Random(SEED)
     for side in sides:
+        await fresh_api_quota(side)
         first = side.tenants[0]
         side.touched.add(first.slug)
         for _ in range(WARMUP):

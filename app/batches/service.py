@@ -482,7 +482,7 @@ async def _owner_chunk(
             .returning(model.id, model.version)
             .execution_options(synchronize_session=False)
         )
-        versions: dict[uuid.UUID, int] = dict(changed.tuples().all())
+        versions: dict[uuid.UUID, int] = dict(changed.all())
         for item in moving:
             old = found[item.record_id].owner_id
             item.state, item.after_version = ItemState.DONE, versions[item.record_id]

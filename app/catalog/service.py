@@ -127,7 +127,7 @@ class ProductService(EntityService[Product]):
             .where(ProductLink.product_id == product_id, Product.deleted_at.is_(None))
             .order_by(ProductLink.kind, Product.name)
         )
-        return [(link, product) for link, product in rows.tuples()]
+        return [(link, product) for link, product in rows]
 
 
 async def stock_on_hand(session: AsyncSession, product_id: uuid.UUID) -> int:

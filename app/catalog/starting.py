@@ -51,7 +51,7 @@ async def _seed(conn: Any) -> dict[str, int]:
         insert(Brand).values(brand_rows).on_conflict_do_nothing(index_elements=["name"])
     )
     added["brands"] = result.rowcount or 0
-    codes = dict((await conn.execute(select(ProductCategory.code, ProductCategory.id))).tuples().all())
+    codes = dict((await conn.execute(select(ProductCategory.code, ProductCategory.id))).all())
     for item in appliances.consumables():
         sku = f"REF-{item.category}-{item.name_en}".upper().replace(" ", "-")[:60]
         if await conn.scalar(select(Product.id).where(Product.sku == sku, Product.deleted_at.is_(None))):

@@ -198,7 +198,7 @@ async def add_tags_many(session: AsyncSession, tags: dict[uuid.UUID, Sequence[st
     if not names:
         return
     await session.execute(pg_insert(Tag).values([{"name": n} for n in names]).on_conflict_do_nothing())
-    ids = dict((await session.execute(select(Tag.name, Tag.id).where(Tag.name.in_(names)))).tuples().all())
+    ids = dict((await session.execute(select(Tag.name, Tag.id).where(Tag.name.in_(names)))).all())
     rows = [
         {"customer_id": customer_id, "tag_id": ids[name]}
         for customer_id, found in tags.items()

@@ -70,7 +70,7 @@ async def list_tags(session: AsyncSession, actor: Actor) -> list[TagUsage]:
     rows = await session.execute(
         select(Tag, func.coalesce(used.c.n, 0)).outerjoin(used, used.c.tag_id == Tag.id).order_by(Tag.name)
     )
-    return [TagUsage(tag, int(n)) for tag, n in rows.tuples().all()]
+    return [TagUsage(tag, int(n)) for tag, n in rows.all()]
 
 
 async def _tag(session: AsyncSession, tag_id: uuid.UUID) -> Tag:

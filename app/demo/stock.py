@@ -50,7 +50,7 @@ async def ensure_demo_stock(
         user = await accounts_repo.user_by_id(session, owner_id)
         assert user is not None
         owner = actor_for(user, ip="127.0.0.1", request_id="demo-seed")
-        brands = dict((await session.execute(select(Brand.name, Brand.id))).tuples().all())
+        brands = dict((await session.execute(select(Brand.name, Brand.id))).all())
         categories = {c.code: c for c in (await session.scalars(select(ProductCategory))).all()}
         warehouses = WarehouseService(session, owner)
         central = await warehouses.create({"code": "HZ-01", "name": "杭州总仓", "kind": "central"})

@@ -229,7 +229,7 @@ async def _products_by_external_id(session: AsyncSession, externals: set[str]) -
             Product.deleted_at.is_(None),
         )
     )
-    return {external: product for external, product in found.tuples().all()}
+    return {external: product for external, product in found.all()}
 
 
 async def _warehouses_by_code(session: AsyncSession, codes: set[str]) -> dict[str, Warehouse]:
@@ -252,4 +252,4 @@ async def _levels(
             StockLevel.product_id.in_(list(product_ids)), StockLevel.warehouse_id.in_(list(warehouse_ids))
         )
     )
-    return {(p, w): int(n or 0) for p, w, n in found.tuples().all()}
+    return {(p, w): int(n or 0) for p, w, n in found.all()}

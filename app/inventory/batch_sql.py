@@ -62,7 +62,7 @@ async def live_products(session: AsyncSession, ids: set[uuid.UUID]) -> dict[uuid
         ),
         {"ids": sorted(ids)},
     )
-    return {i: bool(tracked) for i, tracked in found.tuples().all()}
+    return {i: bool(tracked) for i, tracked in found.all()}
 
 
 async def live_warehouses(session: AsyncSession, ids: set[uuid.UUID]) -> set[uuid.UUID]:
@@ -107,7 +107,7 @@ async def lock_levels(session: AsyncSession, keys: Sequence[Key]) -> dict[Key, L
         .with_for_update(of=StockLevel.__table__),
         arrays,
     )
-    return {(p, w): Locked(int(n), int(r), t) for p, w, n, r, t in found.tuples().all()}
+    return {(p, w): Locked(int(n), int(r), t) for p, w, n, r, t in found.all()}
 
 
 async def append_lines(

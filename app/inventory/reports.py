@@ -101,8 +101,7 @@ async def levels(
         query = query.where(tuple_(Product.sku, StockLevel.product_id, StockLevel.warehouse_id) > key)
     query = query.order_by(Product.sku, StockLevel.product_id, StockLevel.warehouse_id).limit(first + 1)
     found = [
-        LevelRow(level, product, warehouse)
-        for level, product, warehouse in (await session.execute(query)).tuples()
+        LevelRow(level, product, warehouse) for level, product, warehouse in (await session.execute(query))
     ]
     rows = found[:first]
     return LevelPage(rows, len(found) > first, _level_cursor(rows[-1]) if rows else None)
@@ -174,7 +173,7 @@ async def movements(
             raise ValidationFailed([FieldError("after", "invalid_cursor", "malformed cursor")])
         query = query.where(StockMovement.id < int(after))
     query = query.order_by(StockMovement.id.desc()).limit(first + 1)
-    found = [MovementRow(*row) for row in (await session.execute(query)).tuples()]
+    found = [MovementRow(*row) for row in (await session.execute(query))]
     rows = found[:first]
     return MovementPage(rows, len(found) > first, str(rows[-1].line.id) if rows else None)
 
@@ -193,25 +192,21 @@ async def serial_units(session: AsyncSession, actor: Actor, serial_number: str) 
     number = (serial_number or "").strip()
     if not number or len(number) > 64:
         raise ValidationFailed([FieldError("serialNumber", "invalid", "must be 1 to 64 characters")])
-    units = (
-        await session.execute(
-            select(SerialUnit, Product)
-            .join(Product, Product.id == SerialUnit.product_id)
-            .where(SerialUnit.serial_number == number)
-        )
-    ).tuples()
+    units = await session.execute(
+        select(SerialUnit, Product)
+        .join(Product, Product.id == SerialUnit.product_id)
+        .where(SerialUnit.serial_number == number)
+    )
     found: list[UnitHistory] = []
     for unit, product in units:
         warehouse = await session.get(Warehouse, unit.warehouse_id) if unit.warehouse_id else None
-        lines = (
-            await session.execute(
-                select(StockMovement, Product, Warehouse, literal(unit.serial_number))
-                .join(Product, Product.id == StockMovement.product_id)
-                .join(Warehouse, Warehouse.id == StockMovement.warehouse_id)
-                .where(StockMovement.serial_id == unit.id)
-                .order_by(StockMovement.id)
-            )
-        ).tuples()
+        lines = await session.execute(
+            select(StockMovement, Product, Warehouse, literal(unit.serial_number))
+            .join(Product, Product.id == StockMovement.product_id)
+            .join(Warehouse, Warehouse.id == StockMovement.warehouse_id)
+            .where(StockMovement.serial_id == unit.id)
+            .order_by(StockMovement.id)
+        )
         found.append(UnitHistory(unit, product, warehouse, [MovementRow(*row) for row in lines]))
     return found
 
@@ -302,7 +297,7 @@ async def replenishment(
     if warehouse_id is not None:
         query = query.where(StockLevel.warehouse_id == warehouse_id)
     found: list[Suggestion] = []
-    for level, product, warehouse, outbound in (await session.execute(query)).tuples():
+    for level, product, warehouse, outbound in await session.execute(query):
         velocity = int(outbound) / policy.window_days
         lead = level.lead_time_days if level.lead_time_days is not None else policy.default_lead_days
         safety = math.ceil(velocity * policy.safety_days)

@@ -288,7 +288,7 @@ async def warnable_customers(
     )
     if after is not None:
         query = query.where(tuple_(activity, Customer.id) > tuple_(*after))
-    rows = (await session.execute(query)).tuples().all()
+    rows = (await session.execute(query)).all()
     return [Idle(r[0], r[1], r[2], r[3], r[4], r[5]) for r in rows]
 
 

@@ -319,9 +319,7 @@ async def test_the_sales_team_has_deals_on_every_stage_of_two_pipelines(session:
 
     by_stage = Counter(
         (pipeline, stage)
-        for pipeline, stage in (
-            await session.execute(select(Opportunity.pipeline, Opportunity.stage))
-        ).tuples()
+        for pipeline, stage in (await session.execute(select(Opportunity.pipeline, Opportunity.stage)))
     )
     sales_stages = {stage for pipeline, stage in by_stage if pipeline == "default"}
     assert sales_stages == {"qualify", "needs", "proposal", "negotiation", "won", "lost"}

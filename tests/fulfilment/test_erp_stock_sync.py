@@ -68,7 +68,7 @@ async def _on_hand(app: Litestar, kit: TenantKit) -> dict[tuple[str, str], int]:
             .join(Warehouse, Warehouse.id == StockLevel.warehouse_id)
             .where(ExternalRef.entity == "product")
         )
-        return {(e, c): n for e, c, n in rows.tuples().all()}
+        return {(e, c): n for e, c, n in rows.all()}
 
 
 async def test_a_second_sync_of_the_same_levels_changes_nothing(app: Litestar, tenant: TenantKit) -> None:

@@ -23,7 +23,7 @@ async def test_the_demo_dealer_has_quotes_on_every_stage(app: Litestar, tenant: 
     assert said == [f"demo quotes: {QUOTES} quotes, 2 price lists"]
     async with app.state.db.tenant_session(tenant.schema) as session:
         stages = dict(
-            (await session.execute(select(Quote.status, func.count()).group_by(Quote.status))).tuples().all()
+            (await session.execute(select(Quote.status, func.count()).group_by(Quote.status))).all()
         )
         assert stages == {"draft": 3, "sent": 4, "accepted": 4, "rejected": 1}
         converted = await session.scalar(

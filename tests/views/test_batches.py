@@ -54,9 +54,7 @@ async def _undo(app: Litestar, kit: TenantKit, who: str, job_id: uuid.UUID) -> B
 async def _owners(app: Litestar, kit: TenantKit, ids: list[uuid.UUID]) -> list[uuid.UUID | None]:
     async with app.state.db.tenant_session(kit.schema) as session:
         found = dict(
-            (await session.execute(select(Customer.id, Customer.owner_id).where(Customer.id.in_(ids))))
-            .tuples()
-            .all()
+            (await session.execute(select(Customer.id, Customer.owner_id).where(Customer.id.in_(ids)))).all()
         )
     return [found[i] for i in ids]
 
@@ -172,7 +170,7 @@ async def test_a_stage_move_goes_through_the_workflow_and_counts_refusals_by_rea
     undone = await _undo(app, tenant, "admin", job.id)
     assert undone.undo_done == 1
     async with app.state.db.tenant_session(tenant.schema) as session:
-        stages = dict((await session.execute(select(Customer.name, Customer.status))).tuples().all())
+        stages = dict((await session.execute(select(Customer.name, Customer.status))).all())
     # won → lead is no move of the workflow, but an undo restores what was.
     assert stages == {"郑甲": "lead", "王乙": "lead", "冯丙": "lost"}
 

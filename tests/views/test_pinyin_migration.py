@@ -50,9 +50,7 @@ async def test_existing_customers_get_their_keys(app: Litestar) -> None:
             )
     await _to(app, "0016")
     async with app.state.db.engine.connect() as conn:
-        keys = dict(
-            (await conn.execute(text(f"SELECT name, name_pinyin FROM {SCHEMA}.customers"))).tuples().all()
-        )
+        keys = dict((await conn.execute(text(f"SELECT name, name_pinyin FROM {SCHEMA}.customers"))).all())
         ordered = (
             await conn.scalars(text(f"SELECT name FROM {SCHEMA}.customers ORDER BY name_pinyin, id"))
         ).all()

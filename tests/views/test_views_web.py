@@ -98,7 +98,7 @@ async def test_the_tag_page_for_managers_only(app: Any, tenant: TenantKit) -> No
     page = await admin.get("/settings/tags")
     assert page.status_code == 200 and "空调" in page.text and tenant.slug in page.text
     async with app.state.db.tenant_session(tenant.schema) as session:
-        tags = dict((await session.execute(select(Tag.name, Tag.id))).tuples().all())
+        tags = dict((await session.execute(select(Tag.name, Tag.id))).all())
     itself = await admin.post_form(f"/settings/tags/{tags['空调']}/merge", {"into": str(tags["空调"])})
     assert itself.status_code == 422
     merged = await admin.post_form(f"/settings/tags/{tags['冰箱']}/merge", {"into": str(tags["空调"])})

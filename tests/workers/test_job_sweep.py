@@ -109,7 +109,7 @@ async def outcome(app: Litestar, kit: TenantKit, prefix: str) -> list[tuple[list
             .group_by(Customer.id, Customer.name, Customer.version)
             .order_by(Customer.name)
         )
-        return [(sorted(tags), version) for version, tags in rows.tuples().all()]
+        return [(sorted(tags), version) for version, tags in rows.all()]
 
 
 async def queued(app: Litestar) -> int:

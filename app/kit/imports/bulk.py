@@ -82,7 +82,7 @@ class Existing:
             rows = await service.session.execute(
                 select(model, visible.label("visible")).where(column.in_(values), model.deleted_at.is_(None))
             )
-            for record, seen in rows.tuples().all():
+            for record, seen in rows.all():
                 key = (name, getattr(record, name))
                 if seen and found.found.get(key) is None:
                     found.found[key] = record

@@ -109,7 +109,7 @@ async def touched(session: AsyncSession, batch_id: uuid.UUID) -> tuple[set[uuid.
     )
     return created, {
         record_id: version
-        for record_id, version in last.tuples().all()
+        for record_id, version in last.all()
         if record_id is not None and version is not None
     }
 

@@ -30,6 +30,18 @@ def _data_dir() -> Path:
     return Path(".data").resolve()
 
 
+def _env_int(name: str, default: int) -> int:
+    """A whole number from the environment; anything else stops the start-up naming the variable
+    (``int()`` alone would say only "invalid literal for int() with base 10: 'abc'")."""
+    raw = os.environ.get(name)
+    if raw is None or not raw.strip():
+        return default
+    try:
+        return int(raw.strip())
+    except ValueError:
+        raise ValueError(f"{name} must be a whole number, not {raw!r}") from None
+
+
 def _env_bool(name: str, default: bool) -> bool:
     raw = os.environ.get(name)
     if raw is None:
@@ -65,22 +77,16 @@ class Settings:
     secure_cookies: bool = field(default_factory=lambda: _env_bool("SECURE_COOKIES", True))
     sentry_dsn: str | None = field(default_factory=lambda: os.environ.get("SENTRY_DSN") or None)
     environment: str = field(default_factory=lambda: os.environ.get("ENVIRONMENT", "development"))
-    db_pool_size: int = field(default_factory=lambda: int(os.environ.get("DB_POOL_SIZE", "10")))
+    db_pool_size: int = field(default_factory=lambda: _env_int("DB_POOL_SIZE", 10))
     # 0 when behind PgBouncer in transaction mode without prepared-statement support.
-    db_statement_cache_size: int = field(
-        default_factory=lambda: int(os.environ.get("DB_STATEMENT_CACHE_SIZE", "500"))
-    )
+    db_statement_cache_size: int = field(default_factory=lambda: _env_int("DB_STATEMENT_CACHE_SIZE", 500))
     # A pooled connection is replaced after serving this many tenant schemas (its catalog caches
     # grow with each); 0: only the 30-minute recycle. See infra/README.md, "Capacity".
-    db_schemas_per_connection: int = field(
-        default_factory=lambda: int(os.environ.get("DB_SCHEMAS_PER_CONNECTION", "200"))
-    )
+    db_schemas_per_connection: int = field(default_factory=lambda: _env_int("DB_SCHEMAS_PER_CONNECTION", 200))
     # Tenant sessions split over this many pools, each tenant always in the same one (1: one pool).
-    db_pool_slices: int = field(default_factory=lambda: int(os.environ.get("DB_POOL_SLICES", "1")))
+    db_pool_slices: int = field(default_factory=lambda: _env_int("DB_POOL_SLICES", 1))
     # A pooled connection is also replaced after this many seconds, whatever it served.
-    db_pool_recycle_seconds: int = field(
-        default_factory=lambda: int(os.environ.get("DB_POOL_RECYCLE_SECONDS", "1800"))
-    )
+    db_pool_recycle_seconds: int = field(default_factory=lambda: _env_int("DB_POOL_RECYCLE_SECONDS", 1800))
     session_idle_minutes: int = 30
     session_absolute_hours: int = 12
     login_max_failures: int = 5
@@ -89,10 +95,10 @@ class Settings:
     # against one account, and against any account, per minute; failures an account may take from
     # all sources in an hour before only its known networks may still try.
     login_attempts_per_account_ip_per_minute: int = field(
-        default_factory=lambda: int(os.environ.get("LOGIN_ATTEMPTS_PER_ACCOUNT_IP_PER_MINUTE", "10"))
+        default_factory=lambda: _env_int("LOGIN_ATTEMPTS_PER_ACCOUNT_IP_PER_MINUTE", 10)
     )
     login_attempts_per_ip_per_minute: int = field(
-        default_factory=lambda: int(os.environ.get("LOGIN_ATTEMPTS_PER_IP_PER_MINUTE", "30"))
+        default_factory=lambda: _env_int("LOGIN_ATTEMPTS_PER_IP_PER_MINUTE", 30)
     )
     login_failures_per_account_per_hour: int = 100
     # Wrong codes one half-login may type before it ends and the password is asked again.
@@ -102,29 +108,19 @@ class Settings:
     api_token_default_days: int = 90
     page_size_max: int = 100
     # GraphQL: objects (list items plus one per request) a client may ask for per minute; 0 = off.
-    api_objects_per_minute: int = field(
-        default_factory=lambda: int(os.environ.get("API_OBJECTS_PER_MINUTE", "20000"))
-    )
+    api_objects_per_minute: int = field(default_factory=lambda: _env_int("API_OBJECTS_PER_MINUTE", 20000))
     search_count_cap: int = 10_000
     # A text search counts its matches up to this many ("1,000+"): counting the thousands of
     # customers a common given name matches cost most of a search's time at a million customers.
-    search_text_count_cap: int = field(
-        default_factory=lambda: int(os.environ.get("SEARCH_TEXT_COUNT_CAP", "1000"))
-    )
+    search_text_count_cap: int = field(default_factory=lambda: _env_int("SEARCH_TEXT_COUNT_CAP", 1000))
     default_locale: str = field(default_factory=lambda: os.environ.get("DEFAULT_LOCALE", "zh_CN"))
     # Background exports: rows per batch (one progress update each) and an optional pause between
     # batches that throttles a big export's load on the database.
-    export_batch_size: int = field(default_factory=lambda: int(os.environ.get("EXPORT_BATCH_SIZE", "500")))
-    export_batch_pause_ms: int = field(
-        default_factory=lambda: int(os.environ.get("EXPORT_BATCH_PAUSE_MS", "0"))
-    )
+    export_batch_size: int = field(default_factory=lambda: _env_int("EXPORT_BATCH_SIZE", 500))
+    export_batch_pause_ms: int = field(default_factory=lambda: _env_int("EXPORT_BATCH_PAUSE_MS", 0))
     # Reminder sweep (follow-ups, tasks): rows per transaction, and an optional pause between batches.
-    reminder_batch_size: int = field(
-        default_factory=lambda: int(os.environ.get("REMINDER_BATCH_SIZE", "500"))
-    )
-    reminder_batch_pause_ms: int = field(
-        default_factory=lambda: int(os.environ.get("REMINDER_BATCH_PAUSE_MS", "0"))
-    )
+    reminder_batch_size: int = field(default_factory=lambda: _env_int("REMINDER_BATCH_SIZE", 500))
+    reminder_batch_pause_ms: int = field(default_factory=lambda: _env_int("REMINDER_BATCH_PAUSE_MS", 0))
     # An export still queued after this long is enqueued again (the first enqueue may be lost with Redis);
     # one running without a heartbeat for this long lost its worker and is queued again.
     export_requeue_after_seconds: int = 60
@@ -144,10 +140,10 @@ class Settings:
     data_master_keys_retired: tuple[str, ...] = field(
         default_factory=lambda: _env_list("DATA_MASTER_KEYS_RETIRED")
     )
-    backup_keep_daily: int = field(default_factory=lambda: int(os.environ.get("BACKUP_KEEP_DAILY", "7")))
-    backup_keep_weekly: int = field(default_factory=lambda: int(os.environ.get("BACKUP_KEEP_WEEKLY", "4")))
-    backup_keep_monthly: int = field(default_factory=lambda: int(os.environ.get("BACKUP_KEEP_MONTHLY", "12")))
-    backup_keep_manual: int = field(default_factory=lambda: int(os.environ.get("BACKUP_KEEP_MANUAL", "10")))
+    backup_keep_daily: int = field(default_factory=lambda: _env_int("BACKUP_KEEP_DAILY", 7))
+    backup_keep_weekly: int = field(default_factory=lambda: _env_int("BACKUP_KEEP_WEEKLY", 4))
+    backup_keep_monthly: int = field(default_factory=lambda: _env_int("BACKUP_KEEP_MONTHLY", 12))
+    backup_keep_manual: int = field(default_factory=lambda: _env_int("BACKUP_KEEP_MANUAL", 10))
     # A tenant is due for a scheduled backup this long after its last good one; with no verified
     # backup for longer than the alert age an operator alert is raised.
     backup_interval_hours: int = 24
@@ -157,19 +153,15 @@ class Settings:
     # GraphQL request size: the whole JSON body and the query text inside it (checked before
     # parsing, 413 over either), and the parsed-document cache, bounded by entries and by bytes.
     graphql_max_body_bytes: int = field(
-        default_factory=lambda: int(os.environ.get("GRAPHQL_MAX_BODY_BYTES", str(1024 * 1024)))
+        default_factory=lambda: _env_int("GRAPHQL_MAX_BODY_BYTES", 1024 * 1024)
     )
     graphql_max_query_bytes: int = field(
-        default_factory=lambda: int(os.environ.get("GRAPHQL_MAX_QUERY_BYTES", str(64 * 1024)))
+        default_factory=lambda: _env_int("GRAPHQL_MAX_QUERY_BYTES", 64 * 1024)
     )
     graphql_cache_entries: int = 512
-    graphql_cache_bytes: int = field(
-        default_factory=lambda: int(os.environ.get("GRAPHQL_CACHE_BYTES", str(1024 * 1024)))
-    )
+    graphql_cache_bytes: int = field(default_factory=lambda: _env_int("GRAPHQL_CACHE_BYTES", 1024 * 1024))
     # Redis at start-up: attempts (with this pause between them) before starting degraded without it.
-    redis_startup_attempts: int = field(
-        default_factory=lambda: int(os.environ.get("REDIS_STARTUP_ATTEMPTS", "5"))
-    )
+    redis_startup_attempts: int = field(default_factory=lambda: _env_int("REDIS_STARTUP_ATTEMPTS", 5))
     redis_startup_delay_seconds: float = field(
         default_factory=lambda: float(os.environ.get("REDIS_STARTUP_DELAY_SECONDS", "1"))
     )
@@ -181,9 +173,7 @@ class Settings:
         default_factory=lambda: Path(os.environ["PG_BIN_DIR"]) if os.environ.get("PG_BIN_DIR") else None
     )
     # pg_dump gives up when a table stays locked (a long migration) for longer than this.
-    backup_lock_wait_seconds: int = field(
-        default_factory=lambda: int(os.environ.get("BACKUP_LOCK_WAIT_SECONDS", "300"))
-    )
+    backup_lock_wait_seconds: int = field(default_factory=lambda: _env_int("BACKUP_LOCK_WAIT_SECONDS", 300))
     # Tenant lifecycle (app/platform): outgoing mail (smtp://user:pass@host:587 with STARTTLS,
     # smtps://... for implicit TLS; unset or recording:// records mail in public.outbox_mail
     # instead of sending it), how long verification links live, the grace period between deleting
@@ -194,9 +184,7 @@ class Settings:
         default_factory=lambda: os.environ.get("MAIL_FROM", "DealerCRM <no-reply@localhost>")
     )
     email_verification_hours: int = 24
-    tenant_delete_grace_days: int = field(
-        default_factory=lambda: int(os.environ.get("TENANT_DELETE_GRACE_DAYS", "30"))
-    )
+    tenant_delete_grace_days: int = field(default_factory=lambda: _env_int("TENANT_DELETE_GRACE_DAYS", 30))
     support_entry_seconds: int = 120
     platform_ip_allowlist: tuple[str, ...] = field(
         default_factory=lambda: tuple(
@@ -211,19 +199,11 @@ class Settings:
     metrics_token: str | None = field(default_factory=lambda: os.environ.get("METRICS_TOKEN") or None)
     # Self-service sign-up: attempts per hour from one address and per email address; a tenant whose
     # owner never confirmed the email is purged (schema dropped, row kept as purged) after this long.
-    signup_per_ip_per_hour: int = field(
-        default_factory=lambda: int(os.environ.get("SIGNUP_PER_IP_PER_HOUR", "5"))
-    )
-    signup_per_email_per_day: int = field(
-        default_factory=lambda: int(os.environ.get("SIGNUP_PER_EMAIL_PER_DAY", "3"))
-    )
-    unverified_tenant_hours: int = field(
-        default_factory=lambda: int(os.environ.get("UNVERIFIED_TENANT_HOURS", "48"))
-    )
+    signup_per_ip_per_hour: int = field(default_factory=lambda: _env_int("SIGNUP_PER_IP_PER_HOUR", 5))
+    signup_per_email_per_day: int = field(default_factory=lambda: _env_int("SIGNUP_PER_EMAIL_PER_DAY", 3))
+    unverified_tenant_hours: int = field(default_factory=lambda: _env_int("UNVERIFIED_TENANT_HOURS", 48))
     # Visits a delivery/installation team takes per time slot unless its capacity is set.
-    booking_slot_capacity: int = field(
-        default_factory=lambda: int(os.environ.get("BOOKING_SLOT_CAPACITY", "4"))
-    )
+    booking_slot_capacity: int = field(default_factory=lambda: _env_int("BOOKING_SLOT_CAPACITY", 4))
     # Webhook URLs may name private or loopback addresses (a test's local receiver; never production).
     webhook_allow_private_targets: bool = field(
         default_factory=lambda: _env_bool("WEBHOOK_ALLOW_PRIVATE_TARGETS", False)
